@@ -1,0 +1,45 @@
+/** Writers the commands print to; tests pass buffers, the binary passes the process streams. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+/** One subcommand: its arguments after the name, the environment, and where to print. Returns the exit code. */
+export type CliCommand = (args: string[], env: NodeJS.ProcessEnv, io: CliIo) => Promise<number>;
+
+/** Exit code for a usage or input error (a secret is never part of its message). */
+export const EXIT_USAGE = 2;
+
+const USAGE = `usage: alluxio-minio <command> [options]
+
+commands:
+  render   print the alluxio-site.properties this library would deploy (secrets masked)
+  doctor   check a MinIO endpoint (and optionally an Alluxio master) for the guide's failure modes
+
+Run 'alluxio-minio <command> --help' for a command's options.
+`;
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+// Loaded on demand so `render` never pays for the S3 client that `doctor` needs.
+const COMMANDS: Record<string, () => Promise<CliCommand>> = {
+  render: async () => (await import('./render-command')).renderCommand,
+  doctor: async () => (await import('./doctor-command')).doctorCommand,
+};
+
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    io.stdout(USAGE);
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    io.stderr(`alluxio-minio: unknown command '${name}'\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  return (await load())(rest, env, io);
+}
