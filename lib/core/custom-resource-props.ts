@@ -1,0 +1,262 @@
+import { InputError } from './input-error';
+import type { SitePropertiesInput } from './site-properties';
+
+/*
+ * The contract between the constructs (which write ResourceProperties into the template) and the
+ * custom-resource handlers (which read them back). CloudFormation delivers every property value
+ * as a string, so the wire types are strings and the parsers below turn them into typed requests.
+ */
+
+/** Who creates the two credential parameters. */
+export type CredentialsMode = 'generated' | 'existing';
+
+/** What happens to generated parameters when the resource is deleted or replaced. */
+export type CredentialsRemovalPolicy = 'retain' | 'destroy';
+
+/** ResourceProperties of the credentials custom resource, as the construct writes them. */
+export interface CredentialsResourceProperties {
+  readonly Mode: CredentialsMode;
+  readonly AccessKeyParameterName: string;
+  readonly SecretKeyParameterName: string;
+  /** Omitted: SSM encrypts with the AWS managed key alias/aws/ssm. */
+  readonly KmsKeyId?: string;
+  readonly RemovalPolicy: CredentialsRemovalPolicy;
+}
+
+/** ResourceProperties of the render custom resource, as the construct writes them. */
+export interface RenderResourceProperties {
+  readonly AccessKeyParameterName: string;
+  readonly SecretKeyParameterName: string;
+  readonly SitePropertiesParameterName: string;
+  /** Omitted: SSM encrypts with the AWS managed key alias/aws/ssm. */
+  readonly KmsKeyId?: string;
+  readonly AlluxioVersion: string;
+  readonly Endpoint: string;
+  readonly Bucket: string;
+  readonly Directory?: string;
+  readonly Region?: string;
+  readonly MasterHostname?: string;
+  readonly WorkerTierAlias?: string;
+  readonly WorkerTierPath?: string;
+  readonly WorkerTierQuota?: string;
+  /** JSON text of a `{ "key": "value" }` map. */
+  readonly ExtraProperties?: string;
+}
+
+/** Data the credentials resource returns: names and versions, never a value. */
+export interface CredentialsResourceData {
+  readonly AccessKeyParameterName: string;
+  readonly AccessKeyParameterVersion: string;
+  readonly SecretKeyParameterName: string;
+  readonly SecretKeyParameterVersion: string;
+}
+
+/** Data the render resource returns (marked NoEcho). */
+export interface RenderResourceData {
+  readonly ParameterName: string;
+  readonly ParameterVersion: string;
+  readonly ConfigHash: string;
+}
+
+/** The part of a CloudFormation custom-resource event the Provider framework hands to onEvent. */
+export interface CustomResourceEvent {
+  readonly RequestType: 'Create' | 'Update' | 'Delete';
+  readonly RequestId?: string;
+  readonly LogicalResourceId?: string;
+  readonly StackId?: string;
+  readonly ResourceType?: string;
+  readonly PhysicalResourceId?: string;
+  readonly ResourceProperties: Record<string, unknown>;
+  readonly OldResourceProperties?: Record<string, unknown>;
+}
+
+/** What onEvent returns to the Provider framework. */
+export interface CustomResourceResponse<D> {
+  readonly PhysicalResourceId: string;
+  readonly Data?: D;
+  readonly NoEcho?: boolean;
+}
+
+export interface CredentialsRequest {
+  readonly mode: CredentialsMode;
+  readonly accessKeyParameterName: string;
+  readonly secretKeyParameterName: string;
+  readonly kmsKeyId?: string;
+  readonly removalPolicy: CredentialsRemovalPolicy;
+}
+
+export interface RenderRequest {
+  readonly accessKeyParameterName: string;
+  readonly secretKeyParameterName: string;
+  readonly sitePropertiesParameterName: string;
+  readonly kmsKeyId?: string;
+  /** Everything the renderer needs except the two secrets, which the handler reads from SSM. */
+  readonly settings: Omit<SitePropertiesInput, 'accessKeyId' | 'secretKey'>;
+}
+
+// SSM's own naming rule: letters, digits and . - _ /, at most 1011 characters for a name.
+const PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]+$/;
+const PARAMETER_NAME_MAX_LENGTH = 1011;
+
+function requiredString(props: Record<string, unknown>, input: string, what: string): string {
+  const value = props[input];
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InputError(input, `missing (${what})`, `set ${input} in the custom resource properties`);
+  }
+  return value;
+}
+
+function optionalString(props: Record<string, unknown>, input: string): string | undefined {
+  const value = props[input];
+  if (value === undefined || value === null || value === '') {
+    return undefined;
+  }
+  if (typeof value !== 'string') {
+    throw new InputError(input, `must be a string, got ${typeof value}`, `pass ${input} as a string`);
+  }
+  return value;
+}
+
+function parameterName(props: Record<string, unknown>, input: string): string {
+  const name = requiredString(props, input, 'an SSM parameter name');
+  if (name.length > PARAMETER_NAME_MAX_LENGTH || !PARAMETER_NAME.test(name)) {
+    throw new InputError(
+      input,
+      `"${name}" is not a valid SSM parameter name`,
+      `use at most ${PARAMETER_NAME_MAX_LENGTH} characters from a-z A-Z 0-9 _ . - /, for example /alluxio/minio/access-key`,
+    );
+  }
+  if (name.includes('/') && !name.startsWith('/')) {
+    throw new InputError(input, `"${name}" is a path without a leading "/"`, `write it as /${name}`);
+  }
+  if (/^\/?(aws|ssm)/i.test(name)) {
+    throw new InputError(input, `"${name}" starts with a prefix SSM reserves (aws, ssm)`, 'choose a name under your own prefix');
+  }
+  return name;
+}
+
+function oneOf<T extends string>(props: Record<string, unknown>, input: string, allowed: readonly T[]): T {
+  const value = requiredString(props, input, `one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InputError(input, `"${value}" is not one of ${allowed.join(', ')}`, `set ${input} to one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+export function parseCredentialsProperties(props: Record<string, unknown>): CredentialsRequest {
+  const request: CredentialsRequest = {
+    mode: oneOf(props, 'Mode', ['generated', 'existing'] as const),
+    accessKeyParameterName: parameterName(props, 'AccessKeyParameterName'),
+    secretKeyParameterName: parameterName(props, 'SecretKeyParameterName'),
+    kmsKeyId: optionalString(props, 'KmsKeyId'),
+    removalPolicy: oneOf(props, 'RemovalPolicy', ['retain', 'destroy'] as const),
+  };
+  if (request.accessKeyParameterName === request.secretKeyParameterName) {
+    throw new InputError(
+      'SecretKeyParameterName',
+      `is the same parameter as AccessKeyParameterName (${request.accessKeyParameterName})`,
+      'give the access key and the secret key two different parameter names',
+    );
+  }
+  return request;
+}
+
+/**
+ * The credentials resource's identity is the pair of names it manages: renaming either makes
+ * CloudFormation replace the resource and later send Delete (with the old properties) for the
+ * old pair, which then obeys the old removal policy.
+ */
+export function credentialsPhysicalResourceId(request: Pick<CredentialsRequest, 'accessKeyParameterName' | 'secretKeyParameterName'>): string {
+  return `ssm-credentials:${request.accessKeyParameterName},${request.secretKeyParameterName}`;
+}
+
+/**
+ * Refuses an Update whose later clean-up would delete a parameter the new resource still uses.
+ * CloudFormation's Delete for the replaced resource carries only the OLD properties, so a
+ * generated+destroy resource renamed to a pair that keeps one old name would destroy that name.
+ */
+export function checkCredentialsUpdate(previous: CredentialsRequest, next: CredentialsRequest): void {
+  const oldNames = [previous.accessKeyParameterName, previous.secretKeyParameterName];
+  const newNames = [next.accessKeyParameterName, next.secretKeyParameterName];
+  const replaced = credentialsPhysicalResourceId(previous) !== credentialsPhysicalResourceId(next);
+  const shared = newNames.filter((name) => oldNames.includes(name));
+  if (replaced && previous.mode === 'generated' && previous.removalPolicy === 'destroy' && shared.length > 0) {
+    throw new InputError(
+      'AccessKeyParameterName/SecretKeyParameterName',
+      `the new names keep ${shared.join(' and ')} from the old pair, which the old resource deletes on replacement (removal policy destroy)`,
+      'rename both parameters to new names, or deploy once with removal policy RETAIN before renaming',
+    );
+  }
+}
+
+function extraProperties(props: Record<string, unknown>): Record<string, string> | undefined {
+  const text = optionalString(props, 'ExtraProperties');
+  if (text === undefined) {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InputError('ExtraProperties', 'is not valid JSON', 'pass a JSON object of string keys to string values');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InputError('ExtraProperties', 'is not a JSON object', 'pass a JSON object of string keys to string values');
+  }
+  const map: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof value !== 'string') {
+      throw new InputError(`ExtraProperties.${key}`, `has a ${typeof value} value`, 'give every extra property a string value');
+    }
+    map[key] = value;
+  }
+  return map;
+}
+
+export function parseRenderProperties(props: Record<string, unknown>): RenderRequest {
+  const alias = optionalString(props, 'WorkerTierAlias');
+  const path = optionalString(props, 'WorkerTierPath');
+  const quota = optionalString(props, 'WorkerTierQuota');
+  const tierParts = [alias, path, quota].filter((part) => part !== undefined).length;
+  if (tierParts !== 0 && tierParts !== 3) {
+    throw new InputError(
+      'WorkerTierAlias/WorkerTierPath/WorkerTierQuota',
+      'only some of the worker tier settings are set',
+      'set all three (alias, path, quota) or none',
+    );
+  }
+  const masterHostname = optionalString(props, 'MasterHostname');
+  const cluster =
+    masterHostname !== undefined || tierParts === 3
+      ? {
+          masterHostname,
+          workerTier: tierParts === 3 ? { alias: alias!, path: path!, quota: quota! } : undefined,
+        }
+      : undefined;
+  const request: RenderRequest = {
+    accessKeyParameterName: parameterName(props, 'AccessKeyParameterName'),
+    secretKeyParameterName: parameterName(props, 'SecretKeyParameterName'),
+    sitePropertiesParameterName: parameterName(props, 'SitePropertiesParameterName'),
+    kmsKeyId: optionalString(props, 'KmsKeyId'),
+    settings: {
+      alluxioVersion: requiredString(props, 'AlluxioVersion', 'the Alluxio release, e.g. 2.9.5'),
+      minio: {
+        endpoint: requiredString(props, 'Endpoint', 'the MinIO endpoint URL'),
+        bucket: requiredString(props, 'Bucket', 'the MinIO bucket name'),
+        directory: optionalString(props, 'Directory'),
+        region: optionalString(props, 'Region'),
+      },
+      cluster,
+      extraProperties: extraProperties(props),
+    },
+  };
+  const names = [request.accessKeyParameterName, request.secretKeyParameterName];
+  if (names.includes(request.sitePropertiesParameterName)) {
+    throw new InputError(
+      'SitePropertiesParameterName',
+      `is the same parameter as a credential parameter (${request.sitePropertiesParameterName})`,
+      'write the rendered file to its own parameter, e.g. /<prefix>/site-properties',
+    );
+  }
+  return request;
+}
