@@ -1,0 +1,144 @@
+import { RemovalPolicy, Size } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+
+/** A MinIO server that already runs somewhere the cluster's VPC can reach. */
+export interface ExistingMinioOptions {
+  /**
+   * The S3 endpoint, `http(s)://host[:port][/]`, exactly as `alluxio.underfs.s3.endpoint` takes it.
+   * A missing port means 80 for http and 443 for https.
+   */
+  readonly endpoint: string;
+  /** The bucket that becomes Alluxio's root mount. */
+  readonly bucket: string;
+  /**
+   * The directory inside the bucket that becomes Alluxio's root.
+   *
+   * @default - the bucket's root
+   */
+  readonly directory?: string;
+  /**
+   * The region MinIO signs requests for.
+   *
+   * @default 'us-east-1'
+   */
+  readonly region?: string;
+  /**
+   * Create the bucket and directory at deploy time when they are missing (idempotent).
+   *
+   * @default false - the deploy fails with NO_SUCH_BUCKET when the bucket is missing
+   */
+  readonly createBucket?: boolean;
+}
+
+/** A single-node MinIO this construct runs on ECS with EC2 capacity and a persistent EBS volume. */
+export interface ProvisionedMinioOptions {
+  /**
+   * The MinIO server image. MinIO's community edition stopped publishing images in October 2025;
+   * point this at an image you build or mirror.
+   *
+   * @default - `MinioBackend.DEFAULT_IMAGE_NAME` from its registry (the last community release, pinned)
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * The EC2 instance type the MinIO task runs on.
+   *
+   * @default t3.medium
+   */
+  readonly instanceType?: ec2.InstanceType;
+  /**
+   * Size of the encrypted gp3 data volume (formatted XFS).
+   *
+   * @default 100 GiB
+   */
+  readonly dataVolumeSize?: Size;
+  /**
+   * What happens to the data volume when the stack deletes it.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly dataVolumeRemovalPolicy?: RemovalPolicy;
+  /**
+   * The bucket created for Alluxio's root mount.
+   *
+   * @default 'alluxio'
+   */
+  readonly bucket?: string;
+  /**
+   * The directory inside the bucket that becomes Alluxio's root.
+   *
+   * @default - the bucket's root
+   */
+  readonly directory?: string;
+}
+
+/** Which MinIO the Alluxio cluster mounts: one you already run, or one this construct provisions. */
+export abstract class MinioBackend {
+  /** The MinIO image used when `ProvisionedMinioOptions.image` is not given (the last community release). */
+  public static readonly DEFAULT_IMAGE_NAME = 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z';
+
+  /** Mount an existing MinIO endpoint. Credentials must then be given with `MinioCredentials.fromParameters`. */
+  public static existing(options: ExistingMinioOptions): MinioBackend {
+    return new ExistingMinio(options);
+  }
+
+  /** Run MinIO inside the construct's VPC. */
+  public static provisioned(options: ProvisionedMinioOptions = {}): MinioBackend {
+    return new ProvisionedMinio(options);
+  }
+
+  /** True when this construct runs the MinIO server itself. */
+  public abstract readonly isProvisioned: boolean;
+  /** The bucket mounted as Alluxio's root. */
+  public abstract readonly bucket: string;
+  /** The directory inside the bucket (empty for the bucket's root). */
+  public abstract readonly directory: string;
+  /** The region requests are signed for. */
+  public abstract readonly region: string;
+  /** Whether the deploy creates the bucket and directory when missing. */
+  public abstract readonly createBucket: boolean;
+
+  /** @internal */
+  public abstract readonly _existing?: ExistingMinioOptions;
+  /** @internal */
+  public abstract readonly _provisioned?: ProvisionedMinioOptions;
+}
+
+const DEFAULT_REGION = 'us-east-1';
+
+class ExistingMinio extends MinioBackend {
+  public readonly isProvisioned = false;
+  public readonly bucket: string;
+  public readonly directory: string;
+  public readonly region: string;
+  public readonly createBucket: boolean;
+  public readonly _existing: ExistingMinioOptions;
+  public readonly _provisioned = undefined;
+
+  constructor(options: ExistingMinioOptions) {
+    super();
+    this._existing = options;
+    this.bucket = options.bucket;
+    this.directory = options.directory ?? '';
+    this.region = options.region ?? DEFAULT_REGION;
+    this.createBucket = options.createBucket ?? false;
+  }
+}
+
+class ProvisionedMinio extends MinioBackend {
+  public readonly isProvisioned = true;
+  public readonly bucket: string;
+  public readonly directory: string;
+  public readonly region = DEFAULT_REGION;
+  // The server starts empty, so the bucket is always created.
+  public readonly createBucket = true;
+  public readonly _existing = undefined;
+  public readonly _provisioned: ProvisionedMinioOptions;
+
+  constructor(options: ProvisionedMinioOptions) {
+    super();
+    this._provisioned = options;
+    this.bucket = options.bucket ?? 'alluxio';
+    this.directory = options.directory ?? '';
+  }
+}
