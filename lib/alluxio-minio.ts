@@ -1,0 +1,637 @@
+import { CfnOutput, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { ALLUXIO_PORTS, alluxioMasterCommand, alluxioWorkerCommand, MASTER_JOURNAL_MOUNT, masterJavaOptions } from './core/alluxio-container';
+import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
+import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
+import { InputError } from './core/input-error';
+import { validateSiteSettings } from './core/site-properties';
+import { CustomResourceFunctions } from './custom-resource-functions';
+import { MinioBackend } from './minio-backend';
+import { MinioCredentials } from './minio-credentials';
+import { ProvisionedMinioServer } from './provisioned-minio-server';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+
+/** How the Alluxio master and workers run. */
+export interface AlluxioOptions {
+  /**
+   * The Alluxio release: a 2.x version such as `2.9.5`, or a 3xx "dora" release such as `309`.
+   * It chooses the root-mount property and the default image tag.
+   *
+   * @default - `DEFAULT_ALLUXIO_VERSION`, the newest 2.9.x with an official image
+   */
+  readonly version?: string;
+  /**
+   * The Alluxio image, when not the official `alluxio/alluxio:<version>`.
+   *
+   * @default - `alluxio/alluxio:<version>` from Docker Hub
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * CPU units of the master task (Fargate sizes).
+   *
+   * @default 1024
+   */
+  readonly masterCpu?: number;
+  /**
+   * Memory of the master task in MiB; must pair with `masterCpu` on Fargate.
+   *
+   * @default 4096
+   */
+  readonly masterMemoryMiB?: number;
+  /**
+   * CPU units of each worker task.
+   *
+   * @default 1024
+   */
+  readonly workerCpu?: number;
+  /**
+   * Memory of each worker task in MiB; must pair with `workerCpu` on Fargate.
+   *
+   * @default 4096
+   */
+  readonly workerMemoryMiB?: number;
+  /**
+   * How many worker tasks run.
+   *
+   * @default 2
+   */
+  readonly workerCount?: number;
+  /**
+   * Cache capacity of each worker, on the task's Fargate ephemeral storage (whole GiB, 1 to 190).
+   *
+   * @default 20 GiB
+   */
+  readonly cacheSize?: Size;
+  /**
+   * Additional `alluxio-site.properties` entries. Keys the construct manages and credential keys are
+   * rejected at synth; credentials only ever come from SSM.
+   *
+   * @default - none
+   */
+  readonly extraProperties?: { [key: string]: string };
+}
+
+/** Props of {@link AlluxioMinio}. */
+export interface AlluxioMinioProps {
+  /**
+   * Which MinIO Alluxio mounts as its root.
+   */
+  readonly minio: MinioBackend;
+  /**
+   * The MinIO access key and secret key. Required with an existing MinIO.
+   *
+   * @default - `MinioCredentials.generated()` with a provisioned MinIO
+   */
+  readonly credentials?: MinioCredentials;
+  /**
+   * The VPC the cluster, MinIO and the health check run in.
+   *
+   * @default - a new VPC over 2 AZs with public subnets and private subnets with egress
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * Prefix of the SSM parameters the construct writes (`<prefix>/site-properties`, and for generated
+   * credentials `<prefix>/access-key` and `<prefix>/secret-key`). Starts with `/`, no trailing `/`.
+   *
+   * @default - `/alluxio-minio/<unique id of this construct>`
+   */
+  readonly parameterPrefix?: string;
+  /**
+   * Alluxio version, image, sizes and extra properties.
+   *
+   * @default - see `AlluxioOptions`
+   */
+  readonly alluxio?: AlluxioOptions;
+  /**
+   * How long the post-deploy health check keeps trying before it fails the deploy. Definitive
+   * failures (wrong keys, missing bucket) fail at once. From 1 to 50 minutes.
+   *
+   * @default Duration.minutes(10)
+   */
+  readonly healthCheckTimeout?: Duration;
+  /**
+   * Retention of the containers' and handlers' CloudWatch logs.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to generated credential parameters and the master's journal file system when the
+   * construct is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const DEFAULTS = {
+  masterCpu: 1024,
+  masterMemoryMiB: 4096,
+  workerCpu: 1024,
+  workerMemoryMiB: 4096,
+  workerCount: 2,
+  cacheGiB: 20,
+  healthCheckMinutes: 10,
+};
+
+// Fargate ephemeral storage above the cache for the image, logs and temporary files.
+const WORKER_STORAGE_OVERHEAD_GIB = 10;
+const FARGATE_MAX_EPHEMERAL_GIB = 200;
+const WORKER_CACHE_PATH = '/opt/alluxio/cache';
+const MINIO_PORT = 9000;
+
+/**
+ * Alluxio (a master and N workers on ECS Fargate) whose root mount is a MinIO bucket, with the MinIO
+ * keys in SSM Parameter Store, the site properties rendered by a custom resource, and a post-deploy
+ * health check that fails the deploy naming the cause.
+ */
+export class AlluxioMinio extends Construct implements ec2.IConnectable {
+  /** The ECS cluster running Alluxio (and a provisioned MinIO). */
+  public readonly cluster: ecs.Cluster;
+  /** The Alluxio master service. */
+  public readonly masterService: ecs.FargateService;
+  /** The Alluxio worker service. */
+  public readonly workerService: ecs.FargateService;
+  /** `host:port` of the master's RPC endpoint inside the VPC (Cloud Map name). */
+  public readonly masterEndpoint: string;
+  /** The MinIO S3 endpoint the cluster uses. */
+  public readonly minioEndpoint: string;
+  /** The SecureString parameter holding the MinIO access key. */
+  public readonly accessKeyParameter: ssm.IStringParameter;
+  /** The SecureString parameter holding the MinIO secret key. */
+  public readonly secretKeyParameter: ssm.IStringParameter;
+  /** The SecureString parameter holding the rendered alluxio-site.properties. */
+  public readonly sitePropertiesParameter: ssm.IStringParameter;
+  /** Network access to Alluxio's ports; the default port is the master RPC port. */
+  public readonly connections: ec2.Connections;
+
+  private readonly credentials: MinioCredentials;
+
+  constructor(scope: Construct, id: string, props: AlluxioMinioProps) {
+    super(scope, id);
+    const settings = resolveSettings(this, props);
+    this.credentials = settings.credentials;
+
+    const vpc = props.vpc ?? this.createDefaultVpc();
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      defaultCloudMapNamespace: { name: settings.namespace, useForServiceConnect: false },
+    });
+
+    const functions = new CustomResourceFunctions(this, 'Handlers', {
+      vpc,
+      logRetention: settings.logRetention,
+      healthCheckTimeout: settings.healthCheckTimeout,
+    });
+
+    // --- credentials in SSM -------------------------------------------------------------------
+    const names = settings.credentials._parameterNames(settings.parameterPrefix);
+    const kmsKey = settings.credentials.kmsKey;
+    const credentialsResource = new CustomResource(this, 'Credentials', {
+      serviceToken: functions.credentialsServiceToken,
+      resourceType: 'Custom::AlluxioMinioCredentials',
+      serviceTimeout: Duration.minutes(5),
+      properties: {
+        Mode: settings.credentials.isGenerated ? 'generated' : 'existing',
+        AccessKeyParameterName: names.accessKey,
+        SecretKeyParameterName: names.secretKey,
+        KmsKeyId: kmsKey?.keyArn,
+        RemovalPolicy: settings.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
+      },
+    });
+    this.accessKeyParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'AccessKey', {
+      parameterName: names.accessKey,
+      encryptionKey: kmsKey,
+    });
+    this.secretKeyParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SecretKey', {
+      parameterName: names.secretKey,
+      encryptionKey: kmsKey,
+    });
+    const credentialGrantees = [functions.credentialsRole, functions.renderRole, functions.healthCheckRole];
+    for (const grantee of credentialGrantees) this.grantReadCredentials(grantee);
+    if (settings.credentials.isGenerated) {
+      functions.credentialsRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:AddTagsToResource'],
+          resources: [this.accessKeyParameter.parameterArn, this.secretKeyParameter.parameterArn],
+        }),
+      );
+      kmsKey?.grantEncrypt(functions.credentialsRole);
+    }
+
+    // --- MinIO --------------------------------------------------------------------------------
+    const alluxioSecurityGroup = new ec2.SecurityGroup(this, 'AlluxioSecurityGroup', {
+      vpc,
+      description: 'Alluxio master and workers',
+      allowAllOutbound: true,
+    });
+    let minioServer: ProvisionedMinioServer | undefined;
+    if (settings.minio.isProvisioned) {
+      minioServer = new ProvisionedMinioServer(this, 'Minio', {
+        cluster: this.cluster,
+        options: settings.minio._provisioned ?? {},
+        rootUserParameter: this.accessKeyParameter,
+        rootPasswordParameter: this.secretKeyParameter,
+        port: MINIO_PORT,
+        logRetention: settings.logRetention,
+      });
+      minioServer.node.addDependency(credentialsResource);
+      minioServer.connections.allowFrom(alluxioSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'Alluxio reads and writes MinIO');
+      minioServer.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'health check probes MinIO');
+      this.minioEndpoint = minioServer.endpoint;
+    } else {
+      this.minioEndpoint = settings.minio._existing!.endpoint;
+    }
+
+    // --- rendered site properties -------------------------------------------------------------
+    const masterHostname = `master.${settings.namespace}`;
+    this.masterEndpoint = `${masterHostname}:${ALLUXIO_PORTS.masterRpc}`;
+    const sitePropertiesName = `${settings.parameterPrefix}/site-properties`;
+    const renderResource = new CustomResource(this, 'SiteProperties', {
+      serviceToken: functions.renderServiceToken,
+      resourceType: 'Custom::AlluxioSiteProperties',
+      serviceTimeout: Duration.minutes(5),
+      properties: {
+        AccessKeyParameterName: names.accessKey,
+        SecretKeyParameterName: names.secretKey,
+        SitePropertiesParameterName: sitePropertiesName,
+        KmsKeyId: kmsKey?.keyArn,
+        AlluxioVersion: settings.alluxioVersion,
+        Endpoint: this.minioEndpoint,
+        Bucket: settings.minio.bucket,
+        Directory: settings.minio.directory,
+        Region: settings.minio.region,
+        MasterHostname: masterHostname,
+        WorkerTierAlias: 'SSD',
+        WorkerTierPath: WORKER_CACHE_PATH,
+        WorkerTierQuota: `${settings.cacheGiB}GB`,
+        ExtraProperties: JSON.stringify(settings.extraProperties),
+      },
+    });
+    renderResource.node.addDependency(credentialsResource);
+    this.sitePropertiesParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SitePropertiesParameter', {
+      parameterName: sitePropertiesName,
+      encryptionKey: kmsKey,
+    });
+    functions.renderRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter', 'ssm:AddTagsToResource'],
+        resources: [this.sitePropertiesParameter.parameterArn],
+      }),
+    );
+    kmsKey?.grantEncrypt(functions.renderRole);
+    // The hash of the rendered, secret-free configuration: in both task definitions, so any change
+    // (configuration or a new credential version) makes CloudFormation roll the tasks.
+    const configHash = renderResource.getAttString('ConfigHash');
+
+    // --- MinIO reachable, bucket present, before Alluxio starts --------------------------------
+    const minioLocationProperties = {
+      AccessKeyParameterName: names.accessKey,
+      SecretKeyParameterName: names.secretKey,
+      Endpoint: this.minioEndpoint,
+      Bucket: settings.minio.bucket,
+      Directory: settings.minio.directory,
+      Region: settings.minio.region,
+      AlluxioVersion: settings.alluxioVersion,
+      TimeoutSeconds: String(settings.healthCheckTimeout.toSeconds()),
+    };
+    const minioCheck = new CustomResource(this, 'MinioCheck', {
+      serviceToken: functions.healthCheckServiceToken,
+      resourceType: 'Custom::AlluxioMinioHealthCheck',
+      serviceTimeout: functions.healthCheckServiceTimeout,
+      properties: {
+        ...minioLocationProperties,
+        EnsureBucket: String(settings.minio.createBucket),
+        ConfigHash: configHash,
+      },
+    });
+    minioCheck.node.addDependency(credentialsResource);
+    if (minioServer) minioCheck.node.addDependency(minioServer);
+
+    // --- Alluxio --------------------------------------------------------------------------------
+    const image = settings.image ?? ecs.ContainerImage.fromRegistry(`alluxio/alluxio:${settings.alluxioVersion}`);
+    const sitePropertiesSecret = ecs.Secret.fromSsmParameter(this.sitePropertiesParameter);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: settings.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const journal = new efs.FileSystem(this, 'Journal', {
+      vpc,
+      encrypted: true,
+      removalPolicy: settings.removalPolicy,
+      performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
+      throughputMode: efs.ThroughputMode.ELASTIC,
+      enableAutomaticBackups: true,
+    });
+    // The image runs as uid/gid 1000; the access point makes the journal theirs.
+    const journalAccessPoint = journal.addAccessPoint('JournalAccessPoint', {
+      path: '/alluxio-journal',
+      posixUser: { uid: '1000', gid: '1000' },
+      createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
+    });
+
+    const masterTask = new ecs.FargateTaskDefinition(this, 'MasterTask', {
+      cpu: settings.masterCpu,
+      memoryLimitMiB: settings.masterMemoryMiB,
+      volumes: [
+        {
+          name: 'journal',
+          efsVolumeConfiguration: {
+            fileSystemId: journal.fileSystemId,
+            transitEncryption: 'ENABLED',
+            authorizationConfig: { accessPointId: journalAccessPoint.accessPointId, iam: 'ENABLED' },
+          },
+        },
+      ],
+    });
+    journal.grantReadWrite(masterTask.taskRole);
+    const master = masterTask.addContainer('master', {
+      image,
+      essential: true,
+      entryPoint: ['/bin/sh', '-c'],
+      command: [alluxioMasterCommand()],
+      environment: {
+        ALLUXIO_CONFIG_HASH: configHash,
+        ALLUXIO_JAVA_OPTS: masterJavaOptions(),
+      },
+      secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'master' }),
+      portMappings: ALLUXIO_PORTS.masterAll.map((containerPort) => ({ containerPort })),
+      healthCheck: tcpHealthCheck(ALLUXIO_PORTS.masterRpc),
+    });
+    master.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });
+
+    const workerTask = new ecs.FargateTaskDefinition(this, 'WorkerTask', {
+      cpu: settings.workerCpu,
+      memoryLimitMiB: settings.workerMemoryMiB,
+      ephemeralStorageGiB: Math.max(21, settings.cacheGiB + WORKER_STORAGE_OVERHEAD_GIB),
+    });
+    workerTask.addContainer('worker', {
+      image,
+      essential: true,
+      entryPoint: ['/bin/sh', '-c'],
+      command: [alluxioWorkerCommand()],
+      environment: { ALLUXIO_CONFIG_HASH: configHash },
+      secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'worker' }),
+      portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
+      healthCheck: tcpHealthCheck(ALLUXIO_PORTS.workerRpc),
+    });
+
+    const serviceDefaults = {
+      cluster: this.cluster,
+      securityGroups: [alluxioSecurityGroup],
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      // A bad configuration rolls back instead of holding CloudFormation for hours.
+      circuitBreaker: { enable: true, rollback: true },
+    };
+    this.masterService = new ecs.FargateService(this, 'MasterService', {
+      ...serviceDefaults,
+      taskDefinition: masterTask,
+      desiredCount: 1,
+      // One master owns the journal: the old task stops before the new one starts.
+      minHealthyPercent: 0,
+      maxHealthyPercent: 100,
+      cloudMapOptions: { name: 'master', dnsTtl: Duration.seconds(10) },
+    });
+    this.workerService = new ecs.FargateService(this, 'WorkerService', {
+      ...serviceDefaults,
+      taskDefinition: workerTask,
+      desiredCount: settings.workerCount,
+      minHealthyPercent: 50,
+      maxHealthyPercent: 200,
+      cloudMapOptions: { name: 'worker', dnsTtl: Duration.seconds(10) },
+    });
+    for (const service of [this.masterService, this.workerService]) {
+      service.node.addDependency(renderResource, minioCheck);
+    }
+    journal.connections.allowDefaultPortFrom(alluxioSecurityGroup, 'the master mounts its journal');
+    alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(19998, 30003), 'Alluxio ports within the cluster');
+    alluxioSecurityGroup.connections.allowFrom(
+      functions.healthCheckSecurityGroup,
+      ec2.Port.tcp(ALLUXIO_PORTS.masterWeb),
+      'health check reads the master info',
+    );
+    this.connections = new ec2.Connections({
+      securityGroups: [alluxioSecurityGroup],
+      defaultPort: ec2.Port.tcp(ALLUXIO_PORTS.masterRpc),
+    });
+
+    // --- the deploy passes only when Alluxio serves the MinIO root mount -------------------------
+    const alluxioCheck = new CustomResource(this, 'AlluxioCheck', {
+      serviceToken: functions.healthCheckServiceToken,
+      resourceType: 'Custom::AlluxioMinioHealthCheck',
+      serviceTimeout: functions.healthCheckServiceTimeout,
+      properties: {
+        ...minioLocationProperties,
+        EnsureBucket: 'false',
+        AlluxioMaster: `${masterHostname}:${ALLUXIO_PORTS.masterWeb}`,
+        ConfigHash: configHash,
+      },
+    });
+    alluxioCheck.node.addDependency(this.masterService, this.workerService);
+
+    this.createOutputs(names, sitePropertiesName);
+    acknowledgeNagFindings(this.masterService.taskDefinition, [
+      {
+        id: 'AwsSolutions-ECS2',
+        reason: 'ALLUXIO_CONFIG_HASH and ALLUXIO_JAVA_OPTS are non-secret; the properties and keys come from SSM as secrets.',
+      },
+    ]);
+    acknowledgeNagFindings(this.workerService.taskDefinition, [
+      {
+        id: 'AwsSolutions-ECS2',
+        reason: 'ALLUXIO_CONFIG_HASH and ALLUXIO_JAVA_OPTS are non-secret; the properties and keys come from SSM as secrets.',
+      },
+    ]);
+  }
+
+  /**
+   * Lets `grantee` read (and decrypt) the MinIO access key and secret key.
+   */
+  public grantReadCredentials(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:DescribeParameters'],
+      resourceArns: [this.accessKeyParameter.parameterArn, this.secretKeyParameter.parameterArn],
+    });
+    this.credentials.kmsKey?.grantDecrypt(grantee);
+    return grant;
+  }
+
+  private createDefaultVpc(): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+    });
+    vpc.addFlowLog('FlowLogs', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogsGroup', { retention: logs.RetentionDays.ONE_MONTH })),
+    });
+    return vpc;
+  }
+
+  private createOutputs(names: { accessKey: string; secretKey: string }, sitePropertiesName: string): void {
+    const outputs: Record<string, string> = {
+      MasterEndpoint: this.masterEndpoint,
+      MinioEndpoint: this.minioEndpoint,
+      AccessKeyParameterName: names.accessKey,
+      SecretKeyParameterName: names.secretKey,
+      SitePropertiesParameterName: sitePropertiesName,
+      ClusterName: this.cluster.clusterName,
+    };
+    for (const [name, value] of Object.entries(outputs)) {
+      new CfnOutput(this, name, { value });
+    }
+  }
+}
+
+function tcpHealthCheck(port: number): ecs.HealthCheck {
+  return {
+    // The official Helm chart probes Alluxio with TCP on the RPC ports; bash's /dev/tcp does the same here.
+    command: ['CMD-SHELL', `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' || exit 1`],
+    interval: Duration.seconds(15),
+    timeout: Duration.seconds(5),
+    retries: 4,
+    startPeriod: Duration.seconds(120),
+  };
+}
+
+interface ResolvedSettings {
+  readonly minio: MinioBackend;
+  readonly credentials: MinioCredentials;
+  readonly parameterPrefix: string;
+  readonly namespace: string;
+  readonly alluxioVersion: string;
+  readonly image?: ecs.ContainerImage;
+  readonly masterCpu: number;
+  readonly masterMemoryMiB: number;
+  readonly workerCpu: number;
+  readonly workerMemoryMiB: number;
+  readonly workerCount: number;
+  readonly cacheGiB: number;
+  readonly extraProperties: Record<string, string>;
+  readonly healthCheckTimeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Every prop checked at synth; each error names the prop and the fix. */
+function resolveSettings(scope: Construct, props: AlluxioMinioProps): ResolvedSettings {
+  try {
+    return resolveSettingsOrThrow(scope, props);
+  } catch (err) {
+    if (err instanceof InputError) {
+      throw new Error(`AlluxioMinio ${scope.node.path}: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): ResolvedSettings {
+  const minio = props.minio;
+  if (!minio) {
+    throw new InputError('minio', 'is required', 'pass MinioBackend.existing({...}) or MinioBackend.provisioned()');
+  }
+  let credentials = props.credentials;
+  if (!credentials) {
+    if (!minio.isProvisioned) {
+      throw new InputError(
+        'credentials',
+        'is required with an existing MinIO, which would not know a generated key pair',
+        "pass MinioCredentials.fromParameters('/path/access-key', '/path/secret-key') naming SecureString parameters that hold the server's keys",
+      );
+    }
+    credentials = MinioCredentials.generated();
+  }
+  if (credentials.isGenerated && !minio.isProvisioned) {
+    throw new InputError(
+      'credentials',
+      'MinioCredentials.generated() cannot work with an existing MinIO: the server does not know the generated pair',
+      'use MinioCredentials.fromParameters(...) with the keys your MinIO accepts',
+    );
+  }
+
+  const alluxio = props.alluxio ?? {};
+  const alluxioVersion = alluxio.version ?? DEFAULT_ALLUXIO_VERSION;
+  parseAlluxioVersion(alluxioVersion);
+  const masterCpu = alluxio.masterCpu ?? DEFAULTS.masterCpu;
+  const masterMemoryMiB = alluxio.masterMemoryMiB ?? DEFAULTS.masterMemoryMiB;
+  const workerCpu = alluxio.workerCpu ?? DEFAULTS.workerCpu;
+  const workerMemoryMiB = alluxio.workerMemoryMiB ?? DEFAULTS.workerMemoryMiB;
+  validateFargateSize('alluxio.master', masterCpu, masterMemoryMiB);
+  validateFargateSize('alluxio.worker', workerCpu, workerMemoryMiB);
+  const workerCount = alluxio.workerCount ?? DEFAULTS.workerCount;
+  validateWholeNumber('alluxio.workerCount', workerCount, 1, 100, 'run between 1 and 100 workers');
+  const cacheGiB = alluxio.cacheSize ? alluxio.cacheSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE }) : DEFAULTS.cacheGiB;
+  validateWholeNumber(
+    'alluxio.cacheSize',
+    cacheGiB,
+    1,
+    FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB,
+    `give whole GiB from 1 to ${FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB} (Fargate ephemeral storage is at most ${FARGATE_MAX_EPHEMERAL_GIB} GiB)`,
+  );
+  const extraProperties = { ...(alluxio.extraProperties ?? {}) };
+
+  const healthCheckTimeout = props.healthCheckTimeout ?? Duration.minutes(DEFAULTS.healthCheckMinutes);
+  validateWholeNumber(
+    'healthCheckTimeout',
+    healthCheckTimeout.toSeconds(),
+    60,
+    50 * 60,
+    'choose from Duration.minutes(1) to Duration.minutes(50) (CloudFormation waits at most an hour for a custom resource)',
+  );
+
+  const parameterPrefix = props.parameterPrefix ?? `/alluxio-minio/${Names.uniqueId(scope)}`;
+  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(parameterPrefix)) {
+    throw new InputError(
+      'parameterPrefix',
+      `'${parameterPrefix}' is not an SSM parameter path`,
+      "start with '/', use letters, digits, '_', '.', '-' between slashes, no trailing '/'",
+    );
+  }
+
+  if (minio.isProvisioned && minio._existing) {
+    throw new InputError('minio', 'is both existing and provisioned', 'use one of MinioBackend.existing or MinioBackend.provisioned');
+  }
+  const endpointForValidation = minio._existing?.endpoint ?? `http://minio.example.internal:${MINIO_PORT}`;
+  validateSiteSettings({
+    alluxioVersion,
+    minio: { endpoint: endpointForValidation, bucket: minio.bucket, directory: minio.directory, region: minio.region },
+    extraProperties,
+  });
+  if (minio._provisioned?.dataVolumeSize) {
+    validateWholeNumber('minio.dataVolumeSize', minio._provisioned.dataVolumeSize.toGibibytes(), 10, 16384, 'give 10 to 16384 GiB');
+  }
+
+  return {
+    minio,
+    credentials,
+    parameterPrefix,
+    namespace: `alluxio-${Names.uniqueId(scope).slice(-8).toLowerCase()}.internal`,
+    alluxioVersion,
+    image: alluxio.image,
+    masterCpu,
+    masterMemoryMiB,
+    workerCpu,
+    workerMemoryMiB,
+    workerCount,
+    cacheGiB,
+    extraProperties,
+    healthCheckTimeout,
+    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  };
+}

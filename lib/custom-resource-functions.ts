@@ -1,0 +1,127 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { bundledHandlerCode } from './handler-code';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+
+export interface CustomResourceFunctionsProps {
+  readonly vpc: ec2.IVpc;
+  readonly logRetention: logs.RetentionDays;
+  /** How long the health check may keep polling before it fails the deploy. */
+  readonly healthCheckTimeout: Duration;
+}
+
+// Polling step of the health check; short, since every check inside is bounded by seconds.
+const HEALTH_CHECK_QUERY_INTERVAL = Duration.seconds(15);
+// Above the polling budget so the Provider framework, not CloudFormation's hour, reports a timeout.
+const SERVICE_TIMEOUT_MARGIN = Duration.minutes(5);
+
+/**
+ * The three handlers (credentials, render, health check) behind the construct's custom resources,
+ * each behind a Provider framework so a thrown error fails the resource with its message.
+ */
+export class CustomResourceFunctions extends Construct {
+  public readonly credentialsServiceToken: string;
+  public readonly renderServiceToken: string;
+  public readonly healthCheckServiceToken: string;
+  public readonly healthCheckServiceTimeout: Duration;
+  public readonly credentialsRole: iam.IRole;
+  public readonly renderRole: iam.IRole;
+  public readonly healthCheckRole: iam.IRole;
+  /** The health check's network identity; MinIO and the master's web port admit it. */
+  public readonly healthCheckSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: CustomResourceFunctionsProps) {
+    super(scope, id);
+
+    const credentials = this.handler('Credentials', 'credentials', 'index.handler', props);
+    const render = this.handler('Render', 'render', 'index.handler', props);
+    this.healthCheckSecurityGroup = new ec2.SecurityGroup(this, 'HealthCheckSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Post-deploy health check of MinIO and Alluxio',
+      allowAllOutbound: true,
+    });
+    const vpcPlacement = {
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.healthCheckSecurityGroup],
+    };
+    const healthOnEvent = this.handler('HealthCheck', 'health-check', 'index.onEvent', props, vpcPlacement);
+    const healthIsComplete = this.handler('HealthCheckPoll', 'health-check', 'index.isComplete', props, vpcPlacement);
+
+    this.credentialsRole = credentials.role!;
+    this.renderRole = render.role!;
+    this.healthCheckRole = healthOnEvent.role!;
+
+    this.credentialsServiceToken = this.provider('CredentialsProvider', credentials, props).serviceToken;
+    this.renderServiceToken = this.provider('RenderProvider', render, props).serviceToken;
+    this.healthCheckServiceToken = this.provider('HealthCheckProvider', healthOnEvent, props, healthIsComplete).serviceToken;
+    this.healthCheckServiceTimeout = props.healthCheckTimeout.plus(SERVICE_TIMEOUT_MARGIN);
+
+    acknowledgeNagFindings(this, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason: 'AWSLambdaBasicExecutionRole / AWSLambdaVPCAccessExecutionRole only allow writing logs and managing the function ENIs.',
+        appliesTo: [
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
+        ],
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        reason: "The Provider framework's own functions may invoke every version of the handler they front (':*').",
+        appliesTo: ['Resource::<HandlersCredentials.*.Arn>:*', 'regex:/^Resource::<.*\\.Arn>:\\*$/'],
+      },
+      {
+        id: 'AwsSolutions-L1',
+        reason: "The Provider framework's functions use the runtime aws-cdk-lib pins; the handlers use Node.js 24.",
+      },
+    ]);
+  }
+
+  private handler(
+    id: string,
+    bundleName: string,
+    entry: string,
+    props: CustomResourceFunctionsProps,
+    placement?: { vpc: ec2.IVpc; vpcSubnets: ec2.SubnetSelection; securityGroups: ec2.ISecurityGroup[] },
+  ): lambda.Function {
+    return new lambda.Function(this, id, {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      code: bundledHandlerCode(bundleName),
+      handler: entry,
+      // A handler answers within this bound; waiting beyond it is the Provider's isComplete polling.
+      timeout: Duration.minutes(2),
+      memorySize: 256,
+      // Both health-check functions share one role, so one grant covers onEvent and isComplete.
+      role: placement ? this.sharedVpcRole() : undefined,
+      logGroup: new logs.LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      ...placement,
+    });
+  }
+
+  private vpcRole?: iam.Role;
+
+  private sharedVpcRole(): iam.Role {
+    this.vpcRole ??= new iam.Role(this, 'HealthCheckRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
+    });
+    return this.vpcRole;
+  }
+
+  private provider(id: string, onEvent: lambda.IFunction, props: CustomResourceFunctionsProps, isComplete?: lambda.IFunction): cr.Provider {
+    return new cr.Provider(this, id, {
+      onEventHandler: onEvent,
+      isCompleteHandler: isComplete,
+      queryInterval: isComplete ? HEALTH_CHECK_QUERY_INTERVAL : undefined,
+      totalTimeout: isComplete ? props.healthCheckTimeout : undefined,
+      logGroup: new logs.LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+  }
+}

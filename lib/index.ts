@@ -1,0 +1,4 @@
+export * from './alluxio-minio';
+export * from './minio-backend';
+export * from './minio-credentials';
+export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';
