@@ -1,0 +1,59 @@
+// `npm run bench`: prints figures (medians of several runs), never asserts. Targets live in the
+// README and the issues; this only measures. Run after `npm run build` (the npm script does).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const fmtMs = (ms) => `${ms.toFixed(0)} ms`;
+
+function synthSamples(which) {
+  const samples = [];
+  let last;
+  for (let i = 0; i < RUNS; i++) {
+    const out = execFileSync(process.execPath, [join(root, 'scripts/bench/synth-once.cjs'), which], { cwd: root, encoding: 'utf8' });
+    last = JSON.parse(out);
+    samples.push(last.ms);
+  }
+  return { median: median(samples), samples, templates: last.templates };
+}
+
+console.log(`# cdk-alluxio-minio bench (${RUNS} runs each, medians)\n`);
+
+console.log('## Synth (fresh process per run, app construction + synth)');
+// Interleaving would be fairer on a noisy machine, but each app's runs together keep caches comparable.
+const example = synthSamples('example');
+const baseline = synthSamples('baseline');
+console.log(`example app (2 stacks):                      ${fmtMs(example.median)}`);
+console.log(`baseline ApplicationLoadBalancedFargateService: ${fmtMs(baseline.median)}`);
+console.log(`ratio example / baseline:                     ${(example.median / baseline.median).toFixed(2)}x (goal <= 1.5x)`);
+for (const [name, t] of Object.entries(example.templates)) {
+  console.log(`template ${name}: ${t.bytes} bytes, ${t.resources} resources, ${t.lambdaFunctions} Lambda functions`);
+}
+for (const [name, t] of Object.entries(baseline.templates)) {
+  console.log(`template ${name} (baseline): ${t.bytes} bytes, ${t.resources} resources`);
+}
+
+console.log('\n## Bundled Lambda handlers (lambda-dist, minified, SDK included)');
+const dist = join(root, 'lambda-dist');
+for (const name of existsSync(dist) ? readdirSync(dist).sort() : []) {
+  const file = join(dist, name, 'index.js');
+  if (existsSync(file)) console.log(`${name}: ${(statSync(file).size / 1024).toFixed(1)} KiB`);
+}
+
+// Suites that need the sandbox (handler cold start, time to a health verdict) add their figures here.
+for (const extra of ['bench-handlers.mjs', 'bench-health.mjs']) {
+  const file = join(root, 'scripts', extra);
+  if (existsSync(file)) {
+    console.log('');
+    execFileSync(process.execPath, [file], { cwd: root, stdio: 'inherit' });
+  }
+}
