@@ -139,8 +139,9 @@ function isValidHost(host: string): boolean {
       return false;
     }
   }
-  // DNS labels (which also covers IPv4 literals): letters, digits, hyphens; underscores occur in service names.
-  return host.length <= 253 && host.split('.').every((label) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(label));
+  // DNS labels (which also covers IPv4 literals). No underscores: java.net.URI, which Alluxio's S3
+  // client parses the endpoint with, treats such a host as absent.
+  return host.length <= 253 && host.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label));
 }
 
 /**
