@@ -239,6 +239,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         options: settings.minio._provisioned ?? {},
         rootUserParameter: this.accessKeyParameter,
         rootPasswordParameter: this.secretKeyParameter,
+        kmsKey,
         port: MINIO_PORT,
         logRetention: settings.logRetention,
       });

@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
@@ -15,6 +16,8 @@ export interface ProvisionedMinioServerProps {
   /** MinIO's root user is the Alluxio access key: one pair, one place to rotate. */
   readonly rootUserParameter: ssm.IStringParameter;
   readonly rootPasswordParameter: ssm.IStringParameter;
+  /** The key both parameters are encrypted with, when not the AWS managed one. */
+  readonly kmsKey?: kms.IKey;
   readonly port: number;
   readonly logRetention: logs.RetentionDays;
 }
@@ -102,7 +105,7 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       }),
     });
     container.addMountPoints({ sourceVolume: 'data', containerPath: '/data', readOnly: false });
-    props.rootUserParameter.encryptionKey?.grantDecrypt(task.obtainExecutionRole());
+    props.kmsKey?.grantDecrypt(task.obtainExecutionRole());
 
     this.service = new ecs.Ec2Service(this, 'Service', {
       cluster: props.cluster,

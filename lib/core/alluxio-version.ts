@@ -15,10 +15,11 @@ export interface AlluxioRelease {
 }
 
 /**
- * The release this library deploys unless told otherwise: the 2.9 line is the one with
- * `alluxio.master.mount.table.root.ufs` and a published docker image with master/worker entrypoints.
+ * The release this library deploys unless told otherwise: the newest 2.9.x with an official
+ * `alluxio/alluxio` image (2.9.5; 2.9.6 reached Maven Central but not Docker Hub, and 2.9.5 is the
+ * reverse, so the tests run Alluxio's classes from the 2.9.6 jars).
  */
-export const DEFAULT_ALLUXIO_VERSION = '2.9.3';
+export const DEFAULT_ALLUXIO_VERSION = '2.9.5';
 
 export const V2_ROOT_UFS_KEY = 'alluxio.master.mount.table.root.ufs';
 export const DORA_ROOT_UFS_KEY = 'alluxio.dora.client.ufs.root';
