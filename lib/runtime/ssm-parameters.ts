@@ -112,12 +112,21 @@ export class SsmParameters {
 
   /** Reads and decrypts a SecureString; a missing parameter is an InputError naming `input`. */
   async getDecrypted(name: string, input: string, kms: KmsKeyContext): Promise<DecryptedParameter> {
+    const parameter = await this.getDecryptedIfPresent(name, kms);
+    if (parameter === undefined) {
+      throw new InputError(input, `SSM parameter ${name} does not exist`, `create ${name} as a SecureString, or correct ${input}`);
+    }
+    return parameter;
+  }
+
+  /** Reads and decrypts a SecureString; undefined when there is none. */
+  async getDecryptedIfPresent(name: string, kms: KmsKeyContext): Promise<DecryptedParameter | undefined> {
     let parameter;
     try {
       parameter = (await this.client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter;
     } catch (error) {
       if (isParameterNotFound(error)) {
-        throw new InputError(input, `SSM parameter ${name} does not exist`, `create ${name} as a SecureString, or correct ${input}`);
+        return undefined;
       }
       throw explainError(error, 'GetParameter', name, kms, true);
     }
@@ -184,22 +193,31 @@ export class SsmParameters {
   }
 
   /**
-   * Overwrites a SecureString in the cheapest tier that holds it. A value above the advanced
-   * limit is refused before anything is written, as an InputError naming `sizeInput`.
+   * Makes the parameter hold `value` in the cheapest tier that fits, writing only when the current
+   * value (or the KMS key) differs: a repeated event or a no-op update adds no version (SSM keeps
+   * only 100).
+   * A value above the advanced limit is refused before anything is written, as an InputError
+   * naming `sizeInput`.
    */
-  async overwriteSecureStringSized(
+  async putSecureStringIfChanged(
     name: string,
     value: string,
     sizeInput: string,
     kms: KmsKeyContext,
-  ): Promise<{ readonly version: number; readonly tier: ParameterTier; readonly bytes: number }> {
+    keyChanged: boolean,
+  ): Promise<{ readonly version: number; readonly written: boolean; readonly bytes: number }> {
     const bytes = Buffer.byteLength(value, 'utf8');
     chooseParameterTier(bytes, undefined, sizeInput);
+    const current = await this.getDecryptedIfPresent(name, kms);
+    // GetParameter does not say which key encrypted the value, so a key change always rewrites.
+    if (current !== undefined && current.value === value && !keyChanged) {
+      return { version: current.version, written: false, bytes };
+    }
     // Only a value that fits Standard needs the current tier: an Advanced one cannot go back.
-    const currentTier = bytes > STANDARD_TIER_MAX_BYTES ? undefined : await this.getTier(name, kms);
+    const currentTier = current === undefined || bytes > STANDARD_TIER_MAX_BYTES ? undefined : await this.getTier(name, kms);
     const tier = chooseParameterTier(bytes, currentTier, sizeInput);
     const version = await this.overwriteSecureString(name, value, tier, kms);
-    return { version, tier, bytes };
+    return { version, written: true, bytes };
   }
 
   /** Deletes a parameter; one that is already gone counts as deleted. */
