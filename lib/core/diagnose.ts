@@ -308,10 +308,11 @@ function diagnoseS3(obs: S3Observation, ctx: DiagnosisContext): Finding | undefi
       `create bucket '${ctx.bucket}' (or let the construct create it with createBucket) or correct the bucket in ${rootProperty(ctx)}=${rootUfsOf(ctx)}`,
     );
   }
-  if (code === 'InvalidAccessKeyId') {
+  // versitygw answers an unknown key with 404 XAdminUserNotFound where S3 and MinIO say 403 InvalidAccessKeyId.
+  if (code === 'InvalidAccessKeyId' || code === 'XAdminUserNotFound') {
     return finding(
       'REQUEST_FORBIDDEN',
-      `${target} does not know the access key (InvalidAccessKeyId)`,
+      `${target} does not know the access key (${code})`,
       CREDENTIAL_PROPERTIES,
       'put an access key that exists on this server into the access-key parameter (s3a.accessKeyId)',
     );

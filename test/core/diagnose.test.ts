@@ -79,6 +79,12 @@ describe('diagnose: the seed guide\'s four failure modes', () => {
     expect(f.transient).toBe(false);
   });
 
+  test("versitygw's 404 XAdminUserNotFound is an unknown access key, not a missing bucket", () => {
+    const f = diagnose({ kind: 's3', operation: 'ListObjectsV2', httpStatus: 404, code: 'XAdminUserNotFound' }, ctx)!;
+    expect(f.code).toBe('REQUEST_FORBIDDEN');
+    expect(f.cause).toContain('does not know the access key');
+  });
+
   test('a wrong signing region points at the region property', () => {
     const f = diagnose({ kind: 's3', operation: 'HeadBucket', httpStatus: 400, code: 'AuthorizationHeaderMalformed' }, ctx)!;
     expect(f.code).toBe('REQUEST_FORBIDDEN');

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, Server, Socket } from 'node:net';
+import { AddressInfo } from 'node:net';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { toJsonReport } from '../../lib/core/health-report';
+import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
+import { FindingError, MinioCheckOptions, MinioCheckTarget, PROBE_OBJECT_PREFIX, runMinioChecks } from '../../lib/runtime/minio-checks';
+import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
+import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
+import { loadSandbox } from '../support/sandbox';
+
+// Every failure below is caused for real against the sandbox's versitygw (SigV4 enforced) or a
+// loopback socket; nothing is mocked.
+const sandbox = loadSandbox();
+const connection: MinioConnection = {
+  endpoint: sandbox.s3.endpoint,
+  region: sandbox.s3.region,
+  accessKeyId: sandbox.s3.accessKeyId,
+  secretAccessKey: sandbox.s3.secretAccessKey,
+};
+const options: MinioCheckOptions = { connectTimeoutMs: 1000, requestTimeoutMs: 1000, totalTimeoutMs: 8000 };
+const bucket = `checks-${randomBytes(4).toString('hex')}`;
+const directory = 'alluxio/root';
+
+function target(overrides: Partial<MinioCheckTarget> = {}): MinioCheckTarget {
+  return { connection, bucket, directory, ...overrides };
+}
+
+/** A port nothing listens on: bound, then released. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Accepts connections and never answers. */
+async function silentListener(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      sockets.forEach((s) => s.destroy());
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+beforeAll(async () => {
+  await ensureBucketAndDirectory(connection, bucket, directory);
+});
+
+describe('ensureBucketAndDirectory', () => {
+  test('is idempotent: a second call creates nothing and succeeds', async () => {
+    const fresh = `ensure-${randomBytes(4).toString('hex')}`;
+    expect(await ensureBucketAndDirectory(connection, fresh, 'a/b')).toEqual({ bucketCreated: true, directoryCreated: true });
+    expect(await ensureBucketAndDirectory(connection, fresh, 'a/b')).toEqual({ bucketCreated: false, directoryCreated: false });
+    const listed = await createMinioS3Client(connection).send(new ListObjectsV2Command({ Bucket: fresh }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(['a/b/']);
+  });
+
+  test('a wrong secret fails with the REQUEST_FORBIDDEN sentence and no secret in it', async () => {
+    const wrong = { ...connection, secretAccessKey: 'not-the-secret-0123456789' };
+    const error = await ensureBucketAndDirectory(wrong, `x-${randomBytes(4).toString('hex')}`, 'd').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FindingError);
+    expect((error as FindingError).message).toMatch(/^REQUEST_FORBIDDEN: .*\. Fix: /);
+    expect((error as FindingError).message).not.toContain(wrong.secretAccessKey);
+    expect((error as FindingError).message).not.toContain(connection.secretAccessKey);
+  });
+});
+
+describe('runMinioChecks against the sandbox', () => {
+  test('healthy: every check passes in order and the probe object is gone afterwards', async () => {
+    const run = await runMinioChecks(target(), options);
+    expect(run.failure).toBeUndefined();
+    expect(run.checks.map((c) => [c.id, c.status])).toEqual([
+      ['endpoint', 'pass'],
+      // versitygw is not MinIO: no liveness endpoint, so the check is skipped rather than failed.
+      ['liveness', 'skip'],
+      ['bucket', 'pass'],
+      ['directory', 'pass'],
+    ]);
+    const listed = await createMinioS3Client(connection).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${directory}/` }));
+    expect((listed.Contents ?? []).filter((o) => o.Key?.includes(PROBE_OBJECT_PREFIX))).toEqual([]);
+  });
+
+  test('a DNS-named endpoint adds the virtual-host check, which never fails the run', async () => {
+    const named = { ...connection, endpoint: connection.endpoint.replace('127.0.0.1', 'localhost') };
+    const run = await runMinioChecks(target({ connection: named }), options);
+    expect(run.failure).toBeUndefined();
+    const vhost = run.checks.find((c) => c.id === 'virtual-host-dns')!;
+    expect(['pass', 'info']).toContain(vhost.status);
+    if (vhost.status === 'info') expect(vhost.finding?.property).toBe('alluxio.underfs.s3.disable.dns.buckets');
+  });
+
+  test('a bucket that does not exist: NO_SUCH_BUCKET at the bucket check, later checks not run', async () => {
+    const run = await runMinioChecks(target({ bucket: `missing-${randomBytes(4).toString('hex')}` }), options);
+    expect(run.failure?.code).toBe('NO_SUCH_BUCKET');
+    expect(run.checks.map((c) => c.id)).toEqual(['endpoint', 'liveness', 'bucket']);
+    expect(run.notRun).toBe(1);
+  });
+
+  test('a port nothing listens on: CONNECTION_REFUSED at the first check', async () => {
+    const port = await unusedPort();
+    const run = await runMinioChecks(target({ connection: { ...connection, endpoint: `http://127.0.0.1:${port}` } }), options);
+    expect(run.failure?.code).toBe('CONNECTION_REFUSED');
+    expect(run.checks.map((c) => c.id)).toEqual(['endpoint']);
+    expect(run.failure?.cause).toContain(`127.0.0.1:${port}`);
+  });
+
+  test('a wrong secret key: REQUEST_FORBIDDEN naming SignatureDoesNotMatch, no secret anywhere in the report', async () => {
+    const wrongSecret = `wrong-${randomBytes(12).toString('hex')}`;
+    const run = await runMinioChecks(target({ connection: { ...connection, secretAccessKey: wrongSecret } }), options);
+    expect(run.failure?.code).toBe('REQUEST_FORBIDDEN');
+    expect(run.failure?.cause).toContain('SignatureDoesNotMatch');
+    const text = JSON.stringify({ run, report: toJsonReport(run) });
+    expect(text).not.toContain(wrongSecret);
+    expect(text).not.toContain(connection.secretAccessKey);
+  });
+
+  test('an unknown access key: REQUEST_FORBIDDEN (versitygw says 404 XAdminUserNotFound, MinIO 403 InvalidAccessKeyId)', async () => {
+    const run = await runMinioChecks(target({ connection: { ...connection, accessKeyId: 'NOSUCHKEY0123456789' } }), options);
+    expect(run.failure?.code).toBe('REQUEST_FORBIDDEN');
+    expect(run.failure?.cause).toContain('does not know the access key');
+  });
+
+  test('a host that cannot resolve (.invalid): DNS_RESOLUTION naming the endpoint property', async () => {
+    const run = await runMinioChecks(target({ connection: { ...connection, endpoint: 'http://minio.does-not-exist.invalid:9000' } }), options);
+    expect(run.failure?.code).toBe('DNS_RESOLUTION');
+    expect(run.failure?.property).toBe('alluxio.underfs.s3.endpoint');
+    expect(run.checks.map((c) => c.id)).toEqual(['endpoint']);
+  });
+
+  test('a listener that accepts and never answers: TIMEOUT, and the run ends', async () => {
+    const silent = await silentListener();
+    try {
+      const run = await runMinioChecks(target({ connection: { ...connection, endpoint: `http://127.0.0.1:${silent.port}` } }), {
+        connectTimeoutMs: 300,
+        requestTimeoutMs: 300,
+        totalTimeoutMs: 3000,
+      });
+      expect(run.failure?.code).toBe('TIMEOUT');
+      expect(run.checks.map((c) => [c.id, c.status])).toEqual([
+        ['endpoint', 'pass'],
+        ['liveness', 'fail'],
+      ]);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  test('https spoken to a plain-http port: TLS_ERROR', async () => {
+    const run = await runMinioChecks(target({ connection: { ...connection, endpoint: connection.endpoint.replace('http:', 'https:') } }), options);
+    expect(run.failure?.code).toBe('TLS_ERROR');
+  });
+});
+
+describe('Alluxio master root mount (fake master with Alluxio 2.9 MasterInfo shape)', () => {
+  test('the master serves the rendered root: healthy, and the check asked /api/v1/master/info', async () => {
+    const master = await startFakeAlluxioMaster({ rootUfsUri: `s3://${bucket}/${directory}` });
+    try {
+      const run = await runMinioChecks(target({ alluxioMaster: master.address }), options);
+      expect(run.failure).toBeUndefined();
+      expect(run.checks.at(-1)).toMatchObject({ id: 'alluxio-master', status: 'pass' });
+      expect(master.requests).toEqual(['/api/v1/master/info']);
+    } finally {
+      await master.close();
+    }
+  });
+
+  test('another root mounted: ALLUXIO_ROOT_MOUNT_MISMATCH', async () => {
+    const master = await startFakeAlluxioMaster({ rootUfsUri: 's3://somewhere-else/journal-root' });
+    try {
+      const run = await runMinioChecks(target({ alluxioMaster: master.address }), options);
+      expect(run.failure?.code).toBe('ALLUXIO_ROOT_MOUNT_MISMATCH');
+      expect(run.failure?.cause).toContain('s3://somewhere-else/journal-root');
+    } finally {
+      await master.close();
+    }
+  });
+
+  test('nothing on the master port, or a 503: ALLUXIO_MASTER_UNREACHABLE (transient)', async () => {
+    const port = await unusedPort();
+    const refused = await runMinioChecks(target({ alluxioMaster: `127.0.0.1:${port}` }), options);
+    expect(refused.failure).toMatchObject({ code: 'ALLUXIO_MASTER_UNREACHABLE', transient: true });
+    const starting = await startFakeAlluxioMaster({ rootUfsUri: 'unused', failWithStatus: 503 });
+    try {
+      const run = await runMinioChecks(target({ alluxioMaster: starting.address }), options);
+      expect(run.failure?.code).toBe('ALLUXIO_MASTER_UNREACHABLE');
+    } finally {
+      await starting.close();
+    }
+  });
+});
