@@ -92,11 +92,11 @@ function isParameterNotFound(error: unknown): boolean {
  * Picks the cheapest tier that holds the value. SSM cannot move an Advanced parameter back to
  * Standard in place, so once Advanced it stays Advanced.
  */
-export function chooseParameterTier(byteLength: number, currentTier: string | undefined, input: string): ParameterTier {
+export function chooseParameterTier(byteLength: number, currentTier: string | undefined, input: string, parameterName: string): ParameterTier {
   if (byteLength > ADVANCED_TIER_MAX_BYTES) {
     throw new InputError(
       input,
-      `the rendered value is ${byteLength} bytes, above SSM's ${ADVANCED_TIER_MAX_BYTES}-byte limit for an advanced parameter`,
+      `the value for SSM parameter ${parameterName} is ${byteLength} bytes, above SSM's ${ADVANCED_TIER_MAX_BYTES}-byte limit for an advanced parameter`,
       `shrink it by at least ${byteLength - ADVANCED_TIER_MAX_BYTES} bytes: remove or shorten extra properties (keys and values)`,
     );
   }
@@ -207,7 +207,7 @@ export class SsmParameters {
     keyChanged: boolean,
   ): Promise<{ readonly version: number; readonly written: boolean; readonly bytes: number }> {
     const bytes = Buffer.byteLength(value, 'utf8');
-    chooseParameterTier(bytes, undefined, sizeInput);
+    chooseParameterTier(bytes, undefined, sizeInput, name);
     const current = await this.getDecryptedIfPresent(name, kms);
     // GetParameter does not say which key encrypted the value, so a key change always rewrites.
     if (current !== undefined && current.value === value && !keyChanged) {
@@ -215,7 +215,7 @@ export class SsmParameters {
     }
     // Only a value that fits Standard needs the current tier: an Advanced one cannot go back.
     const currentTier = current === undefined || bytes > STANDARD_TIER_MAX_BYTES ? undefined : await this.getTier(name, kms);
-    const tier = chooseParameterTier(bytes, currentTier, sizeInput);
+    const tier = chooseParameterTier(bytes, currentTier, sizeInput, name);
     const version = await this.overwriteSecureString(name, value, tier, kms);
     return { version, written: true, bytes };
   }
