@@ -217,7 +217,14 @@ export function validateCredential(value: string, input: string): void {
   if (LINE_BREAK.test(value)) {
     throw new InputError(input, 'contains a line break', 'store the key without line breaks (check for a trailing newline when it was copied from a file)');
   }
+  // Alluxio resolves ${name} in every property value as a reference to another property (and fails
+  // on an unknown name); no escape exists, so such a key would never reach MinIO as written.
+  if (ALLUXIO_REFERENCE.test(value)) {
+    throw new InputError(input, 'contains "${...}", which Alluxio expands as a reference to another property', 'use a key without the character sequence "${" followed by "}" (rotate it in MinIO and store the new one)');
+  }
 }
+
+const ALLUXIO_REFERENCE = /\$\{[^}]*\}/;
 
 /** Any single-line text input that becomes part of a property value (host names, paths). */
 export function validateSingleLine(value: string, input: string): void {

@@ -194,11 +194,15 @@ describe('parsePropertyAssignment', () => {
 describe('validateCredential', () => {
   test('accepts any single-line non-empty value, special characters included', () => {
     expect(() => validateCredential('= : \\ # ! +/é日本😀', 's3a.secretKey')).not.toThrow();
+    // Only a complete ${...} is a reference for Alluxio.
+    expect(() => validateCredential('a$b}{${c', 's3a.secretKey')).not.toThrow();
   });
   test.each([
     ['', /is empty/],
     ['abc\n', /line break/],
     ['a\rb', /line break/],
+    ['pre${alluxio.home}post', /Alluxio expands as a reference/],
+    ['${x}', /Alluxio expands as a reference/],
   ])('refuses %j naming the property, never the value', (value, problem) => {
     const error = expectInputError(() => validateCredential(value, 's3a.secretKey'), 's3a.secretKey');
     expect(error.message).toMatch(problem);

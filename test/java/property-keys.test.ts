@@ -1,0 +1,43 @@
+import { MANAGED_PROPERTY_KEYS, renderedPropertyKeys, SiteSettings } from '../../lib/core/site-properties';
+import { JavaHelpers } from './java-harness';
+
+// Every key the renderer can write must be a key Alluxio 2.9 knows under exactly that name
+// (not only as an alias): checked with alluxio.conf.PropertyKey from the 2.9.6 jars.
+
+let java: JavaHelpers;
+beforeAll(() => {
+  java = new JavaHelpers();
+});
+afterAll(() => java?.dispose());
+
+function canonicalNames(keys: string[]): Record<string, string> {
+  return Object.fromEntries(java.run('PropertyKeyCheck', keys).map((line) => line.split(' ') as [string, string]));
+}
+
+const fullV2: SiteSettings = {
+  alluxioVersion: '2.9.6',
+  minio: { endpoint: 'http://127.0.0.1:9000', bucket: 'datalake', directory: 'alluxio', region: 'us-east-1' },
+  cluster: { masterHostname: 'master', workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '1GB' } },
+};
+
+test('every key rendered for a 2.x release with the full cluster layout is a canonical Alluxio 2.9 key', () => {
+  const keys = renderedPropertyKeys(fullV2);
+  expect(keys).toHaveLength(11);
+  const names = canonicalNames(keys);
+  for (const key of keys) {
+    expect({ key, canonical: names[key] }).toEqual({ key, canonical: key });
+  }
+});
+
+test('every managed key except the dora root is a canonical Alluxio 2.9 key', () => {
+  const v2Keys = MANAGED_PROPERTY_KEYS.filter((key) => key !== 'alluxio.dora.client.ufs.root');
+  const names = canonicalNames(v2Keys);
+  expect(v2Keys.filter((key) => names[key] !== key)).toEqual([]);
+});
+
+test('the check can fail: the dora root key and a misspelt key are unknown to 2.9, an alias is not canonical', () => {
+  const names = canonicalNames(['alluxio.dora.client.ufs.root', 'alluxio.underfs.s3.endpoint.regoin', 'aws.secretKey']);
+  expect(names['alluxio.dora.client.ufs.root']).toBe('-');
+  expect(names['alluxio.underfs.s3.endpoint.regoin']).toBe('-');
+  expect(names['aws.secretKey']).not.toBe('aws.secretKey');
+});
