@@ -1,0 +1,136 @@
+import { getProperties } from 'properties-file';
+import { runCli } from '../../lib/cli/run-cli';
+
+/** Runs `alluxio-minio render ...` in-process and captures what it prints. */
+async function render(args: string[], env: NodeJS.ProcessEnv = KEYS_ENV) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['render', ...args], env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const ACCESS = 'AKIA-CLI-ACCESS';
+const SECRET = 'cli/Secret+Key=with:specials#!é';
+const KEYS_ENV = { MINIO_ACCESS_KEY: ACCESS, MINIO_SECRET_KEY: SECRET };
+const REQUIRED = ['--endpoint', 'http://10.0.12.7:9000', '--bucket', 'datalake'];
+
+function expectNoSecret(output: { stdout: string; stderr: string }, ...secrets: string[]) {
+  for (const secret of secrets) {
+    expect(output.stdout).not.toContain(secret);
+    expect(output.stderr).not.toContain(secret);
+  }
+}
+
+describe('alluxio-minio render', () => {
+  test('prints the file with both keys masked and exits 0', async () => {
+    const out = await render([...REQUIRED, '--directory', '/alluxio/']);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
+    const parsed = getProperties(out.stdout);
+    expect(parsed['s3a.accessKeyId']).toBe('********');
+    expect(parsed['s3a.secretKey']).toBe('********');
+    expect(parsed['alluxio.master.mount.table.root.ufs']).toBe('s3://datalake/alluxio');
+    expect(parsed['alluxio.underfs.s3.endpoint']).toBe('http://10.0.12.7:9000/');
+    expectNoSecret(out, ACCESS, SECRET, 'cli/Secret', 'specials');
+  });
+
+  test('--reveal-secrets prints the keys as Java will read them', async () => {
+    const out = await render([...REQUIRED, '--reveal-secrets']);
+    expect(out.code).toBe(0);
+    const parsed = getProperties(out.stdout);
+    expect(parsed['s3a.accessKeyId']).toBe(ACCESS);
+    expect(parsed['s3a.secretKey']).toBe(SECRET);
+  });
+
+  test('--alluxio-version, --region and repeated --property shape the file', async () => {
+    const out = await render([
+      ...REQUIRED,
+      '--alluxio-version',
+      '313',
+      '--region',
+      'eu-west-3',
+      '--property',
+      'alluxio.user.file.writetype.default=CACHE_THROUGH',
+      '--property',
+      'alluxio.user.note=a=b',
+    ]);
+    expect(out.code).toBe(0);
+    const parsed = getProperties(out.stdout);
+    expect(parsed['alluxio.dora.client.ufs.root']).toBe('s3://datalake/');
+    expect(parsed['alluxio.master.mount.table.root.ufs']).toBeUndefined();
+    expect(parsed['alluxio.underfs.s3.endpoint.region']).toBe('eu-west-3');
+    expect(parsed['alluxio.user.file.writetype.default']).toBe('CACHE_THROUGH');
+    expect(parsed['alluxio.user.note']).toBe('a=b');
+    expect(out.stdout.split('\n')[0]).toContain('Alluxio 313');
+  });
+
+  test('the output is identical on every run', async () => {
+    const args = [...REQUIRED, '--property', 'alluxio.b=2', '--property', 'alluxio.a=1'];
+    expect((await render(args)).stdout).toBe((await render(args)).stdout);
+  });
+
+  test.each([
+    [['--endpoint', 'http://10.0.12.7:70000', '--bucket', 'datalake'], /^alluxio-minio render: --endpoint \(minio\.endpoint: port "70000".*80 for http and 443 for https/],
+    [['--endpoint', '10.0.12.7:9000', '--bucket', 'datalake'], /--endpoint .*http\(s\):\/\/host\[:port\]\//],
+    [['--endpoint', 'http://10.0.12.7:9000', '--bucket', 'Bad_Bucket'], /--bucket \(minio\.bucket: .*Fix: /],
+    [[...REQUIRED, '--directory', 'a/../b'], /--directory \(minio\.directory: .*"\.\." segment/],
+    [[...REQUIRED, '--region', 'us east'], /--region \(minio\.region: /],
+    [[...REQUIRED, '--alluxio-version', '1.8.1'], /--alluxio-version \(alluxio\.version: .*294 to 313/],
+    [[...REQUIRED, '--property', 'alluxio.user.file.writetype.default'], /--property: .*has no "=value"/],
+    [[...REQUIRED, '--property', 'alluxio.underfs.s3.endpoint=http://x:1'], /--property \(extraProperties\["alluxio\.underfs\.s3\.endpoint"\]: is set by this library/],
+    [['--bucket', 'datalake'], /--endpoint: is required/],
+    [['--endpoint', 'http://10.0.12.7:9000'], /--bucket: is required/],
+  ])('invalid input %j exits 2 with the message on stderr and prints nothing', async (args, message) => {
+    const out = await render(args);
+    expect(out.code).toBe(2);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(message);
+    expect(out.stderr).toContain('Fix: ');
+    expectNoSecret(out, ACCESS, SECRET);
+  });
+
+  test('a credential passed as --property is refused without echoing its value', async () => {
+    const out = await render([...REQUIRED, '--property', `s3a.secretKey=${SECRET}`]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/names a credential/);
+    expectNoSecret(out, SECRET, ACCESS);
+  });
+
+  test('an unknown option is named without its value', async () => {
+    const out = await render([...REQUIRED, `--secret-key=${SECRET}`]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/unknown option '--secret-key'/);
+    expectNoSecret(out, SECRET);
+  });
+
+  test.each([
+    [{ MINIO_ACCESS_KEY: ACCESS, MINIO_SECRET_KEY: `${SECRET}\n` }, /s3a\.secretKey: contains a line break/],
+    [{ MINIO_ACCESS_KEY: '', MINIO_SECRET_KEY: SECRET }, /s3a\.accessKeyId: is empty/],
+    [{ MINIO_ACCESS_KEY: ACCESS }, /MINIO_SECRET_KEY: is not set/],
+    [{}, /MINIO_ACCESS_KEY: is not set/],
+  ])('unusable keys in the environment exit 2 naming the key, never its value (%#)', async (env, message) => {
+    const out = await render(REQUIRED, env);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expectNoSecret(out, SECRET, ACCESS);
+  });
+
+  test('only one of the two key parameters is an input error', async () => {
+    const out = await render([...REQUIRED, '--access-key-parameter', '/team/minio/access-key'], {});
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/--secret-key-parameter: is missing/);
+  });
+
+  test('settings are validated before any key is needed', async () => {
+    const out = await render(['--endpoint', 'http://x:0', '--bucket', 'datalake'], {});
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/--endpoint/);
+  });
+
+  test('--help prints the options and exits 0', async () => {
+    const out = await render(['--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/--access-key-parameter NAME/);
+    expect(out.stdout).toMatch(/80 for http, 443 for https/);
+  });
+});
