@@ -21,6 +21,8 @@ export interface FakeAlluxioMasterOptions {
   readonly rootUfsUri: string;
   /** Answer every request with this status and a non-MasterInfo body instead. */
   readonly failWithStatus?: number;
+  /** Listen on this port (e.g. one a check already found closed); default: any free port. */
+  readonly port?: number;
 }
 
 export function masterInfoDocument(rootUfsUri: string): Record<string, unknown> {
@@ -68,7 +70,7 @@ export async function startFakeAlluxioMaster(options: FakeAlluxioMasterOptions):
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('not found');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     address: `127.0.0.1:${port}`,
