@@ -3,10 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { bundledHandlerCode } from './handler-code';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { acknowledgeNagFindings, arnWildcardFinding } from './nag-acknowledgements';
 
 export interface CustomResourceFunctionsProps {
   readonly vpc: ec2.IVpc;
@@ -62,23 +63,24 @@ export class CustomResourceFunctions extends Construct {
     this.healthCheckServiceToken = this.provider('HealthCheckProvider', healthOnEvent, props, healthIsComplete).serviceToken;
     this.healthCheckServiceTimeout = props.healthCheckTimeout.plus(SERVICE_TIMEOUT_MARGIN);
 
+    const basicExecution = 'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role';
     acknowledgeNagFindings(this, [
       {
-        id: 'AwsSolutions-IAM4',
-        reason: 'AWSLambdaBasicExecutionRole / AWSLambdaVPCAccessExecutionRole only allow writing logs and managing the function ENIs.',
-        appliesTo: [
-          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole',
-          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole',
-        ],
+        id: `AwsSolutions-IAM4[${basicExecution}/AWSLambdaBasicExecutionRole]`,
+        reason: 'The AWS managed basic execution policy only lets a function write its own logs.',
       },
       {
-        id: 'AwsSolutions-IAM5',
-        reason: "The Provider framework's own functions may invoke every version of the handler they front (':*').",
-        appliesTo: ['Resource::<HandlersCredentials.*.Arn>:*', 'regex:/^Resource::<.*\\.Arn>:\\*$/'],
+        id: `AwsSolutions-IAM4[${basicExecution}/AWSLambdaVPCAccessExecutionRole]`,
+        reason: 'The AWS managed VPC execution policy only lets the health check manage its ENIs and write logs.',
       },
+      // The Provider framework grants its functions invoke on every version (`<arn>:*`) of what they call.
+      ...[credentials, render, healthOnEvent, healthIsComplete, ...frameworkFunctions(this)].map((fn) => ({
+        id: arnWildcardFinding(fn),
+        reason: 'The Provider framework invokes the handler by ARN and may call any of its versions.',
+      })),
       {
-        id: 'AwsSolutions-L1',
-        reason: "The Provider framework's functions use the runtime aws-cdk-lib pins; the handlers use Node.js 24.",
+        id: 'AwsSolutions-SF2',
+        reason: "The Provider framework's waiter state machine only polls the health check; its executions are logged in full.",
       },
     ]);
   }
@@ -116,12 +118,36 @@ export class CustomResourceFunctions extends Construct {
   }
 
   private provider(id: string, onEvent: lambda.IFunction, props: CustomResourceFunctionsProps, isComplete?: lambda.IFunction): cr.Provider {
-    return new cr.Provider(this, id, {
+    const provider = new cr.Provider(this, id, {
       onEventHandler: onEvent,
       isCompleteHandler: isComplete,
       queryInterval: isComplete ? HEALTH_CHECK_QUERY_INTERVAL : undefined,
       totalTimeout: isComplete ? props.healthCheckTimeout : undefined,
       logGroup: new logs.LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      // Every poll of the waiter is logged, so a failed health check can be traced step by step.
+      disableWaiterStateMachineLogging: isComplete ? false : undefined,
+      waiterStateMachineLogOptions: isComplete
+        ? {
+            destination: new logs.LogGroup(this, `${id}WaiterLogs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+            level: sfn.LogLevel.ALL,
+            includeExecutionData: false,
+          }
+        : undefined,
     });
+    const waiter = provider.node.tryFindChild('waiter-state-machine');
+    if (waiter) {
+      acknowledgeNagFindings(waiter, [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: 'CloudWatch Logs delivery APIs, which state machine logging needs, have no resource-level permissions.',
+        },
+      ]);
+    }
+    return provider;
   }
+}
+
+/** The functions the Provider framework adds (onEvent, isComplete, onTimeout) under `scope`. */
+function frameworkFunctions(scope: Construct): lambda.Function[] {
+  return scope.node.findAll().filter((c): c is lambda.Function => c instanceof lambda.Function && c.node.path.includes('/framework-'));
 }

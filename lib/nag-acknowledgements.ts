@@ -1,30 +1,28 @@
-import { CfnResource } from 'aws-cdk-lib';
+import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** One cdk-nag rule this construct breaks on purpose, and why. */
+/** One cdk-nag finding this construct causes on purpose, and why it is acceptable. */
 export interface NagAcknowledgement {
-  /** The rule id, e.g. `AwsSolutions-IAM5`. */
+  /** The rule id, or for rules with several findings per resource the finding id, e.g. `AwsSolutions-IAM5[Resource::*]`. */
   readonly id: string;
-  /** Why the finding is acceptable here; cdk-nag prints it in its report. */
+  /** Why; cdk-nag prints it in its audit trail. */
   readonly reason: string;
-  /** For rules that report individual findings (IAM4/IAM5), which ones; `regex:` entries allowed. */
-  readonly appliesTo?: string[];
 }
 
 /**
- * Records acknowledgements in the `cdk_nag` metadata of every CloudFormation resource under `scope`,
- * the format cdk-nag reads. Writing the metadata ourselves keeps cdk-nag out of the library's
- * runtime dependencies while users who run it see no unexplained finding.
+ * Acknowledges findings through aws-cdk-lib's own `Validations` API, which cdk-nag v3 reads: users who
+ * run cdk-nag see no unexplained finding, and the library needs no cdk-nag dependency at run time.
  */
 export function acknowledgeNagFindings(scope: IConstruct, acknowledgements: NagAcknowledgement[]): void {
-  for (const node of scope.node.findAll()) {
-    if (!CfnResource.isCfnResource(node)) continue;
-    const existing = (node.getMetadata('cdk_nag') as { rules_to_suppress?: unknown[] } | undefined)?.rules_to_suppress ?? [];
-    const added = acknowledgements.map((a) => ({
-      id: a.id,
-      reason: a.reason,
-      ...(a.appliesTo ? { applies_to: a.appliesTo } : {}),
-    }));
-    node.addMetadata('cdk_nag', { rules_to_suppress: [...existing, ...added] });
-  }
+  // cdk-nag registers its findings under the pack's name.
+  Validations.of(scope).acknowledge(...acknowledgements.map((a) => ({ id: `AwsSolutions::${a.id}`, reason: a.reason })));
+}
+
+/**
+ * The finding id cdk-nag gives a wildcard over every version of a resource's ARN (`<Arn>:*`), which
+ * the Provider framework grants on the handlers it invokes. The id embeds the resource's logical id.
+ */
+export function arnWildcardFinding(resource: IConstruct): string {
+  const cfn = (resource.node.defaultChild ?? resource) as CfnElement;
+  return `AwsSolutions-IAM5[Resource::<${Stack.of(resource).resolve(cfn.logicalId)}.Arn>:*]`;
 }
