@@ -1,0 +1,118 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { doctorCommand } from '../../lib/cli/doctor-command';
+import { runCli } from '../../lib/cli/run-cli';
+import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
+import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
+import { loadSandbox } from '../support/sandbox';
+
+// `alluxio-minio doctor` against the sandbox's versitygw (and moto's SSM for the parameter flags).
+const { s3, aws } = loadSandbox();
+const bucket = `doctor-${randomBytes(4).toString('hex')}`;
+const keysEnv = { MINIO_ACCESS_KEY: s3.accessKeyId, MINIO_SECRET_KEY: s3.secretAccessKey };
+
+async function doctor(args: string[], env: NodeJS.ProcessEnv = keysEnv) {
+  let stdout = '';
+  let stderr = '';
+  const code = await doctorCommand(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  await ensureBucketAndDirectory(
+    { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+    bucket,
+    'alluxio',
+  );
+});
+
+describe('alluxio-minio doctor', () => {
+  test('healthy: exit 0, one ✓ line per check and a verdict', async () => {
+    const { code, stdout, stderr } = await doctor(['--endpoint', s3.endpoint, '--bucket', bucket, '--directory', 'alluxio']);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`alluxio-minio doctor: ${s3.endpoint}/ bucket '${bucket}' directory 'alluxio'`);
+    expect(lines.slice(1, -1).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual(['✓ endpoint', '✓ liveness', '✓ bucket', '✓ directory']);
+    expect(lines.at(-1)).toBe('healthy: 4 checks passed');
+  });
+
+  test('--json: exactly one JSON document of the documented shape; a missing bucket exits 1', async () => {
+    const { code, stdout } = await doctor(['--endpoint', s3.endpoint, '--bucket', 'no-such-bucket-here', '--json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(report.ok).toBe(false);
+    for (const check of report.checks) {
+      expect(Object.keys(check).sort()).toEqual(['code', 'fix', 'id', 'message', 'ms', 'ok']);
+    }
+    expect(report.checks.at(-1)).toMatchObject({ id: 'bucket', ok: false, code: 'NO_SUCH_BUCKET' });
+    expect(report.checks.at(-1).fix).toContain("create bucket 'no-such-bucket-here'");
+  });
+
+  test('a wrong secret: exit 1 with ✗ and the fix, and the secret nowhere in the output', async () => {
+    const secret = `wrong-${randomBytes(10).toString('hex')}`;
+    const { code, stdout, stderr } = await doctor(['--endpoint', s3.endpoint, '--bucket', bucket], { ...keysEnv, MINIO_SECRET_KEY: secret });
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/✗ bucket +REQUEST_FORBIDDEN: .*SignatureDoesNotMatch.*\. Fix: /);
+    expect(stdout + stderr).not.toContain(secret);
+  });
+
+  test('--alluxio-master compares the root mount with the one the inputs imply', async () => {
+    const master = await startFakeAlluxioMaster({ rootUfsUri: `s3://${bucket}/other` });
+    try {
+      const { code, stdout } = await doctor(['--endpoint', s3.endpoint, '--bucket', bucket, '--directory', 'alluxio', '--alluxio-master', master.address, '--json']);
+      expect(code).toBe(1);
+      expect(JSON.parse(stdout).checks.at(-1)).toMatchObject({ id: 'alluxio-master', ok: false, code: 'ALLUXIO_ROOT_MOUNT_MISMATCH' });
+    } finally {
+      await master.close();
+    }
+  });
+
+  test('credentials from SSM parameters (SecureString, decrypted) instead of the environment', async () => {
+    const ssm = new SSMClient({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+    const prefix = `/test-doctor/${randomUUID()}`;
+    await ssm.send(new PutParameterCommand({ Name: `${prefix}/access-key`, Value: s3.accessKeyId, Type: 'SecureString' }));
+    await ssm.send(new PutParameterCommand({ Name: `${prefix}/secret-key`, Value: s3.secretAccessKey, Type: 'SecureString' }));
+    const env = { AWS_REGION: aws.region, AWS_ENDPOINT_URL_SSM: aws.endpoint, AWS_ACCESS_KEY_ID: aws.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.secretAccessKey };
+    const { code, stdout } = await doctor(
+      ['--endpoint', s3.endpoint, '--bucket', bucket, '--access-key-parameter', `${prefix}/access-key`, '--secret-key-parameter', `${prefix}/secret-key`, '--json'],
+      env,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).ok).toBe(true);
+  });
+
+  describe('usage errors exit 2 and name the flag', () => {
+    test.each([
+      [['--bucket', 'b'], /--endpoint: is required/],
+      [['--endpoint', 'ftp://x', '--bucket', 'datalake'], /^alluxio-minio doctor: --endpoint \(minio\.endpoint: scheme "ftp"/],
+      [['--endpoint', 'http://x:9000', '--bucket', 'Bad_Bucket'], /--bucket \(minio\.bucket: /],
+      [['--endpoint', 'http://x:9000', '--bucket', 'datalake', '--directory', 'a/../b'], /--directory/],
+      [['--endpoint', 'http://x:9000', '--bucket', 'datalake', '--alluxio-master', 'http://m:19999'], /--alluxio-master: /],
+    ])('%j', async (args, message) => {
+      const { code, stdout, stderr } = await doctor(args);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(message);
+    });
+
+    test('missing keys name the environment variables', async () => {
+      const { code, stderr } = await doctor(['--endpoint', 'http://x:9000', '--bucket', 'datalake'], {});
+      expect(code).toBe(2);
+      expect(stderr).toContain('MINIO_ACCESS_KEY');
+    });
+
+    test('an unknown option is refused without echoing what followed it', async () => {
+      const { code, stderr } = await doctor(['--endpoint', 'http://x:9000', '--bucket', 'datalake', '--secret=hunter2-value']);
+      expect(code).toBe(2);
+      expect(stderr).not.toContain('hunter2-value');
+    });
+  });
+
+  test('reached through the dispatcher as `doctor`', async () => {
+    let out = '';
+    const code = await runCli(['doctor', '--help'], {}, { stdout: (t) => (out += t), stderr: () => undefined });
+    expect(code).toBe(0);
+    expect(out).toContain('usage: alluxio-minio doctor');
+  });
+});
