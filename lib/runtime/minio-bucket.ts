@@ -23,7 +23,7 @@ export async function ensureBucketAndDirectory(
   const dir = validateDirectory(directory);
   const ctx = { endpoint: validateEndpoint(connection.endpoint).url, bucket, directory: dir };
   const s3 = createMinioS3Client(connection, { connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs });
-  const bound = options.connectTimeoutMs + options.requestTimeoutMs;
+  const bound = options.requestTimeoutMs;
   const secrets = [connection.secretAccessKey];
   const fail = (observation: Parameters<typeof diagnose>[0]): never => {
     const finding = diagnose(observation, ctx);
