@@ -4,7 +4,8 @@ import { AddressInfo } from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { toJsonReport } from '../../lib/core/health-report';
 import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
-import { FindingError, MinioCheckOptions, MinioCheckTarget, PROBE_OBJECT_PREFIX, runMinioChecks } from '../../lib/runtime/minio-checks';
+import { FindingError, MinioCheckOptions, MinioCheckTarget, observeS3Error, PROBE_OBJECT_PREFIX, runMinioChecks } from '../../lib/runtime/minio-checks';
+import { diagnose } from '../../lib/core/diagnose';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
 import { loadSandbox } from '../support/sandbox';
@@ -69,6 +70,21 @@ describe('ensureBucketAndDirectory', () => {
     expect((error as FindingError).message).toMatch(/^REQUEST_FORBIDDEN: .*\. Fix: /);
     expect((error as FindingError).message).not.toContain(wrong.secretAccessKey);
     expect((error as FindingError).message).not.toContain(connection.secretAccessKey);
+  });
+});
+
+describe('observeS3Error', () => {
+  test('cuts the secret out of a server message before a finding can quote it', () => {
+    // No real server echoes a secret; the shape is what the SDK throws for an unrecognised 400.
+    const error = Object.assign(new Error(`rejected header carrying ${connection.secretAccessKey} as given`), {
+      name: 'WeirdError',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const observation = observeS3Error('PutObject', error, [connection.secretAccessKey]);
+    const finding = diagnose(observation, { endpoint: connection.endpoint, bucket, directory });
+    expect(finding?.code).toBe('UNEXPECTED_RESPONSE');
+    expect(finding?.cause).toContain('rejected header carrying *** as given');
+    expect(JSON.stringify(finding)).not.toContain(connection.secretAccessKey);
   });
 });
 
