@@ -178,7 +178,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     const settings = resolveSettings(this, props);
     this.credentials = settings.credentials;
 
-    const vpc = props.vpc ?? this.createDefaultVpc();
+    const vpc = props.vpc ?? this.createDefaultVpc(settings.logRetention);
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -469,7 +469,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     return grant;
   }
 
-  private createDefaultVpc(): ec2.Vpc {
+  private createDefaultVpc(logRetention: logs.RetentionDays): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 1,
@@ -479,7 +479,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       ],
     });
     vpc.addFlowLog('FlowLogs', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogsGroup', { retention: logs.RetentionDays.ONE_MONTH })),
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogsGroup', { retention: logRetention })),
     });
     return vpc;
   }
