@@ -1,5 +1,4 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { configFingerprint } from '../../lib/core/config-fingerprint';
 import {
   CustomResourceEvent,
   CustomResourceResponse,
@@ -7,40 +6,23 @@ import {
   RenderRequest,
   RenderResourceData,
 } from '../../lib/core/custom-resource-props';
-import { renderSiteProperties } from '../../lib/core/site-properties';
-import { KmsKeyContext, SsmParameters } from '../../lib/runtime/ssm-parameters';
+import { renderKmsContext, renderSitePropertiesToParameter } from '../../lib/runtime/render-site-properties';
+import { SsmParameters } from '../../lib/runtime/ssm-parameters';
 
 // Created once per container; region and endpoint come from the Lambda environment.
 const parameters = new SsmParameters(new SSMClient({}));
 
-function kmsContext(request: RenderRequest): KmsKeyContext {
-  return { kmsKeyId: request.kmsKeyId, kmsKeyInput: 'KmsKeyId' };
-}
-
 async function renderToParameter(request: RenderRequest, keyChanged: boolean): Promise<RenderResourceData> {
-  const kms = kmsContext(request);
-  const accessKey = await parameters.getDecrypted(request.accessKeyParameterName, 'AccessKeyParameterName', kms);
-  const secretKey = await parameters.getDecrypted(request.secretKeyParameterName, 'SecretKeyParameterName', kms);
-  // Everything that can refuse the input runs before the write, so a failed Update leaves the
-  // previous file (and version) in place.
-  const text = renderSiteProperties({ ...request.settings, accessKeyId: accessKey.value, secretKey: secretKey.value });
-  const { version, written, bytes } = await parameters.putSecureStringIfChanged(
-    request.sitePropertiesParameterName,
-    text,
-    'ExtraProperties',
-    kms,
-    keyChanged,
-  );
-  const configHash = configFingerprint(request.settings, accessKey.version, secretKey.version);
+  const rendered = await renderSitePropertiesToParameter(parameters, request, keyChanged);
   console.log(
     JSON.stringify({
       resource: 'render',
-      parameter: { name: request.sitePropertiesParameterName, version, written, bytes },
-      accessKey: { name: accessKey.name, version: accessKey.version },
-      secretKey: { name: secretKey.name, version: secretKey.version },
+      parameter: { name: rendered.parameterName, version: rendered.version, written: rendered.written, bytes: rendered.bytes },
+      accessKey: { name: request.accessKeyParameterName, version: rendered.accessKeyVersion },
+      secretKey: { name: request.secretKeyParameterName, version: rendered.secretKeyVersion },
     }),
   );
-  return { ParameterName: request.sitePropertiesParameterName, ParameterVersion: String(version), ConfigHash: configHash };
+  return { ParameterName: rendered.parameterName, ParameterVersion: String(rendered.version), ConfigHash: rendered.configHash };
 }
 
 async function deleteRendered(event: CustomResourceEvent): Promise<void> {
@@ -57,7 +39,7 @@ async function deleteRendered(event: CustomResourceEvent): Promise<void> {
   const owned = event.PhysicalResourceId === request.sitePropertiesParameterName;
   console.log(JSON.stringify({ resource: 'render', requestType: 'Delete', deleting: owned ? [request.sitePropertiesParameterName] : [] }));
   if (owned) {
-    await parameters.deleteIfPresent(request.sitePropertiesParameterName, kmsContext(request));
+    await parameters.deleteIfPresent(request.sitePropertiesParameterName, renderKmsContext(request));
   }
 }
 

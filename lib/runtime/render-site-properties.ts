@@ -1,0 +1,55 @@
+import { configFingerprint } from '../core/config-fingerprint';
+import type { RenderRequest } from '../core/custom-resource-props';
+import { renderSiteProperties } from '../core/site-properties';
+import { KmsKeyContext, SsmParameters } from './ssm-parameters';
+
+/** What one render wrote (or found already in place); names and versions only, never a value. */
+export interface RenderedSiteProperties {
+  readonly parameterName: string;
+  /** The site-properties version now current (unchanged when nothing was written). */
+  readonly version: number;
+  readonly written: boolean;
+  readonly bytes: number;
+  /** {@link configFingerprint} of the settings and the two key versions rendered. */
+  readonly configHash: string;
+  readonly accessKeyVersion: number;
+  readonly secretKeyVersion: number;
+}
+
+export function renderKmsContext(request: Pick<RenderRequest, 'kmsKeyId'>): KmsKeyContext {
+  return { kmsKeyId: request.kmsKeyId, kmsKeyInput: 'KmsKeyId' };
+}
+
+/**
+ * Reads both key parameters with decryption, renders alluxio-site.properties and writes it to the
+ * site-properties parameter only when the text differs (so a repeated render adds no version). The
+ * render custom resource and credential rotation both go through here: one way to produce the file.
+ * Everything that can refuse the input runs before the write, so a refused render leaves the
+ * previous file (and version) in place.
+ */
+export async function renderSitePropertiesToParameter(
+  parameters: SsmParameters,
+  request: RenderRequest,
+  keyChanged: boolean,
+): Promise<RenderedSiteProperties> {
+  const kms = renderKmsContext(request);
+  const accessKey = await parameters.getDecrypted(request.accessKeyParameterName, 'AccessKeyParameterName', kms);
+  const secretKey = await parameters.getDecrypted(request.secretKeyParameterName, 'SecretKeyParameterName', kms);
+  const text = renderSiteProperties({ ...request.settings, accessKeyId: accessKey.value, secretKey: secretKey.value });
+  const { version, written, bytes } = await parameters.putSecureStringIfChanged(
+    request.sitePropertiesParameterName,
+    text,
+    'ExtraProperties',
+    kms,
+    keyChanged,
+  );
+  return {
+    parameterName: request.sitePropertiesParameterName,
+    version,
+    written,
+    bytes,
+    configHash: configFingerprint(request.settings, accessKey.version, secretKey.version),
+    accessKeyVersion: accessKey.version,
+    secretKeyVersion: secretKey.version,
+  };
+}
