@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   diagnose,
   DiagnosisContext,
@@ -189,6 +191,14 @@ describe('findings as text', () => {
     }
     const seeded = Object.values(FindingCodes).filter((code) => FINDING_CODE_INFO[code].seedHeading);
     expect(seeded.sort()).toEqual(['CONNECTION_REFUSED', 'DNS_RESOLUTION', 'NO_SUCH_BUCKET', 'REQUEST_FORBIDDEN']);
+  });
+
+  test("the README troubleshooting table has a row for every code, with the code's seed heading", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const code of Object.values(FindingCodes)) {
+      const heading = FINDING_CODE_INFO[code].seedHeading ?? '—';
+      expect(readme).toContain(`| \`${code}\` | ${heading} |`);
+    }
   });
 
   test('normaliseUfsUri treats s3a and trailing slashes as the same root', () => {
