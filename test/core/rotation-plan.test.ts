@@ -1,0 +1,112 @@
+import {
+  DEFAULT_LAST_KNOWN_GOOD_LABEL,
+  isFailureOutcome,
+  KeyParameterVersions,
+  labelRefusal,
+  oldestRetainedVersion,
+  planRotation,
+  RotationState,
+  rotationRecordFromTags,
+  rotationRecordTags,
+  validateLabelName,
+  writesLeftBeforeLabelBlocks,
+} from '../../lib/core/rotation-plan';
+import { expectInputError } from './expect-input-error';
+
+function key(name: string, currentVersion: number, labelledVersion?: number): KeyParameterVersions {
+  return { name, currentVersion, labelledVersion, labelsByVersion: labelledVersion ? { [labelledVersion]: [DEFAULT_LAST_KNOWN_GOOD_LABEL] } : {} };
+}
+
+function state(access: [number, number?], secret: [number, number?], extra: Partial<RotationState> = {}): RotationState {
+  return {
+    accessKey: key('/p/access-key', ...access),
+    secretKey: key('/p/secret-key', ...secret),
+    currentEqualsLastKnownGood: false,
+    sitePropertiesInSync: true,
+    ...extra,
+  };
+}
+
+const waiting = { pairWaitOver: false, provisionedMinio: false };
+const waited = { pairWaitOver: true, provisionedMinio: false };
+
+describe('planRotation', () => {
+  test('labelled pair current and rendered: nothing to do', () => {
+    expect(planRotation(state([3, 3], [4, 4]), waiting).action).toBe('none');
+  });
+
+  test('labelled pair current but the site properties drifted: rotate (re-render through the same path)', () => {
+    expect(planRotation(state([3, 3], [4, 4], { sitePropertiesInSync: false }), waiting).action).toBe('rotate');
+  });
+
+  test('no label yet: adopt the rendered pair, or rotate when it is not what is rendered', () => {
+    expect(planRotation(state([1], [1]), waiting).action).toBe('adopt');
+    expect(planRotation(state([1, 1], [1]), waiting).action).toBe('adopt');
+    expect(planRotation(state([2], [2], { sitePropertiesInSync: false }), waiting).action).toBe('rotate');
+  });
+
+  test('both halves changed: rotate at once, restarting a provisioned MinIO first', () => {
+    expect(planRotation(state([4, 3], [5, 4]), waiting)).toMatchObject({ action: 'rotate', restartMinio: false });
+    expect(planRotation(state([4, 3], [5, 4]), { ...waiting, provisionedMinio: true })).toMatchObject({ action: 'rotate', restartMinio: true });
+  });
+
+  test('one half changed: wait for the other, then rotate what is there once the wait is over', () => {
+    const secretOnly = state([3, 3], [5, 4]);
+    expect(planRotation(secretOnly, waiting).action).toBe('wait-for-pair');
+    expect(planRotation(secretOnly, waiting).reason).toContain('/p/secret-key');
+    expect(planRotation(secretOnly, waited).action).toBe('rotate');
+    expect(planRotation(state([4, 3], [4, 4]), waiting).action).toBe('wait-for-pair');
+  });
+
+  test('new versions holding the last-known-good values: move the label, restart nothing', () => {
+    expect(planRotation(state([99, 1], [99, 1], { currentEqualsLastKnownGood: true }), waiting)).toMatchObject({ action: 'move-label', restartMinio: false });
+    expect(planRotation(state([99, 1], [99, 1], { currentEqualsLastKnownGood: true, sitePropertiesInSync: false }), waiting).action).toBe('rotate');
+  });
+});
+
+describe("SSM's 100-version window", () => {
+  test('a label 99 versions behind the current one blocks the next write', () => {
+    expect(writesLeftBeforeLabelBlocks({ currentVersion: 100, labelledVersion: 1 })).toBe(0);
+    expect(writesLeftBeforeLabelBlocks({ currentVersion: 99, labelledVersion: 1 })).toBe(1);
+    expect(writesLeftBeforeLabelBlocks({ currentVersion: 150, labelledVersion: 150 })).toBe(99);
+    expect(writesLeftBeforeLabelBlocks({ currentVersion: 150, labelledVersion: undefined })).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  test('the oldest retained version trails the current one by 99', () => {
+    expect(oldestRetainedVersion(1)).toBe(1);
+    expect(oldestRetainedVersion(100)).toBe(1);
+    expect(oldestRetainedVersion(101)).toBe(2);
+  });
+});
+
+describe('labels', () => {
+  test("SSM's naming rules, each refusal naming the input and the fix", () => {
+    expect(validateLabelName(DEFAULT_LAST_KNOWN_GOOD_LABEL)).toBe('last-known-good');
+    expect(validateLabelName('a'.repeat(100))).toHaveLength(100);
+    for (const bad of ['', 'a'.repeat(101), 'has space', 'slash/no', '1st', 'aws-good', 'SSM-good', 'AwsX']) {
+      expectInputError(() => validateLabelName(bad), 'lastKnownGoodLabel');
+    }
+  });
+
+  test('an eleventh label on one version is refused with a fix; moving a label already there is fine', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => `user${i}`);
+    const parameter: KeyParameterVersions = { name: '/p/access-key', currentVersion: 7, labelledVersion: 6, labelsByVersion: { 7: ten, 6: ['last-known-good'] } };
+    expect(labelRefusal(parameter, 7, 'last-known-good')).toMatch(/already has 10 labels.*Fix: remove one/);
+    expect(labelRefusal(parameter, 6, 'last-known-good')).toBeUndefined();
+    expect(labelRefusal({ ...parameter, labelsByVersion: { 7: ten.slice(1) } }, 7, 'last-known-good')).toBeUndefined();
+  });
+});
+
+describe('rotation record tags', () => {
+  test('round-trip through tags, values limited to the tag alphabet', () => {
+    const record = { outcome: 'rolled-back' as const, at: '2026-11-28T01:00:00.000Z', accessKeyVersion: 12, secretKeyVersion: 13, code: 'REQUEST_FORBIDDEN' };
+    const tags = rotationRecordTags(record);
+    for (const tag of tags) expect(tag.Value).toMatch(/^[A-Za-z0-9 +\-=._:/@]*$/);
+    expect(rotationRecordFromTags(tags)).toEqual(record);
+    expect(rotationRecordFromTags([])).toBeUndefined();
+  });
+
+  test('failure outcomes are the ones the alarm counts', () => {
+    expect(['in-sync', 'adopted', 'label-moved', 'rotated', 'rolled-back', 'failed'].filter((o) => isFailureOutcome(o as never))).toEqual(['rolled-back', 'failed']);
+  });
+});
