@@ -34,6 +34,11 @@ export function createMinioS3Client(connection: MinioConnection, timeouts: S3Tim
     responseChecksumValidation: 'WHEN_REQUIRED',
     // A probe must answer within its bound: one attempt, no SDK-side retry storms.
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: timeouts.connectTimeoutMs, requestTimeout: timeouts.requestTimeoutMs },
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
+    requestHandler: {
+      connectionTimeout: timeouts.connectTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   });
 }
