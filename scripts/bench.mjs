@@ -49,11 +49,18 @@ for (const name of existsSync(dist) ? readdirSync(dist).sort() : []) {
   if (existsSync(file)) console.log(`${name}: ${(statSync(file).size / 1024).toFixed(1)} KiB`);
 }
 
-// Suites that need the sandbox (handler cold start, time to a health verdict) add their figures here.
-for (const extra of ['bench-handlers.mjs', 'bench-health.mjs']) {
-  const file = join(root, 'scripts', extra);
-  if (existsSync(file)) {
+// Suites that need the sandbox (handler cold start, time to a health verdict, rotation) add their
+// figures here; the sandbox is started for them when it is not already running, and stopped after.
+const sandboxSuites = ['bench-handlers.mjs', 'bench-health.mjs', 'bench-rotation.mjs']
+  .map((name) => join(root, 'scripts', name))
+  .filter((file) => existsSync(file));
+const sandboxWasUp = existsSync(join(root, '.sandbox', 'endpoints.json'));
+if (sandboxSuites.length > 0 && !sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+try {
+  for (const file of sandboxSuites) {
     console.log('');
     execFileSync(process.execPath, [file], { cwd: root, stdio: 'inherit' });
   }
+} finally {
+  if (sandboxSuites.length > 0 && !sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'down'], { stdio: 'ignore' });
 }
