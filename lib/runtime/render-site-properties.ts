@@ -1,5 +1,6 @@
 import { configFingerprint } from '../core/config-fingerprint';
 import type { RenderRequest } from '../core/custom-resource-props';
+import { InputError } from '../core/input-error';
 import { renderSiteProperties } from '../core/site-properties';
 import { KmsKeyContext, SsmParameters } from './ssm-parameters';
 
@@ -20,6 +21,22 @@ export function renderKmsContext(request: Pick<RenderRequest, 'kmsKeyId'>): KmsK
   return { kmsKeyId: request.kmsKeyId, kmsKeyInput: 'KmsKeyId' };
 }
 
+/** The file the current key pair renders to, and the versions it came from. `text` holds both secrets. */
+export interface RenderedText {
+  readonly text: string;
+  readonly accessKeyVersion: number;
+  readonly secretKeyVersion: number;
+}
+
+/** Reads both key parameters with decryption and renders; writes nothing. */
+export async function renderFromKeyParameters(parameters: SsmParameters, request: RenderRequest): Promise<RenderedText> {
+  const kms = renderKmsContext(request);
+  const accessKey = await parameters.getDecrypted(request.accessKeyParameterName, 'AccessKeyParameterName', kms);
+  const secretKey = await parameters.getDecrypted(request.secretKeyParameterName, 'SecretKeyParameterName', kms);
+  const text = renderSiteProperties({ ...request.settings, accessKeyId: accessKey.value, secretKey: secretKey.value });
+  return { text, accessKeyVersion: accessKey.version, secretKeyVersion: secretKey.version };
+}
+
 /**
  * Reads both key parameters with decryption, renders alluxio-site.properties and writes it to the
  * site-properties parameter only when the text differs (so a repeated render adds no version). The
@@ -33,12 +50,10 @@ export async function renderSitePropertiesToParameter(
   keyChanged: boolean,
 ): Promise<RenderedSiteProperties> {
   const kms = renderKmsContext(request);
-  const accessKey = await parameters.getDecrypted(request.accessKeyParameterName, 'AccessKeyParameterName', kms);
-  const secretKey = await parameters.getDecrypted(request.secretKeyParameterName, 'SecretKeyParameterName', kms);
-  const text = renderSiteProperties({ ...request.settings, accessKeyId: accessKey.value, secretKey: secretKey.value });
+  const rendered = await renderFromKeyParameters(parameters, request);
   const { version, written, bytes } = await parameters.putSecureStringIfChanged(
     request.sitePropertiesParameterName,
-    text,
+    rendered.text,
     'ExtraProperties',
     kms,
     keyChanged,
@@ -48,8 +63,22 @@ export async function renderSitePropertiesToParameter(
     version,
     written,
     bytes,
-    configHash: configFingerprint(request.settings, accessKey.version, secretKey.version),
-    accessKeyVersion: accessKey.version,
-    secretKeyVersion: secretKey.version,
+    configHash: configFingerprint(request.settings, rendered.accessKeyVersion, rendered.secretKeyVersion),
+    accessKeyVersion: rendered.accessKeyVersion,
+    secretKeyVersion: rendered.secretKeyVersion,
   };
+}
+
+/** Whether the site-properties parameter holds exactly what the current key pair renders to. */
+export async function sitePropertiesInSync(parameters: SsmParameters, request: RenderRequest): Promise<boolean> {
+  let rendered: RenderedText;
+  try {
+    rendered = await renderFromKeyParameters(parameters, request);
+  } catch (error) {
+    // A pair the renderer refuses (say, a line break in a key) can never be in sync.
+    if (error instanceof InputError) return false;
+    throw error;
+  }
+  const stored = await parameters.getDecryptedIfPresent(request.sitePropertiesParameterName, renderKmsContext(request));
+  return stored?.value === rendered.text;
 }

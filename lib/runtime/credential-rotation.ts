@@ -1,0 +1,486 @@
+import { CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { parseAlluxioVersion } from '../core/alluxio-version';
+import type { RenderRequest } from '../core/custom-resource-props';
+import { formatFinding } from '../core/diagnose';
+import { InputError } from '../core/input-error';
+import {
+  isFailureOutcome,
+  KeyParameterVersions,
+  labelRefusal,
+  planRotation,
+  RotationDecision,
+  RotationFailureCode,
+  RotationOutcome,
+  rotationRecordTags,
+  RotationState,
+  writesLeftBeforeLabelBlocks,
+} from '../core/rotation-plan';
+import { DEFAULT_MINIO_REGION } from '../core/site-properties';
+import { DEFAULT_CHECK_OPTIONS, MinioCheckOptions, runMinioChecks } from './minio-checks';
+import { labelParameterVersion, readParameterVersions, tagParameter, unlabelParameterVersion } from './parameter-labels';
+import { renderKmsContext, renderSitePropertiesToParameter, sitePropertiesInSync } from './render-site-properties';
+import { DecryptedParameter, SsmParameters } from './ssm-parameters';
+
+/** The ECS services a rotation restarts, in this order: MinIO (provisioned only), master, workers. */
+export interface RotationServices {
+  readonly cluster: string;
+  readonly masterService: string;
+  readonly workerService: string;
+  /** Set when the construct runs MinIO, whose root credentials are the pair. */
+  readonly minioService?: string;
+}
+
+export interface RotationConfig {
+  /** The same request the render custom resource gets: key and site-properties names, KMS key, settings. */
+  readonly render: RenderRequest;
+  readonly services: RotationServices;
+  /** SSM label marking the versions known to work. */
+  readonly label: string;
+  /** `host[:port]` of the master's web port; when set, the post-restart check compares its root mount. */
+  readonly alluxioMaster?: string;
+  /** Where every outcome is published; omitted: metrics and tags only. */
+  readonly topicArn?: string;
+  readonly metricNamespace: string;
+}
+
+/** The clients, injected so tests pass the sandbox's SSM, SNS and CloudWatch and a mocked ECS. */
+export interface RotationClients {
+  readonly ssm: SSMClient;
+  readonly ecs: ECSClient;
+  readonly sns?: SNSClient;
+  readonly cloudwatch?: CloudWatchClient;
+}
+
+/** Every wait is bounded; tests shorten them. */
+export interface RotationTiming {
+  /** How long to wait for the other half of the pair after one half changed. */
+  readonly pairWaitMs: number;
+  /** Poll step of every wait. */
+  readonly pollMs: number;
+  /** Per service, from forceNewDeployment to a single deployment with all tasks running. */
+  readonly serviceStableTimeoutMs: number;
+  /** After the restarts, until the checks (including the master's root mount) pass. */
+  readonly healthTimeoutMs: number;
+  readonly checkOptions: MinioCheckOptions;
+}
+
+// A Lambda has 15 min: the worst case is MinIO, master and workers each at their bound plus the health wait.
+export const DEFAULT_ROTATION_TIMING: RotationTiming = {
+  pairWaitMs: 60_000,
+  pollMs: 5_000,
+  serviceStableTimeoutMs: 180_000,
+  healthTimeoutMs: 120_000,
+  checkOptions: DEFAULT_CHECK_OPTIONS,
+};
+
+export const DEFAULT_METRIC_NAMESPACE = 'AlluxioMinio';
+export const SUCCESS_METRIC = 'RotationSuccesses';
+export const FAILURE_METRIC = 'RotationFailures';
+export const METRIC_DIMENSION = 'SitePropertiesParameter';
+
+/** What started the run. */
+export interface RotationTrigger {
+  readonly kind: 'parameter-change' | 'schedule' | 'manual';
+  /** For a parameter change: the parameter the event names. */
+  readonly parameterName?: string;
+}
+
+/** One line of progress; never a value. */
+export interface RotationProgress {
+  readonly step: string;
+  readonly [detail: string]: unknown;
+}
+
+export interface RotationResult {
+  readonly outcome: RotationOutcome;
+  readonly code?: RotationFailureCode | string;
+  /** One sentence, no secret. */
+  readonly reason: string;
+  readonly accessKeyVersion: number;
+  readonly secretKeyVersion: number;
+  /** Services restarted, in order (a rollback's restarts included). */
+  readonly restarted: string[];
+  readonly durationMs: number;
+}
+
+class RotationFailure extends Error {
+  constructor(
+    public readonly code: RotationFailureCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The values behind the label; held in memory for a rollback, never logged. */
+interface LastKnownGood {
+  readonly accessKey: DecryptedParameter;
+  readonly secretKey: DecryptedParameter;
+}
+
+interface GatheredState {
+  readonly plan: RotationState;
+  readonly lastKnownGood?: LastKnownGood;
+}
+
+/**
+ * Rotation runs as one bounded pass: gather the versions, decide (lib/core/rotation-plan), then
+ * verify the new pair before anything that works is touched, re-render, restart in order, verify
+ * again and move the label. On failure it writes the last-known-good values back as new versions,
+ * re-renders, restarts only what it had restarted, and reports. The outcome goes to SNS, CloudWatch
+ * and tags on the site-properties parameter; the function itself does not throw for a failed
+ * rotation (an async Lambda retry would only run the same rotation again).
+ */
+export async function runCredentialRotation(
+  config: RotationConfig,
+  clients: RotationClients,
+  trigger: RotationTrigger,
+  timing: RotationTiming = DEFAULT_ROTATION_TIMING,
+  onProgress: (progress: RotationProgress) => void = () => undefined,
+): Promise<RotationResult> {
+  const run = new RotationRun(config, clients, timing, onProgress);
+  const result = await run.execute(trigger);
+  await run.report(result, trigger);
+  return result;
+}
+
+class RotationRun {
+  private readonly parameters: SsmParameters;
+  private readonly started = Date.now();
+  private readonly restarted: string[] = [];
+
+  constructor(
+    private readonly config: RotationConfig,
+    private readonly clients: RotationClients,
+    private readonly timing: RotationTiming,
+    private readonly onProgress: (progress: RotationProgress) => void,
+  ) {
+    this.parameters = new SsmParameters(clients.ssm);
+  }
+
+  private get names() {
+    return { access: this.config.render.accessKeyParameterName, secret: this.config.render.secretKeyParameterName };
+  }
+
+  private progress(step: string, detail: Record<string, unknown> = {}): void {
+    this.onProgress({ step, ...detail });
+  }
+
+  private result(outcome: RotationOutcome, reason: string, state: RotationState, code?: string): RotationResult {
+    return {
+      outcome,
+      code,
+      reason,
+      accessKeyVersion: state.accessKey.currentVersion,
+      secretKeyVersion: state.secretKey.currentVersion,
+      restarted: [...this.restarted],
+      durationMs: Date.now() - this.started,
+    };
+  }
+
+  async execute(trigger: RotationTrigger): Promise<RotationResult> {
+    const provisionedMinio = this.config.services.minioService !== undefined;
+    let gathered = await this.gather();
+    let decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
+    this.progress('planned', { trigger: trigger.kind, action: decision.action, reason: decision.reason, ...versionsOf(gathered.plan) });
+    const pairDeadline = Date.now() + this.timing.pairWaitMs;
+    while (decision.action === 'wait-for-pair') {
+      if (Date.now() >= pairDeadline) {
+        decision = planRotation(gathered.plan, { pairWaitOver: true, provisionedMinio });
+        this.progress('pair-wait-over', { action: decision.action, reason: decision.reason });
+        break;
+      }
+      await sleep(Math.min(this.timing.pollMs, Math.max(1, pairDeadline - Date.now())));
+      gathered = await this.gather();
+      decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
+    }
+    const state = gathered.plan;
+    try {
+      switch (decision.action) {
+        case 'none':
+          return this.result('in-sync', decision.reason, state);
+        case 'move-label':
+          await this.moveLabel(state);
+          return this.result('label-moved', decision.reason, state);
+        case 'adopt':
+          await this.verifyPair('PAIR_REJECTED');
+          await this.moveLabel(state);
+          return this.result('adopted', decision.reason, state);
+        default:
+          return await this.rotate(decision, gathered);
+      }
+    } catch (error) {
+      const failure = asFailure(error);
+      return this.result('failed', failure.message, state, failure.code);
+    }
+  }
+
+  /** Versions and labels of both keys, whether the current values are the labelled ones, and whether they are rendered. */
+  private async gather(): Promise<GatheredState> {
+    const { access, secret } = this.names;
+    const kms = renderKmsContext(this.config.render);
+    const accessKey = await readParameterVersions(this.clients.ssm, access, this.config.label);
+    const secretKey = await readParameterVersions(this.clients.ssm, secret, this.config.label);
+    let lastKnownGood: LastKnownGood | undefined;
+    let currentEqualsLastKnownGood = false;
+    if (accessKey.labelledVersion !== undefined && secretKey.labelledVersion !== undefined) {
+      lastKnownGood = {
+        accessKey: await this.parameters.getDecrypted(`${access}:${accessKey.labelledVersion}`, 'AccessKeyParameterName', kms),
+        secretKey: await this.parameters.getDecrypted(`${secret}:${secretKey.labelledVersion}`, 'SecretKeyParameterName', kms),
+      };
+      const currentAccess = await this.parameters.getDecrypted(access, 'AccessKeyParameterName', kms);
+      const currentSecret = await this.parameters.getDecrypted(secret, 'SecretKeyParameterName', kms);
+      currentEqualsLastKnownGood = currentAccess.value === lastKnownGood.accessKey.value && currentSecret.value === lastKnownGood.secretKey.value;
+    }
+    const inSync = await sitePropertiesInSync(this.parameters, this.config.render);
+    return { plan: { accessKey, secretKey, currentEqualsLastKnownGood, sitePropertiesInSync: inSync }, lastKnownGood };
+  }
+
+  private async rotate(decision: RotationDecision, gathered: GatheredState): Promise<RotationResult> {
+    const state = gathered.plan;
+    const { services } = this.config;
+    let sitePropertiesRewritten = false;
+    try {
+      if (decision.restartMinio && services.minioService) {
+        await this.restartService(services.minioService, 'minio');
+      }
+      await this.verifyPair('PAIR_REJECTED');
+      let rendered;
+      try {
+        rendered = await renderSitePropertiesToParameter(this.parameters, this.config.render, false);
+      } catch (error) {
+        if (error instanceof InputError) throw new RotationFailure('RENDER_REFUSED', error.message);
+        throw error;
+      }
+      sitePropertiesRewritten = rendered.written;
+      this.progress('rendered', { version: rendered.version, written: rendered.written });
+      if (rendered.written) {
+        await this.restartService(services.masterService, 'master');
+        await this.restartService(services.workerService, 'workers');
+      }
+      await this.waitHealthy();
+      await this.moveLabel(state);
+      return this.result('rotated', decision.reason, state);
+    } catch (error) {
+      const failure = asFailure(error);
+      this.progress('failed', { code: failure.code, reason: failure.message });
+      if (failure.code === 'LABEL_REFUSED') {
+        // The new pair works and is in use; only the label could not follow. Nothing to undo.
+        return this.result('failed', failure.message, state, failure.code);
+      }
+      if (!gathered.lastKnownGood) {
+        return this.result('failed', `${failure.message}; no last-known-good pair to return to`, state, failure.code);
+      }
+      try {
+        const restored = await this.rollBack(gathered, sitePropertiesRewritten);
+        return this.result('rolled-back', `${failure.message}; the last-known-good pair is back`, restored, failure.code);
+      } catch (rollbackError) {
+        const reason = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
+        return this.result('failed', `${failure.message}; rolling back failed too: ${reason}`, state, 'ROLLBACK_FAILED');
+      }
+    }
+  }
+
+  /** Checks the current pair against MinIO with the health check's checks (no Alluxio master). */
+  private async verifyPair(code: RotationFailureCode, alluxioMaster?: string): Promise<void> {
+    const { render } = this.config;
+    const kms = renderKmsContext(render);
+    const accessKey = await this.parameters.getDecrypted(render.accessKeyParameterName, 'AccessKeyParameterName', kms);
+    const secretKey = await this.parameters.getDecrypted(render.secretKeyParameterName, 'SecretKeyParameterName', kms);
+    const run = await runMinioChecks(
+      {
+        connection: {
+          endpoint: render.settings.minio.endpoint,
+          region: render.settings.minio.region ?? DEFAULT_MINIO_REGION,
+          accessKeyId: accessKey.value,
+          secretAccessKey: secretKey.value,
+        },
+        bucket: render.settings.minio.bucket,
+        directory: render.settings.minio.directory,
+        alluxioMaster,
+        rootUfsProperty: parseAlluxioVersion(render.settings.alluxioVersion).rootUfsKey,
+      },
+      this.timing.checkOptions,
+    );
+    this.progress('verified', { alluxioMaster: alluxioMaster !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
+    if (run.failure) throw new RotationFailure(code, formatFinding(run.failure));
+  }
+
+  private async waitHealthy(): Promise<void> {
+    const deadline = Date.now() + this.timing.healthTimeoutMs;
+    for (;;) {
+      try {
+        await this.verifyPair('HEALTH_CHECK_FAILED', this.config.alluxioMaster);
+        return;
+      } catch (error) {
+        if (Date.now() + this.timing.pollMs >= deadline) throw error;
+      }
+      await sleep(this.timing.pollMs);
+    }
+  }
+
+  /** forceNewDeployment (the master's journal is on its own volume and is not formatted again), then wait for one stable deployment. */
+  private async restartService(service: string, role: string): Promise<void> {
+    const { cluster } = this.config.services;
+    this.progress('restarting', { role, service });
+    await this.clients.ecs.send(new UpdateServiceCommand({ cluster, service, forceNewDeployment: true }));
+    this.restarted.push(role);
+    const deadline = Date.now() + this.timing.serviceStableTimeoutMs;
+    for (;;) {
+      const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+      const current = described.services?.[0];
+      const deployments = current?.deployments ?? [];
+      const primary = deployments.find((d) => d.status === 'PRIMARY') ?? deployments[0];
+      if (primary?.rolloutState === 'FAILED') {
+        throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) failed its deployment: ${primary.rolloutStateReason ?? 'no reason given'}`);
+      }
+      if (current && deployments.length === 1 && current.runningCount === current.desiredCount && primary?.rolloutState !== 'IN_PROGRESS') {
+        this.progress('stable', { role, service });
+        return;
+      }
+      if (Date.now() + this.timing.pollMs >= deadline) {
+        throw new RotationFailure(
+          'SERVICE_NOT_STABLE',
+          `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ` +
+            `(${current?.runningCount ?? 0}/${current?.desiredCount ?? '?'} tasks running, ${deployments.length} deployments)`,
+        );
+      }
+      await sleep(this.timing.pollMs);
+    }
+  }
+
+  /** Puts the label on both current versions, after checking SSM's 10-label limit. */
+  private async moveLabel(state: RotationState): Promise<void> {
+    for (const parameter of [state.accessKey, state.secretKey]) {
+      const refusal = labelRefusal(parameter, parameter.currentVersion, this.config.label);
+      if (refusal) throw new RotationFailure('LABEL_REFUSED', refusal);
+    }
+    for (const parameter of [state.accessKey, state.secretKey]) {
+      await labelParameterVersion(this.clients.ssm, parameter.name, parameter.currentVersion, this.config.label);
+    }
+    this.progress('labelled', { label: this.config.label, ...versionsOf(state) });
+  }
+
+  /**
+   * The last-known-good values written back as new versions (labelled at once, so the label keeps
+   * moving forward), re-rendered, and the services this run restarted restarted again.
+   */
+  private async rollBack(gathered: GatheredState, sitePropertiesRewritten: boolean): Promise<RotationState> {
+    const lastKnownGood = gathered.lastKnownGood!;
+    const kms = renderKmsContext(this.config.render);
+    this.progress('rolling-back');
+    const restoredVersions: KeyParameterVersions[] = [];
+    for (const [good, input] of [
+      [lastKnownGood.accessKey, 'AccessKeyParameterName'],
+      [lastKnownGood.secretKey, 'SecretKeyParameterName'],
+    ] as const) {
+      const name = good.name.replace(/:\d+$/, '');
+      // Re-read: the other half may have been written while this run was verifying.
+      let versions = await readParameterVersions(this.clients.ssm, name, this.config.label);
+      if (writesLeftBeforeLabelBlocks(versions) === 0) {
+        // The label sits on the oldest version SSM keeps, which would refuse this write
+        // (ParameterMaxVersionLimitExceeded). The value is in memory; the label follows at once.
+        await unlabelParameterVersion(this.clients.ssm, name, versions.labelledVersion!, this.config.label);
+      }
+      const written = await this.parameters.putSecureStringIfChanged(name, good.value, input, kms, false);
+      versions = { ...versions, currentVersion: written.version, labelsByVersion: { ...versions.labelsByVersion, [written.version]: versions.labelsByVersion[written.version] ?? [] } };
+      await labelParameterVersion(this.clients.ssm, name, written.version, this.config.label);
+      restoredVersions.push({ ...versions, labelledVersion: written.version });
+    }
+    this.progress('restored', { access: restoredVersions[0].currentVersion, secret: restoredVersions[1].currentVersion });
+    const rendered = await renderSitePropertiesToParameter(this.parameters, this.config.render, false);
+    this.progress('re-rendered', { version: rendered.version, written: rendered.written });
+    const { services } = this.config;
+    const toRestart: Array<[string, string]> = [];
+    if (this.restarted.includes('minio') && services.minioService) toRestart.push([services.minioService, 'minio']);
+    // Master and workers run the new file only if they were restarted after it was written.
+    if (sitePropertiesRewritten && this.restarted.includes('master')) toRestart.push([services.masterService, 'master']);
+    if (sitePropertiesRewritten && this.restarted.includes('workers')) toRestart.push([services.workerService, 'workers']);
+    for (const [service, role] of toRestart) await this.restartService(service, role);
+    return { ...gathered.plan, accessKey: restoredVersions[0], secretKey: restoredVersions[1] };
+  }
+
+  /** SNS, CloudWatch and the site-properties tags; a reporting fault is logged, never thrown. */
+  async report(result: RotationResult, trigger: RotationTrigger): Promise<void> {
+    const { render } = this.config;
+    this.progress('outcome', { outcome: result.outcome, code: result.code, reason: result.reason, restarted: result.restarted, durationMs: result.durationMs });
+    if (result.outcome === 'in-sync') return;
+    const failed = isFailureOutcome(result.outcome);
+    const attempts: Array<[string, () => Promise<unknown>]> = [];
+    if (this.clients.cloudwatch) {
+      const dimensions = [{ Name: METRIC_DIMENSION, Value: render.sitePropertiesParameterName }];
+      attempts.push([
+        'metric',
+        () =>
+          this.clients.cloudwatch!.send(
+            new PutMetricDataCommand({
+              Namespace: this.config.metricNamespace,
+              MetricData: [
+                { MetricName: SUCCESS_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 0 : 1 },
+                { MetricName: FAILURE_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 1 : 0 },
+              ],
+            }),
+          ),
+      ]);
+    }
+    if (this.clients.sns && this.config.topicArn) {
+      const message = {
+        outcome: result.outcome,
+        code: result.code,
+        reason: result.reason,
+        trigger: trigger.kind,
+        triggeredBy: trigger.parameterName,
+        accessKeyParameter: { name: render.accessKeyParameterName, version: result.accessKeyVersion },
+        secretKeyParameter: { name: render.secretKeyParameterName, version: result.secretKeyVersion },
+        siteProperties: render.sitePropertiesParameterName,
+        restarted: result.restarted,
+        durationMs: result.durationMs,
+      };
+      attempts.push([
+        'sns',
+        () =>
+          this.clients.sns!.send(
+            new PublishCommand({
+              TopicArn: this.config.topicArn,
+              Subject: `Alluxio MinIO credential rotation: ${result.outcome}`.slice(0, 100),
+              Message: JSON.stringify(message),
+            }),
+          ),
+      ]);
+    }
+    attempts.push([
+      'tags',
+      () =>
+        tagParameter(
+          this.clients.ssm,
+          render.sitePropertiesParameterName,
+          rotationRecordTags({ outcome: result.outcome, at: new Date().toISOString(), accessKeyVersion: result.accessKeyVersion, secretKeyVersion: result.secretKeyVersion, code: result.code }),
+        ),
+    ]);
+    for (const [what, attempt] of attempts) {
+      try {
+        await attempt();
+      } catch (error) {
+        this.progress('report-failed', { what, error: error instanceof Error ? error.name : 'UnknownError' });
+      }
+    }
+  }
+}
+
+function versionsOf(state: RotationState): Record<string, unknown> {
+  return {
+    accessKey: { current: state.accessKey.currentVersion, labelled: state.accessKey.labelledVersion },
+    secretKey: { current: state.secretKey.currentVersion, labelled: state.secretKey.labelledVersion },
+  };
+}
+
+function asFailure(error: unknown): RotationFailure {
+  if (error instanceof RotationFailure) return error;
+  // SSM/ECS adapters explain their faults without values; keep their sentence.
+  return new RotationFailure('UNEXPECTED_ERROR', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+}

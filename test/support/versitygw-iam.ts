@@ -1,0 +1,136 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { AddressInfo, createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateBucketCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { createMinioS3Client } from '../../lib/runtime/s3-client';
+
+/*
+ * A private versitygw with internal IAM on a free loopback port, for suites that need identities
+ * besides the root account (the shared sandbox's versitygw has only its root). The approach is the
+ * one test/runtime/minio-checks-policy.test.ts introduced: the sandbox's binary, `admin create-user`,
+ * bucket policies. The process is stopped by its own pid in stop().
+ */
+export const VERSITYGW = join(__dirname, '..', '..', '.tools', 'bin', 'versitygw');
+
+export interface S3Identity {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface VersitygwWithIam {
+  readonly endpoint: string;
+  readonly root: S3Identity;
+  /** Creates a 'user' account and grants it list and object access on `bucket` (the whole bucket). */
+  addUser(bucket: string): Promise<S3Identity>;
+  createBucket(bucket: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function randomIdentity(prefix: string): S3Identity {
+  return { accessKeyId: `${prefix}${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(16).toString('hex') };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+async function waitForPort(port: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    const connected = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.once('connect', () => done(true)).once('error', () => done(false));
+      socket.connect(port, '127.0.0.1');
+    });
+    if (connected) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`versitygw did not listen on 127.0.0.1:${port} within the start timeout`);
+}
+
+export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
+  if (!existsSync(VERSITYGW)) {
+    throw new Error(`versitygw binary missing at ${VERSITYGW}: run npm run sandbox:up first (it installs it)`);
+  }
+  const root = randomIdentity('root');
+  const workDir = mkdtempSync(join(tmpdir(), 'vgw-iam-'));
+  for (const dir of ['iam', 'meta', 'data']) mkdirSync(join(workDir, dir));
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const server: ChildProcess = spawn(
+    VERSITYGW,
+    [
+      '--port', `127.0.0.1:${port}`, '--access', root.accessKeyId, '--secret', root.secretAccessKey,
+      '--iam-dir', join(workDir, 'iam'), '--quiet',
+      'posix', '--sidecar', join(workDir, 'meta'), join(workDir, 'data'),
+    ],
+    { stdio: 'ignore' },
+  );
+  await waitForPort(port, Date.now() + 15000);
+  const granteesByBucket = new Map<string, string[]>();
+  const admin = () => createMinioS3Client({ endpoint, region: 'us-east-1', ...root });
+  return {
+    endpoint,
+    root,
+    async createBucket(bucket) {
+      const client = admin();
+      try {
+        await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      } finally {
+        client.destroy();
+      }
+    },
+    async addUser(bucket) {
+      const user = randomIdentity('user');
+      await promisify(execFile)(VERSITYGW, [
+        'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
+        'create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', 'user',
+      ]);
+      const client = admin();
+      try {
+        // A bucket has one policy: it is rewritten to grant every user added to the bucket so far.
+        const grantees = [...(granteesByBucket.get(bucket) ?? []), user.accessKeyId];
+        granteesByBucket.set(bucket, grantees);
+        await client.send(
+          new PutBucketPolicyCommand({
+            Bucket: bucket,
+            Policy: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Principal: { AWS: grantees }, Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`] },
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: grantees },
+                  Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+                  Resource: [`arn:aws:s3:::${bucket}/*`],
+                },
+              ],
+            }),
+          }),
+        );
+      } finally {
+        client.destroy();
+      }
+      return user;
+    },
+    async stop() {
+      if (server.pid !== undefined && server.exitCode === null) {
+        const exited = new Promise((resolve) => server.once('exit', resolve));
+        server.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
