@@ -190,20 +190,25 @@ start_versitygw() {
   fi
   port_taken_by_stranger versitygw "$S3_PORT" S3 && return 1
   [[ -x "$TOOLS/bin/versitygw" ]] || { log "versitygw: binary missing at $TOOLS/bin/versitygw"; return 1; }
-  # A fresh server gets fresh data and a fresh random key pair: tests create their own buckets, and a
-  # random secret lets tests search outputs for it without a hard-coded value matching by accident.
-  rm -rf "$SANDBOX/versitygw-data" "$SANDBOX/versitygw-meta"
-  mkdir -p "$SANDBOX/versitygw-data" "$SANDBOX/versitygw-meta"
+  # A random key pair per sandbox (not per start), so a secret-leak test can search outputs for it
+  # without a hard-coded value matching by accident, and a restart keeps the keys others loaded.
+  # Data and keys are wiped by `down`.
+  mkdir -p "$SANDBOX/versitygw-data" "$SANDBOX/versitygw-meta" "$SANDBOX/versitygw-iam"
   local access secret
-  access="SANDBOX$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')"
-  secret="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  ( umask 077; printf '%s\n%s\n' "$access" "$secret" >"$SANDBOX/versitygw.credentials" )
+  if [[ ! -s "$SANDBOX/versitygw.credentials" ]]; then
+    access="SANDBOX$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr 'a-f' 'A-F')"
+    secret="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    ( umask 077; printf '%s\n%s\n' "$access" "$secret" >"$SANDBOX/versitygw.credentials" )
+  fi
+  { read -r access; read -r secret; } <"$SANDBOX/versitygw.credentials"
   local t0; t0=$(now_ms)
   # Sidecar metadata instead of xattrs: works on any filesystem (tmpfs, overlayfs, CI runners).
+  # --iam-dir: with its internal IAM an unknown access key gets 403 InvalidAccessKeyId, as from MinIO
+  # and S3; in single-account mode versitygw answers 404 XAdminUserNotFound instead.
   # Credentials go through the environment so they never show in `ps`.
   ROOT_ACCESS_KEY_ID="$access" ROOT_SECRET_ACCESS_KEY="$secret" \
     start_detached versitygw "$TOOLS/bin/versitygw" --port "127.0.0.1:$S3_PORT" --region "$REGION" --quiet \
-      posix --sidecar "$SANDBOX/versitygw-meta" "$SANDBOX/versitygw-data" \
+      --iam-dir "$SANDBOX/versitygw-iam" posix --sidecar "$SANDBOX/versitygw-meta" "$SANDBOX/versitygw-data" \
     || { log "versitygw: could not be launched"; return 1; }
   wait_until_answers versitygw versitygw "http://127.0.0.1:$S3_PORT/" "$t0"
 }
@@ -292,6 +297,7 @@ cmd_down() {
   stop_one versitygw versitygw
   stop_one moto moto_server
   rm -f "$ENDPOINTS" "$SANDBOX/versitygw.credentials"
+  rm -rf "$SANDBOX/versitygw-data" "$SANDBOX/versitygw-meta" "$SANDBOX/versitygw-iam"
 }
 
 cmd_status() {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `npm test`: install, build, bring the sandbox up, run every jest suite, and take the sandbox down
+# again only if this run started it (others may be sharing one that was already up).
+# Extra arguments go to jest: `npm test -- test/sandbox`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+log() { printf '[test] %s\n' "$*"; }
+now_ms() { date +%s%3N; }
+elapsed() { local ms=$(( $(now_ms) - $1 )); printf '%d.%01ds' $((ms / 1000)) $(((ms % 1000) / 100)); }
+t_all=$(now_ms)
+
+# npm writes node_modules/.package-lock.json on every install: older than package-lock.json means
+# the lock changed since (a pull, a new dependency) and node_modules no longer matches it.
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  t0=$(now_ms)
+  log "npm ci (node_modules missing or older than package-lock.json)"
+  npm ci --no-audit --no-fund
+  log "npm ci took $(elapsed "$t0")"
+fi
+
+t0=$(now_ms)
+npm run --silent build
+log "build took $(elapsed "$t0")"
+
+started_sandbox=false
+if bash scripts/sandbox.sh status >/dev/null 2>&1; then
+  log "sandbox already running: using it and leaving it up"
+else
+  started_sandbox=true
+  # From here on the sandbox is ours: tear it down however this script ends (failure, Ctrl-C).
+  trap 'bash scripts/sandbox.sh down || true' EXIT
+  bash scripts/sandbox.sh up
+fi
+
+t0=$(now_ms)
+set +e
+npx jest --ci "$@"
+jest_code=$?
+set -e
+log "jest took $(elapsed "$t0") (exit $jest_code); total $(elapsed "$t_all")"
+if [[ "$started_sandbox" == true ]]; then log "stopping the sandbox this run started"; fi
+exit "$jest_code"
