@@ -1,0 +1,161 @@
+import { parseRotationEnvironment, ROTATION_ENV, rotationTriggerOf } from '../../lib/core/rotation-environment';
+import type { RenderResourceProperties } from '../../lib/core/custom-resource-props';
+import { captureOutput, useSandboxSsm } from './handler-harness';
+import {
+  currentValue,
+  deployPair,
+  labelledVersions,
+  mockEcs,
+  putSecureString,
+  restartedServices,
+  RotationSandbox,
+  ROTATION_BUCKET,
+  ROTATION_DIRECTORY,
+  SERVICES,
+  startRotationSandbox,
+  uniqueRotationPrefix,
+} from '../support/rotation-sandbox';
+
+/*
+ * The rotation Lambda invoked in-process with EventBridge-shaped events, configured through its
+ * environment as the construct configures it; SDK clients reach moto through AWS_ENDPOINT_URL, ECS
+ * is mocked.
+ */
+useSandboxSsm();
+let sandbox: RotationSandbox;
+let ecs: ReturnType<typeof mockEcs>;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  sandbox = await startRotationSandbox();
+}, 30000);
+afterAll(async () => {
+  await sandbox?.stop();
+});
+beforeEach(() => {
+  ecs = mockEcs();
+});
+afterEach(() => {
+  ecs.restore();
+  for (const name of Object.values(ROTATION_ENV)) {
+    if (saved[name] === undefined) delete process.env[name];
+    else process.env[name] = saved[name];
+  }
+});
+
+function renderProperties(prefix: string): RenderResourceProperties {
+  return {
+    AccessKeyParameterName: `${prefix}/access-key`,
+    SecretKeyParameterName: `${prefix}/secret-key`,
+    SitePropertiesParameterName: `${prefix}/site-properties`,
+    AlluxioVersion: '2.9.5',
+    Endpoint: sandbox.s3.endpoint,
+    Bucket: ROTATION_BUCKET,
+    Directory: ROTATION_DIRECTORY,
+    Region: 'us-east-1',
+    MasterHostname: 'master.alluxio.internal',
+  };
+}
+
+function configure(prefix: string): void {
+  Object.assign(process.env, {
+    [ROTATION_ENV.renderProperties]: JSON.stringify(renderProperties(prefix)),
+    [ROTATION_ENV.cluster]: SERVICES.cluster,
+    [ROTATION_ENV.masterService]: SERVICES.masterService,
+    [ROTATION_ENV.workerService]: SERVICES.workerService,
+    [ROTATION_ENV.alluxioMaster]: sandbox.master.address,
+    [ROTATION_ENV.topicArn]: sandbox.topicArn,
+    [ROTATION_ENV.pairWaitSeconds]: '1',
+    [ROTATION_ENV.serviceStableTimeoutSeconds]: '2',
+    [ROTATION_ENV.healthTimeoutSeconds]: '1',
+  });
+}
+
+function parameterChange(name: string) {
+  return {
+    version: '0',
+    id: 'e1',
+    'detail-type': 'Parameter Store Change',
+    source: 'aws.ssm',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [`arn:aws:ssm:us-east-1:123456789012:parameter${name}`],
+    detail: { name, type: 'SecureString', operation: 'Update' },
+  };
+}
+
+const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+
+test('a parameter-change event for a new good pair rotates it; the schedule then finds it in sync; no secret in the logs', async () => {
+  const prefix = uniqueRotationPrefix('lambda');
+  await deployPair(sandbox, prefix, sandbox.first);
+  configure(prefix);
+  const { handler } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    expect((await handler(scheduled)).outcome).toBe('adopted');
+    await putSecureString(sandbox.ssm, `${prefix}/access-key`, sandbox.second.accessKeyId);
+    await putSecureString(sandbox.ssm, `${prefix}/secret-key`, sandbox.second.secretAccessKey);
+    const rotated = await handler(parameterChange(`${prefix}/secret-key`));
+    expect(rotated).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
+    expect(restartedServices(ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
+    expect(await labelledVersions(sandbox.ssm, `${prefix}/access-key`)).toEqual([2]);
+    expect((await handler(parameterChange(`${prefix}/access-key`))).outcome).toBe('in-sync');
+  } finally {
+    output.restore();
+  }
+  const logs = output.text();
+  expect(logs).toContain('"resource":"rotation"');
+  expect(logs).toContain('"outcome":"rotated"');
+  for (const secret of [sandbox.first.secretAccessKey, sandbox.second.secretAccessKey]) expect(logs).not.toContain(secret);
+  expect((await currentValue(sandbox.ssm, `${prefix}/site-properties`)).value).toContain(sandbox.second.accessKeyId);
+});
+
+test('a bad pair from an event is rolled back by the handler and reported, not thrown', async () => {
+  const prefix = uniqueRotationPrefix('lambda-bad');
+  await deployPair(sandbox, prefix, sandbox.first);
+  configure(prefix);
+  const { handler } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    await handler(scheduled);
+    await putSecureString(sandbox.ssm, `${prefix}/secret-key`, 'a-wrong-secret-for-the-first-user');
+    const result = await handler(parameterChange(`${prefix}/secret-key`));
+    expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
+  } finally {
+    output.restore();
+  }
+  expect(output.text()).not.toContain('a-wrong-secret-for-the-first-user');
+  expect(output.text()).not.toContain(sandbox.first.secretAccessKey);
+  const report = sandbox.notifications().map((n) => JSON.parse(n.Message)).find((m) => m.siteProperties === `${prefix}/site-properties` && m.outcome === 'rolled-back');
+  expect(report).toMatchObject({ trigger: 'parameter-change', triggeredBy: `${prefix}/secret-key`, code: 'PAIR_REJECTED' });
+});
+
+describe('configuration and events', () => {
+  test('a missing or malformed variable is named, with the fix', () => {
+    expect(() => parseRotationEnvironment({})).toThrow(/^RENDER_PROPERTIES: is not set\. Fix: /);
+    expect(() => parseRotationEnvironment({ RENDER_PROPERTIES: '{' })).toThrow(/^RENDER_PROPERTIES: is not valid JSON/);
+    const base = { RENDER_PROPERTIES: JSON.stringify({ ...renderPropertiesFor('/p'), Endpoint: 'http://127.0.0.1:9000' }), ECS_CLUSTER: 'c', MASTER_SERVICE: 'm' };
+    expect(() => parseRotationEnvironment(base)).toThrow(/^WORKER_SERVICE: is not set/);
+    expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', LAST_KNOWN_GOOD_LABEL: 'aws-good' })).toThrow(/^LAST_KNOWN_GOOD_LABEL: .*reserves/);
+    expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '1.5' })).toThrow(/^PAIR_WAIT_SECONDS: /);
+    expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '30' })).toMatchObject({ label: 'last-known-good', pairWaitMs: 30000 });
+  });
+
+  test('a Parameter Store Change names the parameter; anything else is the reconcile schedule', () => {
+    expect(rotationTriggerOf(parameterChange('/p/access-key'))).toEqual({ kind: 'parameter-change', parameterName: '/p/access-key' });
+    expect(rotationTriggerOf(scheduled)).toEqual({ kind: 'schedule' });
+    expect(rotationTriggerOf(undefined)).toEqual({ kind: 'schedule' });
+  });
+});
+
+function renderPropertiesFor(prefix: string) {
+  return {
+    AccessKeyParameterName: `${prefix}/access-key`,
+    SecretKeyParameterName: `${prefix}/secret-key`,
+    SitePropertiesParameterName: `${prefix}/site-properties`,
+    AlluxioVersion: '2.9.5',
+    Bucket: 'bucket',
+  };
+}
