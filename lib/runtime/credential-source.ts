@@ -43,7 +43,12 @@ function fromEnvironment(env: NodeJS.ProcessEnv): MinioKeyPair {
   return { accessKeyId: env[ACCESS_KEY_ENV] as string, secretKey: env[SECRET_KEY_ENV] as string };
 }
 
-async function fromSsm(accessKeyParameter: string, secretKeyParameter: string, env: NodeJS.ProcessEnv): Promise<MinioKeyPair> {
+/**
+ * An SSM client configured from `env` rather than the process environment (AWS_REGION /
+ * AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID /
+ * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN), so CLI callers and tests decide what a command sees.
+ */
+export function ssmClientFromEnvironment(env: NodeJS.ProcessEnv): SSMClient {
   const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (region === undefined) {
     throw new InputError('AWS_REGION', 'is not set, so the SSM parameters cannot be located', 'export AWS_REGION (the region holding the parameters)');
@@ -53,7 +58,12 @@ async function fromSsm(accessKeyParameter: string, secretKeyParameter: string, e
     env.AWS_ACCESS_KEY_ID !== undefined && env.AWS_SECRET_ACCESS_KEY !== undefined
       ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN }
       : undefined;
-  const ssm = new SSMClient({ region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
+  return new SSMClient({ region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) });
+}
+
+async function fromSsm(accessKeyParameter: string, secretKeyParameter: string, env: NodeJS.ProcessEnv): Promise<MinioKeyPair> {
+  const ssm = ssmClientFromEnvironment(env);
+  const region = await ssm.config.region();
   try {
     const names = [accessKeyParameter, secretKeyParameter];
     const result = await ssm.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
