@@ -15,6 +15,8 @@ const USAGE = `usage: alluxio-minio <command> [options]
 commands:
   render   print the alluxio-site.properties this library would deploy (secrets masked)
   doctor   check a MinIO endpoint (and optionally an Alluxio master) for the guide's failure modes
+  rotate   write a new MinIO key pair to SSM and follow the rotation to its outcome
+  status   show the key parameters' versions, the last-known-good label and the last rotation
 
 Run 'alluxio-minio <command> --help' for a command's options.
 `;
@@ -28,6 +30,8 @@ const processIo: CliIo = {
 const COMMANDS: Record<string, () => Promise<CliCommand>> = {
   render: async () => (await import('./render-command')).renderCommand,
   doctor: async () => (await import('./doctor-command')).doctorCommand,
+  rotate: async () => (await import('./rotate-command')).rotateCommand,
+  status: async () => (await import('./status-command')).statusCommand,
 };
 
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo = processIo): Promise<number> {

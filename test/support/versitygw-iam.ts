@@ -24,8 +24,8 @@ export interface S3Identity {
 export interface VersitygwWithIam {
   readonly endpoint: string;
   readonly root: S3Identity;
-  /** Creates a 'user' account and grants it list and object access on `bucket` (the whole bucket). */
-  addUser(bucket: string): Promise<S3Identity>;
+  /** Creates a 'user' account (random keys unless given) and grants it list and object access on `bucket` (the whole bucket). */
+  addUser(bucket: string, identity?: S3Identity): Promise<S3Identity>;
   createBucket(bucket: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -91,8 +91,8 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
         client.destroy();
       }
     },
-    async addUser(bucket) {
-      const user = randomIdentity('user');
+    async addUser(bucket, identity) {
+      const user = identity ?? randomIdentity('user');
       await promisify(execFile)(VERSITYGW, [
         'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
         'create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', 'user',
