@@ -5,10 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if [[ ! -d node_modules || package-lock.json -nt node_modules ]]; then
-  npm ci --no-audit --no-fund
-  touch node_modules
-fi
+source scripts/ensure-node-modules.sh
 npm run --silent build
 npx cdk synth --quiet >/dev/null
 

@@ -12,14 +12,9 @@ now_ms() { date +%s%3N; }
 elapsed() { local ms=$(( $(now_ms) - $1 )); printf '%d.%01ds' $((ms / 1000)) $(((ms % 1000) / 100)); }
 t_all=$(now_ms)
 
-# npm writes node_modules/.package-lock.json on every install: older than package-lock.json means
-# the lock changed since (a pull, a new dependency) and node_modules no longer matches it.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  t0=$(now_ms)
-  log "npm ci (node_modules missing or older than package-lock.json)"
-  npm ci --no-audit --no-fund
-  log "npm ci took $(elapsed "$t0")"
-fi
+t0=$(now_ms)
+source scripts/ensure-node-modules.sh
+log "dependencies ready in $(elapsed "$t0")"
 
 t0=$(now_ms)
 npm run --silent build
