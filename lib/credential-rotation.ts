@@ -1,0 +1,321 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import type { RenderResourceProperties } from './core/custom-resource-props';
+import { ROTATION_ENV } from './core/rotation-environment';
+import { DEFAULT_LAST_KNOWN_GOOD_LABEL, validateLabelName } from './core/rotation-plan';
+import { bundledHandlerCode } from './handler-code';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+
+// Kept in step with lib/runtime/credential-rotation.ts (the construct must not import runtime code).
+const METRIC_NAMESPACE = 'AlluxioMinio';
+const FAILURE_METRIC = 'RotationFailures';
+const SUCCESS_METRIC = 'RotationSuccesses';
+const METRIC_DIMENSION = 'SitePropertiesParameter';
+
+/** What the rotation renders: the same settings the render custom resource gets, without the parameter names. */
+export interface RotationSiteSettings {
+  /** Alluxio release the file is rendered for, e.g. `2.9.5`. */
+  readonly alluxioVersion: string;
+  /** MinIO endpoint, `http(s)://host[:port]`. */
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** @default the bucket root */
+  readonly directory?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default - no `alluxio.master.hostname` */
+  readonly masterHostname?: string;
+  /** Worker tier alias, path and quota: all three or none. @default - no tier keys */
+  readonly workerTierAlias?: string;
+  readonly workerTierPath?: string;
+  readonly workerTierQuota?: string;
+  /** @default - none */
+  readonly extraProperties?: { [key: string]: string };
+}
+
+export interface CredentialRotationProps {
+  /** The MinIO access key parameter (SecureString). */
+  readonly accessKeyParameter: ssm.IStringParameter;
+  /** The MinIO secret key parameter (SecureString). */
+  readonly secretKeyParameter: ssm.IStringParameter;
+  /** Where the rendered alluxio-site.properties lives (the render custom resource writes it first). */
+  readonly sitePropertiesParameterName: string;
+  /** Rendering settings, identical to the render custom resource's. */
+  readonly siteSettings: RotationSiteSettings;
+  readonly cluster: ecs.ICluster;
+  /** Restarted first (force new deployment); its journal is on its own volume and is not formatted again. */
+  readonly masterService: ecs.IBaseService;
+  /** Restarted after the master is stable. */
+  readonly workerService: ecs.IBaseService;
+  /**
+   * A MinIO the construct runs, whose root credentials are the pair: restarted before the new pair is checked.
+   *
+   * @default - an existing MinIO; nothing restarted before the check
+   */
+  readonly minioService?: ecs.IBaseService;
+  /**
+   * `host:port` of the master's web port; when set, the check after the restarts also compares the master's root mount.
+   *
+   * @default - MinIO checks only
+   */
+  readonly alluxioMasterWebAddress?: string;
+  /** The function runs in this VPC; it must reach MinIO (allow its `connections`). */
+  readonly vpc: ec2.IVpc;
+  /** @default - private subnets with egress */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /** @default - a new security group with all outbound allowed */
+  readonly securityGroup?: ec2.ISecurityGroup;
+  /**
+   * The key the parameters are encrypted with; also encrypts a topic this construct creates.
+   *
+   * @default - alias/aws/ssm for the parameters, alias/aws/sns for the topic
+   */
+  readonly kmsKey?: kms.IKey;
+  /**
+   * Where every outcome is published.
+   *
+   * @default - a new topic, encrypted, SSL required
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * How often the function reconciles what is rendered with the parameters' current versions
+   * (parameter-change events are best effort).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly reconcileSchedule?: Duration;
+  /**
+   * How long the function waits for the second half of a pair after one half changed.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly pairWait?: Duration;
+  /**
+   * SSM label marking the versions known to work (SSM's label rules apply).
+   *
+   * @default 'last-known-good'
+   */
+  readonly lastKnownGoodLabel?: string;
+  /** @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Rotates the MinIO credentials when their SSM parameters change: a parameter-change rule and a
+ * reconcile schedule start one function (concurrency 1) that checks the new pair against MinIO
+ * before anything is restarted, re-renders the site properties, restarts MinIO (when provisioned),
+ * the master and the workers in that order, checks again and moves the last-known-good label, or
+ * puts the last-known-good pair back. Outcomes go to an SNS topic and a CloudWatch metric with an
+ * alarm on failures.
+ */
+export class CredentialRotation extends Construct implements ec2.IConnectable {
+  public readonly function: lambda.Function;
+  public readonly topic: sns.ITopic;
+  /** In alarm when a rotation failed or was rolled back in the last 5 minutes. */
+  public readonly failureAlarm: cloudwatch.Alarm;
+  public readonly parameterChangeRule: events.Rule;
+  public readonly reconcileRule: events.Rule;
+  /** The function's network identity: let it reach MinIO (and the master's web port). */
+  public readonly connections: ec2.Connections;
+  private readonly sitePropertiesParameterName: string;
+
+  constructor(scope: Construct, id: string, props: CredentialRotationProps) {
+    super(scope, id);
+    this.sitePropertiesParameterName = props.sitePropertiesParameterName;
+    const label = validateLabelName(props.lastKnownGoodLabel ?? DEFAULT_LAST_KNOWN_GOOD_LABEL, 'lastKnownGoodLabel');
+    const schedule = props.reconcileSchedule ?? Duration.hours(1);
+    if (schedule.toMinutes({ integral: false }) < 1) {
+      throw new Error(`CredentialRotation: reconcileSchedule is ${schedule.toHumanString()}. Fix: use at least Duration.minutes(1) (EventBridge's smallest rate)`);
+    }
+    const pairWait = props.pairWait ?? Duration.seconds(60);
+    if (pairWait.toSeconds() > 300) {
+      throw new Error(`CredentialRotation: pairWait is ${pairWait.toHumanString()}. Fix: use at most Duration.minutes(5), so the restarts still fit in the function's 15 minutes`);
+    }
+    const accessKeyName = props.accessKeyParameter.parameterName;
+    const secretKeyName = props.secretKeyParameter.parameterName;
+    const siteProperties = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SiteProperties', {
+      parameterName: props.sitePropertiesParameterName,
+    });
+
+    const securityGroup =
+      props.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'MinIO credential rotation', allowAllOutbound: true });
+    this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
+
+    this.topic =
+      props.topic ??
+      new sns.Topic(this, 'Outcomes', {
+        displayName: 'Alluxio MinIO credential rotation outcomes',
+        masterKey: props.kmsKey ?? kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+        enforceSSL: true,
+      });
+
+    const s = props.siteSettings;
+    const renderProperties: RenderResourceProperties = {
+      AccessKeyParameterName: accessKeyName,
+      SecretKeyParameterName: secretKeyName,
+      SitePropertiesParameterName: props.sitePropertiesParameterName,
+      KmsKeyId: props.kmsKey?.keyArn,
+      AlluxioVersion: s.alluxioVersion,
+      Endpoint: s.endpoint,
+      Bucket: s.bucket,
+      Directory: s.directory,
+      Region: s.region,
+      MasterHostname: s.masterHostname,
+      WorkerTierAlias: s.workerTierAlias,
+      WorkerTierPath: s.workerTierPath,
+      WorkerTierQuota: s.workerTierQuota,
+      ExtraProperties: s.extraProperties ? JSON.stringify(s.extraProperties) : undefined,
+    };
+
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
+    });
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      code: bundledHandlerCode('rotation'),
+      handler: 'index.handler',
+      role,
+      // Verify, restart up to three services and verify again: bounded inside the run, within Lambda's maximum.
+      timeout: Duration.minutes(15),
+      memorySize: 256,
+      // One rotation at a time: the event for the second half waits and then finds the pair in sync.
+      reservedConcurrentExecutions: 1,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
+      logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      environment: {
+        [ROTATION_ENV.renderProperties]: Stack.of(this).toJsonString(dropUndefined(renderProperties)),
+        [ROTATION_ENV.cluster]: props.cluster.clusterArn,
+        [ROTATION_ENV.masterService]: props.masterService.serviceArn,
+        [ROTATION_ENV.workerService]: props.workerService.serviceArn,
+        ...(props.minioService ? { [ROTATION_ENV.minioService]: props.minioService.serviceArn } : {}),
+        ...(props.alluxioMasterWebAddress ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddress } : {}),
+        [ROTATION_ENV.topicArn]: this.topic.topicArn,
+        [ROTATION_ENV.metricNamespace]: METRIC_NAMESPACE,
+        [ROTATION_ENV.label]: label,
+        [ROTATION_ENV.pairWaitSeconds]: String(pairWait.toSeconds()),
+      },
+    });
+
+    // --- least privilege -------------------------------------------------------------------------
+    const keyArns = [props.accessKeyParameter.parameterArn, props.secretKeyParameter.parameterArn];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'KeyParametersReadWriteLabel',
+        actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+        resources: keyArns,
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'SitePropertiesRenderAndRecord',
+        actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:ListTagsForResource'],
+        resources: [siteProperties.parameterArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ParameterTierLookup',
+        actions: ['ssm:DescribeParameters'],
+        resources: ['*'],
+      }),
+    );
+    props.kmsKey?.grantEncryptDecrypt(role);
+    const services = [props.masterService, props.workerService, ...(props.minioService ? [props.minioService] : [])];
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RestartAndWatchServices',
+        actions: ['ecs:UpdateService', 'ecs:DescribeServices'],
+        resources: services.map((service) => service.serviceArn),
+      }),
+    );
+    this.topic.grantPublish(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'RotationMetrics',
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+      }),
+    );
+
+    // --- triggers --------------------------------------------------------------------------------
+    const target = new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
+    this.parameterChangeRule = new events.Rule(this, 'ParameterChange', {
+      description: 'A MinIO key parameter was written: rotate',
+      eventPattern: {
+        source: ['aws.ssm'],
+        detailType: ['Parameter Store Change'],
+        // Label changes (the function's own) also raise events; only writes start a rotation.
+        detail: { name: [accessKeyName, secretKeyName], operation: ['Create', 'Update'] },
+      },
+      targets: [target],
+    });
+    this.reconcileRule = new events.Rule(this, 'Reconcile', {
+      description: 'Reconcile the rendered Alluxio configuration with the MinIO key parameters',
+      schedule: events.Schedule.rate(schedule),
+      targets: [target],
+    });
+
+    // --- outcome alarm ---------------------------------------------------------------------------
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmDescription: `A MinIO credential rotation for ${props.sitePropertiesParameterName} failed or was rolled back; see the outcome on the SNS topic`,
+      metric: this.metricRotationFailures(),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    acknowledgeNagFindings(role, [
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: 'The AWS managed VPC execution policy only lets the rotation function manage its ENIs and write its logs.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ssm:DescribeParameters has no resource-level permissions (it returns metadata, never values); cloudwatch:PutMetricData is limited by the cloudwatch:namespace condition.',
+      },
+    ]);
+  }
+
+  /** The metric of successful rotations (sum per period). */
+  public metricRotationSuccesses(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.rotationMetric(SUCCESS_METRIC, props);
+  }
+
+  /** The metric of failed or rolled-back rotations (sum per period). */
+  public metricRotationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.rotationMetric(FAILURE_METRIC, props);
+  }
+
+  private rotationMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRIC_NAMESPACE,
+      metricName,
+      dimensionsMap: { [METRIC_DIMENSION]: this.sitePropertiesParameterName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,145 @@
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CredentialRotation, CredentialRotationProps } from '../../lib/credential-rotation';
+
+/*
+ * CredentialRotation in a small stack of its own (the AlluxioMinio construct wires it in): the rule
+ * pattern, IAM scoped to the exact parameters and services, the alarm, and cdk-nag.
+ */
+const ENV = { account: '123456789012', region: 'us-east-1' };
+
+function rotationStack(overrides: (stack: Stack, vpc: ec2.Vpc) => Partial<CredentialRotationProps> = () => ({})) {
+  const app = new App();
+  const stack = new Stack(app, 'RotationStack', { env: ENV });
+  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, flowLogs: { all: {} } });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+  const service = (id: string, serviceName: string) => ecs.FargateService.fromFargateServiceAttributes(stack, id, { cluster, serviceName });
+  const props: CredentialRotationProps = {
+    accessKeyParameter: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'AccessKey', { parameterName: '/cache/access-key' }),
+    secretKeyParameter: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'SecretKey', { parameterName: '/cache/secret-key' }),
+    sitePropertiesParameterName: '/cache/site-properties',
+    siteSettings: { alluxioVersion: '2.9.5', endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio', masterHostname: 'master.alluxio.internal' },
+    cluster,
+    masterService: service('Master', 'alluxio-master'),
+    workerService: service('Workers', 'alluxio-workers'),
+    vpc,
+    ...overrides(stack, vpc),
+  };
+  const rotation = new CredentialRotation(stack, 'Rotation', props);
+  return { app, stack, rotation };
+}
+
+describe('CredentialRotation', () => {
+  test('a parameter-change rule for exactly the two key parameters (writes only) and an hourly reconcile, both to the function', () => {
+    const template = Template.fromStack(rotationStack().stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
+        detail: { name: ['/cache/access-key', '/cache/secret-key'], operation: ['Create', 'Update'] },
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RotationFunction'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  });
+
+  test('the function: bundled rotation handler, Node 24, in the VPC, one run at a time, no secret in its environment', () => {
+    const template = Template.fromStack(rotationStack().stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 1,
+      Timeout: 900,
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
+      Environment: {
+        Variables: Match.objectLike({
+          LAST_KNOWN_GOOD_LABEL: 'last-known-good',
+          PAIR_WAIT_SECONDS: '60',
+          RENDER_PROPERTIES: Match.serializedJson(
+            Match.objectLike({ AccessKeyParameterName: '/cache/access-key', SitePropertiesParameterName: '/cache/site-properties', Bucket: 'datalake' }),
+          ),
+        }),
+      },
+    });
+    const variables = JSON.stringify(template.findResources('AWS::Lambda::Function'));
+    expect(variables).not.toMatch(/s3a\.secretKey|SecretAccessKey|MINIO_SECRET/);
+  });
+
+  test('IAM: SSM on the exact parameter ARNs, ECS on the exact service ARNs, metrics only in the namespace', () => {
+    const template = Template.fromStack(rotationStack().stack);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const bySid = (sid: string) => statements.find((s) => s.Sid === sid)!;
+    const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]] });
+    expect(bySid('KeyParametersReadWriteLabel').Resource).toEqual([arn('/cache/access-key'), arn('/cache/secret-key')]);
+    expect(bySid('KeyParametersReadWriteLabel').Action).toEqual(expect.arrayContaining(['ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion', 'ssm:PutParameter']));
+    expect(bySid('SitePropertiesRenderAndRecord').Resource).toEqual(arn('/cache/site-properties'));
+    const ecsResources = JSON.stringify(bySid('RestartAndWatchServices').Resource);
+    expect(ecsResources).toContain('service/');
+    expect(ecsResources).toContain('alluxio-master');
+    expect(ecsResources).toContain('alluxio-workers');
+    expect(ecsResources).not.toContain('*');
+    expect(bySid('RotationMetrics').Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'AlluxioMinio' } });
+    // No other statement grants an ECS, SSM write or SNS action on a wildcard.
+    for (const statement of statements) {
+      if (statement.Resource === '*') expect(['ssm:DescribeParameters', 'cloudwatch:PutMetricData']).toContain(statement.Action);
+    }
+  });
+
+  test('a provisioned MinIO service joins the restart grant', () => {
+    const { stack } = rotationStack((s, vpc) => ({
+      minioService: ecs.Ec2Service.fromEc2ServiceAttributes(s, 'Minio', { cluster: ecs.Cluster.fromClusterAttributes(s, 'C2', { clusterName: 'c', vpc }), serviceName: 'minio' }),
+    }));
+    const template = Template.fromStack(stack);
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain('/minio');
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MINIO_SERVICE: Match.anyValue() }) } });
+  });
+
+  test('an alarm on the failure metric of this deployment; a created topic is encrypted and requires SSL', () => {
+    const template = Template.fromStack(rotationStack().stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AlluxioMinio',
+      MetricName: 'RotationFailures',
+      Dimensions: [{ Name: 'SitePropertiesParameter', Value: '/cache/site-properties' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  test("the user's topic and key are used instead", () => {
+    const { stack } = rotationStack((s) => ({ topic: sns.Topic.fromTopicArn(s, 'Mine', 'arn:aws:sns:us-east-1:123456789012:mine'), kmsKey: new kms.Key(s, 'Key', { enableKeyRotation: true }) }));
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:mine' }) } });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain('kms:Decrypt');
+  });
+
+  test('props refused at synth name the prop and the fix', () => {
+    expect(() => rotationStack(() => ({ lastKnownGoodLabel: 'ssm-good' }))).toThrow(/^lastKnownGoodLabel: .*reserves.*Fix:/);
+    expect(() => rotationStack(() => ({ reconcileSchedule: Duration.seconds(30) }))).toThrow(/reconcileSchedule .*Fix: use at least Duration.minutes\(1\)/);
+    expect(() => rotationStack(() => ({ pairWait: Duration.minutes(10) }))).toThrow(/pairWait .*Fix: use at most/);
+  });
+
+  test('cdk-nag AwsSolutions: no unacknowledged finding', () => {
+    const { app } = rotationStack();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    let report = '';
+    try {
+      app.synth();
+    } catch (error) {
+      report = (error as Error).message;
+    }
+    expect(report).toBe('');
+  });
+});
