@@ -144,7 +144,14 @@ export async function runCredentialRotation(
   onProgress: (progress: RotationProgress) => void = () => undefined,
 ): Promise<RotationResult> {
   const run = new RotationRun(config, clients, timing, onProgress);
-  const result = await run.execute(trigger);
+  let result: RotationResult;
+  try {
+    result = await run.execute(trigger);
+  } catch (error) {
+    // Reading the state failed (SSM down, permissions): nothing was changed, but the outcome is still reported.
+    const failure = asFailure(error);
+    result = { outcome: 'failed', code: failure.code, reason: failure.message, accessKeyVersion: 0, secretKeyVersion: 0, restarted: [], durationMs: 0 };
+  }
   await run.report(result, trigger);
   return result;
 }

@@ -1,4 +1,4 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import {
   FAILURE_METRIC,
@@ -271,3 +271,32 @@ describe('reconcile (the schedule) repairs what an event missed', () => {
 function names(config: RotationConfig) {
   return { access: config.render.accessKeyParameterName, secret: config.render.secretKeyParameterName, site: config.render.sitePropertiesParameterName };
 }
+
+describe('faults only a mock can produce', () => {
+  test('ECS refusing the restart (AccessDenied): the pair is restored, the file re-rendered back, the reason reported', async () => {
+    const config = await deployedAndAdopted('ecs-denied');
+    const { access, secret, site } = names(config);
+    const siteBefore = await currentValue(sandbox.ssm, site);
+    const denied = Object.assign(new Error('User is not authorized to perform ecs:UpdateService'), { name: 'AccessDeniedException' });
+    ecs.on(UpdateServiceCommand).rejects(denied);
+    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
+    await putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey);
+
+    const { result } = await rotate(config);
+
+    expect(result).toMatchObject({ outcome: 'rolled-back', code: 'UNEXPECTED_ERROR', restarted: [] });
+    expect(result.reason).toMatch(/^AccessDeniedException: User is not authorized to perform ecs:UpdateService; the last-known-good pair is back/);
+    expect((await currentValue(sandbox.ssm, access)).value).toBe(sandbox.first.accessKeyId);
+    expect((await currentValue(sandbox.ssm, site)).value).toBe(siteBefore.value);
+  });
+
+  test('SSM unreachable while reading the state: reported as failed, nothing thrown', async () => {
+    const config = await deployedAndAdopted('ssm-down');
+    const { SSMClient } = await import('@aws-sdk/client-ssm');
+    const unreachable = new SSMClient({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const result = await runCredentialRotation(config, { ...clients(), ssm: unreachable }, { kind: 'schedule' }, FAST_TIMING);
+    expect(result).toMatchObject({ outcome: 'failed', code: 'UNEXPECTED_ERROR' });
+    expect(result.reason).toMatch(/GetParameterHistory/);
+    expect(notificationsFor(config).map((m) => m.outcome)).toEqual(['adopted', 'failed']);
+  });
+});
