@@ -227,7 +227,8 @@ start_moto() {
   wait_until_answers moto moto_server "http://127.0.0.1:$AWS_PORT/moto-api/" "$t0"
 }
 
-json_string() { python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$1"; }
+# Paths only (no control characters): escaping backslash and quote is all JSON needs here.
+json_string() { local s="${1//\\/\\\\}"; s="${s//\"/\\\"}"; printf '"%s"' "$s"; }
 
 write_endpoints() {
   local access secret classpath cfnlint
