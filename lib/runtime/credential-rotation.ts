@@ -270,7 +270,7 @@ class RotationRun {
         await this.restartService(services.masterService, 'master');
         await this.restartService(services.workerService, 'workers');
       }
-      await this.waitHealthy();
+      await this.verifyPair('HEALTH_CHECK_FAILED', this.config.alluxioMaster);
       await this.moveLabel(state);
       return this.result('rotated', decision.reason, state);
     } catch (error) {
@@ -293,40 +293,37 @@ class RotationRun {
     }
   }
 
-  /** Checks the current pair against MinIO with the health check's checks (no Alluxio master). */
+  /**
+   * Checks the current pair against MinIO with the health check's checks (and the master's root
+   * mount when given). A transient finding (a server still starting, a timeout) is retried until
+   * the health bound, so a MinIO that is restarting does not get a good pair rolled back; a
+   * definitive one (wrong key, no bucket) fails at once.
+   */
   private async verifyPair(code: RotationFailureCode, alluxioMaster?: string): Promise<void> {
     const { render } = this.config;
     const kms = renderKmsContext(render);
-    const accessKey = await this.parameters.getDecrypted(render.accessKeyParameterName, 'AccessKeyParameterName', kms);
-    const secretKey = await this.parameters.getDecrypted(render.secretKeyParameterName, 'SecretKeyParameterName', kms);
-    const run = await runMinioChecks(
-      {
-        connection: {
-          endpoint: render.settings.minio.endpoint,
-          region: render.settings.minio.region ?? DEFAULT_MINIO_REGION,
-          accessKeyId: accessKey.value,
-          secretAccessKey: secretKey.value,
-        },
-        bucket: render.settings.minio.bucket,
-        directory: render.settings.minio.directory,
-        alluxioMaster,
-        rootUfsProperty: parseAlluxioVersion(render.settings.alluxioVersion).rootUfsKey,
-      },
-      this.timing.checkOptions,
-    );
-    this.progress('verified', { alluxioMaster: alluxioMaster !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
-    if (run.failure) throw new RotationFailure(code, formatFinding(run.failure));
-  }
-
-  private async waitHealthy(): Promise<void> {
     const deadline = Date.now() + this.timing.healthTimeoutMs;
     for (;;) {
-      try {
-        await this.verifyPair('HEALTH_CHECK_FAILED', this.config.alluxioMaster);
-        return;
-      } catch (error) {
-        if (Date.now() + this.timing.pollMs >= deadline) throw error;
-      }
+      const accessKey = await this.parameters.getDecrypted(render.accessKeyParameterName, 'AccessKeyParameterName', kms);
+      const secretKey = await this.parameters.getDecrypted(render.secretKeyParameterName, 'SecretKeyParameterName', kms);
+      const run = await runMinioChecks(
+        {
+          connection: {
+            endpoint: render.settings.minio.endpoint,
+            region: render.settings.minio.region ?? DEFAULT_MINIO_REGION,
+            accessKeyId: accessKey.value,
+            secretAccessKey: secretKey.value,
+          },
+          bucket: render.settings.minio.bucket,
+          directory: render.settings.minio.directory,
+          alluxioMaster,
+          rootUfsProperty: parseAlluxioVersion(render.settings.alluxioVersion).rootUfsKey,
+        },
+        this.timing.checkOptions,
+      );
+      this.progress('verified', { alluxioMaster: alluxioMaster !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
+      if (!run.failure) return;
+      if (!run.failure.transient || Date.now() + this.timing.pollMs >= deadline) throw new RotationFailure(code, formatFinding(run.failure));
       await sleep(this.timing.pollMs);
     }
   }

@@ -23,6 +23,7 @@ import {
   startRotationSandbox,
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
+import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
 
 /*
  * Rotation against real servers: a private versitygw with two identities, moto's SSM, SNS and
@@ -171,6 +172,28 @@ describe('rotation to a bad pair', () => {
 
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: ['minio', 'minio'] });
     expect(restartedServices(ecs)).toEqual(['minio', 'minio']);
+  });
+});
+
+describe('the check after the restarts', () => {
+  test("a master whose root mount is not the rendered one fails it: rolled back, master and workers restarted on the restored file", async () => {
+    const wrongMaster = await startFakeAlluxioMaster({ rootUfsUri: 's3://another-bucket/elsewhere' });
+    try {
+      const config = await deployedAndAdopted('master-mismatch', { alluxioMaster: wrongMaster.address });
+      const { access, secret, site } = names(config);
+      const siteBefore = await currentValue(sandbox.ssm, site);
+      await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
+      await putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey);
+
+      const { result } = await rotate(config);
+
+      expect(result).toMatchObject({ outcome: 'rolled-back', code: 'HEALTH_CHECK_FAILED', restarted: ['master', 'workers', 'master', 'workers'] });
+      expect(result.reason).toMatch(/ALLUXIO_ROOT_MOUNT_MISMATCH/);
+      expect((await currentValue(sandbox.ssm, site)).value).toBe(siteBefore.value);
+      expect(await labelledVersions(sandbox.ssm, access)).toEqual([3]);
+    } finally {
+      await wrongMaster.close();
+    }
   });
 });
 
