@@ -1,30 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DeleteParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { getProperties } from 'properties-file';
 import { runCli } from '../../lib/cli/run-cli';
+import { loadSandbox } from '../support/sandbox';
 
 // `render --access-key-parameter/--secret-key-parameter` against moto's SSM (the sandbox), with the
 // AWS settings passed only through the command's env, as a user's shell would.
 
-interface AwsSandbox {
-  endpoint: string;
-  region: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-function loadAwsSandbox(): AwsSandbox {
-  const file = join(__dirname, '..', '..', '.sandbox', 'endpoints.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')).aws;
-  } catch {
-    throw new Error(`sandbox not running (${file} unreadable): run 'npm run sandbox:up' first`);
-  }
-}
-
-const aws = loadAwsSandbox();
+const { aws } = loadSandbox();
 const ssm = new SSMClient({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
 const prefix = `/render-cli-test/${randomUUID()}`;
 const ACCESS = 'SSM-ACCESS-KEY-1';

@@ -1,18 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { ALLUXIO_JAVA17_OPTIONS, javaClasspath } from '../support/alluxio-java';
 
-const ALLUXIO_LIB = join(__dirname, '..', '..', '.tools', 'alluxio-lib');
 const SOURCES = join(__dirname, 'src');
-
-/** The Alluxio 2.9 jars the sandbox script resolves; a clear error when they are missing. */
-export function alluxioClasspath(): string {
-  if (!existsSync(ALLUXIO_LIB) || !readdirSync(ALLUXIO_LIB).some((f) => f.startsWith('alluxio-core-common-'))) {
-    throw new Error(`Alluxio jars not found in ${ALLUXIO_LIB}: run 'npm run sandbox:up' first`);
-  }
-  return join(ALLUXIO_LIB, '*');
-}
 
 /** The helper classes compiled into a fresh temp dir (class files are never written into the repo). */
 export class JavaHelpers {
@@ -23,13 +15,13 @@ export class JavaHelpers {
     const classes = join(this.workDir, 'classes');
     mkdirSync(classes);
     const sources = readdirSync(SOURCES).filter((f) => f.endsWith('.java')).map((f) => join(SOURCES, f));
-    execFileSync('javac', ['-encoding', 'UTF-8', '-d', classes, '-cp', alluxioClasspath(), ...sources], { stdio: 'pipe' });
-    this.classpath = [classes, alluxioClasspath()].join(delimiter);
+    execFileSync('javac', ['-encoding', 'UTF-8', '-d', classes, '-cp', javaClasspath(), ...sources], { stdio: 'pipe' });
+    this.classpath = [classes, javaClasspath()].join(delimiter);
   }
 
   /** Runs a helper class; stdout lines (SLF4J noise goes to stderr). */
   run(mainClass: string, args: string[], jvmOptions: string[] = []): string[] {
-    const out = execFileSync('java', [...jvmOptions, '-cp', this.classpath, mainClass, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('java', [...ALLUXIO_JAVA17_OPTIONS, ...jvmOptions, '-cp', this.classpath, mainClass, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     return out.split('\n').filter((line) => line !== '');
   }
 
