@@ -10,9 +10,12 @@ const SOURCES = join(__dirname, 'src');
 export class JavaHelpers {
   readonly workDir = mkdtempSync(join(tmpdir(), 'alluxio-minio-java-'));
   readonly classpath: string;
+  /** The compiled helper classes alone, to pair with another Alluxio release's jars. */
+  readonly classesDir: string;
 
   constructor() {
     const classes = join(this.workDir, 'classes');
+    this.classesDir = classes;
     mkdirSync(classes);
     const sources = readdirSync(SOURCES).filter((f) => f.endsWith('.java')).map((f) => join(SOURCES, f));
     execFileSync('javac', ['-encoding', 'UTF-8', '-d', classes, '-cp', javaClasspath(), ...sources], { stdio: 'pipe' });
