@@ -1,16 +1,19 @@
-import { CfnOutput, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { ALLUXIO_PORTS, alluxioMasterCommand, alluxioWorkerCommand, MASTER_JOURNAL_MOUNT, masterJavaOptions } from './core/alluxio-container';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { validateSiteSettings } from './core/site-properties';
+import { CredentialRotation, RotationSiteSettings } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { MinioBackend } from './minio-backend';
 import { MinioCredentials } from './minio-credentials';
@@ -77,6 +80,30 @@ export interface AlluxioOptions {
   readonly extraProperties?: { [key: string]: string };
 }
 
+/** How credential rotation through SSM runs. */
+export interface RotationOptions {
+  /**
+   * Rotate when the key parameters change (and reconcile on a schedule). When false, changing the
+   * parameters takes effect only on the next deploy.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Where every rotation outcome is published.
+   *
+   * @default - a new encrypted topic (`rotation.topic`)
+   */
+  readonly topic?: sns.ITopic;
+  /**
+   * How often the cluster compares what is rendered with the current parameter versions and repairs
+   * drift (SSM change events are best effort).
+   *
+   * @default Duration.hours(1)
+   */
+  readonly reconcileSchedule?: Duration;
+}
+
 /** Props of {@link AlluxioMinio}. */
 export interface AlluxioMinioProps {
   /**
@@ -121,6 +148,12 @@ export interface AlluxioMinioProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Credential rotation through SSM: re-render, rolling restart, verify, roll back.
+   *
+   * @default - enabled, with a new SNS topic and an hourly reconcile
+   */
+  readonly rotation?: RotationOptions;
   /**
    * What happens to generated credential parameters and the master's journal file system when the
    * construct is deleted.
@@ -170,6 +203,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly sitePropertiesParameter: ssm.IStringParameter;
   /** Network access to Alluxio's ports; the default port is the master RPC port. */
   public readonly connections: ec2.Connections;
+  /** The rotation machinery (function, rules, topic, alarm), unless `rotation.enabled` is false. */
+  public readonly rotation?: CredentialRotation;
 
   private readonly credentials: MinioCredentials;
 
@@ -255,6 +290,19 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     const masterHostname = `master.${settings.namespace}`;
     this.masterEndpoint = `${masterHostname}:${ALLUXIO_PORTS.masterRpc}`;
     const sitePropertiesName = `${settings.parameterPrefix}/site-properties`;
+    // One description of what is rendered, for the render resource and for rotation's re-renders.
+    const siteSettings: RotationSiteSettings = {
+      alluxioVersion: settings.alluxioVersion,
+      endpoint: this.minioEndpoint,
+      bucket: settings.minio.bucket,
+      directory: settings.minio.directory,
+      region: settings.minio.region,
+      masterHostname,
+      workerTierAlias: 'SSD',
+      workerTierPath: WORKER_CACHE_PATH,
+      workerTierQuota: `${settings.cacheGiB}GB`,
+      extraProperties: settings.extraProperties,
+    };
     const renderResource = new CustomResource(this, 'SiteProperties', {
       serviceToken: functions.renderServiceToken,
       resourceType: 'Custom::AlluxioSiteProperties',
@@ -264,16 +312,16 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         SecretKeyParameterName: names.secretKey,
         SitePropertiesParameterName: sitePropertiesName,
         KmsKeyId: kmsKey?.keyArn,
-        AlluxioVersion: settings.alluxioVersion,
-        Endpoint: this.minioEndpoint,
-        Bucket: settings.minio.bucket,
-        Directory: settings.minio.directory,
-        Region: settings.minio.region,
-        MasterHostname: masterHostname,
-        WorkerTierAlias: 'SSD',
-        WorkerTierPath: WORKER_CACHE_PATH,
-        WorkerTierQuota: `${settings.cacheGiB}GB`,
-        ExtraProperties: JSON.stringify(settings.extraProperties),
+        AlluxioVersion: siteSettings.alluxioVersion,
+        Endpoint: siteSettings.endpoint,
+        Bucket: siteSettings.bucket,
+        Directory: siteSettings.directory,
+        Region: siteSettings.region,
+        MasterHostname: siteSettings.masterHostname,
+        WorkerTierAlias: siteSettings.workerTierAlias,
+        WorkerTierPath: siteSettings.workerTierPath,
+        WorkerTierQuota: siteSettings.workerTierQuota,
+        ExtraProperties: JSON.stringify(siteSettings.extraProperties),
       },
     });
     renderResource.node.addDependency(credentialsResource);
@@ -450,6 +498,44 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     });
     alluxioCheck.node.addDependency(this.masterService, this.workerService);
 
+    if (props.rotation?.enabled ?? true) {
+      this.rotation = new CredentialRotation(this, 'Rotation', {
+        accessKeyParameter: this.accessKeyParameter,
+        secretKeyParameter: this.secretKeyParameter,
+        sitePropertiesParameterName: sitePropertiesName,
+        siteSettings,
+        cluster: this.cluster,
+        masterService: this.masterService,
+        workerService: this.workerService,
+        minioService: minioServer?.service,
+        alluxioMasterWebAddress: `${masterHostname}:${ALLUXIO_PORTS.masterWeb}`,
+        vpc,
+        kmsKey,
+        topic: props.rotation?.topic,
+        reconcileSchedule: props.rotation?.reconcileSchedule,
+        logRetention: settings.logRetention,
+      });
+      minioServer?.connections.allowFrom(this.rotation, ec2.Port.tcp(MINIO_PORT), 'rotation verifies new keys against MinIO');
+      alluxioSecurityGroup.connections.allowFrom(this.rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');
+      // Nothing carries the last-known-good label until the rotation function has run once; run it as
+      // soon as the deploy is healthy (and after every configuration change) instead of up to an hour later.
+      const firstReconcile = new cr.AwsCustomResource(this, 'LabelLastKnownGood', {
+        onUpdate: {
+          service: 'Lambda',
+          action: 'invoke',
+          parameters: { FunctionName: this.rotation.function.functionName, InvocationType: 'Event', Payload: '{"source":"cdk-alluxio-minio.deploy"}' },
+          physicalResourceId: cr.PhysicalResourceId.of(configHash),
+        },
+        policy: cr.AwsCustomResourcePolicy.fromStatements([
+          new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.rotation.function.functionArn] }),
+        ]),
+        installLatestAwsSdk: false,
+        logGroup: new logs.LogGroup(this, 'LabelLastKnownGoodLogs', { retention: settings.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      });
+      firstReconcile.node.addDependency(alluxioCheck);
+      acknowledgeAwsCustomResourceSingleton(this);
+    }
+
     this.createOutputs(names, sitePropertiesName);
     acknowledgeNagFindings(this.masterService.taskDefinition, [
       {
@@ -507,6 +593,24 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     }
   }
 }
+
+/**
+ * aws-cdk-lib runs every AwsCustomResource of a stack through one singleton function at the stack's
+ * root, outside this construct; its role carries the AWS managed basic execution policy.
+ */
+function acknowledgeAwsCustomResourceSingleton(scope: Construct): void {
+  const singleton = Stack.of(scope).node.tryFindChild(AWS_CUSTOM_RESOURCE_SINGLETON_ID);
+  if (!singleton) return;
+  acknowledgeNagFindings(singleton, [
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "aws-cdk-lib's AwsCustomResource function; the managed policy only lets it write its own logs.",
+    },
+  ]);
+}
+
+// The construct id aws-cdk-lib gives the AwsCustomResource singleton function (stable across releases).
+const AWS_CUSTOM_RESOURCE_SINGLETON_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 function tcpHealthCheck(port: number): ecs.HealthCheck {
   return {

@@ -1,4 +1,5 @@
 export * from './alluxio-minio';
 export * from './minio-backend';
 export * from './minio-credentials';
+export * from './credential-rotation';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';

@@ -60,9 +60,14 @@ describe('existing MinIO with imported parameters', () => {
     });
   });
 
-  test('no role may write or delete the imported parameters', () => {
+  test('only the rotation function may write the imported parameters (to put the last good pair back)', () => {
     const policies = template.findResources('AWS::IAM::Policy');
-    const writes = Object.values(policies).flatMap((p: any) =>
+    const [rotationPolicyId] = Object.keys(policies).filter((id) => id.startsWith('CacheRotation'));
+    const rotationWrites = JSON.stringify(policies[rotationPolicyId]);
+    expect(rotationWrites).toContain('ssm:PutParameter');
+    expect(rotationWrites).toContain(':parameter/team/minio/access-key');
+    const others = Object.entries(policies).filter(([id]) => id !== rotationPolicyId).map(([, p]) => p);
+    const writes = others.flatMap((p: any) =>
       p.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => /ssm:(Put|Delete)Parameter/.test(a))),
     );
     const written = JSON.stringify(writes.map((s: any) => s.Resource));
@@ -201,15 +206,16 @@ describe('security', () => {
     }
   });
 
-  test('MinIO admits only Alluxio and the health check', () => {
+  test('MinIO admits only Alluxio, the health check and the rotation function', () => {
     const json = provisioned.toJSON();
     const minioIngress = Object.values(json.Resources as Record<string, any>).filter(
       (r) => r.Type === 'AWS::EC2::SecurityGroupIngress' && r.Properties.FromPort === 9000,
     );
     const sources = minioIngress.map((r) => r.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]).sort();
-    expect(sources).toHaveLength(2);
+    expect(sources).toHaveLength(3);
     expect(sources[0]).toMatch(/AlluxioSecurityGroup/);
     expect(sources[1]).toMatch(/HealthCheckSecurityGroup/);
+    expect(sources[2]).toMatch(/RotationSecurityGroup/);
   });
 
   test('SSM permissions name exact parameter ARNs, never a wildcard', () => {
