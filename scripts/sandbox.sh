@@ -22,6 +22,10 @@ MOTO_VERSION="5.2.5"
 CFN_LINT_VERSION="1.58.0"
 ALLUXIO_POM="$ROOT/scripts/java/pom.xml"
 ALLUXIO_LIB="$TOOLS/alluxio-lib"
+# The newest 3xx ("dora") release on Maven Central: only its two core jars, over the 2.9 third-party jars,
+# so the renderer's dora keys can be checked against that release's own PropertyKey.
+ALLUXIO_DORA_VERSION="313"
+ALLUXIO_DORA_LIB="$TOOLS/alluxio-dora-lib"
 
 S3_PORT="${SANDBOX_S3_PORT:-47070}"
 AWS_PORT="${SANDBOX_AWS_PORT:-47071}"
@@ -107,7 +111,8 @@ install_alluxio_jars() {
   local t0; t0=$(now_ms)
   log "Alluxio $version jars: resolving with Maven into $ALLUXIO_LIB..."
   mkdir -p "$LOGS"
-  rm -rf "$ALLUXIO_LIB"
+  # The dora folder links into this one: rebuild it too.
+  rm -rf "$ALLUXIO_LIB" "$ALLUXIO_DORA_LIB"
   mkdir -p "$ALLUXIO_LIB"
   # The validation jar's parent pom is not on Maven Central, so it is copied alone (no transitive
   # resolution) and its runtime dependencies are listed in the pom instead.
@@ -258,6 +263,32 @@ EOF
   mv "$tmp" "$ENDPOINTS"
 }
 
+install_alluxio_dora_jars() {
+  if [[ -f "$ALLUXIO_DORA_LIB/alluxio-core-common-$ALLUXIO_DORA_VERSION.jar" && -f "$ALLUXIO_DORA_LIB/alluxio-core-transport-$ALLUXIO_DORA_VERSION.jar" ]]; then
+    log "Alluxio $ALLUXIO_DORA_VERSION core jars: already installed"
+    return 0
+  fi
+  local t0; t0=$(now_ms)
+  rm -rf "$ALLUXIO_DORA_LIB"
+  mkdir -p "$ALLUXIO_DORA_LIB" "$LOGS"
+  # Their full dependency trees do not resolve from Maven Central alone (rocksdbjni, extra repositories),
+  # so the two jars are copied without transitive resolution and see the 2.9 third-party jars beside them.
+  local artifact
+  for artifact in alluxio-core-common alluxio-core-transport; do
+    if ! mvn -q -B dependency:copy -Dartifact="org.alluxio:$artifact:$ALLUXIO_DORA_VERSION" -Dtransitive=false \
+      -DoutputDirectory="$ALLUXIO_DORA_LIB" >>"$LOGS/install-alluxio-dora.log" 2>&1; then
+      tail -n 20 "$LOGS/install-alluxio-dora.log" >&2
+      log "Alluxio $ALLUXIO_DORA_VERSION jars: Maven could not copy $artifact (log: $LOGS/install-alluxio-dora.log)"
+      return 1
+    fi
+  done
+  local jar
+  for jar in "$ALLUXIO_LIB"/*.jar; do
+    case "$(basename "$jar")" in alluxio-*) ;; *) ln -sf "../alluxio-lib/$(basename "$jar")" "$ALLUXIO_DORA_LIB/" ;; esac
+  done
+  log "Alluxio $ALLUXIO_DORA_VERSION core jars: installed in $(elapsed "$t0")"
+}
+
 # ---------- commands ----------
 
 cmd_up() {
@@ -268,6 +299,9 @@ cmd_up() {
   if ! install_alluxio_jars; then
     if is_ci; then fail "Alluxio jars (Java classpath for UnderFileSystemContractTest) could not be installed"; fi
     log "WARNING: Alluxio jars missing: the Alluxio contract suites will fail until this is fixed"
+  elif ! install_alluxio_dora_jars; then
+    if is_ci; then fail "Alluxio $ALLUXIO_DORA_VERSION jars (PropertyKey check of the dora keys) could not be installed"; fi
+    log "WARNING: Alluxio $ALLUXIO_DORA_VERSION jars missing: the dora PropertyKey suite is skipped"
   fi
   if is_ci || [[ -f "$ALLUXIO_LIB/.installed-from-pom" ]]; then
     command -v java >/dev/null 2>&1 || { is_ci && fail "java is not on PATH (needed by the Alluxio contract suites)"; log "WARNING: java is not on PATH"; }

@@ -46,8 +46,8 @@ test('the check can fail: the dora root key and a misspelt key are unknown to 2.
 });
 
 // Dora (3xx): checked with alluxio-core-common + alluxio-core-transport 313 from Maven Central on top of
-// the 2.9 third-party jars, in .tools/alluxio-dora-lib. The sandbox script does not fetch them yet, so
-// locally the suite is skipped (visibly) without them; with CI=true it must run.
+// the 2.9 third-party jars, in .tools/alluxio-dora-lib (fetched by scripts/sandbox.sh up). Locally the
+// suite is skipped (visibly) without them; with CI=true it must run.
 const DORA_LIB = join(__dirname, '..', '..', '.tools', 'alluxio-dora-lib');
 const doraAvailable = existsSync(DORA_LIB) && readdirSync(DORA_LIB).some((f) => /^alluxio-core-common-3\d\d\.jar$/.test(f));
 const describeDora = doraAvailable || process.env.CI === 'true' ? describe : describe.skip;
