@@ -10,9 +10,9 @@ import { createMinioS3Client } from '../../lib/runtime/s3-client';
 
 /*
  * A private versitygw with internal IAM on a free loopback port, for suites that need identities
- * besides the root account (the shared sandbox's versitygw has only its root). The approach is the
- * one test/runtime/minio-checks-policy.test.ts introduced: the sandbox's binary, `admin create-user`,
- * bucket policies. The process is stopped by its own pid in stop().
+ * besides the root account (the shared sandbox's versitygw has only its root, which no policy
+ * restricts): the sandbox's binary, `admin create-user`, bucket policies. The process is stopped by
+ * its own pid in stop().
  */
 export const VERSITYGW = join(__dirname, '..', '..', '.tools', 'bin', 'versitygw');
 
@@ -24,8 +24,11 @@ export interface S3Identity {
 export interface VersitygwWithIam {
   readonly endpoint: string;
   readonly root: S3Identity;
-  /** Creates a 'user' account (random keys unless given) and grants it list and object access on `bucket` (the whole bucket). */
-  addUser(bucket: string, identity?: S3Identity): Promise<S3Identity>;
+  /**
+   * Creates a 'user' account (random keys unless given) and grants it listing of `bucket` and object
+   * access under `objectPrefix` (the whole bucket when absent).
+   */
+  addUser(bucket: string, identity?: S3Identity, objectPrefix?: string): Promise<S3Identity>;
   createBucket(bucket: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -78,7 +81,7 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
     { stdio: 'ignore' },
   );
   await waitForPort(port, Date.now() + 15000);
-  const granteesByBucket = new Map<string, string[]>();
+  const grantsByBucket = new Map<string, Array<{ readonly user: string; readonly objects: string }>>();
   const admin = () => createMinioS3Client({ endpoint, region: 'us-east-1', ...root });
   return {
     endpoint,
@@ -91,7 +94,7 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
         client.destroy();
       }
     },
-    async addUser(bucket, identity) {
+    async addUser(bucket, identity, objectPrefix) {
       const user = identity ?? randomIdentity('user');
       await promisify(execFile)(VERSITYGW, [
         'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
@@ -99,22 +102,24 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
       ]);
       const client = admin();
       try {
-        // A bucket has one policy: it is rewritten to grant every user added to the bucket so far.
-        const grantees = [...(granteesByBucket.get(bucket) ?? []), user.accessKeyId];
-        granteesByBucket.set(bucket, grantees);
+        // A bucket has one policy: it is rewritten to grant every user added to the bucket so far,
+        // one object statement per distinct prefix.
+        const grants = [...(grantsByBucket.get(bucket) ?? []), { user: user.accessKeyId, objects: `arn:aws:s3:::${bucket}/${objectPrefix ?? ''}*` }];
+        grantsByBucket.set(bucket, grants);
+        const objectResources = [...new Set(grants.map((grant) => grant.objects))];
         await client.send(
           new PutBucketPolicyCommand({
             Bucket: bucket,
             Policy: JSON.stringify({
               Version: '2012-10-17',
               Statement: [
-                { Effect: 'Allow', Principal: { AWS: grantees }, Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`] },
-                {
+                { Effect: 'Allow', Principal: { AWS: grants.map((grant) => grant.user) }, Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`] },
+                ...objectResources.map((objects) => ({
                   Effect: 'Allow',
-                  Principal: { AWS: grantees },
+                  Principal: { AWS: grants.filter((grant) => grant.objects === objects).map((grant) => grant.user) },
                   Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-                  Resource: [`arn:aws:s3:::${bucket}/*`],
-                },
+                  Resource: [objects],
+                })),
               ],
             }),
           }),
