@@ -1,4 +1,4 @@
-import { CfnOutput, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack } from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -178,6 +178,7 @@ const WORKER_STORAGE_OVERHEAD_GIB = 10;
 const FARGATE_MAX_EPHEMERAL_GIB = 200;
 const WORKER_CACHE_PATH = '/opt/alluxio/cache';
 const MINIO_PORT = 9000;
+const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
 
 /**
  * Alluxio (a master and N workers on ECS Fargate) whose root mount is a MinIO bucket, with the MinIO
@@ -720,10 +721,18 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   if (minio.isProvisioned && minio._existing) {
     throw new InputError('minio', 'is both existing and provisioned', 'use one of MinioBackend.existing or MinioBackend.provisioned');
   }
-  const endpointForValidation = minio._existing?.endpoint ?? `http://minio.example.internal:${MINIO_PORT}`;
+  // Values only known at deploy time (tokens: a CloudFormation parameter, an imported value) are
+  // checked by the render resource then; literal values are checked here, at synth.
+  const literalOr = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
   validateSiteSettings({
     alluxioVersion,
-    minio: { endpoint: endpointForValidation, bucket: minio.bucket, directory: minio.directory, region: minio.region },
+    minio: {
+      // A provisioned MinIO's endpoint is the construct's own Cloud Map name: valid by construction.
+      endpoint: literalOr(minio._existing?.endpoint ?? PROVISIONED_ENDPOINT_SHAPE, PROVISIONED_ENDPOINT_SHAPE),
+      bucket: literalOr(minio.bucket, 'deploy-time-bucket'),
+      directory: literalOr(minio.directory, ''),
+      region: literalOr(minio.region, 'us-east-1'),
+    },
     extraProperties,
   });
   if (minio._provisioned?.dataVolumeSize) {

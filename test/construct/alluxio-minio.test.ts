@@ -1,4 +1,4 @@
-import { App, Duration, Size, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -46,6 +46,18 @@ describe('synth-time validation names the prop and the fix', () => {
     const message = synthError(props);
     expect(message).toMatch(expected);
     expect(message).toContain('Test/Cache');
+  });
+});
+
+test('values known only at deploy time (CloudFormation parameters) pass synth and reach the render resource', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Tokens');
+  const endpoint = new CfnParameter(stack, 'MinioEndpoint').valueAsString;
+  const bucket = new CfnParameter(stack, 'MinioBucket').valueAsString;
+  new AlluxioMinio(stack, 'Cache', { minio: MinioBackend.existing({ endpoint, bucket }), credentials: TEAM_KEYS });
+  Template.fromStack(stack).hasResourceProperties('Custom::AlluxioSiteProperties', {
+    Endpoint: { Ref: 'MinioEndpoint' },
+    Bucket: { Ref: 'MinioBucket' },
   });
 });
 
