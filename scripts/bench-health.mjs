@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { median, RUNS } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const GOAL_MS = 5000;
 const ANCHORS = [
   ['CloudFormation custom resource that never answers', 3600_000],
@@ -49,11 +49,6 @@ const connection = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.a
 const bucket = `bench-${randomBytes(4).toString('hex')}`;
 const directory = 'alluxio';
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 async function unusedPort() {
   const server = createServer();

@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { median, RUNS } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const GOAL_MS = 30_000;
 
 if (!existsSync(join(root, '.sandbox', 'endpoints.json'))) {
@@ -30,11 +30,6 @@ const entry = `
 buildSync({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', outfile: join(work, 'rotation.cjs'), logLevel: 'error' });
 const lib = createRequire(import.meta.url)(join(work, 'rotation.cjs'));
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 const sandbox = await lib.startRotationSandbox();
 const ecs = lib.mockEcs();
