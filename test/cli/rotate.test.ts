@@ -6,40 +6,24 @@ import {
   currentValue,
   deployPair,
   FAST_TIMING,
-  mockEcs,
   restartedServices,
-  RotationSandbox,
   rotationConfig,
   ROTATION_BUCKET,
   ROTATION_DIRECTORY,
   SERVICES,
-  startRotationSandbox,
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
+import { useRotationFixture } from '../support/rotation-fixture';
 
 /*
  * `alluxio-minio rotate` and `status` against moto's SSM and a two-identity versitygw. What the
  * deployed function does when SSM changes (EventBridge → Lambda) is played here by a watcher that
  * runs the same rotation in-process once it sees the new versions. ECS is mocked.
  */
-let sandbox: RotationSandbox;
-let ecs: ReturnType<typeof mockEcs>;
-
-beforeAll(async () => {
-  sandbox = await startRotationSandbox();
-}, 30000);
-afterAll(async () => {
-  await sandbox?.stop();
-});
-beforeEach(() => {
-  ecs = mockEcs();
-});
-afterEach(() => {
-  ecs.restore();
-});
+const rotation = useRotationFixture();
 
 function awsEnv(): NodeJS.ProcessEnv {
-  return { AWS_ENDPOINT_URL: sandbox.aws.endpoint, AWS_REGION: sandbox.aws.region, AWS_ACCESS_KEY_ID: sandbox.aws.accessKeyId, AWS_SECRET_ACCESS_KEY: sandbox.aws.secretAccessKey };
+  return { AWS_ENDPOINT_URL: rotation.sandbox.aws.endpoint, AWS_REGION: rotation.sandbox.aws.region, AWS_ACCESS_KEY_ID: rotation.sandbox.aws.accessKeyId, AWS_SECRET_ACCESS_KEY: rotation.sandbox.aws.secretAccessKey };
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv) {
@@ -53,10 +37,10 @@ async function cli(args: string[], env: NodeJS.ProcessEnv) {
 function deployedRotationFunction(config: RotationConfig): { stop: () => Promise<void> } {
   let stopped = false;
   const done = (async () => {
-    const initial = (await currentValue(sandbox.ssm, config.render.accessKeyParameterName)).version;
+    const initial = (await currentValue(rotation.sandbox.ssm, config.render.accessKeyParameterName)).version;
     while (!stopped) {
-      if ((await currentValue(sandbox.ssm, config.render.accessKeyParameterName)).version !== initial) {
-        await runCredentialRotation(config, { ssm: sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: sandbox.sns, cloudwatch: sandbox.cloudwatch }, { kind: 'parameter-change', parameterName: config.render.accessKeyParameterName }, FAST_TIMING);
+      if ((await currentValue(rotation.sandbox.ssm, config.render.accessKeyParameterName)).version !== initial) {
+        await runCredentialRotation(config, { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: rotation.sandbox.sns, cloudwatch: rotation.sandbox.cloudwatch }, { kind: 'parameter-change', parameterName: config.render.accessKeyParameterName }, FAST_TIMING);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -72,21 +56,21 @@ function deployedRotationFunction(config: RotationConfig): { stop: () => Promise
 
 async function adopted(suite: string, extra: Partial<RotationConfig> = {}): Promise<{ config: RotationConfig; prefix: string }> {
   const prefix = uniqueRotationPrefix(suite);
-  await deployPair(sandbox, prefix, sandbox.first);
-  const config = rotationConfig(sandbox, prefix, extra);
-  await runCredentialRotation(config, { ssm: sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }) }, { kind: 'schedule' }, FAST_TIMING);
-  ecs.resetHistory();
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  const config = rotationConfig(rotation.sandbox, prefix, extra);
+  await runCredentialRotation(config, { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }) }, { kind: 'schedule' }, FAST_TIMING);
+  rotation.ecs.resetHistory();
   return { config, prefix };
 }
 
 const FOLLOW = ['--poll-interval-ms', '50', '--timeout', '20'];
-const existingTarget = () => ['--endpoint', sandbox.s3.endpoint, '--bucket', ROTATION_BUCKET, '--directory', ROTATION_DIRECTORY];
+const existingTarget = () => ['--endpoint', rotation.sandbox.s3.endpoint, '--bucket', ROTATION_BUCKET, '--directory', ROTATION_DIRECTORY];
 
 describe('rotate with an existing MinIO (the new pair from the environment)', () => {
   test('checks the pair, writes both halves, follows the rotation to its end; status then shows it; no secret printed', async () => {
     const { config, prefix } = await adopted('cli-existing');
     const fn = deployedRotationFunction(config);
-    const env = { ...awsEnv(), MINIO_ACCESS_KEY: sandbox.second.accessKeyId, MINIO_SECRET_KEY: sandbox.second.secretAccessKey };
+    const env = { ...awsEnv(), MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId, MINIO_SECRET_KEY: rotation.sandbox.second.secretAccessKey };
     const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], env);
     await fn.stop();
 
@@ -94,7 +78,7 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
     expect(run.stdout).toContain('checking the new pair');
     expect(run.stdout).toContain(`wrote ${prefix}/access-key version 2 and ${prefix}/secret-key version 2 (was 1 and 1)`);
     expect(run.stdout).toContain("rotation rotated: 'last-known-good' now on access key version 2 and secret key version 2");
-    expect(restartedServices(ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
 
     const status = await cli(['status', '--prefix', prefix], awsEnv());
     expect(status.code).toBe(0);
@@ -103,7 +87,7 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
     const json = JSON.parse((await cli(['status', '--prefix', prefix, '--json'], awsEnv())).stdout);
     expect(json).toMatchObject({ label: 'last-known-good', accessKey: { currentVersion: 2, labelledVersion: 2, writesLeft: 99 }, lastRotation: { outcome: 'rotated' } });
 
-    for (const secret of [sandbox.first.secretAccessKey, sandbox.second.secretAccessKey]) {
+    for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) {
       expect(run.all + status.all).not.toContain(secret);
     }
   });
@@ -111,11 +95,11 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
   test('a pair MinIO refuses is reported before anything is written (exit 1)', async () => {
     const { prefix } = await adopted('cli-refused');
     const wrong = 'this-secret-is-wrong-for-the-second-user';
-    const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], { ...awsEnv(), MINIO_ACCESS_KEY: sandbox.second.accessKeyId, MINIO_SECRET_KEY: wrong });
+    const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], { ...awsEnv(), MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId, MINIO_SECRET_KEY: wrong });
 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the new pair does not work against MinIO (REQUEST_FORBIDDEN); nothing was written');
-    expect((await currentValue(sandbox.ssm, `${prefix}/access-key`)).version).toBe(1);
+    expect((await currentValue(rotation.sandbox.ssm, `${prefix}/access-key`)).version).toBe(1);
     expect(run.all).not.toContain(wrong);
   });
 });
@@ -124,10 +108,10 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
   test('generates a pair; the MinIO restart takes it as root credentials; rotated, and the generated secret never printed', async () => {
     const { config, prefix } = await adopted('cli-generate', { services: { ...SERVICES, minioService: 'minio' } });
     // Restarting the provisioned MinIO is what makes the server accept the new pair: here it becomes an account.
-    ecs.on(UpdateServiceCommand, { service: 'minio' }).callsFake(async () => {
-      const accessKeyId = (await currentValue(sandbox.ssm, config.render.accessKeyParameterName)).value;
-      const secretAccessKey = (await currentValue(sandbox.ssm, config.render.secretKeyParameterName)).value;
-      await sandbox.s3.addUser(ROTATION_BUCKET, { accessKeyId, secretAccessKey });
+    rotation.ecs.on(UpdateServiceCommand, { service: 'minio' }).callsFake(async () => {
+      const accessKeyId = (await currentValue(rotation.sandbox.ssm, config.render.accessKeyParameterName)).value;
+      const secretAccessKey = (await currentValue(rotation.sandbox.ssm, config.render.secretKeyParameterName)).value;
+      await rotation.sandbox.s3.addUser(ROTATION_BUCKET, { accessKeyId, secretAccessKey });
       return {};
     });
     const fn = deployedRotationFunction(config);
@@ -136,11 +120,11 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toContain('rotation rotated');
-    expect(restartedServices(ecs)).toEqual(['minio', SERVICES.masterService, SERVICES.workerService]);
-    const generated = await currentValue(sandbox.ssm, `${prefix}/secret-key`);
+    expect(restartedServices(rotation.ecs)).toEqual(['minio', SERVICES.masterService, SERVICES.workerService]);
+    const generated = await currentValue(rotation.sandbox.ssm, `${prefix}/secret-key`);
     expect(generated.value).toMatch(/^[A-Za-z0-9]{40}$/);
     expect(run.all).not.toContain(generated.value);
-    expect(run.all).not.toContain((await currentValue(sandbox.ssm, `${prefix}/access-key`)).value);
+    expect(run.all).not.toContain((await currentValue(rotation.sandbox.ssm, `${prefix}/access-key`)).value);
   });
 
   test('a generated pair the server does not take is rolled back: exit 1 with the code; status exits 1 too', async () => {
@@ -151,7 +135,7 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('rotation rolled-back (PAIR_REJECTED): the last-known-good pair is back as versions 3 / 3');
-    const history = await sandbox.ssm.send(new GetParameterHistoryCommand({ Name: `${prefix}/secret-key`, WithDecryption: true }));
+    const history = await rotation.sandbox.ssm.send(new GetParameterHistoryCommand({ Name: `${prefix}/secret-key`, WithDecryption: true }));
     const generated = history.Parameters!.find((p) => p.Version === 2)!.Value!;
     expect(run.all).not.toContain(generated);
     const status = await cli(['status', '--prefix', prefix], awsEnv());

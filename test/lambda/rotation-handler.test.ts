@@ -5,16 +5,14 @@ import {
   currentValue,
   deployPair,
   labelledVersions,
-  mockEcs,
   putSecureString,
   restartedServices,
-  RotationSandbox,
   ROTATION_BUCKET,
   ROTATION_DIRECTORY,
   SERVICES,
-  startRotationSandbox,
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
+import { useRotationFixture } from '../support/rotation-fixture';
 
 /*
  * The rotation Lambda invoked in-process with EventBridge-shaped events, configured through its
@@ -22,21 +20,10 @@ import {
  * is mocked.
  */
 useSandboxSsm();
-let sandbox: RotationSandbox;
-let ecs: ReturnType<typeof mockEcs>;
+const rotation = useRotationFixture();
 const saved = { ...process.env };
 
-beforeAll(async () => {
-  sandbox = await startRotationSandbox();
-}, 30000);
-afterAll(async () => {
-  await sandbox?.stop();
-});
-beforeEach(() => {
-  ecs = mockEcs();
-});
 afterEach(() => {
-  ecs.restore();
   for (const name of Object.values(ROTATION_ENV)) {
     if (saved[name] === undefined) delete process.env[name];
     else process.env[name] = saved[name];
@@ -49,7 +36,7 @@ function renderProperties(prefix: string): RenderResourceProperties {
     SecretKeyParameterName: `${prefix}/secret-key`,
     SitePropertiesParameterName: `${prefix}/site-properties`,
     AlluxioVersion: '2.9.5',
-    Endpoint: sandbox.s3.endpoint,
+    Endpoint: rotation.sandbox.s3.endpoint,
     Bucket: ROTATION_BUCKET,
     Directory: ROTATION_DIRECTORY,
     Region: 'us-east-1',
@@ -63,8 +50,8 @@ function configure(prefix: string): void {
     [ROTATION_ENV.cluster]: SERVICES.cluster,
     [ROTATION_ENV.masterService]: SERVICES.masterService,
     [ROTATION_ENV.workerService]: SERVICES.workerService,
-    [ROTATION_ENV.alluxioMaster]: sandbox.master.address,
-    [ROTATION_ENV.topicArn]: sandbox.topicArn,
+    [ROTATION_ENV.alluxioMaster]: rotation.sandbox.master.address,
+    [ROTATION_ENV.topicArn]: rotation.sandbox.topicArn,
     [ROTATION_ENV.pairWaitSeconds]: '1',
     [ROTATION_ENV.serviceStableTimeoutSeconds]: '2',
     [ROTATION_ENV.healthTimeoutSeconds]: '1',
@@ -89,18 +76,18 @@ const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', deta
 
 test('a parameter-change event for a new good pair rotates it; the schedule then finds it in sync; no secret in the logs', async () => {
   const prefix = uniqueRotationPrefix('lambda');
-  await deployPair(sandbox, prefix, sandbox.first);
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
   const { handler } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
     expect((await handler(scheduled)).outcome).toBe('adopted');
-    await putSecureString(sandbox.ssm, `${prefix}/access-key`, sandbox.second.accessKeyId);
-    await putSecureString(sandbox.ssm, `${prefix}/secret-key`, sandbox.second.secretAccessKey);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
     const rotated = await handler(parameterChange(`${prefix}/secret-key`));
     expect(rotated).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
-    expect(restartedServices(ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
-    expect(await labelledVersions(sandbox.ssm, `${prefix}/access-key`)).toEqual([2]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
+    expect(await labelledVersions(rotation.sandbox.ssm, `${prefix}/access-key`)).toEqual([2]);
     expect((await handler(parameterChange(`${prefix}/access-key`))).outcome).toBe('in-sync');
   } finally {
     output.restore();
@@ -108,27 +95,27 @@ test('a parameter-change event for a new good pair rotates it; the schedule then
   const logs = output.text();
   expect(logs).toContain('"resource":"rotation"');
   expect(logs).toContain('"outcome":"rotated"');
-  for (const secret of [sandbox.first.secretAccessKey, sandbox.second.secretAccessKey]) expect(logs).not.toContain(secret);
-  expect((await currentValue(sandbox.ssm, `${prefix}/site-properties`)).value).toContain(sandbox.second.accessKeyId);
+  for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) expect(logs).not.toContain(secret);
+  expect((await currentValue(rotation.sandbox.ssm, `${prefix}/site-properties`)).value).toContain(rotation.sandbox.second.accessKeyId);
 });
 
 test('a bad pair from an event is rolled back by the handler and reported, not thrown', async () => {
   const prefix = uniqueRotationPrefix('lambda-bad');
-  await deployPair(sandbox, prefix, sandbox.first);
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
   const { handler } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
     await handler(scheduled);
-    await putSecureString(sandbox.ssm, `${prefix}/secret-key`, 'a-wrong-secret-for-the-first-user');
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, 'a-wrong-secret-for-the-first-user');
     const result = await handler(parameterChange(`${prefix}/secret-key`));
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
   } finally {
     output.restore();
   }
   expect(output.text()).not.toContain('a-wrong-secret-for-the-first-user');
-  expect(output.text()).not.toContain(sandbox.first.secretAccessKey);
-  const report = sandbox.notifications().map((n) => JSON.parse(n.Message)).find((m) => m.siteProperties === `${prefix}/site-properties` && m.outcome === 'rolled-back');
+  expect(output.text()).not.toContain(rotation.sandbox.first.secretAccessKey);
+  const report = rotation.sandbox.notifications().map((n) => JSON.parse(n.Message)).find((m) => m.siteProperties === `${prefix}/site-properties` && m.outcome === 'rolled-back');
   expect(report).toMatchObject({ trigger: 'parameter-change', triggeredBy: `${prefix}/secret-key`, code: 'PAIR_REJECTED' });
 });
 

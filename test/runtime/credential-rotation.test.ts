@@ -17,12 +17,11 @@ import {
   mockEcs,
   putSecureString,
   restartedServices,
-  RotationSandbox,
   rotationConfig,
   SERVICES,
-  startRotationSandbox,
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
+import { useRotationFixture } from '../support/rotation-fixture';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
 
 /*
@@ -30,27 +29,10 @@ import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
  * CloudWatch. Only ECS is mocked (there is none here); it reports every service stable unless a test
  * says otherwise. Every test searches its logs, SNS deliveries and results for the secrets involved.
  */
-let sandbox: RotationSandbox;
-let ecs: ReturnType<typeof mockEcs>;
-
-beforeAll(async () => {
-  sandbox = await startRotationSandbox();
-}, 30000);
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
-
-beforeEach(() => {
-  ecs = mockEcs();
-});
-
-afterEach(() => {
-  ecs.restore();
-});
+const rotation = useRotationFixture();
 
 function clients(): RotationClients {
-  return { ssm: sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: sandbox.sns, cloudwatch: sandbox.cloudwatch };
+  return { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: rotation.sandbox.sns, cloudwatch: rotation.sandbox.cloudwatch };
 }
 
 async function rotate(config: RotationConfig, trigger: 'parameter-change' | 'schedule' = 'parameter-change') {
@@ -62,11 +44,11 @@ async function rotate(config: RotationConfig, trigger: 'parameter-change' | 'sch
 /** A deployed pair (the first identity), adopted as last-known-good by a first reconcile. */
 async function deployedAndAdopted(suite: string, extra: Partial<RotationConfig> = {}): Promise<RotationConfig> {
   const prefix = uniqueRotationPrefix(suite);
-  await deployPair(sandbox, prefix, sandbox.first);
-  const config = rotationConfig(sandbox, prefix, extra);
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  const config = rotationConfig(rotation.sandbox, prefix, extra);
   const { result } = await rotate(config, 'schedule');
   expect(result.outcome).toBe('adopted');
-  ecs.resetHistory();
+  rotation.ecs.resetHistory();
   return config;
 }
 
@@ -79,32 +61,32 @@ function expectNoSecret(text: string, secrets: string[]): void {
 }
 
 function notificationsFor(config: RotationConfig) {
-  return sandbox.notifications().filter((n) => n.Message.includes(config.render.sitePropertiesParameterName)).map((n) => JSON.parse(n.Message));
+  return rotation.sandbox.notifications().filter((n) => n.Message.includes(config.render.sitePropertiesParameterName)).map((n) => JSON.parse(n.Message));
 }
 
 describe('rotation to a good pair (the second identity on the S3 server)', () => {
   test('verified, re-rendered, master then workers restarted, healthy, label moved; outcome on SNS and in the metric', async () => {
     const config = await deployedAndAdopted('good');
     const { access, secret, site } = names(config);
-    const siteBefore = await currentValue(sandbox.ssm, site);
-    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
-    await putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey);
+    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
 
     const { result, log } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rotated', accessKeyVersion: 2, secretKeyVersion: 2, restarted: ['master', 'workers'] });
-    expect(restartedServices(ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
-    expect(await labelledVersions(sandbox.ssm, access)).toEqual([2]);
-    expect(await labelledVersions(sandbox.ssm, secret)).toEqual([2]);
-    const siteAfter = await currentValue(sandbox.ssm, site);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
+    expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([2]);
+    expect(await labelledVersions(rotation.sandbox.ssm, secret)).toEqual([2]);
+    const siteAfter = await currentValue(rotation.sandbox.ssm, site);
     expect(siteAfter.version).toBe(siteBefore.version + 1);
-    expect(siteAfter.value).toContain(`s3a.accessKeyId=${sandbox.second.accessKeyId}`);
+    expect(siteAfter.value).toContain(`s3a.accessKeyId=${rotation.sandbox.second.accessKeyId}`);
     // The post-restart check asked the (stand-in) master for its root mount.
-    expect(sandbox.master.requests).toContain('/api/v1/master/info');
+    expect(rotation.sandbox.master.requests).toContain('/api/v1/master/info');
     expect(notificationsFor(config).map((m) => m.outcome)).toEqual(['adopted', 'rotated']);
-    expect(await metricSum(sandbox, config.metricNamespace, SUCCESS_METRIC, site)).toBe(2);
-    expect(await metricSum(sandbox, config.metricNamespace, FAILURE_METRIC, site)).toBe(0);
-    expectNoSecret(log + JSON.stringify(result) + sandbox.deliveredBodies().join('\n'), secretsOf(sandbox.first, sandbox.second));
+    expect(await metricSum(rotation.sandbox, config.metricNamespace, SUCCESS_METRIC, site)).toBe(2);
+    expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, site)).toBe(0);
+    expectNoSecret(log + JSON.stringify(result) + rotation.sandbox.deliveredBodies().join('\n'), secretsOf(rotation.sandbox.first, rotation.sandbox.second));
   });
 
   test('the run after (the event for the second half, or the schedule) finds the pair in sync and does nothing', async () => {
@@ -112,7 +94,7 @@ describe('rotation to a good pair (the second identity on the S3 server)', () =>
     const before = notificationsFor(config).length;
     const { result } = await rotate(config, 'schedule');
     expect(result.outcome).toBe('in-sync');
-    expect(restartedServices(ecs)).toEqual([]);
+    expect(restartedServices(rotation.ecs)).toEqual([]);
     expect(notificationsFor(config)).toHaveLength(before);
   });
 });
@@ -121,43 +103,42 @@ describe('rotation to a bad pair', () => {
   test('rolled back: nothing restarted, last-known-good values back as new labelled versions, site properties unchanged', async () => {
     const config = await deployedAndAdopted('bad');
     const { access, secret, site } = names(config);
-    const siteBefore = await currentValue(sandbox.ssm, site);
-    const wrongSecret = `${sandbox.second.secretAccessKey.slice(0, -4)}XXXX`;
-    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
-    await putSecureString(sandbox.ssm, secret, wrongSecret);
+    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
+    const wrongSecret = `${rotation.sandbox.second.secretAccessKey.slice(0, -4)}XXXX`;
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, wrongSecret);
 
     const { result, log } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
     expect(result.reason).toMatch(/REQUEST_FORBIDDEN/);
-    expect(restartedServices(ecs)).toEqual([]);
-    expect(await currentValue(sandbox.ssm, access)).toEqual({ value: sandbox.first.accessKeyId, version: 3 });
-    expect(await currentValue(sandbox.ssm, secret)).toEqual({ value: sandbox.first.secretAccessKey, version: 3 });
-    expect(await labelledVersions(sandbox.ssm, access)).toEqual([3]);
-    expect(await labelledVersions(sandbox.ssm, secret)).toEqual([3]);
-    expect(await currentValue(sandbox.ssm, site)).toEqual(siteBefore);
+    expect(restartedServices(rotation.ecs)).toEqual([]);
+    expect(await currentValue(rotation.sandbox.ssm, access)).toEqual({ value: rotation.sandbox.first.accessKeyId, version: 3 });
+    expect(await currentValue(rotation.sandbox.ssm, secret)).toEqual({ value: rotation.sandbox.first.secretAccessKey, version: 3 });
+    expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([3]);
+    expect(await labelledVersions(rotation.sandbox.ssm, secret)).toEqual([3]);
+    expect(await currentValue(rotation.sandbox.ssm, site)).toEqual(siteBefore);
     const [, report] = notificationsFor(config);
     expect(report).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
-    expect(await metricSum(sandbox, config.metricNamespace, FAILURE_METRIC, site)).toBe(1);
-    expectNoSecret(log + JSON.stringify(result) + sandbox.deliveredBodies().join('\n'), [...secretsOf(sandbox.first, sandbox.second), wrongSecret]);
+    expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, site)).toBe(1);
+    expectNoSecret(log + JSON.stringify(result) + rotation.sandbox.deliveredBodies().join('\n'), [...secretsOf(rotation.sandbox.first, rotation.sandbox.second), wrongSecret]);
   });
 
   test('services that do not become stable: restarted ones restarted again on the restored file', async () => {
     const config = await deployedAndAdopted('unstable');
     const { access, secret, site } = names(config);
-    const siteBefore = await currentValue(sandbox.ssm, site);
-    ecs.restore();
+    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
     // The workers' first deployment fails (a bad configuration); the one after the rollback succeeds.
     let workerDeployments = 0;
-    ecs = mockEcs((service) => (service === SERVICES.workerService && ++workerDeployments === 1 ? { rolloutState: 'FAILED' } : {}));
-    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
-    await putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey);
+    rotation.mockEcs((service) => (service === SERVICES.workerService && ++workerDeployments === 1 ? { rolloutState: 'FAILED' } : {}));
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
 
     const { result } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'SERVICE_NOT_STABLE' });
-    expect(restartedServices(ecs)).toEqual([SERVICES.masterService, SERVICES.workerService, SERVICES.masterService, SERVICES.workerService]);
-    const siteAfter = await currentValue(sandbox.ssm, site);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService, SERVICES.masterService, SERVICES.workerService]);
+    const siteAfter = await currentValue(rotation.sandbox.ssm, site);
     expect(siteAfter.value).toBe(siteBefore.value);
     expect(siteAfter.version).toBe(siteBefore.version + 2);
   });
@@ -165,13 +146,13 @@ describe('rotation to a bad pair', () => {
   test('a provisioned MinIO is restarted first with the new root pair, and again with the restored one', async () => {
     const config = await deployedAndAdopted('provisioned', { services: { ...SERVICES, minioService: 'minio' } });
     const { access, secret } = names(config);
-    await putSecureString(sandbox.ssm, access, 'NEWROOTUSER0000000000');
-    await putSecureString(sandbox.ssm, secret, 'not-the-root-password-of-this-server');
+    await putSecureString(rotation.sandbox.ssm, access, 'NEWROOTUSER0000000000');
+    await putSecureString(rotation.sandbox.ssm, secret, 'not-the-root-password-of-this-server');
 
     const { result } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: ['minio', 'minio'] });
-    expect(restartedServices(ecs)).toEqual(['minio', 'minio']);
+    expect(restartedServices(rotation.ecs)).toEqual(['minio', 'minio']);
   });
 });
 
@@ -181,16 +162,16 @@ describe('the check after the restarts', () => {
     try {
       const config = await deployedAndAdopted('master-mismatch', { alluxioMaster: wrongMaster.address });
       const { access, secret, site } = names(config);
-      const siteBefore = await currentValue(sandbox.ssm, site);
-      await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
-      await putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey);
+      const siteBefore = await currentValue(rotation.sandbox.ssm, site);
+      await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+      await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
 
       const { result } = await rotate(config);
 
       expect(result).toMatchObject({ outcome: 'rolled-back', code: 'HEALTH_CHECK_FAILED', restarted: ['master', 'workers', 'master', 'workers'] });
       expect(result.reason).toMatch(/ALLUXIO_ROOT_MOUNT_MISMATCH/);
-      expect((await currentValue(sandbox.ssm, site)).value).toBe(siteBefore.value);
-      expect(await labelledVersions(sandbox.ssm, access)).toEqual([3]);
+      expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(siteBefore.value);
+      expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([3]);
     } finally {
       await wrongMaster.close();
     }
@@ -201,23 +182,23 @@ describe('only one half updated', () => {
   test('waits (bounded) for the other half, then verifies what is there and rolls back', async () => {
     const config = await deployedAndAdopted('half');
     const { access, secret } = names(config);
-    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
 
     const { result, progress } = await rotate(config);
 
     expect(progress.map((p) => p.step)).toEqual(expect.arrayContaining(['planned', 'pair-wait-over', 'rolling-back']));
     expect(progress[0]).toMatchObject({ action: 'wait-for-pair' });
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
-    expect(await currentValue(sandbox.ssm, access)).toEqual({ value: sandbox.first.accessKeyId, version: 3 });
+    expect(await currentValue(rotation.sandbox.ssm, access)).toEqual({ value: rotation.sandbox.first.accessKeyId, version: 3 });
     // The secret half never changed: nothing written there.
-    expect(await currentValue(sandbox.ssm, secret)).toEqual({ value: sandbox.first.secretAccessKey, version: 1 });
+    expect(await currentValue(rotation.sandbox.ssm, secret)).toEqual({ value: rotation.sandbox.first.secretAccessKey, version: 1 });
   });
 
   test('the other half arriving during the wait completes the rotation', async () => {
     const config = await deployedAndAdopted('half-then-pair');
     const { access, secret } = names(config);
-    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
-    const later = new Promise<void>((resolve) => setTimeout(() => void putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey).then(() => resolve()), 100));
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    const later = new Promise<void>((resolve) => setTimeout(() => void putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey).then(() => resolve()), 100));
 
     const { result, progress } = await rotate(config);
     await later;
@@ -229,27 +210,27 @@ describe('only one half updated', () => {
 
 describe("SSM's 100-version window", () => {
   async function putMany(name: string, value: string, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) await sandbox.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+    for (let i = 0; i < count; i++) await rotation.sandbox.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
   }
 
   test('a label on the oldest of 100 versions blocks writes; reconcile moves it forward so writes go on past 100', async () => {
     const config = await deployedAndAdopted('window');
     const { access, secret } = names(config);
     // 99 rewrites of the same values: versions 1..100, the label still on 1, the oldest.
-    await putMany(access, sandbox.first.accessKeyId, 99);
-    await putMany(secret, sandbox.first.secretAccessKey, 99);
-    const blocked = await sandbox.ssm
-      .send(new PutParameterCommand({ Name: access, Value: sandbox.first.accessKeyId, Type: 'SecureString', Overwrite: true }))
+    await putMany(access, rotation.sandbox.first.accessKeyId, 99);
+    await putMany(secret, rotation.sandbox.first.secretAccessKey, 99);
+    const blocked = await rotation.sandbox.ssm
+      .send(new PutParameterCommand({ Name: access, Value: rotation.sandbox.first.accessKeyId, Type: 'SecureString', Overwrite: true }))
       .catch((error: Error) => error);
     expect((blocked as Error).name).toBe('ParameterMaxVersionLimitExceeded');
 
     const { result } = await rotate(config, 'schedule');
 
     expect(result).toMatchObject({ outcome: 'label-moved', restarted: [] });
-    expect(restartedServices(ecs)).toEqual([]);
-    expect(await labelledVersions(sandbox.ssm, access)).toEqual([100]);
-    await putMany(access, sandbox.first.accessKeyId, 5);
-    expect((await currentValue(sandbox.ssm, access)).version).toBe(105);
+    expect(restartedServices(rotation.ecs)).toEqual([]);
+    expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([100]);
+    await putMany(access, rotation.sandbox.first.accessKeyId, 5);
+    expect((await currentValue(rotation.sandbox.ssm, access)).version).toBe(105);
   });
 
   test('a rollback whose label sits on the oldest version unlabels, writes the good value as version 101 and labels it', async () => {
@@ -260,8 +241,8 @@ describe("SSM's 100-version window", () => {
     const { result } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED' });
-    expect(await currentValue(sandbox.ssm, access)).toEqual({ value: sandbox.first.accessKeyId, version: 101 });
-    expect(await labelledVersions(sandbox.ssm, access)).toEqual([101]);
+    expect(await currentValue(rotation.sandbox.ssm, access)).toEqual({ value: rotation.sandbox.first.accessKeyId, version: 101 });
+    expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([101]);
   });
 });
 
@@ -269,25 +250,25 @@ describe('reconcile (the schedule) repairs what an event missed', () => {
   test('a new pair written with no event delivered is rotated by the scheduled run', async () => {
     const config = await deployedAndAdopted('missed-event');
     const { access, secret, site } = names(config);
-    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
-    await putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey);
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
 
     const { result } = await rotate(config, 'schedule');
 
     expect(result).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
-    expect((await currentValue(sandbox.ssm, site)).value).toContain(sandbox.second.accessKeyId);
+    expect((await currentValue(rotation.sandbox.ssm, site)).value).toContain(rotation.sandbox.second.accessKeyId);
   });
 
   test('site properties that drifted from the labelled pair are re-rendered and the services restarted', async () => {
     const config = await deployedAndAdopted('drift');
     const { site } = names(config);
-    const good = await currentValue(sandbox.ssm, site);
-    await putSecureString(sandbox.ssm, site, '# hand-edited\ns3a.accessKeyId=someone-else\n');
+    const good = await currentValue(rotation.sandbox.ssm, site);
+    await putSecureString(rotation.sandbox.ssm, site, '# hand-edited\ns3a.accessKeyId=someone-else\n');
 
     const { result } = await rotate(config, 'schedule');
 
     expect(result).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
-    expect((await currentValue(sandbox.ssm, site)).value).toBe(good.value);
+    expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(good.value);
   });
 });
 
@@ -299,18 +280,18 @@ describe('faults only a mock can produce', () => {
   test('ECS refusing the restart (AccessDenied): the pair is restored, the file re-rendered back, the reason reported', async () => {
     const config = await deployedAndAdopted('ecs-denied');
     const { access, secret, site } = names(config);
-    const siteBefore = await currentValue(sandbox.ssm, site);
+    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
     const denied = Object.assign(new Error('User is not authorized to perform ecs:UpdateService'), { name: 'AccessDeniedException' });
-    ecs.on(UpdateServiceCommand).rejects(denied);
-    await putSecureString(sandbox.ssm, access, sandbox.second.accessKeyId);
-    await putSecureString(sandbox.ssm, secret, sandbox.second.secretAccessKey);
+    rotation.ecs.on(UpdateServiceCommand).rejects(denied);
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
 
     const { result } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'UNEXPECTED_ERROR', restarted: [] });
     expect(result.reason).toMatch(/^AccessDeniedException: User is not authorized to perform ecs:UpdateService; the last-known-good pair is back/);
-    expect((await currentValue(sandbox.ssm, access)).value).toBe(sandbox.first.accessKeyId);
-    expect((await currentValue(sandbox.ssm, site)).value).toBe(siteBefore.value);
+    expect((await currentValue(rotation.sandbox.ssm, access)).value).toBe(rotation.sandbox.first.accessKeyId);
+    expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(siteBefore.value);
   });
 
   test('SSM unreachable while reading the state: reported as failed, nothing thrown', async () => {
