@@ -588,6 +588,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       SecretKeyParameterName: names.secretKey,
       SitePropertiesParameterName: sitePropertiesName,
       ClusterName: this.cluster.clusterName,
+      ...(this.rotation ? { RotationTopicArn: this.rotation.topic.topicArn } : {}),
     };
     for (const [name, value] of Object.entries(outputs)) {
       new CfnOutput(this, name, { value });

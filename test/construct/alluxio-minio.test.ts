@@ -193,6 +193,30 @@ describe('provisioned MinIO with defaults', () => {
   });
 });
 
+describe('rotation', () => {
+  test('on by default: rules on exactly the two key parameters, an output for the topic, a first run after the health check', () => {
+    const { template } = synth({ minio: EXISTING, credentials: TEAM_KEYS });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.ssm'],
+        'detail-type': ['Parameter Store Change'],
+        detail: Match.objectLike({ name: Match.arrayWith(['/team/minio/access-key', '/team/minio/secret-key']) }),
+      }),
+    });
+    expect(Object.keys(template.toJSON().Outputs).join(' ')).toContain('RotationTopicArn');
+    const [firstRun] = Object.values(template.findResources('Custom::AWS')) as any[];
+    expect(firstRun.DependsOn.some((id: string) => id.startsWith('CacheAlluxioCheck'))).toBe(true);
+  });
+
+  test('rotation.enabled false creates no rotation function, rule or topic', () => {
+    const { template, construct } = synth({ minio: EXISTING, credentials: TEAM_KEYS, rotation: { enabled: false } });
+    expect(construct.rotation).toBeUndefined();
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
+    template.resourceCountIs('Custom::AWS', 0);
+  });
+});
+
 describe('security', () => {
   const kmsApp = new App();
   const kmsStack = new Stack(kmsApp, 'Kms');
