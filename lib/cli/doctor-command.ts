@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from '../core/alluxio-version';
 import { renderHumanReport, toJsonReport } from '../core/health-report';
 import { InputError } from '../core/input-error';
@@ -6,7 +5,8 @@ import { DEFAULT_MINIO_REGION } from '../core/site-properties';
 import { validateBucket, validateCredential, validateDirectory, validateEndpoint, validateRegion } from '../core/validate';
 import { ACCESS_KEY_ENV, loadMinioCredentials, SECRET_KEY_ENV } from '../runtime/credential-source';
 import { DEFAULT_CHECK_OPTIONS, runMinioChecks } from '../runtime/minio-checks';
-import { CliCommand, EXIT_USAGE } from './run-cli';
+import { parseCommandArguments, reportUsageError } from './cli-arguments';
+import { CliCommand } from './run-cli';
 
 const USAGE = `usage: alluxio-minio doctor --endpoint URL --bucket NAME [options]
 
@@ -43,27 +43,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const FLAG_FOR_INPUT: Record<string, string> = {
-  'minio.endpoint': '--endpoint',
-  'minio.bucket': '--bucket',
-  'minio.directory': '--directory',
-  'minio.region': '--region',
-  'alluxio.version': '--alluxio-version',
-};
-
 export const doctorCommand: CliCommand = async (args, env, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch {
-    // parseArgs quotes the offending argument, which could be a mistyped secret: say only what kind of mistake.
-    io.stderr(`alluxio-minio doctor: invalid arguments (unknown option, missing value or stray argument)\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArguments({ name: 'doctor', options: OPTIONS, usage: USAGE }, args, io);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { values } = parsed;
   let target;
   try {
     for (const required of ['endpoint', 'bucket'] as const) {
@@ -96,11 +79,7 @@ export const doctorCommand: CliCommand = async (args, env, io) => {
       rootUfsProperty: release.rootUfsKey,
     };
   } catch (err) {
-    if (err instanceof InputError) {
-      const flag = FLAG_FOR_INPUT[err.input];
-      io.stderr(`alluxio-minio doctor: ${flag ? `${flag} (${err.message})` : err.message}\n`);
-      return EXIT_USAGE;
-    }
+    if (err instanceof InputError) return reportUsageError('doctor', err, io);
     const error = err as Error;
     io.stderr(`alluxio-minio doctor: could not read the key parameters from SSM: ${error.name}: ${error.message}\n`);
     return 1;

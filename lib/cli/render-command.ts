@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_ALLUXIO_VERSION } from '../core/alluxio-version';
 import { InputError } from '../core/input-error';
 import { DEFAULT_MINIO_REGION, maskSecrets, renderSiteProperties, SiteSettings, validateSiteSettings } from '../core/site-properties';
 import { parsePropertyAssignment } from '../core/validate';
 import { loadMinioCredentials } from '../runtime/credential-source';
-import { CliCommand, EXIT_USAGE } from './run-cli';
+import { parseCommandArguments, reportUsageError } from './cli-arguments';
+import { CliCommand } from './run-cli';
 
 const USAGE = `usage: alluxio-minio render --endpoint URL --bucket NAME [options]
 
@@ -38,29 +38,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** Flags the core's input names correspond to, so a CLI user reads the flag they typed. */
-const FLAG_FOR_INPUT: Record<string, string> = {
-  'minio.endpoint': '--endpoint',
-  'minio.bucket': '--bucket',
-  'minio.directory': '--directory',
-  'minio.region': '--region',
-  'alluxio.version': '--alluxio-version',
-};
-
 export const renderCommand: CliCommand = async (args, env, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch (err) {
-    // parseArgs messages quote the offending argument, which could be a mistyped secret: name the kind only.
-    const code = (err as { code?: string }).code ?? 'ERR_PARSE_ARGS';
-    io.stderr(`alluxio-minio render: ${describeParseError(code, args)}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArguments({ name: 'render', options: OPTIONS, usage: USAGE, describeParseErrors: true }, args, io);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { values } = parsed;
   try {
     for (const required of ['endpoint', 'bucket'] as const) {
       if (values[required] === undefined) {
@@ -88,34 +69,10 @@ export const renderCommand: CliCommand = async (args, env, io) => {
     io.stdout(values['reveal-secrets'] ? text : maskSecrets(text, input));
     return 0;
   } catch (err) {
-    if (err instanceof InputError) {
-      const flag = FLAG_FOR_INPUT[err.input] ?? (err.input.startsWith('extraProperties[') ? '--property' : undefined);
-      io.stderr(`alluxio-minio render: ${flag ? `${flag} (${err.message})` : err.message}\n`);
-      return EXIT_USAGE;
-    }
+    if (err instanceof InputError) return reportUsageError('render', err, io);
     // SSM failures (unreachable, access denied): the SDK's name and message carry no parameter value.
     const error = err as Error;
     io.stderr(`alluxio-minio render: could not read the key parameters from SSM: ${error.name}: ${error.message}\n`);
     return 1;
   }
 };
-
-function describeParseError(code: string, args: string[]): string {
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
-      // The option's name only: in '--name=value' the value is dropped.
-      const unknown = args.find((arg) => arg.startsWith('-') && !isKnownOption(arg.replace(/^-+/, '').split('=')[0]));
-      return `unknown option ${unknown === undefined ? '' : `'${unknown.split('=')[0]}' `}(see the list below)`;
-    }
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return 'an option is missing its value, or a flag was given a value';
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return 'unexpected argument: every input is given as --option value';
-    default:
-      return 'invalid arguments';
-  }
-}
-
-function isKnownOption(name: string): boolean {
-  return name in OPTIONS || name === 'h';
-}

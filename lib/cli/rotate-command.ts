@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from '../core/alluxio-version';
 import { renderHumanReport } from '../core/health-report';
@@ -13,7 +12,8 @@ import { readRotationStatus, RotationParameterNames } from '../runtime/rotation-
 import { SsmParameters } from '../runtime/ssm-parameters';
 import { formatKeyStatus } from './status-command';
 import { ROTATION_PARAMETER_OPTIONS, ROTATION_PARAMETER_USAGE, rotationLabel, rotationParameterNames } from './rotation-options';
-import { CliCommand, EXIT_USAGE } from './run-cli';
+import { parseCommandArguments, reportUsageError } from './cli-arguments';
+import { CliCommand } from './run-cli';
 
 const DEFAULT_TIMEOUT_SECONDS = 900;
 const DEFAULT_POLL_MS = 3000;
@@ -78,18 +78,9 @@ function wholeNumber(text: string | undefined, flag: string, fallback: number): 
 }
 
 export const rotateCommand: CliCommand = async (args, env, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch {
-    // parseArgs quotes the offending argument, which could be a mistyped secret.
-    io.stderr(`alluxio-minio rotate: invalid arguments (unknown option, missing value or stray argument)\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArguments({ name: 'rotate', options: OPTIONS, usage: USAGE }, args, io);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { values } = parsed;
   const say = (line: string) => io.stdout(`${line}\n`);
   let plan: RotatePlan;
   try {
@@ -127,10 +118,7 @@ export const rotateCommand: CliCommand = async (args, env, io) => {
     validateCredential(pair.secretKey, SECRET_KEY_ENV);
     plan = { names, label, timeoutMs, pollMs, pair, check, ssm: ssmClientFromEnvironment(env) };
   } catch (error) {
-    if (error instanceof InputError) {
-      io.stderr(`alluxio-minio rotate: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
+    if (error instanceof InputError) return reportUsageError('rotate', error, io);
     throw error;
   }
 

@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { InputError } from '../core/input-error';
 import { isFailureOutcome } from '../core/rotation-plan';
 import { ssmClientFromEnvironment } from '../runtime/credential-source';
 import { KeyStatus, readRotationStatus, RotationStatus } from '../runtime/rotation-status';
 import { ROTATION_PARAMETER_OPTIONS, ROTATION_PARAMETER_USAGE, rotationLabel, rotationParameterNames } from './rotation-options';
-import { CliCommand, EXIT_USAGE } from './run-cli';
+import { parseCommandArguments, reportUsageError } from './cli-arguments';
+import { CliCommand } from './run-cli';
 
 const USAGE = `usage: alluxio-minio status (--prefix P | --access-key-parameter A --secret-key-parameter S --site-properties-parameter N) [--json]
 
@@ -44,17 +44,9 @@ export function formatRotationStatus(status: RotationStatus, label: string): str
 }
 
 export const statusCommand: CliCommand = async (args, env, io) => {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
-  } catch {
-    io.stderr(`alluxio-minio status: invalid arguments (unknown option, missing value or stray argument)\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArguments({ name: 'status', options: OPTIONS, usage: USAGE }, args, io);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const { values } = parsed;
   let names;
   let label;
   let ssm;
@@ -63,10 +55,7 @@ export const statusCommand: CliCommand = async (args, env, io) => {
     label = rotationLabel(values);
     ssm = ssmClientFromEnvironment(env);
   } catch (error) {
-    if (error instanceof InputError) {
-      io.stderr(`alluxio-minio status: ${error.message}\n`);
-      return EXIT_USAGE;
-    }
+    if (error instanceof InputError) return reportUsageError('status', error, io);
     throw error;
   }
   try {
