@@ -1,21 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { loadSandbox } from '../support/sandbox';
+import { loadSandbox, useMotoEnvironment } from '../support/sandbox';
 import type { CustomResourceEvent } from '../../lib/core/custom-resource-props';
 
 /**
  * Points the AWS SDK at the sandbox's moto server through the environment, the way the Lambda
  * runtime configures a handler, and returns a client for the test's own checks. Call it before a
- * handler module is first required: handlers create their client at module load.
+ * handler module is first required: handlers create their client at module load (which is also why
+ * the environment is not put back: a handler loaded by the suite keeps using it).
  */
 export function useSandboxSsm(): SSMClient {
+  useMotoEnvironment();
   const { aws } = loadSandbox();
-  process.env.AWS_ENDPOINT_URL = aws.endpoint;
-  process.env.AWS_REGION = aws.region;
-  process.env.AWS_ACCESS_KEY_ID = aws.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = aws.secretAccessKey;
-  delete process.env.AWS_PROFILE;
-  delete process.env.AWS_SESSION_TOKEN;
   return new SSMClient({
     endpoint: aws.endpoint,
     region: aws.region,
