@@ -1,12 +1,10 @@
 import { renderSiteProperties, SitePropertiesInput } from '../../lib/core/site-properties';
-import { listUfsContractTests, runUfsContractTest, UfsContractTestResult } from '../support/alluxio-java';
+import { listUfsContractTests, runUfsContractTest, UfsContractTestResult, VERSITYGW_DIRECTORY_COPY_TESTS } from '../support/alluxio-java';
 import { createTestBucket, loadSandbox } from '../support/sandbox';
 
 // Alluxio 2.9's own UFS contract test, configured ONLY by the file renderSiteProperties wrote
 // (nothing hand-written), against the sandbox's S3 server.
 
-/** Same reason as test/sandbox/alluxio-ufs-contract.test.ts: versitygw's posix backend cannot copy a directory marker. */
-const VERSITYGW_DIRECTORY_COPY_TESTS = ['renameDirectoryTest', 'renameDirectoryDeepTest', 'renameRenamableDirectoryTest', 'renameLargeDirectoryTest'];
 const CONTRACT_TIMEOUT_MS = 240_000;
 
 function renderedFor(bucket: string, directory?: string): string {

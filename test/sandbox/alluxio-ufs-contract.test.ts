@@ -1,20 +1,10 @@
-import { listUfsContractTests, runUfsContractTest } from '../support/alluxio-java';
+import { listUfsContractTests, runUfsContractTest, VERSITYGW_DIRECTORY_COPY_TESTS } from '../support/alluxio-java';
 import { createTestBucket, loadSandbox } from '../support/sandbox';
 
 // Alluxio's own UFS contract test (what `alluxio runUfsTests` runs), driven by a hand-written
 // alluxio-site.properties carrying the seed's keys, proves the sandbox S3 server is one Alluxio 2.9
 // can really mount. The negative control proves the positive run is not vacuous: the same
 // properties with a wrong secret must fail.
-
-/**
- * Tests versitygw v1.8.0's posix backend cannot pass, for a reason that is the sandbox's, not
- * Alluxio's or MinIO's: Alluxio renames a directory by copying its `dir/` marker object, and
- * versitygw's CopyObject passes the source directory's stat size (4096 on ext4) as the copy's
- * length, which its own PutObject then refuses with 400 DirectoryObjectContainsData
- * (backend/posix/posix.go, CopyObject -> PutObject). MinIO and S3 copy a 0-byte marker.
- * renameLargeDirectoryTest would also wait out its 180 s consistency timeout on that error.
- */
-const VERSITYGW_DIRECTORY_COPY_TESTS = ['renameDirectoryTest', 'renameDirectoryDeepTest', 'renameRenamableDirectoryTest', 'renameLargeDirectoryTest'];
 
 const CONTRACT_TIMEOUT_MS = 240_000;
 
