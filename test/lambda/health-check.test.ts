@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { AddressInfo } from 'node:net';
 import { HeadBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
-import { loadSandbox } from '../support/sandbox';
+import { unusedLoopbackPort } from '../support/loopback';
+import { loadSandbox, sandboxMinioConnection } from '../support/sandbox';
 import { captureOutput, cfnEvent, failureOf, uniquePrefix, useSandboxSsm } from './handler-harness';
 
 // The handler invoked in-process with CloudFormation-shaped events: credentials from moto's SSM
@@ -15,7 +14,7 @@ type Handler = typeof import('../../lambda/health-check');
 let handler: Handler;
 let ssm: SSMClient;
 const { s3 } = loadSandbox();
-const connection: MinioConnection = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
+const connection: MinioConnection = sandboxMinioConnection();
 const bucket = `hc-${randomBytes(4).toString('hex')}`;
 const directory = 'alluxio';
 const prefix = uniquePrefix('health-check');
@@ -57,14 +56,6 @@ async function deploy(properties: Record<string, string | undefined>, startedAgo
   const data = { ...created.Data, [handler.STARTED_AT_KEY]: String(Date.now() - startedAgoMs) };
   const poll = () => handler.isComplete({ ...event, PhysicalResourceId: created.PhysicalResourceId, Data: data });
   return { created, poll };
-}
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('health-check handler', () => {
@@ -110,7 +101,7 @@ describe('health-check handler', () => {
   });
 
   test('a refused connection is transient: polled again before the deadline, failed with the cause after it', async () => {
-    const endpoint = `http://127.0.0.1:${await unusedPort()}`;
+    const endpoint = `http://127.0.0.1:${await unusedLoopbackPort()}`;
     const early = await deploy(props({ Endpoint: endpoint }));
     expect(await early.poll()).toEqual({ IsComplete: false });
     const late = await deploy(props({ Endpoint: endpoint, TimeoutSeconds: '60' }), 60_000);
@@ -118,7 +109,7 @@ describe('health-check handler', () => {
   });
 
   test('an Alluxio master that starts between polls: first poll waits, the next one passes', async () => {
-    const port = await unusedPort();
+    const port = await unusedLoopbackPort();
     const { poll } = await deploy(props({ AlluxioMaster: `127.0.0.1:${port}` }));
     expect(await poll()).toEqual({ IsComplete: false });
     const master = await startFakeAlluxioMaster({ rootUfsUri: `s3://${bucket}/${directory}`, port });

@@ -8,32 +8,18 @@ import { FindingError, MinioCheckOptions, MinioCheckTarget, observeS3Error, PROB
 import { diagnose } from '../../lib/core/diagnose';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
-import { loadSandbox } from '../support/sandbox';
+import { unusedLoopbackPort } from '../support/loopback';
+import { sandboxMinioConnection } from '../support/sandbox';
 
 // Every failure below is caused for real against the sandbox's versitygw (SigV4 enforced) or a
 // loopback socket; nothing is mocked.
-const sandbox = loadSandbox();
-const connection: MinioConnection = {
-  endpoint: sandbox.s3.endpoint,
-  region: sandbox.s3.region,
-  accessKeyId: sandbox.s3.accessKeyId,
-  secretAccessKey: sandbox.s3.secretAccessKey,
-};
+const connection: MinioConnection = sandboxMinioConnection();
 const options: MinioCheckOptions = { connectTimeoutMs: 1000, requestTimeoutMs: 1000, totalTimeoutMs: 8000 };
 const bucket = `checks-${randomBytes(4).toString('hex')}`;
 const directory = 'alluxio/root';
 
 function target(overrides: Partial<MinioCheckTarget> = {}): MinioCheckTarget {
   return { connection, bucket, directory, ...overrides };
-}
-
-/** A port nothing listens on: bound, then released. */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Accepts connections and never answers. */
@@ -120,7 +106,7 @@ describe('runMinioChecks against the sandbox', () => {
   });
 
   test('a port nothing listens on: CONNECTION_REFUSED at the first check', async () => {
-    const port = await unusedPort();
+    const port = await unusedLoopbackPort();
     const run = await runMinioChecks(target({ connection: { ...connection, endpoint: `http://127.0.0.1:${port}` } }), options);
     expect(run.failure?.code).toBe('CONNECTION_REFUSED');
     expect(run.checks.map((c) => c.id)).toEqual(['endpoint']);
@@ -199,7 +185,7 @@ describe('Alluxio master root mount (fake master with Alluxio 2.9 MasterInfo sha
   });
 
   test('nothing on the master port, or a 503: ALLUXIO_MASTER_UNREACHABLE (transient)', async () => {
-    const port = await unusedPort();
+    const port = await unusedLoopbackPort();
     const refused = await runMinioChecks(target({ alluxioMaster: `127.0.0.1:${port}` }), options);
     expect(refused.failure).toMatchObject({ code: 'ALLUXIO_MASTER_UNREACHABLE', transient: true });
     const starting = await startFakeAlluxioMaster({ rootUfsUri: 'unused', failWithStatus: 503 });

@@ -1,12 +1,13 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo, createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
+import { unusedLoopbackPort } from './loopback';
 
 /*
  * A private versitygw with internal IAM on a free loopback port, for suites that need identities
@@ -37,14 +38,6 @@ export function randomIdentity(prefix: string): S3Identity {
   return { accessKeyId: `${prefix}${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(16).toString('hex') };
 }
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 async function waitForPort(port: number, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     const connected = await new Promise<boolean>((resolve) => {
@@ -69,7 +62,7 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
   const root = randomIdentity('root');
   const workDir = mkdtempSync(join(tmpdir(), 'vgw-iam-'));
   for (const dir of ['iam', 'meta', 'data']) mkdirSync(join(workDir, dir));
-  const port = await freePort();
+  const port = await unusedLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
   const server: ChildProcess = spawn(
     VERSITYGW,
