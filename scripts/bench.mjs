@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { median, RUNS } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// Child processes inherit this: the SDK's Node.js 20 support warning would interleave with the figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const fmtMs = (ms) => `${ms.toFixed(0)} ms`;
 
