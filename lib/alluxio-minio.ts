@@ -83,8 +83,10 @@ export interface AlluxioOptions {
 /** How credential rotation through SSM runs. */
 export interface RotationOptions {
   /**
-   * Rotate when the key parameters change (and reconcile on a schedule). When false, changing the
-   * parameters takes effect only on the next deploy.
+   * Rotate when the key parameters change (and reconcile on a schedule). When false, new key values
+   * reach the cluster only when a later deploy changes the configuration (and so re-renders it).
+   * The rotation function reserves a concurrency of 1, which an account needs at least 11 unreserved
+   * concurrent executions for; turn rotation off on accounts below that.
    *
    * @default true
    */
@@ -202,8 +204,17 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly secretKeyParameter: ssm.IStringParameter;
   /** The SecureString parameter holding the rendered alluxio-site.properties. */
   public readonly sitePropertiesParameter: ssm.IStringParameter;
-  /** Network access to Alluxio's ports; the default port is the master RPC port. */
+  /**
+   * Network access to Alluxio's ports; the default port is the master RPC port. Clients that read
+   * data also need the workers: use `allowClientsFrom`.
+   */
   public readonly connections: ec2.Connections;
+  /**
+   * Everything of this construct that talks to MinIO (Alluxio, the health check, rotation). With an
+   * existing MinIO whose security group admits sources by group, allow these on its S3 port:
+   * `minioSecurityGroup.connections.allowFrom(cache.minioClients, ec2.Port.tcp(9000))`.
+   */
+  public readonly minioClients: ec2.Connections;
   /** The rotation machinery (function, rules, topic, alarm), unless `rotation.enabled` is false. */
   public readonly rotation?: CredentialRotation;
 
@@ -484,6 +495,9 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       securityGroups: [alluxioSecurityGroup],
       defaultPort: ec2.Port.tcp(ALLUXIO_PORTS.masterRpc),
     });
+    this.minioClients = new ec2.Connections({
+      securityGroups: [alluxioSecurityGroup, functions.healthCheckSecurityGroup],
+    });
 
     // --- the deploy passes only when Alluxio serves the MinIO root mount -------------------------
     const alluxioCheck = new CustomResource(this, 'AlluxioCheck', {
@@ -516,6 +530,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         reconcileSchedule: props.rotation?.reconcileSchedule,
         logRetention: settings.logRetention,
       });
+      this.minioClients.addSecurityGroup(...this.rotation.connections.securityGroups);
       minioServer?.connections.allowFrom(this.rotation, ec2.Port.tcp(MINIO_PORT), 'rotation verifies new keys against MinIO');
       alluxioSecurityGroup.connections.allowFrom(this.rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');
       // Nothing carries the last-known-good label until the rotation function has run once; run it as
@@ -550,6 +565,14 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         reason: 'ALLUXIO_CONFIG_HASH and ALLUXIO_JAVA_OPTS are non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
+  }
+
+  /**
+   * Lets `client` use Alluxio: the master's RPC port for metadata and the workers' RPC port for data.
+   */
+  public allowClientsFrom(client: ec2.IConnectable): void {
+    this.connections.allowFrom(client, ec2.Port.tcp(ALLUXIO_PORTS.masterRpc), 'Alluxio client to the master');
+    this.connections.allowFrom(client, ec2.Port.tcp(ALLUXIO_PORTS.workerRpc), 'Alluxio client to the workers');
   }
 
   /**

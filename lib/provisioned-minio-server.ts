@@ -160,10 +160,13 @@ function attachDataVolumeScript(volumeId: string, region: string): string[] {
     'TOKEN=$(curl -sS -X PUT http://169.254.169.254/latest/api/token -H "X-aws-ec2-metadata-token-ttl-seconds: 300")',
     'INSTANCE_ID=$(curl -sS -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
     `VOLUME_ID=${volumeId}`,
+    'attached=false',
     'for attempt in $(seq 1 60); do',
-    `  aws ec2 attach-volume --region ${region} --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/xvdf && break`,
+    `  aws ec2 attach-volume --region ${region} --volume-id "$VOLUME_ID" --instance-id "$INSTANCE_ID" --device /dev/xvdf && attached=true && break`,
     '  sleep 5',
     'done',
+    // Without its data volume this host must not join the cluster: MinIO would start on an empty root disk.
+    '[ "$attached" = true ] || { echo "data volume $VOLUME_ID did not attach" >&2; exit 1; }',
     'DEVICE=/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID/-/}',
     'for attempt in $(seq 1 60); do [ -e "$DEVICE" ] && break; [ -e /dev/xvdf ] && DEVICE=/dev/xvdf && break; sleep 2; done',
     // Format only a blank volume: an existing file system is MinIO's data.

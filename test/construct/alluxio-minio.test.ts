@@ -183,7 +183,7 @@ describe('provisioned MinIO with defaults', () => {
     expect(checks[minioCheckId].Properties.EnsureBucket).toBe('true');
   });
 
-  test('outputs carry names and endpoints, never a value', () => {
+  test('outputs carry the parameter names and endpoints', () => {
     const outputs = template.toJSON().Outputs;
     const names = Object.keys(outputs).join(' ');
     for (const expected of ['MasterEndpoint', 'MinioEndpoint', 'AccessKeyParameterName', 'SecretKeyParameterName', 'SitePropertiesParameterName']) {
@@ -313,6 +313,26 @@ describe('security', () => {
     expect(JSON.stringify(ssm.Resource)).toContain(':parameter/team/minio/secret-key');
     expect(ssm.Resource).toHaveLength(2);
     expect(statements.some((s: any) => [s.Action].flat().includes('kms:Decrypt'))).toBe(true);
+  });
+
+  test('allowClientsFrom opens the master and worker RPC ports; minioClients lists every MinIO caller', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Clients');
+    const cache = new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS });
+    const client = new ec2.SecurityGroup(stack, 'Client', { vpc: cache.cluster.vpc });
+    cache.allowClientsFrom(client);
+    const template = Template.fromStack(stack);
+    for (const port of [19998, 29999]) {
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        FromPort: port,
+        ToPort: port,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('Client'), 'GroupId'] },
+      });
+    }
+    const callers = cache.minioClients.securityGroups.map((sg) => sg.node.path).join(' ');
+    expect(callers).toMatch(/AlluxioSecurityGroup/);
+    expect(callers).toMatch(/HealthCheckSecurityGroup/);
+    expect(callers).toMatch(/Rotation/);
   });
 
   test('connections opens the master RPC port to what the user allows', () => {
