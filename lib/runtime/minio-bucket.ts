@@ -2,7 +2,7 @@ import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand } from '@aws-s
 import { diagnose } from '../core/diagnose';
 import { validateDirectory, validateEndpoint } from '../core/validate';
 import { DEFAULT_CHECK_OPTIONS, FindingError, MinioCheckOptions, observeS3Error, withAbortAfter } from './minio-checks';
-import { createMinioS3Client, MinioConnection } from './s3-client';
+import { connectionSecrets, createMinioS3Client, MinioConnection } from './s3-client';
 
 export interface EnsuredBucket {
   readonly bucketCreated: boolean;
@@ -24,7 +24,7 @@ export async function ensureBucketAndDirectory(
   const ctx = { endpoint: validateEndpoint(connection.endpoint).url, bucket, directory: dir };
   const s3 = createMinioS3Client(connection, { connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs });
   const bound = options.requestTimeoutMs;
-  const secrets = [connection.secretAccessKey];
+  const secrets = connectionSecrets(connection);
   const fail = (observation: Parameters<typeof diagnose>[0]): never => {
     const finding = diagnose(observation, ctx);
     throw finding ? new FindingError(finding) : new Error(`${observation.kind} failed without a diagnosis`);

@@ -24,7 +24,7 @@ import {
 } from '../core/diagnose';
 import { CheckResult, CheckRun, CheckStatus } from '../core/health-report';
 import { validateDirectory, validateEndpoint } from '../core/validate';
-import { createMinioS3Client, MinioConnection } from './s3-client';
+import { connectionSecrets, createMinioS3Client, MinioConnection } from './s3-client';
 
 /** What to check: a MinIO endpoint, bucket and directory, and optionally the Alluxio master using them. */
 export interface MinioCheckTarget {
@@ -309,7 +309,7 @@ function s3Bound(state: RunState): number {
 }
 
 function secretsOf(state: RunState): string[] {
-  return [state.target.connection.secretAccessKey];
+  return connectionSecrets(state.target.connection);
 }
 
 async function checkBucket(state: RunState): Promise<CheckOutcome> {

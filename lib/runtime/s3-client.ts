@@ -16,6 +16,14 @@ export interface S3Timeouts {
   readonly requestTimeoutMs: number;
 }
 
+/**
+ * The values of a connection that must never reach a finding, a report or a log: the secret key, and
+ * the access key too, which this library keeps in SSM beside it and treats as half of the credential.
+ */
+export function connectionSecrets(connection: MinioConnection): string[] {
+  return [connection.accessKeyId, connection.secretAccessKey];
+}
+
 export const DEFAULT_S3_TIMEOUTS: S3Timeouts = { connectTimeoutMs: 2000, requestTimeoutMs: 5000 };
 
 /**

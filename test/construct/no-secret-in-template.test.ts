@@ -38,7 +38,7 @@ function assemblyText(dir: string): string {
     .join('\n');
 }
 
-test('generated keys: the template drives the credentials handler, and the generated secret is nowhere in the assembly, responses or logs', async () => {
+test('generated keys: the template drives the credentials handler, and neither generated key is anywhere in the assembly, responses or logs', async () => {
   const prefix = uniquePrefix('no-secret-generated');
   const { assemblyDir, resources } = synthesize((stack) => {
     new AlluxioMinio(stack, 'Cache', { minio: MinioBackend.provisioned(), parameterPrefix: prefix });
@@ -51,14 +51,18 @@ test('generated keys: the template drives the credentials handler, and the gener
     output.restore();
   }
   const secret = (await readParameter(ssm, `${prefix}/secret-key`))!;
+  const access = (await readParameter(ssm, `${prefix}/access-key`))!;
   expect(secret.type).toBe('SecureString');
   expect(secret.value.length).toBe(40);
+  expect(access.type).toBe('SecureString');
+  expect(access.value.length).toBeGreaterThan(0);
   for (const text of [assemblyText(assemblyDir), JSON.stringify(response), output.text()]) {
     expect(text).not.toContain(secret.value);
+    expect(text).not.toContain(access.value);
   }
 });
 
-test('existing keys: the render handler run from the template keeps the secret out of the assembly, its response and logs', async () => {
+test('existing keys: the render handler run from the template keeps both keys out of the assembly, its response and logs', async () => {
   const prefix = uniquePrefix('no-secret-existing');
   const secretValue = `s3cr3t=${prefix}:#!`;
   for (const [name, value] of [[`${prefix}/access-key`, 'TEAMACCESSKEY'], [`${prefix}/secret-key`, secretValue]]) {
@@ -88,5 +92,6 @@ test('existing keys: the render handler run from the template keeps the secret o
   for (const text of [assemblyText(assemblyDir), JSON.stringify(responses), output.text()]) {
     expect(text).not.toContain(secretValue);
     expect(text).not.toContain('s3cr3t');
+    expect(text).not.toContain('TEAMACCESSKEY');
   }
 });

@@ -67,6 +67,7 @@ describe('health-check handler', () => {
       expect(done).toEqual({ IsComplete: true, Data: { Healthy: 'true', ConfigHash: 'c0ffee' } });
       const text = JSON.stringify({ created, done }) + output.text();
       expect(text).not.toContain(s3.secretAccessKey);
+      expect(text).not.toContain(s3.accessKeyId);
     } finally {
       output.restore();
     }
@@ -90,6 +91,7 @@ describe('health-check handler', () => {
       expect(error.message).toMatch(/^REQUEST_FORBIDDEN: .*SignatureDoesNotMatch.*\. Fix: /);
       expect(error.message + output.text()).not.toContain(wrongSecret);
       expect(error.message + output.text()).not.toContain(s3.secretAccessKey);
+      expect(error.message + output.text()).not.toContain(s3.accessKeyId);
     } finally {
       output.restore();
     }

@@ -43,5 +43,6 @@ describe('a directory the keys may not write (bucket policy on a versitygw with 
     expect(run.failure?.code).toBe('DIRECTORY_NOT_WRITABLE');
     expect(run.failure?.cause).toMatch(/may not write s3:\/\/policy-checks\/alluxio\//);
     expect(JSON.stringify(run)).not.toContain(user.secretAccessKey);
+    expect(JSON.stringify(run)).not.toContain(user.accessKeyId);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, Server, Socket } from 'node:net';
 import { AddressInfo } from 'node:net';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -6,7 +7,7 @@ import { toJsonReport } from '../../lib/core/health-report';
 import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
 import { FindingError, MinioCheckOptions, MinioCheckTarget, observeS3Error, PROBE_OBJECT_PREFIX, runMinioChecks } from '../../lib/runtime/minio-checks';
 import { diagnose } from '../../lib/core/diagnose';
-import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
+import { connectionSecrets, createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
 import { unusedLoopbackPort } from '../support/loopback';
 import { sandboxMinioConnection } from '../support/sandbox';
@@ -56,6 +57,7 @@ describe('ensureBucketAndDirectory', () => {
     expect((error as FindingError).message).toMatch(/^REQUEST_FORBIDDEN: .*\. Fix: /);
     expect((error as FindingError).message).not.toContain(wrong.secretAccessKey);
     expect((error as FindingError).message).not.toContain(connection.secretAccessKey);
+    expect((error as FindingError).message).not.toContain(connection.accessKeyId);
   });
 });
 
@@ -71,6 +73,20 @@ describe('observeS3Error', () => {
     expect(finding?.code).toBe('UNEXPECTED_RESPONSE');
     expect(finding?.cause).toContain('rejected header carrying *** as given');
     expect(JSON.stringify(finding)).not.toContain(connection.secretAccessKey);
+  });
+
+  test('cuts both the access key and the secret key out of an unrecognised reply quoted in UNEXPECTED_RESPONSE', () => {
+    const error = Object.assign(new Error(`credential ${connection.accessKeyId}/${connection.secretAccessKey} not understood`), {
+      name: 'OddServerError',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const observation = observeS3Error('HeadBucket', error, connectionSecrets(connection));
+    const finding = diagnose(observation, { endpoint: connection.endpoint, bucket, directory });
+    expect(finding?.code).toBe('UNEXPECTED_RESPONSE');
+    expect(finding?.cause).toContain('credential ***/*** not understood');
+    const text = JSON.stringify(finding);
+    expect(text).not.toContain(connection.accessKeyId);
+    expect(text).not.toContain(connection.secretAccessKey);
   });
 });
 
@@ -121,12 +137,39 @@ describe('runMinioChecks against the sandbox', () => {
     const text = JSON.stringify({ run, report: toJsonReport(run) });
     expect(text).not.toContain(wrongSecret);
     expect(text).not.toContain(connection.secretAccessKey);
+    expect(text).not.toContain(connection.accessKeyId);
   });
 
   test('an unknown access key: REQUEST_FORBIDDEN (versitygw says 404 XAdminUserNotFound, MinIO 403 InvalidAccessKeyId)', async () => {
     const run = await runMinioChecks(target({ connection: { ...connection, accessKeyId: 'NOSUCHKEY0123456789' } }), options);
     expect(run.failure?.code).toBe('REQUEST_FORBIDDEN');
     expect(run.failure?.cause).toContain('does not know the access key');
+  });
+
+  test('a server that echoes both keys in an unrecognised error: UNEXPECTED_RESPONSE quotes it with both keys cut out', async () => {
+    // No real server echoes keys; this one quotes the access key from the Authorization header it was sent,
+    // and the secret too, in the XML error body the SDK turns into the error's message.
+    const odd = createHttpServer((req, res) => {
+      if (req.method === 'HEAD') {
+        res.writeHead(403).end();
+        return;
+      }
+      const credential = /Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? 'none';
+      res.writeHead(400, { 'content-type': 'application/xml' });
+      res.end(`<?xml version="1.0"?><Error><Code>OddServerError</Code><Message>key ${credential} secret ${connection.secretAccessKey}</Message></Error>`);
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(odd.address() as AddressInfo).port}`;
+      const run = await runMinioChecks(target({ connection: { ...connection, endpoint } }), options);
+      expect(run.failure?.code).toBe('UNEXPECTED_RESPONSE');
+      expect(run.failure?.cause).toContain('OddServerError: key *** secret ***');
+      const text = JSON.stringify({ run, report: toJsonReport(run) });
+      expect(text).not.toContain(connection.accessKeyId);
+      expect(text).not.toContain(connection.secretAccessKey);
+    } finally {
+      await new Promise<void>((resolve) => odd.close(() => resolve()));
+    }
   });
 
   test('a host that cannot resolve (.invalid): DNS_RESOLUTION naming the endpoint property', async () => {
