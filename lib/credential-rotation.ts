@@ -13,15 +13,16 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import type { RenderResourceProperties } from './core/custom-resource-props';
 import { ROTATION_ENV } from './core/rotation-environment';
-import { DEFAULT_LAST_KNOWN_GOOD_LABEL, validateLabelName } from './core/rotation-plan';
+import {
+  DEFAULT_LAST_KNOWN_GOOD_LABEL,
+  DEFAULT_METRIC_NAMESPACE,
+  FAILURE_METRIC,
+  METRIC_DIMENSION,
+  SUCCESS_METRIC,
+  validateLabelName,
+} from './core/rotation-plan';
 import { bundledHandlerCode } from './handler-code';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-
-// Kept in step with lib/runtime/credential-rotation.ts (the construct must not import runtime code).
-const METRIC_NAMESPACE = 'AlluxioMinio';
-const FAILURE_METRIC = 'RotationFailures';
-const SUCCESS_METRIC = 'RotationSuccesses';
-const METRIC_DIMENSION = 'SitePropertiesParameter';
 
 /** What the rotation renders: the same settings the render custom resource gets, without the parameter names. */
 export interface RotationSiteSettings {
@@ -205,7 +206,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         ...(props.minioService ? { [ROTATION_ENV.minioService]: props.minioService.serviceArn } : {}),
         ...(props.alluxioMasterWebAddress ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddress } : {}),
         [ROTATION_ENV.topicArn]: this.topic.topicArn,
-        [ROTATION_ENV.metricNamespace]: METRIC_NAMESPACE,
+        [ROTATION_ENV.metricNamespace]: DEFAULT_METRIC_NAMESPACE,
         [ROTATION_ENV.label]: label,
         [ROTATION_ENV.pairWaitSeconds]: String(pairWait.toSeconds()),
       },
@@ -249,7 +250,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         sid: 'RotationMetrics',
         actions: ['cloudwatch:PutMetricData'],
         resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': METRIC_NAMESPACE } },
+        conditions: { StringEquals: { 'cloudwatch:namespace': DEFAULT_METRIC_NAMESPACE } },
       }),
     );
 
@@ -306,7 +307,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
 
   private rotationMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
-      namespace: METRIC_NAMESPACE,
+      namespace: DEFAULT_METRIC_NAMESPACE,
       metricName,
       dimensionsMap: { [METRIC_DIMENSION]: this.sitePropertiesParameterName },
       statistic: cloudwatch.Stats.SUM,

@@ -3,7 +3,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { parseRotationEnvironment, rotationTriggerOf } from '../../lib/core/rotation-environment';
-import { DEFAULT_METRIC_NAMESPACE, DEFAULT_ROTATION_TIMING, RotationResult, runCredentialRotation } from '../../lib/runtime/credential-rotation';
+import { DEFAULT_METRIC_NAMESPACE } from '../../lib/core/rotation-plan';
+import { DEFAULT_ROTATION_TIMING, RotationResult, runCredentialRotation } from '../../lib/runtime/credential-rotation';
 
 /*
  * Credential rotation, started by EventBridge: a "Parameter Store Change" of either key parameter

@@ -143,6 +143,16 @@ export function planRotation(state: RotationState, options: PlanOptions): Rotati
   return decide('rotate', halves, options.provisionedMinio);
 }
 
+/*
+ * Where rotation outcomes are counted: the runtime publishes these metrics and the construct alarms
+ * on them, so both read the names from here.
+ */
+export const DEFAULT_METRIC_NAMESPACE = 'AlluxioMinio';
+export const SUCCESS_METRIC = 'RotationSuccesses';
+export const FAILURE_METRIC = 'RotationFailures';
+/** The metrics' one dimension; its value is the site-properties parameter's name. */
+export const METRIC_DIMENSION = 'SitePropertiesParameter';
+
 /** How a rotation run ended. */
 export type RotationOutcome = 'in-sync' | 'adopted' | 'label-moved' | 'rotated' | 'rolled-back' | 'failed';
 

@@ -7,15 +7,18 @@ import type { RenderRequest } from '../core/custom-resource-props';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
 import {
+  FAILURE_METRIC,
   isFailureOutcome,
   KeyParameterVersions,
   labelRefusal,
+  METRIC_DIMENSION,
   planRotation,
   RotationDecision,
   RotationFailureCode,
   RotationOutcome,
   rotationRecordTags,
   RotationState,
+  SUCCESS_METRIC,
   writesLeftBeforeLabelBlocks,
 } from '../core/rotation-plan';
 import { DEFAULT_MINIO_REGION } from '../core/site-properties';
@@ -75,11 +78,6 @@ export const DEFAULT_ROTATION_TIMING: RotationTiming = {
   healthTimeoutMs: 120_000,
   checkOptions: DEFAULT_CHECK_OPTIONS,
 };
-
-export const DEFAULT_METRIC_NAMESPACE = 'AlluxioMinio';
-export const SUCCESS_METRIC = 'RotationSuccesses';
-export const FAILURE_METRIC = 'RotationFailures';
-export const METRIC_DIMENSION = 'SitePropertiesParameter';
 
 /** What started the run. */
 export interface RotationTrigger {

@@ -1,13 +1,7 @@
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import {
-  FAILURE_METRIC,
-  RotationClients,
-  RotationConfig,
-  RotationProgress,
-  runCredentialRotation,
-  SUCCESS_METRIC,
-} from '../../lib/runtime/credential-rotation';
+import { FAILURE_METRIC, SUCCESS_METRIC } from '../../lib/core/rotation-plan';
+import { RotationClients, RotationConfig, RotationProgress, runCredentialRotation } from '../../lib/runtime/credential-rotation';
 import {
   currentValue,
   deployPair,
