@@ -11,6 +11,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { ALLUXIO_PORTS } from '../core/alluxio-container';
 import {
   DEFAULT_ROOT_UFS_PROPERTY,
   diagnose,
@@ -52,9 +53,6 @@ export interface MinioCheckOptions {
 // Loopback and in-VPC answers take milliseconds; these bounds only matter for a silent server, where the
 // verdict (TIMEOUT) must still come within seconds. The health-check Lambda retries a TIMEOUT until its deadline.
 export const DEFAULT_CHECK_OPTIONS: MinioCheckOptions = { connectTimeoutMs: 1000, requestTimeoutMs: 2500, totalTimeoutMs: 20000 };
-
-/** Alluxio's default master web port (alluxio.master.web.port). */
-export const ALLUXIO_MASTER_WEB_PORT = 19999;
 
 /** Where the probe object goes; the random part keeps concurrent runs apart. */
 export const PROBE_OBJECT_PREFIX = '.alluxio-minio-probe-';
@@ -390,8 +388,8 @@ async function checkDirectoryWritable(state: RunState): Promise<CheckOutcome> {
 /** `host[:port]` → host and port, defaulting to Alluxio's master web port. */
 export function parseMasterAddress(address: string): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(address.trim());
-  if (!match) return { host: address, port: ALLUXIO_MASTER_WEB_PORT };
-  return { host: match[1], port: match[2] ? Number(match[2]) : ALLUXIO_MASTER_WEB_PORT };
+  if (!match) return { host: address, port: ALLUXIO_PORTS.masterWeb };
+  return { host: match[1], port: match[2] ? Number(match[2]) : ALLUXIO_PORTS.masterWeb };
 }
 
 /** `mountPoints["/"].ufsUri` from a MasterInfo document (alluxio.wire.AlluxioMasterInfo), if it has one. */
