@@ -1,5 +1,7 @@
+import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './alluxio-version';
 import { InputError } from './input-error';
-import type { SitePropertiesInput } from './site-properties';
+import { DEFAULT_MINIO_REGION, SitePropertiesInput } from './site-properties';
+import { validateBucket, validateDirectory, validateEndpoint, validateRegion } from './validate';
 
 /*
  * The contract between the constructs (which write ResourceProperties into the template) and the
@@ -41,6 +43,27 @@ export interface RenderResourceProperties {
   readonly WorkerTierQuota?: string;
   /** JSON text of a `{ "key": "value" }` map. */
   readonly ExtraProperties?: string;
+}
+
+/** ResourceProperties of the health-check custom resource, as the construct writes them. */
+export interface HealthCheckResourceProperties {
+  readonly AccessKeyParameterName: string;
+  readonly SecretKeyParameterName: string;
+  readonly Endpoint: string;
+  readonly Bucket: string;
+  readonly Directory?: string;
+  readonly Region?: string;
+  /** Picks the root-UFS key the master is checked for; omitted: the default release. */
+  readonly AlluxioVersion?: string;
+  /** `host[:port]` of the master's web port; set on the check that runs after Alluxio started. */
+  readonly AlluxioMaster?: string;
+  readonly ExpectedRootUfs?: string;
+  /** "true" creates the bucket and directory marker first. */
+  readonly EnsureBucket?: string;
+  /** Whole seconds the check keeps polling a transient finding. */
+  readonly TimeoutSeconds?: string;
+  /** Echoed back, so dependants change when the rendered configuration does. */
+  readonly ConfigHash?: string;
 }
 
 /** Data the credentials resource returns: names and versions, never a value. */
@@ -93,6 +116,25 @@ export interface RenderRequest {
   /** Everything the renderer needs except the two secrets, which the handler reads from SSM. */
   readonly settings: Omit<SitePropertiesInput, 'accessKeyId' | 'secretKey'>;
 }
+
+export interface HealthCheckRequest {
+  readonly accessKeyParameterName: string;
+  readonly secretKeyParameterName: string;
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly directory: string;
+  readonly region: string;
+  readonly rootUfsProperty: string;
+  readonly alluxioMaster?: string;
+  readonly expectedRootUfs?: string;
+  readonly ensureBucket: boolean;
+  readonly timeoutSeconds: number;
+  readonly configHash: string;
+}
+
+export const DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS = 600;
+/** The Provider framework polls isComplete at most 2 h. */
+const MAX_HEALTH_CHECK_TIMEOUT_SECONDS = 7200;
 
 // SSM's own naming rule: letters, digits and . - _ /, at most 1011 characters for a name.
 const PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]+$/;
@@ -259,4 +301,41 @@ export function parseRenderProperties(props: Record<string, unknown>): RenderReq
     );
   }
   return request;
+}
+
+/** Health-check ResourceProperties → a validated request; every error names the property. */
+export function parseHealthCheckProperties(props: Record<string, unknown>): HealthCheckRequest {
+  const endpoint = validateEndpoint(requiredString(props, 'Endpoint', 'the MinIO endpoint URL'), 'Endpoint').url;
+  const bucket = requiredString(props, 'Bucket', 'the MinIO bucket name');
+  validateBucket(bucket, 'Bucket');
+  const directory = validateDirectory(optionalString(props, 'Directory'), 'Directory');
+  const region = optionalString(props, 'Region') ?? DEFAULT_MINIO_REGION;
+  validateRegion(region, 'Region');
+  const timeoutText = optionalString(props, 'TimeoutSeconds') ?? String(DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS);
+  const timeoutSeconds = Number(timeoutText);
+  if (!/^\d+$/.test(timeoutText) || timeoutSeconds < 1 || timeoutSeconds > MAX_HEALTH_CHECK_TIMEOUT_SECONDS) {
+    throw new InputError(
+      'TimeoutSeconds',
+      `${JSON.stringify(timeoutText)} is not a whole number of seconds from 1 to ${MAX_HEALTH_CHECK_TIMEOUT_SECONDS}`,
+      'pass the health-check timeout in seconds, e.g. "600"',
+    );
+  }
+  const ensure = optionalString(props, 'EnsureBucket') ?? 'false';
+  if (ensure !== 'true' && ensure !== 'false') {
+    throw new InputError('EnsureBucket', `${JSON.stringify(ensure)} is not "true" or "false"`, 'pass "true" to create the bucket and directory, else "false"');
+  }
+  return {
+    accessKeyParameterName: parameterName(props, 'AccessKeyParameterName'),
+    secretKeyParameterName: parameterName(props, 'SecretKeyParameterName'),
+    endpoint,
+    bucket,
+    directory,
+    region,
+    rootUfsProperty: parseAlluxioVersion(optionalString(props, 'AlluxioVersion') ?? DEFAULT_ALLUXIO_VERSION).rootUfsKey,
+    alluxioMaster: optionalString(props, 'AlluxioMaster'),
+    expectedRootUfs: optionalString(props, 'ExpectedRootUfs'),
+    ensureBucket: ensure === 'true',
+    timeoutSeconds,
+    configHash: optionalString(props, 'ConfigHash') ?? '',
+  };
 }

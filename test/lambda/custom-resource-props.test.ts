@@ -2,6 +2,7 @@ import {
   checkCredentialsUpdate,
   credentialsPhysicalResourceId,
   parseCredentialsProperties,
+  parseHealthCheckProperties,
   parseRenderProperties,
 } from '../../lib/core/custom-resource-props';
 import { InputError } from '../../lib/core/input-error';
@@ -145,5 +146,43 @@ describe('parseRenderProperties', () => {
     [{ SitePropertiesParameterName: '/team/minio/secret-key' }, 'SitePropertiesParameterName'],
   ])('%j is refused naming %s', (override, input) => {
     expect(inputOf(() => parseRenderProperties({ ...render, ...override }))).toBe(input);
+  });
+});
+
+describe('parseHealthCheckProperties', () => {
+  const healthCheck = {
+    ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:provider',
+    AccessKeyParameterName: '/team/minio/access-key',
+    SecretKeyParameterName: '/team/minio/secret-key',
+    Endpoint: 'http://10.0.12.7:9000',
+    Bucket: 'datalake',
+  };
+
+  test('fills the defaults: bucket root, us-east-1, 600 s, no bucket creation, the default release\'s root key', () => {
+    expect(parseHealthCheckProperties(healthCheck)).toEqual({
+      accessKeyParameterName: '/team/minio/access-key',
+      secretKeyParameterName: '/team/minio/secret-key',
+      endpoint: 'http://10.0.12.7:9000/',
+      bucket: 'datalake',
+      directory: '',
+      region: 'us-east-1',
+      rootUfsProperty: 'alluxio.master.mount.table.root.ufs',
+      alluxioMaster: undefined,
+      expectedRootUfs: undefined,
+      ensureBucket: false,
+      timeoutSeconds: 600,
+      configHash: '',
+    });
+  });
+
+  test.each([
+    ['Endpoint', { Endpoint: '' }],
+    ['Bucket', { Bucket: 'Not_A_Bucket' }],
+    ['AccessKeyParameterName', { AccessKeyParameterName: 'no spaces allowed' }],
+    ['TimeoutSeconds', { TimeoutSeconds: '7201' }],
+    ['EnsureBucket', { EnsureBucket: 'yes' }],
+    ['Region', { Region: 42 }],
+  ])('an invalid %s is refused naming it', (input, override) => {
+    expect(inputOf(() => parseHealthCheckProperties({ ...healthCheck, ...override }))).toBe(input);
   });
 });
