@@ -225,10 +225,3 @@ export function validateCredential(value: string, input: string): void {
 }
 
 const ALLUXIO_REFERENCE = /\$\{[^}]*\}/;
-
-/** Any single-line text input that becomes part of a property value (host names, paths). */
-export function validateSingleLine(value: string, input: string): void {
-  if (LINE_BREAK.test(value)) {
-    throw new InputError(input, 'contains a line break', 'put the value on one line');
-  }
-}
