@@ -213,9 +213,14 @@ export function credentialsPhysicalResourceId(request: Pick<CredentialsRequest, 
 }
 
 /**
- * Refuses an Update whose later clean-up would delete a parameter the new resource still uses.
- * CloudFormation's Delete for the replaced resource carries only the OLD properties, so a
- * generated+destroy resource renamed to a pair that keeps one old name would destroy that name.
+ * Refuses an Update the handler cannot carry out faithfully:
+ * - one whose later clean-up would delete a parameter the new resource still uses. CloudFormation's
+ *   Delete for the replaced resource carries only the OLD properties, so a generated+destroy
+ *   resource renamed to a pair that keeps one old name would destroy that name;
+ * - a new KMS key for generated parameters that keep their names. They exist, so nothing is
+ *   written and they stay encrypted under the old key while every grant moves to the new one.
+ *   Re-encrypting in the handler is not offered: it would need kms:Decrypt on the old key, which
+ *   the same deploy takes away, and a stack rollback would have to write under the old key again.
  */
 export function checkCredentialsUpdate(previous: CredentialsRequest, next: CredentialsRequest): void {
   const oldNames = [previous.accessKeyParameterName, previous.secretKeyParameterName];
@@ -227,6 +232,15 @@ export function checkCredentialsUpdate(previous: CredentialsRequest, next: Crede
       'AccessKeyParameterName/SecretKeyParameterName',
       `the new names keep ${shared.join(' and ')} from the old pair, which the old resource deletes on replacement (removal policy destroy)`,
       'rename both parameters to new names, or deploy once with removal policy RETAIN before renaming',
+    );
+  }
+  const kept = previous.mode === 'generated' && next.mode === 'generated' ? shared : [];
+  if (kept.length > 0 && previous.kmsKeyId !== next.kmsKeyId) {
+    throw new InputError(
+      'KmsKeyId',
+      `changes from ${previous.kmsKeyId ?? 'the default key (alias/aws/ssm)'} to ${next.kmsKeyId ?? 'the default key (alias/aws/ssm)'}, ` +
+        `but the generated parameters ${kept.join(' and ')} already exist and would stay encrypted under the old key`,
+      'keep the old KMS key, or use a new parameterPrefix so fresh keys are generated under the new key (a provisioned MinIO restarts with them)',
     );
   }
 }

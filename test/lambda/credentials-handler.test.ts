@@ -142,6 +142,19 @@ describe('generated credentials', () => {
     expect(error.message).toMatch(/keep .*access-key.*removal policy destroy.*Fix: rename both parameters/);
     expect(await readParameter(ssm, newProps.SecretKeyParameterName)).toBeUndefined();
   });
+
+  test('an Update to another KMS key for the same generated parameters is refused and leaves them as they were', async () => {
+    const oldProps = generatedProps(uniquePrefix('cred'), 'retain', { KmsKeyId: 'alias/team-minio' });
+    const newProps = { ...oldProps, KmsKeyId: 'alias/team-minio-2' };
+    const created = await handler(cfnEvent('Create', oldProps));
+    const before = await readParameter(ssm, oldProps.SecretKeyParameterName);
+    const error = await failureOf(() =>
+      handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
+    );
+    expect(error.message).toMatch(/^KmsKeyId: changes from alias\/team-minio to alias\/team-minio-2, .*\. Fix: .*new parameterPrefix/);
+    expect(await readParameter(ssm, oldProps.SecretKeyParameterName)).toEqual(before);
+    expect(error.message).not.toContain(before!.value);
+  });
 });
 
 describe('existing credentials', () => {

@@ -101,6 +101,31 @@ describe('checkCredentialsUpdate', () => {
     expect(() => checkCredentialsUpdate(destroyGenerated, parseCredentialsProperties(credentials))).not.toThrow();
   });
 
+  test('refuses a new KMS key for generated parameters that keep their names, naming KmsKeyId and the fix', () => {
+    const before = parseCredentialsProperties({ ...credentials, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/old' });
+    for (const kmsKeyId of ['arn:aws:kms:us-east-1:111111111111:key/new', undefined]) {
+      const after = parseCredentialsProperties({ ...credentials, KmsKeyId: kmsKeyId });
+      expect(inputOf(() => checkCredentialsUpdate(before, after))).toBe('KmsKeyId');
+      expect(() => checkCredentialsUpdate(before, after)).toThrow(/stay encrypted under the old key\. Fix: .*new parameterPrefix/);
+    }
+    const fromDefault = parseCredentialsProperties({ ...credentials, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/new' });
+    expect(inputOf(() => checkCredentialsUpdate(parseCredentialsProperties(credentials), fromDefault))).toBe('KmsKeyId');
+  });
+
+  test('a new KMS key is allowed with new names (fresh parameters) and for existing parameters (the user encrypts them)', () => {
+    const before = parseCredentialsProperties(credentials);
+    const renamed = parseCredentialsProperties({
+      ...credentials,
+      AccessKeyParameterName: '/team/minio2/access-key',
+      SecretKeyParameterName: '/team/minio2/secret-key',
+      KmsKeyId: 'alias/new',
+    });
+    expect(() => checkCredentialsUpdate(before, renamed)).not.toThrow();
+    const existingBefore = parseCredentialsProperties({ ...credentials, Mode: 'existing' });
+    const existingAfter = parseCredentialsProperties({ ...credentials, Mode: 'existing', KmsKeyId: 'alias/new' });
+    expect(() => checkCredentialsUpdate(existingBefore, existingAfter)).not.toThrow();
+  });
+
   test('an existing-mode resource never deletes, so any rename is allowed', () => {
     const existing = parseCredentialsProperties({ ...credentials, Mode: 'existing', RemovalPolicy: 'destroy' });
     const partial = parseCredentialsProperties({ ...credentials, SecretKeyParameterName: '/team/minio/secret-key-2' });
