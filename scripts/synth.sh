@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 source scripts/ensure-node-modules.sh
-npm run --silent build
+# cdk.json's app builds the library (tsc, then the handler bundles) before it runs the example app.
 npx cdk synth --quiet >/dev/null
 
 node -e '
