@@ -189,8 +189,12 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       code: bundledHandlerCode('rotation'),
       handler: 'index.handler',
       role,
-      // Verify, restart up to three services and verify again: bounded inside the run, within Lambda's maximum.
+      // Lambda's maximum. The waits' own bounds add up to more; the run stops them at a deadline a
+      // reserve before this timeout, rolls back and reports (lambda/rotation).
       timeout: Duration.minutes(15),
+      // A failed or killed run is not replayed: it has reported (or rolled back) already, and a replay
+      // would start again from whatever state the first run left.
+      retryAttempts: 0,
       memorySize: 256,
       // One rotation at a time: the event for the second half waits and then finds the pair in sync.
       reservedConcurrentExecutions: 1,

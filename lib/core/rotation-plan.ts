@@ -170,6 +170,8 @@ export type RotationFailureCode =
   | 'LABEL_REFUSED'
   | 'NO_LAST_KNOWN_GOOD'
   | 'ROLLBACK_FAILED'
+  /** The run reached its deadline before the forward path finished; what it changed was rolled back. */
+  | 'OUT_OF_TIME'
   | 'UNEXPECTED_ERROR';
 
 /** What the status command shows and the tags on the site-properties parameter record. */

@@ -70,7 +70,8 @@ export interface RotationTiming {
   readonly checkOptions: MinioCheckOptions;
 }
 
-// A Lambda has 15 min: the worst case is MinIO, master and workers each at their bound plus the health wait.
+// Each wait has its own bound, and all of them together are cut off by the run's deadline (see
+// runCredentialRotation): the bounds alone add up to more than a Lambda's 15 minutes.
 export const DEFAULT_ROTATION_TIMING: RotationTiming = {
   pairWaitMs: 60_000,
   pollMs: 5_000,
@@ -78,6 +79,13 @@ export const DEFAULT_ROTATION_TIMING: RotationTiming = {
   healthTimeoutMs: 120_000,
   checkOptions: DEFAULT_CHECK_OPTIONS,
 };
+
+/**
+ * How long before the Lambda's own end the Lambda handler sets the run's deadline: enough for a
+ * rollback's SSM writes, its re-render, its UpdateService calls and the report, each a single
+ * bounded call.
+ */
+export const ROTATION_DEADLINE_RESERVE_MS = 60_000;
 
 /** What started the run. */
 export interface RotationTrigger {
@@ -133,6 +141,13 @@ interface GatheredState {
  * re-renders, restarts only what it had restarted, and reports. The outcome goes to SNS, CloudWatch
  * and tags on the site-properties parameter; the function itself does not throw for a failed
  * rotation (an async Lambda retry would only run the same rotation again).
+ *
+ * `deadline` (epoch ms) ends every wait: the pair wait, each service's stabilisation and the health
+ * wait stop at it even when their own bound is later. A forward path that reaches it fails with
+ * OUT_OF_TIME and is rolled back like any other failure; the rollback's writes, its re-render and
+ * its UpdateService calls still run (the caller leaves time for them after the deadline, see
+ * ROTATION_DEADLINE_RESERVE_MS), but its waits for stability do not, so a killed run never leaves
+ * new values half-deployed without a report.
  */
 export async function runCredentialRotation(
   config: RotationConfig,
@@ -140,8 +155,9 @@ export async function runCredentialRotation(
   trigger: RotationTrigger,
   timing: RotationTiming = DEFAULT_ROTATION_TIMING,
   onProgress: (progress: RotationProgress) => void = () => undefined,
+  deadline: number = Number.POSITIVE_INFINITY,
 ): Promise<RotationResult> {
-  const run = new RotationRun(config, clients, timing, onProgress);
+  const run = new RotationRun(config, clients, timing, onProgress, deadline);
   let result: RotationResult;
   try {
     result = await run.execute(trigger);
@@ -164,8 +180,19 @@ class RotationRun {
     private readonly clients: RotationClients,
     private readonly timing: RotationTiming,
     private readonly onProgress: (progress: RotationProgress) => void,
+    private readonly deadline: number,
   ) {
     this.parameters = new SsmParameters(clients.ssm);
+  }
+
+  private timeLeft(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** When a wait of `boundMs` must end, and whether the run's deadline, not its own bound, ends it. */
+  private waitEnd(boundMs: number): { readonly at: number; readonly byDeadline: boolean } {
+    const own = Date.now() + boundMs;
+    return own < this.deadline ? { at: own, byDeadline: false } : { at: this.deadline, byDeadline: true };
   }
 
   private get names() {
@@ -193,9 +220,13 @@ class RotationRun {
     let gathered = await this.gather();
     let decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
     this.progress('planned', { trigger: trigger.kind, action: decision.action, reason: decision.reason, ...versionsOf(gathered.plan) });
-    const pairDeadline = Date.now() + this.timing.pairWaitMs;
+    const pairWait = this.waitEnd(this.timing.pairWaitMs);
+    const pairDeadline = pairWait.at;
     while (decision.action === 'wait-for-pair') {
       if (Date.now() >= pairDeadline) {
+        if (pairWait.byDeadline) {
+          return this.result('failed', 'the run reached its deadline while waiting for the other half of the pair; nothing was changed', gathered.plan, 'OUT_OF_TIME');
+        }
         decision = planRotation(gathered.plan, { pairWaitOver: true, provisionedMinio });
         this.progress('pair-wait-over', { action: decision.action, reason: decision.reason });
         break;
@@ -278,12 +309,17 @@ class RotationRun {
         // The new pair works and is in use; only the label could not follow. Nothing to undo.
         return this.result('failed', failure.message, state, failure.code);
       }
+      if (failure.code === 'OUT_OF_TIME' && this.restarted.length === 0 && !sitePropertiesRewritten) {
+        // Nothing deployed yet: the new pair stays in SSM for the next run (the reconcile schedule) to roll out.
+        return this.result('failed', `${failure.message}; nothing was changed, the next run tries again`, state, failure.code);
+      }
       if (!gathered.lastKnownGood) {
         return this.result('failed', `${failure.message}; no last-known-good pair to return to`, state, failure.code);
       }
       try {
-        const restored = await this.rollBack(gathered, sitePropertiesRewritten);
-        return this.result('rolled-back', `${failure.message}; the last-known-good pair is back`, restored, failure.code);
+        const { restored, unsettled } = await this.rollBack(gathered, sitePropertiesRewritten);
+        const pending = unsettled.length ? ` (restart of ${unsettled.join(', ')} requested; not yet stable at the deadline)` : '';
+        return this.result('rolled-back', `${failure.message}; the last-known-good pair is back${pending}`, restored, failure.code);
       } catch (rollbackError) {
         const reason = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
         return this.result('failed', `${failure.message}; rolling back failed too: ${reason}`, state, 'ROLLBACK_FAILED');
@@ -300,8 +336,9 @@ class RotationRun {
   private async verifyPair(code: RotationFailureCode, alluxioMaster?: string): Promise<void> {
     const { render } = this.config;
     const kms = renderKmsContext(render);
-    const deadline = Date.now() + this.timing.healthTimeoutMs;
+    const end = this.waitEnd(this.timing.healthTimeoutMs);
     for (;;) {
+      if (this.timeLeft() <= 0) throw new RotationFailure('OUT_OF_TIME', 'the run reached its deadline before the pair was verified');
       const accessKey = await this.parameters.getDecrypted(render.accessKeyParameterName, 'AccessKeyParameterName', kms);
       const secretKey = await this.parameters.getDecrypted(render.secretKeyParameterName, 'SecretKeyParameterName', kms);
       const run = await runMinioChecks(
@@ -317,22 +354,31 @@ class RotationRun {
           alluxioMaster,
           rootUfsProperty: parseAlluxioVersion(render.settings.alluxioVersion).rootUfsKey,
         },
-        this.timing.checkOptions,
+        { ...this.timing.checkOptions, totalTimeoutMs: Math.max(1, Math.min(this.timing.checkOptions.totalTimeoutMs, this.timeLeft())) },
       );
       this.progress('verified', { alluxioMaster: alluxioMaster !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
       if (!run.failure) return;
-      if (!run.failure.transient || Date.now() + this.timing.pollMs >= deadline) throw new RotationFailure(code, formatFinding(run.failure));
+      if (!run.failure.transient) throw new RotationFailure(code, formatFinding(run.failure));
+      if (Date.now() + this.timing.pollMs >= end.at) {
+        if (end.byDeadline) throw new RotationFailure('OUT_OF_TIME', `${formatFinding(run.failure)} (still so when the run reached its deadline)`);
+        throw new RotationFailure(code, formatFinding(run.failure));
+      }
       await sleep(this.timing.pollMs);
     }
   }
 
-  /** forceNewDeployment (the master's journal is on its own volume and is not formatted again), then wait for one stable deployment. */
-  private async restartService(service: string, role: string): Promise<void> {
+  /**
+   * forceNewDeployment (the master's journal is on its own volume and is not formatted again), then
+   * wait for one stable deployment. Forward, the run's deadline is a failure (OUT_OF_TIME); in a
+   * rollback the restart is still requested and a deadline only ends the wait: returns false then.
+   */
+  private async restartService(service: string, role: string, rollingBack = false): Promise<boolean> {
     const { cluster } = this.config.services;
+    if (!rollingBack && this.timeLeft() <= 0) throw new RotationFailure('OUT_OF_TIME', `the run reached its deadline before restarting ${role}`);
     this.progress('restarting', { role, service });
     await this.clients.ecs.send(new UpdateServiceCommand({ cluster, service, forceNewDeployment: true }));
     this.restarted.push(role);
-    const deadline = Date.now() + this.timing.serviceStableTimeoutMs;
+    const end = this.waitEnd(this.timing.serviceStableTimeoutMs);
     for (;;) {
       const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
       const current = described.services?.[0];
@@ -343,14 +389,21 @@ class RotationRun {
       }
       if (current && deployments.length === 1 && current.runningCount === current.desiredCount && primary?.rolloutState !== 'IN_PROGRESS') {
         this.progress('stable', { role, service });
-        return;
+        return true;
       }
-      if (Date.now() + this.timing.pollMs >= deadline) {
-        throw new RotationFailure(
-          'SERVICE_NOT_STABLE',
-          `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ` +
-            `(${current?.runningCount ?? 0}/${current?.desiredCount ?? '?'} tasks running, ${deployments.length} deployments)`,
-        );
+      if (Date.now() + this.timing.pollMs >= end.at) {
+        const tasks = `(${current?.runningCount ?? 0}/${current?.desiredCount ?? '?'} tasks running, ${deployments.length} deployments)`;
+        if (!end.byDeadline) {
+          throw new RotationFailure(
+            'SERVICE_NOT_STABLE',
+            `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ${tasks}`,
+          );
+        }
+        if (rollingBack) {
+          this.progress('not-awaited', { role, service });
+          return false;
+        }
+        throw new RotationFailure('OUT_OF_TIME', `ECS service ${service} (${role}) was not stable when the run reached its deadline ${tasks}`);
       }
       await sleep(this.timing.pollMs);
     }
@@ -370,9 +423,10 @@ class RotationRun {
 
   /**
    * The last-known-good values written back as new versions (labelled at once, so the label keeps
-   * moving forward), re-rendered, and the services this run restarted restarted again.
+   * moving forward), re-rendered, and the services this run restarted restarted again. `unsettled`
+   * names the restarts requested but not yet stable when the run's deadline came.
    */
-  private async rollBack(gathered: GatheredState, sitePropertiesRewritten: boolean): Promise<RotationState> {
+  private async rollBack(gathered: GatheredState, sitePropertiesRewritten: boolean): Promise<{ restored: RotationState; unsettled: string[] }> {
     const lastKnownGood = gathered.lastKnownGood!;
     const kms = renderKmsContext(this.config.render);
     this.progress('rolling-back');
@@ -403,8 +457,11 @@ class RotationRun {
     // Master and workers run the new file only if they were restarted after it was written.
     if (sitePropertiesRewritten && this.restarted.includes('master')) toRestart.push([services.masterService, 'master']);
     if (sitePropertiesRewritten && this.restarted.includes('workers')) toRestart.push([services.workerService, 'workers']);
-    for (const [service, role] of toRestart) await this.restartService(service, role);
-    return { ...gathered.plan, accessKey: restoredVersions[0], secretKey: restoredVersions[1] };
+    const unsettled: string[] = [];
+    for (const [service, role] of toRestart) {
+      if (!(await this.restartService(service, role, true))) unsettled.push(role);
+    }
+    return { restored: { ...gathered.plan, accessKey: restoredVersions[0], secretKey: restoredVersions[1] }, unsettled };
   }
 
   /** SNS, CloudWatch and the site-properties tags; a reporting fault is logged, never thrown. */

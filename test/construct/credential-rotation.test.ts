@@ -71,6 +71,16 @@ describe('CredentialRotation', () => {
     expect(variables).not.toMatch(/s3a\.secretKey|SecretAccessKey|MINIO_SECRET/);
   });
 
+  test('a failed or killed run is not replayed: the function\'s async invoke config allows no retry', () => {
+    const template = Template.fromStack(rotationStack().stack);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('RotationFunction') },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+    });
+  });
+
   test('IAM: SSM on the exact parameter ARNs, ECS on the exact service ARNs, metrics only in the namespace', () => {
     const template = Template.fromStack(rotationStack().stack);
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);

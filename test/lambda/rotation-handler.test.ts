@@ -119,6 +119,25 @@ test('a bad pair from an event is rolled back by the handler and reported, not t
   expect(report).toMatchObject({ trigger: 'parameter-change', triggeredBy: `${prefix}/secret-key`, code: 'PAIR_REJECTED' });
 });
 
+test("the run's deadline is the invocation's remaining time less the reserve: with no more left than the reserve, nothing is changed", async () => {
+  const prefix = uniqueRotationPrefix('lambda-deadline');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  const { handler } = await import('../../lambda/rotation/index');
+  const { ROTATION_DEADLINE_RESERVE_MS } = await import('../../lib/runtime/credential-rotation');
+  const output = captureOutput();
+  try {
+    await handler(scheduled);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+    const result = await handler(parameterChange(`${prefix}/secret-key`), { getRemainingTimeInMillis: () => ROTATION_DEADLINE_RESERVE_MS });
+    expect(result).toMatchObject({ outcome: 'failed', code: 'OUT_OF_TIME', restarted: [] });
+  } finally {
+    output.restore();
+  }
+  expect(restartedServices(rotation.ecs)).toEqual([]);
+});
+
 describe('configuration and events', () => {
   test('a missing or malformed variable is named, with the fix', () => {
     expect(() => parseRotationEnvironment({})).toThrow(/^RENDER_PROPERTIES: is not set\. Fix: /);

@@ -172,6 +172,71 @@ describe('the check after the restarts', () => {
   });
 });
 
+describe("the run's deadline", () => {
+  test('a master that is still deploying at the deadline: rolled back (values, file, restart requested) and reported, before the run ends', async () => {
+    const config = await deployedAndAdopted('deadline');
+    const { access, secret, site } = names(config);
+    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
+    // The master's deployment never settles; its own bound is far beyond the deadline, so only the deadline ends the wait.
+    rotation.mockEcs((service) => (service === SERVICES.masterService ? { rolloutState: 'IN_PROGRESS', runningCount: 1 } : {}));
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
+    const progress: RotationProgress[] = [];
+    const slowBounds = { ...FAST_TIMING, serviceStableTimeoutMs: 600_000, healthTimeoutMs: 600_000 };
+
+    const result = await runCredentialRotation(
+      config,
+      clients(),
+      { kind: 'parameter-change', parameterName: access },
+      slowBounds,
+      (p) => progress.push(p),
+      Date.now() + 4000,
+    );
+
+    expect(result).toMatchObject({ outcome: 'rolled-back', code: 'OUT_OF_TIME', restarted: ['master', 'master'] });
+    expect(result.reason).toMatch(/alluxio-master \(master\) was not stable when the run reached its deadline.*restart of master requested; not yet stable at the deadline/);
+    // Forward: verified, rendered, master restarted (workers never reached); then the rollback, then the report.
+    const steps = progress.map((p) => (p.step === 'restarting' || p.step === 'not-awaited' ? `${p.step}:${p.role}` : p.step));
+    expect(steps.filter((step) => step !== 'verified')).toEqual([
+      'planned',
+      'rendered',
+      'restarting:master',
+      'failed',
+      'rolling-back',
+      'restored',
+      're-rendered',
+      'restarting:master',
+      'not-awaited:master',
+      'outcome',
+    ]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.masterService]);
+    expect(await currentValue(rotation.sandbox.ssm, access)).toMatchObject({ value: rotation.sandbox.first.accessKeyId });
+    expect(await currentValue(rotation.sandbox.ssm, secret)).toMatchObject({ value: rotation.sandbox.first.secretAccessKey });
+    expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(siteBefore.value);
+    expect(notificationsFor(config).map((m) => [m.outcome, m.code])).toEqual([
+      ['adopted', undefined],
+      ['rolled-back', 'OUT_OF_TIME'],
+    ]);
+  });
+
+  test('a deadline already passed changes nothing: the new pair is left for the next run, and the outcome is reported', async () => {
+    const config = await deployedAndAdopted('deadline-passed');
+    const { access, secret } = names(config);
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
+    const progress: RotationProgress[] = [];
+
+    const result = await runCredentialRotation(config, clients(), { kind: 'schedule' }, FAST_TIMING, (p) => progress.push(p), Date.now() - 1);
+
+    expect(result).toMatchObject({ outcome: 'failed', code: 'OUT_OF_TIME', restarted: [] });
+    expect(progress.map((p) => p.step)).not.toContain('verified');
+    expect(progress.map((p) => p.step)).not.toContain('rolling-back');
+    expect(restartedServices(rotation.ecs)).toEqual([]);
+    expect(await currentValue(rotation.sandbox.ssm, access)).toEqual({ value: rotation.sandbox.second.accessKeyId, version: 2 });
+    expect(notificationsFor(config).at(-1)).toMatchObject({ outcome: 'failed', code: 'OUT_OF_TIME' });
+  });
+});
+
 describe('only one half updated', () => {
   test('waits (bounded) for the other half, then verifies what is there and rolls back', async () => {
     const config = await deployedAndAdopted('half');
