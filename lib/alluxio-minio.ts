@@ -271,6 +271,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         }),
       );
       kmsKey?.grantEncrypt(functions.credentialsRole);
+      // Which key encrypts the existing parameters, so a key change is refused instead of half applied.
+      allowDescribeParameters(functions.credentialsRole);
     }
 
     // --- MinIO --------------------------------------------------------------------------------
@@ -347,15 +349,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         resources: [this.sitePropertiesParameter.parameterArn],
       }),
     );
-    // The tier of the existing site-properties parameter (Standard or Advanced) is only visible through
-    // DescribeParameters, which IAM cannot scope to a parameter; it returns metadata, never values.
-    functions.renderRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:DescribeParameters'], resources: ['*'] }));
-    acknowledgeNagFindings(functions.renderRole, [
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ssm:DescribeParameters has no resource-level permissions; it reads parameter metadata, never values.',
-      },
-    ]);
+    // The tier of the existing site-properties parameter (Standard or Advanced) is only visible here.
+    allowDescribeParameters(functions.renderRole);
     kmsKey?.grantEncrypt(functions.renderRole);
     // The hash of the rendered, secret-free configuration: in both task definitions, so any change
     // (configuration or a new credential version) makes CloudFormation roll the tasks.
@@ -617,6 +612,20 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       new CfnOutput(this, name, { value });
     }
   }
+}
+
+/**
+ * Parameter metadata (tier, key id) is only visible through DescribeParameters, which IAM cannot scope
+ * to a parameter; it returns metadata, never values.
+ */
+function allowDescribeParameters(role: iam.IRole): void {
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:DescribeParameters'], resources: ['*'] }));
+  acknowledgeNagFindings(role, [
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ssm:DescribeParameters has no resource-level permissions; it reads parameter metadata, never values.',
+    },
+  ]);
 }
 
 /**
