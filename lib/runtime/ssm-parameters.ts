@@ -2,6 +2,7 @@ import {
   DeleteParameterCommand,
   DescribeParametersCommand,
   GetParameterCommand,
+  ParameterMetadata as DescribedParameter,
   ParameterTier,
   PutParameterCommand,
   SSMClient,
@@ -152,14 +153,29 @@ export class SsmParameters {
 
   /** The parameter's tier, or undefined when it does not exist (needs ssm:DescribeParameters). */
   async getTier(name: string, kms: KmsKeyContext): Promise<string | undefined> {
+    return (await this.describe(name, kms))?.Tier;
+  }
+
+  /**
+   * The KMS key SSM reports for a SecureString (needs ssm:DescribeParameters, no kms:Decrypt), as
+   * it was named when written; one written without a key reports alias/aws/ssm. Undefined when
+   * the parameter does not exist or is not a SecureString.
+   */
+  async getKeyId(name: string, kms: KmsKeyContext): Promise<string | undefined> {
+    return (await this.describe(name, kms))?.KeyId;
+  }
+
+  private async describe(name: string, kms: KmsKeyContext): Promise<DescribedParameter | undefined> {
+    let output;
     try {
-      const output = await this.client.send(
+      output = await this.client.send(
         new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] }),
       );
-      return output.Parameters?.find((parameter) => parameter.Name === name)?.Tier;
     } catch (error) {
       throw explainError(error, 'DescribeParameters', name, kms, true);
     }
+    // `?.` on output too: aws-sdk-client-mock answers a command a fault test did not set up with undefined.
+    return output?.Parameters?.find((parameter) => parameter.Name === name);
   }
 
   /**
