@@ -1,6 +1,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   checkCredentialsUpdate,
+  checkGeneratedParameterKey,
   credentialsPhysicalResourceId,
   CredentialsRequest,
   CredentialsResourceData,
@@ -38,6 +39,10 @@ async function ensureCredentials(request: CredentialsRequest): Promise<Credentia
   const kms = kmsContext(request);
   let written: string[] = [];
   if (request.mode === 'generated') {
+    // Both are checked before either is written, so a refusal leaves SSM as it was.
+    for (const name of [request.accessKeyParameterName, request.secretKeyParameterName]) {
+      checkGeneratedParameterKey(name, await parameters.getKeyId(name, kms), request);
+    }
     // A retried or duplicated event finds the parameters from the first delivery and keeps them.
     const generated = generateMinioCredentials();
     const accessWritten = await parameters.createSecureStringIfAbsent(request.accessKeyParameterName, generated.accessKeyId, kms);
@@ -103,7 +108,8 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
   }
   const request = parseCredentialsProperties(event.ResourceProperties);
   if (event.RequestType === 'Update' && event.OldResourceProperties) {
-    checkCredentialsUpdate(parseCredentialsProperties(event.OldResourceProperties), request);
+    const previous = parseCredentialsProperties(event.OldResourceProperties);
+    checkCredentialsUpdate(previous, request, event.PhysicalResourceId ?? credentialsPhysicalResourceId(previous));
   }
   const data = await ensureCredentials(request);
   return { PhysicalResourceId: credentialsPhysicalResourceId(request), Data: data };

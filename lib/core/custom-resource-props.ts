@@ -136,6 +136,9 @@ export const DEFAULT_HEALTH_CHECK_TIMEOUT_SECONDS = 600;
 /** The Provider framework polls isComplete at most 2 h. */
 const MAX_HEALTH_CHECK_TIMEOUT_SECONDS = 7200;
 
+/** The key SSM encrypts a SecureString with when KmsKeyId is omitted, and reports for it. */
+export const DEFAULT_SSM_KMS_KEY = 'alias/aws/ssm';
+
 // SSM's own naming rule: letters, digits and . - _ /, at most 1011 characters for a name.
 const PARAMETER_NAME = /^[a-zA-Z0-9_.\-/]+$/;
 const PARAMETER_NAME_MAX_LENGTH = 1011;
@@ -213,36 +216,50 @@ export function credentialsPhysicalResourceId(request: Pick<CredentialsRequest, 
 }
 
 /**
- * Refuses an Update the handler cannot carry out faithfully:
- * - one whose later clean-up would delete a parameter the new resource still uses. CloudFormation's
- *   Delete for the replaced resource carries only the OLD properties, so a generated+destroy
- *   resource renamed to a pair that keeps one old name would destroy that name;
- * - a new KMS key for generated parameters that keep their names. They exist, so nothing is
- *   written and they stay encrypted under the old key while every grant moves to the new one.
- *   Re-encrypting in the handler is not offered: it would need kms:Decrypt on the old key, which
- *   the same deploy takes away, and a stack rollback would have to write under the old key again.
+ * Refuses an Update whose later clean-up would delete a parameter the new resource still uses.
+ * Only a new physical id makes CloudFormation send Delete for the old resource, and that Delete
+ * carries only the OLD properties, so a generated+destroy resource renamed to a pair that keeps
+ * one old name (or swaps them) would destroy that name. When the requested names give the current
+ * physical id, nothing is replaced and nothing is refused: that is also the Update a stack
+ * rollback sends, with the property sets swapped, after this check refused the forward one.
  */
-export function checkCredentialsUpdate(previous: CredentialsRequest, next: CredentialsRequest): void {
+export function checkCredentialsUpdate(previous: CredentialsRequest, next: CredentialsRequest, physicalResourceId: string): void {
+  if (credentialsPhysicalResourceId(next) === physicalResourceId) {
+    return;
+  }
   const oldNames = [previous.accessKeyParameterName, previous.secretKeyParameterName];
-  const newNames = [next.accessKeyParameterName, next.secretKeyParameterName];
-  const replaced = credentialsPhysicalResourceId(previous) !== credentialsPhysicalResourceId(next);
-  const shared = newNames.filter((name) => oldNames.includes(name));
-  if (replaced && previous.mode === 'generated' && previous.removalPolicy === 'destroy' && shared.length > 0) {
+  const shared = [next.accessKeyParameterName, next.secretKeyParameterName].filter((name) => oldNames.includes(name));
+  if (previous.mode === 'generated' && previous.removalPolicy === 'destroy' && shared.length > 0) {
     throw new InputError(
       'AccessKeyParameterName/SecretKeyParameterName',
       `the new names keep ${shared.join(' and ')} from the old pair, which the old resource deletes on replacement (removal policy destroy)`,
       'rename both parameters to new names, or deploy once with removal policy RETAIN before renaming',
     );
   }
-  const kept = previous.mode === 'generated' && next.mode === 'generated' ? shared : [];
-  if (kept.length > 0 && previous.kmsKeyId !== next.kmsKeyId) {
-    throw new InputError(
-      'KmsKeyId',
-      `changes from ${previous.kmsKeyId ?? 'the default key (alias/aws/ssm)'} to ${next.kmsKeyId ?? 'the default key (alias/aws/ssm)'}, ` +
-        `but the generated parameters ${kept.join(' and ')} already exist and would stay encrypted under the old key`,
-      'keep the old KMS key, or use a new parameterPrefix so fresh keys are generated under the new key (a provisioned MinIO restarts with them)',
-    );
+}
+
+/**
+ * Refuses generated parameters that already exist under another KMS key than the requested one
+ * (`storedKeyId` undefined: the parameter does not exist yet). They are never overwritten, so they
+ * would stay under the old key while every grant moves to the new one. Decided on what SSM holds,
+ * not on the Old/New property diff, so the Update a stack rollback sends (asking for the key the
+ * parameters still have) passes, and so does a key change after the user re-encrypted by hand.
+ * Re-encrypting in the handler is not offered: it needs kms:Decrypt on the old key, which the same
+ * deploy takes away, and a rollback would have to write under the old key again.
+ */
+export function checkGeneratedParameterKey(parameterName: string, storedKeyId: string | undefined, request: CredentialsRequest): void {
+  const requested = request.kmsKeyId ?? DEFAULT_SSM_KMS_KEY;
+  if (storedKeyId === undefined || storedKeyId === requested) {
+    return;
   }
+  throw new InputError(
+    'KmsKeyId',
+    `the generated parameter ${parameterName} already exists encrypted under ${storedKeyId}, not the requested ${requested}, ` +
+      'and generated parameters are never rewritten, so it would stay under the old key',
+    `keep the old key (${storedKeyId}), or use a new parameterPrefix so fresh parameters are generated under the new key ` +
+      '(a provisioned MinIO restarts with them), or re-encrypt both parameters under the new key by hand ' +
+      `(aws ssm put-parameter --overwrite --type SecureString --key-id ${requested} with the current value) and deploy again`,
+  );
 }
 
 function extraProperties(props: Record<string, unknown>): Record<string, string> | undefined {

@@ -7,14 +7,12 @@ import {
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
+import { DEFAULT_SSM_KMS_KEY } from '../core/custom-resource-props';
 import { InputError } from '../core/input-error';
 
 /** SSM's value limits per tier (bytes of the UTF-8 value). */
 export const STANDARD_TIER_MAX_BYTES = 4096;
 export const ADVANCED_TIER_MAX_BYTES = 8192;
-
-/** What SSM uses when PutParameter names no KeyId. */
-export const DEFAULT_SSM_KMS_KEY = 'alias/aws/ssm';
 
 /** A decrypted SecureString. `value` is a secret: never log it, never put it in an error or response. */
 export interface DecryptedParameter {

@@ -1,4 +1,5 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { InputError } from '../../lib/core/input-error';
 import { captureOutput, cfnEvent, failureOf, readParameter, uniquePrefix, useSandboxSsm } from './handler-harness';
 
 // Against moto's SSM from the sandbox (npm run sandbox:up).
@@ -131,29 +132,113 @@ describe('generated credentials', () => {
     },
   );
 
-  test('renaming only one parameter under destroy is refused before anything is written', async () => {
+  test('renaming only one parameter under destroy is refused before anything is written, and the rollback Update then succeeds', async () => {
     const prefix = uniquePrefix('cred');
     const oldProps = generatedProps(prefix, 'destroy');
     const newProps = { ...oldProps, SecretKeyParameterName: `${prefix}/secret-key-2` };
     const created = await handler(cfnEvent('Create', oldProps));
+    const before = [await readParameter(ssm, oldProps.AccessKeyParameterName), await readParameter(ssm, oldProps.SecretKeyParameterName)];
     const error = await failureOf(() =>
       handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
     );
     expect(error.message).toMatch(/keep .*access-key.*removal policy destroy.*Fix: rename both parameters/);
     expect(await readParameter(ssm, newProps.SecretKeyParameterName)).toBeUndefined();
+
+    // CloudFormation rolls back with the property sets swapped and the physical id unchanged.
+    const rolledBack = await handler(
+      cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: newProps }),
+    );
+    expect(rolledBack).toEqual(created);
+    expect([await readParameter(ssm, oldProps.AccessKeyParameterName), await readParameter(ssm, oldProps.SecretKeyParameterName)]).toEqual(before);
+    expect(await readParameter(ssm, newProps.SecretKeyParameterName)).toBeUndefined();
   });
 
-  test('an Update to another KMS key for the same generated parameters is refused and leaves them as they were', async () => {
-    const oldProps = generatedProps(uniquePrefix('cred'), 'retain', { KmsKeyId: 'alias/team-minio' });
-    const newProps = { ...oldProps, KmsKeyId: 'alias/team-minio-2' };
+  test('swapping the two names under destroy is refused, and the rollback Update then succeeds', async () => {
+    const oldProps = generatedProps(uniquePrefix('cred'), 'destroy');
+    const swapped = { ...oldProps, AccessKeyParameterName: oldProps.SecretKeyParameterName, SecretKeyParameterName: oldProps.AccessKeyParameterName };
     const created = await handler(cfnEvent('Create', oldProps));
-    const before = await readParameter(ssm, oldProps.SecretKeyParameterName);
     const error = await failureOf(() =>
-      handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
+      handler(cfnEvent('Update', swapped, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
     );
-    expect(error.message).toMatch(/^KmsKeyId: changes from alias\/team-minio to alias\/team-minio-2, .*\. Fix: .*new parameterPrefix/);
-    expect(await readParameter(ssm, oldProps.SecretKeyParameterName)).toEqual(before);
-    expect(error.message).not.toContain(before!.value);
+    expect((error as InputError).input).toBe('AccessKeyParameterName/SecretKeyParameterName');
+    await expect(
+      handler(cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: swapped })),
+    ).resolves.toEqual(created);
+  });
+
+  describe('a KMS key change for generated parameters that exist', () => {
+    const oldKey = 'alias/team-minio';
+    const newKey = 'alias/team-minio-2';
+
+    async function createUnder(kmsKeyId: string | undefined) {
+      const props = generatedProps(uniquePrefix('cred'), 'retain', kmsKeyId === undefined ? {} : { KmsKeyId: kmsKeyId });
+      const created = await handler(cfnEvent('Create', props));
+      const stored = async () => [await readParameter(ssm, props.AccessKeyParameterName), await readParameter(ssm, props.SecretKeyParameterName)];
+      return { props, created, stored, before: await stored() };
+    }
+
+    test('is refused naming KmsKeyId and no value, and the swapped rollback Update then succeeds and changes nothing', async () => {
+      const { props: oldProps, created, stored, before } = await createUnder(oldKey);
+      const newProps = { ...oldProps, KmsKeyId: newKey };
+      const error = await failureOf(() =>
+        handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
+      );
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as InputError).input).toBe('KmsKeyId');
+      expect(error.message).toMatch(
+        new RegExp(`^KmsKeyId: the generated parameter ${oldProps.AccessKeyParameterName} already exists encrypted under ${oldKey}, not the requested ${newKey}, .*\\. Fix: keep the old key .*new parameterPrefix`),
+      );
+      for (const parameter of before) {
+        expect(error.message).not.toContain(parameter!.value);
+      }
+      expect(await stored()).toEqual(before);
+
+      const rolledBack = await handler(
+        cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: newProps }),
+      );
+      expect(rolledBack).toEqual(created);
+      expect(await stored()).toEqual(before);
+    });
+
+    test('from the default key (KmsKeyId omitted) is refused the same way', async () => {
+      const { props: oldProps, created, stored, before } = await createUnder(undefined);
+      const error = await failureOf(() =>
+        handler(cfnEvent('Update', { ...oldProps, KmsKeyId: newKey }, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
+      );
+      expect(error.message).toMatch(/^KmsKeyId: .* encrypted under alias\/aws\/ssm, not the requested alias\/team-minio-2/);
+      expect(await stored()).toEqual(before);
+    });
+
+    test('succeeds after both parameters were re-encrypted under the new key by hand, keeping the values', async () => {
+      const { props: oldProps, created, before } = await createUnder(oldKey);
+      for (const [name, parameter] of [
+        [oldProps.AccessKeyParameterName, before[0]],
+        [oldProps.SecretKeyParameterName, before[1]],
+      ] as const) {
+        await ssm.send(new PutParameterCommand({ Name: name, Value: parameter!.value, Type: 'SecureString', KeyId: newKey, Overwrite: true }));
+      }
+      const newProps = { ...oldProps, KmsKeyId: newKey };
+      const updated = await handler(
+        cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps }),
+      );
+      expect(updated).toEqual({
+        PhysicalResourceId: created.PhysicalResourceId,
+        Data: { ...created.Data, AccessKeyParameterVersion: '2', SecretKeyParameterVersion: '2' },
+      });
+      const access = await readParameter(ssm, oldProps.AccessKeyParameterName);
+      const secret = await readParameter(ssm, oldProps.SecretKeyParameterName);
+      expect(access).toMatchObject({ value: before[0]!.value, version: 2, keyId: newKey });
+      expect(secret).toMatchObject({ value: before[1]!.value, version: 2, keyId: newKey });
+    });
+
+    test('a Create that finds a half-written parameter under another key refuses before writing the missing one', async () => {
+      const props = generatedProps(uniquePrefix('cred'), 'retain', { KmsKeyId: newKey });
+      await ssm.send(new PutParameterCommand({ Name: props.AccessKeyParameterName, Value: 'HALFWRITTENACCESSKEY', Type: 'SecureString', KeyId: oldKey }));
+      const error = await failureOf(() => handler(cfnEvent('Create', props)));
+      expect((error as InputError).input).toBe('KmsKeyId');
+      expect(error.message).not.toContain('HALFWRITTENACCESSKEY');
+      expect(await readParameter(ssm, props.SecretKeyParameterName)).toBeUndefined();
+    });
   });
 });
 

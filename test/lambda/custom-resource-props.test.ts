@@ -1,5 +1,6 @@
 import {
   checkCredentialsUpdate,
+  checkGeneratedParameterKey,
   credentialsPhysicalResourceId,
   parseCredentialsProperties,
   parseHealthCheckProperties,
@@ -74,19 +75,34 @@ describe('parseCredentialsProperties', () => {
 
 describe('checkCredentialsUpdate', () => {
   const destroyGenerated = parseCredentialsProperties({ ...credentials, RemovalPolicy: 'destroy' });
+  const currentId = credentialsPhysicalResourceId(destroyGenerated);
+  const partial = parseCredentialsProperties({ ...credentials, SecretKeyParameterName: '/team/minio/secret-key-2' });
+  const swapped = parseCredentialsProperties({
+    ...credentials,
+    AccessKeyParameterName: credentials.SecretKeyParameterName,
+    SecretKeyParameterName: credentials.AccessKeyParameterName,
+  });
 
   test('refuses a partial rename whose old resource would destroy the kept parameter', () => {
-    const partial = parseCredentialsProperties({ ...credentials, SecretKeyParameterName: '/team/minio/secret-key-2' });
-    expect(() => checkCredentialsUpdate(destroyGenerated, partial)).toThrow(/rename both parameters/);
+    expect(inputOf(() => checkCredentialsUpdate(destroyGenerated, partial, currentId))).toBe('AccessKeyParameterName/SecretKeyParameterName');
+    expect(() => checkCredentialsUpdate(destroyGenerated, partial, currentId)).toThrow(/keep \/team\/minio\/access-key .*Fix: rename both parameters/);
   });
 
   test('refuses swapping the two names under destroy', () => {
-    const swapped = parseCredentialsProperties({
+    expect(() => checkCredentialsUpdate(destroyGenerated, swapped, currentId)).toThrow(InputError);
+  });
+
+  test('allows the swapped Update a rollback sends: the names give the current physical id, so nothing is replaced', () => {
+    const partialDestroy = parseCredentialsProperties({ ...credentials, RemovalPolicy: 'destroy', SecretKeyParameterName: '/team/minio/secret-key-2' });
+    const swappedDestroy = parseCredentialsProperties({
       ...credentials,
+      RemovalPolicy: 'destroy',
       AccessKeyParameterName: credentials.SecretKeyParameterName,
       SecretKeyParameterName: credentials.AccessKeyParameterName,
     });
-    expect(() => checkCredentialsUpdate(destroyGenerated, swapped)).toThrow(InputError);
+    // The forward Update was refused, so the physical id is still the original one.
+    expect(() => checkCredentialsUpdate(partialDestroy, destroyGenerated, currentId)).not.toThrow();
+    expect(() => checkCredentialsUpdate(swappedDestroy, destroyGenerated, currentId)).not.toThrow();
   });
 
   test('allows a full rename, a partial rename under retain, and in-place changes', () => {
@@ -95,41 +111,46 @@ describe('checkCredentialsUpdate', () => {
       AccessKeyParameterName: '/team/minio2/access-key',
       SecretKeyParameterName: '/team/minio2/secret-key',
     });
-    const partial = parseCredentialsProperties({ ...credentials, SecretKeyParameterName: '/team/minio/secret-key-2' });
-    expect(() => checkCredentialsUpdate(destroyGenerated, fullRename)).not.toThrow();
-    expect(() => checkCredentialsUpdate(parseCredentialsProperties(credentials), partial)).not.toThrow();
-    expect(() => checkCredentialsUpdate(destroyGenerated, parseCredentialsProperties(credentials))).not.toThrow();
-  });
-
-  test('refuses a new KMS key for generated parameters that keep their names, naming KmsKeyId and the fix', () => {
-    const before = parseCredentialsProperties({ ...credentials, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/old' });
-    for (const kmsKeyId of ['arn:aws:kms:us-east-1:111111111111:key/new', undefined]) {
-      const after = parseCredentialsProperties({ ...credentials, KmsKeyId: kmsKeyId });
-      expect(inputOf(() => checkCredentialsUpdate(before, after))).toBe('KmsKeyId');
-      expect(() => checkCredentialsUpdate(before, after)).toThrow(/stay encrypted under the old key\. Fix: .*new parameterPrefix/);
-    }
-    const fromDefault = parseCredentialsProperties({ ...credentials, KmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/new' });
-    expect(inputOf(() => checkCredentialsUpdate(parseCredentialsProperties(credentials), fromDefault))).toBe('KmsKeyId');
-  });
-
-  test('a new KMS key is allowed with new names (fresh parameters) and for existing parameters (the user encrypts them)', () => {
-    const before = parseCredentialsProperties(credentials);
-    const renamed = parseCredentialsProperties({
-      ...credentials,
-      AccessKeyParameterName: '/team/minio2/access-key',
-      SecretKeyParameterName: '/team/minio2/secret-key',
-      KmsKeyId: 'alias/new',
-    });
-    expect(() => checkCredentialsUpdate(before, renamed)).not.toThrow();
-    const existingBefore = parseCredentialsProperties({ ...credentials, Mode: 'existing' });
-    const existingAfter = parseCredentialsProperties({ ...credentials, Mode: 'existing', KmsKeyId: 'alias/new' });
-    expect(() => checkCredentialsUpdate(existingBefore, existingAfter)).not.toThrow();
+    const retainGenerated = parseCredentialsProperties(credentials);
+    expect(() => checkCredentialsUpdate(destroyGenerated, fullRename, currentId)).not.toThrow();
+    expect(() => checkCredentialsUpdate(retainGenerated, partial, credentialsPhysicalResourceId(retainGenerated))).not.toThrow();
+    expect(() => checkCredentialsUpdate(destroyGenerated, retainGenerated, currentId)).not.toThrow();
   });
 
   test('an existing-mode resource never deletes, so any rename is allowed', () => {
     const existing = parseCredentialsProperties({ ...credentials, Mode: 'existing', RemovalPolicy: 'destroy' });
-    const partial = parseCredentialsProperties({ ...credentials, SecretKeyParameterName: '/team/minio/secret-key-2' });
-    expect(() => checkCredentialsUpdate(existing, partial)).not.toThrow();
+    expect(() => checkCredentialsUpdate(existing, partial, credentialsPhysicalResourceId(existing))).not.toThrow();
+  });
+});
+
+describe('checkGeneratedParameterKey', () => {
+  const oldKey = 'arn:aws:kms:us-east-1:111111111111:key/old';
+  const newKey = 'arn:aws:kms:us-east-1:111111111111:key/new';
+
+  test('refuses a parameter stored under another key than the requested one, naming KmsKeyId, both keys and the fixes', () => {
+    const request = parseCredentialsProperties({ ...credentials, KmsKeyId: newKey });
+    const action = () => checkGeneratedParameterKey('/team/minio/access-key', oldKey, request);
+    expect(inputOf(action)).toBe('KmsKeyId');
+    expect(action).toThrow(
+      new RegExp(
+        `^KmsKeyId: the generated parameter /team/minio/access-key already exists encrypted under ${oldKey}, not the requested ${newKey}, .*` +
+          `\\. Fix: keep the old key \\(${oldKey}\\), or use a new parameterPrefix .*re-encrypt both parameters under the new key by hand`,
+      ),
+    );
+  });
+
+  test('an omitted KmsKeyId means alias/aws/ssm, both when stored and when requested', () => {
+    const defaultRequest = parseCredentialsProperties(credentials);
+    expect(() => checkGeneratedParameterKey('/team/minio/access-key', 'alias/aws/ssm', defaultRequest)).not.toThrow();
+    expect(inputOf(() => checkGeneratedParameterKey('/team/minio/access-key', oldKey, defaultRequest))).toBe('KmsKeyId');
+    const customRequest = parseCredentialsProperties({ ...credentials, KmsKeyId: newKey });
+    expect(inputOf(() => checkGeneratedParameterKey('/team/minio/access-key', 'alias/aws/ssm', customRequest))).toBe('KmsKeyId');
+  });
+
+  test('passes a parameter under the requested key, and one that does not exist yet', () => {
+    const request = parseCredentialsProperties({ ...credentials, KmsKeyId: newKey });
+    expect(() => checkGeneratedParameterKey('/team/minio/access-key', newKey, request)).not.toThrow();
+    expect(() => checkGeneratedParameterKey('/team/minio/access-key', undefined, request)).not.toThrow();
   });
 });
 
