@@ -249,7 +249,7 @@ export function checkCredentialsUpdate(previous: CredentialsRequest, next: Crede
  */
 export function checkGeneratedParameterKey(parameterName: string, storedKeyId: string | undefined, request: CredentialsRequest): void {
   const requested = request.kmsKeyId ?? DEFAULT_SSM_KMS_KEY;
-  if (storedKeyId === undefined || storedKeyId === requested) {
+  if (storedKeyId === undefined || sameKmsKey(storedKeyId, requested)) {
     return;
   }
   throw new InputError(
@@ -260,6 +260,16 @@ export function checkGeneratedParameterKey(parameterName: string, storedKeyId: s
       '(a provisioned MinIO restarts with them), or re-encrypt both parameters under the new key by hand ' +
       `(aws ssm put-parameter --overwrite --type SecureString --key-id ${requested} with the current value) and deploy again`,
   );
+}
+
+/**
+ * Whether two references name the same KMS key. The construct passes a key ARN; SSM may report the
+ * key as given or as its bare id (`arn:...:key/<id>` and `<id>`), and an alias likewise
+ * (`arn:...:alias/<name>` and `alias/<name>`), so both sides are reduced to that last part.
+ */
+export function sameKmsKey(a: string, b: string): boolean {
+  const reduce = (ref: string) => ref.match(/:key\/(.+)$/)?.[1] ?? ref.match(/:(alias\/.+)$/)?.[1] ?? ref;
+  return reduce(a) === reduce(b);
 }
 
 function extraProperties(props: Record<string, unknown>): Record<string, string> | undefined {

@@ -1,4 +1,5 @@
 import {
+  sameKmsKey,
   checkCredentialsUpdate,
   checkGeneratedParameterKey,
   credentialsPhysicalResourceId,
@@ -230,5 +231,18 @@ describe('parseHealthCheckProperties', () => {
     ['Region', { Region: 42 }],
   ])('an invalid %s is refused naming it', (input, override) => {
     expect(inputOf(() => parseHealthCheckProperties({ ...healthCheck, ...override }))).toBe(input);
+  });
+});
+
+describe('sameKmsKey', () => {
+  test.each([
+    ['arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', '1234abcd-12ab-34cd-56ef-1234567890ab', true],
+    ['arn:aws:kms:us-east-1:123456789012:alias/team-key', 'alias/team-key', true],
+    ['alias/aws/ssm', 'alias/aws/ssm', true],
+    ['arn:aws:kms:us-east-1:123456789012:key/1111', 'arn:aws:kms:us-east-1:123456789012:key/2222', false],
+    ['alias/aws/ssm', 'arn:aws:kms:us-east-1:123456789012:key/2222', false],
+  ])('%s vs %s -> %s', (a, b, same) => {
+    expect(sameKmsKey(a, b)).toBe(same);
+    expect(sameKmsKey(b, a)).toBe(same);
   });
 });
