@@ -175,10 +175,13 @@ function formatLine(key: string, value: string): string {
   return `${escapeKey(key, true)}=${escapeValue(value, true)}`;
 }
 
+// MinIO's shortest secret key; both credential lines are masked whatever their length.
+const MIN_SECRET_LENGTH_MASKED_ANYWHERE = 8;
+
 /**
  * The rendered text with both credential values replaced by a mask, for printing. Besides the two
- * credential lines, any other occurrence of an escaped credential is masked too: a preview that
- * over-masks is harmless, one that leaks is not.
+ * credential lines, any other occurrence of an escaped credential of key length is masked too: a
+ * preview that over-masks is harmless, one that leaks is not.
  */
 export function maskSecrets(renderedText: string, input: SitePropertiesInput): string {
   const maskedKeys = new Set([escapeKey(ACCESS_KEY_PROPERTY, true), escapeKey(SECRET_KEY_PROPERTY, true)]);
@@ -189,8 +192,10 @@ export function maskSecrets(renderedText: string, input: SitePropertiesInput): s
       return equals > 0 && maskedKeys.has(line.slice(0, equals)) ? `${line.slice(0, equals)}=${SECRET_MASK}` : line;
     })
     .join('\n');
+  // Elsewhere in the file (an extra property that repeats a key) only values long enough to be a key
+  // are masked: a short one, such as a 3-character access key, would also hit ordinary words.
   const escapedSecrets = [input.secretKey, input.accessKeyId]
-    .filter((secret) => secret.length > 0)
+    .filter((secret) => secret.length >= MIN_SECRET_LENGTH_MASKED_ANYWHERE)
     .flatMap((secret) => [secret, escapeValue(secret, true)])
     .sort((a, b) => b.length - a.length);
   for (const secret of escapedSecrets) {

@@ -198,6 +198,15 @@ describe('maskSecrets', () => {
     expect(masked).not.toContain('datalake-secret-1');
   });
 
+  test('a short key masks its own line only, not the same letters in other values', () => {
+    const input = { ...base, accessKeyId: 'a', secretKey: 'bbbbbbbbbbbb' };
+    const text = renderSiteProperties(input);
+    const masked = maskSecrets(text, input);
+    expect(getProperties(masked)['s3a.accessKeyId']).toBe('********');
+    const unchanged = (t: string) => linesOf(t).filter((line) => !line.startsWith('s3a.'));
+    expect(unchanged(masked)).toEqual(unchanged(text));
+  });
+
   test('secrets with escaped characters are masked in their escaped form', () => {
     const input = { ...base, secretKey: 'p=ss:w#rd!é' };
     const masked = maskSecrets(renderSiteProperties(input), input);
