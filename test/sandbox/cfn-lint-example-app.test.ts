@@ -36,7 +36,6 @@ describe('cfn-lint on the example app', () => {
       .map(([template, found]) => `${template}:\n${formatCfnLintFindings(found)}`)
       .join('\n');
     expect(report).toBe('');
-    expect(Object.keys(errors)).toEqual(templates);
   }, 300_000);
 
   test('the linter does report an error on a broken template (negative control)', async () => {
