@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { doctorCommand } from '../../lib/cli/doctor-command';
-import { runCli } from '../../lib/cli/run-cli';
 import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
+import { runCommand } from '../support/cli';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
 import { loadSandbox } from '../support/sandbox';
 
@@ -11,12 +10,7 @@ const { s3, aws } = loadSandbox();
 const bucket = `doctor-${randomBytes(4).toString('hex')}`;
 const keysEnv = { MINIO_ACCESS_KEY: s3.accessKeyId, MINIO_SECRET_KEY: s3.secretAccessKey };
 
-async function doctor(args: string[], env: NodeJS.ProcessEnv = keysEnv) {
-  let stdout = '';
-  let stderr = '';
-  const code = await doctorCommand(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const doctor = (args: string[], env: NodeJS.ProcessEnv = keysEnv) => runCommand(['doctor', ...args], env);
 
 beforeAll(async () => {
   await ensureBucketAndDirectory(
@@ -110,9 +104,8 @@ describe('alluxio-minio doctor', () => {
   });
 
   test('reached through the dispatcher as `doctor`', async () => {
-    let out = '';
-    const code = await runCli(['doctor', '--help'], {}, { stdout: (t) => (out += t), stderr: () => undefined });
+    const { code, stdout } = await runCommand(['doctor', '--help'], {});
     expect(code).toBe(0);
-    expect(out).toContain('usage: alluxio-minio doctor');
+    expect(stdout).toContain('usage: alluxio-minio doctor');
   });
 });

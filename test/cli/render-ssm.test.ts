@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { getProperties } from 'properties-file';
-import { runCli } from '../../lib/cli/run-cli';
+import { runCommand } from '../support/cli';
 import { loadSandbox } from '../support/sandbox';
 
 // `render --access-key-parameter/--secret-key-parameter` against moto's SSM (the sandbox), with the
@@ -21,12 +21,7 @@ const awsEnv: NodeJS.ProcessEnv = {
   AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
 };
 
-async function render(args: string[], env: NodeJS.ProcessEnv) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['render', ...args], env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const render = (args: string[], env: NodeJS.ProcessEnv) => runCommand(['render', ...args], env);
 
 beforeAll(async () => {
   await ssm.send(new PutParameterCommand({ Name: `${prefix}/access-key`, Value: ACCESS, Type: 'SecureString' }));

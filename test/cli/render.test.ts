@@ -1,25 +1,13 @@
 import { getProperties } from 'properties-file';
-import { runCli } from '../../lib/cli/run-cli';
+import { runCommand } from '../support/cli';
+import { expectNoSecret } from '../support/secrets';
 
-/** Runs `alluxio-minio render ...` in-process and captures what it prints. */
-async function render(args: string[], env: NodeJS.ProcessEnv = KEYS_ENV) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['render', ...args], env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const render = (args: string[], env: NodeJS.ProcessEnv = KEYS_ENV) => runCommand(['render', ...args], env);
 
 const ACCESS = 'AKIA-CLI-ACCESS';
 const SECRET = 'cli/Secret+Key=with:specials#!é';
 const KEYS_ENV = { MINIO_ACCESS_KEY: ACCESS, MINIO_SECRET_KEY: SECRET };
 const REQUIRED = ['--endpoint', 'http://10.0.12.7:9000', '--bucket', 'datalake'];
-
-function expectNoSecret(output: { stdout: string; stderr: string }, ...secrets: string[]) {
-  for (const secret of secrets) {
-    expect(output.stdout).not.toContain(secret);
-    expect(output.stderr).not.toContain(secret);
-  }
-}
 
 describe('alluxio-minio render', () => {
   test('prints the file with both keys masked and exits 0', async () => {
@@ -31,7 +19,7 @@ describe('alluxio-minio render', () => {
     expect(parsed['s3a.secretKey']).toBe('********');
     expect(parsed['alluxio.master.mount.table.root.ufs']).toBe('s3://datalake/alluxio');
     expect(parsed['alluxio.underfs.s3.endpoint']).toBe('http://10.0.12.7:9000/');
-    expectNoSecret(out, ACCESS, SECRET, 'cli/Secret', 'specials');
+    expectNoSecret(out, [ACCESS, SECRET, 'cli/Secret', 'specials']);
   });
 
   test('--reveal-secrets prints the keys as Java will read them', async () => {
@@ -86,21 +74,21 @@ describe('alluxio-minio render', () => {
     expect(out.stdout).toBe('');
     expect(out.stderr).toMatch(message);
     expect(out.stderr).toContain('Fix: ');
-    expectNoSecret(out, ACCESS, SECRET);
+    expectNoSecret(out, [ACCESS, SECRET]);
   });
 
   test('a credential passed as --property is refused without echoing its value', async () => {
     const out = await render([...REQUIRED, '--property', `s3a.secretKey=${SECRET}`]);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/names a credential/);
-    expectNoSecret(out, SECRET, ACCESS);
+    expectNoSecret(out, [SECRET, ACCESS]);
   });
 
   test('an unknown option is named without its value', async () => {
     const out = await render([...REQUIRED, `--secret-key=${SECRET}`]);
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/unknown option '--secret-key'/);
-    expectNoSecret(out, SECRET);
+    expectNoSecret(out, [SECRET]);
   });
 
   test.each([
@@ -113,7 +101,7 @@ describe('alluxio-minio render', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);
     // Only the values this row hands to the command can leak.
-    expectNoSecret(out, ...Object.values(env).map((v) => v.trim()).filter((v) => v !== ''));
+    expectNoSecret(out, Object.values(env).map((v) => v.trim()).filter((v) => v !== ''));
   });
 
   test('only one of the two key parameters is an input error', async () => {

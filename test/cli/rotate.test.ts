@@ -1,6 +1,5 @@
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetParameterHistoryCommand } from '@aws-sdk/client-ssm';
-import { runCli } from '../../lib/cli/run-cli';
 import { RotationConfig, runCredentialRotation } from '../../lib/runtime/credential-rotation';
 import {
   currentValue,
@@ -13,6 +12,7 @@ import {
   SERVICES,
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
+import { runCommand } from '../support/cli';
 import { useRotationFixture } from '../support/rotation-fixture';
 
 /*
@@ -27,10 +27,8 @@ function awsEnv(): NodeJS.ProcessEnv {
 }
 
 async function cli(args: string[], env: NodeJS.ProcessEnv) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, env, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr, all: stdout + stderr };
+  const run = await runCommand(args, env);
+  return { ...run, all: run.stdout + run.stderr };
 }
 
 /** Stands in for EventBridge + the rotation Lambda: one rotation once the access key gets a new version. */

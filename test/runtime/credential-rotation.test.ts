@@ -17,6 +17,7 @@ import {
 } from '../support/rotation-sandbox';
 import { useRotationFixture } from '../support/rotation-fixture';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
+import { expectNoSecret } from '../support/secrets';
 
 /*
  * Rotation against real servers: a private versitygw with two identities, moto's SSM, SNS and
@@ -48,10 +49,6 @@ async function deployedAndAdopted(suite: string, extra: Partial<RotationConfig> 
 
 function secretsOf(...identities: Array<{ accessKeyId: string; secretAccessKey: string }>): string[] {
   return identities.flatMap((i) => [i.secretAccessKey]);
-}
-
-function expectNoSecret(text: string, secrets: string[]): void {
-  for (const secret of secrets) expect(text).not.toContain(secret);
 }
 
 function notificationsFor(config: RotationConfig) {
