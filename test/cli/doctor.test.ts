@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
 import { runCommand } from '../support/cli';
 import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
-import { loadSandbox } from '../support/sandbox';
+import { loadSandbox, sandboxAwsEnv, sandboxSsmClient } from '../support/sandbox';
 
 // `alluxio-minio doctor` against the sandbox's versitygw (and moto's SSM for the parameter flags).
-const { s3, aws } = loadSandbox();
+const { s3 } = loadSandbox();
 const bucket = `doctor-${randomBytes(4).toString('hex')}`;
 const keysEnv = { MINIO_ACCESS_KEY: s3.accessKeyId, MINIO_SECRET_KEY: s3.secretAccessKey };
 
@@ -63,11 +63,13 @@ describe('alluxio-minio doctor', () => {
   });
 
   test('credentials from SSM parameters (SecureString, decrypted) instead of the environment', async () => {
-    const ssm = new SSMClient({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+    const ssm = sandboxSsmClient();
     const prefix = `/test-doctor/${randomUUID()}`;
     await ssm.send(new PutParameterCommand({ Name: `${prefix}/access-key`, Value: s3.accessKeyId, Type: 'SecureString' }));
     await ssm.send(new PutParameterCommand({ Name: `${prefix}/secret-key`, Value: s3.secretAccessKey, Type: 'SecureString' }));
-    const env = { AWS_REGION: aws.region, AWS_ENDPOINT_URL_SSM: aws.endpoint, AWS_ACCESS_KEY_ID: aws.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.secretAccessKey };
+    // Through the SSM-only endpoint variable, as a shell that sets no general AWS endpoint would.
+    const { AWS_ENDPOINT_URL: endpoint, ...rest } = sandboxAwsEnv();
+    const env = { ...rest, AWS_ENDPOINT_URL_SSM: endpoint };
     const { code, stdout } = await doctor(
       ['--endpoint', s3.endpoint, '--bucket', bucket, '--access-key-parameter', `${prefix}/access-key`, '--secret-key-parameter', `${prefix}/secret-key`, '--json'],
       env,

@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteParametersCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { getProperties } from 'properties-file';
 import { runCommand } from '../support/cli';
-import { loadSandbox } from '../support/sandbox';
+import { loadSandbox, sandboxAwsEnv, sandboxSsmClient } from '../support/sandbox';
 
 // `render --access-key-parameter/--secret-key-parameter` against moto's SSM (the sandbox), with the
 // AWS settings passed only through the command's env, as a user's shell would.
 
 const { aws } = loadSandbox();
-const ssm = new SSMClient({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+const ssm = sandboxSsmClient();
 const prefix = `/render-cli-test/${randomUUID()}`;
 const ACCESS = 'SSM-ACCESS-KEY-1';
 const SECRET = 'ssm/secret+key=:#! é日本';
 const REQUIRED = ['--endpoint', 'http://10.0.12.7:9000', '--bucket', 'datalake'];
 
-const awsEnv: NodeJS.ProcessEnv = {
-  AWS_ENDPOINT_URL: aws.endpoint,
-  AWS_REGION: aws.region,
-  AWS_ACCESS_KEY_ID: aws.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
-};
+const awsEnv = sandboxAwsEnv();
 
 const render = (args: string[], env: NodeJS.ProcessEnv) => runCommand(['render', ...args], env);
 

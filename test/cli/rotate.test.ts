@@ -13,6 +13,7 @@ import {
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
 import { runCommand } from '../support/cli';
+import { sandboxAwsEnv } from '../support/sandbox';
 import { useRotationFixture } from '../support/rotation-fixture';
 
 /*
@@ -21,10 +22,6 @@ import { useRotationFixture } from '../support/rotation-fixture';
  * runs the same rotation in-process once it sees the new versions. ECS is mocked.
  */
 const rotation = useRotationFixture();
-
-function awsEnv(): NodeJS.ProcessEnv {
-  return { AWS_ENDPOINT_URL: rotation.sandbox.aws.endpoint, AWS_REGION: rotation.sandbox.aws.region, AWS_ACCESS_KEY_ID: rotation.sandbox.aws.accessKeyId, AWS_SECRET_ACCESS_KEY: rotation.sandbox.aws.secretAccessKey };
-}
 
 async function cli(args: string[], env: NodeJS.ProcessEnv) {
   const run = await runCommand(args, env);
@@ -68,7 +65,7 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
   test('checks the pair, writes both halves, follows the rotation to its end; status then shows it; no secret printed', async () => {
     const { config, prefix } = await adopted('cli-existing');
     const fn = deployedRotationFunction(config);
-    const env = { ...awsEnv(), MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId, MINIO_SECRET_KEY: rotation.sandbox.second.secretAccessKey };
+    const env = { ...sandboxAwsEnv(), MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId, MINIO_SECRET_KEY: rotation.sandbox.second.secretAccessKey };
     const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], env);
     await fn.stop();
 
@@ -78,11 +75,11 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
     expect(run.stdout).toContain("rotation rotated: 'last-known-good' now on access key version 2 and secret key version 2");
     expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
 
-    const status = await cli(['status', '--prefix', prefix], awsEnv());
+    const status = await cli(['status', '--prefix', prefix], sandboxAwsEnv());
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`${prefix}/access-key: version 2, 'last-known-good' on the current version`);
     expect(status.stdout).toMatch(/last rotation: rotated at \S+, keys access v2 \/ secret v2/);
-    const json = JSON.parse((await cli(['status', '--prefix', prefix, '--json'], awsEnv())).stdout);
+    const json = JSON.parse((await cli(['status', '--prefix', prefix, '--json'], sandboxAwsEnv())).stdout);
     expect(json).toMatchObject({ label: 'last-known-good', accessKey: { currentVersion: 2, labelledVersion: 2, writesLeft: 99 }, lastRotation: { outcome: 'rotated' } });
 
     for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) {
@@ -93,7 +90,7 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
   test('a pair MinIO refuses is reported before anything is written (exit 1)', async () => {
     const { prefix } = await adopted('cli-refused');
     const wrong = 'this-secret-is-wrong-for-the-second-user';
-    const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], { ...awsEnv(), MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId, MINIO_SECRET_KEY: wrong });
+    const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], { ...sandboxAwsEnv(), MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId, MINIO_SECRET_KEY: wrong });
 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the new pair does not work against MinIO (REQUEST_FORBIDDEN); nothing was written');
@@ -113,7 +110,7 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
       return {};
     });
     const fn = deployedRotationFunction(config);
-    const run = await cli(['rotate', '--prefix', prefix, '--generate', ...FOLLOW], awsEnv());
+    const run = await cli(['rotate', '--prefix', prefix, '--generate', ...FOLLOW], sandboxAwsEnv());
     await fn.stop();
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
@@ -128,7 +125,7 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
   test('a generated pair the server does not take is rolled back: exit 1 with the code; status exits 1 too', async () => {
     const { config, prefix } = await adopted('cli-generate-bad', { services: { ...SERVICES, minioService: 'minio' } });
     const fn = deployedRotationFunction(config);
-    const run = await cli(['rotate', '--prefix', prefix, '--generate', ...FOLLOW], awsEnv());
+    const run = await cli(['rotate', '--prefix', prefix, '--generate', ...FOLLOW], sandboxAwsEnv());
     await fn.stop();
 
     expect(run.code).toBe(1);
@@ -136,14 +133,14 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
     const history = await rotation.sandbox.ssm.send(new GetParameterHistoryCommand({ Name: `${prefix}/secret-key`, WithDecryption: true }));
     const generated = history.Parameters!.find((p) => p.Version === 2)!.Value!;
     expect(run.all).not.toContain(generated);
-    const status = await cli(['status', '--prefix', prefix], awsEnv());
+    const status = await cli(['status', '--prefix', prefix], sandboxAwsEnv());
     expect(status.code).toBe(1);
     expect(status.stdout).toContain('last rotation: rolled-back (PAIR_REJECTED)');
   });
 
   test('no deployed function: the command gives up after --timeout with the fix', async () => {
     const { prefix } = await adopted('cli-timeout');
-    const run = await cli(['rotate', '--prefix', prefix, '--generate', '--poll-interval-ms', '50', '--timeout', '1'], awsEnv());
+    const run = await cli(['rotate', '--prefix', prefix, '--generate', '--poll-interval-ms', '50', '--timeout', '1'], sandboxAwsEnv());
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no rotation outcome within 1 s\. Fix: check that the stack's CredentialRotation function is deployed/);
   });
@@ -158,13 +155,13 @@ describe('usage errors (exit 2, nothing written)', () => {
     [['status', '--prefix', 'no-slash'], /--prefix: "no-slash" is not an SSM path/],
     [['rotate', '--prefix', '/p', '--bogus'], /invalid arguments/],
   ])('%j', async (args, message) => {
-    const run = await cli(args, awsEnv());
+    const run = await cli(args, sandboxAwsEnv());
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
   });
 
   test('--generate refuses a pair in the environment rather than ignoring it', async () => {
-    const run = await cli(['rotate', '--prefix', '/p', '--generate'], { ...awsEnv(), MINIO_ACCESS_KEY: 'A', MINIO_SECRET_KEY: 'do-not-print-me' });
+    const run = await cli(['rotate', '--prefix', '/p', '--generate'], { ...sandboxAwsEnv(), MINIO_ACCESS_KEY: 'A', MINIO_SECRET_KEY: 'do-not-print-me' });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--generate: cannot be combined');
     expect(run.all).not.toContain('do-not-print-me');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeParametersCommand, GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { loadSandbox, useMotoEnvironment } from '../support/sandbox';
+import { sandboxSsmClient, useMotoEnvironment } from '../support/sandbox';
 import type { CustomResourceEvent } from '../../lib/core/custom-resource-props';
 
 /**
@@ -11,12 +11,7 @@ import type { CustomResourceEvent } from '../../lib/core/custom-resource-props';
  */
 export function useSandboxSsm(): SSMClient {
   useMotoEnvironment();
-  const { aws } = loadSandbox();
-  return new SSMClient({
-    endpoint: aws.endpoint,
-    region: aws.region,
-    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
-  });
+  return sandboxSsmClient();
 }
 
 /** A parameter path no other test (or other person on the shared sandbox) uses. */

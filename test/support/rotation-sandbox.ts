@@ -12,7 +12,7 @@ import { RotationConfig, RotationServices, RotationTiming } from '../../lib/runt
 import { renderSitePropertiesToParameter } from '../../lib/runtime/render-site-properties';
 import { SsmParameters } from '../../lib/runtime/ssm-parameters';
 import { FakeAlluxioMaster, startFakeAlluxioMaster } from './fake-alluxio-master';
-import { loadSandbox } from './sandbox';
+import { loadSandbox, sandboxAwsClientConfig, sandboxSsmClient } from './sandbox';
 import { S3Identity, startVersitygwWithIam, VersitygwWithIam } from './versitygw-iam';
 
 /*
@@ -61,7 +61,7 @@ export interface RotationSandbox {
 
 export async function startRotationSandbox(): Promise<RotationSandbox> {
   const { aws } = loadSandbox();
-  const awsConfig = { endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } };
+  const awsConfig = sandboxAwsClientConfig();
   const s3 = await startVersitygwWithIam();
   await s3.createBucket(ROTATION_BUCKET);
   const first = await s3.addUser(ROTATION_BUCKET);
@@ -97,7 +97,7 @@ export async function startRotationSandbox(): Promise<RotationSandbox> {
   return {
     s3,
     aws,
-    ssm: new SSMClient(awsConfig),
+    ssm: sandboxSsmClient(),
     sns,
     cloudwatch: new CloudWatchClient(awsConfig),
     topicArn,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 
 /** Where one sandbox server answers and the credentials it accepts. */
@@ -48,6 +49,23 @@ export function loadSandbox(): Sandbox {
 export function sandboxMinioConnection(overrides: Partial<MinioConnection> = {}): MinioConnection {
   const { s3 } = loadSandbox();
   return { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, ...overrides };
+}
+
+/** SDK client settings that reach the sandbox's moto server (for SSM, SNS, CloudWatch...). */
+export function sandboxAwsClientConfig() {
+  const { aws } = loadSandbox();
+  return { endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } };
+}
+
+/** An SSM client on the sandbox's moto server, for a test's own setup and checks. */
+export function sandboxSsmClient(): SSMClient {
+  return new SSMClient(sandboxAwsClientConfig());
+}
+
+/** The environment a user's shell would pass the CLI to reach the sandbox's moto server. */
+export function sandboxAwsEnv(): NodeJS.ProcessEnv {
+  const { aws } = loadSandbox();
+  return { AWS_ENDPOINT_URL: aws.endpoint, AWS_REGION: aws.region, AWS_ACCESS_KEY_ID: aws.accessKeyId, AWS_SECRET_ACCESS_KEY: aws.secretAccessKey };
 }
 
 /**
