@@ -1,5 +1,5 @@
 import { renderSiteProperties, SitePropertiesInput } from '../../lib/core/site-properties';
-import { listUfsContractTests, runUfsContractTest, UfsContractTestResult, VERSITYGW_DIRECTORY_COPY_TESTS } from '../support/alluxio-java';
+import { expectAllSelectedPassed, listUfsContractTests, runUfsContractTest, VERSITYGW_DIRECTORY_COPY_TESTS } from '../support/alluxio-java';
 import { createTestBucket, loadSandbox } from '../support/sandbox';
 
 // Alluxio 2.9's own UFS contract test, configured ONLY by the file renderSiteProperties wrote
@@ -16,16 +16,6 @@ function renderedFor(bucket: string, directory?: string): string {
     secretKey: s3.secretAccessKey,
   };
   return renderSiteProperties(input);
-}
-
-function expectAllSelectedPassed(result: UfsContractTestResult, skipped: readonly string[]): void {
-  const summary = { timedOut: result.timedOut, exitCode: result.exitCode, failedCount: result.failedCount, failedTests: result.failedTests };
-  if (summary.timedOut || summary.exitCode !== 0 || summary.failedCount !== 0) {
-    throw new Error(`${JSON.stringify(summary)}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`);
-  }
-  expect(summary).toEqual({ timedOut: false, exitCode: 0, failedCount: 0, failedTests: [] });
-  // Every selected test ran and passed: a run that selected nothing cannot pass.
-  expect(result.passedCount).toBe(listUfsContractTests().length - skipped.length);
 }
 
 test(

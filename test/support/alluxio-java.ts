@@ -119,6 +119,20 @@ export async function runUfsContractTest(options: UfsContractTestOptions): Promi
 }
 
 /**
+ * Fails unless the run finished, exited 0 and every test it selected (all but `skipped`) passed: a
+ * run that selected nothing cannot pass. On a failure the tool's own output, which names the S3
+ * operation that broke, is the error message.
+ */
+export function expectAllSelectedPassed(result: UfsContractTestResult, skipped: readonly string[]): void {
+  const summary = { timedOut: result.timedOut, exitCode: result.exitCode, failedCount: result.failedCount, failedTests: result.failedTests };
+  if (summary.timedOut || summary.exitCode !== 0 || summary.failedCount !== 0) {
+    throw new Error(`${JSON.stringify(summary)}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-2000)}`);
+  }
+  expect(summary).toEqual({ timedOut: false, exitCode: 0, failedCount: 0, failedTests: [] });
+  expect(result.passedCount).toBe(listUfsContractTests().length - skipped.length);
+}
+
+/**
  * Every test method UnderFileSystemContractTest runs against an S3 path (it runs each public
  * method whose name ends in "Test" of these two classes), read from the installed jar.
  */
