@@ -1,5 +1,5 @@
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from '../../lib/core/alluxio-version';
-import { InputError } from '../../lib/core/input-error';
+import { expectInputError } from './expect-input-error';
 
 describe('parseAlluxioVersion', () => {
   test.each(['2.9.6', '2.9.3', '2.10.0', '2.0.0'])('2.x release %s mounts the root at alluxio.master.mount.table.root.ufs', (version) => {
@@ -18,18 +18,9 @@ describe('parseAlluxioVersion', () => {
   test.each(['293', '314', '1.8.1', '3.0.0', '2.9', '2.9.3-SNAPSHOT', 'latest', '', ' 2.9.3', '2.9.3\n'])(
     'version %j is refused naming alluxio.version and the supported releases',
     (version) => {
-      let error: unknown;
-      try {
-        parseAlluxioVersion(version);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(InputError);
-      const message = (error as Error).message;
-      expect(message).toMatch(/^alluxio\.version: /);
+      const { message } = expectInputError(() => parseAlluxioVersion(version), 'alluxio.version');
       expect(message).toContain('Fix: use a 2.x release');
       expect(message).toContain('294 to 313');
-      expect(message).not.toContain('\n');
     },
   );
 });

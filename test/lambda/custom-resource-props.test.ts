@@ -8,6 +8,7 @@ import {
   parseRenderProperties,
 } from '../../lib/core/custom-resource-props';
 import { InputError } from '../../lib/core/input-error';
+import { expectInputError } from '../core/expect-input-error';
 
 const credentials = {
   ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:provider',
@@ -26,16 +27,6 @@ const render = {
   Endpoint: 'http://10.0.12.7:9000',
   Bucket: 'datalake',
 };
-
-function inputOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InputError) return error.input;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('parseCredentialsProperties', () => {
   test('reads the strings CloudFormation delivers and ignores ServiceToken', () => {
@@ -62,7 +53,7 @@ describe('parseCredentialsProperties', () => {
     [{ SecretKeyParameterName: '/aws/minio/secret' }, 'SecretKeyParameterName'],
     [{ SecretKeyParameterName: '/team/minio/access-key' }, 'SecretKeyParameterName'],
   ])('%j is refused naming %s', (override, input) => {
-    expect(inputOf(() => parseCredentialsProperties({ ...credentials, ...override }))).toBe(input);
+    expectInputError(() => parseCredentialsProperties({ ...credentials, ...override }), input);
   });
 
   test('the physical id changes exactly when a parameter name changes', () => {
@@ -85,7 +76,7 @@ describe('checkCredentialsUpdate', () => {
   });
 
   test('refuses a partial rename whose old resource would destroy the kept parameter', () => {
-    expect(inputOf(() => checkCredentialsUpdate(destroyGenerated, partial, currentId))).toBe('AccessKeyParameterName/SecretKeyParameterName');
+    expectInputError(() => checkCredentialsUpdate(destroyGenerated, partial, currentId), 'AccessKeyParameterName/SecretKeyParameterName');
     expect(() => checkCredentialsUpdate(destroyGenerated, partial, currentId)).toThrow(/keep \/team\/minio\/access-key .*Fix: rename both parameters/);
   });
 
@@ -131,7 +122,7 @@ describe('checkGeneratedParameterKey', () => {
   test('refuses a parameter stored under another key than the requested one, naming KmsKeyId, both keys and the fixes', () => {
     const request = parseCredentialsProperties({ ...credentials, KmsKeyId: newKey });
     const action = () => checkGeneratedParameterKey('/team/minio/access-key', oldKey, request);
-    expect(inputOf(action)).toBe('KmsKeyId');
+    expectInputError(action, 'KmsKeyId');
     expect(action).toThrow(
       new RegExp(
         `^KmsKeyId: the generated parameter /team/minio/access-key already exists encrypted under ${oldKey}, not the requested ${newKey}, .*` +
@@ -143,9 +134,9 @@ describe('checkGeneratedParameterKey', () => {
   test('an omitted KmsKeyId means alias/aws/ssm, both when stored and when requested', () => {
     const defaultRequest = parseCredentialsProperties(credentials);
     expect(() => checkGeneratedParameterKey('/team/minio/access-key', 'alias/aws/ssm', defaultRequest)).not.toThrow();
-    expect(inputOf(() => checkGeneratedParameterKey('/team/minio/access-key', oldKey, defaultRequest))).toBe('KmsKeyId');
+    expectInputError(() => checkGeneratedParameterKey('/team/minio/access-key', oldKey, defaultRequest), 'KmsKeyId');
     const customRequest = parseCredentialsProperties({ ...credentials, KmsKeyId: newKey });
-    expect(inputOf(() => checkGeneratedParameterKey('/team/minio/access-key', 'alias/aws/ssm', customRequest))).toBe('KmsKeyId');
+    expectInputError(() => checkGeneratedParameterKey('/team/minio/access-key', 'alias/aws/ssm', customRequest), 'KmsKeyId');
   });
 
   test('passes a parameter under the requested key, and one that does not exist yet', () => {
@@ -192,7 +183,7 @@ describe('parseRenderProperties', () => {
     [{ Bucket: undefined }, 'Bucket'],
     [{ SitePropertiesParameterName: '/team/minio/secret-key' }, 'SitePropertiesParameterName'],
   ])('%j is refused naming %s', (override, input) => {
-    expect(inputOf(() => parseRenderProperties({ ...render, ...override }))).toBe(input);
+    expectInputError(() => parseRenderProperties({ ...render, ...override }), input);
   });
 });
 
@@ -230,7 +221,7 @@ describe('parseHealthCheckProperties', () => {
     ['EnsureBucket', { EnsureBucket: 'yes' }],
     ['Region', { Region: 42 }],
   ])('an invalid %s is refused naming it', (input, override) => {
-    expect(inputOf(() => parseHealthCheckProperties({ ...healthCheck, ...override }))).toBe(input);
+    expectInputError(() => parseHealthCheckProperties({ ...healthCheck, ...override }), input);
   });
 });
 
