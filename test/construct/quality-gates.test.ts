@@ -1,20 +1,11 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { createExampleApp, EXAMPLE_STACKS } from '../../bin/example-app';
+import { cdkNagReport } from '../support/cdk-nag';
 
 describe('cdk-nag AwsSolutions', () => {
   test('the example app (both MinIO modes) synthesizes with no unacknowledged finding', () => {
-    const app = createExampleApp();
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    // The plugin interrupts synthesis with its report when any finding is not acknowledged.
-    let report = '';
-    try {
-      app.synth();
-    } catch (err) {
-      report = (err as Error).message;
-    }
-    expect(report).toBe('');
+    expect(cdkNagReport(createExampleApp())).toBe('');
   });
 
   test('a finding the construct does not acknowledge still fails synthesis (the gate can fail)', () => {
@@ -22,8 +13,7 @@ describe('cdk-nag AwsSolutions', () => {
     const stack = app.node.findChild(EXAMPLE_STACKS.existing) as Stack;
     // A deliberately non-compliant resource next to the construct: unencrypted, unlogged bucket.
     new (require('aws-cdk-lib/aws-s3').Bucket)(stack, 'Unacknowledged');
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-    expect(() => app.synth()).toThrow(/AwsSolutions-S1/);
+    expect(cdkNagReport(app)).toMatch(/AwsSolutions-S1/);
   });
 });
 
