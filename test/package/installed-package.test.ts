@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // What a user gets from `npm install cdk-alluxio-minio`: the packed tarball installed into an empty
-// project (from npm's local cache only: `npm ci` already put aws-cdk-lib and constructs there), then
-// used the way the README shows. Catches a wrong "main", "bin" or "files" that in-repo tests cannot see.
+// project, then used the way the README shows. Catches a wrong "main", "bin" or "files" that in-repo
+// tests cannot see. --prefer-offline, not --offline: `npm ci` caches package tarballs but not the
+// registry metadata a fresh `npm install` resolves versions from, so on a machine whose cache only
+// `npm ci` filled, --offline fails with ERESOLVE; this takes what the cache has and asks the registry
+// for the rest.
 const root = join(__dirname, '..', '..');
 const project = mkdtempSync(join(tmpdir(), 'consumer-'));
 const run = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
@@ -20,7 +23,7 @@ beforeAll(() => {
   const { version: constructsVersion } = require('constructs/package.json');
   expect(Object.keys(peerDependencies).sort()).toEqual(['aws-cdk-lib', 'constructs']);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  run('npm', ['install', '--offline', '--no-audit', '--no-fund', `./${tarball}`, `aws-cdk-lib@${cdkVersion}`, `constructs@${constructsVersion}`]);
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `./${tarball}`, `aws-cdk-lib@${cdkVersion}`, `constructs@${constructsVersion}`]);
 }, 300_000);
 
 test('the installed package synthesizes the README example with its bundled handlers', () => {
