@@ -115,8 +115,10 @@ install_alluxio_jars() {
   rm -rf "$ALLUXIO_LIB" "$ALLUXIO_DORA_LIB"
   mkdir -p "$ALLUXIO_LIB"
   # The validation jar's parent pom is not on Maven Central, so it is copied alone (no transitive
-  # resolution) and its runtime dependencies are listed in the pom instead.
-  if ! mvn -q -B -f "$ALLUXIO_POM" dependency:copy-dependencies -DoutputDirectory="$ALLUXIO_LIB" >"$LOGS/install-alluxio.log" 2>&1 \
+  # resolution) and its runtime dependencies are listed in the pom instead. log4j-slf4j-impl is left
+  # out: beside slf4j-reload4j it makes SLF4J pick log4j 2, which ignores the log4j.properties that
+  # Alluxio's processes are configured with (the official image ships reload4j only).
+  if ! mvn -q -B -f "$ALLUXIO_POM" dependency:copy-dependencies -DoutputDirectory="$ALLUXIO_LIB" -DexcludeArtifactIds=log4j-slf4j-impl >"$LOGS/install-alluxio.log" 2>&1 \
     || ! mvn -q -B -f "$ALLUXIO_POM" dependency:copy -Dartifact="org.alluxio:alluxio-integration-tools-validation:$version" \
       -DoutputDirectory="$ALLUXIO_LIB" >>"$LOGS/install-alluxio.log" 2>&1; then
     tail -n 20 "$LOGS/install-alluxio.log" >&2
