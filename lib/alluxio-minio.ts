@@ -8,11 +8,20 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioMasterCommand, alluxioWorkerCommand, MASTER_JOURNAL_MOUNT, masterJavaOptions } from './core/alluxio-container';
+import {
+  ALLUXIO_PORTS,
+  alluxioMasterCommand,
+  alluxioWorkerCommand,
+  MASTER_JOURNAL_MOUNT,
+  OFFICIAL_IMAGE_LAYOUT,
+  SITE_JOURNAL_FOLDER,
+  SITE_WORKER_CACHE_DIR,
+} from './core/alluxio-container';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
-import { validateSiteSettings } from './core/site-properties';
+import { renderResourceProperties } from './core/custom-resource-props';
+import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { CredentialRotation, RotationSiteSettings } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { MinioBackend } from './minio-backend';
@@ -72,12 +81,41 @@ export interface AlluxioOptions {
    */
   readonly cacheSize?: Size;
   /**
+   * When a write through Alluxio is acknowledged, as the default of every client of the cluster
+   * (`alluxio.user.file.writetype.default`). `CACHE_THROUGH` acknowledges once the file is in MinIO
+   * (and cached); `THROUGH` writes to MinIO only; `ASYNC_THROUGH`, Alluxio 2.9's own default,
+   * acknowledges once it is cached and persists later, so a worker lost before that loses the write,
+   * and Fargate workers lose their storage on every restart (a credential rotation restarts them all).
+   *
+   * @default WriteType.CACHE_THROUGH
+   */
+  readonly writeType?: WriteType;
+  /**
+   * How stale Alluxio's view of MinIO may get: objects other tools put into the bucket appear in a
+   * directory Alluxio has listed within this interval (`alluxio.user.file.metadata.sync.interval`).
+   * Each sync of a directory is one listing of its prefix in MinIO, at most once per interval per
+   * path accessed. `Duration.seconds(0)` syncs on every access. Alluxio 2.9's own default never syncs.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly metadataSyncInterval?: Duration;
+  /**
    * Additional `alluxio-site.properties` entries. Keys the construct manages and credential keys are
    * rejected at synth; credentials only ever come from SSM.
    *
    * @default - none
    */
   readonly extraProperties?: { [key: string]: string };
+}
+
+/** When a write through Alluxio is acknowledged (Alluxio's write types a deployment may default to). */
+export enum WriteType {
+  /** Acknowledged once the file is in MinIO and in the cache. */
+  CACHE_THROUGH = 'CACHE_THROUGH',
+  /** Acknowledged once the file is in MinIO; not cached on write. */
+  THROUGH = 'THROUGH',
+  /** Acknowledged once cached; persisted to MinIO later by the job service. A lost worker loses what was not yet persisted. */
+  ASYNC_THROUGH = 'ASYNC_THROUGH',
 }
 
 /** How credential rotation through SSM runs. */
@@ -178,7 +216,6 @@ const DEFAULTS = {
 // Fargate ephemeral storage above the cache for the image, logs and temporary files.
 const WORKER_STORAGE_OVERHEAD_GIB = 10;
 const FARGATE_MAX_EPHEMERAL_GIB = 200;
-const WORKER_CACHE_PATH = '/opt/alluxio/cache';
 const MINIO_PORT = 9000;
 const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
 
@@ -312,31 +349,27 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       directory: settings.minio.directory,
       region: settings.minio.region,
       masterHostname,
+      // In the site file, not master-only -D options: Alluxio enforces one journal type cluster-wide,
+      // and `bin/alluxio formatJournal` reads the site file but not ALLUXIO_MASTER_JAVA_OPTS.
+      journalType: 'UFS',
+      journalFolder: SITE_JOURNAL_FOLDER,
       workerTierAlias: 'SSD',
-      workerTierPath: WORKER_CACHE_PATH,
+      workerTierPath: SITE_WORKER_CACHE_DIR,
       workerTierQuota: `${settings.cacheGiB}GB`,
+      masterUpdateCheck: false,
+      writeType: settings.writeType,
+      metadataSyncInterval: settings.metadataSyncInterval,
       extraProperties: settings.extraProperties,
     };
     const renderResource = new CustomResource(this, 'SiteProperties', {
       serviceToken: functions.renderServiceToken,
       resourceType: 'Custom::AlluxioSiteProperties',
       serviceTimeout: Duration.minutes(5),
-      properties: {
-        AccessKeyParameterName: names.accessKey,
-        SecretKeyParameterName: names.secretKey,
-        SitePropertiesParameterName: sitePropertiesName,
-        KmsKeyId: kmsKey?.keyArn,
-        AlluxioVersion: siteSettings.alluxioVersion,
-        Endpoint: siteSettings.endpoint,
-        Bucket: siteSettings.bucket,
-        Directory: siteSettings.directory,
-        Region: siteSettings.region,
-        MasterHostname: siteSettings.masterHostname,
-        WorkerTierAlias: siteSettings.workerTierAlias,
-        WorkerTierPath: siteSettings.workerTierPath,
-        WorkerTierQuota: siteSettings.workerTierQuota,
-        ExtraProperties: JSON.stringify(siteSettings.extraProperties),
-      },
+      properties: renderResourceProperties(
+        { accessKey: names.accessKey, secretKey: names.secretKey, siteProperties: sitePropertiesName },
+        kmsKey?.keyArn,
+        siteSettings,
+      ),
     });
     renderResource.node.addDependency(credentialsResource);
     this.sitePropertiesParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SitePropertiesParameter', {
@@ -374,6 +407,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       properties: {
         ...minioLocationProperties,
         EnsureBucket: String(settings.minio.createBucket),
+        // Alluxio cannot create a directory under a root that has no marker object.
+        EnsureDirectory: 'true',
         ConfigHash: configHash,
       },
     });
@@ -422,11 +457,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       image,
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
-      command: [alluxioMasterCommand()],
-      environment: {
-        ALLUXIO_CONFIG_HASH: configHash,
-        ALLUXIO_JAVA_OPTS: masterJavaOptions(),
-      },
+      command: [alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey })],
+      environment: { ALLUXIO_CONFIG_HASH: configHash },
       secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'master' }),
       portMappings: ALLUXIO_PORTS.masterAll.map((containerPort) => ({ containerPort })),
@@ -443,7 +475,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       image,
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
-      command: [alluxioWorkerCommand()],
+      command: [alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT, { tierPath: SITE_WORKER_CACHE_DIR })],
       environment: { ALLUXIO_CONFIG_HASH: configHash },
       secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'worker' }),
@@ -551,13 +583,13 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     acknowledgeNagFindings(this.masterService.taskDefinition, [
       {
         id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH and ALLUXIO_JAVA_OPTS are non-secret; the properties and keys come from SSM as secrets.',
+        reason: 'ALLUXIO_CONFIG_HASH is non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
     acknowledgeNagFindings(this.workerService.taskDefinition, [
       {
         id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH and ALLUXIO_JAVA_OPTS are non-secret; the properties and keys come from SSM as secrets.',
+        reason: 'ALLUXIO_CONFIG_HASH is non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
   }
@@ -670,6 +702,8 @@ interface ResolvedSettings {
   readonly workerMemoryMiB: number;
   readonly workerCount: number;
   readonly cacheGiB: number;
+  readonly writeType: string;
+  readonly metadataSyncInterval: string;
   readonly extraProperties: Record<string, string>;
   readonly healthCheckTimeout: Duration;
   readonly logRetention: logs.RetentionDays;
@@ -732,6 +766,8 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     `give whole GiB from 1 to ${FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB} (Fargate ephemeral storage is at most ${FARGATE_MAX_EPHEMERAL_GIB} GiB)`,
   );
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
+  const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
+  const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
 
   const healthCheckTimeout = props.healthCheckTimeout ?? Duration.minutes(DEFAULTS.healthCheckMinutes);
   validateWholeNumber(
@@ -766,6 +802,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
       directory: literalOr(minio.directory, ''),
       region: literalOr(minio.region, 'us-east-1'),
     },
+    cluster: { clientDefaults: { writeType, metadataSyncInterval } },
     extraProperties,
   });
   if (minio._provisioned?.dataVolumeSize) {
@@ -785,9 +822,20 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     workerMemoryMiB,
     workerCount,
     cacheGiB,
+    writeType,
+    metadataSyncInterval,
     extraProperties,
     healthCheckTimeout,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
   };
+}
+
+/** A Duration in Alluxio's interval format (whole seconds, `0` for every access). */
+function alluxioInterval(interval: Duration): string {
+  const seconds = interval.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds)) {
+    throw new InputError('alluxio.metadataSyncInterval', `${interval.toHumanString()} is not a whole number of seconds`, 'give whole seconds, e.g. Duration.seconds(30)');
+  }
+  return seconds === 0 ? '0' : `${seconds}sec`;
 }

@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import type { RenderResourceProperties } from './core/custom-resource-props';
+import { renderResourceProperties } from './core/custom-resource-props';
 import { ROTATION_ENV } from './core/rotation-environment';
 import {
   DEFAULT_LAST_KNOWN_GOOD_LABEL,
@@ -37,10 +37,22 @@ export interface RotationSiteSettings {
   readonly region?: string;
   /** @default - no `alluxio.master.hostname` */
   readonly masterHostname?: string;
+  /** The journal type (`UFS`), with `journalFolder`: both or neither. @default - no journal keys */
+  readonly journalType?: string;
+  /** Where the journal lives. @default - no journal keys */
+  readonly journalFolder?: string;
   /** Worker tier alias, path and quota: all three or none. @default - no tier keys */
   readonly workerTierAlias?: string;
+  /** @default - no tier keys */
   readonly workerTierPath?: string;
+  /** @default - no tier keys */
   readonly workerTierQuota?: string;
+  /** false turns the master's update check off. @default - Alluxio's default (on) */
+  readonly masterUpdateCheck?: boolean;
+  /** The clients' default write type, e.g. `CACHE_THROUGH`. @default - Alluxio's default (ASYNC_THROUGH) */
+  readonly writeType?: string;
+  /** Alluxio interval, e.g. `60sec`. @default - Alluxio's default (-1, never) */
+  readonly metadataSyncInterval?: string;
   /** @default - none */
   readonly extraProperties?: { [key: string]: string };
 }
@@ -161,23 +173,11 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         enforceSSL: true,
       });
 
-    const s = props.siteSettings;
-    const renderProperties: RenderResourceProperties = {
-      AccessKeyParameterName: accessKeyName,
-      SecretKeyParameterName: secretKeyName,
-      SitePropertiesParameterName: props.sitePropertiesParameterName,
-      KmsKeyId: props.kmsKey?.keyArn,
-      AlluxioVersion: s.alluxioVersion,
-      Endpoint: s.endpoint,
-      Bucket: s.bucket,
-      Directory: s.directory,
-      Region: s.region,
-      MasterHostname: s.masterHostname,
-      WorkerTierAlias: s.workerTierAlias,
-      WorkerTierPath: s.workerTierPath,
-      WorkerTierQuota: s.workerTierQuota,
-      ExtraProperties: s.extraProperties ? JSON.stringify(s.extraProperties) : undefined,
-    };
+    const renderProperties = renderResourceProperties(
+      { accessKey: accessKeyName, secretKey: secretKeyName, siteProperties: props.sitePropertiesParameterName },
+      props.kmsKey?.keyArn,
+      props.siteSettings,
+    );
 
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -203,7 +203,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       securityGroups: [securityGroup],
       logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       environment: {
-        [ROTATION_ENV.renderProperties]: Stack.of(this).toJsonString(dropUndefined(renderProperties)),
+        [ROTATION_ENV.renderProperties]: Stack.of(this).toJsonString(renderProperties),
         [ROTATION_ENV.cluster]: props.cluster.clusterArn,
         [ROTATION_ENV.masterService]: props.masterService.serviceArn,
         [ROTATION_ENV.workerService]: props.workerService.serviceArn,
@@ -319,8 +319,4 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       ...props,
     });
   }
-}
-
-function dropUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -1,7 +1,7 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CustomResourceEvent, CustomResourceResponse, HealthCheckRequest, parseHealthCheckProperties } from '../../lib/core/custom-resource-props';
 import { Finding, formatFinding } from '../../lib/core/diagnose';
-import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
+import { ensureBucketAndDirectory, ensureDirectoryMarker } from '../../lib/runtime/minio-bucket';
 import { DEFAULT_CHECK_OPTIONS, FindingError, MinioCheckTarget, runMinioChecks } from '../../lib/runtime/minio-checks';
 import { SsmParameters } from '../../lib/runtime/ssm-parameters';
 
@@ -56,6 +56,9 @@ export async function isComplete(event: IsCompleteEvent): Promise<IsCompleteResp
     const run = await runMinioChecks(target);
     log({ checks: run.checks.map(({ id, status, ms, finding: f }) => ({ id, status, ms, code: f?.code })) });
     finding = run.failure;
+    if (!finding && request.ensureDirectory && !request.ensureBucket) {
+      log({ directoryMarkerCreated: await ensureDirectoryMarker(target.connection, request.bucket, request.directory) });
+    }
   } catch (error) {
     if (!(error instanceof FindingError)) throw error;
     finding = error.finding;

@@ -72,6 +72,8 @@ const FLAG_FOR_INPUT: Record<string, string> = {
   'minio.directory': '--directory',
   'minio.region': '--region',
   'alluxio.version': '--alluxio-version',
+  'cluster.clientDefaults.writeType': '--write-type',
+  'cluster.clientDefaults.metadataSyncInterval': '--metadata-sync-interval',
 };
 
 /** Prints an input error as a usage error (naming the flag when the core named its own input) and returns EXIT_USAGE. */

@@ -1,6 +1,6 @@
 import { DEFAULT_ALLUXIO_VERSION } from '../core/alluxio-version';
 import { InputError } from '../core/input-error';
-import { DEFAULT_MINIO_REGION, maskSecrets, renderSiteProperties, SiteSettings, validateSiteSettings } from '../core/site-properties';
+import { DEFAULT_CLIENT_DEFAULTS, DEFAULT_MINIO_REGION, maskSecrets, renderSiteProperties, SiteSettings, validateSiteSettings } from '../core/site-properties';
 import { parsePropertyAssignment } from '../core/validate';
 import { loadMinioCredentials } from '../runtime/credential-source';
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
@@ -16,6 +16,9 @@ options:
   --directory DIR                directory inside the bucket (default: the bucket root)
   --alluxio-version V            2.x (e.g. ${DEFAULT_ALLUXIO_VERSION}, the default) or a 3xx dora release (294-313)
   --region R                     signing region MinIO expects (default: ${DEFAULT_MINIO_REGION})
+  --write-type T                 clients' default write type (default: ${DEFAULT_CLIENT_DEFAULTS.writeType})
+  --metadata-sync-interval I     how stale a listing may get, e.g. 60sec, 5min, 0 (always), -1 (never)
+                                 (default: ${DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval})
   --property KEY=VALUE           an extra Alluxio property; repeat for several
   --access-key-parameter NAME    SSM parameter holding the access key  } both, or neither to read
   --secret-key-parameter NAME    SSM parameter holding the secret key  } MINIO_ACCESS_KEY / MINIO_SECRET_KEY
@@ -31,6 +34,8 @@ const OPTIONS = {
   directory: { type: 'string' },
   'alluxio-version': { type: 'string' },
   region: { type: 'string' },
+  'write-type': { type: 'string' },
+  'metadata-sync-interval': { type: 'string' },
   property: { type: 'string', multiple: true },
   'access-key-parameter': { type: 'string' },
   'secret-key-parameter': { type: 'string' },
@@ -56,6 +61,13 @@ export const renderCommand: CliCommand = async (args, env, io) => {
     const settings: SiteSettings = {
       alluxioVersion: values['alluxio-version'] ?? DEFAULT_ALLUXIO_VERSION,
       minio: { endpoint: values.endpoint!, bucket: values.bucket!, directory: values.directory, region: values.region },
+      cluster: {
+        masterUpdateCheck: false,
+        clientDefaults: {
+          writeType: values['write-type'] ?? DEFAULT_CLIENT_DEFAULTS.writeType,
+          metadataSyncInterval: values['metadata-sync-interval'] ?? DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval,
+        },
+      },
       extraProperties,
     };
     // Settings first: a wrong bucket is reported without touching SSM or needing keys.

@@ -14,60 +14,109 @@ export const ALLUXIO_PORTS = {
   workerAll: [29999, 30000, 30001, 30002, 30003],
 } as const;
 
-/** Where the master's journal volume (EFS, uid 1000) is mounted in the container. */
-export const MASTER_JOURNAL_MOUNT = '/opt/alluxio/journal-volume';
-
-/** Paths inside the image; parameters only so tests can run the scripts against a stand-in layout. */
+/** Paths inside the image; parameters only so tests and the local deployment run the scripts against a stand-in layout. */
 export interface AlluxioImageLayout {
+  /** ALLUXIO_HOME: `bin/alluxio`, `conf/` (writable), the journal volume and the worker cache live under it. */
   readonly home: string;
+  /** The image's entrypoint script (`master`, `worker`, ... with `--no-format`). */
   readonly entrypoint: string;
-  readonly journalMount: string;
 }
 
 export const OFFICIAL_IMAGE_LAYOUT: AlluxioImageLayout = {
   home: '/opt/alluxio',
   entrypoint: '/entrypoint.sh',
-  journalMount: MASTER_JOURNAL_MOUNT,
 };
 
-/** Marker written after the one and only journal format; its presence means "never format again". */
-export const JOURNAL_FORMATTED_MARKER = '.formatted-by-cdk-alluxio-minio';
+/** Where the master's journal volume (EFS, uid 1000) is mounted, under the Alluxio home. */
+export function journalMountOf(layout: AlluxioImageLayout): string {
+  return `${layout.home}/journal-volume`;
+}
+
+/** Where the master's journal volume is mounted in the official image. */
+export const MASTER_JOURNAL_MOUNT = journalMountOf(OFFICIAL_IMAGE_LAYOUT);
 
 /**
- * Master-only settings, passed as -D options: a UFS journal in a folder on the EFS volume. A UFS
- * journal needs no Raft quorum, so a single master never has to resolve its own Cloud Map name
- * before Cloud Map has registered it.
+ * Paths in the site file are written under `${alluxio.home}`, which Alluxio resolves in property
+ * values: /opt/alluxio in the image, each process's own home in a local cluster, from one file.
  */
-export function masterJavaOptions(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT): string {
-  return `-Dalluxio.master.journal.type=UFS -Dalluxio.master.journal.folder=${layout.journalMount}/journal`;
+export const SITE_JOURNAL_FOLDER = '${alluxio.home}/journal-volume/journal';
+export const SITE_WORKER_CACHE_DIR = '${alluxio.home}/cache';
+
+/** Marker written after the one and only journal format; it holds the root mount the journal was formatted for. */
+export const JOURNAL_FORMATTED_MARKER = '.formatted-by-cdk-alluxio-minio';
+
+/** The exit code of a start script that refuses to start (a root mount the journal was not made for). */
+export const START_REFUSED_EXIT_CODE = 78;
+
+/**
+ * The first step of every start script: the rendered file from the ALLUXIO_SITE_PROPERTIES secret
+ * into conf/, because the image's entrypoint never writes alluxio-site.properties (its writeConf only
+ * copies a fixed list of ALLUXIO_*_OPTS-style variables into conf/alluxio-env.sh). An empty secret
+ * stops the container with a message instead of starting Alluxio with no configuration.
+ */
+function writeSitePropertiesStep(layout: AlluxioImageLayout): string[] {
+  return [
+    ': "${ALLUXIO_SITE_PROPERTIES:?is empty: the task has no rendered alluxio-site.properties (check the secret ALLUXIO_SITE_PROPERTIES)}"',
+    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES" > ${layout.home}/conf/alluxio-site.properties`,
+  ];
+}
+
+export interface MasterCommandOptions {
+  /** The property that holds the root mount in the rendered file (differs between 2.x and dora). */
+  readonly rootUfsKey?: string;
 }
 
 /**
  * The master's start script. The image's `master` command formats the journal on every start unless
  * given `--no-format`, which would wipe Alluxio's metadata on each task replacement. So: format once,
  * when the volume has no marker, then always start with `--no-format`. The site properties are written
- * first (as the entrypoint would) so the format sees the same configuration as the master.
+ * first so the format sees the same configuration (journal type and folder) as the master.
+ *
+ * The marker records the root-mount line the journal was formatted for. A master started on that
+ * journal with another root would adopt it, and every journaled file would then point at a key that
+ * is not there (seen with 2.9.6): the script refuses to start instead, with a message, so ECS's
+ * circuit breaker rolls the deployment back to the configuration the journal belongs to.
  */
-export function alluxioMasterCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT): string {
-  const marker = `${layout.journalMount}/${JOURNAL_FORMATTED_MARKER}`;
+export function alluxioMasterCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT, options: MasterCommandOptions = {}): string {
+  const marker = `${journalMountOf(layout)}/${JOURNAL_FORMATTED_MARKER}`;
+  const rootKeyPattern = (options.rootUfsKey ?? 'alluxio.master.mount.table.root.ufs').replace(/\./g, '\\.');
   return [
     'set -e',
-    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES" > ${layout.home}/conf/alluxio-site.properties`,
+    ...writeSitePropertiesStep(layout),
+    `root_mount=$(grep '^${rootKeyPattern}=' ${layout.home}/conf/alluxio-site.properties || true)`,
     `if [ ! -e ${marker} ]; then`,
     `  ${layout.home}/bin/alluxio formatJournal`,
-    `  touch ${marker}`,
+    `  printf '%s\\n' "$root_mount" > ${marker}`,
+    'fi',
+    // A marker an earlier version of this library wrote (empty) takes the root the journal runs with now.
+    `[ -s ${marker} ] || printf '%s\\n' "$root_mount" > ${marker}`,
+    `if [ "$(cat ${marker})" != "$root_mount" ]; then`,
+    `  echo "cdk-alluxio-minio: not starting: the journal was formatted for $(cat ${marker}) but the configuration mounts $root_mount." >&2`,
+    '  echo "cdk-alluxio-minio: a master would adopt the new root and every journaled file would point at a missing key. Deploy the old bucket and directory again, or a new AlluxioMinio (new journal) for the new root." >&2',
+    `  exit ${START_REFUSED_EXIT_CODE}`,
     'fi',
     `exec ${layout.entrypoint} master --no-format`,
   ].join('\n');
 }
 
+export interface WorkerCommandOptions {
+  /** The tier path the rendered file names; only its presence matters to the entrypoint. */
+  readonly tierPath?: string;
+}
+
 /**
- * The worker's start script: it advertises the task's own address (Fargate tasks have no resolvable
- * hostname for their peers) and never formats, since its cache is the task's fresh ephemeral storage.
+ * The worker's start script: the site properties (the same first step as the master's), then the
+ * task's own address as the worker's hostname (Fargate tasks have no resolvable hostname for their
+ * peers), and never a format, since its cache is the task's fresh ephemeral storage.
+ * ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH is exported because without it the entrypoint exports
+ * ALLUXIO_RAM_FOLDER=/dev/shm, which libexec/alluxio-config.sh turns into -D options for a MEM tier on
+ * the container's small /dev/shm that override the tier in alluxio-site.properties.
  */
-export function alluxioWorkerCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT): string {
+export function alluxioWorkerCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT, options: WorkerCommandOptions = {}): string {
   return [
     'set -e',
+    ...writeSitePropertiesStep(layout),
+    `export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${options.tierPath ?? SITE_WORKER_CACHE_DIR}'`,
     `export ALLUXIO_JAVA_OPTS="$ALLUXIO_JAVA_OPTS -Dalluxio.worker.hostname=$(hostname -i | awk '{print $1}')"`,
     `exec ${layout.entrypoint} worker --no-format`,
   ].join('\n');

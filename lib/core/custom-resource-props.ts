@@ -1,6 +1,6 @@
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './alluxio-version';
 import { InputError } from './input-error';
-import { DEFAULT_MINIO_REGION, SitePropertiesInput } from './site-properties';
+import { ClusterLayout, DEFAULT_MINIO_REGION, SitePropertiesInput } from './site-properties';
 import { validateBucket, validateDirectory, validateEndpoint, validateRegion } from './validate';
 
 /*
@@ -38,11 +38,72 @@ export interface RenderResourceProperties {
   readonly Directory?: string;
   readonly Region?: string;
   readonly MasterHostname?: string;
+  /** `UFS`; with JournalFolder, both or neither. */
+  readonly JournalType?: string;
+  readonly JournalFolder?: string;
   readonly WorkerTierAlias?: string;
   readonly WorkerTierPath?: string;
   readonly WorkerTierQuota?: string;
+  /** "false" turns the master's update check off. */
+  readonly MasterUpdateCheck?: string;
+  /** The clients' default write type, e.g. CACHE_THROUGH. */
+  readonly WriteType?: string;
+  /** Alluxio interval, e.g. `60sec`. */
+  readonly MetadataSyncInterval?: string;
   /** JSON text of a `{ "key": "value" }` map. */
   readonly ExtraProperties?: string;
+}
+
+/**
+ * What a deployment renders, apart from the parameter names: the one description the render
+ * resource's properties and the rotation function's copy of them are both built from.
+ */
+export interface RenderSettingsSource {
+  readonly alluxioVersion: string;
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly directory?: string;
+  readonly region?: string;
+  readonly masterHostname?: string;
+  readonly journalType?: string;
+  readonly journalFolder?: string;
+  readonly workerTierAlias?: string;
+  readonly workerTierPath?: string;
+  readonly workerTierQuota?: string;
+  readonly masterUpdateCheck?: boolean;
+  readonly writeType?: string;
+  readonly metadataSyncInterval?: string;
+  readonly extraProperties?: { readonly [key: string]: string };
+}
+
+/** The render resource's ResourceProperties for these names and settings (undefined entries are left out). */
+export function renderResourceProperties(
+  names: { readonly accessKey: string; readonly secretKey: string; readonly siteProperties: string },
+  kmsKeyId: string | undefined,
+  settings: RenderSettingsSource,
+): RenderResourceProperties {
+  const properties: RenderResourceProperties = {
+    AccessKeyParameterName: names.accessKey,
+    SecretKeyParameterName: names.secretKey,
+    SitePropertiesParameterName: names.siteProperties,
+    KmsKeyId: kmsKeyId,
+    AlluxioVersion: settings.alluxioVersion,
+    Endpoint: settings.endpoint,
+    Bucket: settings.bucket,
+    Directory: settings.directory,
+    Region: settings.region,
+    MasterHostname: settings.masterHostname,
+    JournalType: settings.journalType,
+    JournalFolder: settings.journalFolder,
+    WorkerTierAlias: settings.workerTierAlias,
+    WorkerTierPath: settings.workerTierPath,
+    WorkerTierQuota: settings.workerTierQuota,
+    MasterUpdateCheck: settings.masterUpdateCheck === undefined ? undefined : String(settings.masterUpdateCheck),
+    WriteType: settings.writeType,
+    MetadataSyncInterval: settings.metadataSyncInterval,
+    ExtraProperties: settings.extraProperties ? JSON.stringify(settings.extraProperties) : undefined,
+  };
+  return Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined)) as unknown as RenderResourceProperties;
 }
 
 /** ResourceProperties of the health-check custom resource, as the construct writes them. */
@@ -60,6 +121,8 @@ export interface HealthCheckResourceProperties {
   readonly ExpectedRootUfs?: string;
   /** "true" creates the bucket and directory marker first. */
   readonly EnsureBucket?: string;
+  /** "true" creates the directory marker in the (existing) bucket once the checks pass. */
+  readonly EnsureDirectory?: string;
   /** Whole seconds the check keeps polling a transient finding. */
   readonly TimeoutSeconds?: string;
   /** Echoed back, so dependants change when the rendered configuration does. */
@@ -128,6 +191,7 @@ export interface HealthCheckRequest {
   readonly alluxioMaster?: string;
   readonly expectedRootUfs?: string;
   readonly ensureBucket: boolean;
+  readonly ensureDirectory: boolean;
   readonly timeoutSeconds: number;
   readonly configHash: string;
 }
@@ -308,14 +372,26 @@ export function parseRenderProperties(props: Record<string, unknown>): RenderReq
       'set all three (alias, path, quota) or none',
     );
   }
+  const journalType = optionalString(props, 'JournalType');
+  const journalFolder = optionalString(props, 'JournalFolder');
+  if ((journalType === undefined) !== (journalFolder === undefined)) {
+    throw new InputError('JournalType/JournalFolder', 'only one of the journal settings is set', 'set both (type and folder) or neither');
+  }
+  const updateCheck = optionalString(props, 'MasterUpdateCheck');
+  if (updateCheck !== undefined && updateCheck !== 'true' && updateCheck !== 'false') {
+    throw new InputError('MasterUpdateCheck', `${JSON.stringify(updateCheck)} is not "true" or "false"`, 'pass "false" to turn the update check off');
+  }
+  const writeType = optionalString(props, 'WriteType');
+  const metadataSyncInterval = optionalString(props, 'MetadataSyncInterval');
   const masterHostname = optionalString(props, 'MasterHostname');
-  const cluster =
-    masterHostname !== undefined || tierParts === 3
-      ? {
-          masterHostname,
-          workerTier: tierParts === 3 ? { alias: alias!, path: path!, quota: quota! } : undefined,
-        }
-      : undefined;
+  const cluster: ClusterLayout = {
+    masterHostname,
+    journal: journalType !== undefined ? { type: journalType, folder: journalFolder! } : undefined,
+    workerTier: tierParts === 3 ? { alias: alias!, path: path!, quota: quota! } : undefined,
+    masterUpdateCheck: updateCheck === undefined ? undefined : updateCheck === 'true',
+    clientDefaults: writeType !== undefined || metadataSyncInterval !== undefined ? { writeType, metadataSyncInterval } : undefined,
+  };
+  const anyLayout = Object.values(cluster).some((value) => value !== undefined);
   const request: RenderRequest = {
     accessKeyParameterName: parameterName(props, 'AccessKeyParameterName'),
     secretKeyParameterName: parameterName(props, 'SecretKeyParameterName'),
@@ -329,7 +405,7 @@ export function parseRenderProperties(props: Record<string, unknown>): RenderReq
         directory: optionalString(props, 'Directory'),
         region: optionalString(props, 'Region'),
       },
-      cluster,
+      cluster: anyLayout ? cluster : undefined,
       extraProperties: extraProperties(props),
     },
   };
@@ -361,10 +437,13 @@ export function parseHealthCheckProperties(props: Record<string, unknown>): Heal
       'pass the health-check timeout in seconds, e.g. "600"',
     );
   }
-  const ensure = optionalString(props, 'EnsureBucket') ?? 'false';
-  if (ensure !== 'true' && ensure !== 'false') {
-    throw new InputError('EnsureBucket', `${JSON.stringify(ensure)} is not "true" or "false"`, 'pass "true" to create the bucket and directory, else "false"');
-  }
+  const flag = (input: string, what: string): boolean => {
+    const value = optionalString(props, input) ?? 'false';
+    if (value !== 'true' && value !== 'false') {
+      throw new InputError(input, `${JSON.stringify(value)} is not "true" or "false"`, `pass "true" to create ${what}, else "false"`);
+    }
+    return value === 'true';
+  };
   return {
     accessKeyParameterName: parameterName(props, 'AccessKeyParameterName'),
     secretKeyParameterName: parameterName(props, 'SecretKeyParameterName'),
@@ -375,7 +454,8 @@ export function parseHealthCheckProperties(props: Record<string, unknown>): Heal
     rootUfsProperty: parseAlluxioVersion(optionalString(props, 'AlluxioVersion') ?? DEFAULT_ALLUXIO_VERSION).rootUfsKey,
     alluxioMaster: optionalString(props, 'AlluxioMaster'),
     expectedRootUfs: optionalString(props, 'ExpectedRootUfs'),
-    ensureBucket: ensure === 'true',
+    ensureBucket: flag('EnsureBucket', 'the bucket and directory'),
+    ensureDirectory: flag('EnsureDirectory', 'the directory marker'),
     timeoutSeconds,
     configHash: optionalString(props, 'ConfigHash') ?? '',
   };

@@ -1,3 +1,4 @@
+import { getProperties } from 'properties-file';
 import { escapeKey, escapeValue } from 'properties-file/escape';
 import { DORA_ROOT_UFS_KEY, parseAlluxioVersion, V2_ROOT_UFS_KEY } from './alluxio-version';
 import { InputError } from './input-error';
@@ -21,19 +22,46 @@ export interface MinioLocation {
   readonly region?: string;
 }
 
-/** The deployment keys a cluster needs beyond the UFS: where the master is, what a worker caches on. */
+/** How Alluxio's clients write and see files, as the cluster's defaults (clients load them from the master). */
+export interface ClientDefaults {
+  /**
+   * `alluxio.user.file.writetype.default`: CACHE_THROUGH acknowledges a write once it is in the UFS,
+   * ASYNC_THROUGH before (a lost worker loses it), THROUGH skips the cache, MUST_CACHE never persists.
+   */
+  readonly writeType?: string;
+  /**
+   * `alluxio.user.file.metadata.sync.interval` in Alluxio's time format (`60sec`, `5min`): how stale a
+   * listing may be before Alluxio asks the UFS again; `0` asks on every access, `-1` never.
+   */
+  readonly metadataSyncInterval?: string;
+}
+
+/** The deployment keys a cluster needs beyond the UFS: where the master is, its journal, what a worker caches on. */
 export interface ClusterLayout {
   /** Written to `alluxio.master.hostname`. */
   readonly masterHostname?: string;
+  /**
+   * The master's journal. Written for every process, not only the master: Alluxio enforces one
+   * journal type across the cluster and reports a worker that differs.
+   */
+  readonly journal?: {
+    /** `UFS` (the only type this library deploys today). */
+    readonly type: string;
+    /** Where the journal lives (`${alluxio.home}/...` resolves under each process's Alluxio home). */
+    readonly folder: string;
+  };
   /** Written to the `alluxio.worker.tieredstore.level0.*` keys. */
   readonly workerTier?: {
     /** `MEM`, `SSD` or `HDD` (Alluxio's default medium types). */
     readonly alias: string;
-    /** Absolute directory on the worker (comma-separated for several). */
+    /** Absolute directory on the worker, or one under `${alluxio.home}/` (comma-separated for several). */
     readonly path: string;
     /** Size such as `4GB` (comma-separated, one per path). */
     readonly quota: string;
   };
+  /** `false` writes `alluxio.master.update.check.enabled=false`: the master's call home to alluxio.io. */
+  readonly masterUpdateCheck?: boolean;
+  readonly clientDefaults?: ClientDefaults;
 }
 
 export interface SitePropertiesInput {
@@ -59,25 +87,52 @@ const WORKER_TIER_KEYS = {
   quota: 'alluxio.worker.tieredstore.level0.dirs.quota',
 } as const;
 
+export const JOURNAL_TYPE_KEY = 'alluxio.master.journal.type';
+export const JOURNAL_FOLDER_KEY = 'alluxio.master.journal.folder';
+export const WRITE_TYPE_KEY = 'alluxio.user.file.writetype.default';
+export const METADATA_SYNC_INTERVAL_KEY = 'alluxio.user.file.metadata.sync.interval';
+const UPDATE_CHECK_KEY = 'alluxio.master.update.check.enabled';
+
+/** Alluxio 2.9's write types (alluxio.client.WriteType, the ones a client may choose). */
+export const ALLUXIO_WRITE_TYPES: readonly string[] = ['CACHE_THROUGH', 'THROUGH', 'ASYNC_THROUGH', 'MUST_CACHE'];
+
 /**
- * Every key this library may set itself, for any release and layout. Users cannot override
- * these through extra properties; the root key of the other release line is included so a 2.x
- * file never carries a dora root (and the reverse).
+ * Every key this library may set itself, for any release and layout, with the input that sets it.
+ * Users cannot override these through extra properties; the root key of the other release line is
+ * included so a 2.x file never carries a dora root (and the reverse).
  */
-export const MANAGED_PROPERTY_KEYS: readonly string[] = [
-  V2_ROOT_UFS_KEY,
-  DORA_ROOT_UFS_KEY,
-  'alluxio.underfs.s3.endpoint',
-  'alluxio.underfs.s3.endpoint.region',
-  'alluxio.underfs.s3.disable.dns.buckets',
-  'alluxio.underfs.s3.inherit.acl',
-  ACCESS_KEY_PROPERTY,
-  SECRET_KEY_PROPERTY,
-  'alluxio.master.hostname',
-  WORKER_TIER_KEYS.alias,
-  WORKER_TIER_KEYS.path,
-  WORKER_TIER_KEYS.quota,
-];
+export const MANAGED_PROPERTIES: Readonly<Record<string, string>> = {
+  [V2_ROOT_UFS_KEY]: 'the bucket and directory',
+  [DORA_ROOT_UFS_KEY]: 'the bucket and directory',
+  'alluxio.underfs.s3.endpoint': 'the endpoint',
+  'alluxio.underfs.s3.endpoint.region': 'the region',
+  'alluxio.underfs.s3.disable.dns.buckets': 'nothing: MinIO needs path-style requests',
+  'alluxio.underfs.s3.inherit.acl': 'nothing: MinIO has no ACLs to inherit',
+  [ACCESS_KEY_PROPERTY]: 'the access-key parameter',
+  [SECRET_KEY_PROPERTY]: 'the secret-key parameter',
+  'alluxio.master.hostname': 'the cluster layout',
+  [JOURNAL_TYPE_KEY]: 'the cluster layout (journal)',
+  [JOURNAL_FOLDER_KEY]: 'the cluster layout (journal)',
+  [WORKER_TIER_KEYS.alias]: 'the worker cache settings',
+  [WORKER_TIER_KEYS.path]: 'the worker cache settings',
+  [WORKER_TIER_KEYS.quota]: 'the worker cache settings',
+  [UPDATE_CHECK_KEY]: 'nothing: a deployed master does not call home',
+  [WRITE_TYPE_KEY]: 'the write type (alluxio.writeType)',
+  [METADATA_SYNC_INTERVAL_KEY]: 'the metadata sync interval (alluxio.metadataSyncInterval)',
+};
+
+/**
+ * What a deployment gets unless told otherwise, beyond its root mount and layout; the construct and
+ * `alluxio-minio render` both start from it.
+ * - CACHE_THROUGH: Alluxio 2.9's default, ASYNC_THROUGH, acknowledges a write before it is in MinIO,
+ *   and a Fargate worker loses its storage on every restart (a rotation restarts them all).
+ * - 60 s metadata sync: 2.9 never syncs by default, so objects other tools put into the bucket would
+ *   never appear in a directory Alluxio has listed once.
+ */
+export const DEFAULT_CLIENT_DEFAULTS: Required<ClientDefaults> = { writeType: 'CACHE_THROUGH', metadataSyncInterval: '60sec' };
+
+/** The keys of {@link MANAGED_PROPERTIES}. */
+export const MANAGED_PROPERTY_KEYS: readonly string[] = Object.keys(MANAGED_PROPERTIES);
 
 /** Settings checked and put into the form they are written in; the single source for rendering. */
 interface SettingsEntries {
@@ -95,7 +150,7 @@ function settingsEntries(settings: SiteSettings): SettingsEntries {
   const region = settings.minio.region ?? DEFAULT_MINIO_REGION;
   validateRegion(region);
   const cluster = clusterEntries(settings.cluster);
-  validateExtraProperties(settings.extraProperties ?? {}, MANAGED_PROPERTY_KEYS);
+  validateExtraProperties(settings.extraProperties ?? {}, MANAGED_PROPERTIES);
 
   const extra = Object.entries(settings.extraProperties ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const connection: Array<[string, string]> = [
@@ -119,13 +174,23 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
     }
     entries.push(['alluxio.master.hostname', host]);
   }
+  const journal = cluster?.journal;
+  if (journal !== undefined) {
+    if (journal.type !== 'UFS') {
+      throw new InputError('cluster.journal.type', `${JSON.stringify(journal.type)} is not a journal type this library deploys`, 'use UFS');
+    }
+    if (!isServerPath(journal.folder)) {
+      throw new InputError('cluster.journal.folder', `${JSON.stringify(journal.folder)} is not an absolute path`, 'give an absolute directory, or one under ${alluxio.home}/');
+    }
+    entries.push([JOURNAL_TYPE_KEY, journal.type], [JOURNAL_FOLDER_KEY, journal.folder]);
+  }
   const tier = cluster?.workerTier;
   if (tier !== undefined) {
     if (!['MEM', 'SSD', 'HDD'].includes(tier.alias)) {
       throw new InputError('cluster.workerTier.alias', `${JSON.stringify(tier.alias)} is not one of Alluxio's medium types`, 'use MEM, SSD or HDD');
     }
     const paths = tier.path.split(',');
-    if (paths.some((p) => !/^\/[^\r\n,]*$/.test(p))) {
+    if (!paths.every(isServerPath)) {
       throw new InputError('cluster.workerTier.path', `${JSON.stringify(tier.path)} is not a list of absolute paths`, 'give absolute directories separated by commas, e.g. "/mnt/ramdisk"');
     }
     const quotas = tier.quota.split(',');
@@ -137,7 +202,36 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
     }
     entries.push([WORKER_TIER_KEYS.alias, tier.alias], [WORKER_TIER_KEYS.path, tier.path], [WORKER_TIER_KEYS.quota, tier.quota]);
   }
+  if (cluster?.masterUpdateCheck === false) {
+    entries.push([UPDATE_CHECK_KEY, 'false']);
+  }
+  const clients = cluster?.clientDefaults;
+  if (clients?.writeType !== undefined) {
+    if (!ALLUXIO_WRITE_TYPES.includes(clients.writeType)) {
+      throw new InputError('cluster.clientDefaults.writeType', `${JSON.stringify(clients.writeType)} is not an Alluxio write type`, `use one of ${ALLUXIO_WRITE_TYPES.join(', ')}`);
+    }
+    entries.push([WRITE_TYPE_KEY, clients.writeType]);
+  }
+  if (clients?.metadataSyncInterval !== undefined) {
+    if (!/^(-1|0|[1-9]\d*(ms|sec|min|hour|day))$/.test(clients.metadataSyncInterval)) {
+      throw new InputError(
+        'cluster.clientDefaults.metadataSyncInterval',
+        `${JSON.stringify(clients.metadataSyncInterval)} is not an Alluxio interval`,
+        'give whole units such as "60sec", "5min" or "1hour", "0" for every access or "-1" for never',
+      );
+    }
+    entries.push([METADATA_SYNC_INTERVAL_KEY, clients.metadataSyncInterval]);
+  }
   return entries;
+}
+
+/**
+ * An absolute path, or one under `${alluxio.home}/`: Alluxio resolves `${...}` references in property
+ * values, so such a path means the same place inside the official image (/opt/alluxio) and inside each
+ * process of a local cluster (its own home), from one rendered file. No comma and no line break.
+ */
+function isServerPath(path: string): boolean {
+  return /^(\/|\$\{alluxio\.home\}\/)[^\r\n,]*$/.test(path);
 }
 
 /** Everything that can be checked without the secrets; the construct calls this at synth time. */
@@ -202,4 +296,34 @@ export function maskSecrets(renderedText: string, input: SitePropertiesInput): s
     masked = masked.split(secret).join(SECRET_MASK);
   }
   return masked;
+}
+
+/**
+ * Refuses a render that would move the root mount of a cluster whose journal already holds files
+ * under another one. Alluxio 2.9.6, started on an existing journal with a new root in the site file,
+ * adopts the new root, and every journaled file then names a key that is not there: reads fail, and
+ * the old files are no longer listed. Decided on what the site-properties parameter holds now (the
+ * file the running cluster was started with), so the Update a CloudFormation rollback sends, which
+ * asks for that same root, passes.
+ */
+export function checkRootMountUnchanged(currentText: string | undefined, nextText: string): void {
+  if (currentText === undefined) return;
+  const current = rootMountOf(currentText);
+  const next = rootMountOf(nextText);
+  if (current === undefined || next === undefined || current.value === next.value) return;
+  throw new InputError(
+    'Bucket/Directory',
+    `the cluster's journal belongs to the root mount ${current.value}, and this configuration mounts ${next.value}: ` +
+      'a master started on that journal with another root adopts it, and every file already in the journal would then name a key that does not exist',
+    'deploy the previous bucket and directory again; to move Alluxio to the new root, create a new AlluxioMinio (a new construct id gets a new journal and parameters) and remove the old one',
+  );
+}
+
+/** The root-mount entry of a rendered file (either release line's key), decoded. */
+function rootMountOf(text: string): { key: string; value: string } | undefined {
+  const properties = getProperties(text);
+  for (const key of [V2_ROOT_UFS_KEY, DORA_ROOT_UFS_KEY]) {
+    if (properties[key] !== undefined) return { key, value: properties[key] };
+  }
+  return undefined;
 }

@@ -173,19 +173,22 @@ export function isCredentialKey(key: string): boolean {
  * key, are refused: the first would silently fight the deployment, the second would put a secret
  * where it is not protected (credentials come only from the SSM parameters).
  */
-export function validateExtraProperties(properties: Readonly<Record<string, string>>, managedKeys: readonly string[], input = 'extraProperties'): void {
-  const managed = new Set(managedKeys);
+export function validateExtraProperties(
+  properties: Readonly<Record<string, string>>,
+  managed: Readonly<Record<string, string>>,
+  input = 'extraProperties',
+): void {
   for (const [key, value] of Object.entries(properties)) {
     const name = `${input}[${JSON.stringify(key)}]`;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) {
-      throw new InputError(name, 'is not a property name', 'use an Alluxio property name made of letters, digits, ".", "_" and "-", e.g. "alluxio.user.file.writetype.default"');
+      throw new InputError(name, 'is not a property name', 'use an Alluxio property name made of letters, digits, ".", "_" and "-", e.g. "alluxio.user.file.replication.min"');
     }
     if (isCredentialKey(key)) {
       // The value is never quoted here: it may be a secret.
       throw new InputError(name, 'names a credential, which must not travel as a plain property', 'remove it; credentials come only from the access-key and secret-key SSM parameters');
     }
-    if (managed.has(key)) {
-      throw new InputError(name, 'is set by this library from its own inputs', 'remove it and set the matching input instead (endpoint, bucket, directory, region, cluster layout)');
+    if (Object.prototype.hasOwnProperty.call(managed, key)) {
+      throw new InputError(name, `is set by this library from ${managed[key]}`, 'remove it and set that input instead');
     }
     if (typeof value !== 'string') {
       throw new InputError(name, 'has no string value', 'give the value as a string');
@@ -203,7 +206,7 @@ export function parsePropertyAssignment(assignment: string, input = '--property'
     throw new InputError(
       input,
       equals === 0 ? 'has no property name before "="' : `${JSON.stringify(assignment)} has no "=value"`,
-      'write it as key=value, e.g. --property alluxio.user.file.writetype.default=CACHE_THROUGH',
+      'write it as key=value, e.g. --property alluxio.user.file.replication.min=2',
     );
   }
   return [assignment.slice(0, equals), assignment.slice(equals + 1)];

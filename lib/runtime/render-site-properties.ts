@@ -1,7 +1,7 @@
 import { configFingerprint } from '../core/config-fingerprint';
 import type { RenderRequest } from '../core/custom-resource-props';
 import { InputError } from '../core/input-error';
-import { renderSiteProperties } from '../core/site-properties';
+import { checkRootMountUnchanged, renderSiteProperties } from '../core/site-properties';
 import { KmsKeyContext, SsmParameters } from './ssm-parameters';
 
 /** What one render wrote (or found already in place); names and versions only, never a value. */
@@ -51,6 +51,8 @@ export async function renderSitePropertiesToParameter(
 ): Promise<RenderedSiteProperties> {
   const kms = renderKmsContext(request);
   const rendered = await renderFromKeyParameters(parameters, request);
+  const current = await parameters.getDecryptedIfPresent(request.sitePropertiesParameterName, kms);
+  checkRootMountUnchanged(current?.value, rendered.text);
   const { version, written, bytes } = await parameters.putSecureStringIfChanged(
     request.sitePropertiesParameterName,
     rendered.text,

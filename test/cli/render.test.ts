@@ -30,15 +30,28 @@ describe('alluxio-minio render', () => {
     expect(parsed['s3a.secretKey']).toBe(SECRET);
   });
 
-  test('--alluxio-version, --region and repeated --property shape the file', async () => {
+  test('by default clients write through to MinIO, sync metadata every minute, and the master does not call home', async () => {
+    const parsed = getProperties((await render(REQUIRED)).stdout);
+    expect(parsed).toMatchObject({
+      'alluxio.user.file.writetype.default': 'CACHE_THROUGH',
+      'alluxio.user.file.metadata.sync.interval': '60sec',
+      'alluxio.master.update.check.enabled': 'false',
+    });
+  });
+
+  test('--alluxio-version, --region, --write-type, --metadata-sync-interval and repeated --property shape the file', async () => {
     const out = await render([
       ...REQUIRED,
       '--alluxio-version',
       '313',
       '--region',
       'eu-west-3',
+      '--write-type',
+      'THROUGH',
+      '--metadata-sync-interval',
+      '5min',
       '--property',
-      'alluxio.user.file.writetype.default=CACHE_THROUGH',
+      'alluxio.user.file.replication.min=1',
       '--property',
       'alluxio.user.note=a=b',
     ]);
@@ -47,7 +60,9 @@ describe('alluxio-minio render', () => {
     expect(parsed['alluxio.dora.client.ufs.root']).toBe('s3://datalake/');
     expect(parsed['alluxio.master.mount.table.root.ufs']).toBeUndefined();
     expect(parsed['alluxio.underfs.s3.endpoint.region']).toBe('eu-west-3');
-    expect(parsed['alluxio.user.file.writetype.default']).toBe('CACHE_THROUGH');
+    expect(parsed['alluxio.user.file.writetype.default']).toBe('THROUGH');
+    expect(parsed['alluxio.user.file.metadata.sync.interval']).toBe('5min');
+    expect(parsed['alluxio.user.file.replication.min']).toBe('1');
     expect(parsed['alluxio.user.note']).toBe('a=b');
     expect(out.stdout.split('\n')[0]).toContain('Alluxio 313');
   });
@@ -66,6 +81,9 @@ describe('alluxio-minio render', () => {
     [[...REQUIRED, '--alluxio-version', '1.8.1'], /--alluxio-version \(alluxio\.version: .*294 to 313/],
     [[...REQUIRED, '--property', 'alluxio.user.file.writetype.default'], /--property: .*has no "=value"/],
     [[...REQUIRED, '--property', 'alluxio.underfs.s3.endpoint=http://x:1'], /--property \(extraProperties\["alluxio\.underfs\.s3\.endpoint"\]: is set by this library/],
+    [[...REQUIRED, '--property', 'alluxio.user.file.writetype.default=THROUGH'], /--property \(.*is set by this library from the write type/],
+    [[...REQUIRED, '--write-type', 'FAST'], /^alluxio-minio render: --write-type \(.*CACHE_THROUGH, THROUGH, ASYNC_THROUGH, MUST_CACHE/],
+    [[...REQUIRED, '--metadata-sync-interval', '1m'], /^alluxio-minio render: --metadata-sync-interval \(.*"60sec"/],
     [['--bucket', 'datalake'], /--endpoint: is required/],
     [['--endpoint', 'http://10.0.12.7:9000'], /--bucket: is required/],
   ])('invalid input %j exits 2 with the message on stderr and prints nothing', async (args, message) => {

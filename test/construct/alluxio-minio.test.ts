@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials } from '../../lib';
+import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials, WriteType } from '../../lib';
 import { JOURNAL_FORMATTED_MARKER } from '../../lib/core/alluxio-container';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
@@ -42,11 +42,27 @@ describe('synth-time validation names the prop and the fix', () => {
     ['a health-check timeout over 50 minutes', { minio: MinioBackend.provisioned(), healthCheckTimeout: Duration.minutes(90) }, /healthCheckTimeout: .*Fix:/],
     ['a parameter prefix without a leading slash', { minio: MinioBackend.provisioned(), parameterPrefix: 'team/minio' }, /parameterPrefix: .*Fix:/],
     ['a tiny provisioned data volume', { minio: MinioBackend.provisioned({ dataVolumeSize: Size.gibibytes(1) }) }, /minio\.dataVolumeSize: .*Fix:/],
+    ['a metadata sync interval in fractions of a second', { minio: MinioBackend.provisioned(), alluxio: { metadataSyncInterval: Duration.millis(1500) } }, /alluxio\.metadataSyncInterval: .*whole number of seconds.*Fix:/],
+    ['the write type as an extra property', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.user.file.writetype.default': 'THROUGH' } } }, /set by this library from the write type \(alluxio\.writeType\)/],
   ])('%s', (_name, props, expected) => {
     const message = synthError(props);
     expect(message).toMatch(expected);
     expect(message).toContain('Test/Cache');
   });
+});
+
+test('writeType and metadataSyncInterval reach the render resource and the rotation function alike', () => {
+  const app = new App();
+  const stack = new Stack(app, 'Clients');
+  new AlluxioMinio(stack, 'Cache', {
+    minio: EXISTING,
+    credentials: TEAM_KEYS,
+    alluxio: { writeType: WriteType.THROUGH, metadataSyncInterval: Duration.seconds(0) },
+  });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('Custom::AlluxioSiteProperties', { WriteType: 'THROUGH', MetadataSyncInterval: '0' });
+  const rotation = Object.values(template.findResources('AWS::Lambda::Function')).find((f: any) => f.Properties.Environment?.Variables?.RENDER_PROPERTIES) as any;
+  expect(JSON.stringify(rotation.Properties.Environment.Variables.RENDER_PROPERTIES)).toContain('\\"WriteType\\":\\"THROUGH\\"');
 });
 
 test('values known only at deploy time (CloudFormation parameters) pass synth and reach the render resource', () => {
@@ -168,7 +184,36 @@ describe('provisioned MinIO with defaults', () => {
 
   test('workers cache on Fargate ephemeral storage sized for the cache', () => {
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { EphemeralStorage: { SizeInGiB: 30 } });
-    template.hasResourceProperties('Custom::AlluxioSiteProperties', { WorkerTierQuota: '20GB', WorkerTierPath: '/opt/alluxio/cache' });
+    template.hasResourceProperties('Custom::AlluxioSiteProperties', { WorkerTierQuota: '20GB', WorkerTierPath: '${alluxio.home}/cache' });
+  });
+
+  test('the journal type and folder are in the site file for every process, not master-only options', () => {
+    template.hasResourceProperties('Custom::AlluxioSiteProperties', { JournalType: 'UFS', JournalFolder: '${alluxio.home}/journal-volume/journal' });
+    for (const name of ['master', 'worker']) {
+      const env: Array<{ Name: string }> = containerNamed(template, name).Environment;
+      expect(env.map((e) => e.Name)).toEqual(['ALLUXIO_CONFIG_HASH']);
+    }
+  });
+
+  test('by default writes go through to MinIO, metadata syncs every minute, and the master does not call home', () => {
+    template.hasResourceProperties('Custom::AlluxioSiteProperties', { WriteType: 'CACHE_THROUGH', MetadataSyncInterval: '60sec', MasterUpdateCheck: 'false' });
+  });
+
+  test('both start scripts write the site file; the worker names its tier so the entrypoint makes no /dev/shm MEM tier', () => {
+    for (const name of ['master', 'worker']) {
+      expect(containerNamed(template, name).Command[0]).toContain('"$ALLUXIO_SITE_PROPERTIES" > /opt/alluxio/conf/alluxio-site.properties');
+    }
+    expect(containerNamed(template, 'worker').Command[0]).toContain("export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${alluxio.home}/cache'");
+  });
+
+  test('the MinIO check creates the directory marker before Alluxio starts', () => {
+    const checks = Object.values(template.findResources('Custom::AlluxioMinioHealthCheck')) as any[];
+    expect(checks.map((c) => [c.Properties.AlluxioMaster === undefined, c.Properties.EnsureDirectory])).toEqual(
+      expect.arrayContaining([
+        [true, 'true'],
+        [false, undefined],
+      ]),
+    );
   });
 
   test('the health check runs after both services and the MinIO check before them', () => {

@@ -2,38 +2,65 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alluxioMasterCommand, alluxioWorkerCommand, AlluxioImageLayout, JOURNAL_FORMATTED_MARKER } from '../../lib/core/alluxio-container';
+import {
+  alluxioMasterCommand,
+  alluxioWorkerCommand,
+  AlluxioImageLayout,
+  JOURNAL_FORMATTED_MARKER,
+  journalMountOf,
+  START_REFUSED_EXIT_CODE,
+} from '../../lib/core/alluxio-container';
 
 // The start scripts run for real under /bin/sh, against a stand-in of the image's layout whose
 // `alluxio` and `entrypoint.sh` only record how they were called.
-function standInImage(): { layout: AlluxioImageLayout; calls: () => string[]; bin: string } {
+function standInImage(): { layout: AlluxioImageLayout; calls: () => string[]; bin: string; siteFile: string; marker: string } {
   const root = mkdtempSync(join(tmpdir(), 'alluxio-image-'));
   const home = join(root, 'opt-alluxio');
   const bin = join(root, 'bin');
-  for (const dir of [join(home, 'bin'), join(home, 'conf'), join(root, 'journal'), bin]) mkdirSync(dir, { recursive: true });
+  const layout = { home, entrypoint: join(root, 'entrypoint.sh') };
+  for (const dir of [join(home, 'bin'), join(home, 'conf'), journalMountOf(layout), bin]) mkdirSync(dir, { recursive: true });
   const callLog = join(root, 'calls.log');
   const recorder = (name: string) => `#!/bin/sh\necho "${name} $*" >> ${callLog}\n`;
   writeFileSync(join(home, 'bin', 'alluxio'), recorder('alluxio'));
-  writeFileSync(join(root, 'entrypoint.sh'), `#!/bin/sh\necho "entrypoint $* opts=$ALLUXIO_JAVA_OPTS" >> ${callLog}\n`);
+  writeFileSync(
+    join(root, 'entrypoint.sh'),
+    `#!/bin/sh\necho "entrypoint $* opts=$ALLUXIO_JAVA_OPTS tier=$ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH" >> ${callLog}\n`,
+  );
   writeFileSync(join(bin, 'hostname'), '#!/bin/sh\necho "10.1.2.3 fe80::1"\n');
   for (const file of [join(home, 'bin', 'alluxio'), join(root, 'entrypoint.sh'), join(bin, 'hostname')]) chmodSync(file, 0o755);
   return {
-    layout: { home, entrypoint: join(root, 'entrypoint.sh'), journalMount: join(root, 'journal') },
+    layout,
     calls: () => (existsSync(callLog) ? readFileSync(callLog, 'utf8').trim().split('\n') : []),
     bin,
+    siteFile: join(home, 'conf', 'alluxio-site.properties'),
+    marker: join(journalMountOf(layout), JOURNAL_FORMATTED_MARKER),
   };
 }
 
 function run(script: string, env: Record<string, string>): void {
-  execFileSync('/bin/sh', ['-c', script], { env: { ...env }, timeout: 10_000 });
+  execFileSync('/bin/sh', ['-c', script], { env: { ...env }, timeout: 10_000, stdio: 'pipe' });
 }
+
+/** The exit code and stderr of a script that is expected to fail. */
+function runFailing(script: string, env: Record<string, string>): { status: number | null; stderr: string } {
+  try {
+    run(script, env);
+  } catch (error) {
+    const e = error as { status: number | null; stderr: Buffer };
+    return { status: e.status, stderr: e.stderr.toString('utf8') };
+  }
+  throw new Error('expected the script to fail');
+}
+
+const ROOT_A = 'alluxio.master.mount.table.root.ufs=s3\\://datalake/alluxio';
+const ROOT_B = 'alluxio.master.mount.table.root.ufs=s3\\://other/alluxio';
 
 describe('master start script', () => {
   test('formats the journal on the very first start only, then always starts with --no-format', () => {
     const image = standInImage();
-    const env = { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_SITE_PROPERTIES: 'alluxio.master.hostname=master.x.internal' };
+    const env = { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_SITE_PROPERTIES: `alluxio.master.hostname=master.x.internal\n${ROOT_A}` };
     run(alluxioMasterCommand(image.layout), env);
-    expect(existsSync(join(image.layout.journalMount, JOURNAL_FORMATTED_MARKER))).toBe(true);
+    expect(existsSync(image.marker)).toBe(true);
     run(alluxioMasterCommand(image.layout), env);
     run(alluxioMasterCommand(image.layout), env);
     const calls = image.calls();
@@ -44,24 +71,81 @@ describe('master start script', () => {
 
   test('writes the site properties before formatting, so the format sees the real configuration', () => {
     const image = standInImage();
-    const properties = 'alluxio.master.hostname=master.x.internal\ns3a.secretKey=a\\=b';
+    const properties = `alluxio.master.hostname=master.x.internal\ns3a.secretKey=a\\=b\n${ROOT_A}`;
     run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: properties });
-    expect(readFileSync(join(image.layout.home, 'conf', 'alluxio-site.properties'), 'utf8')).toBe(`${properties}\n`);
+    expect(readFileSync(image.siteFile, 'utf8')).toBe(`${properties}\n`);
   });
 
   test('a failed format leaves no marker, so the next start formats again', () => {
     const image = standInImage();
     writeFileSync(join(image.layout.home, 'bin', 'alluxio'), '#!/bin/sh\nexit 3\n');
-    expect(() => run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: '' })).toThrow();
-    expect(existsSync(join(image.layout.journalMount, JOURNAL_FORMATTED_MARKER))).toBe(false);
+    expect(() => run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A })).toThrow();
+    expect(existsSync(image.marker)).toBe(false);
+    expect(image.calls()).toEqual([]);
+  });
+
+  test('the marker records the root mount the journal was formatted for', () => {
+    const image = standInImage();
+    run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: `a=b\n${ROOT_A}` });
+    expect(readFileSync(image.marker, 'utf8')).toBe(`${ROOT_A}\n`);
+  });
+
+  test('refuses to start on a journal formatted for another root mount, naming both, and leaves the marker as it was', () => {
+    const image = standInImage();
+    run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    const refused = runFailing(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_B });
+    expect(refused.status).toBe(START_REFUSED_EXIT_CODE);
+    expect(refused.stderr).toContain('s3\\://datalake/alluxio');
+    expect(refused.stderr).toContain('s3\\://other/alluxio');
+    expect(readFileSync(image.marker, 'utf8')).toBe(`${ROOT_A}\n`);
+    expect(image.calls().filter((c) => c.startsWith('entrypoint'))).toHaveLength(1);
+    // Back on the root it was made for, it starts again.
+    run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    expect(image.calls().filter((c) => c.startsWith('entrypoint'))).toHaveLength(2);
+  });
+
+  test('an empty marker (written before the root was recorded) adopts the current root', () => {
+    const image = standInImage();
+    writeFileSync(image.marker, '');
+    run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_B });
+    expect(readFileSync(image.marker, 'utf8')).toBe(`${ROOT_B}\n`);
+    expect(image.calls()).toEqual(['entrypoint master --no-format opts= tier=']);
+  });
+
+  test('a dora release is guarded on its own root key', () => {
+    const image = standInImage();
+    const dora = { rootUfsKey: 'alluxio.dora.client.ufs.root' };
+    run(alluxioMasterCommand(image.layout, dora), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: 'alluxio.dora.client.ufs.root=s3\\://a/' });
+    expect(readFileSync(image.marker, 'utf8')).toBe('alluxio.dora.client.ufs.root=s3\\://a/\n');
+  });
+});
+
+describe.each([
+  ['master', (layout: AlluxioImageLayout) => alluxioMasterCommand(layout)],
+  ['worker', (layout: AlluxioImageLayout) => alluxioWorkerCommand(layout)],
+])('%s start script and the site properties', (_role, command) => {
+  test('writes ALLUXIO_SITE_PROPERTIES to conf/alluxio-site.properties, which the image entrypoint never does', () => {
+    const image = standInImage();
+    run(command(image.layout), { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_SITE_PROPERTIES: `${ROOT_A}\nalluxio.master.hostname=m` });
+    expect(readFileSync(image.siteFile, 'utf8')).toBe(`${ROOT_A}\nalluxio.master.hostname=m\n`);
+  });
+
+  test('an empty secret stops the container before Alluxio starts, saying which secret', () => {
+    const image = standInImage();
+    const refused = runFailing(command(image.layout), { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_SITE_PROPERTIES: '' });
+    expect(refused.stderr).toContain('ALLUXIO_SITE_PROPERTIES');
     expect(image.calls()).toEqual([]);
   });
 });
 
 describe('worker start script', () => {
-  test("advertises the task's first address and never formats", () => {
+  test("advertises the task's first address, names its tier to the entrypoint (so no /dev/shm MEM tier), and never formats", () => {
     const image = standInImage();
-    run(alluxioWorkerCommand(image.layout), { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_JAVA_OPTS: '-Dx=y' });
-    expect(image.calls()).toEqual(['entrypoint worker --no-format opts=-Dx=y -Dalluxio.worker.hostname=10.1.2.3']);
+    run(alluxioWorkerCommand(image.layout, { tierPath: '${alluxio.home}/cache' }), {
+      PATH: `${image.bin}:/usr/bin:/bin`,
+      ALLUXIO_JAVA_OPTS: '-Dx=y',
+      ALLUXIO_SITE_PROPERTIES: ROOT_A,
+    });
+    expect(image.calls()).toEqual(['entrypoint worker --no-format opts=-Dx=y -Dalluxio.worker.hostname=10.1.2.3 tier=${alluxio.home}/cache']);
   });
 });

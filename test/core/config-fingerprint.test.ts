@@ -33,7 +33,8 @@ describe('configFingerprint', () => {
     ['region', { ...settings, minio: { ...settings.minio, region: 'eu-west-1' } }],
     ['Alluxio version', { ...settings, alluxioVersion: '2.9.6' }],
     ['cluster layout', { ...settings, cluster: { masterHostname: 'master' } }],
-    ['extra property', { ...settings, extraProperties: { 'alluxio.user.file.writetype.default': 'THROUGH' } }],
+    ['extra property', { ...settings, extraProperties: { 'alluxio.user.file.replication.min': '2' } }],
+    ['write type', { ...settings, cluster: { clientDefaults: { writeType: 'THROUGH' } } }],
   ])('changes when the %s changes', (_what, changed) => {
     expect(configFingerprint(changed, 1, 1)).not.toBe(configFingerprint(settings, 1, 1));
   });

@@ -127,17 +127,21 @@ describe('validateRegion', () => {
 });
 
 describe('validateExtraProperties', () => {
-  const managed = ['alluxio.underfs.s3.endpoint', 'alluxio.master.hostname'];
+  const managed = { 'alluxio.underfs.s3.endpoint': 'the endpoint', 'alluxio.master.hostname': 'the cluster layout' };
 
   test('accepts ordinary Alluxio properties with any single-line value', () => {
     expect(() =>
-      validateExtraProperties({ 'alluxio.user.file.writetype.default': 'CACHE_THROUGH', 'alluxio.user.block.size.bytes.default': '' }, managed),
+      validateExtraProperties({ 'alluxio.user.file.replication.min': '1', 'alluxio.user.block.size.bytes.default': '' }, managed),
     ).not.toThrow();
   });
 
   test('refuses a managed key and names the key and the input to use instead', () => {
     const error = expectInputError(() => validateExtraProperties({ 'alluxio.master.hostname': 'x' }, managed), 'extraProperties["alluxio.master.hostname"]');
-    expect(error.message).toMatch(/set by this library/);
+    expect(error.message).toMatch(/set by this library from the cluster layout/);
+  });
+
+  test('a key that is only a property of Object.prototype is not managed', () => {
+    expect(() => validateExtraProperties({ constructor: 'x', toString: 'y' }, managed)).not.toThrow();
   });
 
   test.each([

@@ -41,9 +41,9 @@ function readWithJavaProperties(texts: string[]): Array<Record<string, string | 
   return decodePropertiesDump(java.run('PropertiesDump', files));
 }
 
-function readWithAlluxio(text: string, keys: string[]): Record<string, string | undefined> {
+function readWithAlluxio(text: string, keys: string[], jvmOptions: string[] = []): Record<string, string | undefined> {
   const dir = java.writeConfDir(text);
-  return decodeHexPairs(java.run('AlluxioSiteDump', keys, [`-Dalluxio.conf.dir=${dir}`]));
+  return decodeHexPairs(java.run('AlluxioSiteDump', keys, [`-Dalluxio.conf.dir=${dir}`, ...jvmOptions]));
 }
 
 describe('rendered file read by java.util.Properties', () => {
@@ -65,7 +65,7 @@ describe('rendered file read by java.util.Properties', () => {
 
   test('extra properties with special and non-ASCII values, and an empty value, come back exactly', () => {
     const extraProperties: Record<string, string> = {
-      'alluxio.user.file.writetype.default': 'CACHE_THROUGH',
+      'alluxio.user.file.replication.min': '1',
       'alluxio.user.note.special': '= : \\ # ! +/ x',
       'alluxio.user.note.unicode': 'é 日本 😀',
       'alluxio.user.note.leading': '  two leading spaces',
@@ -88,8 +88,14 @@ describe("rendered file loaded by Alluxio 2.9's own configuration", () => {
       ...base,
       accessKeyId: 'AK é = : # !',
       secretKey: secret,
-      cluster: { masterHostname: 'master.alluxio.local', workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '2GB' } },
-      extraProperties: { 'alluxio.user.file.writetype.default': 'CACHE_THROUGH' },
+      cluster: {
+        masterHostname: 'master.alluxio.local',
+        journal: { type: 'UFS', folder: '/journal-volume/journal' },
+        workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '2GB' },
+        masterUpdateCheck: false,
+        clientDefaults: { writeType: 'CACHE_THROUGH', metadataSyncInterval: '60sec' },
+      },
+      extraProperties: { 'alluxio.user.file.replication.min': '1' },
     };
     const text = renderSiteProperties(input);
     const keys = Object.keys(getProperties(text));
@@ -103,11 +109,32 @@ describe("rendered file loaded by Alluxio 2.9's own configuration", () => {
       's3a.accessKeyId': 'AK é = : # !',
       's3a.secretKey': secret,
       'alluxio.master.hostname': 'master.alluxio.local',
+      'alluxio.master.journal.type': 'UFS',
+      'alluxio.master.journal.folder': '/journal-volume/journal',
       'alluxio.worker.tieredstore.level0.alias': 'MEM',
       'alluxio.worker.tieredstore.level0.dirs.path': '/mnt/ramdisk',
       'alluxio.worker.tieredstore.level0.dirs.quota': '2GB',
+      'alluxio.master.update.check.enabled': 'false',
       'alluxio.user.file.writetype.default': 'CACHE_THROUGH',
+      'alluxio.user.file.metadata.sync.interval': '60sec',
+      'alluxio.user.file.replication.min': '1',
     });
+  });
+
+  test('paths under ${alluxio.home} resolve under the Alluxio home the process runs with', () => {
+    const text = renderSiteProperties({
+      ...base,
+      cluster: {
+        journal: { type: 'UFS', folder: '${alluxio.home}/journal-volume/journal' },
+        workerTier: { alias: 'SSD', path: '${alluxio.home}/cache', quota: '1GB' },
+      },
+    });
+    const keys = ['alluxio.master.journal.folder', 'alluxio.worker.tieredstore.level0.dirs.path'];
+    expect(readWithAlluxio(text, keys, ['-Dalluxio.home=/opt/alluxio'])).toEqual({
+      'alluxio.master.journal.folder': '/opt/alluxio/journal-volume/journal',
+      'alluxio.worker.tieredstore.level0.dirs.path': '/opt/alluxio/cache',
+    });
+    expect(readWithAlluxio(text, keys, ['-Dalluxio.home=/srv/worker-2'])['alluxio.worker.tieredstore.level0.dirs.path']).toBe('/srv/worker-2/cache');
   });
 
   test('why credentials with ${...} are refused: Alluxio would expand them as a property reference', () => {

@@ -20,12 +20,18 @@ function canonicalNames(keys: string[]): Record<string, string> {
 const fullV2: SiteSettings = {
   alluxioVersion: '2.9.6',
   minio: { endpoint: 'http://127.0.0.1:9000', bucket: 'datalake', directory: 'alluxio', region: 'us-east-1' },
-  cluster: { masterHostname: 'master', workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '1GB' } },
+  cluster: {
+    masterHostname: 'master',
+    journal: { type: 'UFS', folder: '${alluxio.home}/journal-volume/journal' },
+    workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '1GB' },
+    masterUpdateCheck: false,
+    clientDefaults: { writeType: 'CACHE_THROUGH', metadataSyncInterval: '60sec' },
+  },
 };
 
 test('every key rendered for a 2.x release with the full cluster layout is a canonical Alluxio 2.9 key', () => {
   const keys = renderedPropertyKeys(fullV2);
-  expect(keys).toHaveLength(11);
+  expect(keys).toHaveLength(16);
   const names = canonicalNames(keys);
   for (const key of keys) {
     expect({ key, canonical: names[key] }).toEqual({ key, canonical: key });

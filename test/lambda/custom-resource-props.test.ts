@@ -6,6 +6,7 @@ import {
   parseCredentialsProperties,
   parseHealthCheckProperties,
   parseRenderProperties,
+  renderResourceProperties,
 } from '../../lib/core/custom-resource-props';
 import { InputError } from '../../lib/core/input-error';
 import { expectInputError } from '../core/expect-input-error';
@@ -156,13 +157,24 @@ describe('parseRenderProperties', () => {
       WorkerTierAlias: 'MEM',
       WorkerTierPath: '/mnt/ramdisk',
       WorkerTierQuota: '4GB',
-      ExtraProperties: '{"alluxio.user.file.writetype.default":"CACHE_THROUGH"}',
+      JournalType: 'UFS',
+      JournalFolder: '${alluxio.home}/journal-volume/journal',
+      MasterUpdateCheck: 'false',
+      WriteType: 'CACHE_THROUGH',
+      MetadataSyncInterval: '60sec',
+      ExtraProperties: '{"alluxio.user.file.replication.min":"1"}',
     });
     expect(request.settings).toEqual({
       alluxioVersion: '2.9.5',
       minio: { endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio', region: 'eu-west-1' },
-      cluster: { masterHostname: 'master.alluxio.local', workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '4GB' } },
-      extraProperties: { 'alluxio.user.file.writetype.default': 'CACHE_THROUGH' },
+      cluster: {
+        masterHostname: 'master.alluxio.local',
+        journal: { type: 'UFS', folder: '${alluxio.home}/journal-volume/journal' },
+        workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '4GB' },
+        masterUpdateCheck: false,
+        clientDefaults: { writeType: 'CACHE_THROUGH', metadataSyncInterval: '60sec' },
+      },
+      extraProperties: { 'alluxio.user.file.replication.min': '1' },
     });
     expect(request.sitePropertiesParameterName).toBe('/team/minio/site-properties');
   });
@@ -179,11 +191,37 @@ describe('parseRenderProperties', () => {
     [{ ExtraProperties: '["a=b"]' }, 'ExtraProperties'],
     [{ ExtraProperties: '{"alluxio.user.block.size.bytes.default": 64}' }, 'ExtraProperties.alluxio.user.block.size.bytes.default'],
     [{ WorkerTierAlias: 'MEM' }, 'WorkerTierAlias/WorkerTierPath/WorkerTierQuota'],
+    [{ JournalType: 'UFS' }, 'JournalType/JournalFolder'],
+    [{ MasterUpdateCheck: 'no' }, 'MasterUpdateCheck'],
     [{ AlluxioVersion: '' }, 'AlluxioVersion'],
     [{ Bucket: undefined }, 'Bucket'],
     [{ SitePropertiesParameterName: '/team/minio/secret-key' }, 'SitePropertiesParameterName'],
   ])('%j is refused naming %s', (override, input) => {
     expectInputError(() => parseRenderProperties({ ...render, ...override }), input);
+  });
+
+  test('renderResourceProperties writes what parseRenderProperties reads back, leaving unset settings out', () => {
+    const names = { accessKey: '/a/access-key', secretKey: '/a/secret-key', siteProperties: '/a/site-properties' };
+    const settings = {
+      alluxioVersion: '2.9.5',
+      endpoint: 'http://10.0.12.7:9000',
+      bucket: 'datalake',
+      journalType: 'UFS',
+      journalFolder: '${alluxio.home}/journal-volume/journal',
+      masterUpdateCheck: false,
+      writeType: 'THROUGH',
+      extraProperties: { 'alluxio.user.file.replication.min': '1' },
+    };
+    const properties = renderResourceProperties(names, undefined, settings);
+    expect(Object.values(properties)).not.toContain(undefined);
+    expect(properties).not.toHaveProperty('KmsKeyId');
+    const request = parseRenderProperties(properties as unknown as Record<string, unknown>);
+    expect(request.settings.cluster).toEqual({
+      journal: { type: 'UFS', folder: '${alluxio.home}/journal-volume/journal' },
+      masterUpdateCheck: false,
+      clientDefaults: { writeType: 'THROUGH' },
+    });
+    expect(request.settings.extraProperties).toEqual(settings.extraProperties);
   });
 });
 
@@ -196,7 +234,7 @@ describe('parseHealthCheckProperties', () => {
     Bucket: 'datalake',
   };
 
-  test('fills the defaults: bucket root, us-east-1, 600 s, no bucket creation, the default release\'s root key', () => {
+  test('fills the defaults: bucket root, us-east-1, 600 s, no bucket or directory creation, the default release\'s root key', () => {
     expect(parseHealthCheckProperties(healthCheck)).toEqual({
       accessKeyParameterName: '/team/minio/access-key',
       secretKeyParameterName: '/team/minio/secret-key',
@@ -208,6 +246,7 @@ describe('parseHealthCheckProperties', () => {
       alluxioMaster: undefined,
       expectedRootUfs: undefined,
       ensureBucket: false,
+      ensureDirectory: false,
       timeoutSeconds: 600,
       configHash: '',
     });
@@ -219,6 +258,7 @@ describe('parseHealthCheckProperties', () => {
     ['AccessKeyParameterName', { AccessKeyParameterName: 'no spaces allowed' }],
     ['TimeoutSeconds', { TimeoutSeconds: '7201' }],
     ['EnsureBucket', { EnsureBucket: 'yes' }],
+    ['EnsureDirectory', { EnsureDirectory: 'TRUE' }],
     ['Region', { Region: 42 }],
   ])('an invalid %s is refused naming it', (input, override) => {
     expectInputError(() => parseHealthCheckProperties({ ...healthCheck, ...override }), input);

@@ -83,6 +83,23 @@ describe('health-check handler', () => {
     expect(listed.Contents?.map((o) => o.Key)).toEqual(['cache/root/']);
   });
 
+  test('EnsureDirectory writes the directory marker into an existing bucket once the checks pass, and only then', async () => {
+    const existing = `hc-dir-${randomBytes(4).toString('hex')}`;
+    await ensureBucketAndDirectory(connection, existing, undefined);
+    const client = createMinioS3Client(connection);
+    const keys = async () => (await client.send(new ListObjectsV2Command({ Bucket: existing }))).Contents?.map((o) => o.Key) ?? [];
+    try {
+      const refused = await deploy(props({ Bucket: existing, Directory: 'lake/root', EnsureDirectory: 'true', SecretKeyParameterName: `${prefix}/wrong-secret-key` }));
+      await failureOf(refused.poll);
+      expect(await keys()).toEqual([]);
+      const { poll } = await deploy(props({ Bucket: existing, Directory: 'lake/root', EnsureDirectory: 'true' }));
+      expect((await poll()).IsComplete).toBe(true);
+      expect(await keys()).toEqual(['lake/root/']);
+    } finally {
+      client.destroy();
+    }
+  });
+
   test('a wrong secret fails the deploy at once with "REQUEST_FORBIDDEN: <cause>. Fix: <fix>", secret-free', async () => {
     const output = captureOutput();
     try {

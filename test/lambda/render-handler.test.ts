@@ -80,12 +80,25 @@ describe('render handler', () => {
     const same = await handler(cfnEvent('Update', props, { physicalResourceId: name, oldProperties: props }));
     expect(same).toEqual(created);
 
-    const changed = { ...props, Directory: 'alluxio-2' };
+    const changed = { ...props, Region: 'eu-west-3' };
     const updated = await handler(cfnEvent('Update', changed, { physicalResourceId: name, oldProperties: props }));
     expect(updated.PhysicalResourceId).toBe(name);
     expect(updated.Data!.ParameterVersion).toBe('2');
     expect(updated.Data!.ConfigHash).not.toBe(created.Data!.ConfigHash);
-    expect((await readParameter(ssm, name))!.value).toContain('//datalake/alluxio-2\n');
+    expect((await readParameter(ssm, name))!.value).toContain('alluxio.underfs.s3.endpoint.region=eu-west-3\n');
+  });
+
+  test('a new bucket or directory on the running cluster is refused, the previous file kept, and the rollback Update passes', async () => {
+    const { props, name } = await renderSetup();
+    await handler(cfnEvent('Create', props));
+    for (const moved of [{ ...props, Directory: 'alluxio-2' }, { ...props, Bucket: 'otherbucket' }]) {
+      const error = await failureOf(() => handler(cfnEvent('Update', moved, { physicalResourceId: name, oldProperties: props })));
+      expect(error.message).toMatch(/^Bucket\/Directory: the cluster's journal belongs to the root mount s3:\/\/datalake\/alluxio, .*adopts it.*Fix: deploy the previous bucket and directory again/);
+    }
+    expect(await readParameter(ssm, name)).toMatchObject({ version: 1 });
+    // CloudFormation's rollback sends Update with the properties swapped: the root it asks for is the one in place.
+    const rollback = await handler(cfnEvent('Update', props, { physicalResourceId: name, oldProperties: { ...props, Directory: 'alluxio-2' } }));
+    expect(rollback.Data!.ParameterVersion).toBe('1');
   });
 
   test('a new credential version re-renders with the new key and changes the hash', async () => {
@@ -187,7 +200,8 @@ describe('render handler', () => {
     const seen: unknown[] = [];
     try {
       seen.push(await handler(cfnEvent('Create', props)));
-      seen.push(await handler(cfnEvent('Update', { ...props, Directory: 'other' }, { physicalResourceId: name, oldProperties: props })));
+      seen.push(await handler(cfnEvent('Update', { ...props, Region: 'eu-west-2' }, { physicalResourceId: name, oldProperties: props })));
+      seen.push((await failureOf(() => handler(cfnEvent('Update', { ...props, Directory: 'other' }, { physicalResourceId: name, oldProperties: props })))).message);
       seen.push((await failureOf(() => handler(cfnEvent('Update', { ...props, Bucket: 'Bad..Bucket' }, { physicalResourceId: name, oldProperties: props })))).message);
       seen.push(await handler(cfnEvent('Delete', props, { physicalResourceId: name })));
     } finally {
