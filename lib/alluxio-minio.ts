@@ -475,7 +475,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       image,
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
-      command: [alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT, { tierPath: SITE_WORKER_CACHE_DIR })],
+      command: [alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT)],
       environment: { ALLUXIO_CONFIG_HASH: configHash },
       secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'worker' }),

@@ -100,7 +100,12 @@ export function alluxioMasterCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE
 }
 
 export interface WorkerCommandOptions {
-  /** The tier path the rendered file names; only its presence matters to the entrypoint. */
+  /**
+   * The tier directory in this layout (the entrypoint only tests that the variable is set; the tier
+   * itself comes from the site file).
+   *
+   * @default - `<home>/cache`, where `${alluxio.home}/cache` resolves
+   */
   readonly tierPath?: string;
 }
 
@@ -116,7 +121,7 @@ export function alluxioWorkerCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE
   return [
     'set -e',
     ...writeSitePropertiesStep(layout),
-    `export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${options.tierPath ?? SITE_WORKER_CACHE_DIR}'`,
+    `export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${options.tierPath ?? `${layout.home}/cache`}'`,
     `export ALLUXIO_JAVA_OPTS="$ALLUXIO_JAVA_OPTS -Dalluxio.worker.hostname=$(hostname -i | awk '{print $1}')"`,
     `exec ${layout.entrypoint} worker --no-format`,
   ].join('\n');

@@ -203,7 +203,7 @@ describe('provisioned MinIO with defaults', () => {
     for (const name of ['master', 'worker']) {
       expect(containerNamed(template, name).Command[0]).toContain('"$ALLUXIO_SITE_PROPERTIES" > /opt/alluxio/conf/alluxio-site.properties');
     }
-    expect(containerNamed(template, 'worker').Command[0]).toContain("export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${alluxio.home}/cache'");
+    expect(containerNamed(template, 'worker').Command[0]).toContain("export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='/opt/alluxio/cache'");
   });
 
   test('the MinIO check creates the directory marker before Alluxio starts', () => {

@@ -141,11 +141,11 @@ describe.each([
 describe('worker start script', () => {
   test("advertises the task's first address, names its tier to the entrypoint (so no /dev/shm MEM tier), and never formats", () => {
     const image = standInImage();
-    run(alluxioWorkerCommand(image.layout, { tierPath: '${alluxio.home}/cache' }), {
+    run(alluxioWorkerCommand(image.layout), {
       PATH: `${image.bin}:/usr/bin:/bin`,
       ALLUXIO_JAVA_OPTS: '-Dx=y',
       ALLUXIO_SITE_PROPERTIES: ROOT_A,
     });
-    expect(image.calls()).toEqual(['entrypoint worker --no-format opts=-Dx=y -Dalluxio.worker.hostname=10.1.2.3 tier=${alluxio.home}/cache']);
+    expect(image.calls()).toEqual([`entrypoint worker --no-format opts=-Dx=y -Dalluxio.worker.hostname=10.1.2.3 tier=${image.layout.home}/cache`]);
   });
 });
