@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { AlluxioMinio, MinioBackend, MinioCredentials } from '../lib';
+import { AlluxioMinio, AlluxioOptions, MinioBackend, MinioCredentials } from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode. */
 export const EXAMPLE_STACKS = {
@@ -7,11 +7,33 @@ export const EXAMPLE_STACKS = {
   existing: 'AlluxioMinioExisting',
 } as const;
 
+/** Where the existing-MinIO stack points; the local deployment (npm start) passes its own. */
+export interface ExistingMinioSettings {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly directory?: string;
+  readonly accessKeyParameter: string;
+  readonly secretKeyParameter: string;
+  /** @default - the construct's default, `/alluxio-minio/<unique id>` */
+  readonly parameterPrefix?: string;
+  /** @default - the construct's defaults (2 workers, ...) */
+  readonly alluxio?: AlluxioOptions;
+}
+
+/** The existing-MinIO stack as the README shows it. */
+export const EXAMPLE_EXISTING_MINIO: ExistingMinioSettings = {
+  endpoint: 'http://10.0.12.7:9000',
+  bucket: 'datalake',
+  directory: 'alluxio',
+  accessKeyParameter: '/team/minio/access-key',
+  secretKeyParameter: '/team/minio/secret-key',
+};
+
 /**
- * The example app: the embedded default the README's first command synthesizes. Both stacks are
- * environment-agnostic, so they synthesize with no AWS account, credentials or network.
+ * The example app: the embedded default the README's commands synthesize and deploy locally. Both
+ * stacks are environment-agnostic, so they synthesize with no AWS account, credentials or network.
  */
-export function createExampleApp(outdir?: string): App {
+export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSettings = EXAMPLE_EXISTING_MINIO): App {
   const app = new App({ outdir });
 
   // Defaults throughout: a new VPC, a MinIO this construct runs, a generated key pair.
@@ -25,8 +47,10 @@ export function createExampleApp(outdir?: string): App {
     description: 'Alluxio on ECS against an existing MinIO endpoint (cdk-alluxio-minio example)',
   });
   new AlluxioMinio(existing, 'Cache', {
-    minio: MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' }),
-    credentials: MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key'),
+    minio: MinioBackend.existing({ endpoint: existingMinio.endpoint, bucket: existingMinio.bucket, directory: existingMinio.directory }),
+    credentials: MinioCredentials.fromParameters(existingMinio.accessKeyParameter, existingMinio.secretKeyParameter),
+    parameterPrefix: existingMinio.parameterPrefix,
+    alluxio: existingMinio.alluxio,
   });
 
   return app;

@@ -6,7 +6,8 @@
 #   bash scripts/sandbox.sh up|down|status
 #
 # Everything lives in ignored folders: tools in .tools/, pids, logs, data and endpoints.json in .sandbox/.
-# Ports: SANDBOX_S3_PORT (default 47070), SANDBOX_AWS_PORT (default 47071); both bind 127.0.0.1 only.
+# Ports: SANDBOX_S3_PORT (default 17070), SANDBOX_AWS_PORT (default 17071); both bind 127.0.0.1 only, below
+# Linux's ephemeral range (32768 and up), where a client socket could already hold them.
 # With CI=true every part is mandatory; locally a missing Java/Maven only costs the Alluxio suites.
 set -euo pipefail
 
@@ -27,8 +28,8 @@ ALLUXIO_LIB="$TOOLS/alluxio-lib"
 ALLUXIO_DORA_VERSION="313"
 ALLUXIO_DORA_LIB="$TOOLS/alluxio-dora-lib"
 
-S3_PORT="${SANDBOX_S3_PORT:-47070}"
-AWS_PORT="${SANDBOX_AWS_PORT:-47071}"
+S3_PORT="${SANDBOX_S3_PORT:-17070}"
+AWS_PORT="${SANDBOX_AWS_PORT:-17071}"
 REGION="us-east-1"
 # moto checks no signatures; any fixed pair works and keeps the SDK from looking for real credentials.
 AWS_ACCESS_KEY="sandboxmoto"

@@ -91,7 +91,7 @@ export const FINDING_CODE_INFO: Readonly<Record<FindingCode, FindingCodeInfo>> =
   },
   ALLUXIO_ROOT_MOUNT_MISMATCH: {
     transient: false,
-    typicalCause: "the master's root mount is not the bucket and directory this deployment rendered",
+    typicalCause: "the master runs with a root mount other than the rendered bucket and directory (not restarted since a change, or another cluster's master)",
   },
 };
 
@@ -477,7 +477,10 @@ function diagnoseAlluxioMaster(obs: AlluxioMasterObservation, ctx: DiagnosisCont
       'ALLUXIO_ROOT_MOUNT_MISMATCH',
       `the master at ${obs.address} has '${obs.rootUfsUri}' mounted at / but this deployment rendered '${obs.expectedRootUfs}'`,
       rootProperty(ctx),
-      `make ${rootProperty(ctx)}=${obs.expectedRootUfs} reach the master and restart it; a master whose journal was formatted against another root keeps that mount until its journal is formatted again`,
+      'the master runs a configuration other than the rendered one: it was not restarted since the site properties changed ' +
+        '(force a new deployment of the master service), or the address names another cluster\'s master. Alluxio 2.9 takes the ' +
+        'root mount from the site file at every start, even on a journal written under another root, whose files would then ' +
+        'name keys that are not there: this library refuses such a change, so fix the configuration the master reads, not the journal',
     );
   }
   return undefined;

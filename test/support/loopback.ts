@@ -1,10 +1,9 @@
-import { AddressInfo, createServer } from 'node:net';
+import { freePort } from '../../scripts/local/ports';
 
-/** A loopback port nothing listens on: bound to port 0, then released. */
+/**
+ * A loopback port nothing listens on, below Linux's ephemeral range: a port the kernel hands out for
+ * port 0 (32768 and up) can be taken by any client socket a moment later.
+ */
 export async function unusedLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return freePort('127.0.0.1');
 }

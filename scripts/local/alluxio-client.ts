@@ -1,0 +1,144 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { createContainerFilesystem, ContainerFilesystem } from './alluxio-image';
+
+/*
+ * An Alluxio client on this machine, as an application next to the cluster would run one: the image's
+ * `bin/alluxio` (shell, fsadmin) and Alluxio's Java client, configured with nothing but the master's
+ * address; everything else (write type, UFS settings) the client takes from the cluster's defaults.
+ */
+
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+}
+
+/** The master's REST view (alluxio.wire.AlluxioMasterInfo, GET /api/v1/master/info). */
+export interface MasterInfo {
+  readonly version: string;
+  readonly mountPoints: Record<string, { ufsUri: string }>;
+  readonly workers: Array<{ address: { host: string; rpcPort: number }; state: string; capacityBytesOnTiers: Record<string, number>; usedBytesOnTiers: Record<string, number> }>;
+  readonly lostWorkers: unknown[];
+  readonly tierCapacity: Record<string, { total: number; used: number }>;
+  readonly configuration: Record<string, unknown>;
+  readonly uptimeMs: number;
+}
+
+const JAVA_HELPERS = join(__dirname, 'java');
+
+export class AlluxioClient {
+  private readonly filesystem: ContainerFilesystem;
+  private readonly classesDir: string;
+
+  constructor(
+    dir: string,
+    jarsDir: string,
+    readonly masterHost: string,
+  ) {
+    this.filesystem = createContainerFilesystem(dir, jarsDir, '127.0.0.1');
+    writeFileSync(join(this.filesystem.layout.home, 'conf', 'alluxio-site.properties'), `alluxio.master.hostname=${masterHost}\n`);
+    this.classesDir = join(dir, 'classes');
+    mkdirSync(this.classesDir, { recursive: true });
+    const sources = readdirSync(JAVA_HELPERS).filter((f) => f.endsWith('.java'));
+    if (!sources.every((f) => existsSync(join(this.classesDir, f.replace(/\.java$/, '.class'))))) {
+      execFileSync('javac', ['-d', this.classesDir, '-cp', join(jarsDir, '*'), ...sources.map((f) => join(JAVA_HELPERS, f))], { stdio: 'pipe' });
+    }
+  }
+
+  /** `bin/alluxio <args>`, bounded by `timeoutMs`. */
+  run(args: string[], timeoutMs = 60_000): Promise<CommandResult> {
+    return this.start(args, timeoutMs);
+  }
+
+  /**
+   * Reads `path` in a loop through Alluxio's client (scripts/local/java/ReadLoop.java) until `stop()`,
+   * as an application reading throughout would: how many reads succeeded and failed, and the failures.
+   */
+  readContinuously(path: string, pauseMs = 250, boundMs = 600_000): { stop(): Promise<{ ok: number; failed: number; failures: string[] }> } {
+    const stopFile = join(this.filesystem.root, `stop-reading-${Date.now()}`);
+    const running = this.start(['runClass', 'ReadLoop', path, stopFile, String(boundMs), String(pauseMs)], boundMs + 30_000);
+    return {
+      stop: async () => {
+        writeFileSync(stopFile, '');
+        const result = await running;
+        const done = /^done (\d+) (\d+)$/m.exec(result.stdout);
+        if (!done) throw new Error(`the read loop ended without its summary: ${(result.stdout + result.stderr).slice(-2000)}`);
+        return { ok: Number(done[1]), failed: Number(done[2]), failures: result.stdout.split('\n').filter((line) => line.startsWith('fail ')) };
+      },
+    };
+  }
+
+  private start(args: string[], timeoutMs: number): Promise<CommandResult> {
+    return new Promise((resolve) => {
+      const child = spawn(join(this.filesystem.layout.home, 'bin', 'alluxio'), args, {
+        cwd: this.filesystem.root,
+        env: {
+          PATH: `${this.filesystem.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
+          HOME: this.filesystem.root,
+          ALLUXIO_CLASSPATH: this.classesDir,
+          AWS_EC2_METADATA_DISABLED: 'true',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      let timedOut = false;
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr, timedOut });
+      });
+    });
+  }
+
+  /** `bin/alluxio fs <args>`; throws with the shell's own output unless it exits 0. */
+  async fs(...args: string[]): Promise<string> {
+    const result = await this.run(['fs', ...args]);
+    if (result.code !== 0) throw new Error(`alluxio fs ${args.join(' ')} exited ${result.timedOut ? 'after its time bound' : result.code}: ${(result.stdout + result.stderr).slice(-2000)}`);
+    return result.stdout;
+  }
+
+  /** Reads `path` through Alluxio's Java client `times` times in one JVM: bytes and milliseconds per read. */
+  async timedReads(path: string, times = 1, timeoutMs = 300_000): Promise<Array<{ bytes: number; ms: number }>> {
+    const result = await this.run(['runClass', 'TimedRead', path, String(times)], timeoutMs);
+    if (result.code !== 0) throw new Error(`reading ${path} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
+    return result.stdout
+      .trim()
+      .split('\n')
+      .filter((line) => /^\d+ \d+$/.test(line))
+      .map((line) => {
+        const [bytes, nanos] = line.split(' ').map(Number);
+        return { bytes, ms: nanos / 1e6 };
+      });
+  }
+}
+
+/** GET http://host:port/api/v1/master/info, bounded. */
+export function masterInfo(host: string, port = 19999, timeoutMs = 5000): Promise<MasterInfo> {
+  return new Promise((resolve, reject) => {
+    const request = http.get({ host, port, path: '/api/v1/master/info', timeout: timeoutMs }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.on('end', () => {
+        try {
+          if (response.statusCode !== 200) throw new Error(`HTTP ${response.statusCode}`);
+          resolve(JSON.parse(body) as MasterInfo);
+        } catch (error) {
+          reject(new Error(`the master at ${host}:${port} answered no MasterInfo: ${error instanceof Error ? error.message : String(error)}`));
+        }
+      });
+    });
+    request.on('timeout', () => request.destroy(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)));
+    request.on('error', reject);
+  });
+}

@@ -1,0 +1,250 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DEFAULT_MINIO_REGION } from '../../lib/core/site-properties';
+import { createMinioS3Client } from '../../lib/runtime/s3-client';
+import { ResourceFailed } from './deployment';
+import { LocalCluster, LocalClusterSettings } from './local-cluster';
+import { listening } from './ports';
+
+/*
+ * `npm start` / `npm stop`: this library's deploy flow on 127.0.0.1 (see README, Quick start).
+ *
+ *   node scripts/local/cli.js up [--endpoint URL --bucket NAME [--directory DIR] [--region R]]
+ *   node scripts/local/cli.js down | status
+ *
+ * Without --endpoint the sandbox's S3 server stands in for MinIO (bucket datalake, directory alluxio);
+ * with it, the keys come from MINIO_ACCESS_KEY and MINIO_SECRET_KEY and nothing is created on the server.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const STATE_DIR = join(ROOT, '.sandbox', 'local');
+const ENDPOINTS = join(ROOT, '.sandbox', 'endpoints.json');
+const JARS = join(ROOT, '.tools', 'alluxio-lib');
+/** The master takes 127.0.0.1, the workers 127.0.0.10 and up. */
+const ADDRESS_BLOCK = '127.0.0';
+const AGENT_PORT = Number(process.env.LOCAL_ECS_PORT ?? 17072);
+const SAMPLE_MIB = 64;
+
+const write = (line = '') => process.stdout.write(`${line}\n`);
+
+interface Sandbox {
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  alluxio?: unknown;
+  [other: string]: unknown;
+}
+
+function loadSandbox(): Sandbox {
+  if (!existsSync(ENDPOINTS)) throw new Error(`the sandbox is not up (${ENDPOINTS} is missing): run npm start, which starts it`);
+  return JSON.parse(readFileSync(ENDPOINTS, 'utf8'));
+}
+
+function agentPid(): number | undefined {
+  const file = join(STATE_DIR, 'agent.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8'));
+  try {
+    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('agent.js') ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startAgent(sandbox: Sandbox): Promise<string> {
+  const log = openSync(join(STATE_DIR, 'agent.log'), 'a');
+  const { aws } = sandbox;
+  const agent = spawn(process.execPath, [join(__dirname, 'agent.js'), STATE_DIR, String(AGENT_PORT), ADDRESS_BLOCK, JARS, aws.endpoint, aws.region, aws.accessKeyId, aws.secretAccessKey], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  closeSync(log);
+  agent.unref();
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (await listening('127.0.0.1', AGENT_PORT)) return `http://127.0.0.1:${AGENT_PORT}`;
+    if (agent.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the local ECS did not start on 127.0.0.1:${AGENT_PORT} (log: ${join(STATE_DIR, 'agent.log')}); set LOCAL_ECS_PORT to a free port if another program holds it`);
+}
+
+function minioFromArguments(sandbox: Sandbox, values: Record<string, string | undefined>): LocalClusterSettings['minio'] & { standIn: boolean } {
+  if (values.endpoint === undefined) {
+    return { ...sandbox.s3, bucket: 'datalake', directory: 'alluxio', createBucket: true, standIn: true };
+  }
+  const accessKeyId = process.env.MINIO_ACCESS_KEY;
+  const secretAccessKey = process.env.MINIO_SECRET_KEY;
+  if (!values.bucket || !accessKeyId || !secretAccessKey) {
+    throw new Error('with --endpoint, also pass --bucket and set MINIO_ACCESS_KEY and MINIO_SECRET_KEY (the keys your MinIO accepts)');
+  }
+  return {
+    endpoint: values.endpoint,
+    region: values.region ?? DEFAULT_MINIO_REGION,
+    accessKeyId,
+    secretAccessKey,
+    bucket: values.bucket,
+    directory: values.directory ?? '',
+    createBucket: false,
+    standIn: false,
+  };
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+const rate = (bytes: number, ms: number) => `${((bytes / 1e6) / (ms / 1000)).toFixed(0)} MB/s`;
+
+async function up(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { endpoint: { type: 'string' }, bucket: { type: 'string' }, directory: { type: 'string' }, region: { type: 'string' } } });
+  const sandbox = loadSandbox();
+  if (agentPid() !== undefined) {
+    write('The local deployment is already running; its report:');
+    return status();
+  }
+  const minio = minioFromArguments(sandbox, values);
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+  const started = Date.now();
+  const ecsEndpoint = await startAgent(sandbox);
+  write(`Deploying the example app's stack AlluxioMinioExisting on this machine (local ECS ${ecsEndpoint}):`);
+  write(`  MinIO: ${minio.endpoint}${minio.standIn ? ' (the sandbox S3 server, versitygw, standing in)' : ''}, bucket ${minio.bucket}, directory ${minio.directory || '(root)'}`);
+  let cluster: LocalCluster;
+  try {
+    cluster = await LocalCluster.deploy({
+      stateDir: STATE_DIR,
+      addressBlock: ADDRESS_BLOCK,
+      jarsDir: JARS,
+      aws: sandbox.aws,
+      minio,
+      parameters: { accessKey: '/team/minio/access-key', secretKey: '/team/minio/secret-key' },
+      ecsEndpoint,
+      log: (line) => write(`  ${line}`),
+    });
+  } catch (error) {
+    write();
+    write(`The deploy failed${error instanceof ResourceFailed ? ` at ${error.logicalId}` : ''}:`);
+    write(`  ${error instanceof ResourceFailed ? error.reason : error instanceof Error ? error.message : String(error)}`);
+    await down(false);
+    return 1;
+  }
+  const deploySeconds = (Date.now() - started) / 1000;
+  const master = cluster.masterHost;
+  sandbox.alluxio = { masterWeb: `http://${master}:19999`, masterRpc: `${master}:19998` };
+  writeFileSync(ENDPOINTS, JSON.stringify(sandbox, null, 2), { mode: 0o600 });
+
+  // A file through Alluxio: written through to MinIO, then read cold (from MinIO) and warm (from a worker).
+  const client = cluster.client();
+  const sample = join(STATE_DIR, 'sample.bin');
+  writeFileSync(sample, randomBytes(SAMPLE_MIB * 1024 * 1024));
+  await client.fs('mkdir', '/hello');
+  await client.fs('copyFromLocal', sample, '/hello/sample.bin');
+  const key = `${minio.directory ? `${minio.directory}/` : ''}hello/sample.bin`;
+  const s3 = createMinioS3Client(minio);
+  const object = await s3.send(new HeadObjectCommand({ Bucket: minio.bucket, Key: key }));
+  s3.destroy();
+  await client.fs('free', '/hello/sample.bin');
+  const [cold, warm] = await client.timedReads('/hello/sample.bin', 2);
+  writeFileSync(join(STATE_DIR, 'first-run.json'), JSON.stringify({ deploySeconds, cold, warm }));
+
+  write();
+  write(`Deployed in ${deploySeconds.toFixed(0)} s. Alluxio 2.9.6 is running on this machine:`);
+  await report(cluster.masterHost, minio.endpoint);
+  write(`  wrote /hello/sample.bin (${SAMPLE_MIB} MiB) through Alluxio: it is s3://${minio.bucket}/${key} in the bucket (${mib(object.ContentLength ?? 0)})`);
+  write(`  read cold (from MinIO) ${cold.ms.toFixed(0)} ms (${rate(cold.bytes, cold.ms)}), warm (from a worker's cache) ${warm.ms.toFixed(0)} ms (${rate(warm.bytes, warm.ms)})`);
+  write();
+  write('Try:');
+  write(`  ${join(STATE_DIR, 'client', 'opt', 'alluxio', 'bin', 'alluxio')} fs ls /hello`);
+  write(`  AWS_ENDPOINT_URL=${sandbox.aws.endpoint} AWS_REGION=${sandbox.aws.region} AWS_ACCESS_KEY_ID=${sandbox.aws.accessKeyId} AWS_SECRET_ACCESS_KEY=${sandbox.aws.secretAccessKey} \\`);
+  write(`    npx alluxio-minio doctor --endpoint ${minio.endpoint} --bucket ${minio.bucket}${minio.directory ? ` --directory ${minio.directory}` : ''} \\`);
+  write(`    --access-key-parameter /team/minio/access-key --secret-key-parameter /team/minio/secret-key --alluxio-master ${master}:19999`);
+  write('Stop with: npm stop');
+  return 0;
+}
+
+async function report(master: string, endpoint: string): Promise<void> {
+  const { masterInfo } = await import('./alluxio-client');
+  const info = await masterInfo(master);
+  const tiers = Object.entries(info.tierCapacity)
+    .filter(([, tier]) => tier.total > 0)
+    .map(([alias, tier]) => `${alias} ${gib(tier.total)} (${mib(tier.used)} used)`)
+    .join(', ');
+  write(`  master web   http://${master}:19999  (GET /api/v1/master/info)`);
+  write(`  master RPC   ${master}:19998`);
+  write(`  workers      ${info.workers.length} live (${info.workers.map((w) => w.address.host).join(', ')}), ${info.lostWorkers.length} lost; cache ${tiers}`);
+  write(`  root mount   ${info.mountPoints['/'].ufsUri} on ${endpoint}`);
+}
+
+async function status(): Promise<number> {
+  const sandbox = existsSync(ENDPOINTS) ? loadSandbox() : undefined;
+  const alluxio = sandbox?.alluxio as { masterWeb?: string } | undefined;
+  if (agentPid() === undefined || !alluxio?.masterWeb) {
+    write('The local deployment is not running (npm start starts it).');
+    return 1;
+  }
+  const master = new URL(alluxio.masterWeb).hostname;
+  try {
+    await report(master, sandbox!.s3.endpoint);
+  } catch (error) {
+    write(`  the master does not answer: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+  return 0;
+}
+
+/** Stops the agent (it stops every task), kills any task it left behind, and removes the local state. */
+async function down(say = true): Promise<number> {
+  const pid = agentPid();
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && agentPid() !== undefined) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const tasks = join(STATE_DIR, 'ecs', 'tasks');
+  if (existsSync(tasks)) {
+    for (const task of readdirSync(tasks)) {
+      const file = join(tasks, task, 'pid');
+      if (!existsSync(file)) continue;
+      try {
+        process.kill(-Number(readFileSync(file, 'utf8')), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  if (existsSync(ENDPOINTS)) {
+    const sandbox = loadSandbox();
+    delete sandbox.alluxio;
+    writeFileSync(ENDPOINTS, JSON.stringify(sandbox, null, 2), { mode: 0o600 });
+  }
+  if (say) write(pid !== undefined ? 'Stopped the local deployment.' : 'The local deployment was not running.');
+  return 0;
+}
+
+async function main(): Promise<number> {
+  const [command, ...args] = process.argv.slice(2);
+  switch (command) {
+    case 'up':
+      return up(args);
+    case 'down':
+      return down();
+    case 'status':
+      return status();
+    default:
+      process.stderr.write('usage: node scripts/local/cli.js up [--endpoint URL --bucket NAME [--directory DIR] [--region R]] | down | status\n');
+      return 2;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

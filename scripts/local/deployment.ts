@@ -1,0 +1,466 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { invokeLambda, LambdaFunction } from './lambda-runner';
+import { STABLE_ADDRESS_TAG } from './local-ecs';
+import { creationOrder, resolveValue, ResolveContext, Template, TemplateResource } from './template';
+
+/*
+ * The stack deployed on this machine the way CloudFormation deploys it: every resource of the
+ * synthesized template in dependency order, the custom resources through their own bundled handlers
+ * (onEvent, then isComplete polling as the Provider framework does), the ECS task definitions and
+ * services through the local ECS (waiting for a steady state as CloudFormation does), the rotation's
+ * first run through its function. Resources this machine has no stand-in for (VPC, IAM, EFS, logs,
+ * alarms) get placeholder ids: nothing here enforces them, and the tests that check them read the
+ * template (cdk-nag, cfn-lint, assertions).
+ *
+ * A second deploy of a changed template updates what changed (Update events with the old properties,
+ * a new task definition and an ECS rolling update) and deletes custom resources the template dropped.
+ */
+
+export interface SandboxAws {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface LocalDeploymentOptions {
+  readonly stackName: string;
+  readonly template: Template;
+  /** The cloud assembly folder the template was synthesized into (its asset.<hash> folders hold the code). */
+  readonly assemblyDir: string;
+  /** The local ECS's API. */
+  readonly ecsEndpoint: string;
+  /** moto: SSM, SNS, CloudWatch for the handlers. */
+  readonly aws: SandboxAws;
+  /** The local ECS's address block (127.x.y): Cloud Map names get <block>.1 to <block>.9. */
+  readonly addressBlock: string;
+  /** Where the deployed state is kept between deploys (the stack's "current template"). */
+  readonly statePath: string;
+  readonly log?: (line: string) => void;
+  /** How often a Provider framework's isComplete is polled (the template's interval is 15 s). */
+  readonly pollIntervalMs?: number;
+  /** How long a service may take to reach a steady state (CloudFormation waits up to 3 h). */
+  readonly serviceStableTimeoutMs?: number;
+}
+
+interface DeployedResource {
+  readonly type: string;
+  readonly physicalId: string;
+  readonly attributes: Record<string, string>;
+  /** No stand-in here: its attributes are made up from its id when asked for. */
+  readonly placeholder?: boolean;
+  /** The resolved properties it was deployed with (compared on the next deploy). */
+  readonly properties: unknown;
+}
+
+export interface DeployResult {
+  readonly outputs: Record<string, string>;
+  /** Cloud Map name → the address the local ECS gives that service's task. */
+  readonly cloudMap: Record<string, string>;
+  readonly serviceNames: Record<string, string>;
+  readonly created: string[];
+  readonly updated: string[];
+  /** Each handled resource's log (the handler's CloudWatch log), by logical id. */
+  readonly logs: Record<string, string>;
+}
+
+/** A resource that failed, as CloudFormation reports it. */
+export class ResourceFailed extends Error {
+  constructor(
+    readonly logicalId: string,
+    readonly reason: string,
+  ) {
+    super(`${logicalId}: ${reason}`);
+  }
+}
+
+const ACCOUNT_ID = '123456789012';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class LocalDeployment {
+  private readonly deployed = new Map<string, DeployedResource>();
+  private readonly previous: Record<string, DeployedResource>;
+  private readonly ecs: ECSClient;
+  private readonly sns: SNSClient;
+  private readonly functionsByArn = new Map<string, string>();
+  private readonly cloudMap: Record<string, string> = {};
+  private readonly logs: Record<string, string> = {};
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: LocalDeploymentOptions) {
+    this.log = options.log ?? (() => undefined);
+    this.previous = existsSync(options.statePath) ? JSON.parse(readFileSync(options.statePath, 'utf8')) : {};
+    const clientConfig = { region: options.aws.region, credentials: { accessKeyId: options.aws.accessKeyId, secretAccessKey: options.aws.secretAccessKey } };
+    this.ecs = new ECSClient({ ...clientConfig, endpoint: options.ecsEndpoint });
+    this.sns = new SNSClient({ ...clientConfig, endpoint: options.aws.endpoint });
+  }
+
+  private get resources(): Record<string, TemplateResource> {
+    return this.options.template.Resources;
+  }
+
+  /** The environment every local Lambda invocation starts from: the sandbox's endpoints and a fixed key pair. */
+  lambdaEnvironment(): Record<string, string> {
+    const { aws } = this.options;
+    return {
+      AWS_REGION: aws.region,
+      AWS_DEFAULT_REGION: aws.region,
+      AWS_ACCESS_KEY_ID: aws.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      AWS_ENDPOINT_URL: aws.endpoint,
+      AWS_ENDPOINT_URL_ECS: this.options.ecsEndpoint,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  }
+
+  async deploy(): Promise<DeployResult> {
+    this.assignCloudMapAddresses();
+    const created: string[] = [];
+    const updated: string[] = [];
+    try {
+      for (const id of creationOrder(this.options.template)) {
+        const resource = this.resources[id];
+        const properties = this.localize(resolveValue(resource.Properties ?? {}, this.context(), `${id}.Properties`));
+        const before = this.previous[id];
+        if (before && before.type === resource.Type && isDeepStrictEqual(before.properties, properties)) {
+          this.deployed.set(id, before);
+          this.noteFunction(id, before);
+          continue;
+        }
+        const result = await this.apply(id, resource, properties, before);
+        this.deployed.set(id, result);
+        this.noteFunction(id, result);
+        (before ? updated : created).push(id);
+      }
+      await this.deleteDropped();
+    } finally {
+      this.saveState();
+    }
+    return {
+      outputs: this.outputs(),
+      cloudMap: { ...this.cloudMap },
+      serviceNames: Object.fromEntries([...this.deployed].filter(([, r]) => r.type === 'AWS::ECS::Service').map(([id, r]) => [id, r.attributes.Name])),
+      created,
+      updated,
+      logs: { ...this.logs },
+    };
+  }
+
+  /** Invokes a function of the stack by logical id (as Lambda would), e.g. the rotation function. */
+  async invokeFunction(logicalId: string, event: unknown, extraEnvironment: Record<string, string> = {}) {
+    const fn = this.lambdaFunction(logicalId);
+    return invokeLambda({ ...fn, environment: { ...fn.environment, ...extraEnvironment } }, event, this.lambdaEnvironment());
+  }
+
+  /** The logical ids of the stack's resources of `type`. */
+  resourcesOfType(type: string): string[] {
+    return Object.entries(this.resources)
+      .filter(([, r]) => r.Type === type)
+      .map(([id]) => id);
+  }
+
+  // --- resolution -------------------------------------------------------------------------------
+
+  private context(): ResolveContext {
+    return {
+      region: this.options.aws.region,
+      accountId: ACCOUNT_ID,
+      stackName: this.options.stackName,
+      ref: (id) => this.attributeOf(id, 'Ref'),
+      getAtt: (id, attribute) => this.attributeOf(id, attribute),
+    };
+  }
+
+  private attributeOf(id: string, attribute: string): string {
+    const resource = this.deployed.get(id);
+    if (!resource) throw new Error(`${id} is referenced before it is deployed`);
+    if (attribute === 'Ref') return resource.physicalId;
+    const value = resource.attributes[attribute] ?? (resource.placeholder ? placeholderAttribute(id, resource.type, attribute, this.options.aws.region) : undefined);
+    if (value === undefined) throw new Error(`${id} (${resource.type}) has no attribute ${attribute} in the local deployment`);
+    return value;
+  }
+
+  /**
+   * Cloud Map names have no DNS here: a service registered under a name with one task gets a fixed
+   * address, and every mention of the name in what the deployment hands out (custom-resource
+   * properties, environments) becomes that address.
+   */
+  private assignCloudMapAddresses(): void {
+    let next = 1;
+    for (const [id, resource] of Object.entries(this.resources)) {
+      if (resource.Type !== 'AWS::ECS::Service') continue;
+      const registry = (resource.Properties?.ServiceRegistries as Array<{ RegistryArn: { 'Fn::GetAtt': [string, string] } }> | undefined)?.[0];
+      if (!registry || Number(resource.Properties?.DesiredCount ?? 1) !== 1) continue;
+      const discovery = this.resources[registry.RegistryArn['Fn::GetAtt'][0]];
+      const namespaceRef = (discovery.Properties?.DnsConfig as { NamespaceId: { 'Fn::GetAtt': [string, string] } }).NamespaceId['Fn::GetAtt'][0];
+      const fqdn = `${discovery.Properties?.Name}.${this.resources[namespaceRef].Properties?.Name}`;
+      if (next > 9) throw new Error('more than 9 single-task services registered in Cloud Map');
+      this.cloudMap[fqdn] = `${this.options.addressBlock}.${next++}`;
+      this.cloudMap[`service:${id}`] = this.cloudMap[fqdn];
+    }
+  }
+
+  private localize(value: unknown): any {
+    if (typeof value === 'string') {
+      let text = value;
+      for (const [name, address] of Object.entries(this.cloudMap)) if (!name.startsWith('service:')) text = text.split(name).join(address);
+      return text;
+    }
+    if (Array.isArray(value)) return value.map((item) => this.localize(item));
+    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.localize(v)]));
+    return value;
+  }
+
+  // --- resources --------------------------------------------------------------------------------
+
+  private async apply(id: string, resource: TemplateResource, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
+    const verb = before ? 'UPDATE' : 'CREATE';
+    const started = Date.now();
+    let result: DeployedResource;
+    try {
+      result = await this.applyType(id, resource.Type, properties, before);
+    } catch (error) {
+      const reason = error instanceof ResourceFailed ? error.reason : error instanceof Error ? error.message : String(error);
+      this.log(`${verb}_FAILED ${id} (${resource.Type}): ${reason}`);
+      throw error instanceof ResourceFailed ? error : new ResourceFailed(id, reason);
+    }
+    // Placeholders are instant and many (VPC, IAM, logs); only what runs here is worth a line.
+    if (!result.placeholder && resource.Type !== 'AWS::Lambda::Function') this.log(`${verb}_COMPLETE ${id} (${resource.Type}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return result;
+  }
+
+  private async applyType(id: string, type: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
+    const placeholder = (): DeployedResource => ({ type, physicalId: before?.physicalId ?? `${this.options.stackName}-${id}`, attributes: {}, placeholder: true, properties });
+    const arn = (service: string, resourcePart: string) => `arn:aws:${service}:${this.options.aws.region}:${ACCOUNT_ID}:${resourcePart}`;
+    switch (type) {
+      case 'AWS::Lambda::Function': {
+        const name = before?.physicalId ?? `${this.options.stackName}-${id}`;
+        return { type, physicalId: name, attributes: { Arn: arn('lambda', `function:${name}`) }, properties };
+      }
+      case 'AWS::ECS::Cluster': {
+        const name = `${this.options.stackName}-${id}`;
+        return { type, physicalId: name, attributes: { Arn: arn('ecs', `cluster/${name}`) }, properties };
+      }
+      case 'AWS::SNS::Topic': {
+        const topic = await this.sns.send(new CreateTopicCommand({ Name: `${this.options.stackName}-${id}` }));
+        return { type, physicalId: topic.TopicArn!, attributes: { TopicArn: topic.TopicArn!, TopicName: `${this.options.stackName}-${id}` }, properties };
+      }
+      case 'AWS::ECS::TaskDefinition':
+        return this.registerTaskDefinition(id, properties);
+      case 'AWS::ECS::Service':
+        return this.deployService(id, properties, before);
+      case 'Custom::AWS':
+        return this.awsCustomResource(id, properties, before);
+      default:
+        if (type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource') return this.customResource(id, type, properties, before);
+        return placeholder();
+    }
+  }
+
+  private noteFunction(id: string, resource: DeployedResource): void {
+    if (resource.type === 'AWS::Lambda::Function') this.functionsByArn.set(resource.attributes.Arn, id);
+  }
+
+  private lambdaFunction(id: string): LambdaFunction {
+    const deployed = this.deployed.get(id);
+    if (!deployed || deployed.type !== 'AWS::Lambda::Function') throw new Error(`${id} is not a deployed Lambda function`);
+    const properties = deployed.properties as { Handler: string; Code: { S3Key?: string }; Environment?: { Variables?: Record<string, string> }; Timeout?: number };
+    const hash = String(properties.Code.S3Key ?? '').replace(/\.zip$/, '');
+    const codeDir = join(this.options.assemblyDir, `asset.${hash}`);
+    if (!hash || !existsSync(codeDir)) throw new Error(`${id}: its code asset ${hash || '(none)'} is not in ${this.options.assemblyDir}`);
+    return { codeDir, handler: properties.Handler, environment: properties.Environment?.Variables ?? {}, timeoutSeconds: Number(properties.Timeout ?? 3) };
+  }
+
+  private functionByArn(functionArn: string): string {
+    const id = this.functionsByArn.get(functionArn);
+    if (!id) throw new Error(`no function of the stack has the ARN ${functionArn}`);
+    return id;
+  }
+
+  /** A Provider-framework custom resource: the user's onEvent, then isComplete until done or the waiter's total time. */
+  private async customResource(id: string, type: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
+    const frameworkId = this.functionByArn(properties.ServiceToken);
+    const framework = this.lambdaFunction(frameworkId).environment;
+    const onEvent = this.functionByArn(framework.USER_ON_EVENT_FUNCTION_ARN);
+    const isComplete = framework.USER_IS_COMPLETE_FUNCTION_ARN ? this.functionByArn(framework.USER_IS_COMPLETE_FUNCTION_ARN) : undefined;
+    const event: Record<string, unknown> = {
+      RequestType: before ? 'Update' : 'Create',
+      RequestId: `local-${Date.now()}`,
+      LogicalResourceId: id,
+      StackId: `arn:aws:cloudformation:${this.options.aws.region}:${ACCOUNT_ID}:stack/${this.options.stackName}/local`,
+      ResourceType: type,
+      ResponseURL: 'http://local.invalid/',
+      ServiceToken: properties.ServiceToken,
+      ResourceProperties: properties,
+      ...(before ? { PhysicalResourceId: before.physicalId, OldResourceProperties: before.properties } : {}),
+    };
+    const started = await this.invokeLogged(id, onEvent, event);
+    const physicalId = String(started.PhysicalResourceId ?? before?.physicalId ?? event.RequestId);
+    let data: Record<string, string> = { ...(started.Data ?? {}) };
+    if (isComplete) {
+      const { intervalMs, totalMs } = this.waiterTiming(framework.WAITER_STATE_MACHINE_ARN);
+      const deadline = Date.now() + totalMs;
+      for (;;) {
+        const polled = await this.invokeLogged(id, isComplete, { ...event, PhysicalResourceId: physicalId, Data: data });
+        data = { ...data, ...(polled.Data ?? {}) };
+        if (polled.IsComplete) break;
+        if (Date.now() + intervalMs > deadline) throw new ResourceFailed(id, 'Operation timed out');
+        await sleep(intervalMs);
+      }
+    }
+    if (before && before.physicalId !== physicalId) {
+      // A new physical id replaces the resource; CloudFormation deletes the old one after the update.
+      await this.deleteCustomResource(id, before);
+    }
+    return { type, physicalId, attributes: data, properties };
+  }
+
+  private async invokeLogged(id: string, functionId: string, event: unknown): Promise<any> {
+    const outcome = await invokeLambda(this.lambdaFunction(functionId), event, this.lambdaEnvironment());
+    this.logs[id] = (this.logs[id] ?? '') + outcome.log;
+    if (!outcome.ok) throw new ResourceFailed(id, `Received response status [FAILED] from custom resource. Message returned: ${outcome.error}`);
+    return outcome.result ?? {};
+  }
+
+  /** The isComplete poll interval and total time from the Provider's waiter state machine; the interval shortened locally. */
+  private waiterTiming(stateMachineArn: string | undefined): { intervalMs: number; totalMs: number } {
+    const machine = Object.entries(this.resources).find(([mid]) => this.deployed.get(mid)?.physicalId === stateMachineArn);
+    const definition = machine ? JSON.parse(String((this.deployed.get(machine[0])!.properties as { DefinitionString: string }).DefinitionString)) : undefined;
+    const retry = definition?.States?.['framework-isComplete-task']?.Retry?.[0] ?? { IntervalSeconds: 5, MaxAttempts: 360 };
+    const totalMs = retry.IntervalSeconds * retry.MaxAttempts * 1000;
+    return { intervalMs: Math.min(this.options.pollIntervalMs ?? 2000, retry.IntervalSeconds * 1000), totalMs };
+  }
+
+  private async deleteCustomResource(id: string, resource: DeployedResource): Promise<void> {
+    const properties = resource.properties as Record<string, string>;
+    if (resource.type === 'Custom::AWS') return;
+    const frameworkId = this.functionByArn(properties.ServiceToken);
+    const onEvent = this.functionByArn(this.lambdaFunction(frameworkId).environment.USER_ON_EVENT_FUNCTION_ARN);
+    await this.invokeLogged(id, onEvent, {
+      RequestType: 'Delete',
+      RequestId: `local-${Date.now()}`,
+      LogicalResourceId: id,
+      ResourceType: resource.type,
+      PhysicalResourceId: resource.physicalId,
+      ResourceProperties: properties,
+    });
+  }
+
+  /** aws-cdk-lib's AwsCustomResource; the construct uses it only to invoke the rotation function once. */
+  private async awsCustomResource(id: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
+    const call = JSON.parse(String(before ? properties.Update ?? properties.Create : properties.Create)) as {
+      service: string;
+      action: string;
+      parameters: { FunctionName: string; Payload?: string };
+      physicalResourceId?: { id?: string };
+    };
+    if (call.service !== 'Lambda' || call.action !== 'invoke') throw new ResourceFailed(id, `the local deployment runs only Lambda invoke calls, not ${call.service}.${call.action}`);
+    const target = [...this.deployed].find(([, r]) => r.type === 'AWS::Lambda::Function' && r.physicalId === call.parameters.FunctionName)?.[0];
+    if (!target) throw new ResourceFailed(id, `no function named ${call.parameters.FunctionName}`);
+    const outcome = await this.invokeFunction(target, call.parameters.Payload ? JSON.parse(call.parameters.Payload) : {});
+    this.logs[id] = outcome.log;
+    // InvocationType Event: the resource succeeds whatever the function then does.
+    this.log(`  ${id} invoked ${target}: ${outcome.ok ? JSON.stringify(outcome.result) : `failed: ${outcome.error}`}`);
+    return { type: 'Custom::AWS', physicalId: call.physicalResourceId?.id ?? id, attributes: {}, properties };
+  }
+
+  private async registerTaskDefinition(id: string, properties: any): Promise<DeployedResource> {
+    const containers = (properties.ContainerDefinitions as any[]).map((c) => ({
+      name: c.Name,
+      image: c.Image,
+      essential: c.Essential ?? true,
+      entryPoint: c.EntryPoint,
+      command: c.Command,
+      environment: (c.Environment ?? []).map((e: any) => ({ name: e.Name, value: e.Value })),
+      secrets: (c.Secrets ?? []).map((s: any) => ({ name: s.Name, valueFrom: s.ValueFrom })),
+      mountPoints: (c.MountPoints ?? []).map((m: any) => ({ sourceVolume: m.SourceVolume, containerPath: m.ContainerPath, readOnly: m.ReadOnly })),
+      healthCheck: c.HealthCheck
+        ? { command: c.HealthCheck.Command, interval: c.HealthCheck.Interval, timeout: c.HealthCheck.Timeout, retries: c.HealthCheck.Retries, startPeriod: c.HealthCheck.StartPeriod }
+        : undefined,
+    }));
+    const registered = await this.ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: properties.Family ?? `${this.options.stackName}-${id}`,
+        containerDefinitions: containers,
+        volumes: (properties.Volumes ?? []).map((v: any) => ({ name: v.Name })),
+      }),
+    );
+    const taskDefinitionArn = registered.taskDefinition!.taskDefinitionArn!;
+    return { type: 'AWS::ECS::TaskDefinition', physicalId: taskDefinitionArn, attributes: { TaskDefinitionArn: taskDefinitionArn }, properties };
+  }
+
+  private async deployService(id: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
+    const configuration = properties.DeploymentConfiguration ?? {};
+    const serviceName = before?.attributes.Name ?? `${this.options.stackName}-${id}`;
+    const stableAddress = this.cloudMap[`service:${id}`];
+    if (before) {
+      await this.ecs.send(
+        new UpdateServiceCommand({ cluster: properties.Cluster, service: serviceName, taskDefinition: properties.TaskDefinition, desiredCount: Number(properties.DesiredCount ?? 1) }),
+      );
+    } else {
+      await this.ecs.send(
+        new CreateServiceCommand({
+          cluster: properties.Cluster,
+          serviceName,
+          taskDefinition: properties.TaskDefinition,
+          desiredCount: Number(properties.DesiredCount ?? 1),
+          deploymentConfiguration: {
+            minimumHealthyPercent: configuration.MinimumHealthyPercent,
+            maximumPercent: configuration.MaximumPercent,
+            deploymentCircuitBreaker: configuration.DeploymentCircuitBreaker
+              ? { enable: configuration.DeploymentCircuitBreaker.Enable, rollback: configuration.DeploymentCircuitBreaker.Rollback }
+              : undefined,
+          },
+          tags: stableAddress ? [{ key: STABLE_ADDRESS_TAG, value: stableAddress }] : undefined,
+        }),
+      );
+    }
+    const serviceArn = await this.waitForSteadyState(id, serviceName);
+    return { type: 'AWS::ECS::Service', physicalId: serviceArn, attributes: { Name: serviceName, ServiceArn: serviceArn }, properties };
+  }
+
+  /** CloudFormation's wait on a service: its deployment completed, or failed (the circuit breaker). */
+  private async waitForSteadyState(id: string, serviceName: string): Promise<string> {
+    const deadline = Date.now() + (this.options.serviceStableTimeoutMs ?? 600_000);
+    for (;;) {
+      const { services } = await this.ecs.send(new DescribeServicesCommand({ services: [serviceName] }));
+      const service = services?.[0];
+      const primary = service?.deployments?.find((d) => d.status === 'PRIMARY');
+      const failed = service?.deployments?.find((d) => d.rolloutState === 'FAILED');
+      if (failed) throw new ResourceFailed(id, `Error occurred during operation 'ECS Deployment Circuit Breaker was triggered': ${failed.rolloutStateReason}`);
+      if (service && primary?.rolloutState === 'COMPLETED' && service.deployments!.length === 1) return service.serviceArn!;
+      if (Date.now() > deadline) throw new ResourceFailed(id, `service ${serviceName} did not stabilize within ${Math.round((this.options.serviceStableTimeoutMs ?? 600_000) / 1000)} s`);
+      await sleep(500);
+    }
+  }
+
+  private async deleteDropped(): Promise<void> {
+    for (const [id, resource] of Object.entries(this.previous).reverse()) {
+      if (this.resources[id] || !resource.type.startsWith('Custom::')) continue;
+      this.log(`DELETE_IN_PROGRESS ${id}`);
+      await this.deleteCustomResource(id, resource);
+    }
+  }
+
+  private outputs(): Record<string, string> {
+    const outputs: Record<string, string> = {};
+    for (const [name, output] of Object.entries(this.options.template.Outputs ?? {})) {
+      outputs[name] = String(this.localize(resolveValue(output.Value, this.context(), `Outputs.${name}`)));
+    }
+    return outputs;
+  }
+
+  private saveState(): void {
+    writeFileSync(this.options.statePath, JSON.stringify(Object.fromEntries(this.deployed), null, 2), { mode: 0o600 });
+  }
+}
+
+/** An attribute CloudFormation would give a resource this machine has no stand-in for: a plausible placeholder. */
+function placeholderAttribute(id: string, type: string, attribute: string, region: string): string {
+  const service = type.split('::')[1]?.toLowerCase() ?? 'local';
+  return attribute.endsWith('Arn') ? `arn:aws:${service}:${region}:${ACCOUNT_ID}:${id}` : `${id}-${attribute}`;
+}

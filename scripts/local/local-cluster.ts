@@ -1,0 +1,178 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { createExampleApp, EXAMPLE_STACKS, ExistingMinioSettings } from '../../bin/example-app';
+import { AlluxioOptions } from '../../lib';
+import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
+import { AlluxioClient, masterInfo, MasterInfo } from './alluxio-client';
+import { DeployResult, LocalDeployment, SandboxAws } from './deployment';
+import { LocalEcs } from './local-ecs';
+import { freePort } from './ports';
+import { Template } from './template';
+
+/*
+ * The example app's existing-MinIO stack deployed on this machine: the "team's" key parameters put
+ * into SSM first (as a user of an existing MinIO has them), the stack synthesized with the local
+ * endpoint, then deployed by LocalDeployment against a local ECS. Used by `npm start` (with the ECS
+ * in its own long-running process) and by the real-cluster test suites (with it in-process).
+ */
+
+export interface LocalMinio extends MinioConnection {
+  readonly bucket: string;
+  readonly directory: string;
+  /** Create the bucket first when missing (the sandbox's S3 server; never a user's own endpoint). */
+  readonly createBucket: boolean;
+}
+
+export interface LocalClusterSettings {
+  /** Everything the cluster writes: the cloud assembly, the deploy state, tasks, volumes. */
+  readonly stateDir: string;
+  /** 127.x.y: the master gets <block>.1, workers <block>.10 and up. */
+  readonly addressBlock: string;
+  /** The Alluxio 2.9.6 jars the sandbox installed. */
+  readonly jarsDir: string;
+  /** moto. */
+  readonly aws: SandboxAws;
+  readonly minio: LocalMinio;
+  /** Names of the key parameters and the prefix of the ones the construct writes (unique per cluster on a shared moto). */
+  readonly parameters: { readonly accessKey: string; readonly secretKey: string; readonly prefix?: string };
+  /** Props of the example stack's AlluxioMinio beyond MinIO (tests take fewer workers or a short metadata sync). */
+  readonly alluxio?: AlluxioOptions;
+  /** The API of a local ECS already running (npm start's agent); absent: one in this process. */
+  readonly ecsEndpoint?: string;
+  /** Health checks of an in-process local ECS run this often (the template's 15 s is ECS's pace). */
+  readonly healthCheckIntervalMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export class LocalCluster {
+  private constructor(
+    readonly settings: LocalClusterSettings,
+    readonly template: Template,
+    readonly assemblyDir: string,
+    readonly deployment: LocalDeployment,
+    readonly result: DeployResult,
+    readonly ecsEndpoint: string,
+    /** The in-process local ECS (absent when the cluster runs in npm start's agent). */
+    readonly ecs?: LocalEcs,
+  ) {}
+
+  /** Synthesizes and deploys; on a failed deploy the in-process ECS is stopped before the error propagates. */
+  static async deploy(settings: LocalClusterSettings): Promise<LocalCluster> {
+    mkdirSync(settings.stateDir, { recursive: true });
+    await putKeyParameters(settings);
+    if (settings.minio.createBucket) await ensureBucket(settings.minio);
+    const { template, assemblyDir } = synthesizeExistingStack(settings);
+    let ecs: LocalEcs | undefined;
+    let ecsEndpoint = settings.ecsEndpoint;
+    if (!ecsEndpoint) {
+      ecs = new LocalEcs({
+        stateDir: join(settings.stateDir, 'ecs'),
+        jarsDir: settings.jarsDir,
+        ssm: ssmClient(settings.aws),
+        addressBlock: settings.addressBlock,
+        healthCheckIntervalMs: settings.healthCheckIntervalMs ?? 2000,
+        stopTimeoutMs: 10_000,
+        onEvent: (message) => settings.log?.(`  ecs: ${message}`),
+      });
+      ecsEndpoint = await ecs.listen(await freePort());
+    }
+    const deployment = new LocalDeployment({
+      stackName: EXAMPLE_STACKS.existing,
+      template,
+      assemblyDir,
+      ecsEndpoint,
+      aws: settings.aws,
+      addressBlock: settings.addressBlock,
+      statePath: join(settings.stateDir, 'deployed-state.json'),
+      log: settings.log,
+    });
+    try {
+      const result = await deployment.deploy();
+      return new LocalCluster(settings, template, assemblyDir, deployment, result, ecsEndpoint, ecs);
+    } catch (error) {
+      await ecs?.shutdown();
+      throw error;
+    }
+  }
+
+  /** The master's address (its Cloud Map name's stand-in). */
+  get masterHost(): string {
+    const address = Object.entries(this.result.cloudMap).find(([name]) => name.startsWith('master.'))?.[1];
+    if (!address) throw new Error('the deployment registered no master name');
+    return address;
+  }
+
+  /** The ECS service name of the master or the workers. */
+  serviceName(role: 'master' | 'worker'): string {
+    const entry = Object.entries(this.result.serviceNames).find(([id]) => id.toLowerCase().includes(`${role}service`));
+    if (!entry) throw new Error(`no ${role} service in the deployment`);
+    return entry[1];
+  }
+
+  masterInfo(): Promise<MasterInfo> {
+    return masterInfo(this.masterHost);
+  }
+
+  /** A client on this machine, with its own folder under the cluster's state. */
+  client(name = 'client'): AlluxioClient {
+    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterHost);
+  }
+
+  /** The stack's outputs as the deploy resolved them. */
+  get outputs(): Record<string, string> {
+    return this.result.outputs;
+  }
+
+  /** Stops the in-process ECS (every task) if this cluster owns one. */
+  async stop(): Promise<void> {
+    await this.ecs?.shutdown();
+  }
+}
+
+export function ssmClient(aws: SandboxAws): SSMClient {
+  return new SSMClient({ endpoint: aws.endpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+}
+
+/** The key pair as the team's own SecureString parameters (what fromParameters expects to find). */
+async function putKeyParameters(settings: LocalClusterSettings): Promise<void> {
+  const ssm = ssmClient(settings.aws);
+  try {
+    for (const [name, value] of [
+      [settings.parameters.accessKey, settings.minio.accessKeyId],
+      [settings.parameters.secretKey, settings.minio.secretAccessKey],
+    ]) {
+      await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+    }
+  } finally {
+    ssm.destroy();
+  }
+}
+
+async function ensureBucket(minio: LocalMinio): Promise<void> {
+  const client = createMinioS3Client(minio);
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: minio.bucket }));
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The example app synthesized with the local endpoint, bucket and parameter names; the existing-MinIO stack's template. */
+export function synthesizeExistingStack(settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio'>): { template: Template; assemblyDir: string } {
+  const assemblyDir = join(settings.stateDir, 'cdk.out');
+  const existing: ExistingMinioSettings = {
+    endpoint: settings.minio.endpoint,
+    bucket: settings.minio.bucket,
+    directory: settings.minio.directory,
+    accessKeyParameter: settings.parameters.accessKey,
+    secretKeyParameter: settings.parameters.secretKey,
+    parameterPrefix: settings.parameters.prefix,
+    alluxio: settings.alluxio,
+  };
+  const assembly = createExampleApp(assemblyDir, existing).synth();
+  return { template: assembly.getStackByName(EXAMPLE_STACKS.existing).template as Template, assemblyDir };
+}

@@ -1,0 +1,275 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Duration, Size } from 'aws-cdk-lib';
+import { alluxioMasterCommand, alluxioWorkerCommand, JOURNAL_FORMATTED_MARKER } from '../../lib/core/alluxio-container';
+import { runMinioChecks } from '../../lib/runtime/minio-checks';
+import { createMinioS3Client } from '../../lib/runtime/s3-client';
+import { localizeImagePaths } from '../../scripts/local/alluxio-image';
+import { AlluxioClient } from '../../scripts/local/alluxio-client';
+import { runCommand } from '../support/cli';
+import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
+import { loadSandbox, sandboxAwsEnv } from '../support/sandbox';
+
+/*
+ * The example app's existing-MinIO stack deployed for real on this machine (tests/support/local-cluster):
+ * Alluxio 2.9.6 master, job master, two workers and their job workers, started by the construct's own
+ * start scripts under the stand-in image, configured only by what the render handler wrote to SSM.
+ * Everything the library claims about a running Alluxio is checked here, against the processes.
+ */
+
+const CACHE_GIB = 1;
+let local: TestCluster;
+let client: AlluxioClient;
+let s3: S3Client;
+let ecs: ECSClient;
+
+beforeAll(async () => {
+  local = await deployTestCluster('cluster', {
+    alluxio: {
+      cacheSize: Size.gibibytes(CACHE_GIB),
+      metadataSyncInterval: Duration.seconds(5),
+      // Killed workers leave the master's list after this (Alluxio's default is 5 min); until then a client may pick one to write to.
+      extraProperties: { 'alluxio.master.worker.timeout': '15sec' },
+    },
+  });
+  client = local.cluster.client();
+  s3 = createMinioS3Client(local.minio);
+  const { aws } = loadSandbox();
+  ecs = new ECSClient({ endpoint: local.cluster.ecsEndpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+}, CLUSTER_DEPLOY_TIMEOUT_MS);
+
+afterAll(async () => {
+  s3?.destroy();
+  ecs?.destroy();
+  await local?.stop();
+}, 120_000);
+
+const key = (path: string) => `${local.minio.directory}/${path.replace(/^\//, '')}`;
+
+async function objectBytes(path: string): Promise<Buffer | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: local.minio.bucket, Key: key(path) }));
+    return Buffer.from(await object.Body!.transformToByteArray());
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+function localFile(name: string, bytes: number): { path: string; content: Buffer } {
+  const content = randomBytes(bytes);
+  const path = join(local.stateDir, name);
+  writeFileSync(path, content);
+  return { path, content };
+}
+
+async function waitForSteadyState(role: 'master' | 'worker'): Promise<void> {
+  await eventually(`the ${role} service reaches a steady state`, 120_000, async () => {
+    const { services } = await ecs.send(new DescribeServicesCommand({ services: [local.cluster.serviceName(role)] }));
+    const service = services![0];
+    const healthy = local.cluster.ecs!.tasksOf(local.cluster.serviceName(role)).filter((task) => task.health === 'HEALTHY').length;
+    return service.deployments!.length === 1 && service.deployments![0].rolloutState === 'COMPLETED' && healthy === service.desiredCount ? true : undefined;
+  });
+}
+
+/** After workers were killed: the replacements serve, and the master no longer offers the dead ones to clients. */
+async function waitForReplacedWorkers(): Promise<void> {
+  await waitForSteadyState('worker');
+  await eventually('the master lists exactly the replacement workers', 90_000, async () => {
+    const addresses = local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map((task) => task.address).sort();
+    const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
+    return JSON.stringify(live) === JSON.stringify(addresses) ? true : undefined;
+  }, 1000);
+}
+
+describe('the deployed cluster', () => {
+  test('deployed through its own handlers, services and checks, in CloudFormation order', () => {
+    const { Resources } = local.cluster.template;
+    const order = local.cluster.result.created.filter((id) => Resources[id].Type.startsWith('Custom::') || Resources[id].Type === 'AWS::ECS::Service');
+    expect(order.map((id) => id.replace(/^Cache/, '').replace(/[0-9A-F]{8}$/, ''))).toEqual([
+      'Credentials',
+      'SiteProperties',
+      'MinioCheck',
+      'MasterService',
+      'WorkerService',
+      'AlluxioCheck',
+      'LabelLastKnownGood',
+    ]);
+  });
+
+  test('every container runs the construct start script, only moved under its own root', () => {
+    const rootUfsKey = 'alluxio.master.mount.table.root.ufs';
+    for (const [role, generate] of [
+      ['master', (layout: { home: string; entrypoint: string }) => alluxioMasterCommand(layout, { rootUfsKey })],
+      ['worker', (layout: { home: string; entrypoint: string }) => alluxioWorkerCommand(layout)],
+    ] as const) {
+      const task = local.cluster.ecs!.tasksOf(local.cluster.serviceName(role))[0];
+      const root = join(dirname(task.logFile), 'root');
+      const definition = Object.values(local.cluster.template.Resources).find(
+        (r) => r.Type === 'AWS::ECS::TaskDefinition' && (r.Properties as any).ContainerDefinitions[0].Name === role,
+      )!;
+      const command: string = (definition.Properties as any).ContainerDefinitions[0].Command[0];
+      expect(localizeImagePaths(command, root)).toBe(generate({ home: join(root, 'opt', 'alluxio'), entrypoint: join(root, 'entrypoint.sh') }));
+    }
+  });
+
+  test('both workers are live and cache on the rendered SSD tier with its quota, not a MEM tier on /dev/shm', async () => {
+    const info = await local.cluster.masterInfo();
+    expect(info.workers).toHaveLength(2);
+    expect(info.lostWorkers).toHaveLength(0);
+    for (const worker of info.workers) {
+      expect(worker.capacityBytesOnTiers).toEqual({ SSD: CACHE_GIB * 1024 ** 3 });
+    }
+    expect(info.tierCapacity.MEM.total).toBe(0);
+  });
+
+  test('Alluxio reports no configuration inconsistency between the master and the workers', async () => {
+    const report = await client.run(['fsadmin', 'doctor', 'configuration']);
+    expect(report.code).toBe(0);
+    expect(report.stdout).not.toContain('errors');
+    // Alluxio only warns about values that are each process's own: its address, and the paths under its
+    // Alluxio home (each local container has its own; on ECS all are /opt/alluxio). Anything else would
+    // be a real difference between what the master and the workers run with.
+    const values = [...report.stdout.matchAll(/^\s+value: (.*) \((\S+):\d+\)$/gm)].map((m) => ({ value: m[1], host: m[2] }));
+    expect(values.length).toBeGreaterThan(0);
+    expect(values.filter(({ value, host }) => value !== host && !value.startsWith(join(local.stateDir, 'ecs', 'tasks')))).toEqual([]);
+    expect(report.stdout).not.toContain('alluxio.master.journal.type');
+  });
+
+  test('the master runs with the journal type and folder, write type and update check from the site file', async () => {
+    const { configuration } = await local.cluster.masterInfo();
+    expect(configuration['alluxio.master.journal.type']).toBe('UFS');
+    expect(String(configuration['alluxio.master.journal.folder'])).toMatch(/\/opt\/alluxio\/journal-volume\/journal$/);
+    expect(configuration['alluxio.user.file.writetype.default']).toBe('CACHE_THROUGH');
+    expect(configuration['alluxio.master.update.check.enabled']).toBe(false);
+    // The master's view of the keys is masked: its REST answer never carries them.
+    expect(JSON.stringify(configuration)).not.toContain(local.minio.secretAccessKey);
+  });
+
+  test('the root directory marker was in the bucket before Alluxio started, so a directory at the root persists', async () => {
+    await s3.send(new HeadObjectCommand({ Bucket: local.minio.bucket, Key: `${local.minio.directory}/` }));
+    await client.fs('mkdir', '/made-at-root');
+    await s3.send(new HeadObjectCommand({ Bucket: local.minio.bucket, Key: `${key('/made-at-root')}/` }));
+  }, 60_000);
+});
+
+describe('data through Alluxio', () => {
+  beforeAll(() => client.fs('mkdir', '/data'), 60_000);
+
+  test('a file written through Alluxio is the object under bucket/directory, and reads back byte for byte', async () => {
+    const { path, content } = localFile('written.bin', 3 * 1024 * 1024 + 17);
+    await client.fs('copyFromLocal', path, '/data/written.bin');
+    expect((await objectBytes('/data/written.bin'))?.equals(content)).toBe(true);
+    const back = join(local.stateDir, 'read-back.bin');
+    await client.fs('copyToLocal', '/data/written.bin', back);
+    expect(readFileSync(back).equals(content)).toBe(true);
+  }, 120_000);
+
+  test('an acknowledged write is in the bucket even when every worker is SIGKILLed right after it (CACHE_THROUGH)', async () => {
+    const { path, content } = localFile('durable.bin', 8 * 1024 * 1024);
+    await client.fs('copyFromLocal', path, '/data/durable.bin');
+    for (const task of local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker'))) local.cluster.ecs!.killTask(task.id);
+    expect((await objectBytes('/data/durable.bin'))?.equals(content)).toBe(true);
+    await waitForReplacedWorkers();
+  }, 180_000);
+
+  test("negative control: Alluxio 2.9's default ASYNC_THROUGH acknowledges first, and the same kill loses the write", async () => {
+    const { path } = localFile('async.bin', 8 * 1024 * 1024);
+    // Persistence delayed a little, as a busy job service would: the acknowledgement comes before it either way.
+    await client.fs('-Dalluxio.user.file.writetype.default=ASYNC_THROUGH', '-Dalluxio.user.file.persistence.initial.wait.time=30sec', 'copyFromLocal', path, '/data/async.bin');
+    for (const task of local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker'))) local.cluster.ecs!.killTask(task.id);
+    expect(await objectBytes('/data/async.bin')).toBeUndefined();
+    await waitForReplacedWorkers();
+  }, 180_000);
+
+  test('objects put straight into the bucket become visible through Alluxio within the metadata sync interval', async () => {
+    // Negative control first, with syncing off as Alluxio 2.9 has it by default (-1): a directory listed
+    // once keeps that listing, whatever other tools put into the bucket afterwards.
+    const never = '-Dalluxio.user.file.metadata.sync.interval=-1';
+    await client.fs('mkdir', '/lake');
+    expect(await client.fs(never, 'ls', '/lake')).toBe('');
+    await s3.send(new PutObjectCommand({ Bucket: local.minio.bucket, Key: key('/lake/from-another-tool.csv'), Body: 'a,b\n1,2\n' }));
+    expect(await client.fs(never, 'ls', '/lake')).toBe('');
+    const seenAfter = Date.now();
+    const listing = await eventually('the new object is listed through Alluxio', 30_000, async () => {
+      const out = await client.fs('ls', '/lake');
+      return out.includes('from-another-tool.csv') ? out : undefined;
+    });
+    expect(listing).toContain('from-another-tool.csv');
+    // The cluster renders a 5 s interval; a listing is at most that stale (plus one shell start).
+    expect(Date.now() - seenAfter).toBeLessThan(20_000);
+  }, 120_000);
+});
+
+describe('the master and its journal', () => {
+  test('a master restarted on the same journal keeps its files, and formatJournal ran only on the first start', async () => {
+    const service = local.cluster.serviceName('master');
+    const [before] = local.cluster.ecs!.tasksOf(service);
+    await ecs.send(new UpdateServiceCommand({ service, forceNewDeployment: true }));
+    await waitForSteadyState('master');
+    const [after] = local.cluster.ecs!.tasksOf(service);
+    expect(after.id).not.toBe(before.id);
+    await eventually('both workers are back with the new master', 60_000, async () => ((await local.cluster.masterInfo()).workers.length === 2 ? true : undefined));
+    expect(await client.fs('ls', '/data')).toContain('written.bin');
+    const formats = [before, after].map((task) => (readFileSync(task.logFile, 'utf8').match(/Formatting Alluxio Master/g) ?? []).length);
+    expect(formats).toEqual([1, 0]);
+    const marker = join(dirname(after.logFile), 'root', 'opt', 'alluxio', 'journal-volume', JOURNAL_FORMATTED_MARKER);
+    expect(readFileSync(marker, 'utf8')).toBe(`alluxio.master.mount.table.root.ufs=s3\\://${local.minio.bucket}/${local.minio.directory}\n`);
+  }, 240_000);
+});
+
+describe('the Alluxio check against the real master', () => {
+  const target = (overrides: Record<string, unknown> = {}) => ({
+    connection: local.minio,
+    bucket: local.minio.bucket,
+    directory: local.minio.directory,
+    alluxioMaster: `${local.cluster.masterHost}:19999`,
+    ...overrides,
+  });
+
+  test('passes when the master serves the rendered root', async () => {
+    const run = await runMinioChecks(target());
+    expect(run.failure).toBeUndefined();
+    expect(run.checks.at(-1)).toMatchObject({ id: 'alluxio-master', status: 'pass' });
+  });
+
+  test('ALLUXIO_ROOT_MOUNT_MISMATCH for a root the master does not serve, ALLUXIO_MASTER_UNREACHABLE for a port it does not answer on', async () => {
+    const mismatch = await runMinioChecks(target({ expectedRootUfs: `s3://${local.minio.bucket}/elsewhere` }));
+    expect(mismatch.failure).toMatchObject({ code: 'ALLUXIO_ROOT_MOUNT_MISMATCH', transient: false });
+    expect(mismatch.failure!.cause).toContain(`'s3://${local.minio.bucket}/${local.minio.directory}'`);
+    const unreachable = await runMinioChecks(target({ alluxioMaster: `${local.cluster.masterHost}:19997` }));
+    expect(unreachable.failure).toMatchObject({ code: 'ALLUXIO_MASTER_UNREACHABLE', transient: true });
+  });
+
+  test('the bundled health-check handler fails the deploy with ALLUXIO_ROOT_MOUNT_MISMATCH for another directory', async () => {
+    const checkId = local.cluster.deployment.resourcesOfType('AWS::Lambda::Function').find((id) => id.includes('HealthCheckPoll'))!;
+    const properties = {
+      AccessKeyParameterName: local.parameters.accessKey,
+      SecretKeyParameterName: local.parameters.secretKey,
+      Endpoint: local.minio.endpoint,
+      Bucket: local.minio.bucket,
+      Directory: 'somewhere-else',
+      AlluxioMaster: `${local.cluster.masterHost}:19999`,
+      EnsureBucket: 'true',
+    };
+    const outcome = await local.cluster.deployment.invokeFunction(checkId, {
+      RequestType: 'Create',
+      ResourceProperties: properties,
+      Data: { HealthCheckStartedAt: String(Date.now()) },
+    });
+    expect(outcome).toMatchObject({ ok: false, error: expect.stringMatching(/^ALLUXIO_ROOT_MOUNT_MISMATCH: the master at .* has 's3:\/\/.*\/alluxio' mounted/) });
+  });
+
+  test('alluxio-minio doctor --alluxio-master: healthy against the cluster, exit 1 with the code for another directory', async () => {
+    const env = { ...sandboxAwsEnv() };
+    const args = ['--endpoint', local.minio.endpoint, '--bucket', local.minio.bucket, '--access-key-parameter', local.parameters.accessKey, '--secret-key-parameter', local.parameters.secretKey, '--alluxio-master', `${local.cluster.masterHost}:19999`, '--json'];
+    const healthy = await runCommand(['doctor', ...args, '--directory', local.minio.directory], env);
+    expect(healthy.code).toBe(0);
+    const other = await runCommand(['doctor', ...args, '--directory', 'other'], env);
+    expect(other.code).toBe(1);
+    expect(JSON.parse(other.stdout).checks.at(-1)).toMatchObject({ id: 'alluxio-master', ok: false, code: 'ALLUXIO_ROOT_MOUNT_MISMATCH' });
+  });
+});

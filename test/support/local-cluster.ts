@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AlluxioOptions } from '../../lib';
+import { LocalCluster, LocalMinio } from '../../scripts/local/local-cluster';
+import { listening } from '../../scripts/local/ports';
+import { loadSandbox, uniqueBucketName } from './sandbox';
+
+/*
+ * A real Alluxio 2.9.6 cluster for one suite: the example app's existing-MinIO stack deployed by the
+ * local deploy flow (handlers, local ECS, the construct's start scripts under the stand-in image), on
+ * its own address block, with its own parameter names and bucket. The suite owns it: stop() in
+ * afterAll, also after a failure; every wait is bounded; a failure names the tail of the logs.
+ */
+
+export const CLUSTER_DEPLOY_TIMEOUT_MS = 300_000;
+export const JARS_DIR = join(__dirname, '..', '..', '.tools', 'alluxio-lib');
+
+export interface TestClusterOptions {
+  /** MinIO to mount (default: the sandbox's S3 server with a fresh bucket). */
+  readonly minio?: LocalMinio;
+  readonly alluxio?: AlluxioOptions;
+}
+
+export interface TestCluster {
+  readonly cluster: LocalCluster;
+  readonly stateDir: string;
+  readonly minio: LocalMinio;
+  readonly parameters: { accessKey: string; secretKey: string; prefix: string };
+  /** The deploy's and the tasks' logs, newest last, for a failure message. */
+  logTail(chars?: number): string;
+  stop(): Promise<void>;
+}
+
+/** An address block 127.0.N no cluster uses now (its master address answers nothing on 19998). */
+async function freeAddressBlock(): Promise<string> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const block = `127.0.${20 + Math.floor(Math.random() * 230)}`;
+    if (!(await listening(`${block}.1`, 19998, 200))) return block;
+  }
+  throw new Error('no free 127.0.N address block for a test cluster');
+}
+
+export async function deployTestCluster(name: string, options: TestClusterOptions = {}): Promise<TestCluster> {
+  const sandbox = loadSandbox();
+  const stateDir = mkdtempSync(join(tmpdir(), `cluster-${name}-`));
+  const id = randomBytes(4).toString('hex');
+  const parameters = { accessKey: `/${name}-${id}/minio/access-key`, secretKey: `/${name}-${id}/minio/secret-key`, prefix: `/${name}-${id}/alluxio` };
+  const minio: LocalMinio = options.minio ?? { ...sandbox.s3, bucket: uniqueBucketName(name), directory: 'alluxio', createBucket: true };
+  const lines: string[] = [];
+  const logTail = (chars = 6000) => {
+    const tasks = join(stateDir, 'ecs', 'tasks');
+    const taskLogs = existsSync(tasks)
+      ? readdirSync(tasks).map((task) => `--- ${task}\n${existsSync(join(tasks, task, 'container.log')) ? readFileSync(join(tasks, task, 'container.log'), 'utf8').slice(-1500) : ''}`)
+      : [];
+    return [...lines, ...taskLogs].join('\n').slice(-chars);
+  };
+  let cluster: LocalCluster;
+  try {
+    cluster = await LocalCluster.deploy({
+      stateDir,
+      addressBlock: await freeAddressBlock(),
+      jarsDir: JARS_DIR,
+      aws: sandbox.aws,
+      minio,
+      parameters,
+      alluxio: options.alluxio,
+      healthCheckIntervalMs: 1000,
+      log: (line) => lines.push(line),
+    });
+  } catch (error) {
+    rmSync(stateDir, { recursive: true, force: true });
+    throw new Error(`the ${name} cluster did not deploy: ${error instanceof Error ? error.message : String(error)}\n${lines.join('\n').slice(-6000)}`);
+  }
+  return {
+    cluster,
+    stateDir,
+    minio,
+    parameters,
+    logTail,
+    stop: async () => {
+      await cluster.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or `timeoutMs` passes; then throws `what`. */
+export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, pauseMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+}
