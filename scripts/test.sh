@@ -20,7 +20,8 @@ source scripts/ensure-node-modules.sh
 log "dependencies ready in $(elapsed "$t0")"
 
 t0=$(now_ms)
-npm run --silent build
+# The jsii build: what `npm run build` emits plus the .jsii assembly the test/jsii suites check.
+npm run --silent build:jsii
 log "build took $(elapsed "$t0")"
 
 started_sandbox=false
