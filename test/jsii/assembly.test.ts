@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as library from '../../lib';
 
@@ -76,4 +77,20 @@ test('published library code needs nothing at run time but its dependencies and 
   }
   // The AWS SDK belongs in the handler and CLI bundles, which carry it themselves.
   expect(unmet).toEqual([]);
+});
+
+test('API.md is what jsii-docgen generates from the assembly (npm run docgen rewrites it)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'docgen-'));
+  try {
+    const generated = join(dir, 'API.md');
+    execFileSync('npx', ['--no-install', 'jsii-docgen', '--output', generated], {
+      cwd: ROOT,
+      env: { ...process.env, JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+      stdio: 'ignore',
+      timeout: 120_000,
+    });
+    expect(readFileSync(join(ROOT, 'API.md'), 'utf8')).toBe(readFileSync(generated, 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

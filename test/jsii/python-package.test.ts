@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ALLUXIO_VERSION, MinioBackend } from '../../lib';
 import {
@@ -59,4 +59,19 @@ test("the wheel's alluxio-minio console script runs the bundled CLI", () => {
   expect(out).toContain('alluxio.master.mount.table.root.ufs=s3\\://datalake/alluxio');
   expect(out).toContain('s3a.secretKey=********');
   expect(out).not.toContain('python-console-secret-1');
+});
+
+test("the README's Python example synthesizes", () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const example = /```python\n([\s\S]*?)```/.exec(readme)?.[1];
+  expect(example).toBeDefined();
+  const dir = newOutdir('readme-python-');
+  try {
+    writeFileSync(join(dir, 'app.py'), example!);
+    // As `cdk synth` runs an app: it names the output directory through CDK_OUTDIR.
+    run(python, ['app.py'], { cwd: dir, env: { CDK_OUTDIR: join(dir, 'cdk.out') }, timeoutMs: 300_000 });
+    expect(readdirSync(join(dir, 'cdk.out'))).toContain('DataCache.template.json');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
