@@ -42,9 +42,9 @@ install_cdk_floor_locally() {
   local artifact="software.amazon.awscdk:aws-cdk-lib:$cdk_floor" copies="$scratch/aws-cdk-lib"
   # Resolved from Maven Central into the repository, copied out, and installed back from the copy
   # (install-file refuses a file already at its place in the repository).
-  mvn -q -B -Dmaven.repo.local="$MAVEN_BUILD_REPO" dependency:copy -Dartifact="$artifact:jar" -DoutputDirectory="$copies"
-  mvn -q -B -Dmaven.repo.local="$MAVEN_BUILD_REPO" dependency:copy -Dartifact="$artifact:pom" -DoutputDirectory="$copies"
-  mvn -q -B -Dmaven.repo.local="$MAVEN_BUILD_REPO" install:install-file \
+  mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$MAVEN_BUILD_REPO" dependency:copy -Dartifact="$artifact:jar" -DoutputDirectory="$copies"
+  mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$MAVEN_BUILD_REPO" dependency:copy -Dartifact="$artifact:pom" -DoutputDirectory="$copies"
+  mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$MAVEN_BUILD_REPO" install:install-file \
     -Dfile="$copies/aws-cdk-lib-$cdk_floor.jar" -DpomFile="$copies/aws-cdk-lib-$cdk_floor.pom"
 }
 
