@@ -1,23 +1,23 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { createExampleApp, EXAMPLE_STACKS } from '../../bin/example-app';
-import { AlluxioMinio, MinioBackend } from '../../lib';
+import { AlluxioMinio, DEFAULT_ALLUXIO_VERSION, MinioBackend } from '../../lib';
 
 // What the Python and Java suites share: the packages `npm run package` wrote to dist/, a Python venv
 // and a Maven build that consume them the way users do (aws-cdk-lib and constructs from PyPI and Maven
 // Central, nothing else), and the TypeScript app they are compared with.
 
-export const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
 const TOOLS = join(ROOT, '.tools');
 
 /** The versions the TypeScript suites run against (the peer floors); the other languages get exactly these. */
-export const CDK_VERSION: string = require('aws-cdk-lib/package.json').version;
-export const CONSTRUCTS_VERSION: string = require('constructs/package.json').version;
+const CDK_VERSION: string = require('aws-cdk-lib/package.json').version;
+const CONSTRUCTS_VERSION: string = require('constructs/package.json').version;
 const LIBRARY_VERSION: string = require(join(ROOT, 'package.json')).version;
 
 /**
@@ -75,7 +75,7 @@ export function ensurePythonConsumer(): string {
   return python;
 }
 
-export const JAVA_APP = join(__dirname, 'java-app');
+const JAVA_APP = join(__dirname, 'java-app');
 
 /**
  * Compiles the Java app against the jar in dist/java with Maven, in its own local repository (nothing
@@ -102,7 +102,7 @@ export function ensureJavaConsumer(): string {
       'dependency:build-classpath',
       `-Dmdep.outputFile=${classpathFile}`,
     ],
-    { cwd: JAVA_APP, timeoutMs: 900_000 },
+    { cwd: JAVA_APP, timeoutMs: 800_000 },
   );
   return `${join(JAVA_APP, 'target', 'classes')}:${readFileSync(classpathFile, 'utf8').trim()}`;
 }
@@ -112,7 +112,7 @@ export function newOutdir(prefix: string): string {
 }
 
 /** The example app's templates as the TypeScript library synthesizes them, by stack name. */
-export function typeScriptTemplates(): Record<string, unknown> {
+function typeScriptTemplates(): Record<string, unknown> {
   const outdir = newOutdir('ts-synth-');
   try {
     const assembly = createExampleApp(outdir).synth();
@@ -122,7 +122,7 @@ export function typeScriptTemplates(): Record<string, unknown> {
   }
 }
 
-export function readTemplate(outdir: string, stackName: string): unknown {
+function readTemplate(outdir: string, stackName: string): unknown {
   return JSON.parse(readFileSync(join(outdir, `${stackName}.template.json`), 'utf8'));
 }
 
@@ -132,7 +132,7 @@ interface TemplateSummary {
 }
 
 /** Resource types with their counts, and the S3 keys (asset hashes) of every Lambda function's code. */
-export function templateSummary(template: unknown): TemplateSummary {
+function templateSummary(template: unknown): TemplateSummary {
   const resources = Object.values((template as { Resources: Record<string, { Type: string; Properties?: any }> }).Resources);
   const resourceTypes: Record<string, number> = {};
   for (const { Type } of resources) resourceTypes[Type] = (resourceTypes[Type] ?? 0) + 1;
@@ -144,7 +144,7 @@ export function templateSummary(template: unknown): TemplateSummary {
 }
 
 /** The message TypeScript users get for an existing MinIO without credentials (what the apps' input-error does). */
-export function inputErrorMessage(): string {
+function inputErrorMessage(): string {
   const stack = new Stack(new App(), 'Stack');
   try {
     new AlluxioMinio(stack, 'Cache', { minio: MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake' }) });
@@ -154,4 +154,40 @@ export function inputErrorMessage(): string {
   throw new Error('an existing MinIO without credentials was accepted');
 }
 
-export { EXAMPLE_STACKS };
+/**
+ * The tests every language's app shares. `synthesize` runs the app's `synth OUTDIR` (after the
+ * suite's own beforeAll installed it) and returns what it printed; `inputError` runs its `input-error`.
+ */
+export function testExampleApp(
+  language: string,
+  app: { synthesize: (outdir: string) => string; inputError: () => SpawnSyncReturns<string>; errorPrefix: string },
+): void {
+  let outdir: string | undefined;
+  let printed: unknown;
+  let expected: Record<string, unknown>;
+  beforeAll(() => {
+    outdir = newOutdir(`${language.toLowerCase()}-synth-`);
+    printed = JSON.parse(app.synthesize(outdir));
+    expected = typeScriptTemplates();
+  }, 300_000);
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test.each(Object.values(EXAMPLE_STACKS))(`the ${language} app synthesizes %s exactly as the TypeScript app does`, (stackName) => {
+    const template = readTemplate(outdir!, stackName);
+    // The summary first: when the templates differ, it says how (a missing resource, another handler bundle).
+    expect(templateSummary(template)).toEqual(templateSummary(expected[stackName]));
+    expect(template).toEqual(expected[stackName]);
+  });
+
+  test(`${language} sees the library constants as class members`, () => {
+    expect(printed).toEqual({ defaultAlluxioVersion: DEFAULT_ALLUXIO_VERSION, defaultMinioImage: MinioBackend.DEFAULT_IMAGE_NAME });
+  });
+
+  test(`an input error reaches ${language} with the message TypeScript users get`, () => {
+    const result = app.inputError();
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain(`${app.errorPrefix}${inputErrorMessage()}`);
+  });
+}
