@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run package`: the jsii build (the .jsii assembly beside the JavaScript, the handler and CLI bundles),
 # then jsii-pacmak's npm tarball, Python wheel and Java jar into dist/ (ignored):
-#   dist/js/cdk-alluxio-minio-<v>.tgz   dist/python/cdk_alluxio_minio-<v>-py3-none-any.whl
+#   dist/js/cdk-alluxio-minio@<v>.jsii.tgz   dist/python/cdk_alluxio_minio-<v>-py3-none-any.whl
 #   dist/java/io/github/cdk-alluxio-minio/cdk-alluxio-minio/<v>/   (a Maven repository layout)
 # pacmak runs only when the npm tarball (which every package embeds) differs from the last run's;
 # PACKAGE_FORCE=1 runs it anyway. Its Python build needs PyPI, its Java build Maven Central.
@@ -32,8 +32,9 @@ log "jsii build (assembly, JavaScript, bundles) took $(elapsed "$t0")"
 
 # The generated pom asks for aws-cdk-lib as the range [floor,3.0.0). Maven resolves a range from
 # maven-metadata.xml, and Maven Central's for aws-cdk-lib lists nothing past 2.263.0 although jars up
-# to 2.272.0 are there (not all: 2.269.0 and 2.270.0 have a pom only), so the range finds no version. A version installed into the local
-# repository is listed in its maven-metadata-local.xml, which range resolution also reads.
+# to 2.272.0 are there (not all: 2.269.0 and 2.270.0 have a pom only), so the range finds no version.
+# A version installed into the local repository is listed in its maven-metadata-local.xml, which
+# range resolution also reads.
 cdk_floor=$(node -p 'require("./package.json").peerDependencies["aws-cdk-lib"].replace(/^\^/, "")')
 install_cdk_floor_locally() {
   local dir="$MAVEN_BUILD_REPO/software/amazon/awscdk/aws-cdk-lib"
