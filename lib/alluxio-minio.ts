@@ -35,7 +35,7 @@ export interface AlluxioOptions {
    * The Alluxio release: a 2.x version such as `2.9.5`, or a 3xx "dora" release such as `309`.
    * It chooses the root-mount property and the default image tag.
    *
-   * @default - `DEFAULT_ALLUXIO_VERSION`, the newest 2.9.x with an official image
+   * @default - `AlluxioMinio.DEFAULT_ALLUXIO_VERSION`, the newest 2.9.x with an official image
    */
   readonly version?: string;
   /**
@@ -225,6 +225,13 @@ const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`
  * health check that fails the deploy naming the cause.
  */
 export class AlluxioMinio extends Construct implements ec2.IConnectable {
+  /**
+   * The Alluxio release deployed when `alluxio.version` is not given. The same value as the
+   * top-level `DEFAULT_ALLUXIO_VERSION`, which only TypeScript and JavaScript see: jsii carries
+   * class members to Python and Java, not module constants.
+   */
+  public static readonly DEFAULT_ALLUXIO_VERSION: string = DEFAULT_ALLUXIO_VERSION;
+
   /** The ECS cluster running Alluxio (and a provisioned MinIO). */
   public readonly cluster: ecs.Cluster;
   /** The Alluxio master service. */

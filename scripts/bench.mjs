@@ -46,6 +46,9 @@ for (const name of existsSync(dist) ? readdirSync(dist).sort() : []) {
   if (existsSync(file)) console.log(`${name}: ${(statSync(file).size / 1024).toFixed(1)} KiB`);
 }
 
+console.log('');
+execFileSync(process.execPath, [join(root, 'scripts/bench-package.mjs')], { cwd: root, stdio: 'inherit' });
+
 // Suites that need the sandbox (handler cold start, time to a health verdict, rotation) add their
 // figures here; the sandbox is started for them when it is not already running, and stopped after.
 const sandboxSuites = ['bench-handlers.mjs', 'bench-health.mjs', 'bench-rotation.mjs']

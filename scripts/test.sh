@@ -20,8 +20,10 @@ source scripts/ensure-node-modules.sh
 log "dependencies ready in $(elapsed "$t0")"
 
 t0=$(now_ms)
-npm run --silent build
-log "build took $(elapsed "$t0")"
+# The jsii build: what `npm run build` emits plus the .jsii assembly, then the Python wheel and Java
+# jar the test/jsii suites install (pacmak reruns only when the npm tarball changed).
+bash scripts/package.sh
+log "build and packages took $(elapsed "$t0")"
 
 started_sandbox=false
 if bash scripts/sandbox.sh status >/dev/null 2>&1; then
