@@ -217,6 +217,8 @@ const DEFAULTS = {
 const WORKER_STORAGE_OVERHEAD_GIB = 10;
 const FARGATE_MAX_EPHEMERAL_GIB = 200;
 const MINIO_PORT = 9000;
+/** A worker silent this long (it heartbeats every second) has left: its task was replaced or died. */
+const LOST_WORKER_TIMEOUT = '30sec';
 const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
 
 /**
@@ -364,6 +366,9 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       workerTierPath: SITE_WORKER_CACHE_DIR,
       workerTierQuota: `${settings.cacheGiB}GB`,
       masterUpdateCheck: false,
+      // Every replaced task is a new worker; the old one must leave the master's list long before
+      // Alluxio's 5 minutes, or clients keep writing to it after each rotation or redeploy.
+      lostWorkerTimeout: LOST_WORKER_TIMEOUT,
       writeType: settings.writeType,
       metadataSyncInterval: settings.metadataSyncInterval,
       extraProperties: settings.extraProperties,

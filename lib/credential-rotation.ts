@@ -49,6 +49,8 @@ export interface RotationSiteSettings {
   readonly workerTierQuota?: string;
   /** false turns the master's update check off. @default - Alluxio's default (on) */
   readonly masterUpdateCheck?: boolean;
+  /** How long the master keeps a silent worker, e.g. `30sec`. @default - Alluxio's default (5min) */
+  readonly lostWorkerTimeout?: string;
   /** The clients' default write type, e.g. `CACHE_THROUGH`. @default - Alluxio's default (ASYNC_THROUGH) */
   readonly writeType?: string;
   /** Alluxio interval, e.g. `60sec`. @default - Alluxio's default (-1, never) */

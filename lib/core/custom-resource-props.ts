@@ -46,6 +46,8 @@ export interface RenderResourceProperties {
   readonly WorkerTierQuota?: string;
   /** "false" turns the master's update check off. */
   readonly MasterUpdateCheck?: string;
+  /** Alluxio interval after which the master drops a silent worker, e.g. `30sec`. */
+  readonly LostWorkerTimeout?: string;
   /** The clients' default write type, e.g. CACHE_THROUGH. */
   readonly WriteType?: string;
   /** Alluxio interval, e.g. `60sec`. */
@@ -71,6 +73,7 @@ export interface RenderSettingsSource {
   readonly workerTierPath?: string;
   readonly workerTierQuota?: string;
   readonly masterUpdateCheck?: boolean;
+  readonly lostWorkerTimeout?: string;
   readonly writeType?: string;
   readonly metadataSyncInterval?: string;
   readonly extraProperties?: { readonly [key: string]: string };
@@ -99,6 +102,7 @@ export function renderResourceProperties(
     WorkerTierPath: settings.workerTierPath,
     WorkerTierQuota: settings.workerTierQuota,
     MasterUpdateCheck: settings.masterUpdateCheck === undefined ? undefined : String(settings.masterUpdateCheck),
+    LostWorkerTimeout: settings.lostWorkerTimeout,
     WriteType: settings.writeType,
     MetadataSyncInterval: settings.metadataSyncInterval,
     ExtraProperties: settings.extraProperties ? JSON.stringify(settings.extraProperties) : undefined,
@@ -389,6 +393,7 @@ export function parseRenderProperties(props: Record<string, unknown>): RenderReq
     journal: journalType !== undefined ? { type: journalType, folder: journalFolder! } : undefined,
     workerTier: tierParts === 3 ? { alias: alias!, path: path!, quota: quota! } : undefined,
     masterUpdateCheck: updateCheck === undefined ? undefined : updateCheck === 'true',
+    lostWorkerTimeout: optionalString(props, 'LostWorkerTimeout'),
     clientDefaults: writeType !== undefined || metadataSyncInterval !== undefined ? { writeType, metadataSyncInterval } : undefined,
   };
   const anyLayout = Object.values(cluster).some((value) => value !== undefined);

@@ -61,6 +61,12 @@ export interface ClusterLayout {
   };
   /** `false` writes `alluxio.master.update.check.enabled=false`: the master's call home to alluxio.io. */
   readonly masterUpdateCheck?: boolean;
+  /**
+   * `alluxio.master.worker.timeout` in Alluxio's time format: how long the master keeps a worker that
+   * stopped heartbeating in its list. A replaced ECS task is a new worker (a new address); until the old
+   * one times out, the master still hands it to clients for writes and as the location of its blocks.
+   */
+  readonly lostWorkerTimeout?: string;
   readonly clientDefaults?: ClientDefaults;
 }
 
@@ -92,6 +98,7 @@ export const JOURNAL_FOLDER_KEY = 'alluxio.master.journal.folder';
 export const WRITE_TYPE_KEY = 'alluxio.user.file.writetype.default';
 export const METADATA_SYNC_INTERVAL_KEY = 'alluxio.user.file.metadata.sync.interval';
 const UPDATE_CHECK_KEY = 'alluxio.master.update.check.enabled';
+const WORKER_TIMEOUT_KEY = 'alluxio.master.worker.timeout';
 
 /** Alluxio 2.9's write types (alluxio.client.WriteType, the ones a client may choose). */
 export const ALLUXIO_WRITE_TYPES: readonly string[] = ['CACHE_THROUGH', 'THROUGH', 'ASYNC_THROUGH', 'MUST_CACHE'];
@@ -117,6 +124,7 @@ export const MANAGED_PROPERTIES: Readonly<Record<string, string>> = {
   [WORKER_TIER_KEYS.path]: 'the worker cache settings',
   [WORKER_TIER_KEYS.quota]: 'the worker cache settings',
   [UPDATE_CHECK_KEY]: 'nothing: a deployed master does not call home',
+  [WORKER_TIMEOUT_KEY]: 'the cluster layout (lost-worker timeout)',
   [WRITE_TYPE_KEY]: 'the write type (alluxio.writeType)',
   [METADATA_SYNC_INTERVAL_KEY]: 'the metadata sync interval (alluxio.metadataSyncInterval)',
 };
@@ -205,6 +213,12 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
   if (cluster?.masterUpdateCheck === false) {
     entries.push([UPDATE_CHECK_KEY, 'false']);
   }
+  if (cluster?.lostWorkerTimeout !== undefined) {
+    if (!ALLUXIO_INTERVAL.test(cluster.lostWorkerTimeout) || /^-?[01]$/.test(cluster.lostWorkerTimeout)) {
+      throw new InputError('cluster.lostWorkerTimeout', `${JSON.stringify(cluster.lostWorkerTimeout)} is not an Alluxio interval`, 'give whole units such as "30sec" or "2min"');
+    }
+    entries.push([WORKER_TIMEOUT_KEY, cluster.lostWorkerTimeout]);
+  }
   const clients = cluster?.clientDefaults;
   if (clients?.writeType !== undefined) {
     if (!ALLUXIO_WRITE_TYPES.includes(clients.writeType)) {
@@ -213,7 +227,7 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
     entries.push([WRITE_TYPE_KEY, clients.writeType]);
   }
   if (clients?.metadataSyncInterval !== undefined) {
-    if (!/^(-1|0|[1-9]\d*(ms|sec|min|hour|day))$/.test(clients.metadataSyncInterval)) {
+    if (!ALLUXIO_INTERVAL.test(clients.metadataSyncInterval)) {
       throw new InputError(
         'cluster.clientDefaults.metadataSyncInterval',
         `${JSON.stringify(clients.metadataSyncInterval)} is not an Alluxio interval`,
@@ -224,6 +238,9 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
   }
   return entries;
 }
+
+/** Alluxio's time format in whole units, and its two special values (0: every time, -1: never). */
+const ALLUXIO_INTERVAL = /^(-1|0|[1-9]\d*(ms|sec|min|hour|day))$/;
 
 /**
  * An absolute path, or one under `${alluxio.home}/`: Alluxio resolves `${...}` references in property

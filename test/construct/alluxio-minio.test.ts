@@ -199,6 +199,10 @@ describe('provisioned MinIO with defaults', () => {
     template.hasResourceProperties('Custom::AlluxioSiteProperties', { WriteType: 'CACHE_THROUGH', MetadataSyncInterval: '60sec', MasterUpdateCheck: 'false' });
   });
 
+  test('a replaced worker leaves the master within 30 s, not Alluxio\'s 5 minutes', () => {
+    template.hasResourceProperties('Custom::AlluxioSiteProperties', { LostWorkerTimeout: '30sec' });
+  });
+
   test('both start scripts write the site file; the worker names its tier so the entrypoint makes no /dev/shm MEM tier', () => {
     for (const name of ['master', 'worker']) {
       expect(containerNamed(template, name).Command[0]).toContain('"$ALLUXIO_SITE_PROPERTIES" > /opt/alluxio/conf/alluxio-site.properties');

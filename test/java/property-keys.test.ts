@@ -25,13 +25,14 @@ const fullV2: SiteSettings = {
     journal: { type: 'UFS', folder: '${alluxio.home}/journal-volume/journal' },
     workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: '1GB' },
     masterUpdateCheck: false,
+    lostWorkerTimeout: '30sec',
     clientDefaults: { writeType: 'CACHE_THROUGH', metadataSyncInterval: '60sec' },
   },
 };
 
 test('every key rendered for a 2.x release with the full cluster layout is a canonical Alluxio 2.9 key', () => {
   const keys = renderedPropertyKeys(fullV2);
-  expect(keys).toHaveLength(16);
+  expect(keys).toHaveLength(17);
   const names = canonicalNames(keys);
   for (const key of keys) {
     expect({ key, canonical: names[key] }).toEqual({ key, canonical: key });
