@@ -39,12 +39,20 @@ test('every class the library exports reaches the assembly, so Python and Java h
   for (const name of classes) expect(Object.keys(types)).toContain(`${manifest.name}.${name}`);
 });
 
+test('every enum the library exports is an enum of the assembly, with the same members', () => {
+  const { types } = readAssembly();
+  expect(types[`${manifest.name}.WriteType`]).toMatchObject({ kind: 'enum' });
+  const members = ((types[`${manifest.name}.WriteType`] as unknown as { members: Array<{ name: string }> }).members ?? []).map((m) => m.name);
+  expect(members.sort()).toEqual(Object.keys(library.WriteType).sort());
+});
+
 test('every exported constant is also a static constant of a class: jsii drops module constants', () => {
   const { types } = readAssembly();
   const staticConstants = Object.values(types).flatMap((type) =>
     (type.properties ?? []).filter((p) => p.static && p.const).map((p) => ({ owner: type.name, name: p.name })),
   );
-  const constants = Object.entries(library).filter(([, value]) => typeof value !== 'function');
+  // An enum is a type of its own in the assembly (kind "enum"); only plain values are dropped.
+  const constants = Object.entries(library).filter(([name, value]) => typeof value !== 'function' && types[`${manifest.name}.${name}`]?.kind !== 'enum');
   expect(constants.map(([name]) => name)).toContain('DEFAULT_ALLUXIO_VERSION');
   for (const [name, value] of constants) {
     const twin = staticConstants.find((c) => c.name === name);
