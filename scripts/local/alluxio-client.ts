@@ -57,10 +57,17 @@ export class AlluxioClient {
   /**
    * Reads `path` in a loop through Alluxio's client (scripts/local/java/ReadLoop.java) until `stop()`,
    * as an application reading throughout would: how many reads succeeded and failed, and the failures.
+   * Resolves once the first read has succeeded, so what follows happens while reads are going on.
    */
-  readContinuously(path: string, pauseMs = 250, boundMs = 600_000): { stop(): Promise<{ ok: number; failed: number; failures: string[] }> } {
+  async readContinuously(path: string, pauseMs = 250, boundMs = 600_000): Promise<{ stop(): Promise<{ ok: number; failed: number; failures: string[] }> }> {
     const stopFile = join(this.filesystem.root, `stop-reading-${Date.now()}`);
-    const running = this.start(['runClass', 'ReadLoop', path, stopFile, String(boundMs), String(pauseMs)], boundMs + 30_000);
+    let firstRead: () => void = () => undefined;
+    const reading = new Promise<void>((resolve) => (firstRead = resolve));
+    const running = this.start(['runClass', 'ReadLoop', path, stopFile, String(boundMs), String(pauseMs)], boundMs + 30_000, (stdout) => {
+      if (/^ok /m.test(stdout)) firstRead();
+    });
+    const first = await Promise.race([reading.then(() => undefined), running]);
+    if (first !== undefined) throw new Error(`the read loop ended before its first read: ${(first.stdout + first.stderr).slice(-2000)}`);
     return {
       stop: async () => {
         writeFileSync(stopFile, '');
@@ -72,7 +79,7 @@ export class AlluxioClient {
     };
   }
 
-  private start(args: string[], timeoutMs: number): Promise<CommandResult> {
+  private start(args: string[], timeoutMs: number, onStdout?: (stdoutSoFar: string) => void): Promise<CommandResult> {
     return new Promise((resolve) => {
       const child = spawn(join(this.filesystem.layout.home, 'bin', 'alluxio'), args, {
         cwd: this.filesystem.root,
@@ -88,7 +95,10 @@ export class AlluxioClient {
       let stdout = '';
       let stderr = '';
       let timedOut = false;
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString('utf8');
+        onStdout?.(stdout);
+      });
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       const timer = setTimeout(() => {
         timedOut = true;

@@ -120,6 +120,20 @@ export class LocalCluster {
     return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterHost);
   }
 
+  /**
+   * Runs the rotation function once, as EventBridge would (`event`: a Parameter Store Change or the
+   * schedule), with its environment from the template (and `environment` on top, e.g. a shorter wait).
+   */
+  async rotate(event: unknown, environment: Record<string, string> = {}): Promise<any> {
+    const id = Object.entries(this.template.Resources).find(
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties as any)?.Environment?.Variables?.RENDER_PROPERTIES !== undefined,
+    )?.[0];
+    if (!id) throw new Error('the stack has no rotation function');
+    const outcome = await this.deployment.invokeFunction(id, event, environment);
+    if (!outcome.ok) throw new Error(`the rotation function failed: ${outcome.error}\n${outcome.log.slice(-3000)}`);
+    return outcome.result;
+  }
+
   /** The stack's outputs as the deploy resolved them. */
   get outputs(): Record<string, string> {
     return this.result.outputs;

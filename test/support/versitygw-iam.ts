@@ -30,6 +30,8 @@ export interface VersitygwWithIam {
    * access under `objectPrefix` (the whole bucket when absent).
    */
   addUser(bucket: string, identity?: S3Identity, objectPrefix?: string): Promise<S3Identity>;
+  /** Deletes a user account: its keys are refused from then on (403 InvalidAccessKeyId). */
+  removeUser(identity: S3Identity): Promise<void>;
   createBucket(bucket: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -121,6 +123,12 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
         client.destroy();
       }
       return user;
+    },
+    async removeUser(identity) {
+      await promisify(execFile)(VERSITYGW, [
+        'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
+        'delete-user', '--access', identity.accessKeyId,
+      ]);
     },
     async stop() {
       if (server.pid !== undefined && server.exitCode === null) {

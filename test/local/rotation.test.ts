@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { Size } from 'aws-cdk-lib';
+import { AlluxioClient } from '../../scripts/local/alluxio-client';
+import { ssmClient } from '../../scripts/local/local-cluster';
+import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
+import { loadSandbox } from '../support/sandbox';
+import { randomIdentity, S3Identity, startVersitygwWithIam, VersitygwWithIam } from '../support/versitygw-iam';
+
+/*
+ * Credential rotation end to end on a real cluster. MinIO's stand-in is a private versitygw with its
+ * own accounts, so a key pair can be created and deleted on the server as a MinIO admin would. The
+ * rotation function runs from its bundled code with its template environment; its ECS calls reach
+ * the local ECS, which really restarts the master and the workers. An application's reads run
+ * throughout (ReadLoop, Alluxio's own client) and are counted.
+ */
+
+let server: VersitygwWithIam;
+let local: TestCluster;
+let client: AlluxioClient;
+let ssm: SSMClient;
+let oldPair: S3Identity;
+let newPair: S3Identity;
+const bucket = `rotation-${randomBytes(4).toString('hex')}`;
+
+const changeEvent = (name: string) => ({ source: 'aws.ssm', 'detail-type': 'Parameter Store Change', detail: { name, operation: 'Update' } });
+// The rotation waits 60 s for the second half of a pair by default; both halves are written before it runs here.
+const FAST = { PAIR_WAIT_SECONDS: '5' };
+
+beforeAll(async () => {
+  server = await startVersitygwWithIam();
+  await server.createBucket(bucket);
+  oldPair = await server.addUser(bucket, randomIdentity('old'));
+  const { s3 } = loadSandbox();
+  local = await deployTestCluster('rotation', {
+    minio: { endpoint: server.endpoint, region: s3.region, ...oldPair, bucket, directory: 'alluxio', createBucket: false },
+    alluxio: { cacheSize: Size.gibibytes(1), workerCount: 2 },
+  });
+  client = local.cluster.client();
+  ssm = ssmClient(loadSandbox().aws);
+  const sample = join(local.stateDir, 'before.bin');
+  writeFileSync(sample, randomBytes(2 * 1024 * 1024));
+  await client.fs('copyFromLocal', sample, '/before.bin');
+}, CLUSTER_DEPLOY_TIMEOUT_MS);
+
+afterAll(async () => {
+  ssm?.destroy();
+  await local?.stop();
+  await server?.stop();
+}, 120_000);
+
+async function putPair(pair: S3Identity): Promise<void> {
+  await ssm.send(new PutParameterCommand({ Name: local.parameters.accessKey, Value: pair.accessKeyId, Type: 'SecureString', Overwrite: true }));
+  await ssm.send(new PutParameterCommand({ Name: local.parameters.secretKey, Value: pair.secretAccessKey, Type: 'SecureString', Overwrite: true }));
+}
+
+const taskIds = (role: 'master' | 'worker') => local.cluster.ecs!.tasksOf(local.cluster.serviceName(role)).map((task) => task.id).sort();
+
+test('a new pair: the rotation restarts the master and the workers, the old key is deleted on the server, and Alluxio still reads and writes MinIO', async () => {
+  const before = { master: taskIds('master'), worker: taskIds('worker') };
+  const reads = await client.readContinuously('/before.bin');
+  newPair = await server.addUser(bucket, randomIdentity('new'));
+  await putPair(newPair);
+  const result = await local.cluster.rotate(changeEvent(local.parameters.accessKey), FAST);
+  const seen = await reads.stop();
+  expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({ outcome: 'rotated', restarted: ['master', 'workers'] });
+  // Every task was replaced: the new configuration reached processes that started after it was written.
+  expect(taskIds('master')).not.toEqual(before.master);
+  expect(taskIds('worker').filter((id) => before.worker.includes(id))).toEqual([]);
+
+  // The replaced workers leave the master's list within the rendered lost-worker timeout (30 s; Alluxio's
+  // own is 5 min), after which no client is sent to them and their blocks are no longer located there.
+  await eventually('the master lists only the replacement workers', 60_000, async () => {
+    const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
+    const current = local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map((task) => task.address).sort();
+    return JSON.stringify(live) === JSON.stringify(current) ? true : undefined;
+  }, 1000);
+
+  // The old key no longer works anywhere; whatever Alluxio does with MinIO now, it does with the new one.
+  await server.removeUser(oldPair);
+  const sample = join(local.stateDir, 'after.bin');
+  writeFileSync(sample, randomBytes(1024 * 1024));
+  await client.fs('copyFromLocal', sample, '/after.bin');
+  await client.fs('free', '/before.bin');
+  const [cold] = await client.timedReads('/before.bin');
+  expect(cold.bytes).toBe(2 * 1024 * 1024);
+  expect((await client.timedReads('/after.bin'))[0].bytes).toBe(1024 * 1024);
+  // An application reading throughout saw its reads served (a master restart pauses them; Alluxio's client retries).
+  expect(seen.ok).toBeGreaterThan(0);
+  expect(seen.failures).toEqual([]);
+}, 600_000);
+
+test('a bad pair is refused before anything restarts, the last good pair is written back, and reads never fail', async () => {
+  const before = { master: taskIds('master'), worker: taskIds('worker') };
+  const reads = await client.readContinuously('/before.bin');
+  await putPair({ accessKeyId: newPair.accessKeyId, secretAccessKey: `wrong-${randomBytes(8).toString('hex')}` });
+  const result = await local.cluster.rotate(changeEvent(local.parameters.secretKey), FAST);
+  const seen = await reads.stop();
+  expect({ outcome: result.outcome, code: result.code, restarted: result.restarted }).toEqual({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
+  expect({ master: taskIds('master'), worker: taskIds('worker') }).toEqual(before);
+  expect(seen).toMatchObject({ failed: 0 });
+  expect(seen.ok).toBeGreaterThan(0);
+  // The parameters hold the working pair again (as new versions): the next reconcile finds everything in sync.
+  expect((await local.cluster.rotate({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, FAST)).outcome).toBe('in-sync');
+  await client.fs('free', '/after.bin');
+  expect((await client.timedReads('/after.bin'))[0].bytes).toBe(1024 * 1024);
+}, 600_000);
