@@ -20,14 +20,14 @@ import {
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
-import { renderResourceProperties } from './core/custom-resource-props';
+import { renderResourceProperties, RenderSettingsSource } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
-import { CredentialRotation, RotationSiteSettings } from './credential-rotation';
+import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { MinioBackend } from './minio-backend';
 import { MinioCredentials } from './minio-credentials';
 import { ProvisionedMinioServer } from './provisioned-minio-server';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { acknowledgeNagFindings, parameterPathWildcardFinding } from './nag-acknowledgements';
 
 /** How the Alluxio master and workers run. */
 export interface AlluxioOptions {
@@ -142,6 +142,18 @@ export interface RotationOptions {
    * @default Duration.hours(1)
    */
   readonly reconcileSchedule?: Duration;
+  /**
+   * How long each service's restart during a rotation is waited for (CredentialRotation's prop).
+   *
+   * @default - 5 minutes, 4 with a provisioned MinIO (three restarts in 15 minutes)
+   */
+  readonly serviceRestartTimeout?: Duration;
+  /**
+   * How long the checks after a rotation's restarts may take to pass (CredentialRotation's prop).
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly verificationTimeout?: Duration;
 }
 
 /** Props of {@link AlluxioMinio}. */
@@ -248,7 +260,10 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly accessKeyParameter: ssm.IStringParameter;
   /** The SecureString parameter holding the MinIO secret key. */
   public readonly secretKeyParameter: ssm.IStringParameter;
-  /** The SecureString parameter holding the rendered alluxio-site.properties. */
+  /**
+   * The SecureString parameter holding this deploy's rendered alluxio-site.properties
+   * (`<prefix>/site-properties/<generation>`: each configuration has its own, so a rollback gets its own back).
+   */
   public readonly sitePropertiesParameter: ssm.IStringParameter;
   /**
    * Network access to Alluxio's ports; the default port is the master RPC port. Clients that read
@@ -349,9 +364,9 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     // --- rendered site properties -------------------------------------------------------------
     const masterHostname = `master.${settings.namespace}`;
     this.masterEndpoint = `${masterHostname}:${ALLUXIO_PORTS.masterRpc}`;
+    // The base of the configuration parameters: each configuration is written to <base>/<generation>.
     const sitePropertiesName = `${settings.parameterPrefix}/site-properties`;
-    // One description of what is rendered, for the render resource and for rotation's re-renders.
-    const siteSettings: RotationSiteSettings = {
+    const siteSettings: RenderSettingsSource = {
       alluxioVersion: settings.alluxioVersion,
       endpoint: this.minioEndpoint,
       bucket: settings.minio.bucket,
@@ -385,16 +400,23 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       ),
     });
     renderResource.node.addDependency(credentialsResource);
+    // This deploy's configuration: the parameter its task definitions name, so a rollback that
+    // relaunches an older task definition reads the older configuration it was deployed with.
     this.sitePropertiesParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SitePropertiesParameter', {
-      parameterName: sitePropertiesName,
+      parameterName: renderResource.getAttString('ParameterName'),
+      simpleName: false,
       encryptionKey: kmsKey,
     });
+    const everyConfiguration = this.configurationParameterArns(sitePropertiesName);
     functions.renderRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter'],
-        resources: [this.sitePropertiesParameter.parameterArn],
-      }),
+      new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter'], resources: everyConfiguration }),
     );
+    acknowledgeNagFindings(functions.renderRole, [
+      {
+        id: parameterPathWildcardFinding(this, sitePropertiesName),
+        reason: 'One parameter per rendered configuration under this prefix; the render resource writes the new one and deletes the old one after the update.',
+      },
+    ]);
     // The tier of the existing site-properties parameter (Standard or Advanced) is only visible here.
     allowDescribeParameters(functions.renderRole);
     kmsKey?.grantEncrypt(functions.renderRole);
@@ -478,6 +500,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       healthCheck: tcpHealthCheck(ALLUXIO_PORTS.masterRpc),
     });
     master.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });
+    this.allowEveryConfiguration(masterTask, everyConfiguration, sitePropertiesName);
 
     const workerTask = new ecs.FargateTaskDefinition(this, 'WorkerTask', {
       cpu: settings.workerCpu,
@@ -495,6 +518,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
       healthCheck: tcpHealthCheck(ALLUXIO_PORTS.workerRpc),
     });
+
+    this.allowEveryConfiguration(workerTask, everyConfiguration, sitePropertiesName);
 
     const serviceDefaults = {
       cluster: this.cluster,
@@ -558,7 +583,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         accessKeyParameter: this.accessKeyParameter,
         secretKeyParameter: this.secretKeyParameter,
         sitePropertiesParameterName: sitePropertiesName,
-        siteSettings,
+        ownsKeys: settings.credentials.isGenerated,
         cluster: this.cluster,
         masterService: this.masterService,
         workerService: this.workerService,
@@ -568,6 +593,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         kmsKey,
         topic: props.rotation?.topic,
         reconcileSchedule: props.rotation?.reconcileSchedule,
+        serviceRestartTimeout: props.rotation?.serviceRestartTimeout,
+        verificationTimeout: props.rotation?.verificationTimeout,
         logRetention: settings.logRetention,
       });
       this.minioClients.addSecurityGroup(...this.rotation.connections.securityGroups);
@@ -628,6 +655,27 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     return grant;
   }
 
+  /** The ARNs of every configuration parameter under `baseName` (and the base, which an earlier version wrote). */
+  private configurationParameterArns(baseName: string): string[] {
+    return [baseName, `${baseName}/*`].map((name) => Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }));
+  }
+
+  /**
+   * ECS reads a task's secrets with the execution role when the task starts. A rollback relaunches the
+   * previous task definition, which names the previous configuration's parameter; the grant that
+   * ecs.Secret adds covers only this deploy's, so the role may read every configuration of this
+   * deployment.
+   */
+  private allowEveryConfiguration(taskDefinition: ecs.TaskDefinition, arns: string[], baseName: string): void {
+    taskDefinition.addToExecutionRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: arns }));
+    acknowledgeNagFindings(taskDefinition.obtainExecutionRole(), [
+      {
+        id: parameterPathWildcardFinding(this, baseName),
+        reason: "One parameter per rendered configuration of this deployment; a rolled-back task reads its own configuration's.",
+      },
+    ]);
+  }
+
   private createDefaultVpc(logRetention: logs.RetentionDays): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
@@ -649,7 +697,9 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       MinioEndpoint: this.minioEndpoint,
       AccessKeyParameterName: names.accessKey,
       SecretKeyParameterName: names.secretKey,
+      // The base the CLI and rotation take (every configuration is <base>/<generation>), and this deploy's own.
       SitePropertiesParameterName: sitePropertiesName,
+      SitePropertiesConfigurationName: this.sitePropertiesParameter.parameterName,
       ClusterName: this.cluster.clusterName,
       ...(this.rotation ? { RotationTopicArn: this.rotation.topic.topicArn } : {}),
     };

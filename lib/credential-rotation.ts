@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { renderResourceProperties } from './core/custom-resource-props';
+import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_VERIFICATION_SECONDS, defaultServiceRestartSeconds, ROTATION_FUNCTION_TIMEOUT_SECONDS, validateRotationWaits } from './core/rotation-budget';
 import { ROTATION_ENV } from './core/rotation-environment';
 import {
   DEFAULT_LAST_KNOWN_GOOD_LABEL,
@@ -22,52 +22,27 @@ import {
   validateLabelName,
 } from './core/rotation-plan';
 import { bundledHandlerCode } from './handler-code';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
-
-/** What the rotation renders: the same settings the render custom resource gets, without the parameter names. */
-export interface RotationSiteSettings {
-  /** Alluxio release the file is rendered for, e.g. `2.9.5`. */
-  readonly alluxioVersion: string;
-  /** MinIO endpoint, `http(s)://host[:port]`. */
-  readonly endpoint: string;
-  readonly bucket: string;
-  /** @default the bucket root */
-  readonly directory?: string;
-  /** @default 'us-east-1' */
-  readonly region?: string;
-  /** @default - no `alluxio.master.hostname` */
-  readonly masterHostname?: string;
-  /** The journal type (`UFS`), with `journalFolder`: both or neither. @default - no journal keys */
-  readonly journalType?: string;
-  /** Where the journal lives. @default - no journal keys */
-  readonly journalFolder?: string;
-  /** Worker tier alias, path and quota: all three or none. @default - no tier keys */
-  readonly workerTierAlias?: string;
-  /** @default - no tier keys */
-  readonly workerTierPath?: string;
-  /** @default - no tier keys */
-  readonly workerTierQuota?: string;
-  /** false turns the master's update check off. @default - Alluxio's default (on) */
-  readonly masterUpdateCheck?: boolean;
-  /** How long the master keeps a silent worker, e.g. `30sec`. @default - Alluxio's default (5min) */
-  readonly lostWorkerTimeout?: string;
-  /** The clients' default write type, e.g. `CACHE_THROUGH`. @default - Alluxio's default (ASYNC_THROUGH) */
-  readonly writeType?: string;
-  /** Alluxio interval, e.g. `60sec`. @default - Alluxio's default (-1, never) */
-  readonly metadataSyncInterval?: string;
-  /** @default - none */
-  readonly extraProperties?: { [key: string]: string };
-}
+import { acknowledgeNagFindings, parameterPathWildcardFinding } from './nag-acknowledgements';
 
 export interface CredentialRotationProps {
   /** The MinIO access key parameter (SecureString). */
   readonly accessKeyParameter: ssm.IStringParameter;
   /** The MinIO secret key parameter (SecureString). */
   readonly secretKeyParameter: ssm.IStringParameter;
-  /** Where the rendered alluxio-site.properties lives (the render custom resource writes it first). */
+  /**
+   * The base name of the rendered configurations: the render custom resource writes each one to
+   * `<base>/<generation>`, and the services' task definitions name theirs. Rotation changes the keys
+   * in the one the services run, nothing else.
+   */
   readonly sitePropertiesParameterName: string;
-  /** Rendering settings, identical to the render custom resource's. */
-  readonly siteSettings: RotationSiteSettings;
+  /**
+   * Whether the key parameters are this deployment's own (generated). A failed rotation then writes
+   * the last-known-good pair back; otherwise the parameters are only read (no write, no label, and no
+   * IAM permission to do either): a failure restores the cluster's configuration and reports.
+   *
+   * @default false
+   */
+  readonly ownsKeys?: boolean;
   readonly cluster: ecs.ICluster;
   /** Restarted first (force new deployment); its journal is on its own volume and is not formatted again. */
   readonly masterService: ecs.IBaseService;
@@ -117,6 +92,23 @@ export interface CredentialRotationProps {
    */
   readonly pairWait?: Duration;
   /**
+   * How long each service's restart is waited for (MinIO when provisioned, the master, the workers,
+   * one after the other): from the forced deployment to one stable deployment with every task
+   * running. A restart that takes longer fails the rotation, which is then rolled back. The pair
+   * wait, every restart and the verification together must fit in the function's 15 minutes less
+   * one kept for a rollback; synth refuses values that do not.
+   *
+   * @default - 5 minutes (a Fargate start of the 1 GB Alluxio image, JVM start, first health check), 4 minutes with three services
+   */
+  readonly serviceRestartTimeout?: Duration;
+  /**
+   * After the restarts, how long the checks (MinIO with the new pair, the master serving its root)
+   * may take to pass before the rotation fails and is rolled back.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly verificationTimeout?: Duration;
+  /**
    * SSM label marking the versions known to work (SSM's label rules apply).
    *
    * @default 'last-known-good'
@@ -153,15 +145,25 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     if (schedule.toMinutes({ integral: false }) < 1) {
       throw new Error(`CredentialRotation: reconcileSchedule is ${schedule.toHumanString()}. Fix: use at least Duration.minutes(1) (EventBridge's smallest rate)`);
     }
-    const pairWait = props.pairWait ?? Duration.seconds(60);
+    const pairWait = props.pairWait ?? Duration.seconds(DEFAULT_PAIR_WAIT_SECONDS);
     if (pairWait.toSeconds() > 300) {
       throw new Error(`CredentialRotation: pairWait is ${pairWait.toHumanString()}. Fix: use at most Duration.minutes(5), so the restarts still fit in the function's 15 minutes`);
     }
+    const restartedServices = props.minioService ? 3 : 2;
+    const verificationSeconds = (props.verificationTimeout ?? Duration.seconds(DEFAULT_VERIFICATION_SECONDS)).toSeconds();
+    const waits = {
+      pairWaitSeconds: pairWait.toSeconds(),
+      serviceRestartSeconds: props.serviceRestartTimeout?.toSeconds() ?? defaultServiceRestartSeconds(restartedServices, pairWait.toSeconds(), verificationSeconds),
+      verificationSeconds,
+    };
+    validateRotationWaits(waits, restartedServices);
     const accessKeyName = props.accessKeyParameter.parameterName;
     const secretKeyName = props.secretKeyParameter.parameterName;
-    const siteProperties = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SiteProperties', {
-      parameterName: props.sitePropertiesParameterName,
-    });
+    const ownsKeys = props.ownsKeys ?? false;
+    // Every configuration the render resource writes, and the base name an earlier version wrote to.
+    const sitePropertiesArns = [props.sitePropertiesParameterName, `${props.sitePropertiesParameterName}/*`].map((name) =>
+      Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }),
+    );
 
     const securityGroup =
       props.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'MinIO credential rotation', allowAllOutbound: true });
@@ -175,12 +177,6 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         enforceSSL: true,
       });
 
-    const renderProperties = renderResourceProperties(
-      { accessKey: accessKeyName, secretKey: secretKeyName, siteProperties: props.sitePropertiesParameterName },
-      props.kmsKey?.keyArn,
-      props.siteSettings,
-    );
-
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
@@ -193,7 +189,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       role,
       // Lambda's maximum. The waits' own bounds add up to more; the run stops them at a deadline a
       // reserve before this timeout, rolls back and reports (lambda/rotation).
-      timeout: Duration.minutes(15),
+      timeout: Duration.seconds(ROTATION_FUNCTION_TIMEOUT_SECONDS),
       // A failed or killed run is not replayed: it has reported (or rolled back) already, and a replay
       // would start again from whatever state the first run left.
       retryAttempts: 0,
@@ -205,7 +201,11 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       securityGroups: [securityGroup],
       logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       environment: {
-        [ROTATION_ENV.renderProperties]: Stack.of(this).toJsonString(renderProperties),
+        [ROTATION_ENV.accessKeyParameter]: accessKeyName,
+        [ROTATION_ENV.secretKeyParameter]: secretKeyName,
+        [ROTATION_ENV.sitePropertiesParameter]: props.sitePropertiesParameterName,
+        ...(props.kmsKey ? { [ROTATION_ENV.kmsKeyId]: props.kmsKey.keyArn } : {}),
+        [ROTATION_ENV.keyOwnership]: ownsKeys ? 'generated' : 'existing',
         [ROTATION_ENV.cluster]: props.cluster.clusterArn,
         [ROTATION_ENV.masterService]: props.masterService.serviceArn,
         [ROTATION_ENV.workerService]: props.workerService.serviceArn,
@@ -215,6 +215,8 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         [ROTATION_ENV.metricNamespace]: DEFAULT_METRIC_NAMESPACE,
         [ROTATION_ENV.label]: label,
         [ROTATION_ENV.pairWaitSeconds]: String(pairWait.toSeconds()),
+        [ROTATION_ENV.serviceStableTimeoutSeconds]: String(waits.serviceRestartSeconds),
+        [ROTATION_ENV.healthTimeoutSeconds]: String(waits.verificationSeconds),
       },
     });
 
@@ -222,8 +224,8 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const keyArns = [props.accessKeyParameter.parameterArn, props.secretKeyParameter.parameterArn];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'KeyParametersReadWriteLabel',
-        actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+        sid: ownsKeys ? 'KeyParametersReadWriteLabel' : 'KeyParametersRead',
+        actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', ...(ownsKeys ? ['ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'] : [])],
         resources: keyArns,
       }),
     );
@@ -231,7 +233,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       new iam.PolicyStatement({
         sid: 'SitePropertiesRenderAndRecord',
         actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:ListTagsForResource'],
-        resources: [siteProperties.parameterArn],
+        resources: sitePropertiesArns,
       }),
     );
     role.addToPrincipalPolicy(
@@ -250,6 +252,8 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         resources: services.map((service) => service.serviceArn),
       }),
     );
+    // Which configuration parameter the running task definitions name (no resource-level permissions).
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTaskDefinitions', actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
     this.topic.grantPublish(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -296,7 +300,11 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ssm:DescribeParameters has no resource-level permissions (it returns metadata, never values); cloudwatch:PutMetricData is limited by the cloudwatch:namespace condition.',
+          'ssm:DescribeParameters and ecs:DescribeTaskDefinition have no resource-level permissions (they return metadata, never values); cloudwatch:PutMetricData is limited by the cloudwatch:namespace condition.',
+      },
+      {
+        id: parameterPathWildcardFinding(this, props.sitePropertiesParameterName),
+        reason: 'One parameter per rendered configuration under this prefix; rotation changes the keys in the one the services run.',
       },
     ]);
   }

@@ -1,4 +1,4 @@
-import { CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { CfnElement, Stack, Token, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** One cdk-nag finding this construct causes on purpose, and why it is acceptable. */
@@ -25,4 +25,16 @@ export function acknowledgeNagFindings(scope: IConstruct, acknowledgements: NagA
 export function arnWildcardFinding(resource: IConstruct): string {
   const cfn = (resource.node.defaultChild ?? resource) as CfnElement;
   return `AwsSolutions-IAM5[Resource::<${Stack.of(resource).resolve(cfn.logicalId)}.Arn>:*]`;
+}
+
+/**
+ * The finding id cdk-nag gives a wildcard over SSM parameters under `path` (`<path>/*`): cdk-nag
+ * writes the pseudo parameters of an environment-agnostic stack as `<AWS::Region>` and the literal
+ * values of a stack with an environment.
+ */
+export function parameterPathWildcardFinding(scope: IConstruct, path: string): string {
+  const stack = Stack.of(scope);
+  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+  return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:parameter${path}/*]`;
 }

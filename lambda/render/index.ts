@@ -2,6 +2,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   CustomResourceEvent,
   CustomResourceResponse,
+  isSitePropertiesParameterOf,
   parseRenderProperties,
   RenderRequest,
   RenderResourceData,
@@ -12,8 +13,8 @@ import { SsmParameters } from '../../lib/runtime/ssm-parameters';
 // Created once per container; region and endpoint come from the Lambda environment.
 const parameters = new SsmParameters(new SSMClient({}));
 
-async function renderToParameter(request: RenderRequest, keyChanged: boolean): Promise<RenderResourceData> {
-  const rendered = await renderSitePropertiesToParameter(parameters, request, keyChanged);
+async function renderToParameter(request: RenderRequest, keyChanged: boolean, runningParameterName?: string): Promise<RenderResourceData> {
+  const rendered = await renderSitePropertiesToParameter(parameters, request, keyChanged, runningParameterName);
   console.log(
     JSON.stringify({
       resource: 'render',
@@ -35,11 +36,12 @@ async function deleteRendered(event: CustomResourceEvent): Promise<void> {
     console.log(JSON.stringify({ resource: 'render', requestType: 'Delete', skipped: 'invalid properties' }));
     return;
   }
-  // Only the parameter this resource instance wrote: the id names it.
-  const owned = event.PhysicalResourceId === request.sitePropertiesParameterName;
-  console.log(JSON.stringify({ resource: 'render', requestType: 'Delete', deleting: owned ? [request.sitePropertiesParameterName] : [] }));
+  // Only the parameter this resource instance wrote: the id names it (a configuration's own parameter,
+  // or the single one an earlier version of this library wrote).
+  const owned = isSitePropertiesParameterOf(request.sitePropertiesParameterName, event.PhysicalResourceId) ? event.PhysicalResourceId! : undefined;
+  console.log(JSON.stringify({ resource: 'render', requestType: 'Delete', deleting: owned ? [owned] : [] }));
   if (owned) {
-    await parameters.deleteIfPresent(request.sitePropertiesParameterName, renderKmsContext(request));
+    await parameters.deleteIfPresent(owned, renderKmsContext(request));
   }
 }
 
@@ -53,8 +55,10 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
   const request = parseRenderProperties(event.ResourceProperties);
   const previousKey = event.OldResourceProperties?.KmsKeyId || undefined;
   const keyChanged = event.RequestType === 'Update' && previousKey !== request.kmsKeyId;
-  const data = await renderToParameter(request, keyChanged);
-  // The hash is derived from versions, not values, but the whole response stays out of
-  // CloudFormation's console and describe calls anyway.
-  return { PhysicalResourceId: request.sitePropertiesParameterName, Data: data, NoEcho: true };
+  const running = event.RequestType === 'Update' && isSitePropertiesParameterOf(request.sitePropertiesParameterName, event.PhysicalResourceId) ? event.PhysicalResourceId : undefined;
+  const data = await renderToParameter(request, keyChanged, running);
+  // A new configuration gets a new parameter, hence a new physical id: CloudFormation then deletes the
+  // old parameter after the update succeeded, or the new one when the stack rolls back. The hash is
+  // derived from versions, not values, but the whole response stays out of the console anyway.
+  return { PhysicalResourceId: data.ParameterName, Data: data, NoEcho: true };
 }

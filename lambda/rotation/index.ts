@@ -32,7 +32,8 @@ export async function handler(event: unknown, context?: RotationInvocationContex
   const trigger = rotationTriggerOf(event);
   return runCredentialRotation(
     {
-      render: environment.render,
+      parameters: environment.parameters,
+      ownsKeys: environment.ownsKeys,
       services: environment.services,
       label: environment.label,
       alluxioMaster: environment.alluxioMaster,

@@ -36,7 +36,7 @@ export function formatRotationStatus(status: RotationStatus, label: string): str
   return [
     formatKeyStatus(status.accessKey, label),
     formatKeyStatus(status.secretKey, label),
-    `site properties: ${status.sitePropertiesVersion === undefined ? 'not rendered yet' : `version ${status.sitePropertiesVersion}`}`,
+    `site properties: ${status.siteProperties === undefined ? 'not rendered yet' : `${status.siteProperties.name}, version ${status.siteProperties.version}`}`,
     last
       ? `last rotation: ${last.outcome}${last.code ? ` (${last.code})` : ''} at ${last.at}, keys access v${last.accessKeyVersion} / secret v${last.secretKeyVersion}`
       : 'last rotation: none recorded',

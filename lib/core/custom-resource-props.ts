@@ -141,6 +141,26 @@ export interface CredentialsResourceData {
   readonly SecretKeyParameterVersion: string;
 }
 
+/**
+ * The parameter one rendered configuration lives in: `<base>/<first 16 hex digits of its hash>`. Each
+ * task definition names the parameter of the configuration it was deployed with, so an ECS or
+ * CloudFormation rollback that relaunches an older task definition gets that older file back, not the
+ * newest one (ECS reads the secret when a task starts). The render resource's physical id is this
+ * name: a new configuration replaces the resource, and CloudFormation deletes the old parameter only
+ * once the update has succeeded (or the new one when it rolls back).
+ */
+export function sitePropertiesGenerationName(baseName: string, configHash: string): string {
+  if (!/^[0-9a-f]{16,}$/.test(configHash)) {
+    throw new InputError('ConfigHash', 'is not a hex digest', 'pass the configuration fingerprint (SHA-256 hex)');
+  }
+  return `${baseName}/${configHash.slice(0, 16)}`;
+}
+
+/** Whether `name` is one of the configuration parameters under `baseName` (or the base itself, as an earlier version wrote it). */
+export function isSitePropertiesParameterOf(baseName: string, name: string | undefined): boolean {
+  return name === baseName || (name !== undefined && name.startsWith(`${baseName}/`) && /^[0-9a-f]{16}$/.test(name.slice(baseName.length + 1)));
+}
+
 /** Data the render resource returns (marked NoEcho). */
 export interface RenderResourceData {
   readonly ParameterName: string;

@@ -1,5 +1,3 @@
-import type { RenderResourceProperties } from './custom-resource-props';
-import { parseRenderProperties, RenderRequest } from './custom-resource-props';
 import { InputError } from './input-error';
 import { DEFAULT_LAST_KNOWN_GOOD_LABEL, validateLabelName } from './rotation-plan';
 
@@ -8,7 +6,11 @@ import { DEFAULT_LAST_KNOWN_GOOD_LABEL, validateLabelName } from './rotation-pla
  * the construct writes them with these names, the handler reads them back here.
  */
 export const ROTATION_ENV = {
-  renderProperties: 'RENDER_PROPERTIES',
+  accessKeyParameter: 'ACCESS_KEY_PARAMETER',
+  secretKeyParameter: 'SECRET_KEY_PARAMETER',
+  sitePropertiesParameter: 'SITE_PROPERTIES_PARAMETER',
+  kmsKeyId: 'KMS_KEY_ID',
+  keyOwnership: 'KEY_OWNERSHIP',
   cluster: 'ECS_CLUSTER',
   masterService: 'MASTER_SERVICE',
   workerService: 'WORKER_SERVICE',
@@ -23,7 +25,9 @@ export const ROTATION_ENV = {
 } as const;
 
 export interface RotationEnvironment {
-  readonly render: RenderRequest;
+  readonly parameters: { readonly accessKeyParameterName: string; readonly secretKeyParameterName: string; readonly sitePropertiesBaseName: string; readonly kmsKeyId?: string };
+  /** Generated keys are the deployment's own (written back on failure); keys the user named are only read. */
+  readonly ownsKeys: boolean;
   readonly services: { readonly cluster: string; readonly masterService: string; readonly workerService: string; readonly minioService?: string };
   readonly label: string;
   readonly alluxioMaster?: string;
@@ -49,16 +53,19 @@ function seconds(env: Record<string, string | undefined>, name: string): number 
 
 /** The handler's configuration from its environment; every error names the variable. */
 export function parseRotationEnvironment(env: Record<string, string | undefined>): RotationEnvironment {
-  let renderProperties: RenderResourceProperties;
-  try {
-    renderProperties = JSON.parse(required(env, ROTATION_ENV.renderProperties));
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw new InputError(ROTATION_ENV.renderProperties, 'is not valid JSON', 'set it to the render resource properties as JSON');
-  }
   const optional = (name: string) => (env[name] === '' ? undefined : env[name]);
+  const ownership = required(env, ROTATION_ENV.keyOwnership);
+  if (ownership !== 'generated' && ownership !== 'existing') {
+    throw new InputError(ROTATION_ENV.keyOwnership, `${JSON.stringify(ownership)} is not "generated" or "existing"`, `set ${ROTATION_ENV.keyOwnership} to generated or existing`);
+  }
   return {
-    render: parseRenderProperties(renderProperties as unknown as Record<string, unknown>),
+    parameters: {
+      accessKeyParameterName: required(env, ROTATION_ENV.accessKeyParameter),
+      secretKeyParameterName: required(env, ROTATION_ENV.secretKeyParameter),
+      sitePropertiesBaseName: required(env, ROTATION_ENV.sitePropertiesParameter),
+      kmsKeyId: optional(ROTATION_ENV.kmsKeyId),
+    },
+    ownsKeys: ownership === 'generated',
     services: {
       cluster: required(env, ROTATION_ENV.cluster),
       masterService: required(env, ROTATION_ENV.masterService),

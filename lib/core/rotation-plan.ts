@@ -153,8 +153,8 @@ export const FAILURE_METRIC = 'RotationFailures';
 /** The metrics' one dimension; its value is the site-properties parameter's name. */
 export const METRIC_DIMENSION = 'SitePropertiesParameter';
 
-/** How a rotation run ended. */
-export type RotationOutcome = 'in-sync' | 'adopted' | 'label-moved' | 'rotated' | 'rolled-back' | 'failed';
+/** How a rotation run ended ('deferred': a deployment was in progress, nothing was done). */
+export type RotationOutcome = 'in-sync' | 'deferred' | 'adopted' | 'label-moved' | 'rotated' | 'rolled-back' | 'failed';
 
 /** Outcomes that count as a failure in the metric and the alarm. */
 export function isFailureOutcome(outcome: RotationOutcome): boolean {
@@ -189,7 +189,21 @@ export const ROTATION_TAG_KEYS = {
   at: 'alluxio-minio:rotation-at',
   versions: 'alluxio-minio:rotation-versions',
   code: 'alluxio-minio:rotation-code',
+  /** Last-known-good versions of key parameters the deployment does not own (it labels only its own). */
+  lastKnownGood: 'alluxio-minio:last-known-good',
 } as const;
+
+/** The last-known-good versions as a tag for the deployment's configuration parameter. */
+export function lastKnownGoodTags(accessKeyVersion: number, secretKeyVersion: number): Array<{ Key: string; Value: string }> {
+  return [{ Key: ROTATION_TAG_KEYS.lastKnownGood, Value: `access:${accessKeyVersion} secret:${secretKeyVersion}` }];
+}
+
+/** The last-known-good versions back from the tags; undefined when none were recorded. */
+export function lastKnownGoodFromTags(tags: ReadonlyArray<{ Key?: string; Value?: string }>): { accessKeyVersion: number; secretKeyVersion: number } | undefined {
+  const value = tags.find((tag) => tag.Key === ROTATION_TAG_KEYS.lastKnownGood)?.Value;
+  const versions = /^access:(\d+) secret:(\d+)$/.exec(value ?? '');
+  return versions ? { accessKeyVersion: Number(versions[1]), secretKeyVersion: Number(versions[2]) } : undefined;
+}
 
 /** The record as SSM tags (values from SSM's tag alphabet: letters, digits, space, + - = . _ : / @). */
 export function rotationRecordTags(record: RotationRecord): Array<{ Key: string; Value: string }> {

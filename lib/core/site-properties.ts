@@ -345,3 +345,64 @@ function rootMountOf(text: string): { key: string; value: string } | undefined {
   }
   return undefined;
 }
+
+/**
+ * A rendered file with its two credential values replaced and every other line kept byte for byte:
+ * what rotation writes into the configuration the running tasks were started with, so a rotation
+ * never changes anything but the keys (the rest is what the deploy rendered). Equal to rendering the
+ * same settings with the new keys; refused (InputError) when the file has no credential lines.
+ */
+export function withCredentials(text: string, accessKeyId: string, secretKey: string): string {
+  validateCredential(accessKeyId, ACCESS_KEY_PROPERTY);
+  validateCredential(secretKey, SECRET_KEY_PROPERTY);
+  const replacements: Record<string, string> = {
+    [escapeKey(ACCESS_KEY_PROPERTY, true)]: formatLine(ACCESS_KEY_PROPERTY, accessKeyId),
+    [escapeKey(SECRET_KEY_PROPERTY, true)]: formatLine(SECRET_KEY_PROPERTY, secretKey),
+  };
+  const seen = new Set<string>();
+  const lines = text.split('\n').map((line) => {
+    const equals = line.indexOf('=');
+    const key = equals > 0 ? line.slice(0, equals) : '';
+    if (key in replacements) {
+      seen.add(key);
+      return replacements[key];
+    }
+    return line;
+  });
+  if (seen.size !== 2) {
+    throw new InputError('siteProperties', 'has no s3a.accessKeyId and s3a.secretKey lines to replace', 'deploy the stack again so the render resource writes a complete file');
+  }
+  return lines.join('\n');
+}
+
+/** The two credential values a rendered file holds (decoded), for comparing with the key parameters. */
+export function credentialsOf(text: string): { accessKeyId?: string; secretKey?: string } {
+  const properties = getProperties(text);
+  return { accessKeyId: properties[ACCESS_KEY_PROPERTY], secretKey: properties[SECRET_KEY_PROPERTY] };
+}
+
+/** Where a rendered file says MinIO is: the endpoint, region and root mount (either release line's key). */
+export interface RenderedMinioLocation {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly bucket: string;
+  readonly directory: string;
+  readonly rootUfsKey: string;
+}
+
+export function minioLocationOf(text: string): RenderedMinioLocation {
+  const properties = getProperties(text);
+  const root = rootMountOf(text);
+  const match = root ? /^s3:\/\/([^/]+)\/?(.*)$/.exec(root.value) : null;
+  const endpoint = properties['alluxio.underfs.s3.endpoint'];
+  if (!root || !match || endpoint === undefined) {
+    throw new InputError('siteProperties', 'names no s3:// root mount or no endpoint', 'deploy the stack again so the render resource writes a complete file');
+  }
+  return {
+    endpoint,
+    region: properties['alluxio.underfs.s3.endpoint.region'] ?? DEFAULT_MINIO_REGION,
+    bucket: match[1],
+    directory: match[2].replace(/\/+$/, ''),
+    rootUfsKey: root.key,
+  };
+}

@@ -1,11 +1,10 @@
 import { CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { parseAlluxioVersion } from '../core/alluxio-version';
-import type { RenderRequest } from '../core/custom-resource-props';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
+import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, ROTATION_DEADLINE_RESERVE_SECONDS } from '../core/rotation-budget';
 import {
   FAILURE_METRIC,
   isFailureOutcome,
@@ -14,6 +13,8 @@ import {
   METRIC_DIMENSION,
   planRotation,
   RotationDecision,
+  lastKnownGoodFromTags,
+  lastKnownGoodTags,
   RotationFailureCode,
   RotationOutcome,
   rotationRecordTags,
@@ -21,11 +22,10 @@ import {
   SUCCESS_METRIC,
   writesLeftBeforeLabelBlocks,
 } from '../core/rotation-plan';
-import { DEFAULT_MINIO_REGION } from '../core/site-properties';
+import { credentialsOf, minioLocationOf, RenderedMinioLocation, withCredentials } from '../core/site-properties';
 import { DEFAULT_CHECK_OPTIONS, MinioCheckOptions, runMinioChecks } from './minio-checks';
-import { labelParameterVersion, readParameterVersions, tagParameter, unlabelParameterVersion } from './parameter-labels';
-import { renderKmsContext, renderSitePropertiesToParameter, sitePropertiesInSync } from './render-site-properties';
-import { DecryptedParameter, SsmParameters } from './ssm-parameters';
+import { labelParameterVersion, listParameterTags, readParameterVersions, tagParameter, unlabelParameterVersion } from './parameter-labels';
+import { DecryptedParameter, KmsKeyContext, SsmParameters } from './ssm-parameters';
 
 /** The ECS services a rotation restarts, in this order: MinIO (provisioned only), master, workers. */
 export interface RotationServices {
@@ -36,9 +36,25 @@ export interface RotationServices {
   readonly minioService?: string;
 }
 
+/** The key parameters and the deployment's configuration parameters. */
+export interface RotationParameters {
+  readonly accessKeyParameterName: string;
+  readonly secretKeyParameterName: string;
+  /** The base name of the configuration parameters (`<base>/<generation>`): the metric dimension. */
+  readonly sitePropertiesBaseName: string;
+  /** Omitted: alias/aws/ssm. */
+  readonly kmsKeyId?: string;
+}
+
 export interface RotationConfig {
-  /** The same request the render custom resource gets: key and site-properties names, KMS key, settings. */
-  readonly render: RenderRequest;
+  readonly parameters: RotationParameters;
+  /**
+   * Whether the key parameters are this deployment's own (generated): a failed rotation then writes
+   * the last-known-good pair back and labels versions. Parameters the user named are only read: a
+   * failure restores the cluster's configuration and reports, and last-known-good is kept in tags on
+   * the deployment's own configuration parameter.
+   */
+  readonly ownsKeys: boolean;
   readonly services: RotationServices;
   /** SSM label marking the versions known to work. */
   readonly label: string;
@@ -72,11 +88,12 @@ export interface RotationTiming {
 
 // Each wait has its own bound, and all of them together are cut off by the run's deadline (see
 // runCredentialRotation): the bounds alone add up to more than a Lambda's 15 minutes.
+// The construct passes its own bounds (lib/core/rotation-budget); these are for a caller that passes none.
 export const DEFAULT_ROTATION_TIMING: RotationTiming = {
-  pairWaitMs: 60_000,
+  pairWaitMs: DEFAULT_PAIR_WAIT_SECONDS * 1000,
   pollMs: 5_000,
-  serviceStableTimeoutMs: 180_000,
-  healthTimeoutMs: 120_000,
+  serviceStableTimeoutMs: DEFAULT_SERVICE_RESTART_SECONDS * 1000,
+  healthTimeoutMs: DEFAULT_VERIFICATION_SECONDS * 1000,
   checkOptions: DEFAULT_CHECK_OPTIONS,
 };
 
@@ -85,7 +102,7 @@ export const DEFAULT_ROTATION_TIMING: RotationTiming = {
  * rollback's SSM writes, its re-render, its UpdateService calls and the report, each a single
  * bounded call.
  */
-export const ROTATION_DEADLINE_RESERVE_MS = 60_000;
+export const ROTATION_DEADLINE_RESERVE_MS = ROTATION_DEADLINE_RESERVE_SECONDS * 1000;
 
 /** What started the run. */
 export interface RotationTrigger {
@@ -129,10 +146,28 @@ interface LastKnownGood {
   readonly secretKey: DecryptedParameter;
 }
 
+/**
+ * The configuration the cluster runs now: the parameter the services' task definitions name (ECS
+ * injects it when a task starts) and its text. Rotation changes only the keys in it, so nothing the
+ * deploy rendered is ever reverted from a stale copy of the settings.
+ */
+interface LiveConfiguration {
+  readonly parameterName: string;
+  readonly text: string;
+  readonly location: RenderedMinioLocation;
+}
+
 interface GatheredState {
   readonly plan: RotationState;
+  readonly live: LiveConfiguration;
   readonly lastKnownGood?: LastKnownGood;
 }
+
+/** The secret the construct's task definitions name the configuration parameter in. */
+const SITE_PROPERTIES_SECRET = 'ALLUXIO_SITE_PROPERTIES';
+
+/** Raised while ECS or CloudFormation is changing a service: the run then does nothing and says why. */
+class Deferred extends Error {}
 
 /**
  * Rotation runs as one bounded pass: gather the versions, decide (lib/core/rotation-plan), then
@@ -162,6 +197,11 @@ export async function runCredentialRotation(
   try {
     result = await run.execute(trigger);
   } catch (error) {
+    if (error instanceof Deferred) {
+      result = { outcome: 'deferred', reason: error.message, accessKeyVersion: 0, secretKeyVersion: 0, restarted: [], durationMs: 0 };
+      await run.report(result, trigger);
+      return result;
+    }
     // Reading the state failed (SSM down, permissions): nothing was changed, but the outcome is still reported.
     const failure = asFailure(error);
     result = { outcome: 'failed', code: failure.code, reason: failure.message, accessKeyVersion: 0, secretKeyVersion: 0, restarted: [], durationMs: 0 };
@@ -196,8 +236,15 @@ class RotationRun {
   }
 
   private get names() {
-    return { access: this.config.render.accessKeyParameterName, secret: this.config.render.secretKeyParameterName };
+    return { access: this.config.parameters.accessKeyParameterName, secret: this.config.parameters.secretKeyParameterName };
   }
+
+  private get kms(): KmsKeyContext {
+    return { kmsKeyId: this.config.parameters.kmsKeyId, kmsKeyInput: 'KmsKeyId' };
+  }
+
+  /** Set once the live configuration is known, so the report can tag it. */
+  private liveParameterName?: string;
 
   private progress(step: string, detail: Record<string, unknown> = {}): void {
     this.onProgress({ step, ...detail });
@@ -241,11 +288,11 @@ class RotationRun {
         case 'none':
           return this.result('in-sync', decision.reason, state);
         case 'move-label':
-          await this.moveLabel(state);
+          await this.moveLabel(state, gathered.live);
           return this.result('label-moved', decision.reason, state);
         case 'adopt':
-          await this.verifyPair('PAIR_REJECTED');
-          await this.moveLabel(state);
+          await this.verifyPair('PAIR_REJECTED', gathered.live.location);
+          await this.moveLabel(state, gathered.live);
           return this.result('adopted', decision.reason, state);
         default:
           return await this.rotate(decision, gathered);
@@ -256,12 +303,61 @@ class RotationRun {
     }
   }
 
-  /** Versions and labels of both keys, whether the current values are the labelled ones, and whether they are rendered. */
+  /**
+   * The configuration the services run: each service must have one completed deployment (while ECS or
+   * a CloudFormation update is rolling one, a rotation would race it: the run is deferred), and the
+   * master's and the workers' task definitions must name the same configuration parameter.
+   */
+  private async liveConfiguration(): Promise<LiveConfiguration> {
+    const { cluster, masterService, workerService, minioService } = this.config.services;
+    const services = [masterService, workerService, ...(minioService ? [minioService] : [])];
+    const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services }));
+    for (const name of services) {
+      const service = described.services?.find((s) => s.serviceArn === name || s.serviceName === name || name.endsWith(`/${s.serviceName}`));
+      const deployments = service?.deployments ?? [];
+      if (!service) throw new RotationFailure('UNEXPECTED_ERROR', `ECS service ${name} was not found`);
+      if (deployments.length !== 1 || deployments[0].rolloutState === 'IN_PROGRESS') {
+        throw new Deferred(`ECS service ${name} has a deployment in progress (${deployments.length} deployments); the next run (the reconcile schedule) rotates once it is done`);
+      }
+    }
+    const parameterOf = async (serviceName: string): Promise<string> => {
+      const service = described.services!.find((s) => s.serviceArn === serviceName || s.serviceName === serviceName || serviceName.endsWith(`/${s.serviceName}`))!;
+      const { taskDefinition } = await this.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
+      const secret = taskDefinition?.containerDefinitions?.flatMap((c) => c.secrets ?? []).find((s) => s.name === SITE_PROPERTIES_SECRET);
+      if (!secret?.valueFrom) throw new RotationFailure('UNEXPECTED_ERROR', `the task definition of ${serviceName} has no ${SITE_PROPERTIES_SECRET} secret`);
+      return secret.valueFrom.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '');
+    };
+    const masterParameter = await parameterOf(masterService);
+    const workerParameter = await parameterOf(workerService);
+    if (masterParameter !== workerParameter) {
+      throw new Deferred(`the master runs ${masterParameter} and the workers ${workerParameter}: a deployment is changing the configuration; the next run rotates once it is done`);
+    }
+    this.liveParameterName = masterParameter;
+    const stored = await this.parameters.getDecrypted(masterParameter, 'SitePropertiesParameterName', this.kms);
+    let location: RenderedMinioLocation;
+    try {
+      location = minioLocationOf(stored.value);
+    } catch (error) {
+      throw new RotationFailure('RENDER_REFUSED', error instanceof Error ? error.message : String(error));
+    }
+    return { parameterName: masterParameter, text: stored.value, location };
+  }
+
+  /** Versions and last-known-good of both keys, whether the current values are the last good ones, and whether the cluster runs them. */
   private async gather(): Promise<GatheredState> {
     const { access, secret } = this.names;
-    const kms = renderKmsContext(this.config.render);
-    const accessKey = await readParameterVersions(this.clients.ssm, access, this.config.label);
-    const secretKey = await readParameterVersions(this.clients.ssm, secret, this.config.label);
+    const kms = this.kms;
+    const live = await this.liveConfiguration();
+    let accessKey = await readParameterVersions(this.clients.ssm, access, this.config.label);
+    let secretKey = await readParameterVersions(this.clients.ssm, secret, this.config.label);
+    if (!this.config.ownsKeys) {
+      // The user's parameters carry no label of ours: the last good versions are recorded on our own parameter.
+      const recorded = lastKnownGoodFromTags(await listParameterTags(this.clients.ssm, live.parameterName));
+      accessKey = { ...accessKey, labelledVersion: recorded?.accessKeyVersion };
+      secretKey = { ...secretKey, labelledVersion: recorded?.secretKeyVersion };
+    }
+    const currentAccess = await this.parameters.getDecrypted(access, 'AccessKeyParameterName', kms);
+    const currentSecret = await this.parameters.getDecrypted(secret, 'SecretKeyParameterName', kms);
     let lastKnownGood: LastKnownGood | undefined;
     let currentEqualsLastKnownGood = false;
     if (accessKey.labelledVersion !== undefined && secretKey.labelledVersion !== undefined) {
@@ -269,12 +365,11 @@ class RotationRun {
         accessKey: await this.parameters.getDecrypted(`${access}:${accessKey.labelledVersion}`, 'AccessKeyParameterName', kms),
         secretKey: await this.parameters.getDecrypted(`${secret}:${secretKey.labelledVersion}`, 'SecretKeyParameterName', kms),
       };
-      const currentAccess = await this.parameters.getDecrypted(access, 'AccessKeyParameterName', kms);
-      const currentSecret = await this.parameters.getDecrypted(secret, 'SecretKeyParameterName', kms);
       currentEqualsLastKnownGood = currentAccess.value === lastKnownGood.accessKey.value && currentSecret.value === lastKnownGood.secretKey.value;
     }
-    const inSync = await sitePropertiesInSync(this.parameters, this.config.render);
-    return { plan: { accessKey, secretKey, currentEqualsLastKnownGood, sitePropertiesInSync: inSync }, lastKnownGood };
+    const running = credentialsOf(live.text);
+    const inSync = running.accessKeyId === currentAccess.value && running.secretKey === currentSecret.value;
+    return { plan: { accessKey, secretKey, currentEqualsLastKnownGood, sitePropertiesInSync: inSync }, live, lastKnownGood };
   }
 
   private async rotate(decision: RotationDecision, gathered: GatheredState): Promise<RotationResult> {
@@ -285,22 +380,23 @@ class RotationRun {
       if (decision.restartMinio && services.minioService) {
         await this.restartService(services.minioService, 'minio');
       }
-      await this.verifyPair('PAIR_REJECTED');
-      let rendered;
+      const pair = await this.verifyPair('PAIR_REJECTED', gathered.live.location);
+      let text: string;
       try {
-        rendered = await renderSitePropertiesToParameter(this.parameters, this.config.render, false);
+        text = withCredentials(gathered.live.text, pair.accessKey.value, pair.secretKey.value);
       } catch (error) {
         if (error instanceof InputError) throw new RotationFailure('RENDER_REFUSED', error.message);
         throw error;
       }
-      sitePropertiesRewritten = rendered.written;
-      this.progress('rendered', { version: rendered.version, written: rendered.written });
-      if (rendered.written) {
+      const written = await this.parameters.putSecureStringIfChanged(gathered.live.parameterName, text, 'SiteProperties', this.kms, false);
+      sitePropertiesRewritten = written.written;
+      this.progress('rendered', { parameter: gathered.live.parameterName, version: written.version, written: written.written });
+      if (written.written) {
         await this.restartService(services.masterService, 'master');
         await this.restartService(services.workerService, 'workers');
       }
-      await this.verifyPair('HEALTH_CHECK_FAILED', this.config.alluxioMaster);
-      await this.moveLabel(state);
+      await this.verifyPair('HEALTH_CHECK_FAILED', gathered.live.location, this.config.alluxioMaster);
+      await this.moveLabel(state, gathered.live);
       return this.result('rotated', decision.reason, state);
     } catch (error) {
       const failure = asFailure(error);
@@ -312,6 +408,9 @@ class RotationRun {
       if (failure.code === 'OUT_OF_TIME' && this.restarted.length === 0 && !sitePropertiesRewritten) {
         // Nothing deployed yet: the new pair stays in SSM for the next run (the reconcile schedule) to roll out.
         return this.result('failed', `${failure.message}; nothing was changed, the next run tries again`, state, failure.code);
+      }
+      if (!this.config.ownsKeys) {
+        return this.restoreConfiguration(gathered, sitePropertiesRewritten, failure);
       }
       if (!gathered.lastKnownGood) {
         return this.result('failed', `${failure.message}; no last-known-good pair to return to`, state, failure.code);
@@ -328,36 +427,30 @@ class RotationRun {
   }
 
   /**
-   * Checks the current pair against MinIO with the health check's checks (and the master's root
-   * mount when given). A transient finding (a server still starting, a timeout) is retried until
-   * the health bound, so a MinIO that is restarting does not get a good pair rolled back; a
-   * definitive one (wrong key, no bucket) fails at once.
+   * Checks the current pair against MinIO (as the cluster's configuration names it) with the health
+   * check's checks, and the master's root mount when given. A transient finding (a server still
+   * starting, a timeout) is retried until the health bound, so a MinIO that is restarting does not get
+   * a good pair rolled back; a definitive one (wrong key, no bucket) fails at once. Returns the pair it
+   * verified (held in memory only).
    */
-  private async verifyPair(code: RotationFailureCode, alluxioMaster?: string): Promise<void> {
-    const { render } = this.config;
-    const kms = renderKmsContext(render);
+  private async verifyPair(code: RotationFailureCode, location: RenderedMinioLocation, alluxioMaster?: string): Promise<LastKnownGood> {
     const end = this.waitEnd(this.timing.healthTimeoutMs);
     for (;;) {
       if (this.timeLeft() <= 0) throw new RotationFailure('OUT_OF_TIME', 'the run reached its deadline before the pair was verified');
-      const accessKey = await this.parameters.getDecrypted(render.accessKeyParameterName, 'AccessKeyParameterName', kms);
-      const secretKey = await this.parameters.getDecrypted(render.secretKeyParameterName, 'SecretKeyParameterName', kms);
+      const accessKey = await this.parameters.getDecrypted(this.names.access, 'AccessKeyParameterName', this.kms);
+      const secretKey = await this.parameters.getDecrypted(this.names.secret, 'SecretKeyParameterName', this.kms);
       const run = await runMinioChecks(
         {
-          connection: {
-            endpoint: render.settings.minio.endpoint,
-            region: render.settings.minio.region ?? DEFAULT_MINIO_REGION,
-            accessKeyId: accessKey.value,
-            secretAccessKey: secretKey.value,
-          },
-          bucket: render.settings.minio.bucket,
-          directory: render.settings.minio.directory,
+          connection: { endpoint: location.endpoint, region: location.region, accessKeyId: accessKey.value, secretAccessKey: secretKey.value },
+          bucket: location.bucket,
+          directory: location.directory,
           alluxioMaster,
-          rootUfsProperty: parseAlluxioVersion(render.settings.alluxioVersion).rootUfsKey,
+          rootUfsProperty: location.rootUfsKey,
         },
         { ...this.timing.checkOptions, totalTimeoutMs: Math.max(1, Math.min(this.timing.checkOptions.totalTimeoutMs, this.timeLeft())) },
       );
       this.progress('verified', { alluxioMaster: alluxioMaster !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
-      if (!run.failure) return;
+      if (!run.failure) return { accessKey, secretKey };
       if (!run.failure.transient) throw new RotationFailure(code, formatFinding(run.failure));
       if (Date.now() + this.timing.pollMs >= end.at) {
         if (end.byDeadline) throw new RotationFailure('OUT_OF_TIME', `${formatFinding(run.failure)} (still so when the run reached its deadline)`);
@@ -409,8 +502,17 @@ class RotationRun {
     }
   }
 
-  /** Puts the label on both current versions, after checking SSM's 10-label limit. */
-  private async moveLabel(state: RotationState): Promise<void> {
+  /**
+   * Records the current versions as last-known-good: the label on both (after checking SSM's
+   * 10-label limit) when the keys are ours, tags on the deployment's own configuration parameter when
+   * they are the user's (their parameters are only read).
+   */
+  private async moveLabel(state: RotationState, live: LiveConfiguration): Promise<void> {
+    if (!this.config.ownsKeys) {
+      await tagParameter(this.clients.ssm, live.parameterName, lastKnownGoodTags(state.accessKey.currentVersion, state.secretKey.currentVersion));
+      this.progress('recorded', { parameter: live.parameterName, ...versionsOf(state) });
+      return;
+    }
     for (const parameter of [state.accessKey, state.secretKey]) {
       const refusal = labelRefusal(parameter, parameter.currentVersion, this.config.label);
       if (refusal) throw new RotationFailure('LABEL_REFUSED', refusal);
@@ -428,7 +530,7 @@ class RotationRun {
    */
   private async rollBack(gathered: GatheredState, sitePropertiesRewritten: boolean): Promise<{ restored: RotationState; unsettled: string[] }> {
     const lastKnownGood = gathered.lastKnownGood!;
-    const kms = renderKmsContext(this.config.render);
+    const kms = this.kms;
     this.progress('rolling-back');
     const restoredVersions: KeyParameterVersions[] = [];
     for (const [good, input] of [
@@ -449,8 +551,39 @@ class RotationRun {
       restoredVersions.push({ ...versions, labelledVersion: written.version });
     }
     this.progress('restored', { access: restoredVersions[0].currentVersion, secret: restoredVersions[1].currentVersion });
-    const rendered = await renderSitePropertiesToParameter(this.parameters, this.config.render, false);
+    const text = withCredentials(gathered.live.text, lastKnownGood.accessKey.value, lastKnownGood.secretKey.value);
+    const rendered = await this.parameters.putSecureStringIfChanged(gathered.live.parameterName, text, 'SiteProperties', kms, false);
     this.progress('re-rendered', { version: rendered.version, written: rendered.written });
+    const unsettled = await this.restartAgain(sitePropertiesRewritten);
+    return { restored: { ...gathered.plan, accessKey: restoredVersions[0], secretKey: restoredVersions[1] }, unsettled };
+  }
+
+  /**
+   * A failed rotation with keys the user owns: their parameters stay as they are (they hold the pair
+   * that failed; only they can change it), the cluster gets back the configuration it ran before this
+   * run, and whatever was restarted is restarted on it. Reported as rolled back when the cluster had
+   * been touched, as failed when the pair was refused before anything changed.
+   */
+  private async restoreConfiguration(gathered: GatheredState, sitePropertiesRewritten: boolean, failure: RotationFailure): Promise<RotationResult> {
+    const state = gathered.plan;
+    const untouched = 'the key parameters are yours and were left as they are: put a pair MinIO accepts into them (the next run rolls it out)';
+    if (!sitePropertiesRewritten && this.restarted.length === 0) {
+      return this.result('failed', `${failure.message}; nothing was changed; ${untouched}`, state, failure.code);
+    }
+    try {
+      const restored = await this.parameters.putSecureStringIfChanged(gathered.live.parameterName, gathered.live.text, 'SiteProperties', this.kms, false);
+      this.progress('re-rendered', { version: restored.version, written: restored.written });
+      const unsettled = await this.restartAgain(sitePropertiesRewritten);
+      const pending = unsettled.length ? ` (restart of ${unsettled.join(', ')} requested; not yet stable at the deadline)` : '';
+      return this.result('rolled-back', `${failure.message}; the cluster runs its previous configuration again${pending}; ${untouched}`, state, failure.code);
+    } catch (restoreError) {
+      const reason = restoreError instanceof Error ? restoreError.message : String(restoreError);
+      return this.result('failed', `${failure.message}; restoring the previous configuration failed too: ${reason}`, state, 'ROLLBACK_FAILED');
+    }
+  }
+
+  /** Restarts again what this run restarted, on the restored configuration; the roles not yet stable at the deadline. */
+  private async restartAgain(sitePropertiesRewritten: boolean): Promise<string[]> {
     const { services } = this.config;
     const toRestart: Array<[string, string]> = [];
     if (this.restarted.includes('minio') && services.minioService) toRestart.push([services.minioService, 'minio']);
@@ -461,18 +594,20 @@ class RotationRun {
     for (const [service, role] of toRestart) {
       if (!(await this.restartService(service, role, true))) unsettled.push(role);
     }
-    return { restored: { ...gathered.plan, accessKey: restoredVersions[0], secretKey: restoredVersions[1] }, unsettled };
+    return unsettled;
   }
+
 
   /** SNS, CloudWatch and the site-properties tags; a reporting fault is logged, never thrown. */
   async report(result: RotationResult, trigger: RotationTrigger): Promise<void> {
-    const { render } = this.config;
+    const { parameters } = this.config;
     this.progress('outcome', { outcome: result.outcome, code: result.code, reason: result.reason, restarted: result.restarted, durationMs: result.durationMs });
-    if (result.outcome === 'in-sync') return;
+    // Nothing happened: in sync, or a deployment is in progress (the schedule comes back).
+    if (result.outcome === 'in-sync' || result.outcome === 'deferred') return;
     const failed = isFailureOutcome(result.outcome);
     const attempts: Array<[string, () => Promise<unknown>]> = [];
     if (this.clients.cloudwatch) {
-      const dimensions = [{ Name: METRIC_DIMENSION, Value: render.sitePropertiesParameterName }];
+      const dimensions = [{ Name: METRIC_DIMENSION, Value: parameters.sitePropertiesBaseName }];
       attempts.push([
         'metric',
         () =>
@@ -494,9 +629,9 @@ class RotationRun {
         reason: result.reason,
         trigger: trigger.kind,
         triggeredBy: trigger.parameterName,
-        accessKeyParameter: { name: render.accessKeyParameterName, version: result.accessKeyVersion },
-        secretKeyParameter: { name: render.secretKeyParameterName, version: result.secretKeyVersion },
-        siteProperties: render.sitePropertiesParameterName,
+        accessKeyParameter: { name: parameters.accessKeyParameterName, version: result.accessKeyVersion },
+        secretKeyParameter: { name: parameters.secretKeyParameterName, version: result.secretKeyVersion },
+        siteProperties: this.liveParameterName ?? parameters.sitePropertiesBaseName,
         restarted: result.restarted,
         durationMs: result.durationMs,
       };
@@ -512,15 +647,19 @@ class RotationRun {
           ),
       ]);
     }
-    attempts.push([
-      'tags',
-      () =>
-        tagParameter(
-          this.clients.ssm,
-          render.sitePropertiesParameterName,
-          rotationRecordTags({ outcome: result.outcome, at: new Date().toISOString(), accessKeyVersion: result.accessKeyVersion, secretKeyVersion: result.secretKeyVersion, code: result.code }),
-        ),
-    ]);
+    // The record sits on the configuration the cluster runs (where `alluxio-minio status` finds it).
+    const recordOn = this.liveParameterName;
+    if (recordOn !== undefined) {
+      attempts.push([
+        'tags',
+        () =>
+          tagParameter(
+            this.clients.ssm,
+            recordOn,
+            rotationRecordTags({ outcome: result.outcome, at: new Date().toISOString(), accessKeyVersion: result.accessKeyVersion, secretKeyVersion: result.secretKeyVersion, code: result.code }),
+          ),
+      ]);
+    }
     for (const [what, attempt] of attempts) {
       try {
         await attempt();

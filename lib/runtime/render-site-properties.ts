@@ -1,6 +1,5 @@
 import { configFingerprint } from '../core/config-fingerprint';
-import type { RenderRequest } from '../core/custom-resource-props';
-import { InputError } from '../core/input-error';
+import { RenderRequest, sitePropertiesGenerationName } from '../core/custom-resource-props';
 import { checkRootMountUnchanged, renderSiteProperties } from '../core/site-properties';
 import { KmsKeyContext, SsmParameters } from './ssm-parameters';
 
@@ -38,49 +37,35 @@ export async function renderFromKeyParameters(parameters: SsmParameters, request
 }
 
 /**
- * Reads both key parameters with decryption, renders alluxio-site.properties and writes it to the
- * site-properties parameter only when the text differs (so a repeated render adds no version). The
- * render custom resource and credential rotation both go through here: one way to produce the file.
- * Everything that can refuse the input runs before the write, so a refused render leaves the
- * previous file (and version) in place.
+ * Reads both key parameters with decryption, renders alluxio-site.properties and writes it to this
+ * configuration's own parameter (sitePropertiesGenerationName) only when the text differs (so a
+ * repeated render adds no version). Everything that can refuse the input runs before the write, so a
+ * refused render leaves every parameter as it was. `runningParameterName` is the configuration the
+ * cluster runs now (the resource's current physical id on an Update): a root mount other than its own
+ * is refused (checkRootMountUnchanged).
  */
 export async function renderSitePropertiesToParameter(
   parameters: SsmParameters,
   request: RenderRequest,
   keyChanged: boolean,
+  runningParameterName?: string,
 ): Promise<RenderedSiteProperties> {
   const kms = renderKmsContext(request);
   const rendered = await renderFromKeyParameters(parameters, request);
-  const current = await parameters.getDecryptedIfPresent(request.sitePropertiesParameterName, kms);
-  checkRootMountUnchanged(current?.value, rendered.text);
-  const { version, written, bytes } = await parameters.putSecureStringIfChanged(
-    request.sitePropertiesParameterName,
-    rendered.text,
-    'ExtraProperties',
-    kms,
-    keyChanged,
-  );
+  const configHash = configFingerprint(request.settings, rendered.accessKeyVersion, rendered.secretKeyVersion);
+  const parameterName = sitePropertiesGenerationName(request.sitePropertiesParameterName, configHash);
+  if (runningParameterName !== undefined) {
+    const running = await parameters.getDecryptedIfPresent(runningParameterName, kms);
+    checkRootMountUnchanged(running?.value, rendered.text);
+  }
+  const { version, written, bytes } = await parameters.putSecureStringIfChanged(parameterName, rendered.text, 'ExtraProperties', kms, keyChanged);
   return {
-    parameterName: request.sitePropertiesParameterName,
+    parameterName,
     version,
     written,
     bytes,
-    configHash: configFingerprint(request.settings, rendered.accessKeyVersion, rendered.secretKeyVersion),
+    configHash,
     accessKeyVersion: rendered.accessKeyVersion,
     secretKeyVersion: rendered.secretKeyVersion,
   };
-}
-
-/** Whether the site-properties parameter holds exactly what the current key pair renders to. */
-export async function sitePropertiesInSync(parameters: SsmParameters, request: RenderRequest): Promise<boolean> {
-  let rendered: RenderedText;
-  try {
-    rendered = await renderFromKeyParameters(parameters, request);
-  } catch (error) {
-    // A pair the renderer refuses (say, a line break in a key) can never be in sync.
-    if (error instanceof InputError) return false;
-    throw error;
-  }
-  const stored = await parameters.getDecryptedIfPresent(request.sitePropertiesParameterName, renderKmsContext(request));
-  return stored?.value === rendered.text;
 }

@@ -117,10 +117,18 @@ export class LocalDeployment {
     };
   }
 
+  /**
+   * Deploys the template. A resource that fails ends the deploy as CloudFormation's does: every
+   * resource this deploy created or changed is rolled back, newest first (a custom resource gets an
+   * Update with its previous properties, a service its previous task definition, a created one is
+   * deleted), the state stays the previous one, and the failure is thrown. Replaced custom resources
+   * (a new physical id) get their Delete in the cleanup phase, only after everything succeeded.
+   */
   async deploy(): Promise<DeployResult> {
     this.assignCloudMapAddresses();
     const created: string[] = [];
     const updated: string[] = [];
+    const changes: Array<{ id: string; before?: DeployedResource; after: DeployedResource }> = [];
     try {
       for (const id of creationOrder(this.options.template)) {
         const resource = this.resources[id];
@@ -134,12 +142,25 @@ export class LocalDeployment {
         const result = await this.apply(id, resource, properties, before);
         this.deployed.set(id, result);
         this.noteFunction(id, result);
+        changes.push({ id, before, after: result });
         (before ? updated : created).push(id);
       }
-      await this.deleteDropped();
-    } finally {
-      this.saveState();
+    } catch (error) {
+      const failure = error instanceof ResourceFailed ? error : new ResourceFailed('(template)', error instanceof Error ? error.message : String(error));
+      this.log(`UPDATE_ROLLBACK_IN_PROGRESS: ${failure.logicalId}: ${failure.reason}`);
+      await this.rollBack(changes, failure.logicalId);
+      this.log('UPDATE_ROLLBACK_COMPLETE');
+      throw failure;
     }
+    // The cleanup phase: what the update replaced or dropped is deleted once everything succeeded.
+    for (const change of changes) {
+      if (change.before && change.before.physicalId !== change.after.physicalId && this.isCustom(change.before.type)) {
+        this.log(`DELETE_IN_PROGRESS ${change.id} (replaced: ${change.before.physicalId})`);
+        await this.deleteCustomResource(change.id, change.before);
+      }
+    }
+    await this.deleteDropped();
+    this.saveState(Object.fromEntries(this.deployed));
     return {
       outputs: this.outputs(),
       cloudMap: { ...this.cloudMap },
@@ -148,6 +169,47 @@ export class LocalDeployment {
       updated,
       logs: { ...this.logs },
     };
+  }
+
+  private isCustom(type: string): boolean {
+    return type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource';
+  }
+
+  /**
+   * CloudFormation's rollback of this deploy's changes, newest first; the failed resource itself first
+   * (a service whose deployment failed goes back to its previous task definition). A resource whose
+   * rollback fails is logged and the rest still rolled back (UPDATE_ROLLBACK_FAILED in CloudFormation).
+   */
+  private async rollBack(changes: Array<{ id: string; before?: DeployedResource; after: DeployedResource }>, failedId: string): Promise<void> {
+    const failedBefore = this.previous[failedId];
+    const steps = [...changes].reverse();
+    if (failedBefore?.type === 'AWS::ECS::Service' && !changes.some((c) => c.id === failedId)) {
+      steps.unshift({ id: failedId, before: failedBefore, after: failedBefore });
+    }
+    for (const { id, before, after } of steps) {
+      try {
+        if (!before) {
+          if (this.isCustom(after.type)) await this.deleteCustomResource(id, after);
+          this.deployed.delete(id);
+          continue;
+        }
+        if (this.isCustom(before.type)) {
+          // An Update with the previous properties; a different physical id in its answer means the
+          // resource this deploy made is deleted after the rollback (CloudFormation's cleanup).
+          const reverted = await this.applyType(id, before.type, before.properties, after);
+          if (reverted.physicalId !== after.physicalId) await this.deleteCustomResource(id, after);
+        } else if (before.type === 'AWS::ECS::Service') {
+          const properties = before.properties as { TaskDefinition: string; DesiredCount?: number; Cluster?: string };
+          await this.ecs.send(new UpdateServiceCommand({ cluster: properties.Cluster, service: before.attributes.Name, taskDefinition: properties.TaskDefinition, desiredCount: Number(properties.DesiredCount ?? 1) }));
+          await this.waitForSteadyState(id, before.attributes.Name);
+        }
+        this.deployed.set(id, before);
+        this.log(`UPDATE_ROLLBACK ${id}: back to its previous state`);
+      } catch (error) {
+        this.log(`UPDATE_ROLLBACK_FAILED ${id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.saveState(this.previous);
   }
 
   /** Invokes a function of the stack by logical id (as Lambda would), e.g. the rotation function. */
@@ -185,16 +247,20 @@ export class LocalDeployment {
   }
 
   /**
-   * Cloud Map names have no DNS here: a service registered under a name with one task gets a fixed
+   * Cloud Map names have no DNS here: a service registered under a name that only ever has one task
+   * (desired count 1, maximum percent at most 100, so old and new tasks never overlap) gets a fixed
    * address, and every mention of the name in what the deployment hands out (custom-resource
-   * properties, environments) becomes that address.
+   * properties, environments) becomes that address. A service whose tasks overlap during a rolling
+   * update (one worker: 50/200) would deadlock on one address; its tasks get their own, as in Cloud
+   * Map, where the name holds several records.
    */
   private assignCloudMapAddresses(): void {
     let next = 1;
     for (const [id, resource] of Object.entries(this.resources)) {
       if (resource.Type !== 'AWS::ECS::Service') continue;
       const registry = (resource.Properties?.ServiceRegistries as Array<{ RegistryArn: { 'Fn::GetAtt': [string, string] } }> | undefined)?.[0];
-      if (!registry || Number(resource.Properties?.DesiredCount ?? 1) !== 1) continue;
+      const maximumPercent = Number((resource.Properties?.DeploymentConfiguration as { MaximumPercent?: number } | undefined)?.MaximumPercent ?? 200);
+      if (!registry || Number(resource.Properties?.DesiredCount ?? 1) !== 1 || maximumPercent > 100) continue;
       const discovery = this.resources[registry.RegistryArn['Fn::GetAtt'][0]];
       const namespaceRef = (discovery.Properties?.DnsConfig as { NamespaceId: { 'Fn::GetAtt': [string, string] } }).NamespaceId['Fn::GetAtt'][0];
       const fqdn = `${discovery.Properties?.Name}.${this.resources[namespaceRef].Properties?.Name}`;
@@ -312,10 +378,7 @@ export class LocalDeployment {
         await sleep(intervalMs);
       }
     }
-    if (before && before.physicalId !== physicalId) {
-      // A new physical id replaces the resource; CloudFormation deletes the old one after the update.
-      await this.deleteCustomResource(id, before);
-    }
+    // A new physical id replaces the resource: the old one is deleted in the cleanup phase (deploy()).
     return { type, physicalId, attributes: data, properties };
   }
 
@@ -386,7 +449,17 @@ export class LocalDeployment {
       new RegisterTaskDefinitionCommand({
         family: properties.Family ?? `${this.options.stackName}-${id}`,
         containerDefinitions: containers,
-        volumes: (properties.Volumes ?? []).map((v: any) => ({ name: v.Name })),
+        volumes: (properties.Volumes ?? []).map((v: any) => ({
+          name: v.Name,
+          ...(v.EFSVolumeConfiguration
+            ? {
+                efsVolumeConfiguration: {
+                  fileSystemId: v.EFSVolumeConfiguration.FilesystemId,
+                  authorizationConfig: { accessPointId: v.EFSVolumeConfiguration.AuthorizationConfig?.AccessPointId },
+                },
+              }
+            : {}),
+        })),
       }),
     );
     const taskDefinitionArn = registered.taskDefinition!.taskDefinitionArn!;
@@ -397,12 +470,13 @@ export class LocalDeployment {
     const configuration = properties.DeploymentConfiguration ?? {};
     const serviceName = before?.attributes.Name ?? `${this.options.stackName}-${id}`;
     const stableAddress = this.cloudMap[`service:${id}`];
+    let answer;
     if (before) {
-      await this.ecs.send(
+      answer = await this.ecs.send(
         new UpdateServiceCommand({ cluster: properties.Cluster, service: serviceName, taskDefinition: properties.TaskDefinition, desiredCount: Number(properties.DesiredCount ?? 1) }),
       );
     } else {
-      await this.ecs.send(
+      answer = await this.ecs.send(
         new CreateServiceCommand({
           cluster: properties.Cluster,
           serviceName,
@@ -419,20 +493,26 @@ export class LocalDeployment {
         }),
       );
     }
-    const serviceArn = await this.waitForSteadyState(id, serviceName);
+    const serviceArn = await this.waitForSteadyState(id, serviceName, answer.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id);
     return { type: 'AWS::ECS::Service', physicalId: serviceArn, attributes: { Name: serviceName, ServiceArn: serviceArn }, properties };
   }
 
-  /** CloudFormation's wait on a service: its deployment completed, or failed (the circuit breaker). */
-  private async waitForSteadyState(id: string, serviceName: string): Promise<string> {
+  /**
+   * CloudFormation's wait on a service: the deployment this change started completed (and is the only
+   * one), or failed (the circuit breaker), which fails the resource even while ECS rolls itself back.
+   */
+  private async waitForSteadyState(id: string, serviceName: string, deploymentId?: string): Promise<string> {
     const deadline = Date.now() + (this.options.serviceStableTimeoutMs ?? 600_000);
     for (;;) {
       const { services } = await this.ecs.send(new DescribeServicesCommand({ services: [serviceName] }));
       const service = services?.[0];
       const primary = service?.deployments?.find((d) => d.status === 'PRIMARY');
-      const failed = service?.deployments?.find((d) => d.rolloutState === 'FAILED');
-      if (failed) throw new ResourceFailed(id, `Error occurred during operation 'ECS Deployment Circuit Breaker was triggered': ${failed.rolloutStateReason}`);
-      if (service && primary?.rolloutState === 'COMPLETED' && service.deployments!.length === 1) return service.serviceArn!;
+      const watched = deploymentId === undefined ? primary : service?.deployments?.find((d) => d.id === deploymentId);
+      if (deploymentId !== undefined && watched === undefined && primary?.rolloutState === 'COMPLETED') {
+        throw new ResourceFailed(id, `the deployment of service ${serviceName} was replaced before it completed`);
+      }
+      if (watched?.rolloutState === 'FAILED') throw new ResourceFailed(id, `Error occurred during operation 'ECS Deployment Circuit Breaker was triggered': ${watched.rolloutStateReason}`);
+      if (service && watched?.rolloutState === 'COMPLETED' && service.deployments!.length === 1) return service.serviceArn!;
       if (Date.now() > deadline) throw new ResourceFailed(id, `service ${serviceName} did not stabilize within ${Math.round((this.options.serviceStableTimeoutMs ?? 600_000) / 1000)} s`);
       await sleep(500);
     }
@@ -454,8 +534,8 @@ export class LocalDeployment {
     return outputs;
   }
 
-  private saveState(): void {
-    writeFileSync(this.options.statePath, JSON.stringify(Object.fromEntries(this.deployed), null, 2), { mode: 0o600 });
+  private saveState(state: Record<string, DeployedResource>): void {
+    writeFileSync(this.options.statePath, JSON.stringify(state, null, 2), { mode: 0o600 });
   }
 }
 

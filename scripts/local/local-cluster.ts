@@ -43,16 +43,21 @@ export interface LocalClusterSettings {
   readonly ecsEndpoint?: string;
   /** Health checks of an in-process local ECS run this often (the template's 15 s is ECS's pace). */
   readonly healthCheckIntervalMs?: number;
+  /** How long the deploy waits for a service to be stable (CloudFormation: up to 3 h; the local default 10 min). */
+  readonly serviceStableTimeoutMs?: number;
   readonly log?: (line: string) => void;
 }
 
 export class LocalCluster {
+  private deploys = 1;
+
   private constructor(
     readonly settings: LocalClusterSettings,
-    readonly template: Template,
-    readonly assemblyDir: string,
-    readonly deployment: LocalDeployment,
-    readonly result: DeployResult,
+    /** The template, assembly, deploy flow and result of the last successful deploy. */
+    public template: Template,
+    public assemblyDir: string,
+    public deployment: LocalDeployment,
+    public result: DeployResult,
     readonly ecsEndpoint: string,
     /** The in-process local ECS (absent when the cluster runs in npm start's agent). */
     readonly ecs?: LocalEcs,
@@ -78,16 +83,7 @@ export class LocalCluster {
       });
       ecsEndpoint = await ecs.listen(await freePort());
     }
-    const deployment = new LocalDeployment({
-      stackName: EXAMPLE_STACKS.existing,
-      template,
-      assemblyDir,
-      ecsEndpoint,
-      aws: settings.aws,
-      addressBlock: settings.addressBlock,
-      statePath: join(settings.stateDir, 'deployed-state.json'),
-      log: settings.log,
-    });
+    const deployment = LocalCluster.deploymentFor(settings, template, assemblyDir, ecsEndpoint);
     try {
       const result = await deployment.deploy();
       return new LocalCluster(settings, template, assemblyDir, deployment, result, ecsEndpoint, ecs);
@@ -95,6 +91,38 @@ export class LocalCluster {
       await ecs?.shutdown();
       throw error;
     }
+  }
+
+  /**
+   * `cdk deploy` again with other Alluxio props: the stack synthesized anew (its own assembly) and
+   * deployed as an update of the deployed state. A failed update is rolled back as CloudFormation
+   * does and its error thrown; the cluster then still describes the last successful deploy.
+   */
+  async redeploy(alluxio: AlluxioOptions): Promise<DeployResult> {
+    this.deploys += 1;
+    const { template, assemblyDir } = synthesizeExistingStack({ ...this.settings, alluxio }, `cdk.out.${this.deploys}`);
+    const deployment = this.newDeployment(template, assemblyDir);
+    const result = await deployment.deploy();
+    Object.assign(this, { template, assemblyDir, deployment, result });
+    return result;
+  }
+
+  private newDeployment(template: Template, assemblyDir: string): LocalDeployment {
+    return LocalCluster.deploymentFor(this.settings, template, assemblyDir, this.ecsEndpoint);
+  }
+
+  private static deploymentFor(settings: LocalClusterSettings, template: Template, assemblyDir: string, ecsEndpoint: string): LocalDeployment {
+    return new LocalDeployment({
+      stackName: EXAMPLE_STACKS.existing,
+      template,
+      assemblyDir,
+      ecsEndpoint,
+      aws: settings.aws,
+      addressBlock: settings.addressBlock,
+      statePath: join(settings.stateDir, 'deployed-state.json'),
+      serviceStableTimeoutMs: settings.serviceStableTimeoutMs,
+      log: settings.log,
+    });
   }
 
   /** The master's address (its Cloud Map name's stand-in). */
@@ -126,7 +154,7 @@ export class LocalCluster {
    */
   async rotate(event: unknown, environment: Record<string, string> = {}): Promise<any> {
     const id = Object.entries(this.template.Resources).find(
-      ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties as any)?.Environment?.Variables?.RENDER_PROPERTIES !== undefined,
+      ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties as any)?.Environment?.Variables?.KEY_OWNERSHIP !== undefined,
     )?.[0];
     if (!id) throw new Error('the stack has no rotation function');
     const outcome = await this.deployment.invokeFunction(id, event, environment);
@@ -176,8 +204,11 @@ async function ensureBucket(minio: LocalMinio): Promise<void> {
 }
 
 /** The example app synthesized with the local endpoint, bucket and parameter names; the existing-MinIO stack's template. */
-export function synthesizeExistingStack(settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio'>): { template: Template; assemblyDir: string } {
-  const assemblyDir = join(settings.stateDir, 'cdk.out');
+export function synthesizeExistingStack(
+  settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio'>,
+  assemblyName = 'cdk.out',
+): { template: Template; assemblyDir: string } {
+  const assemblyDir = join(settings.stateDir, assemblyName);
   const existing: ExistingMinioSettings = {
     endpoint: settings.minio.endpoint,
     bucket: settings.minio.bucket,

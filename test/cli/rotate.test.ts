@@ -32,10 +32,10 @@ async function cli(args: string[], env: NodeJS.ProcessEnv) {
 function deployedRotationFunction(config: RotationConfig): { stop: () => Promise<void> } {
   let stopped = false;
   const done = (async () => {
-    const initial = (await currentValue(rotation.sandbox.ssm, config.render.accessKeyParameterName)).version;
+    const initial = (await currentValue(rotation.sandbox.ssm, config.parameters.accessKeyParameterName)).version;
     while (!stopped) {
-      if ((await currentValue(rotation.sandbox.ssm, config.render.accessKeyParameterName)).version !== initial) {
-        await runCredentialRotation(config, { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: rotation.sandbox.sns, cloudwatch: rotation.sandbox.cloudwatch }, { kind: 'parameter-change', parameterName: config.render.accessKeyParameterName }, FAST_TIMING);
+      if ((await currentValue(rotation.sandbox.ssm, config.parameters.accessKeyParameterName)).version !== initial) {
+        await runCredentialRotation(config, { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: rotation.sandbox.sns, cloudwatch: rotation.sandbox.cloudwatch }, { kind: 'parameter-change', parameterName: config.parameters.accessKeyParameterName }, FAST_TIMING);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -104,8 +104,8 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
     const { config, prefix } = await adopted('cli-generate', { services: { ...SERVICES, minioService: 'minio' } });
     // Restarting the provisioned MinIO is what makes the server accept the new pair: here it becomes an account.
     rotation.ecs.on(UpdateServiceCommand, { service: 'minio' }).callsFake(async () => {
-      const accessKeyId = (await currentValue(rotation.sandbox.ssm, config.render.accessKeyParameterName)).value;
-      const secretAccessKey = (await currentValue(rotation.sandbox.ssm, config.render.secretKeyParameterName)).value;
+      const accessKeyId = (await currentValue(rotation.sandbox.ssm, config.parameters.accessKeyParameterName)).value;
+      const secretAccessKey = (await currentValue(rotation.sandbox.ssm, config.parameters.secretKeyParameterName)).value;
       await rotation.sandbox.s3.addUser(ROTATION_BUCKET, { accessKeyId, secretAccessKey });
       return {};
     });

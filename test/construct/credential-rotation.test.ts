@@ -24,7 +24,6 @@ function rotationStack(overrides: (stack: Stack, vpc: ec2.Vpc) => Partial<Creden
     accessKeyParameter: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'AccessKey', { parameterName: '/cache/access-key' }),
     secretKeyParameter: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'SecretKey', { parameterName: '/cache/secret-key' }),
     sitePropertiesParameterName: '/cache/site-properties',
-    siteSettings: { alluxioVersion: '2.9.5', endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio', masterHostname: 'master.alluxio.internal' },
     cluster,
     masterService: service('Master', 'alluxio-master'),
     workerService: service('Workers', 'alluxio-workers'),
@@ -61,9 +60,10 @@ describe('CredentialRotation', () => {
         Variables: Match.objectLike({
           LAST_KNOWN_GOOD_LABEL: 'last-known-good',
           PAIR_WAIT_SECONDS: '60',
-          RENDER_PROPERTIES: Match.serializedJson(
-            Match.objectLike({ AccessKeyParameterName: '/cache/access-key', SitePropertiesParameterName: '/cache/site-properties', Bucket: 'datalake' }),
-          ),
+          ACCESS_KEY_PARAMETER: '/cache/access-key',
+          SECRET_KEY_PARAMETER: '/cache/secret-key',
+          SITE_PROPERTIES_PARAMETER: '/cache/site-properties',
+          KEY_OWNERSHIP: 'existing',
         }),
       },
     });
@@ -86,9 +86,11 @@ describe('CredentialRotation', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
     const bySid = (sid: string) => statements.find((s) => s.Sid === sid)!;
     const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]] });
-    expect(bySid('KeyParametersReadWriteLabel').Resource).toEqual([arn('/cache/access-key'), arn('/cache/secret-key')]);
-    expect(bySid('KeyParametersReadWriteLabel').Action).toEqual(expect.arrayContaining(['ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion', 'ssm:PutParameter']));
-    expect(bySid('SitePropertiesRenderAndRecord').Resource).toEqual(arn('/cache/site-properties'));
+    // Keys the user named are only read: no write, no label.
+    expect(bySid('KeyParametersRead').Resource).toEqual([arn('/cache/access-key'), arn('/cache/secret-key')]);
+    expect(bySid('KeyParametersRead').Action).toEqual(['ssm:GetParameter', 'ssm:GetParameterHistory']);
+    expect(bySid('KeyParametersReadWriteLabel')).toBeUndefined();
+    expect(bySid('SitePropertiesRenderAndRecord').Resource).toEqual([arn('/cache/site-properties'), arn('/cache/site-properties/*')]);
     const ecsResources = JSON.stringify(bySid('RestartAndWatchServices').Resource);
     expect(ecsResources).toContain('service/');
     expect(ecsResources).toContain('alluxio-master');
@@ -97,8 +99,16 @@ describe('CredentialRotation', () => {
     expect(bySid('RotationMetrics').Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'AlluxioMinio' } });
     // No other statement grants an ECS, SSM write or SNS action on a wildcard.
     for (const statement of statements) {
-      if (statement.Resource === '*') expect(['ssm:DescribeParameters', 'cloudwatch:PutMetricData']).toContain(statement.Action);
+      if (statement.Resource === '*') expect(['ssm:DescribeParameters', 'cloudwatch:PutMetricData', 'ecs:DescribeTaskDefinition']).toContain(statement.Action);
     }
+  });
+
+  test('IAM with keys of its own (generated): it may write them back and move the label', () => {
+    const template = Template.fromStack(rotationStack(() => ({ ownsKeys: true })).stack);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const owned = statements.find((s) => s.Sid === 'KeyParametersReadWriteLabel')!;
+    expect(owned.Action).toEqual(expect.arrayContaining(['ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion', 'ssm:PutParameter']));
+    expect(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { KEY_OWNERSHIP: 'generated' } } } })).not.toEqual({});
   });
 
   test('a provisioned MinIO service joins the restart grant', () => {
@@ -139,6 +149,24 @@ describe('CredentialRotation', () => {
     expect(() => rotationStack(() => ({ lastKnownGoodLabel: 'ssm-good' }))).toThrow(/^lastKnownGoodLabel: .*reserves.*Fix:/);
     expect(() => rotationStack(() => ({ reconcileSchedule: Duration.seconds(30) }))).toThrow(/reconcileSchedule .*Fix: use at least Duration.minutes\(1\)/);
     expect(() => rotationStack(() => ({ pairWait: Duration.minutes(10) }))).toThrow(/pairWait .*Fix: use at most/);
+  });
+
+  test('the waits reach the function: 5 min per restart with two services, 4 min with a provisioned MinIO (three), 60 s verification', () => {
+    const env = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    const two = env(rotationStack().stack);
+    expect([two.SERVICE_STABLE_TIMEOUT_SECONDS, two.HEALTH_TIMEOUT_SECONDS, two.PAIR_WAIT_SECONDS]).toEqual(['300', '60', '60']);
+    const three = env(rotationStack((s) => ({ minioService: ecs.FargateService.fromFargateServiceAttributes(s, 'Minio', { cluster: ecs.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'c', vpc: ec2.Vpc.fromVpcAttributes(s, 'V', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) }), serviceName: 'minio' }) })).stack);
+    expect(three.SERVICE_STABLE_TIMEOUT_SECONDS).toBe('240');
+    const chosen = env(rotationStack(() => ({ serviceRestartTimeout: Duration.seconds(330), verificationTimeout: Duration.seconds(90) })).stack);
+    expect([chosen.SERVICE_STABLE_TIMEOUT_SECONDS, chosen.HEALTH_TIMEOUT_SECONDS]).toEqual(['330', '90']);
+  });
+
+  test('waits whose forward path outlasts the function are refused at synth, naming the prop and what fits', () => {
+    // 60 s + 2 x 7 min + 60 s = 960 s > 840 s.
+    expect(() => rotationStack(() => ({ serviceRestartTimeout: Duration.minutes(7) }))).toThrow(
+      /^serviceRestartTimeout: pairWait \(60 s\) \+ 2 restarts x 420 s \+ verificationTimeout \(60 s\) is 960 s, more than the 840 s .*Fix: use at most 360 s per restart/,
+    );
+    expect(() => rotationStack(() => ({ serviceRestartTimeout: Duration.minutes(5), verificationTimeout: Duration.minutes(5) }))).toThrow(/is 960 s.*Fix: use at most 240 s per restart/);
   });
 
   test('cdk-nag AwsSolutions: no unacknowledged finding', () => {

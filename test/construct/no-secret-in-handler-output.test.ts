@@ -74,7 +74,8 @@ test('existing keys: the render handler run from the template keeps both keys ou
     output.restore();
   }
   // The rendered file does carry the secret (escaped), in a SecureString: that is where it belongs.
-  const rendered = (await readParameter(ssm, `${prefix}/site-properties`))!;
+  const rendered = (await readParameter(ssm, (responses[1] as { PhysicalResourceId: string }).PhysicalResourceId))!;
+  expect((responses[1] as { PhysicalResourceId: string }).PhysicalResourceId).toMatch(new RegExp(`^${prefix}/site-properties/[0-9a-f]{16}$`));
   expect(rendered.type).toBe('SecureString');
   expect(rendered.value).toContain('s3a.secretKey=s3cr3t\\=');
   for (const text of [JSON.stringify(responses), output.text()]) {

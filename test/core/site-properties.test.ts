@@ -1,7 +1,11 @@
 import { getProperties } from 'properties-file';
 import {
+  checkRootMountUnchanged,
+  credentialsOf,
   MANAGED_PROPERTY_KEYS,
   maskSecrets,
+  minioLocationOf,
+  withCredentials,
   renderedPropertyKeys,
   renderSiteProperties,
   SitePropertiesInput,
@@ -210,5 +214,65 @@ describe('maskSecrets', () => {
     const masked = maskSecrets(renderSiteProperties(input), input);
     expect(masked).not.toContain('p\\=ss\\:w\\#rd\\!\\u00e9');
     expect(getProperties(masked)['s3a.secretKey']).toBe('********');
+  });
+});
+
+describe('withCredentials (what rotation writes into the running configuration)', () => {
+  const settings = {
+    ...base,
+    cluster: { masterHostname: 'm', journal: { type: 'UFS', folder: '${alluxio.home}/j' }, clientDefaults: { writeType: 'CACHE_THROUGH' } },
+    extraProperties: { 'alluxio.user.note': 'kept' },
+  };
+
+  test.each([
+    ['plain keys', 'NEWACCESSKEY00000001', 'new-secret-value-0001'],
+    ['keys with escaped characters', 'AK é = : # !', 'p=ss:w#rd!é \\ +/'],
+  ])('with %s it is exactly what rendering the same settings with the new keys gives', (_name, accessKeyId, secretKey) => {
+    const running = renderSiteProperties(settings);
+    expect(withCredentials(running, accessKeyId, secretKey)).toBe(renderSiteProperties({ ...settings, accessKeyId, secretKey }));
+    expect(credentialsOf(withCredentials(running, accessKeyId, secretKey))).toEqual({ accessKeyId, secretKey });
+  });
+
+  test('every other line, edited or not, is kept byte for byte', () => {
+    const edited = `${renderSiteProperties(settings)}alluxio.user.hand.edited=yes\n`;
+    const changed = withCredentials(edited, 'NEWACCESSKEY00000001', 'new-secret-value-0001');
+    const withoutKeys = (text: string) => linesOf(text).filter((line) => !line.startsWith('s3a.'));
+    expect(withoutKeys(changed)).toEqual(withoutKeys(edited));
+  });
+
+  test('refuses keys the renderer refuses, and a file with no credential lines, never quoting a key', () => {
+    const running = renderSiteProperties(settings);
+    const error = expectInputError(() => withCredentials(running, 'ok', 'Visible-Part\n'), 's3a.secretKey');
+    expect(error.message).not.toContain('Visible-Part');
+    expectInputError(() => withCredentials('# hand-edited\nalluxio.x=y\n', 'a', 'b'), 'siteProperties');
+  });
+});
+
+describe('minioLocationOf', () => {
+  test('reads the endpoint, region and root mount back from a rendered file, for either release line', () => {
+    expect(minioLocationOf(renderSiteProperties({ ...base, minio: { ...base.minio, region: 'eu-west-3' } }))).toEqual({
+      endpoint: 'http://10.0.12.7:9000/',
+      region: 'eu-west-3',
+      bucket: 'datalake',
+      directory: 'alluxio',
+      rootUfsKey: 'alluxio.master.mount.table.root.ufs',
+    });
+    const dora = minioLocationOf(renderSiteProperties({ ...base, alluxioVersion: '313', minio: { ...base.minio, directory: undefined } }));
+    expect(dora).toMatchObject({ bucket: 'datalake', directory: '', rootUfsKey: 'alluxio.dora.client.ufs.root', region: 'us-east-1' });
+  });
+
+  test('a file without a root mount is refused', () => {
+    expectInputError(() => minioLocationOf('alluxio.underfs.s3.endpoint=http\\://x/\n'), 'siteProperties');
+  });
+});
+
+describe('checkRootMountUnchanged', () => {
+  test('passes the same root (and a first render), refuses another bucket or directory naming both', () => {
+    const running = renderSiteProperties(base);
+    expect(() => checkRootMountUnchanged(undefined, running)).not.toThrow();
+    expect(() => checkRootMountUnchanged(running, renderSiteProperties({ ...base, minio: { ...base.minio, region: 'eu-west-3' } }))).not.toThrow();
+    const error = expectInputError(() => checkRootMountUnchanged(running, renderSiteProperties({ ...base, minio: { ...base.minio, directory: 'other' } })), 'Bucket/Directory');
+    expect(error.message).toContain('s3://datalake/alluxio');
+    expect(error.message).toContain('s3://datalake/other');
   });
 });

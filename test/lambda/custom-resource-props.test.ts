@@ -7,6 +7,8 @@ import {
   parseHealthCheckProperties,
   parseRenderProperties,
   renderResourceProperties,
+  isSitePropertiesParameterOf,
+  sitePropertiesGenerationName,
 } from '../../lib/core/custom-resource-props';
 import { InputError } from '../../lib/core/input-error';
 import { expectInputError } from '../core/expect-input-error';
@@ -275,5 +277,23 @@ describe('sameKmsKey', () => {
   ])('%s vs %s -> %s', (a, b, same) => {
     expect(sameKmsKey(a, b)).toBe(same);
     expect(sameKmsKey(b, a)).toBe(same);
+  });
+});
+
+describe('configuration parameters', () => {
+  const hash = 'a'.repeat(64);
+
+  test('one per configuration under the base: its first 16 hex digits', () => {
+    expect(sitePropertiesGenerationName('/p/site-properties', hash)).toBe('/p/site-properties/aaaaaaaaaaaaaaaa');
+    expectInputError(() => sitePropertiesGenerationName('/p/site-properties', 'not-hex'), 'ConfigHash');
+  });
+
+  test('the render resource owns the base (an earlier version wrote it) and the generations under it, nothing else', () => {
+    expect(isSitePropertiesParameterOf('/p/site-properties', '/p/site-properties')).toBe(true);
+    expect(isSitePropertiesParameterOf('/p/site-properties', '/p/site-properties/0123456789abcdef')).toBe(true);
+    expect(isSitePropertiesParameterOf('/p/site-properties', '/p/site-properties/0123456789abcdef/x')).toBe(false);
+    expect(isSitePropertiesParameterOf('/p/site-properties', '/p/site-properties-old')).toBe(false);
+    expect(isSitePropertiesParameterOf('/p/site-properties', '/p/access-key')).toBe(false);
+    expect(isSitePropertiesParameterOf('/p/site-properties', undefined)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { escapeValue } from 'properties-file/escape';
 import { configFingerprint } from '../../lib/core/config-fingerprint';
-import { parseRenderProperties } from '../../lib/core/custom-resource-props';
+import { parseRenderProperties, sitePropertiesGenerationName } from '../../lib/core/custom-resource-props';
 import { renderSiteProperties } from '../../lib/core/site-properties';
 import { captureOutput, cfnEvent, failureOf, readParameter, uniquePrefix, useSandboxSsm } from './handler-harness';
 
@@ -38,7 +38,13 @@ async function renderSetup(overrides: Record<string, string | undefined> = {}) {
     MasterHostname: 'master.alluxio.local',
     ...overrides,
   };
-  return { prefix, props, name: `${prefix}/site-properties` };
+  return { prefix, props, base: `${prefix}/site-properties` };
+}
+
+/** The configuration parameter a Create or Update answered with (its physical id). */
+async function created(props: Record<string, string | undefined>): Promise<{ response: Awaited<ReturnType<typeof handler>>; name: string }> {
+  const response = await handler(cfnEvent('Create', props));
+  return { response, name: response.PhysicalResourceId };
 }
 
 /** Extra properties whose rendered file lands at roughly `bytes` bytes. */
@@ -49,83 +55,87 @@ function padding(bytes: number): string {
 }
 
 describe('render handler', () => {
-  test('Create writes the rendered file as a Standard SecureString and returns only name, version and hash, NoEcho', async () => {
-    const { props, name } = await renderSetup();
-    const response = await handler(cfnEvent('Create', props));
+  test('Create writes the rendered file to its configuration\'s own parameter, Standard SecureString; returns name, version and hash, NoEcho', async () => {
+    const { props, base } = await renderSetup();
+    const { response, name } = await created(props);
 
     const { settings } = parseRenderProperties(props);
+    const configHash = configFingerprint(settings, 1, 1);
+    expect(name).toBe(sitePropertiesGenerationName(base, configHash));
+    expect(name).toMatch(new RegExp(`^${base}/[0-9a-f]{16}$`));
     const stored = await readParameter(ssm, name);
     expect(stored).toMatchObject({ type: 'SecureString', version: 1, tier: 'Standard', keyId: 'alias/aws/ssm' });
     expect(stored!.value).toBe(renderSiteProperties({ ...settings, accessKeyId: ACCESS_KEY, secretKey: SECRET_KEY }));
-    expect(response).toEqual({
-      PhysicalResourceId: name,
-      Data: { ParameterName: name, ParameterVersion: '1', ConfigHash: configFingerprint(settings, 1, 1) },
-      NoEcho: true,
-    });
-    expect(response.Data!.ConfigHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(response).toEqual({ PhysicalResourceId: name, NoEcho: true, Data: { ParameterName: name, ParameterVersion: '1', ConfigHash: configHash } });
+    expect(await readParameter(ssm, base)).toBeUndefined();
   });
 
   test('the same Create delivered twice gives the same response and adds no version', async () => {
-    const { props, name } = await renderSetup();
+    const { props } = await renderSetup();
     const event = cfnEvent('Create', props);
     const first = await handler(event);
     const second = await handler(event);
     expect(second).toEqual(first);
-    expect((await readParameter(ssm, name))!.version).toBe(1);
+    expect((await readParameter(ssm, first.PhysicalResourceId))!.version).toBe(1);
   });
 
-  test('a configuration change writes a new version and changes the hash; identical inputs keep it', async () => {
-    const { props, name } = await renderSetup();
-    const created = await handler(cfnEvent('Create', props));
+  test('a configuration change goes to a new parameter (a new physical id: replacement) and leaves the running one as it was', async () => {
+    const { props } = await renderSetup();
+    const { response: first, name } = await created(props);
     const same = await handler(cfnEvent('Update', props, { physicalResourceId: name, oldProperties: props }));
-    expect(same).toEqual(created);
+    expect(same).toEqual(first);
 
     const changed = { ...props, Region: 'eu-west-3' };
     const updated = await handler(cfnEvent('Update', changed, { physicalResourceId: name, oldProperties: props }));
-    expect(updated.PhysicalResourceId).toBe(name);
-    expect(updated.Data!.ParameterVersion).toBe('2');
-    expect(updated.Data!.ConfigHash).not.toBe(created.Data!.ConfigHash);
-    expect((await readParameter(ssm, name))!.value).toContain('alluxio.underfs.s3.endpoint.region=eu-west-3\n');
+    expect(updated.PhysicalResourceId).not.toBe(name);
+    expect(updated.Data!).toMatchObject({ ParameterName: updated.PhysicalResourceId, ParameterVersion: '1' });
+    expect(updated.Data!.ConfigHash).not.toBe(first.Data!.ConfigHash);
+    expect((await readParameter(ssm, updated.PhysicalResourceId))!.value).toContain('alluxio.underfs.s3.endpoint.region=eu-west-3\n');
+    // What a rolled-back task definition names is still there, unchanged, until CloudFormation deletes it.
+    expect(await readParameter(ssm, name)).toMatchObject({ version: 1 });
+    expect((await readParameter(ssm, name))!.value).not.toContain('eu-west-3');
   });
 
-  test('a new bucket or directory on the running cluster is refused, the previous file kept, and the rollback Update passes', async () => {
-    const { props, name } = await renderSetup();
-    await handler(cfnEvent('Create', props));
+  test('a new bucket or directory on the running cluster is refused, nothing written, and the rollback Update passes', async () => {
+    const { props, base } = await renderSetup();
+    const { name } = await created(props);
     for (const moved of [{ ...props, Directory: 'alluxio-2' }, { ...props, Bucket: 'otherbucket' }]) {
       const error = await failureOf(() => handler(cfnEvent('Update', moved, { physicalResourceId: name, oldProperties: props })));
       expect(error.message).toMatch(/^Bucket\/Directory: the cluster's journal belongs to the root mount s3:\/\/datalake\/alluxio, .*adopts it.*Fix: deploy the previous bucket and directory again/);
     }
-    expect(await readParameter(ssm, name)).toMatchObject({ version: 1 });
+    const { GetParametersByPathCommand } = await import('@aws-sdk/client-ssm');
+    const written = (await ssm.send(new GetParametersByPathCommand({ Path: base }))).Parameters ?? [];
+    expect(written.map((p) => p.Name)).toEqual([name]);
     // CloudFormation's rollback sends Update with the properties swapped: the root it asks for is the one in place.
     const rollback = await handler(cfnEvent('Update', props, { physicalResourceId: name, oldProperties: { ...props, Directory: 'alluxio-2' } }));
-    expect(rollback.Data!.ParameterVersion).toBe('1');
+    expect(rollback).toMatchObject({ PhysicalResourceId: name, Data: { ParameterVersion: '1' } });
   });
 
-  test('a new credential version re-renders with the new key and changes the hash', async () => {
-    const { props, name } = await renderSetup();
-    const created = await handler(cfnEvent('Create', props));
+  test('a new credential version renders the new key into a new configuration parameter', async () => {
+    const { props } = await renderSetup();
+    const { response: first, name } = await created(props);
     await putSecure(props.SecretKeyParameterName!, 'rotated-secret-value-0002');
 
     const updated = await handler(cfnEvent('Update', props, { physicalResourceId: name, oldProperties: props }));
     const { settings } = parseRenderProperties(props);
     expect(updated.Data!.ConfigHash).toBe(configFingerprint(settings, 1, 2));
-    expect(updated.Data!.ConfigHash).not.toBe(created.Data!.ConfigHash);
-    expect(updated.Data!.ParameterVersion).toBe('2');
-    expect((await readParameter(ssm, name))!.value).toContain('s3a.secretKey=rotated-secret-value-0002');
+    expect(updated.Data!.ConfigHash).not.toBe(first.Data!.ConfigHash);
+    expect(updated.PhysicalResourceId).not.toBe(name);
+    expect((await readParameter(ssm, updated.PhysicalResourceId))!.value).toContain('s3a.secretKey=rotated-secret-value-0002');
   });
 
-  test('a KMS key change rewrites the file under the new key even though the text is the same', async () => {
-    const { props, name } = await renderSetup();
-    await handler(cfnEvent('Create', props));
+  test('a KMS key change rewrites the same configuration under the new key (same text, same parameter)', async () => {
+    const { props } = await renderSetup();
+    const { name } = await created(props);
     const withKey = { ...props, KmsKeyId: 'alias/team-minio' };
     const updated = await handler(cfnEvent('Update', withKey, { physicalResourceId: name, oldProperties: props }));
-    expect(updated.Data!.ParameterVersion).toBe('2');
+    expect(updated).toMatchObject({ PhysicalResourceId: name, Data: { ParameterVersion: '2' } });
     expect(await readParameter(ssm, name)).toMatchObject({ version: 2, keyId: 'alias/team-minio' });
   });
 
-  test('a failed Update (bad endpoint) leaves the previous value and version in place', async () => {
-    const { props, name } = await renderSetup();
-    await handler(cfnEvent('Create', props));
+  test('a failed Update (bad endpoint) writes nothing and leaves the running configuration in place', async () => {
+    const { props } = await renderSetup();
+    const { name } = await created(props);
     const before = await readParameter(ssm, name);
 
     const broken = { ...props, Endpoint: 'ftp://10.0.12.7:9000' };
@@ -134,72 +144,65 @@ describe('render handler', () => {
     expect(await readParameter(ssm, name)).toEqual(before);
   });
 
-  test('a file between 4 KB and 8 KB goes to the Advanced tier, and stays there when it shrinks back', async () => {
-    const { props, name } = await renderSetup({ ExtraProperties: padding(6000) });
-    await handler(cfnEvent('Create', props));
+  test('a file between 4 KB and 8 KB goes to the Advanced tier', async () => {
+    const { props } = await renderSetup({ ExtraProperties: padding(6000) });
+    const { name } = await created(props);
     const large = await readParameter(ssm, name);
     expect(Buffer.byteLength(large!.value)).toBeGreaterThan(4096);
     expect(Buffer.byteLength(large!.value)).toBeLessThanOrEqual(8192);
     expect(large!.tier).toBe('Advanced');
-
-    const small = { ...props, ExtraProperties: undefined };
-    await handler(cfnEvent('Update', small, { physicalResourceId: name, oldProperties: props }));
-    const shrunk = await readParameter(ssm, name);
-    expect(Buffer.byteLength(shrunk!.value)).toBeLessThan(4096);
-    expect(shrunk).toMatchObject({ version: 2, tier: 'Advanced' });
   });
 
   test('a file above 8 KB is refused with its size and what to shrink, and nothing is written', async () => {
-    const { props, name } = await renderSetup({ ExtraProperties: padding(9000) });
+    const { props, base } = await renderSetup({ ExtraProperties: padding(9000) });
     const error = await failureOf(() => handler(cfnEvent('Create', props)));
     expect(error.message).toMatch(
-      new RegExp(`^ExtraProperties: the value for SSM parameter ${name} is \\d+ bytes, above SSM's 8192-byte limit for an advanced parameter\\. ` +
+      new RegExp(`^ExtraProperties: the value for SSM parameter ${base}/[0-9a-f]{16} is \\d+ bytes, above SSM's 8192-byte limit for an advanced parameter\\. ` +
         'Fix: shrink it by at least \\d+ bytes: remove or shorten extra properties'),
     );
-    expect(await readParameter(ssm, name)).toBeUndefined();
+    const { GetParametersByPathCommand } = await import('@aws-sdk/client-ssm');
+    expect((await ssm.send(new GetParametersByPathCommand({ Path: base }))).Parameters ?? []).toEqual([]);
   });
 
   test('a missing credential parameter fails naming it and the fix', async () => {
-    const { props, name } = await renderSetup();
+    const { props } = await renderSetup();
     const missing = { ...props, AccessKeyParameterName: `${props.AccessKeyParameterName}-missing` };
     const error = await failureOf(() => handler(cfnEvent('Create', missing)));
     expect(error.message).toBe(
       `AccessKeyParameterName: SSM parameter ${missing.AccessKeyParameterName} does not exist. ` +
         `Fix: create ${missing.AccessKeyParameterName} as a SecureString, or correct AccessKeyParameterName`,
     );
-    expect(await readParameter(ssm, name)).toBeUndefined();
   });
 
-  test('Delete removes the parameter it owns, tolerates it being gone, and leaves others alone', async () => {
-    const { props, name } = await renderSetup();
-    await handler(cfnEvent('Create', props));
+  test('Delete removes the configuration parameter its physical id names (or the base an earlier version wrote), tolerates it gone, and leaves others alone', async () => {
+    const { props, base } = await renderSetup();
+    const { name } = await created(props);
+    const newer = (await handler(cfnEvent('Update', { ...props, Region: 'eu-west-3' }, { physicalResourceId: name, oldProperties: props }))).PhysicalResourceId;
 
     await handler(cfnEvent('Delete', props, { physicalResourceId: 'not-this-resource' }));
+    await handler(cfnEvent('Delete', props, { physicalResourceId: `${base}/not-a-configuration` }));
     expect((await readParameter(ssm, name))!.version).toBe(1);
 
+    // CloudFormation's cleanup after the update: the replaced configuration goes, the running one stays.
     await expect(handler(cfnEvent('Delete', props, { physicalResourceId: name }))).resolves.toEqual({ PhysicalResourceId: name });
     expect(await readParameter(ssm, name)).toBeUndefined();
+    expect((await readParameter(ssm, newer))!.version).toBe(1);
     await expect(handler(cfnEvent('Delete', props, { physicalResourceId: name }))).resolves.toEqual({ PhysicalResourceId: name });
-  });
 
-  test('renaming the site-properties parameter writes the new one; the replaced resource\'s Delete removes the old', async () => {
-    const { prefix, props, name } = await renderSetup();
-    await handler(cfnEvent('Create', props));
-    const renamed = { ...props, SitePropertiesParameterName: `${prefix}/site-properties-v2` };
-    const updated = await handler(cfnEvent('Update', renamed, { physicalResourceId: name, oldProperties: props }));
-    expect(updated.PhysicalResourceId).toBe(renamed.SitePropertiesParameterName);
-
-    await handler(cfnEvent('Delete', props, { physicalResourceId: name }));
-    expect(await readParameter(ssm, name)).toBeUndefined();
-    expect((await readParameter(ssm, renamed.SitePropertiesParameterName))!.version).toBe(1);
+    await putSecure(base, 'written by an earlier version');
+    await handler(cfnEvent('Delete', props, { physicalResourceId: base }));
+    expect(await readParameter(ssm, base)).toBeUndefined();
   });
 
   test('no secret value in the logs, the responses or the error of a failed update', async () => {
-    const { props, name } = await renderSetup();
+    const { props } = await renderSetup();
     const output = captureOutput();
     const seen: unknown[] = [];
+    let name = '';
     try {
-      seen.push(await handler(cfnEvent('Create', props)));
+      const first = await handler(cfnEvent('Create', props));
+      name = first.PhysicalResourceId;
+      seen.push(first);
       seen.push(await handler(cfnEvent('Update', { ...props, Region: 'eu-west-2' }, { physicalResourceId: name, oldProperties: props })));
       seen.push((await failureOf(() => handler(cfnEvent('Update', { ...props, Directory: 'other' }, { physicalResourceId: name, oldProperties: props })))).message);
       seen.push((await failureOf(() => handler(cfnEvent('Update', { ...props, Bucket: 'Bad..Bucket' }, { physicalResourceId: name, oldProperties: props })))).message);

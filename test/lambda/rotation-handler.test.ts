@@ -1,5 +1,4 @@
 import { parseRotationEnvironment, ROTATION_ENV, rotationTriggerOf } from '../../lib/core/rotation-environment';
-import type { RenderResourceProperties } from '../../lib/core/custom-resource-props';
 import { captureOutput, useSandboxSsm } from './handler-harness';
 import {
   currentValue,
@@ -7,8 +6,6 @@ import {
   labelledVersions,
   putSecureString,
   restartedServices,
-  ROTATION_BUCKET,
-  ROTATION_DIRECTORY,
   SERVICES,
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
@@ -30,23 +27,12 @@ afterEach(() => {
   }
 });
 
-function renderProperties(prefix: string): RenderResourceProperties {
-  return {
-    AccessKeyParameterName: `${prefix}/access-key`,
-    SecretKeyParameterName: `${prefix}/secret-key`,
-    SitePropertiesParameterName: `${prefix}/site-properties`,
-    AlluxioVersion: '2.9.5',
-    Endpoint: rotation.sandbox.s3.endpoint,
-    Bucket: ROTATION_BUCKET,
-    Directory: ROTATION_DIRECTORY,
-    Region: 'us-east-1',
-    MasterHostname: 'master.alluxio.internal',
-  };
-}
-
 function configure(prefix: string): void {
   Object.assign(process.env, {
-    [ROTATION_ENV.renderProperties]: JSON.stringify(renderProperties(prefix)),
+    [ROTATION_ENV.accessKeyParameter]: `${prefix}/access-key`,
+    [ROTATION_ENV.secretKeyParameter]: `${prefix}/secret-key`,
+    [ROTATION_ENV.sitePropertiesParameter]: `${prefix}/site-properties`,
+    [ROTATION_ENV.keyOwnership]: 'generated',
     [ROTATION_ENV.cluster]: SERVICES.cluster,
     [ROTATION_ENV.masterService]: SERVICES.masterService,
     [ROTATION_ENV.workerService]: SERVICES.workerService,
@@ -76,7 +62,7 @@ const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', deta
 
 test('a parameter-change event for a new good pair rotates it; the schedule then finds it in sync; no secret in the logs', async () => {
   const prefix = uniqueRotationPrefix('lambda');
-  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  const configuration = await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
   const { handler } = await import('../../lambda/rotation/index');
   const output = captureOutput();
@@ -96,12 +82,12 @@ test('a parameter-change event for a new good pair rotates it; the schedule then
   expect(logs).toContain('"resource":"rotation"');
   expect(logs).toContain('"outcome":"rotated"');
   for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) expect(logs).not.toContain(secret);
-  expect((await currentValue(rotation.sandbox.ssm, `${prefix}/site-properties`)).value).toContain(rotation.sandbox.second.accessKeyId);
+  expect((await currentValue(rotation.sandbox.ssm, configuration)).value).toContain(rotation.sandbox.second.accessKeyId);
 });
 
 test('a bad pair from an event is rolled back by the handler and reported, not thrown', async () => {
   const prefix = uniqueRotationPrefix('lambda-bad');
-  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  const configuration = await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
   const { handler } = await import('../../lambda/rotation/index');
   const output = captureOutput();
@@ -115,7 +101,7 @@ test('a bad pair from an event is rolled back by the handler and reported, not t
   }
   expect(output.text()).not.toContain('a-wrong-secret-for-the-first-user');
   expect(output.text()).not.toContain(rotation.sandbox.first.secretAccessKey);
-  const report = rotation.sandbox.notifications().map((n) => JSON.parse(n.Message)).find((m) => m.siteProperties === `${prefix}/site-properties` && m.outcome === 'rolled-back');
+  const report = rotation.sandbox.notifications().map((n) => JSON.parse(n.Message)).find((m) => m.siteProperties === configuration && m.outcome === 'rolled-back');
   expect(report).toMatchObject({ trigger: 'parameter-change', triggeredBy: `${prefix}/secret-key`, code: 'PAIR_REJECTED' });
 });
 
@@ -140,13 +126,22 @@ test("the run's deadline is the invocation's remaining time less the reserve: wi
 
 describe('configuration and events', () => {
   test('a missing or malformed variable is named, with the fix', () => {
-    expect(() => parseRotationEnvironment({})).toThrow(/^RENDER_PROPERTIES: is not set\. Fix: /);
-    expect(() => parseRotationEnvironment({ RENDER_PROPERTIES: '{' })).toThrow(/^RENDER_PROPERTIES: is not valid JSON/);
-    const base = { RENDER_PROPERTIES: JSON.stringify({ ...renderPropertiesFor('/p'), Endpoint: 'http://127.0.0.1:9000' }), ECS_CLUSTER: 'c', MASTER_SERVICE: 'm' };
+    expect(() => parseRotationEnvironment({})).toThrow(/^KEY_OWNERSHIP: is not set\. Fix: /);
+    expect(() => parseRotationEnvironment({ KEY_OWNERSHIP: 'mine' })).toThrow(/^KEY_OWNERSHIP: "mine" is not "generated" or "existing"/);
+    expect(() => parseRotationEnvironment({ KEY_OWNERSHIP: 'existing' })).toThrow(/^ACCESS_KEY_PARAMETER: is not set/);
+    const base = {
+      KEY_OWNERSHIP: 'existing',
+      ACCESS_KEY_PARAMETER: '/p/access-key',
+      SECRET_KEY_PARAMETER: '/p/secret-key',
+      SITE_PROPERTIES_PARAMETER: '/p/site-properties',
+      ECS_CLUSTER: 'c',
+      MASTER_SERVICE: 'm',
+    };
     expect(() => parseRotationEnvironment(base)).toThrow(/^WORKER_SERVICE: is not set/);
     expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', LAST_KNOWN_GOOD_LABEL: 'aws-good' })).toThrow(/^LAST_KNOWN_GOOD_LABEL: .*reserves/);
     expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '1.5' })).toThrow(/^PAIR_WAIT_SECONDS: /);
-    expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '30' })).toMatchObject({ label: 'last-known-good', pairWaitMs: 30000 });
+    expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '30' })).toMatchObject({ label: 'last-known-good', pairWaitMs: 30000, ownsKeys: false });
+    expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', KEY_OWNERSHIP: 'generated' })).toMatchObject({ ownsKeys: true });
   });
 
   test('a Parameter Store Change names the parameter; anything else is the reconcile schedule', () => {
@@ -155,13 +150,3 @@ describe('configuration and events', () => {
     expect(rotationTriggerOf(undefined)).toEqual({ kind: 'schedule' });
   });
 });
-
-function renderPropertiesFor(prefix: string) {
-  return {
-    AccessKeyParameterName: `${prefix}/access-key`,
-    SecretKeyParameterName: `${prefix}/secret-key`,
-    SitePropertiesParameterName: `${prefix}/site-properties`,
-    AlluxioVersion: '2.9.5',
-    Bucket: 'bucket',
-  };
-}

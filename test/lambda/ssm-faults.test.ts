@@ -80,12 +80,13 @@ test('access denied on decrypting a credential names KmsKeyId and the default ke
 });
 
 test('a disabled key while writing the rendered file fails naming KmsKeyId, and the SDK message (which may quote the value) is not echoed', async () => {
-  ssmMock.on(GetParameterCommand, { Name: '/team/minio/access-key' }).resolves({ Parameter: { Value: 'MOCKACCESSKEY0000001', Version: 3 } });
-  ssmMock.on(GetParameterCommand, { Name: '/team/minio/secret-key' }).resolves({ Parameter: { Value: 'mock-secret-value-0000000000000000000001', Version: 4 } });
-  ssmMock.on(GetParameterCommand, { Name: '/team/minio/site-properties' }).rejects(serviceError('ParameterNotFound', 'not found'));
+  // The configuration's own parameter (/team/minio/site-properties/<generation>) does not exist yet.
+  ssmMock.on(GetParameterCommand).rejects(serviceError('ParameterNotFound', 'not found'));
+  ssmMock.on(GetParameterCommand, { Name: '/team/minio/access-key', WithDecryption: true }).resolves({ Parameter: { Value: 'MOCKACCESSKEY0000001', Version: 3 } });
+  ssmMock.on(GetParameterCommand, { Name: '/team/minio/secret-key', WithDecryption: true }).resolves({ Parameter: { Value: 'mock-secret-value-0000000000000000000001', Version: 4 } });
   ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
   ssmMock.on(PutParameterCommand).rejects(serviceError('KMSDisabledException', 'value mock-secret-value-0000000000000000000001 could not be encrypted'));
   const error = await failureOf(() => renderHandler(cfnEvent('Create', { ...renderProps, KmsKeyId: 'alias/disabled' })));
-  expect(error.message).toMatch(/^KmsKeyId: PutParameter on \/team\/minio\/site-properties was refused with KMS key alias\/disabled \(KMSDisabledException\)\. Fix: /);
+  expect(error.message).toMatch(/^KmsKeyId: PutParameter on \/team\/minio\/site-properties\/[0-9a-f]{16} was refused with KMS key alias\/disabled \(KMSDisabledException\)\. Fix: /);
   expect(error.message).not.toContain('mock-secret-value');
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Size } from 'aws-cdk-lib';
 import { AlluxioClient } from '../../scripts/local/alluxio-client';
 import { ssmClient } from '../../scripts/local/local-cluster';
@@ -92,18 +92,49 @@ test('a new pair: the rotation restarts the master and the workers, the old key 
   expect(seen.failures).toEqual([]);
 }, 600_000);
 
-test('a bad pair is refused before anything restarts, the last good pair is written back, and reads never fail', async () => {
+test('a bad pair in parameters the user owns is refused before anything restarts, the parameters stay as the user wrote them, and reads never fail', async () => {
   const before = { master: taskIds('master'), worker: taskIds('worker') };
   const reads = await client.readContinuously('/before.bin');
-  await putPair({ accessKeyId: newPair.accessKeyId, secretAccessKey: `wrong-${randomBytes(8).toString('hex')}` });
+  const badSecret = `wrong-${randomBytes(8).toString('hex')}`;
+  await putPair({ accessKeyId: newPair.accessKeyId, secretAccessKey: badSecret });
   const result = await local.cluster.rotate(changeEvent(local.parameters.secretKey), FAST);
   const seen = await reads.stop();
-  expect({ outcome: result.outcome, code: result.code, restarted: result.restarted }).toEqual({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
+  expect({ outcome: result.outcome, code: result.code, restarted: result.restarted }).toEqual({ outcome: 'failed', code: 'PAIR_REJECTED', restarted: [] });
+  expect(result.reason).toContain('the key parameters are yours and were left as they are');
+  expect(result.reason).not.toContain(badSecret);
   expect({ master: taskIds('master'), worker: taskIds('worker') }).toEqual(before);
   expect(seen).toMatchObject({ failed: 0 });
   expect(seen.ok).toBeGreaterThan(0);
-  // The parameters hold the working pair again (as new versions): the next reconcile finds everything in sync.
-  expect((await local.cluster.rotate({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, FAST)).outcome).toBe('in-sync');
+  // The function writes nothing into the user's parameters: the bad value is still the current one.
+  const stored = await ssm.send(new GetParameterCommand({ Name: local.parameters.secretKey, WithDecryption: true }));
+  expect(stored.Parameter?.Value).toBe(badSecret);
+  // The cluster still runs the working pair. Once the user puts it back (as new versions), the next
+  // reconcile finds the cluster running it and only records those versions as the last good ones.
+  await putPair(newPair);
+  const reconciled = await local.cluster.rotate({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, FAST);
+  expect({ outcome: reconciled.outcome, restarted: reconciled.restarted }).toEqual({ outcome: 'label-moved', restarted: [] });
+  expect({ master: taskIds('master'), worker: taskIds('worker') }).toEqual(before);
   await client.fs('free', '/after.bin');
   expect((await client.timedReads('/after.bin'))[0].bytes).toBe(1024 * 1024);
+}, 600_000);
+
+test('a rotation while a deployment is rolling out defers: nothing is written or restarted until ECS is done', async () => {
+  const third = await server.addUser(bucket, randomIdentity('third'));
+  await putPair(third);
+  const live = Object.entries(local.cluster.outputs).find(([name]) => name.includes('SitePropertiesConfigurationName'))![1];
+  const versionBefore = (await ssm.send(new GetParameterCommand({ Name: live }))).Parameter?.Version;
+  // A deployment of the workers is in progress (as during `cdk deploy`): the rotation must not race it.
+  const workers = local.cluster.serviceName('worker');
+  local.cluster.ecs!.call('UpdateService', { service: workers, forceNewDeployment: true });
+  const result = await local.cluster.rotate(changeEvent(local.parameters.accessKey), FAST);
+  expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({ outcome: 'deferred', restarted: [] });
+  expect(result.reason).toMatch(/deployment/);
+  expect((await ssm.send(new GetParameterCommand({ Name: live }))).Parameter?.Version).toBe(versionBefore);
+  // Once the deployment is done, the next run rotates.
+  await eventually('the workers deployment completes', 180_000, async () => {
+    const { services } = local.cluster.ecs!.call('DescribeServices', { services: [workers] }) as { services: Array<{ deployments: Array<{ rolloutState: string }> }> };
+    return services[0].deployments.length === 1 && services[0].deployments[0].rolloutState === 'COMPLETED' ? true : undefined;
+  }, 1000);
+  const next = await local.cluster.rotate({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, FAST);
+  expect(next.outcome).toBe('rotated');
 }, 600_000);

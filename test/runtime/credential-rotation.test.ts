@@ -1,6 +1,7 @@
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { FAILURE_METRIC, SUCCESS_METRIC } from '../../lib/core/rotation-plan';
+import { withCredentials } from '../../lib/core/site-properties';
 import { RotationClients, RotationConfig, RotationProgress, runCredentialRotation } from '../../lib/runtime/credential-rotation';
 import {
   currentValue,
@@ -32,14 +33,14 @@ function clients(): RotationClients {
 
 async function rotate(config: RotationConfig, trigger: 'parameter-change' | 'schedule' = 'parameter-change') {
   const progress: RotationProgress[] = [];
-  const result = await runCredentialRotation(config, clients(), { kind: trigger, parameterName: config.render.accessKeyParameterName }, FAST_TIMING, (p) => progress.push(p));
+  const result = await runCredentialRotation(config, clients(), { kind: trigger, parameterName: config.parameters.accessKeyParameterName }, FAST_TIMING, (p) => progress.push(p));
   return { result, progress, log: JSON.stringify(progress) };
 }
 
 /** A deployed pair (the first identity), adopted as last-known-good by a first reconcile. */
 async function deployedAndAdopted(suite: string, extra: Partial<RotationConfig> = {}): Promise<RotationConfig> {
   const prefix = uniqueRotationPrefix(suite);
-  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  liveConfiguration = await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   const config = rotationConfig(rotation.sandbox, prefix, extra);
   const { result } = await rotate(config, 'schedule');
   expect(result.outcome).toBe('adopted');
@@ -52,8 +53,11 @@ function secretsOf(...identities: Array<{ accessKeyId: string; secretAccessKey: 
 }
 
 function notificationsFor(config: RotationConfig) {
-  return rotation.sandbox.notifications().filter((n) => n.Message.includes(config.render.sitePropertiesParameterName)).map((n) => JSON.parse(n.Message));
+  return rotation.sandbox.notifications().filter((n) => n.Message.includes(config.parameters.sitePropertiesBaseName)).map((n) => JSON.parse(n.Message));
 }
+
+/** The configuration parameter the (mocked) services' task definitions name in this test. */
+let liveConfiguration = '';
 
 describe('rotation to a good pair (the second identity on the S3 server)', () => {
   test('verified, re-rendered, master then workers restarted, healthy, label moved; outcome on SNS and in the metric', async () => {
@@ -75,8 +79,8 @@ describe('rotation to a good pair (the second identity on the S3 server)', () =>
     // The post-restart check asked the (stand-in) master for its root mount.
     expect(rotation.sandbox.master.requests).toContain('/api/v1/master/info');
     expect(notificationsFor(config).map((m) => m.outcome)).toEqual(['adopted', 'rotated']);
-    expect(await metricSum(rotation.sandbox, config.metricNamespace, SUCCESS_METRIC, site)).toBe(2);
-    expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, site)).toBe(0);
+    expect(await metricSum(rotation.sandbox, config.metricNamespace, SUCCESS_METRIC, config.parameters.sitePropertiesBaseName)).toBe(2);
+    expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, config.parameters.sitePropertiesBaseName)).toBe(0);
     expectNoSecret(log + JSON.stringify(result) + rotation.sandbox.deliveredBodies().join('\n'), secretsOf(rotation.sandbox.first, rotation.sandbox.second));
   });
 
@@ -111,7 +115,7 @@ describe('rotation to a bad pair', () => {
     expect(await currentValue(rotation.sandbox.ssm, site)).toEqual(siteBefore);
     const [, report] = notificationsFor(config);
     expect(report).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
-    expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, site)).toBe(1);
+    expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, config.parameters.sitePropertiesBaseName)).toBe(1);
     expectNoSecret(log + JSON.stringify(result) + rotation.sandbox.deliveredBodies().join('\n'), [...secretsOf(rotation.sandbox.first, rotation.sandbox.second), wrongSecret]);
   });
 
@@ -315,22 +319,122 @@ describe('reconcile (the schedule) repairs what an event missed', () => {
     expect((await currentValue(rotation.sandbox.ssm, site)).value).toContain(rotation.sandbox.second.accessKeyId);
   });
 
-  test('site properties that drifted from the labelled pair are re-rendered and the services restarted', async () => {
+  test('keys in the running configuration that drifted from the labelled pair are put back and the services restarted', async () => {
     const config = await deployedAndAdopted('drift');
     const { site } = names(config);
     const good = await currentValue(rotation.sandbox.ssm, site);
-    await putSecureString(rotation.sandbox.ssm, site, '# hand-edited\ns3a.accessKeyId=someone-else\n');
+    await putSecureString(rotation.sandbox.ssm, site, withCredentials(good.value, 'SOMEONEELSE000000000', 'someone-elses-secret-key'));
 
     const { result } = await rotate(config, 'schedule');
 
     expect(result).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
     expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(good.value);
   });
+
+  test('a configuration whose non-key lines were edited keeps them: rotation changes only the keys', async () => {
+    const config = await deployedAndAdopted('keys-only');
+    const { access, secret, site } = names(config);
+    const edited = `${(await currentValue(rotation.sandbox.ssm, site)).value}alluxio.user.note=kept\n`;
+    await putSecureString(rotation.sandbox.ssm, site, edited);
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
+
+    const { result } = await rotate(config);
+
+    expect(result).toMatchObject({ outcome: 'rotated' });
+    expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(withCredentials(edited, rotation.sandbox.second.accessKeyId, rotation.sandbox.second.secretAccessKey));
+  });
 });
 
 function names(config: RotationConfig) {
-  return { access: config.render.accessKeyParameterName, secret: config.render.secretKeyParameterName, site: config.render.sitePropertiesParameterName };
+  return { access: config.parameters.accessKeyParameterName, secret: config.parameters.secretKeyParameterName, site: liveConfiguration, base: config.parameters.sitePropertiesBaseName };
 }
+
+describe('rotation does not fight a deployment', () => {
+  test('while a service has a deployment in progress the run is deferred: nothing written, restarted or reported', async () => {
+    const config = await deployedAndAdopted('deferred');
+    const { access, secret, site } = names(config);
+    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
+    rotation.mockEcs(undefined, (service) => (service === SERVICES.workerService ? { rolloutState: 'IN_PROGRESS', deployments: 2 } : {}));
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
+    const before = notificationsFor(config).length;
+
+    const { result } = await rotate(config);
+
+    expect(result).toMatchObject({ outcome: 'deferred', restarted: [] });
+    expect(result.reason).toMatch(/alluxio-workers has a deployment in progress/);
+    expect(restartedServices(rotation.ecs)).toEqual([]);
+    expect(await currentValue(rotation.sandbox.ssm, site)).toEqual(siteBefore);
+    expect(notificationsFor(config)).toHaveLength(before);
+  });
+
+  test('a master and workers on different configurations (a deploy half done) defer the run too', async () => {
+    const config = await deployedAndAdopted('split');
+    const { site } = names(config);
+    rotation.mockEcs(undefined, undefined, (service) => (service === SERVICES.workerService ? `${site.replace(/[0-9a-f]{16}$/, '')}0123456789abcdef` : site));
+    const { result } = await rotate(config, 'schedule');
+    expect(result).toMatchObject({ outcome: 'deferred' });
+    expect(result.reason).toMatch(/a deployment is changing the configuration/);
+  });
+});
+
+describe('keys the user named (fromParameters): only read', () => {
+  async function adoptedReadOnly(suite: string): Promise<RotationConfig> {
+    return deployedAndAdopted(suite, { ownsKeys: false });
+  }
+
+  test('adopting labels nothing: the last-known-good versions are recorded on the deployment\'s own configuration', async () => {
+    const config = await adoptedReadOnly('readonly-adopt');
+    const { access, secret, site } = names(config);
+    expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([]);
+    expect(await labelledVersions(rotation.sandbox.ssm, secret)).toEqual([]);
+    const { ListTagsForResourceCommand } = await import('@aws-sdk/client-ssm');
+    const tags = (await rotation.sandbox.ssm.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: site }))).TagList ?? [];
+    expect(tags).toContainEqual({ Key: 'alluxio-minio:last-known-good', Value: 'access:1 secret:1' });
+  });
+
+  test('a bad pair: refused before anything changed, the parameters left as the user wrote them, reported and counted', async () => {
+    const config = await adoptedReadOnly('readonly-bad');
+    const { access, secret, site } = names(config);
+    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
+    const wrongSecret = `${rotation.sandbox.second.secretAccessKey.slice(0, -4)}XXXX`;
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, wrongSecret);
+
+    const { result } = await rotate(config);
+
+    expect(result).toMatchObject({ outcome: 'failed', code: 'PAIR_REJECTED', restarted: [] });
+    expect(result.reason).toMatch(/nothing was changed; the key parameters are yours and were left as they are/);
+    expect(await currentValue(rotation.sandbox.ssm, access)).toEqual({ value: rotation.sandbox.second.accessKeyId, version: 2 });
+    expect(await currentValue(rotation.sandbox.ssm, secret)).toEqual({ value: wrongSecret, version: 2 });
+    expect(await currentValue(rotation.sandbox.ssm, site)).toEqual(siteBefore);
+    expect(restartedServices(rotation.ecs)).toEqual([]);
+    expect(notificationsFor(config).at(-1)).toMatchObject({ outcome: 'failed', code: 'PAIR_REJECTED' });
+    expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, config.parameters.sitePropertiesBaseName)).toBe(1);
+  });
+
+  test('a failure after the restarts restores the previous configuration and restarts again, still without writing the keys', async () => {
+    const wrongMaster = await startFakeAlluxioMaster({ rootUfsUri: 's3://another-bucket/elsewhere' });
+    try {
+      const config = await deployedAndAdopted('readonly-after', { ownsKeys: false, alluxioMaster: wrongMaster.address });
+      const { access, secret, site } = names(config);
+      const siteBefore = await currentValue(rotation.sandbox.ssm, site);
+      await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+      await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
+
+      const { result } = await rotate(config);
+
+      expect(result).toMatchObject({ outcome: 'rolled-back', code: 'HEALTH_CHECK_FAILED', restarted: ['master', 'workers', 'master', 'workers'] });
+      expect(result.reason).toMatch(/the cluster runs its previous configuration again; the key parameters are yours/);
+      expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(siteBefore.value);
+      expect(await currentValue(rotation.sandbox.ssm, access)).toEqual({ value: rotation.sandbox.second.accessKeyId, version: 2 });
+      expect(await currentValue(rotation.sandbox.ssm, secret)).toEqual({ value: rotation.sandbox.second.secretAccessKey, version: 2 });
+    } finally {
+      await wrongMaster.close();
+    }
+  });
+});
 
 describe('faults only a mock can produce', () => {
   test('ECS refusing the restart (AccessDenied): the pair is restored, the file re-rendered back, the reason reported', async () => {
@@ -356,7 +460,7 @@ describe('faults only a mock can produce', () => {
     const unreachable = new SSMClient({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     const result = await runCredentialRotation(config, { ...clients(), ssm: unreachable }, { kind: 'schedule' }, FAST_TIMING);
     expect(result).toMatchObject({ outcome: 'failed', code: 'UNEXPECTED_ERROR' });
-    expect(result.reason).toMatch(/GetParameterHistory/);
+    expect(result.reason).toMatch(/GetParameter/);
     expect(notificationsFor(config).map((m) => m.outcome)).toEqual(['adopted', 'failed']);
   });
 });

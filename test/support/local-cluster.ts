@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlluxioOptions } from '../../lib';
@@ -67,7 +67,11 @@ export async function deployTestCluster(name: string, options: TestClusterOption
       parameters,
       alluxio: options.alluxio,
       healthCheckIntervalMs: 1000,
-      log: (line) => lines.push(line),
+      // Also on disk, to follow a long run while jest holds its output.
+      log: (line) => {
+        lines.push(line);
+        appendFileSync(join(stateDir, 'deploy.log'), `${line}\n`);
+      },
     });
   } catch (error) {
     rmSync(stateDir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import { EcsBehaviour, mockEcs, RotationSandbox, startRotationSandbox } from './rotation-sandbox';
+import { mockEcs, RotationSandbox, startRotationSandbox } from './rotation-sandbox';
 
 export type EcsMock = ReturnType<typeof mockEcs>;
 
@@ -7,8 +7,8 @@ export interface RotationFixture {
   readonly sandbox: RotationSandbox;
   /** This test's ECS mock (every service stable unless the test replaced it). */
   readonly ecs: EcsMock;
-  /** Replaces this test's ECS mock with one answering per `behaviour`; restored after the test like the default. */
-  mockEcs(behaviour: EcsBehaviour): EcsMock;
+  /** Replaces this test's ECS mock (see mockEcs for the arguments); restored after the test like the default. */
+  mockEcs(...args: Parameters<typeof mockEcs>): EcsMock;
 }
 
 /**
@@ -40,9 +40,9 @@ export function useRotationFixture(): RotationFixture {
       if (ecs === undefined) throw new Error('ECS is mocked per test: use it inside a test');
       return ecs;
     },
-    mockEcs(behaviour) {
+    mockEcs(...args) {
       ecs?.restore();
-      ecs = mockEcs(behaviour);
+      ecs = mockEcs(...args);
       return ecs;
     },
   };

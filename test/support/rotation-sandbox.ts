@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -128,8 +128,15 @@ export function renderRequest(sandbox: RotationSandbox, prefix: string): RenderR
 }
 
 export function rotationConfig(sandbox: RotationSandbox, prefix: string, extra: Partial<RotationConfig> = {}): RotationConfig {
+  const request = renderRequest(sandbox, prefix);
   return {
-    render: renderRequest(sandbox, prefix),
+    parameters: {
+      accessKeyParameterName: request.accessKeyParameterName,
+      secretKeyParameterName: request.secretKeyParameterName,
+      sitePropertiesBaseName: request.sitePropertiesParameterName,
+    },
+    // The generated mode unless a test says otherwise: the keys are the deployment's, rolled back by writing.
+    ownsKeys: true,
     services: SERVICES,
     label: DEFAULT_LAST_KNOWN_GOOD_LABEL,
     alluxioMaster: sandbox.master.address,
@@ -143,11 +150,19 @@ export async function putSecureString(ssm: SSMClient, name: string, value: strin
   return (await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }))).Version!;
 }
 
-/** Both keys written, then rendered, as a deploy leaves them (no label yet). */
-export async function deployPair(sandbox: RotationSandbox, prefix: string, identity: S3Identity): Promise<void> {
+/**
+ * The configuration parameter the mocked services' task definitions name (what a deploy's task
+ * definitions reference): set by deployPair for the test that runs now.
+ */
+let deployedConfiguration = '';
+
+/** Both keys written, then rendered, as a deploy leaves them (no label yet); returns the configuration's parameter. */
+export async function deployPair(sandbox: RotationSandbox, prefix: string, identity: S3Identity): Promise<string> {
   await putSecureString(sandbox.ssm, `${prefix}/access-key`, identity.accessKeyId);
   await putSecureString(sandbox.ssm, `${prefix}/secret-key`, identity.secretAccessKey);
-  await renderSitePropertiesToParameter(new SsmParameters(sandbox.ssm), renderRequest(sandbox, prefix), false);
+  const rendered = await renderSitePropertiesToParameter(new SsmParameters(sandbox.ssm), renderRequest(sandbox, prefix), false);
+  deployedConfiguration = rendered.parameterName;
+  return rendered.parameterName;
 }
 
 export function uniqueRotationPrefix(suite: string): string {
@@ -174,22 +189,38 @@ export async function labelledVersions(ssm: SSMClient, name: string, label = DEF
 export type EcsBehaviour = (service: string) => { rolloutState?: string; runningCount?: number; desiredCount?: number; deployments?: number };
 
 /**
- * ECS mocked: UpdateService is recorded, DescribeServices answers per `behaviour` (default: one
- * completed deployment with every task running).
+ * ECS mocked: UpdateService is recorded; DescribeServices answers with one completed deployment with
+ * every task running until a service has been restarted, and per `behaviour` after that; each
+ * service's task definition names the deployed configuration as its ALLUXIO_SITE_PROPERTIES secret.
  */
-export function mockEcs(behaviour: EcsBehaviour = () => ({})) {
+export function mockEcs(behaviour: EcsBehaviour = () => ({}), beforeRestart: EcsBehaviour = () => ({}), configurationOf: (service: string) => string = () => deployedConfiguration) {
   const ecs = mockClient(ECSClient);
-  ecs.on(UpdateServiceCommand).resolves({});
-  ecs.on(DescribeServicesCommand).callsFake((input: { services?: string[] }) => {
-    const name = input.services?.[0] ?? '';
-    const b = behaviour(name);
-    const deployments = Array.from({ length: b.deployments ?? 1 }, (_, i) => ({
-      status: i === 0 ? 'PRIMARY' : 'ACTIVE',
-      rolloutState: i === 0 ? (b.rolloutState ?? 'COMPLETED') : 'COMPLETED',
-      rolloutStateReason: b.rolloutState === 'FAILED' ? 'tasks failed to start' : undefined,
-    }));
-    return { services: [{ serviceName: name, runningCount: b.runningCount ?? 2, desiredCount: b.desiredCount ?? 2, deployments }] };
+  const restarted = new Set<string>();
+  ecs.on(UpdateServiceCommand).callsFake((input: { service?: string }) => {
+    restarted.add(String(input.service));
+    return {};
   });
+  ecs.on(DescribeServicesCommand).callsFake((input: { services?: string[] }) => ({
+    services: (input.services ?? []).map((name) => {
+      const b = restarted.has(name) ? behaviour(name) : beforeRestart(name);
+      const deployments = Array.from({ length: b.deployments ?? 1 }, (_, i) => ({
+        status: i === 0 ? 'PRIMARY' : 'ACTIVE',
+        rolloutState: i === 0 ? (b.rolloutState ?? 'COMPLETED') : 'COMPLETED',
+        rolloutStateReason: b.rolloutState === 'FAILED' ? 'tasks failed to start' : undefined,
+      }));
+      return { serviceName: name, taskDefinition: `${name}-task:1`, runningCount: b.runningCount ?? 2, desiredCount: b.desiredCount ?? 2, deployments };
+    }),
+  }));
+  ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition?: string }) => ({
+    taskDefinition: {
+      containerDefinitions: [
+        {
+          name: 'alluxio',
+          secrets: [{ name: 'ALLUXIO_SITE_PROPERTIES', valueFrom: `arn:aws:ssm:us-east-1:123456789012:parameter${configurationOf(String(input.taskDefinition).replace(/-task:\d+$/, ''))}` }],
+        },
+      ],
+    },
+  }));
   return ecs;
 }
 

@@ -5,7 +5,7 @@ import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { unusedLoopbackPort } from './loopback';
 
@@ -78,6 +78,38 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
   await waitForPort(port, Date.now() + 15000);
   const grantsByBucket = new Map<string, Array<{ readonly user: string; readonly objects: string }>>();
   const admin = () => createMinioS3Client({ endpoint, region: 'us-east-1', ...root });
+  // A bucket has one policy: it is rewritten to grant every user the bucket has, one object
+  // statement per distinct prefix (none left: the policy is deleted).
+  async function writePolicy(bucket: string): Promise<void> {
+    const grants = grantsByBucket.get(bucket) ?? [];
+    const client = admin();
+    try {
+      if (grants.length === 0) {
+        await client.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+        return;
+      }
+      const objectResources = [...new Set(grants.map((grant) => grant.objects))];
+      await client.send(
+        new PutBucketPolicyCommand({
+          Bucket: bucket,
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { AWS: grants.map((grant) => grant.user) }, Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`] },
+              ...objectResources.map((objects) => ({
+                Effect: 'Allow',
+                Principal: { AWS: grants.filter((grant) => grant.objects === objects).map((grant) => grant.user) },
+                Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+                Resource: [objects],
+              })),
+            ],
+          }),
+        }),
+      );
+    } finally {
+      client.destroy();
+    }
+  }
   return {
     endpoint,
     root,
@@ -95,36 +127,17 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
         'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
         'create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', 'user',
       ]);
-      const client = admin();
-      try {
-        // A bucket has one policy: it is rewritten to grant every user added to the bucket so far,
-        // one object statement per distinct prefix.
-        const grants = [...(grantsByBucket.get(bucket) ?? []), { user: user.accessKeyId, objects: `arn:aws:s3:::${bucket}/${objectPrefix ?? ''}*` }];
-        grantsByBucket.set(bucket, grants);
-        const objectResources = [...new Set(grants.map((grant) => grant.objects))];
-        await client.send(
-          new PutBucketPolicyCommand({
-            Bucket: bucket,
-            Policy: JSON.stringify({
-              Version: '2012-10-17',
-              Statement: [
-                { Effect: 'Allow', Principal: { AWS: grants.map((grant) => grant.user) }, Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucket}`] },
-                ...objectResources.map((objects) => ({
-                  Effect: 'Allow',
-                  Principal: { AWS: grants.filter((grant) => grant.objects === objects).map((grant) => grant.user) },
-                  Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-                  Resource: [objects],
-                })),
-              ],
-            }),
-          }),
-        );
-      } finally {
-        client.destroy();
-      }
+      grantsByBucket.set(bucket, [...(grantsByBucket.get(bucket) ?? []), { user: user.accessKeyId, objects: `arn:aws:s3:::${bucket}/${objectPrefix ?? ''}*` }]);
+      await writePolicy(bucket);
       return user;
     },
     async removeUser(identity) {
+      // The policies first: versitygw refuses a policy naming an account that no longer exists.
+      for (const [bucket, grants] of grantsByBucket) {
+        if (!grants.some((grant) => grant.user === identity.accessKeyId)) continue;
+        grantsByBucket.set(bucket, grants.filter((grant) => grant.user !== identity.accessKeyId));
+        await writePolicy(bucket);
+      }
       await promisify(execFile)(VERSITYGW, [
         'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
         'delete-user', '--access', identity.accessKeyId,
