@@ -49,6 +49,21 @@ export const JOURNAL_FORMATTED_MARKER = '.formatted-by-cdk-alluxio-minio';
 export const START_REFUSED_EXIT_CODE = 78;
 
 /**
+ * The file on the journal volume whose lock a master holds for its whole life. ECS starts a new
+ * master while the old one is STOPPING (minimumHealthyPercent 0, maximumPercent 100 do not count a
+ * stopping task), so without it two masters would write one UFS journal.
+ */
+export const JOURNAL_LOCK_FILE = '.master.lock';
+
+/**
+ * How long a new master waits for the journal lock before it gives up (and ECS starts another):
+ * an old master stops within its stopTimeout (30 s by default, Fargate's maximum 120 s), and the
+ * lock of a master whose host died ends when its NFSv4 lease runs out (90 s is the usual lease).
+ * 120 s covers either and stays inside the master's 120 s health-check start period.
+ */
+export const JOURNAL_LOCK_WAIT_SECONDS = 120;
+
+/**
  * The first step of every start script: the rendered file from the ALLUXIO_SITE_PROPERTIES secret
  * into conf/, because the image's entrypoint never writes alluxio-site.properties (its writeConf only
  * copies a fixed list of ALLUXIO_*_OPTS-style variables into conf/alluxio-env.sh). An empty secret
@@ -64,6 +79,31 @@ function writeSitePropertiesStep(layout: AlluxioImageLayout): string[] {
 export interface MasterCommandOptions {
   /** The property that holds the root mount in the rendered file (differs between 2.x and dora). */
   readonly rootUfsKey?: string;
+  /**
+   * How long to wait for the journal lock.
+   *
+   * @default JOURNAL_LOCK_WAIT_SECONDS
+   */
+  readonly journalLockWaitSeconds?: number;
+}
+
+/**
+ * Takes the journal lock on descriptor 9, waiting for a master that still holds it. The descriptor
+ * stays open through the `exec`s into the JVM, so the lock lasts as long as the master and ends with
+ * it however it ends (flock on NFS is a whole-file NFSv4 lock since Linux 2.6.12; EFS keeps NFSv4
+ * locks, advisory, which is all this needs since only these scripts take it). `flock` comes with
+ * util-linux, in the official image's CentOS 7 base.
+ */
+function journalLockStep(journal: string, waitSeconds: number): string[] {
+  const lock = `${journal}/${JOURNAL_LOCK_FILE}`;
+  return [
+    `command -v flock > /dev/null || { echo "cdk-alluxio-minio: not starting: the image has no flock (util-linux), which fences the journal against a second master." >&2; exit ${START_REFUSED_EXIT_CODE}; }`,
+    `exec 9>> ${lock}`,
+    'if ! flock -n 9; then',
+    `  echo "cdk-alluxio-minio: another master holds ${lock} (a task still stopping); waiting up to ${waitSeconds} s before touching the journal." >&2`,
+    `  flock -w ${waitSeconds} 9 || { echo "cdk-alluxio-minio: not starting: ${lock} is still held after ${waitSeconds} s; another master is writing this journal." >&2; exit ${START_REFUSED_EXIT_CODE}; }`,
+    'fi',
+  ];
 }
 
 /**
@@ -76,6 +116,9 @@ export interface MasterCommandOptions {
  * journal with another root would adopt it, and every journaled file would then point at a key that
  * is not there (seen with 2.9.6): the script refuses to start instead, with a message, so ECS's
  * circuit breaker rolls the deployment back to the configuration the journal belongs to.
+ *
+ * Everything that touches the journal (format, marker, the master itself) runs under the journal
+ * lock, so a master started beside one that is still stopping waits instead of writing.
  */
 export function alluxioMasterCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT, options: MasterCommandOptions = {}): string {
   const marker = `${journalMountOf(layout)}/${JOURNAL_FORMATTED_MARKER}`;
@@ -83,6 +126,7 @@ export function alluxioMasterCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE
   return [
     'set -e',
     ...writeSitePropertiesStep(layout),
+    ...journalLockStep(journalMountOf(layout), options.journalLockWaitSeconds ?? JOURNAL_LOCK_WAIT_SECONDS),
     `root_mount=$(grep '^${rootKeyPattern}=' ${layout.home}/conf/alluxio-site.properties || true)`,
     `if [ ! -e ${marker} ]; then`,
     `  ${layout.home}/bin/alluxio formatJournal`,

@@ -66,8 +66,14 @@ interface TaskDefinition {
   readonly family: string;
   readonly revision: number;
   readonly containerDefinitions: ContainerDefinition[];
-  readonly volumes: Array<{ name: string }>;
+  readonly volumes: TaskVolume[];
   readonly status: 'ACTIVE';
+}
+
+/** A task definition's volume; an EFS one is shared by every task that names its file system and access point. */
+interface TaskVolume {
+  readonly name: string;
+  readonly efsVolumeConfiguration?: { fileSystemId: string; authorizationConfig?: { accessPointId?: string } };
 }
 
 type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
@@ -114,7 +120,12 @@ interface Service {
   tasks: Task[];
   events: Array<{ id: string; createdAt: number; message: string }>;
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
+  /** The group of RunTask's tasks: no scheduler, no desired count. */
+  readonly standalone?: boolean;
 }
+
+/** The name under which tasks started by RunTask are listed (tasksOf) and grouped. */
+export const STANDALONE_TASKS = 'standalone-tasks';
 
 /** An error the ECS API answers with `__type` (the SDK raises it by that name). */
 class EcsError extends Error {
@@ -200,6 +211,8 @@ export class LocalEcs {
         return { taskArns: this.service(input.serviceName).tasks.filter((t) => t.lastStatus !== 'STOPPED').map((t) => t.taskArn) };
       case 'DescribeTasks':
         return { tasks: (input.tasks as string[]).map((arn) => this.describeTask(this.findTask(arn))), failures: [] };
+      case 'RunTask':
+        return { tasks: [this.describeTask(this.runTask(input))], failures: [] };
       case 'StopTask':
         return { task: this.describeTask(this.stopTaskByArn(input.task, input.reason ?? 'Task stopped by user')) };
       default:
@@ -264,6 +277,33 @@ export class LocalEcs {
     return service;
   }
 
+  /** ECS's RunTask: one task of a task definition outside any service, with an address of its own. */
+  private runTask(input: Record<string, any>): Task {
+    if (Number(input.count ?? 1) !== 1) throw new EcsError('InvalidParameterException', 'the local ECS runs one task per RunTask call');
+    const definition = this.taskDefinition(input.taskDefinition);
+    let group = this.services.get(STANDALONE_TASKS);
+    if (!group) {
+      group = {
+        serviceArn: `arn:aws:ecs:${this.region}:${this.accountId}:service/${input.cluster ?? 'default'}/standalone`,
+        serviceName: STANDALONE_TASKS,
+        clusterArn: `arn:aws:ecs:${this.region}:${this.accountId}:cluster/${input.cluster ?? 'default'}`,
+        desiredCount: 0,
+        minimumHealthyPercent: 0,
+        maximumPercent: 100,
+        circuitBreaker: { enable: false, rollback: false },
+        deployments: [],
+        tasks: [],
+        events: [],
+        status: 'ACTIVE',
+        standalone: true,
+      };
+      this.services.set(STANDALONE_TASKS, group);
+    }
+    const deployment = this.newDeployment(definition.taskDefinitionArn);
+    group.deployments.push(deployment);
+    return this.startTask(group, deployment);
+  }
+
   private updateService(input: Record<string, any>): Service {
     const service = this.service(input.service);
     if (input.desiredCount !== undefined) service.desiredCount = Number(input.desiredCount);
@@ -320,7 +360,7 @@ export class LocalEcs {
    * deployment COMPLETED when only healthy primary tasks remain, and trip the circuit breaker.
    */
   private reconcile(service: Service): void {
-    if (service.status !== 'ACTIVE') return;
+    if (service.status !== 'ACTIVE' || service.standalone) return;
     const primary = service.deployments[0];
     const live = service.tasks.filter((t) => t.lastStatus !== 'STOPPED');
     const primaryLive = live.filter((t) => t.deploymentId === primary.id);
@@ -405,7 +445,7 @@ export class LocalEcs {
 
   private lastHost = 9;
 
-  private startTask(service: Service, deployment: Deployment): void {
+  private startTask(service: Service, deployment: Deployment): Task {
     const definition = this.taskDefinition(deployment.taskDefinition);
     const id = randomUUID().replace(/-/g, '');
     const address = service.stableAddress ?? this.nextAddress();
@@ -429,6 +469,7 @@ export class LocalEcs {
       task.stoppedReason = `ResourceInitializationError: ${error instanceof Error ? error.message : String(error)}`;
       this.markStopped(service, task, null);
     });
+    return task;
   }
 
   private async launch(service: Service, task: Task, definition: TaskDefinition, taskDir: string): Promise<void> {
@@ -446,7 +487,7 @@ export class LocalEcs {
     if (task.lastStatus !== 'PENDING') return;
     const filesystem = createContainerFilesystem(join(taskDir, 'root'), this.options.jarsDir, task.address);
     for (const mount of container.mountPoints ?? []) {
-      mountVolume(filesystem, mount.containerPath, join(this.options.stateDir, 'volumes', `${service.serviceName}-${mount.sourceVolume}`));
+      mountVolume(filesystem, mount.containerPath, this.volumeDir(service, definition, mount.sourceVolume));
     }
     const environment: Record<string, string> = Object.fromEntries((container.environment ?? []).map((e) => [e.name, e.value]));
     const env: Record<string, string> = {
@@ -470,6 +511,17 @@ export class LocalEcs {
     task.lastStatus = 'RUNNING';
     task.process.once('exit', (code) => this.markStopped(service, task, code));
     this.scheduleHealthChecks(service, task, container);
+  }
+
+  /**
+   * Where a mounted volume lives: an EFS volume by its file system and access point, so every task
+   * that mounts it (another service's, RunTask's) sees the same files, as on EFS; any other volume
+   * per service.
+   */
+  private volumeDir(service: Service, definition: TaskDefinition, volumeName: string): string {
+    const efs = definition.volumes.find((v) => v.name === volumeName)?.efsVolumeConfiguration;
+    const name = efs ? `efs-${efs.fileSystemId}-${efs.authorizationConfig?.accessPointId ?? 'root'}` : `${service.serviceName}-${volumeName}`;
+    return join(this.options.stateDir, 'volumes', name.replace(/[^A-Za-z0-9._-]/g, '_'));
   }
 
   private scheduleHealthChecks(service: Service, task: Task, container: ContainerDefinition): void {

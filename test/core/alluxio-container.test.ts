@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import {
   alluxioWorkerCommand,
   AlluxioImageLayout,
   JOURNAL_FORMATTED_MARKER,
+  JOURNAL_LOCK_FILE,
   journalMountOf,
   START_REFUSED_EXIT_CODE,
 } from '../../lib/core/alluxio-container';
@@ -117,6 +118,92 @@ describe('master start script', () => {
     const dora = { rootUfsKey: 'alluxio.dora.client.ufs.root' };
     run(alluxioMasterCommand(image.layout, dora), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: 'alluxio.dora.client.ufs.root=s3\\://a/' });
     expect(readFileSync(image.marker, 'utf8')).toBe('alluxio.dora.client.ufs.root=s3\\://a/\n');
+  });
+});
+
+describe('master start script and the journal lock', () => {
+  /**
+   * Another master holding the journal lock (as a task that is still stopping does) until `release`
+   * is called; it records its release in the same call log, so the order of events is visible.
+   */
+  async function holdJournalLock(image: ReturnType<typeof standInImage>): Promise<{ release: () => Promise<void> }> {
+    const lock = join(journalMountOf(image.layout), JOURNAL_LOCK_FILE);
+    const releaseFile = join(journalMountOf(image.layout), '..', 'release-now');
+    const callLog = join(image.layout.home, '..', 'calls.log');
+    const holder = spawn('/bin/sh', ['-c', `exec 9>> ${lock}; flock 9; echo held > ${releaseFile}.ack; while [ ! -e ${releaseFile} ]; do sleep 0.05; done; echo "other-master released" >> ${callLog}`], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
+    while (!existsSync(`${releaseFile}.ack`)) await new Promise((resolve) => setTimeout(resolve, 20));
+    return {
+      release: async () => {
+        writeFileSync(releaseFile, '');
+        await exited;
+      },
+    };
+  }
+
+  function runAsync(script: string, env: Record<string, string>): Promise<{ status: number | null; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn('/bin/sh', ['-c', script], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      child.once('exit', (status) => resolve({ status, stderr }));
+    });
+  }
+
+  test('a master started while another holds the journal lock waits, and formats and starts only after it is released', async () => {
+    const image = standInImage();
+    const other = await holdJournalLock(image);
+    const started = runAsync(alluxioMasterCommand(image.layout, { journalLockWaitSeconds: 30 }), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    // Give the script time to reach the lock; it must not have touched the journal meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(existsSync(image.marker)).toBe(false);
+    expect(image.calls()).toEqual([]);
+    await other.release();
+    const outcome = await started;
+    expect(outcome.status).toBe(0);
+    expect(outcome.stderr).toContain(`another master holds ${journalMountOf(image.layout)}/${JOURNAL_LOCK_FILE}`);
+    expect(image.calls()).toEqual(['other-master released', 'alluxio formatJournal', 'entrypoint master --no-format opts= tier=']);
+  });
+
+  test('a lock still held when the wait ends stops the start, naming the lock, with the journal untouched', async () => {
+    const image = standInImage();
+    const other = await holdJournalLock(image);
+    const outcome = await runAsync(alluxioMasterCommand(image.layout, { journalLockWaitSeconds: 1 }), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    await other.release();
+    expect(outcome.status).toBe(START_REFUSED_EXIT_CODE);
+    expect(outcome.stderr).toContain(`${JOURNAL_LOCK_FILE} is still held after 1 s`);
+    expect(existsSync(image.marker)).toBe(false);
+    expect(image.calls()).toEqual(['other-master released']);
+  });
+
+  test('the lock is held on descriptor 9 by the process the script execs into (the master), not released before', () => {
+    const image = standInImage();
+    const lock = join(journalMountOf(image.layout), JOURNAL_LOCK_FILE);
+    // The stand-in entrypoint tries to take the lock itself, from a separate open: it must find it held.
+    writeFileSync(image.layout.entrypoint, `#!/bin/sh
+if flock -n ${lock} true; then echo "entrypoint lock-free" >> ${join(image.layout.home, '..', 'calls.log')}; else echo "entrypoint lock-held" >> ${join(image.layout.home, '..', 'calls.log')}; fi
+`);
+    run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    expect(image.calls()).toEqual(['alluxio formatJournal', 'entrypoint lock-held']);
+  });
+
+  test('an image without flock is refused before the journal is touched', () => {
+    const image = standInImage();
+    // A PATH with the shell's basics but no flock.
+    const bare = join(image.bin, '..', 'bare-bin');
+    mkdirSync(bare);
+    for (const tool of ['grep', 'cat', 'printf']) {
+      const found = execFileSync('/bin/sh', ['-c', `command -v ${tool}`]).toString().trim();
+      if (found.startsWith('/')) writeFileSync(join(bare, tool), `#!/bin/sh
+exec ${found} "$@"
+`, { mode: 0o755 });
+    }
+    const refused = runFailing(alluxioMasterCommand(image.layout), { PATH: bare, ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    expect(refused.status).toBe(START_REFUSED_EXIT_CODE);
+    expect(refused.stderr).toContain('no flock');
+    expect(existsSync(image.marker)).toBe(false);
   });
 });
 

@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, RunTaskCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Duration, Size } from 'aws-cdk-lib';
-import { alluxioMasterCommand, alluxioWorkerCommand, JOURNAL_FORMATTED_MARKER } from '../../lib/core/alluxio-container';
+import { alluxioMasterCommand, alluxioWorkerCommand, JOURNAL_FORMATTED_MARKER, JOURNAL_LOCK_FILE } from '../../lib/core/alluxio-container';
 import { runMinioChecks } from '../../lib/runtime/minio-checks';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { localizeImagePaths } from '../../scripts/local/alluxio-image';
+import { STANDALONE_TASKS } from '../../scripts/local/local-ecs';
 import { AlluxioClient } from '../../scripts/local/alluxio-client';
 import { runCommand } from '../support/cli';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
@@ -221,6 +223,31 @@ describe('the master and its journal', () => {
     const marker = join(dirname(after.logFile), 'root', 'opt', 'alluxio', 'journal-volume', JOURNAL_FORMATTED_MARKER);
     expect(readFileSync(marker, 'utf8')).toBe(`alluxio.master.mount.table.root.ufs=s3\\://${local.minio.bucket}/${local.minio.directory}\n`);
   }, 240_000);
+
+  test('a second master on the same journal (started while the first still runs, as ECS may during a stop) waits for the lock and starts nothing', async () => {
+    const [running] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('master'));
+    const marker = join(dirname(running.logFile), 'root', 'opt', 'alluxio', 'journal-volume', JOURNAL_FORMATTED_MARKER);
+    const markerBefore = statSync(marker).mtimeMs;
+    const started = await ecs.send(new RunTaskCommand({ taskDefinition: running.taskDefinition }));
+    const secondId = started.tasks![0].taskArn!.split('/').pop();
+    const second = await eventually('the second master waits for the journal lock', 30_000, async () => {
+      const task = local.cluster.ecs!.tasksOf(STANDALONE_TASKS).find((t) => t.id === secondId);
+      return task?.pid !== undefined && readFileSync(task.logFile, 'utf8').includes('another master holds') ? task : undefined;
+    });
+    expect(second.address).not.toBe(running.address);
+    // Only its start script runs, blocked in flock: no JVM in its process group, no format, the journal marker untouched.
+    const processes = execFileSync('pgrep', ['-l', '-g', String(second.pid)]).toString().trim().split('\n');
+    expect(processes.some((line) => line.includes('flock'))).toBe(true);
+    expect(processes.filter((name) => name.includes('java'))).toEqual([]);
+    expect(readFileSync(second.logFile, 'utf8')).toContain(`${JOURNAL_LOCK_FILE}`);
+    expect(readFileSync(second.logFile, 'utf8')).not.toMatch(/Formatting|Alluxio master (web )?server/i);
+    expect(statSync(marker).mtimeMs).toBe(markerBefore);
+    // The first master serves on, with its files.
+    expect(await client.fs('ls', '/data')).toContain('written.bin');
+    await ecs.send(new StopTaskCommand({ task: started.tasks![0].taskArn! }));
+    await eventually('the second master stops', 40_000, async () => (local.cluster.ecs!.tasksOf(STANDALONE_TASKS).some((task) => task.id === second.id) ? undefined : true));
+    expect(local.cluster.ecs!.tasksOf(local.cluster.serviceName('master'))[0].id).toBe(running.id);
+  }, 120_000);
 });
 
 describe('the Alluxio check against the real master', () => {
