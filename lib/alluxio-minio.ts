@@ -512,6 +512,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       maxHealthyPercent: 100,
       cloudMapOptions: { name: 'master', dnsTtl: Duration.seconds(10) },
     });
+    // A task whose EFS volume has no available mount target in its subnet fails to start.
+    this.masterService.node.defaultChild!.node.addDependency(journal.mountTargetsAvailable);
     this.workerService = new ecs.FargateService(this, 'WorkerService', {
       ...serviceDefaults,
       taskDefinition: workerTask,

@@ -127,6 +127,11 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       cloudMapOptions: { name: 'minio', dnsTtl: Duration.seconds(10) },
       circuitBreaker: { enable: true, rollback: true },
     });
+    // The capacity provider reaches the cluster through an association aws-cdk-lib adds to the cluster
+    // (in an aspect, so it cannot be named here). Depending on the whole cluster orders the service
+    // after it on create and before it on delete, which ECS refuses while a service still uses the
+    // capacity provider (aws/containers-roadmap#631).
+    this.service.node.defaultChild!.node.addDependency(props.cluster);
     this.connections = this.service.connections;
     const namespace = props.cluster.defaultCloudMapNamespace!.namespaceName;
     this.endpoint = `http://minio.${namespace}:${props.port}`;
