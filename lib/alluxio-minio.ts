@@ -130,9 +130,11 @@ export interface RotationOptions {
    */
   readonly enabled?: boolean;
   /**
-   * Where every rotation outcome is published.
+   * Where every rotation outcome is published, and what the rotation alarms notify. CloudWatch must
+   * be allowed to publish to it (its topic policy, and the policy of the key that encrypts it), or
+   * alarm notifications are dropped.
    *
-   * @default - a new encrypted topic (`rotation.topic`)
+   * @default - a new topic (`rotation.topic`), encrypted with a key of its own that CloudWatch may use
    */
   readonly topic?: sns.ITopic;
   /**
