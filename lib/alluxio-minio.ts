@@ -106,6 +106,15 @@ export interface AlluxioOptions {
    * @default - none
    */
   readonly extraProperties?: { [key: string]: string };
+  /**
+   * ECS Exec on the master and worker tasks (`aws ecs execute-command ... --interactive --command
+   * /bin/bash`): a shell for diagnosis, e.g. `alluxio fsadmin report`. It lets each task role open SSM
+   * session channels, and whoever may call `ecs:ExecuteCommand` on the cluster gets a shell in a
+   * container that holds the MinIO keys.
+   *
+   * @default false
+   */
+  readonly enableExecuteCommand?: boolean;
 }
 
 /** When a write through Alluxio is acknowledged (Alluxio's write types a deployment may default to). */
@@ -504,6 +513,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       assignPublicIp: false,
       // A bad configuration rolls back instead of holding CloudFormation for hours.
       circuitBreaker: { enable: true, rollback: true },
+      // Only when asked: the default template stays as it was.
+      ...(settings.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
     };
     this.masterService = new ecs.FargateService(this, 'MasterService', {
       ...serviceDefaults,
@@ -608,6 +619,16 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         reason: 'ALLUXIO_CONFIG_HASH is non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
+    if (settings.enableExecuteCommand) {
+      for (const task of [masterTask, workerTask]) {
+        acknowledgeNagFindings(task.taskRole, [
+          {
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason: 'ECS Exec (alluxio.enableExecuteCommand): the ssmmessages channel actions aws-cdk-lib grants have no resource-level permissions.',
+          },
+        ]);
+      }
+    }
   }
 
   /**
@@ -721,6 +742,7 @@ interface ResolvedSettings {
   readonly writeType: string;
   readonly metadataSyncInterval: string;
   readonly extraProperties: Record<string, string>;
+  readonly enableExecuteCommand: boolean;
   readonly healthCheckTimeout: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -841,6 +863,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     writeType,
     metadataSyncInterval,
     extraProperties,
+    enableExecuteCommand: alluxio.enableExecuteCommand ?? false,
     healthCheckTimeout,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
