@@ -24,6 +24,7 @@ import { renderResourceProperties } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { CredentialRotation, RotationSiteSettings } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
+import { ImageMirror } from './image-mirror';
 import { MinioBackend } from './minio-backend';
 import { MinioCredentials } from './minio-credentials';
 import { ProvisionedMinioServer } from './provisioned-minio-server';
@@ -200,6 +201,15 @@ export interface AlluxioMinioProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Pull the default images (Alluxio from Docker Hub, the provisioned MinIO from quay.io) through an
+   * ECR pull-through cache or a registry mirror. Anonymous Docker Hub pulls are limited to 10 an hour
+   * per IP address, and every task pulls through the VPC's one NAT address: a rotation restarts every
+   * task. Images given explicitly are used as they are.
+   *
+   * @default - the public registries, anonymously
+   */
+  readonly imageMirror?: ImageMirror;
+  /**
    * Credential rotation through SSM: re-render, rolling restart, verify, roll back.
    *
    * @default - enabled, with a new SNS topic and an hourly reconcile
@@ -348,6 +358,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         kmsKey,
         port: MINIO_PORT,
         logRetention: settings.logRetention,
+        imageMirror: props.imageMirror,
       });
       minioServer.node.addDependency(credentialsResource);
       minioServer.connections.allowFrom(alluxioSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'Alluxio reads and writes MinIO');
@@ -439,7 +450,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     if (minioServer) minioCheck.node.addDependency(minioServer);
 
     // --- Alluxio --------------------------------------------------------------------------------
-    const image = settings.image ?? ecs.ContainerImage.fromRegistry(`alluxio/alluxio:${settings.alluxioVersion}`);
+    const officialImage = `alluxio/alluxio:${settings.alluxioVersion}`;
+    const image = settings.image ?? props.imageMirror?._imageFor(officialImage) ?? ecs.ContainerImage.fromRegistry(officialImage);
     const sitePropertiesSecret = ecs.Secret.fromSsmParameter(this.sitePropertiesParameter);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: settings.logRetention,
@@ -806,6 +818,8 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
+
+  props.imageMirror?._validate();
 
   const healthCheckTimeout = props.healthCheckTimeout ?? Duration.minutes(DEFAULTS.healthCheckMinutes);
   validateWholeNumber(

@@ -7,6 +7,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { ImageMirror } from './image-mirror';
 import { MinioBackend, ProvisionedMinioOptions } from './minio-backend';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 
@@ -20,6 +21,8 @@ export interface ProvisionedMinioServerProps {
   readonly kmsKey?: kms.IKey;
   readonly port: number;
   readonly logRetention: logs.RetentionDays;
+  /** Where the default image is pulled from, when not quay.io. */
+  readonly imageMirror?: ImageMirror;
 }
 
 const DATA_MOUNT = '/mnt/minio-data';
@@ -94,7 +97,8 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       volumes: [{ name: 'data', host: { sourcePath: DATA_MOUNT } }],
     });
     const container = task.addContainer('minio', {
-      image: props.options.image ?? ecs.ContainerImage.fromRegistry(MinioBackend.DEFAULT_IMAGE_NAME),
+      image:
+        props.options.image ?? props.imageMirror?._imageFor(MinioBackend.DEFAULT_IMAGE_NAME) ?? ecs.ContainerImage.fromRegistry(MinioBackend.DEFAULT_IMAGE_NAME),
       memoryReservationMiB: 1024,
       command: ['server', '/data', '--address', `:${props.port}`],
       secrets: {
