@@ -20,6 +20,7 @@ import {
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
+import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { renderResourceProperties } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { CredentialRotation, RotationSiteSettings } from './credential-rotation';
@@ -52,7 +53,8 @@ export interface AlluxioOptions {
    */
   readonly masterCpu?: number;
   /**
-   * Memory of the master task in MiB; must pair with `masterCpu` on Fargate.
+   * Memory of the master task in MiB; must pair with `masterCpu` on Fargate. The master and job
+   * master JVMs of the task get heap and direct-memory limits derived from it (at least 2048).
    *
    * @default 4096
    */
@@ -64,7 +66,9 @@ export interface AlluxioOptions {
    */
   readonly workerCpu?: number;
   /**
-   * Memory of each worker task in MiB; must pair with `workerCpu` on Fargate.
+   * Memory of each worker task in MiB; must pair with `workerCpu` on Fargate. The worker and job
+   * worker JVMs of the task get heap and direct-memory limits derived from it (at least 2048); the
+   * cache is on ephemeral storage and takes none of it.
    *
    * @default 4096
    */
@@ -493,7 +497,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
       command: [alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey })],
-      environment: { ALLUXIO_CONFIG_HASH: configHash },
+      environment: { ALLUXIO_CONFIG_HASH: configHash, ...settings.masterJvmOptions },
       secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'master' }),
       portMappings: ALLUXIO_PORTS.masterAll.map((containerPort) => ({ containerPort })),
@@ -511,7 +515,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
       command: [alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT)],
-      environment: { ALLUXIO_CONFIG_HASH: configHash },
+      environment: { ALLUXIO_CONFIG_HASH: configHash, ...settings.workerJvmOptions },
       secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'worker' }),
       portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
@@ -622,13 +626,13 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     acknowledgeNagFindings(this.masterService.taskDefinition, [
       {
         id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH is non-secret; the properties and keys come from SSM as secrets.',
+        reason: 'ALLUXIO_CONFIG_HASH and the JVM memory options are non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
     acknowledgeNagFindings(this.workerService.taskDefinition, [
       {
         id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH is non-secret; the properties and keys come from SSM as secrets.',
+        reason: 'ALLUXIO_CONFIG_HASH and the JVM memory options are non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
     if (settings.enableExecuteCommand) {
@@ -749,6 +753,10 @@ interface ResolvedSettings {
   readonly masterMemoryMiB: number;
   readonly workerCpu: number;
   readonly workerMemoryMiB: number;
+  /** ALLUXIO_*_JAVA_OPTS of the master container (master and job master), sized from its task memory. */
+  readonly masterJvmOptions: Record<string, string>;
+  /** ALLUXIO_*_JAVA_OPTS of the worker container (worker and job worker). */
+  readonly workerJvmOptions: Record<string, string>;
   readonly workerCount: number;
   readonly cacheGiB: number;
   readonly writeType: string;
@@ -805,6 +813,10 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const workerMemoryMiB = alluxio.workerMemoryMiB ?? DEFAULTS.workerMemoryMiB;
   validateFargateSize('alluxio.master', masterCpu, masterMemoryMiB);
   validateFargateSize('alluxio.worker', workerCpu, workerMemoryMiB);
+  // Without sizes the image gives the master an 8 GiB heap and the worker 4 GiB of heap and as much
+  // direct memory, and each job process a quarter of the container: more than the task has.
+  const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB'));
+  const workerJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('worker', workerMemoryMiB, 'alluxio.workerMemoryMiB'));
   const workerCount = alluxio.workerCount ?? DEFAULTS.workerCount;
   validateWholeNumber('alluxio.workerCount', workerCount, 1, 100, 'run between 1 and 100 workers');
   const cacheGiB = alluxio.cacheSize ? alluxio.cacheSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE }) : DEFAULTS.cacheGiB;
@@ -872,6 +884,8 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     masterMemoryMiB,
     workerCpu,
     workerMemoryMiB,
+    masterJvmOptions,
+    workerJvmOptions,
     workerCount,
     cacheGiB,
     writeType,
