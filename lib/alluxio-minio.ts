@@ -21,6 +21,7 @@ import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-ver
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
+import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { renderResourceProperties } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { CredentialRotation, RotationSiteSettings } from './credential-rotation';
@@ -354,7 +355,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     });
     let minioServer: ProvisionedMinioServer | undefined;
     if (settings.minio.isProvisioned) {
-      minioServer = new ProvisionedMinioServer(this, 'Minio', {
+      minioServer = withPropErrors(this, () => new ProvisionedMinioServer(this, 'Minio', {
         cluster: this.cluster,
         options: settings.minio._provisioned ?? {},
         rootUserParameter: this.accessKeyParameter,
@@ -363,7 +364,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         port: MINIO_PORT,
         logRetention: settings.logRetention,
         imageMirror: props.imageMirror,
-      });
+      }));
       minioServer.node.addDependency(credentialsResource);
       minioServer.connections.allowFrom(alluxioSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'Alluxio reads and writes MinIO');
       minioServer.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'health check probes MinIO');
@@ -770,8 +771,13 @@ interface ResolvedSettings {
 
 /** Every prop checked at synth; each error names the prop and the fix. */
 function resolveSettings(scope: Construct, props: AlluxioMinioProps): ResolvedSettings {
+  return withPropErrors(scope, () => resolveSettingsOrThrow(scope, props));
+}
+
+/** Runs `build`; an InputError from it becomes the construct's synth error, with the construct's path. */
+function withPropErrors<T>(scope: Construct, build: () => T): T {
   try {
-    return resolveSettingsOrThrow(scope, props);
+    return build();
   } catch (err) {
     if (err instanceof InputError) {
       throw new Error(`AlluxioMinio ${scope.node.path}: ${err.message}`);
@@ -871,6 +877,17 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   });
   if (minio._provisioned?.dataVolumeSize) {
     validateWholeNumber('minio.dataVolumeSize', minio._provisioned.dataVolumeSize.toGibibytes(), 10, 16384, 'give 10 to 16384 GiB');
+  }
+  if (minio._provisioned) {
+    validateDataVolumePlacement(
+      {
+        availabilityZone: minio._provisioned.availabilityZone,
+        dataVolumeId: minio._provisioned.dataVolumeId,
+        dataVolumeSizeGiven: minio._provisioned.dataVolumeSize !== undefined,
+        dataVolumeRemovalPolicyGiven: minio._provisioned.dataVolumeRemovalPolicy !== undefined,
+      },
+      (value) => Token.isUnresolved(value),
+    );
   }
 
   return {
