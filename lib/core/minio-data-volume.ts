@@ -252,6 +252,9 @@ export interface DataVolumePlacement {
 /** Throws an InputError naming the option when the placement cannot work; `isToken` tells deploy-time values. */
 export function validateDataVolumePlacement(placement: DataVolumePlacement, isToken: (value: string) => boolean): void {
   const literal = (value: string | undefined): value is string => value !== undefined && !isToken(value);
+  if (placement.availabilityZone !== undefined && isToken(placement.availabilityZone)) {
+    throw new InputError('minio.availabilityZone', 'is only known at deploy time, but the host\'s subnet is chosen at synth', "give the zone's name as a literal, e.g. 'eu-west-1a'");
+  }
   if (literal(placement.availabilityZone) && !/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(placement.availabilityZone)) {
     throw new InputError('minio.availabilityZone', `'${placement.availabilityZone}' is not an availability zone name`, "give a zone name such as 'eu-west-1a'");
   }

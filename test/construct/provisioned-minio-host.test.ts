@@ -1,4 +1,4 @@
-import { App, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioMinio, MinioBackend, ProvisionedMinioOptions } from '../../lib';
@@ -183,6 +183,13 @@ describe('placement props refused at synth name the prop and the fix', () => {
     const message = synthError(options, vpcWithSubnetsIn(['eu-west-1a', 'eu-west-1b']));
     expect(message).toMatch(expected);
     expect(message).toContain('AlluxioMinio Host/Cache: ');
+  });
+
+  test('a pinned AZ known only at deploy time (a CloudFormation parameter)', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Host', { env: ENV });
+    const zone = new CfnParameter(stack, 'Zone').valueAsString;
+    expect(() => new AlluxioMinio(stack, 'Cache', { minio: MinioBackend.provisioned({ availabilityZone: zone }) })).toThrow(/minio\.availabilityZone: is only known at deploy time.*Fix:/);
   });
 
   test('a pinned AZ in an environment-agnostic stack, whose AZs are unknown at synth', () => {
