@@ -385,8 +385,9 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       directory: settings.minio.directory,
       region: settings.minio.region,
       masterHostname,
-      // In the site file, not master-only -D options: Alluxio enforces one journal type cluster-wide,
-      // and `bin/alluxio formatJournal` reads the site file but not ALLUXIO_MASTER_JAVA_OPTS.
+      // In the site file, the one place every process and `bin/alluxio formatJournal` read: the format
+      // never sees ALLUXIO_MASTER_JAVA_OPTS, and workers would know a master-only -D only through the
+      // master's cluster defaults (they load them at start; seen with 2.9.6 on the local cluster).
       journalType: 'UFS',
       journalFolder: SITE_JOURNAL_FOLDER,
       workerTierAlias: 'SSD',

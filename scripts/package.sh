@@ -15,6 +15,11 @@ STAMP="$DIST/.packaged-from"
 # Maven's local repository for pacmak's Java build: project-local, so a fresh clone resolves everything
 # from Maven Central and nothing depends on what another build left in ~/.m2.
 MAVEN_BUILD_REPO="$ROOT/.tools/maven-build"
+# A -Dmaven.repo.local in MAVEN_OPTS outranks the settings file pacmak hands Maven, so pacmak's build
+# would use that repository whatever we name: then it is the one to prepare (below) and name.
+if [[ "${MAVEN_OPTS:-}" =~ -Dmaven\.repo\.local=([^[:space:]]+) ]]; then
+  MAVEN_BUILD_REPO="${BASH_REMATCH[1]}"
+fi
 # The jsii tools print a banner on every start on Node.js 20 (end of life); it would bury pacmak's
 # own output. Only 20 is silenced: any other unsupported release still warns.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20

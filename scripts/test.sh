@@ -39,6 +39,9 @@ t0=$(now_ms)
 set +e
 npx jest --ci "$@"
 jest_code=$?
+# A real-cluster suite stops its Alluxio processes itself, also after a failure; a jest worker killed
+# at its time bound cannot, so whatever still runs from a test cluster's folder goes now.
+pkill -9 -f "$(node -p 'require("os").tmpdir()')/(cluster|npm-start)-" 2>/dev/null || true
 set -e
 log "jest took $(elapsed "$t0") (exit $jest_code); total $(elapsed "$t_all")"
 if [[ "$started_sandbox" == true ]]; then log "stopping the sandbox this run started"; fi

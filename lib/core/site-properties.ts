@@ -41,8 +41,9 @@ export interface ClusterLayout {
   /** Written to `alluxio.master.hostname`. */
   readonly masterHostname?: string;
   /**
-   * The master's journal. Written for every process, not only the master: Alluxio enforces one
-   * journal type across the cluster and reports a worker that differs.
+   * The master's journal. Written for every process, not only the master: the journal type is one
+   * of Alluxio's cluster-wide (ENFORCE) keys, and `bin/alluxio formatJournal` reads only the site file
+   * and ALLUXIO_JAVA_OPTS.
    */
   readonly journal?: {
     /** `UFS` (the only type this library deploys today). */

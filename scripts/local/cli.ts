@@ -21,12 +21,17 @@ import { listening } from './ports';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const STATE_DIR = join(ROOT, '.sandbox', 'local');
-const ENDPOINTS = join(ROOT, '.sandbox', 'endpoints.json');
+const SANDBOX_ENDPOINTS = join(ROOT, '.sandbox', 'endpoints.json');
 const JARS = join(ROOT, '.tools', 'alluxio-lib');
-/** The master takes 127.0.0.1, the workers 127.0.0.10 and up. */
-const ADDRESS_BLOCK = '127.0.0';
+// A second local deployment beside the first (the tests run one) sets these; the defaults are npm start's.
+const STATE_DIR = process.env.LOCAL_STATE_DIR ?? join(ROOT, '.sandbox', 'local');
+/** Where the alluxio addresses are written: the sandbox's endpoints.json unless told otherwise. */
+const ENDPOINTS = process.env.LOCAL_ENDPOINTS_FILE ?? SANDBOX_ENDPOINTS;
+/** The master takes <block>.1, the workers <block>.10 and up. */
+const ADDRESS_BLOCK = process.env.LOCAL_ADDRESS_BLOCK ?? '127.0.0';
 const AGENT_PORT = Number(process.env.LOCAL_ECS_PORT ?? 17072);
+/** The team's key parameters are <root>/minio/access-key and secret-key; the construct writes under <root>/alluxio (default: its own prefix). */
+const PARAMETER_ROOT = process.env.LOCAL_PARAMETER_ROOT;
 const SAMPLE_MIB = 64;
 
 const write = (line = '') => process.stdout.write(`${line}\n`);
@@ -38,10 +43,15 @@ interface Sandbox {
   [other: string]: unknown;
 }
 
-function loadSandbox(): Sandbox {
-  if (!existsSync(ENDPOINTS)) throw new Error(`the sandbox is not up (${ENDPOINTS} is missing): run npm start, which starts it`);
-  return JSON.parse(readFileSync(ENDPOINTS, 'utf8'));
+function loadSandbox(file = SANDBOX_ENDPOINTS): Sandbox {
+  if (!existsSync(file)) throw new Error(`the sandbox is not up (${file} is missing): run npm start, which starts it`);
+  return JSON.parse(readFileSync(file, 'utf8'));
 }
+
+const parameterNames = () =>
+  PARAMETER_ROOT === undefined
+    ? { accessKey: '/team/minio/access-key', secretKey: '/team/minio/secret-key' }
+    : { accessKey: `${PARAMETER_ROOT}/minio/access-key`, secretKey: `${PARAMETER_ROOT}/minio/secret-key`, prefix: `${PARAMETER_ROOT}/alluxio` };
 
 function agentPid(): number | undefined {
   const file = join(STATE_DIR, 'agent.pid');
@@ -121,7 +131,7 @@ async function up(args: string[]): Promise<number> {
       jarsDir: JARS,
       aws: sandbox.aws,
       minio,
-      parameters: { accessKey: '/team/minio/access-key', secretKey: '/team/minio/secret-key' },
+      parameters: parameterNames(),
       ecsEndpoint,
       log: (line) => write(`  ${line}`),
     });
@@ -134,14 +144,17 @@ async function up(args: string[]): Promise<number> {
   }
   const deploySeconds = (Date.now() - started) / 1000;
   const master = cluster.masterHost;
-  sandbox.alluxio = { masterWeb: `http://${master}:19999`, masterRpc: `${master}:19998` };
-  writeFileSync(ENDPOINTS, JSON.stringify(sandbox, null, 2), { mode: 0o600 });
+  const endpoints = existsSync(ENDPOINTS) ? loadSandbox(ENDPOINTS) : { ...sandbox };
+  endpoints.alluxio = { masterWeb: `http://${master}:19999`, masterRpc: `${master}:19998` };
+  writeFileSync(ENDPOINTS, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
 
   // A file through Alluxio: written through to MinIO, then read cold (from MinIO) and warm (from a worker).
   const client = cluster.client();
   const sample = join(STATE_DIR, 'sample.bin');
   writeFileSync(sample, randomBytes(SAMPLE_MIB * 1024 * 1024));
-  await client.fs('mkdir', '/hello');
+  // A bucket kept from an earlier run may hold the sample already (Alluxio lists it through its metadata sync).
+  if ((await client.run(['fs', 'test', '-d', '/hello'])).code !== 0) await client.fs('mkdir', '/hello');
+  if ((await client.run(['fs', 'test', '-e', '/hello/sample.bin'])).code === 0) await client.fs('rm', '/hello/sample.bin');
   await client.fs('copyFromLocal', sample, '/hello/sample.bin');
   const key = `${minio.directory ? `${minio.directory}/` : ''}hello/sample.bin`;
   const s3 = createMinioS3Client(minio);
@@ -161,7 +174,7 @@ async function up(args: string[]): Promise<number> {
   write(`  ${join(STATE_DIR, 'client', 'opt', 'alluxio', 'bin', 'alluxio')} fs ls /hello`);
   write(`  AWS_ENDPOINT_URL=${sandbox.aws.endpoint} AWS_REGION=${sandbox.aws.region} AWS_ACCESS_KEY_ID=${sandbox.aws.accessKeyId} AWS_SECRET_ACCESS_KEY=${sandbox.aws.secretAccessKey} \\`);
   write(`    npx alluxio-minio doctor --endpoint ${minio.endpoint} --bucket ${minio.bucket}${minio.directory ? ` --directory ${minio.directory}` : ''} \\`);
-  write(`    --access-key-parameter /team/minio/access-key --secret-key-parameter /team/minio/secret-key --alluxio-master ${master}:19999`);
+  write(`    --access-key-parameter ${parameterNames().accessKey} --secret-key-parameter ${parameterNames().secretKey} --alluxio-master ${master}:19999`);
   write('Stop with: npm stop');
   return 0;
 }
@@ -180,7 +193,7 @@ async function report(master: string, endpoint: string): Promise<void> {
 }
 
 async function status(): Promise<number> {
-  const sandbox = existsSync(ENDPOINTS) ? loadSandbox() : undefined;
+  const sandbox = existsSync(ENDPOINTS) ? loadSandbox(ENDPOINTS) : undefined;
   const alluxio = sandbox?.alluxio as { masterWeb?: string } | undefined;
   if (agentPid() === undefined || !alluxio?.masterWeb) {
     write('The local deployment is not running (npm start starts it).');
@@ -218,9 +231,9 @@ async function down(say = true): Promise<number> {
   }
   rmSync(STATE_DIR, { recursive: true, force: true });
   if (existsSync(ENDPOINTS)) {
-    const sandbox = loadSandbox();
-    delete sandbox.alluxio;
-    writeFileSync(ENDPOINTS, JSON.stringify(sandbox, null, 2), { mode: 0o600 });
+    const endpoints = loadSandbox(ENDPOINTS);
+    delete endpoints.alluxio;
+    writeFileSync(ENDPOINTS, JSON.stringify(endpoints, null, 2), { mode: 0o600 });
   }
   if (say) write(pid !== undefined ? 'Stopped the local deployment.' : 'The local deployment was not running.');
   return 0;

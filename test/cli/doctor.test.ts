@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { ensureBucketAndDirectory } from '../../lib/runtime/minio-bucket';
 import { runCommand } from '../support/cli';
-import { startFakeAlluxioMaster } from '../support/fake-alluxio-master';
 import { loadSandbox, sandboxAwsEnv, sandboxSsmClient } from '../support/sandbox';
 
 // `alluxio-minio doctor` against the sandbox's versitygw (and moto's SSM for the parameter flags).
@@ -49,17 +48,6 @@ describe('alluxio-minio doctor', () => {
     expect(code).toBe(1);
     expect(stdout).toMatch(/✗ bucket +REQUEST_FORBIDDEN: .*SignatureDoesNotMatch.*\. Fix: /);
     expect(stdout + stderr).not.toContain(secret);
-  });
-
-  test('--alluxio-master compares the root mount with the one the inputs imply', async () => {
-    const master = await startFakeAlluxioMaster({ rootUfsUri: `s3://${bucket}/other` });
-    try {
-      const { code, stdout } = await doctor(['--endpoint', s3.endpoint, '--bucket', bucket, '--directory', 'alluxio', '--alluxio-master', master.address, '--json']);
-      expect(code).toBe(1);
-      expect(JSON.parse(stdout).checks.at(-1)).toMatchObject({ id: 'alluxio-master', ok: false, code: 'ALLUXIO_ROOT_MOUNT_MISMATCH' });
-    } finally {
-      await master.close();
-    }
   });
 
   test('credentials from SSM parameters (SecureString, decrypted) instead of the environment', async () => {

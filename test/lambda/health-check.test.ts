@@ -138,16 +138,6 @@ describe('health-check handler', () => {
     }
   });
 
-  test('a master with another root mount fails at once with ALLUXIO_ROOT_MOUNT_MISMATCH', async () => {
-    const master = await startFakeAlluxioMaster({ rootUfsUri: 's3://elsewhere/old-root' });
-    try {
-      const { poll } = await deploy(props({ AlluxioMaster: master.address }));
-      expect((await failureOf(poll)).message).toMatch(/^ALLUXIO_ROOT_MOUNT_MISMATCH: .*'s3:\/\/elsewhere\/old-root'/);
-    } finally {
-      await master.close();
-    }
-  });
-
   test('Delete succeeds without touching anything, even with properties that would not validate', async () => {
     const event = cfnEvent('Delete', { Endpoint: 'not a url' }, { physicalResourceId: 'health-check-Resource' });
     expect(await handler.onEvent(event)).toEqual({ PhysicalResourceId: 'health-check-Resource' });

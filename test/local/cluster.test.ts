@@ -31,8 +31,6 @@ beforeAll(async () => {
     alluxio: {
       cacheSize: Size.gibibytes(CACHE_GIB),
       metadataSyncInterval: Duration.seconds(5),
-      // Killed workers leave the master's list after this (Alluxio's default is 5 min); until then a client may pick one to write to.
-      extraProperties: { 'alluxio.master.worker.timeout': '15sec' },
     },
   });
   client = local.cluster.client();
@@ -75,7 +73,11 @@ async function waitForSteadyState(role: 'master' | 'worker'): Promise<void> {
   });
 }
 
-/** After workers were killed: the replacements serve, and the master no longer offers the dead ones to clients. */
+/**
+ * After workers were killed: the replacements serve, and the master no longer offers the dead ones to
+ * clients (the rendered lost-worker timeout, 30 s; with Alluxio's own 5 minutes a client could still be
+ * sent to a dead worker to write).
+ */
 async function waitForReplacedWorkers(): Promise<void> {
   await waitForSteadyState('worker');
   await eventually('the master lists exactly the replacement workers', 90_000, async () => {
