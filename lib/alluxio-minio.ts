@@ -20,10 +20,13 @@ import {
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
+import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
+import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { renderResourceProperties, RenderSettingsSource } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
+import { ImageMirror } from './image-mirror';
 import { MinioBackend } from './minio-backend';
 import { MinioCredentials } from './minio-credentials';
 import { ProvisionedMinioServer } from './provisioned-minio-server';
@@ -51,7 +54,8 @@ export interface AlluxioOptions {
    */
   readonly masterCpu?: number;
   /**
-   * Memory of the master task in MiB; must pair with `masterCpu` on Fargate.
+   * Memory of the master task in MiB; must pair with `masterCpu` on Fargate. The master and job
+   * master JVMs of the task get heap and direct-memory limits derived from it (at least 2048).
    *
    * @default 4096
    */
@@ -63,7 +67,9 @@ export interface AlluxioOptions {
    */
   readonly workerCpu?: number;
   /**
-   * Memory of each worker task in MiB; must pair with `workerCpu` on Fargate.
+   * Memory of each worker task in MiB; must pair with `workerCpu` on Fargate. The worker and job
+   * worker JVMs of the task get heap and direct-memory limits derived from it (at least 2048); the
+   * cache is on ephemeral storage and takes none of it.
    *
    * @default 4096
    */
@@ -106,6 +112,15 @@ export interface AlluxioOptions {
    * @default - none
    */
   readonly extraProperties?: { [key: string]: string };
+  /**
+   * ECS Exec on the master and worker tasks (`aws ecs execute-command ... --interactive --command
+   * /bin/bash`): a shell for diagnosis, e.g. `alluxio fsadmin report`. It lets each task role open SSM
+   * session channels, and whoever may call `ecs:ExecuteCommand` on the cluster gets a shell in a
+   * container that holds the MinIO keys.
+   *
+   * @default false
+   */
+  readonly enableExecuteCommand?: boolean;
 }
 
 /** When a write through Alluxio is acknowledged (Alluxio's write types a deployment may default to). */
@@ -130,9 +145,11 @@ export interface RotationOptions {
    */
   readonly enabled?: boolean;
   /**
-   * Where every rotation outcome is published.
+   * Where every rotation outcome is published, and what the rotation alarms notify. CloudWatch must
+   * be allowed to publish to it (its topic policy, and the policy of the key that encrypts it), or
+   * alarm notifications are dropped.
    *
-   * @default - a new encrypted topic (`rotation.topic`)
+   * @default - a new topic (`rotation.topic`), encrypted with a key of its own that CloudWatch may use
    */
   readonly topic?: sns.ITopic;
   /**
@@ -200,6 +217,15 @@ export interface AlluxioMinioProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Pull the default images (Alluxio from Docker Hub, the provisioned MinIO from quay.io) through an
+   * ECR pull-through cache or a registry mirror. Anonymous Docker Hub pulls are limited to 10 an hour
+   * per IP address, and every task pulls through the VPC's one NAT address: a rotation restarts every
+   * task. Images given explicitly are used as they are.
+   *
+   * @default - the public registries, anonymously
+   */
+  readonly imageMirror?: ImageMirror;
   /**
    * Credential rotation through SSM: re-render, rolling restart, verify, roll back.
    *
@@ -344,7 +370,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     });
     let minioServer: ProvisionedMinioServer | undefined;
     if (settings.minio.isProvisioned) {
-      minioServer = new ProvisionedMinioServer(this, 'Minio', {
+      minioServer = withPropErrors(this, () => new ProvisionedMinioServer(this, 'Minio', {
         cluster: this.cluster,
         options: settings.minio._provisioned ?? {},
         rootUserParameter: this.accessKeyParameter,
@@ -352,7 +378,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         kmsKey,
         port: MINIO_PORT,
         logRetention: settings.logRetention,
-      });
+        imageMirror: props.imageMirror,
+      }));
       minioServer.node.addDependency(credentialsResource);
       minioServer.connections.allowFrom(alluxioSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'Alluxio reads and writes MinIO');
       minioServer.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'health check probes MinIO');
@@ -451,7 +478,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     if (minioServer) minioCheck.node.addDependency(minioServer);
 
     // --- Alluxio --------------------------------------------------------------------------------
-    const image = settings.image ?? ecs.ContainerImage.fromRegistry(`alluxio/alluxio:${settings.alluxioVersion}`);
+    const officialImage = `alluxio/alluxio:${settings.alluxioVersion}`;
+    const image = settings.image ?? props.imageMirror?._imageFor(officialImage) ?? ecs.ContainerImage.fromRegistry(officialImage);
     const sitePropertiesSecret = ecs.Secret.fromSsmParameter(this.sitePropertiesParameter);
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: settings.logRetention,
@@ -493,7 +521,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
       command: [alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey })],
-      environment: { ALLUXIO_CONFIG_HASH: configHash },
+      environment: { ALLUXIO_CONFIG_HASH: configHash, ...settings.masterJvmOptions },
       secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'master' }),
       portMappings: ALLUXIO_PORTS.masterAll.map((containerPort) => ({ containerPort })),
@@ -512,7 +540,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
       command: [alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT)],
-      environment: { ALLUXIO_CONFIG_HASH: configHash },
+      environment: { ALLUXIO_CONFIG_HASH: configHash, ...settings.workerJvmOptions },
       secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
       logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'worker' }),
       portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
@@ -528,6 +556,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       assignPublicIp: false,
       // A bad configuration rolls back instead of holding CloudFormation for hours.
       circuitBreaker: { enable: true, rollback: true },
+      // Only when asked: the default template stays as it was.
+      ...(settings.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
     };
     this.masterService = new ecs.FargateService(this, 'MasterService', {
       ...serviceDefaults,
@@ -538,6 +568,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       maxHealthyPercent: 100,
       cloudMapOptions: { name: 'master', dnsTtl: Duration.seconds(10) },
     });
+    // A task whose EFS volume has no available mount target in its subnet fails to start.
+    this.masterService.node.defaultChild!.node.addDependency(journal.mountTargetsAvailable);
     this.workerService = new ecs.FargateService(this, 'WorkerService', {
       ...serviceDefaults,
       taskDefinition: workerTask,
@@ -623,15 +655,25 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     acknowledgeNagFindings(this.masterService.taskDefinition, [
       {
         id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH is non-secret; the properties and keys come from SSM as secrets.',
+        reason: 'ALLUXIO_CONFIG_HASH and the JVM memory options are non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
     acknowledgeNagFindings(this.workerService.taskDefinition, [
       {
         id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH is non-secret; the properties and keys come from SSM as secrets.',
+        reason: 'ALLUXIO_CONFIG_HASH and the JVM memory options are non-secret; the properties and keys come from SSM as secrets.',
       },
     ]);
+    if (settings.enableExecuteCommand) {
+      for (const task of [masterTask, workerTask]) {
+        acknowledgeNagFindings(task.taskRole, [
+          {
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason: 'ECS Exec (alluxio.enableExecuteCommand): the ssmmessages channel actions aws-cdk-lib grants have no resource-level permissions.',
+          },
+        ]);
+      }
+    }
   }
 
   /**
@@ -763,11 +805,16 @@ interface ResolvedSettings {
   readonly masterMemoryMiB: number;
   readonly workerCpu: number;
   readonly workerMemoryMiB: number;
+  /** ALLUXIO_*_JAVA_OPTS of the master container (master and job master), sized from its task memory. */
+  readonly masterJvmOptions: Record<string, string>;
+  /** ALLUXIO_*_JAVA_OPTS of the worker container (worker and job worker). */
+  readonly workerJvmOptions: Record<string, string>;
   readonly workerCount: number;
   readonly cacheGiB: number;
   readonly writeType: string;
   readonly metadataSyncInterval: string;
   readonly extraProperties: Record<string, string>;
+  readonly enableExecuteCommand: boolean;
   readonly healthCheckTimeout: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
@@ -775,8 +822,13 @@ interface ResolvedSettings {
 
 /** Every prop checked at synth; each error names the prop and the fix. */
 function resolveSettings(scope: Construct, props: AlluxioMinioProps): ResolvedSettings {
+  return withPropErrors(scope, () => resolveSettingsOrThrow(scope, props));
+}
+
+/** Runs `build`; an InputError from it becomes the construct's synth error, with the construct's path. */
+function withPropErrors<T>(scope: Construct, build: () => T): T {
   try {
-    return resolveSettingsOrThrow(scope, props);
+    return build();
   } catch (err) {
     if (err instanceof InputError) {
       throw new Error(`AlluxioMinio ${scope.node.path}: ${err.message}`);
@@ -818,6 +870,10 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const workerMemoryMiB = alluxio.workerMemoryMiB ?? DEFAULTS.workerMemoryMiB;
   validateFargateSize('alluxio.master', masterCpu, masterMemoryMiB);
   validateFargateSize('alluxio.worker', workerCpu, workerMemoryMiB);
+  // Without sizes the image gives the master an 8 GiB heap and the worker 4 GiB of heap and as much
+  // direct memory, and each job process a quarter of the container: more than the task has.
+  const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB'));
+  const workerJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('worker', workerMemoryMiB, 'alluxio.workerMemoryMiB'));
   const workerCount = alluxio.workerCount ?? DEFAULTS.workerCount;
   validateWholeNumber('alluxio.workerCount', workerCount, 1, 100, 'run between 1 and 100 workers');
   const cacheGiB = alluxio.cacheSize ? alluxio.cacheSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE }) : DEFAULTS.cacheGiB;
@@ -831,6 +887,8 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
+
+  props.imageMirror?._validate();
 
   const healthCheckTimeout = props.healthCheckTimeout ?? Duration.minutes(DEFAULTS.healthCheckMinutes);
   validateWholeNumber(
@@ -871,6 +929,17 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   if (minio._provisioned?.dataVolumeSize) {
     validateWholeNumber('minio.dataVolumeSize', minio._provisioned.dataVolumeSize.toGibibytes(), 10, 16384, 'give 10 to 16384 GiB');
   }
+  if (minio._provisioned) {
+    validateDataVolumePlacement(
+      {
+        availabilityZone: minio._provisioned.availabilityZone,
+        dataVolumeId: minio._provisioned.dataVolumeId,
+        dataVolumeSizeGiven: minio._provisioned.dataVolumeSize !== undefined,
+        dataVolumeRemovalPolicyGiven: minio._provisioned.dataVolumeRemovalPolicy !== undefined,
+      },
+      (value) => Token.isUnresolved(value),
+    );
+  }
 
   return {
     minio,
@@ -883,11 +952,14 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     masterMemoryMiB,
     workerCpu,
     workerMemoryMiB,
+    masterJvmOptions,
+    workerJvmOptions,
     workerCount,
     cacheGiB,
     writeType,
     metadataSyncInterval,
     extraProperties,
+    enableExecuteCommand: alluxio.enableExecuteCommand ?? false,
     healthCheckTimeout,
     logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { createAlarmTopic } from './alarm-topic';
 import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_VERIFICATION_SECONDS, defaultServiceRestartSeconds, ROTATION_FUNCTION_TIMEOUT_SECONDS, validateRotationWaits } from './core/rotation-budget';
 import { ROTATION_ENV } from './core/rotation-environment';
 import {
@@ -67,15 +69,17 @@ export interface CredentialRotationProps {
   /** @default - a new security group with all outbound allowed */
   readonly securityGroup?: ec2.ISecurityGroup;
   /**
-   * The key the parameters are encrypted with; also encrypts a topic this construct creates.
+   * The key the parameters are encrypted with.
    *
-   * @default - alias/aws/ssm for the parameters, alias/aws/sns for the topic
+   * @default - alias/aws/ssm
    */
   readonly kmsKey?: kms.IKey;
   /**
-   * Where every outcome is published.
+   * Where every outcome is published, and what the alarms notify. CloudWatch must be allowed to
+   * publish to it (its topic policy, and the policy of the key that encrypts it), or alarm
+   * notifications are dropped.
    *
-   * @default - a new topic, encrypted, SSL required
+   * @default - a new topic, SSL required, encrypted with a key of its own that CloudWatch may use
    */
   readonly topic?: sns.ITopic;
   /**
@@ -131,6 +135,10 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
   public readonly topic: sns.ITopic;
   /** In alarm when a rotation failed or was rolled back in the last 5 minutes. */
   public readonly failureAlarm: cloudwatch.Alarm;
+  /** In alarm when the rotation function itself failed (an error or a timeout) in the last 5 minutes: nothing may have been reported. */
+  public readonly functionErrorsAlarm: cloudwatch.Alarm;
+  /** In alarm when a rotation run was throttled in the last 5 minutes (the function runs one at a time). */
+  public readonly functionThrottlesAlarm: cloudwatch.Alarm;
   public readonly parameterChangeRule: events.Rule;
   public readonly reconcileRule: events.Rule;
   /** The function's network identity: let it reach MinIO (and the master's web port). */
@@ -169,13 +177,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       props.securityGroup ?? new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'MinIO credential rotation', allowAllOutbound: true });
     this.connections = new ec2.Connections({ securityGroups: [securityGroup] });
 
-    this.topic =
-      props.topic ??
-      new sns.Topic(this, 'Outcomes', {
-        displayName: 'Alluxio MinIO credential rotation outcomes',
-        masterKey: props.kmsKey ?? kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-        enforceSSL: true,
-      });
+    this.topic = props.topic ?? createAlarmTopic(this, 'Outcomes', { displayName: 'Alluxio MinIO credential rotation outcomes' });
 
     const role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -291,6 +293,29 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    const anyInFiveMinutes = {
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    const perFiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+    this.functionErrorsAlarm = this.function.metricErrors(perFiveMinutes).createAlarm(this, 'FunctionErrorsAlarm', {
+      ...anyInFiveMinutes,
+      alarmDescription: `The MinIO credential rotation function for ${props.sitePropertiesParameterName} failed (an error or a timeout): the run may have reported nothing; see its logs`,
+    });
+    // With one run at a time, the event of the second key waits throttled (Lambda retries it from its
+    // queue) while the first run holds the function, for up to the function's 15 minutes: normal. Only
+    // throttles in more consecutive periods than one run can span mean runs are refused.
+    const throttledPeriods = Math.ceil(this.function.timeout!.toMinutes() / perFiveMinutes.period.toMinutes()) + 2;
+    this.functionThrottlesAlarm = this.function.metricThrottles(perFiveMinutes).createAlarm(this, 'FunctionThrottlesAlarm', {
+      ...anyInFiveMinutes,
+      evaluationPeriods: throttledPeriods,
+      datapointsToAlarm: throttledPeriods,
+      alarmDescription: `The MinIO credential rotation function for ${props.sitePropertiesParameterName} was throttled for longer than one run lasts: rotations are refused (check its reserved concurrency)`,
+    });
+    const notify = new cloudwatchActions.SnsAction(this.topic);
+    for (const alarm of [this.failureAlarm, this.functionErrorsAlarm, this.functionThrottlesAlarm]) alarm.addAlarmAction(notify);
 
     acknowledgeNagFindings(role, [
       {
@@ -305,6 +330,10 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       {
         id: parameterPathWildcardFinding(this, props.sitePropertiesParameterName),
         reason: 'One parameter per rendered configuration under this prefix; rotation changes the keys in the one the services run.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason: "Publishing to the encrypted outcome topic needs the data-key actions aws-cdk-lib's grantPublish gives, on that topic's key only.",
       },
     ]);
   }

@@ -2,4 +2,5 @@ export * from './alluxio-minio';
 export * from './minio-backend';
 export * from './minio-credentials';
 export * from './credential-rotation';
+export * from './image-mirror';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';

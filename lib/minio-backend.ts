@@ -47,7 +47,8 @@ export interface ProvisionedMinioOptions {
    */
   readonly instanceType?: ec2.InstanceType;
   /**
-   * Size of the encrypted gp3 data volume (formatted XFS).
+   * Size of the encrypted gp3 data volume (formatted XFS). A larger size grows the volume in place
+   * and the host grows its file system within 10 minutes; EBS volumes cannot shrink.
    *
    * @default 100 GiB
    */
@@ -58,6 +59,22 @@ export interface ProvisionedMinioOptions {
    * @default RemovalPolicy.RETAIN
    */
   readonly dataVolumeRemovalPolicy?: RemovalPolicy;
+  /**
+   * The availability zone of the data volume, and so of the MinIO host and task. A volume created in
+   * another AZ is a new, empty volume: pin it when the VPC is yours, so a change of its subnets
+   * (another order, a new AZ) cannot move it. Required with `dataVolumeId` (the volume's own AZ).
+   *
+   * @default - the AZ of the VPC's first private subnet
+   */
+  readonly availabilityZone?: string;
+  /**
+   * An existing EBS volume to keep MinIO's data on instead of a new one, e.g. the volume a deleted
+   * stack retained (`dataVolumeRemovalPolicy` RETAIN): its file system and data are used as they are.
+   * The stack never deletes or resizes it. Needs `availabilityZone`.
+   *
+   * @default - a new volume
+   */
+  readonly dataVolumeId?: string;
   /**
    * The bucket created for Alluxio's root mount.
    *

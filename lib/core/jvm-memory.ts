@@ -1,0 +1,84 @@
+import { InputError } from './input-error';
+
+/**
+ * How the memory of an Alluxio task is shared between the two JVMs of its container. The image's
+ * `master` and `worker` commands start two processes each (master + job master, worker + job
+ * worker), and its bin/launch-process adds `-Xmx8g` to the master and `-Xmx4g
+ * -XX:MaxDirectMemorySize=4g` to the worker when their options name no size; the job processes get
+ * no size at all, and a JVM then takes a quarter of the container's memory for its heap, and as much
+ * again for direct buffers. Any of those overcommits a Fargate task, whose container is killed when
+ * it passes the task's memory.
+ *
+ * The rule: a fixed reserve per container and per JVM for what no flag bounds (metaspace, code
+ * cache, thread stacks, the shell and the health check), the rest shared in fixed fractions. The
+ * worker's cache is an SSD tier on the task's ephemeral storage, so none of the memory goes to it.
+ */
+
+/** The container: the master (with the job master) or a worker (with its job worker). */
+export type AlluxioContainerRole = 'master' | 'worker';
+
+/** The environment variables the image's entrypoint copies into conf/alluxio-env.sh, one per process. */
+export const JAVA_OPTS_VARIABLES = {
+  master: 'ALLUXIO_MASTER_JAVA_OPTS',
+  jobMaster: 'ALLUXIO_JOB_MASTER_JAVA_OPTS',
+  worker: 'ALLUXIO_WORKER_JAVA_OPTS',
+  jobWorker: 'ALLUXIO_JOB_WORKER_JAVA_OPTS',
+} as const;
+
+export type AlluxioProcess = keyof typeof JAVA_OPTS_VARIABLES;
+
+export interface JvmMemory {
+  readonly heapMiB: number;
+  readonly directMiB: number;
+}
+
+/** Memory no JVM flag bounds, for the container: the start script, bash health checks, slack. */
+export const CONTAINER_RESERVE_MIB = 256;
+/** Memory outside heap and direct buffers, per JVM: metaspace, code cache, thread stacks, GC structures. */
+export const JVM_NON_HEAP_RESERVE_MIB = 384;
+
+// Fractions of what is left for heaps and direct buffers. The master keeps its metadata on the
+// heap; the worker moves block data through direct (Netty) buffers; the job processes only track jobs.
+const SHARES: Record<AlluxioContainerRole, Partial<Record<AlluxioProcess, { heap: number; direct: number }>>> = {
+  master: { master: { heap: 0.7, direct: 0.1 }, jobMaster: { heap: 0.15, direct: 0.05 } },
+  worker: { worker: { heap: 0.35, direct: 0.4 }, jobWorker: { heap: 0.2, direct: 0.05 } },
+};
+const MIN_HEAP_MIB = 128;
+const MIN_DIRECT_MIB = 32;
+
+/** The heap and direct-memory limits of both JVMs of a container with `taskMemoryMiB`; `prop` names the prop in errors. */
+export function alluxioJvmMemory(role: AlluxioContainerRole, taskMemoryMiB: number, prop: string): Partial<Record<AlluxioProcess, JvmMemory>> {
+  const shares = SHARES[role];
+  const processes = Object.keys(shares) as AlluxioProcess[];
+  const budget = taskMemoryMiB - CONTAINER_RESERVE_MIB - processes.length * JVM_NON_HEAP_RESERVE_MIB;
+  const sized = Object.fromEntries(
+    processes.map((process) => [process, { heapMiB: Math.floor(budget * shares[process]!.heap), directMiB: Math.floor(budget * shares[process]!.direct) }]),
+  ) as Partial<Record<AlluxioProcess, JvmMemory>>;
+  const tooSmall = processes.some((process) => sized[process]!.heapMiB < MIN_HEAP_MIB || sized[process]!.directMiB < MIN_DIRECT_MIB);
+  if (tooSmall) {
+    throw new InputError(
+      prop,
+      `${taskMemoryMiB} MiB cannot hold the ${processes.join(' and ')} JVMs of one container (${CONTAINER_RESERVE_MIB} MiB for the container and ${JVM_NON_HEAP_RESERVE_MIB} MiB outside the heap per JVM come first)`,
+      // Fargate sizes above 2 GiB come in whole GiB.
+      `give at least ${Math.ceil(minimumTaskMemoryMiB(role) / 1024) * 1024} MiB`,
+    );
+  }
+  return sized;
+}
+
+/** The smallest task memory the rule accepts for `role`. */
+export function minimumTaskMemoryMiB(role: AlluxioContainerRole): number {
+  const shares = Object.values(SHARES[role]);
+  const budget = Math.max(...shares.flatMap((share) => [MIN_HEAP_MIB / share!.heap, MIN_DIRECT_MIB / share!.direct]));
+  return Math.ceil(budget) + CONTAINER_RESERVE_MIB + shares.length * JVM_NON_HEAP_RESERVE_MIB;
+}
+
+/** The environment variables that give each JVM of the container its limits (the image's launch-process then adds none of its own). */
+export function jvmMemoryEnvironment(memory: Partial<Record<AlluxioProcess, JvmMemory>>): Record<string, string> {
+  return Object.fromEntries(
+    (Object.entries(memory) as Array<[AlluxioProcess, JvmMemory]>).map(([process, { heapMiB, directMiB }]) => [
+      JAVA_OPTS_VARIABLES[process],
+      `-Xmx${heapMiB}m -XX:MaxDirectMemorySize=${directMiB}m`,
+    ]),
+  );
+}

@@ -1,0 +1,61 @@
+import {
+  alluxioJvmMemory,
+  AlluxioContainerRole,
+  CONTAINER_RESERVE_MIB,
+  JAVA_OPTS_VARIABLES,
+  JVM_NON_HEAP_RESERVE_MIB,
+  jvmMemoryEnvironment,
+  minimumTaskMemoryMiB,
+} from '../../lib/core/jvm-memory';
+import { expectInputError } from './expect-input-error';
+
+// Fargate task sizes from 2 GiB to 30 GiB, the range an Alluxio container with two JVMs runs in.
+const TASK_SIZES = [2048, 3072, 4096, 6144, 8192, 16384, 30720];
+const ROLES: AlluxioContainerRole[] = ['master', 'worker'];
+
+describe.each(ROLES)('the %s container', (role) => {
+  const processes = role === 'master' ? ['master', 'jobMaster'] : ['worker', 'jobWorker'];
+
+  test.each(TASK_SIZES)('with %i MiB: both JVMs get a heap and a direct-memory limit, and all limits with the reserves fit in the task', (memory) => {
+    const sized = alluxioJvmMemory(role, memory, 'alluxio.x');
+    expect(Object.keys(sized).sort()).toEqual([...processes].sort());
+    const limits = Object.values(sized).reduce((sum, jvm) => sum + jvm!.heapMiB + jvm!.directMiB, 0);
+    expect(limits + CONTAINER_RESERVE_MIB + processes.length * JVM_NON_HEAP_RESERVE_MIB).toBeLessThanOrEqual(memory);
+    // Nothing sizable is left unassigned either (rounding down to whole MiB only).
+    expect(memory - limits - CONTAINER_RESERVE_MIB - processes.length * JVM_NON_HEAP_RESERVE_MIB).toBeLessThan(processes.length * 2);
+  });
+
+  test('a larger task never gives any JVM less', () => {
+    for (let i = 1; i < TASK_SIZES.length; i++) {
+      const smaller = alluxioJvmMemory(role, TASK_SIZES[i - 1], 'alluxio.x');
+      const larger = alluxioJvmMemory(role, TASK_SIZES[i], 'alluxio.x');
+      for (const process of processes as Array<keyof typeof smaller>) {
+        expect(larger[process]!.heapMiB).toBeGreaterThan(smaller[process]!.heapMiB);
+        expect(larger[process]!.directMiB).toBeGreaterThan(smaller[process]!.directMiB);
+      }
+    }
+  });
+
+  test('a task too small for two JVMs is refused, naming the prop and the smallest size that works', () => {
+    const error = expectInputError(() => alluxioJvmMemory(role, 1024, `alluxio.${role}MemoryMiB`), `alluxio.${role}MemoryMiB`);
+    expect(error.fix).toBe('give at least 2048 MiB');
+    expect(minimumTaskMemoryMiB(role)).toBeGreaterThan(1024);
+    expect(minimumTaskMemoryMiB(role)).toBeLessThanOrEqual(2048);
+    expect(() => alluxioJvmMemory(role, minimumTaskMemoryMiB(role), 'alluxio.x')).not.toThrow();
+    expect(() => alluxioJvmMemory(role, minimumTaskMemoryMiB(role) - 1, 'alluxio.x')).toThrow();
+  });
+});
+
+test('the default 4 GiB tasks: the master keeps most for its heap (metadata), the worker most for direct buffers (block data)', () => {
+  expect(alluxioJvmMemory('master', 4096, 'm')).toEqual({ master: { heapMiB: 2150, directMiB: 307 }, jobMaster: { heapMiB: 460, directMiB: 153 } });
+  expect(alluxioJvmMemory('worker', 4096, 'w')).toEqual({ worker: { heapMiB: 1075, directMiB: 1228 }, jobWorker: { heapMiB: 614, directMiB: 153 } });
+});
+
+test("the options are set in exactly the variables the image's entrypoint copies into conf/alluxio-env.sh, one per process", () => {
+  const environment = jvmMemoryEnvironment(alluxioJvmMemory('worker', 4096, 'w'));
+  expect(environment).toEqual({
+    ALLUXIO_WORKER_JAVA_OPTS: '-Xmx1075m -XX:MaxDirectMemorySize=1228m',
+    ALLUXIO_JOB_WORKER_JAVA_OPTS: '-Xmx614m -XX:MaxDirectMemorySize=153m',
+  });
+  expect(Object.values(JAVA_OPTS_VARIABLES).sort()).toEqual(['ALLUXIO_JOB_MASTER_JAVA_OPTS', 'ALLUXIO_JOB_WORKER_JAVA_OPTS', 'ALLUXIO_MASTER_JAVA_OPTS', 'ALLUXIO_WORKER_JAVA_OPTS']);
+});
