@@ -16,7 +16,8 @@ commands:
   render   print the alluxio-site.properties this library would deploy (secrets masked)
   doctor   check a MinIO endpoint (and optionally an Alluxio master) for the guide's failure modes
   rotate   write a new MinIO key pair to SSM and follow the rotation to its outcome
-  status   show the key parameters' versions, the last-known-good label and the last rotation
+  status   show the key parameters' versions, the last-known-good label and the last rotation;
+           with --cluster, the running cluster's workers, cache and hit ratio
 
 Run 'alluxio-minio <command> --help' for a command's options.
 `;

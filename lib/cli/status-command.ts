@@ -1,25 +1,53 @@
+import { clusterStatusFromMasterInfo, formatClusterStatus } from '../core/cluster-status';
 import { InputError } from '../core/input-error';
 import { isFailureOutcome } from '../core/rotation-plan';
 import { ssmClientFromEnvironment } from '../runtime/credential-source';
+import { httpGet, parseMasterAddress } from '../runtime/minio-checks';
 import { KeyStatus, readRotationStatus, RotationStatus } from '../runtime/rotation-status';
 import { ROTATION_PARAMETER_OPTIONS, ROTATION_PARAMETER_USAGE, rotationLabel, rotationParameterNames } from './rotation-options';
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
 import { CliCommand } from './run-cli';
 
 const USAGE = `usage: alluxio-minio status (--prefix P | --access-key-parameter A --secret-key-parameter S --site-properties-parameter N) [--json]
+       alluxio-minio status --cluster HOST[:PORT] [--json]
 
 Shows the key parameters' versions, where the last-known-good label is, and the last rotation's outcome.
-No value is read or printed.
+No value is read or printed. With --cluster: the running cluster as its master's web port reports it
+(live and lost workers, cache capacity per tier, cache hit ratio since the master started).
 
 options:
 ${ROTATION_PARAMETER_USAGE}
+  --cluster HOST[:PORT]              the Alluxio master's web address (port 19999 unless given)
   --json                             print one JSON document
   -h, --help                         show this help
 
 Exit status: 0 the last rotation (if any) succeeded, 1 it failed or SSM could not be read, 2 usage error.
+With --cluster: 0 at least one worker is live, 1 none is or the master did not answer.
 `;
 
-const OPTIONS = { ...ROTATION_PARAMETER_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const OPTIONS = { ...ROTATION_PARAMETER_OPTIONS, cluster: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+
+/** How long the master's answer may take, connect to body. */
+const MASTER_INFO_TIMEOUT_MS = 10_000;
+
+async function clusterStatus(address: string, json: boolean | undefined, io: Parameters<CliCommand>[2]): Promise<number> {
+  const { host, port } = parseMasterAddress(address);
+  const answer = await httpGet(`http://${host}:${port}/api/v1/master/info`, MASTER_INFO_TIMEOUT_MS);
+  if (answer.status !== 200 || answer.body === undefined) {
+    const why = answer.timedOut ? `no answer within ${MASTER_INFO_TIMEOUT_MS / 1000} s` : answer.errno ?? `HTTP ${answer.status}`;
+    io.stderr(`alluxio-minio status: the master at ${host}:${port} did not answer GET /api/v1/master/info (${why})\n`);
+    return 1;
+  }
+  let status;
+  try {
+    status = clusterStatusFromMasterInfo(answer.body);
+  } catch (error) {
+    io.stderr(`alluxio-minio status: ${host}:${port}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  io.stdout(json ? `${JSON.stringify({ master: `${host}:${port}`, ...status })}\n` : `${formatClusterStatus(`${host}:${port}`, status).join('\n')}\n`);
+  return status.liveWorkers.length > 0 ? 0 : 1;
+}
 
 export function formatKeyStatus(key: KeyStatus, label: string): string {
   const where =
@@ -47,6 +75,7 @@ export const statusCommand: CliCommand = async (args, env, io) => {
   const parsed = parseCommandArguments({ name: 'status', options: OPTIONS, usage: USAGE }, args, io);
   if ('exitCode' in parsed) return parsed.exitCode;
   const { values } = parsed;
+  if (values.cluster !== undefined) return clusterStatus(values.cluster, values.json, io);
   let names;
   let label;
   let ssm;

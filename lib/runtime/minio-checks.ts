@@ -211,7 +211,7 @@ async function checkEndpointReachable(state: RunState): Promise<CheckOutcome> {
   );
 }
 
-interface HttpAnswer {
+export interface HttpAnswer {
   readonly status?: number;
   readonly body?: string;
   readonly errno?: string;
@@ -219,7 +219,7 @@ interface HttpAnswer {
 }
 
 /** One GET, bounded as a whole (connect + answer + body); never throws. */
-function httpGet(url: string, ms: number): Promise<HttpAnswer> {
+export function httpGet(url: string, ms: number): Promise<HttpAnswer> {
   return new Promise((resolve) => {
     let settled = false;
     const settle = (answer: HttpAnswer) => {

@@ -301,4 +301,36 @@ describe('the Alluxio check against the real master', () => {
     expect(other.code).toBe(1);
     expect(JSON.parse(other.stdout).checks.at(-1)).toMatchObject({ id: 'alluxio-master', ok: false, code: 'ALLUXIO_ROOT_MOUNT_MISMATCH' });
   });
+
+  test('alluxio-minio status --cluster: the live workers and capacity the master reports, and a hit ratio from counters the real master emits', async () => {
+    const master = `${local.cluster.masterHost}:19999`;
+    const info = await local.cluster.masterInfo();
+    // The master's counters start again at every master start (the journal test restarted it): read a
+    // file once from MinIO and once from the cache now. The counters reach the master with the workers' heartbeats.
+    await client.fs('free', '/data/written.bin');
+    const reads = await client.timedReads('/data/written.bin', 2);
+    const fileBytes = reads[0].bytes;
+    const status = await eventually('the master reports both reads', 60_000, async () => {
+      const run = await runCommand(['status', '--cluster', master, '--json'], {});
+      expect(run.code).toBe(0);
+      const parsed = JSON.parse(run.stdout);
+      return parsed.bytesServed >= 2 * fileBytes ? parsed : undefined;
+    });
+    // A counter the dashboard and the ratio rely on that the real master does not emit fails here.
+    expect(status.missingMetrics).toEqual([]);
+    expect(status.liveWorkers.map((worker: { host: string }) => worker.host).sort()).toEqual(info.workers.map((worker) => worker.address.host).sort());
+    expect(status.liveWorkers).toHaveLength(2);
+    expect(status.rootUfs).toBe(`s3://${local.minio.bucket}/${local.minio.directory}`);
+    expect(status.tiers.SSD.capacityBytes).toBe(2 * CACHE_GIB * 1024 ** 3);
+    // One read from MinIO, one from the cache: half of what was served came from the cache.
+    expect(status.bytesFromUnderStore).toBeGreaterThanOrEqual(fileBytes * 0.9);
+    expect(status.hitRatio).toBeGreaterThan(0.4);
+    expect(status.hitRatio).toBeLessThan(0.6);
+    const human = await runCommand(['status', '--cluster', master], {});
+    expect(human.stdout).toMatch(/^workers {5}2 live \(.*\), 0 lost$/m);
+    expect(human.stdout).toMatch(/cache hit ratio \d+\.\d%$/m);
+    const nobody = await runCommand(['status', '--cluster', `${local.cluster.masterHost}:19997`], {});
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain('did not answer GET /api/v1/master/info');
+  }, 180_000);
 });
