@@ -91,8 +91,9 @@ export interface MasterCommandOptions {
  * Takes the journal lock on descriptor 9, waiting for a master that still holds it. The descriptor
  * stays open through the `exec`s into the JVM, so the lock lasts as long as the master and ends with
  * it however it ends (flock on NFS is a whole-file NFSv4 lock since Linux 2.6.12; EFS keeps NFSv4
- * locks, advisory, which is all this needs since only these scripts take it). `flock` comes with
- * util-linux, in the official image's CentOS 7 base.
+ * locks, advisory, which is all this needs since only these scripts take it). `flock` is util-linux's;
+ * the official image's base should have it, but no image has been pulled here to see it, so a start
+ * without it stops with a message rather than running unfenced.
  */
 function journalLockStep(journal: string, waitSeconds: number): string[] {
   const lock = `${journal}/${JOURNAL_LOCK_FILE}`;

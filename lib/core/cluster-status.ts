@@ -49,12 +49,18 @@ const bytes = (value: unknown): number => (typeof value === 'number' && Number.i
 
 /** Reads a MasterInfo document; throws when the text is not one (a proxy's page, another service). */
 export function clusterStatusFromMasterInfo(body: string): ClusterStatus {
-  let info: Record<string, any>;
+  let info: unknown;
   try {
     info = JSON.parse(body);
   } catch {
     throw new Error('the answer is not JSON: is this the master web port (19999)?');
   }
+  return clusterStatusOf(info);
+}
+
+/** The same from a MasterInfo document already parsed. */
+export function clusterStatusOf(document: unknown): ClusterStatus {
+  const info = document as Record<string, any>;
   if (typeof info !== 'object' || info === null || !Array.isArray(info.workers) || typeof info.capacity !== 'object') {
     throw new Error('the answer is not an Alluxio MasterInfo document (no workers and capacity): is this the master web port (19999)?');
   }
@@ -89,7 +95,8 @@ export function clusterStatusFromMasterInfo(body: string): ClusterStatus {
   };
 }
 
-function size(value: number): string {
+/** A byte count for people: B, KiB, MiB, GiB, TiB. */
+export function formatBytes(value: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let unit = 0;
   let scaled = value;
@@ -101,14 +108,14 @@ function size(value: number): string {
 }
 
 export function formatClusterStatus(address: string, status: ClusterStatus): string[] {
-  const tiers = Object.entries(status.tiers).map(([alias, tier]) => `${alias} ${size(tier.usedBytes)} of ${size(tier.capacityBytes)}`);
+  const tiers = Object.entries(status.tiers).map(([alias, tier]) => `${alias} ${formatBytes(tier.usedBytes)} of ${formatBytes(tier.capacityBytes)}`);
   return [
     `master      ${address}, Alluxio ${status.version}, up ${status.uptimeSeconds} s${status.rootUfs ? `, root ${status.rootUfs}` : ''}`,
     `workers     ${status.liveWorkers.length} live${status.liveWorkers.length ? ` (${status.liveWorkers.map((w) => w.host).join(', ')})` : ''}, ${status.lostWorkers} lost`,
-    `cache       ${size(status.usedBytes)} used of ${size(status.capacityBytes)}${tiers.length ? ` (${tiers.join(', ')})` : ''}`,
+    `cache       ${formatBytes(status.usedBytes)} used of ${formatBytes(status.capacityBytes)}${tiers.length ? ` (${tiers.join(', ')})` : ''}`,
     status.hitRatio === null
       ? 'reads       nothing read through the workers since the master started'
-      : `reads       ${size(status.bytesServed)} served since the master started, ${size(status.bytesFromUnderStore)} of it from MinIO: cache hit ratio ${(status.hitRatio * 100).toFixed(1)}%`,
+      : `reads       ${formatBytes(status.bytesServed)} served since the master started, ${formatBytes(status.bytesFromUnderStore)} of it from MinIO: cache hit ratio ${(status.hitRatio * 100).toFixed(1)}%`,
     ...(status.missingMetrics.length ? [`note        the master reports no ${status.missingMetrics.join(', ')}: the hit ratio leaves them out`] : []),
   ];
 }

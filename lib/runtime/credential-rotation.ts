@@ -312,8 +312,10 @@ class RotationRun {
     const { cluster, masterService, workerService, minioService } = this.config.services;
     const services = [masterService, workerService, ...(minioService ? [minioService] : [])];
     const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services }));
+    // The environment names services by ARN (or name, in tests); DescribeServices answers with both.
+    const serviceNamed = (name: string) => described.services?.find((s) => s.serviceArn === name || s.serviceName === name || name.endsWith(`/${s.serviceName}`));
     for (const name of services) {
-      const service = described.services?.find((s) => s.serviceArn === name || s.serviceName === name || name.endsWith(`/${s.serviceName}`));
+      const service = serviceNamed(name);
       const deployments = service?.deployments ?? [];
       if (!service) throw new RotationFailure('UNEXPECTED_ERROR', `ECS service ${name} was not found`);
       if (deployments.length !== 1 || deployments[0].rolloutState === 'IN_PROGRESS') {
@@ -321,7 +323,7 @@ class RotationRun {
       }
     }
     const parameterOf = async (serviceName: string): Promise<string> => {
-      const service = described.services!.find((s) => s.serviceArn === serviceName || s.serviceName === serviceName || serviceName.endsWith(`/${s.serviceName}`))!;
+      const service = serviceNamed(serviceName)!;
       const { taskDefinition } = await this.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
       const secret = taskDefinition?.containerDefinitions?.flatMap((c) => c.secrets ?? []).find((s) => s.name === SITE_PROPERTIES_SECRET);
       if (!secret?.valueFrom) throw new RotationFailure('UNEXPECTED_ERROR', `the task definition of ${serviceName} has no ${SITE_PROPERTIES_SECRET} secret`);

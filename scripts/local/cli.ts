@@ -4,6 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { clusterStatusOf, formatBytes } from '../../lib/core/cluster-status';
 import { DEFAULT_MINIO_REGION } from '../../lib/core/site-properties';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { ResourceFailed } from './deployment';
@@ -105,8 +106,6 @@ function minioFromArguments(sandbox: Sandbox, values: Record<string, string | un
   };
 }
 
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MiB`;
-const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 const rate = (bytes: number, ms: number) => `${((bytes / 1e6) / (ms / 1000)).toFixed(0)} MB/s`;
 
 async function up(args: string[]): Promise<number> {
@@ -167,11 +166,12 @@ async function up(args: string[]): Promise<number> {
   write();
   write(`Deployed in ${deploySeconds.toFixed(0)} s. Alluxio 2.9.6 is running on this machine:`);
   await report(cluster.masterHost, minio.endpoint);
-  write(`  wrote /hello/sample.bin (${SAMPLE_MIB} MiB) through Alluxio: it is s3://${minio.bucket}/${key} in the bucket (${mib(object.ContentLength ?? 0)})`);
+  write(`  wrote /hello/sample.bin (${SAMPLE_MIB} MiB) through Alluxio: it is s3://${minio.bucket}/${key} in the bucket (${formatBytes(object.ContentLength ?? 0)})`);
   write(`  read cold (from MinIO) ${cold.ms.toFixed(0)} ms (${rate(cold.bytes, cold.ms)}), warm (from a worker's cache) ${warm.ms.toFixed(0)} ms (${rate(warm.bytes, warm.ms)})`);
   write();
   write('Try:');
   write(`  ${join(STATE_DIR, 'client', 'opt', 'alluxio', 'bin', 'alluxio')} fs ls /hello`);
+  write(`  npx alluxio-minio status --cluster ${master}:19999`);
   write(`  AWS_ENDPOINT_URL=${sandbox.aws.endpoint} AWS_REGION=${sandbox.aws.region} AWS_ACCESS_KEY_ID=${sandbox.aws.accessKeyId} AWS_SECRET_ACCESS_KEY=${sandbox.aws.secretAccessKey} \\`);
   write(`    npx alluxio-minio doctor --endpoint ${minio.endpoint} --bucket ${minio.bucket}${minio.directory ? ` --directory ${minio.directory}` : ''} \\`);
   write(`    --access-key-parameter ${parameterNames().accessKey} --secret-key-parameter ${parameterNames().secretKey} --alluxio-master ${master}:19999`);
@@ -181,15 +181,15 @@ async function up(args: string[]): Promise<number> {
 
 async function report(master: string, endpoint: string): Promise<void> {
   const { masterInfo } = await import('./alluxio-client');
-  const info = await masterInfo(master);
-  const tiers = Object.entries(info.tierCapacity)
-    .filter(([, tier]) => tier.total > 0)
-    .map(([alias, tier]) => `${alias} ${gib(tier.total)} (${mib(tier.used)} used)`)
+  // Read as `alluxio-minio status --cluster` reads it: one reader of the master's document.
+  const status = clusterStatusOf(await masterInfo(master));
+  const tiers = Object.entries(status.tiers)
+    .map(([alias, tier]) => `${alias} ${formatBytes(tier.capacityBytes)} (${formatBytes(tier.usedBytes)} used)`)
     .join(', ');
   write(`  master web   http://${master}:19999  (GET /api/v1/master/info)`);
   write(`  master RPC   ${master}:19998`);
-  write(`  workers      ${info.workers.length} live (${info.workers.map((w) => w.address.host).join(', ')}), ${info.lostWorkers.length} lost; cache ${tiers}`);
-  write(`  root mount   ${info.mountPoints['/'].ufsUri} on ${endpoint}`);
+  write(`  workers      ${status.liveWorkers.length} live (${status.liveWorkers.map((w) => w.host).join(', ')}), ${status.lostWorkers} lost; cache ${tiers}`);
+  write(`  root mount   ${status.rootUfs} on ${endpoint}`);
 }
 
 async function status(): Promise<number> {
