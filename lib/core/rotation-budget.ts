@@ -20,9 +20,10 @@ export const ROTATION_DEADLINE_RESERVE_SECONDS = 60;
 /**
  * The longest a restart of one service is waited for by default. A Fargate task of a 413 MB image
  * behind a NAT gateway starts in 53 to 62 s (a published measurement, ten launches); the Alluxio
- * 2.9 image is about 1 GB, so about 2.5 min to a running container, plus the old task's stop (ECS's
- * 30 s stopTimeout), the JVM start and journal replay (25 s for the local cluster's master) and the
- * first passing container health check (30 s interval): about 4 min, and 5 min with a margin.
+ * 2.9 image is said to be about 1 GB (not pulled here), so about 2.5 min to a running container, plus
+ * the old task's stop (ECS's 30 s stopTimeout), the JVM start and journal replay (a replaced master
+ * of the local cluster, real 2.9.6 processes, is healthy again 8 to 9 s after its update starts) and
+ * the first passing container health check (30 s interval): about 4 min, and 5 min with a margin.
  */
 export const DEFAULT_SERVICE_RESTART_SECONDS = 300;
 
