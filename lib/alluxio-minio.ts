@@ -1,36 +1,33 @@
-import { CfnOutput, CustomResource, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as efs from 'aws-cdk-lib/aws-efs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { Construct } from 'constructs';
-import {
-  ALLUXIO_PORTS,
-  alluxioMasterCommand,
-  alluxioWorkerCommand,
-  MASTER_JOURNAL_MOUNT,
-  OFFICIAL_IMAGE_LAYOUT,
-  SITE_JOURNAL_FOLDER,
-  SITE_WORKER_CACHE_DIR,
-} from './core/alluxio-container';
+import { Construct, IDependable } from 'constructs';
+import { ALLUXIO_PORTS, SITE_JOURNAL_FOLDER, SITE_WORKER_CACHE_DIR } from './core/alluxio-container';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
+import { RenderSettingsSource } from './core/custom-resource-props';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
-import { renderResourceProperties, RenderSettingsSource } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { ImageMirror } from './image-mirror';
 import { MinioBackend } from './minio-backend';
 import { MinioCredentials } from './minio-credentials';
-import { ProvisionedMinioServer } from './provisioned-minio-server';
-import { acknowledgeNagFindings, parameterPathWildcardFinding } from './nag-acknowledgements';
+import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { AlluxioMasterGroup, masterHostnameIn } from './parts/alluxio-master-group';
+import { AlluxioServiceContext } from './parts/alluxio-services';
+import { AlluxioWorkerGroup, FARGATE_MAX_EPHEMERAL_GIB, WORKER_STORAGE_OVERHEAD_GIB } from './parts/alluxio-worker-group';
+import { ClusterCredentials } from './parts/cluster-credentials';
+import { DeployChecks } from './parts/deploy-checks';
+import { MinioStore } from './parts/minio-store';
+import { SiteConfiguration } from './parts/site-configuration';
 
 /** How the Alluxio master and workers run. */
 export interface AlluxioOptions {
@@ -251,9 +248,6 @@ const DEFAULTS = {
   healthCheckMinutes: 10,
 };
 
-// Fargate ephemeral storage above the cache for the image, logs and temporary files.
-const WORKER_STORAGE_OVERHEAD_GIB = 10;
-const FARGATE_MAX_EPHEMERAL_GIB = 200;
 const MINIO_PORT = 9000;
 /** A worker silent this long (it heartbeats every second) has left: its task was replaced or died. */
 const LOST_WORKER_TIMEOUT = '30sec';
@@ -305,12 +299,11 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   /** The rotation machinery (function, rules, topic, alarm), unless `rotation.enabled` is false. */
   public readonly rotation?: CredentialRotation;
 
-  private readonly credentials: MinioCredentials;
+  private readonly credentials: ClusterCredentials;
 
   constructor(scope: Construct, id: string, props: AlluxioMinioProps) {
     super(scope, id);
     const settings = resolveSettings(this, props);
-    this.credentials = settings.credentials;
 
     const vpc = props.vpc ?? this.createDefaultVpc(settings.logRetention);
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -318,82 +311,133 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
       defaultCloudMapNamespace: { name: settings.namespace, useForServiceConnect: false },
     });
-
     const functions = new CustomResourceFunctions(this, 'Handlers', {
       vpc,
       logRetention: settings.logRetention,
       healthCheckTimeout: settings.healthCheckTimeout,
     });
 
-    // --- credentials in SSM -------------------------------------------------------------------
-    const names = settings.credentials._parameterNames(settings.parameterPrefix);
-    const kmsKey = settings.credentials.kmsKey;
-    const credentialsResource = new CustomResource(this, 'Credentials', {
-      serviceToken: functions.credentialsServiceToken,
-      resourceType: 'Custom::AlluxioMinioCredentials',
-      serviceTimeout: Duration.minutes(5),
-      properties: {
-        Mode: settings.credentials.isGenerated ? 'generated' : 'existing',
-        AccessKeyParameterName: names.accessKey,
-        SecretKeyParameterName: names.secretKey,
-        KmsKeyId: kmsKey?.keyArn,
-        RemovalPolicy: settings.removalPolicy === RemovalPolicy.DESTROY ? 'destroy' : 'retain',
-      },
+    // The parts, in the order a deploy creates them.
+    this.credentials = new ClusterCredentials(this, 'Credentials', {
+      credentials: settings.credentials,
+      parameterPrefix: settings.parameterPrefix,
+      functions,
+      removalPolicy: settings.removalPolicy,
     });
-    this.accessKeyParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'AccessKey', {
-      parameterName: names.accessKey,
-      encryptionKey: kmsKey,
-    });
-    this.secretKeyParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SecretKey', {
-      parameterName: names.secretKey,
-      encryptionKey: kmsKey,
-    });
-    const credentialGrantees = [functions.credentialsRole, functions.renderRole, functions.healthCheckRole];
-    for (const grantee of credentialGrantees) this.grantReadCredentials(grantee);
-    if (settings.credentials.isGenerated) {
-      functions.credentialsRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
-          resources: [this.accessKeyParameter.parameterArn, this.secretKeyParameter.parameterArn],
-        }),
-      );
-      kmsKey?.grantEncrypt(functions.credentialsRole);
-      // Which key encrypts the existing parameters, so a key change is refused instead of half applied.
-      allowDescribeParameters(functions.credentialsRole);
-    }
+    this.accessKeyParameter = this.credentials.accessKeyParameter;
+    this.secretKeyParameter = this.credentials.secretKeyParameter;
 
-    // --- MinIO --------------------------------------------------------------------------------
+    const store = withPropErrors(this, () => new MinioStore(this, 'Minio', {
+      backend: settings.minio,
+      credentials: this.credentials,
+      cluster: this.cluster,
+      port: MINIO_PORT,
+      logRetention: settings.logRetention,
+      imageMirror: props.imageMirror,
+    }));
+    this.minioEndpoint = store.endpoint;
+
+    const masterHostname = masterHostnameIn(settings.namespace);
+    const configuration = new SiteConfiguration(this, 'SiteProperties', {
+      credentials: this.credentials,
+      functions,
+      parameterBaseName: `${settings.parameterPrefix}/site-properties`,
+      settings: this.siteSettings(settings, masterHostname),
+    });
+    this.sitePropertiesParameter = configuration.parameter;
+
+    const checks = new DeployChecks(this, 'Checks', {
+      functions,
+      credentials: this.credentials,
+      store,
+      backend: settings.minio,
+      alluxioVersion: settings.alluxioVersion,
+      timeoutSeconds: settings.healthCheckTimeout.toSeconds(),
+      configHash: configuration.configHash,
+    });
+
     const alluxioSecurityGroup = new ec2.SecurityGroup(this, 'AlluxioSecurityGroup', {
       vpc,
       description: 'Alluxio master and workers',
       allowAllOutbound: true,
     });
-    let minioServer: ProvisionedMinioServer | undefined;
-    if (settings.minio.isProvisioned) {
-      minioServer = withPropErrors(this, () => new ProvisionedMinioServer(this, 'Minio', {
+    const officialImage = `alluxio/alluxio:${settings.alluxioVersion}`;
+    const context: AlluxioServiceContext = {
+      cluster: this.cluster,
+      securityGroup: alluxioSecurityGroup,
+      image: settings.image ?? props.imageMirror?._imageFor(officialImage) ?? ecs.ContainerImage.fromRegistry(officialImage),
+      logGroup: new logs.LogGroup(this, 'Logs', { retention: settings.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      configuration,
+      enableExecuteCommand: settings.enableExecuteCommand,
+    };
+    const masters = new AlluxioMasterGroup(this, 'Master', {
+      context,
+      cpu: settings.masterCpu,
+      memoryMiB: settings.masterMemoryMiB,
+      jvmOptions: settings.masterJvmOptions,
+      rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey,
+      removalPolicy: settings.removalPolicy,
+    });
+    const workers = new AlluxioWorkerGroup(this, 'Worker', {
+      context,
+      cpu: settings.workerCpu,
+      memoryMiB: settings.workerMemoryMiB,
+      jvmOptions: settings.workerJvmOptions,
+      count: settings.workerCount,
+      cacheGiB: settings.cacheGiB,
+    });
+    this.masterService = masters.service;
+    this.workerService = workers.service;
+    this.masterEndpoint = masters.rpcEndpoint;
+    for (const service of [this.masterService, this.workerService]) {
+      service.node.addDependency(configuration, checks.minioCheck);
+    }
+    // The deploy passes only when Alluxio serves the MinIO root mount.
+    const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoint, [this.masterService, this.workerService]);
+
+    store.allowFrom(alluxioSecurityGroup, 'Alluxio reads and writes MinIO');
+    store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
+    alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(19998, 30003), 'Alluxio ports within the cluster');
+    alluxioSecurityGroup.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'health check reads the master info');
+    this.connections = new ec2.Connections({
+      securityGroups: [alluxioSecurityGroup],
+      defaultPort: ec2.Port.tcp(ALLUXIO_PORTS.masterRpc),
+    });
+    this.minioClients = new ec2.Connections({
+      securityGroups: [alluxioSecurityGroup, functions.healthCheckSecurityGroup],
+    });
+
+    if (props.rotation?.enabled ?? true) {
+      this.rotation = new CredentialRotation(this, 'Rotation', {
+        accessKeyParameter: this.accessKeyParameter,
+        secretKeyParameter: this.secretKeyParameter,
+        sitePropertiesParameterName: configuration.parameterBaseName,
+        ownsKeys: settings.credentials.isGenerated,
         cluster: this.cluster,
-        options: settings.minio._provisioned ?? {},
-        rootUserParameter: this.accessKeyParameter,
-        rootPasswordParameter: this.secretKeyParameter,
-        kmsKey,
-        port: MINIO_PORT,
+        masterService: this.masterService,
+        workerService: this.workerService,
+        minioService: store.server?.service,
+        alluxioMasterWebAddress: masters.webEndpoint,
+        vpc,
+        kmsKey: settings.credentials.kmsKey,
+        topic: props.rotation?.topic,
+        reconcileSchedule: props.rotation?.reconcileSchedule,
+        serviceRestartTimeout: props.rotation?.serviceRestartTimeout,
+        verificationTimeout: props.rotation?.verificationTimeout,
         logRetention: settings.logRetention,
-        imageMirror: props.imageMirror,
-      }));
-      minioServer.node.addDependency(credentialsResource);
-      minioServer.connections.allowFrom(alluxioSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'Alluxio reads and writes MinIO');
-      minioServer.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(MINIO_PORT), 'health check probes MinIO');
-      this.minioEndpoint = minioServer.endpoint;
-    } else {
-      this.minioEndpoint = settings.minio._existing!.endpoint;
+      });
+      this.minioClients.addSecurityGroup(...this.rotation.connections.securityGroups);
+      store.allowFrom(this.rotation, 'rotation verifies new keys against MinIO');
+      alluxioSecurityGroup.connections.allowFrom(this.rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');
+      this.labelLastKnownGoodAfter(alluxioCheck, this.rotation, configuration.configHash, settings.logRetention);
     }
 
-    // --- rendered site properties -------------------------------------------------------------
-    const masterHostname = `master.${settings.namespace}`;
-    this.masterEndpoint = `${masterHostname}:${ALLUXIO_PORTS.masterRpc}`;
-    // The base of the configuration parameters: each configuration is written to <base>/<generation>.
-    const sitePropertiesName = `${settings.parameterPrefix}/site-properties`;
-    const siteSettings: RenderSettingsSource = {
+    this.createOutputs(configuration.parameterBaseName);
+  }
+
+  /** What the site file says besides the keys. */
+  private siteSettings(settings: ResolvedSettings, masterHostname: string): RenderSettingsSource {
+    return {
       alluxioVersion: settings.alluxioVersion,
       endpoint: this.minioEndpoint,
       bucket: settings.minio.bucket,
@@ -416,264 +460,28 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       metadataSyncInterval: settings.metadataSyncInterval,
       extraProperties: settings.extraProperties,
     };
-    const renderResource = new CustomResource(this, 'SiteProperties', {
-      serviceToken: functions.renderServiceToken,
-      resourceType: 'Custom::AlluxioSiteProperties',
-      serviceTimeout: Duration.minutes(5),
-      properties: renderResourceProperties(
-        { accessKey: names.accessKey, secretKey: names.secretKey, siteProperties: sitePropertiesName },
-        kmsKey?.keyArn,
-        siteSettings,
-      ),
-    });
-    renderResource.node.addDependency(credentialsResource);
-    // This deploy's configuration: the parameter its task definitions name, so a rollback that
-    // relaunches an older task definition reads the older configuration it was deployed with.
-    this.sitePropertiesParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'SitePropertiesParameter', {
-      parameterName: renderResource.getAttString('ParameterName'),
-      simpleName: false,
-      encryptionKey: kmsKey,
-    });
-    const everyConfiguration = this.configurationParameterArns(sitePropertiesName);
-    functions.renderRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter'], resources: everyConfiguration }),
-    );
-    acknowledgeNagFindings(functions.renderRole, [
-      {
-        id: parameterPathWildcardFinding(this, sitePropertiesName),
-        reason: 'One parameter per rendered configuration under this prefix; the render resource writes the new one and deletes the old one after the update.',
+  }
+
+  /**
+   * Nothing carries the last-known-good label until the rotation function has run once; run it as
+   * soon as the deploy is healthy (and after every configuration change) instead of up to an hour later.
+   */
+  private labelLastKnownGoodAfter(alluxioCheck: IDependable, rotation: CredentialRotation, configHash: string, logRetention: logs.RetentionDays): void {
+    const firstReconcile = new cr.AwsCustomResource(this, 'LabelLastKnownGood', {
+      onUpdate: {
+        service: 'Lambda',
+        action: 'invoke',
+        parameters: { FunctionName: rotation.function.functionName, InvocationType: 'Event', Payload: '{"source":"cdk-alluxio-minio.deploy"}' },
+        physicalResourceId: cr.PhysicalResourceId.of(configHash),
       },
-    ]);
-    // The tier of the existing site-properties parameter (Standard or Advanced) is only visible here.
-    allowDescribeParameters(functions.renderRole);
-    kmsKey?.grantEncrypt(functions.renderRole);
-    // The hash of the rendered, secret-free configuration: in both task definitions, so any change
-    // (configuration or a new credential version) makes CloudFormation roll the tasks.
-    const configHash = renderResource.getAttString('ConfigHash');
-
-    // --- MinIO reachable, bucket present, before Alluxio starts --------------------------------
-    const minioLocationProperties = {
-      AccessKeyParameterName: names.accessKey,
-      SecretKeyParameterName: names.secretKey,
-      Endpoint: this.minioEndpoint,
-      Bucket: settings.minio.bucket,
-      Directory: settings.minio.directory,
-      Region: settings.minio.region,
-      AlluxioVersion: settings.alluxioVersion,
-      TimeoutSeconds: String(settings.healthCheckTimeout.toSeconds()),
-    };
-    const minioCheck = new CustomResource(this, 'MinioCheck', {
-      serviceToken: functions.healthCheckServiceToken,
-      resourceType: 'Custom::AlluxioMinioHealthCheck',
-      serviceTimeout: functions.healthCheckServiceTimeout,
-      properties: {
-        ...minioLocationProperties,
-        EnsureBucket: String(settings.minio.createBucket),
-        // Alluxio cannot create a directory under a root that has no marker object.
-        EnsureDirectory: 'true',
-        ConfigHash: configHash,
-      },
+      policy: cr.AwsCustomResourcePolicy.fromStatements([
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [rotation.function.functionArn] }),
+      ]),
+      installLatestAwsSdk: false,
+      logGroup: new logs.LogGroup(this, 'LabelLastKnownGoodLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),
     });
-    minioCheck.node.addDependency(credentialsResource);
-    if (minioServer) minioCheck.node.addDependency(minioServer);
-
-    // --- Alluxio --------------------------------------------------------------------------------
-    const officialImage = `alluxio/alluxio:${settings.alluxioVersion}`;
-    const image = settings.image ?? props.imageMirror?._imageFor(officialImage) ?? ecs.ContainerImage.fromRegistry(officialImage);
-    const sitePropertiesSecret = ecs.Secret.fromSsmParameter(this.sitePropertiesParameter);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: settings.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
-    const journal = new efs.FileSystem(this, 'Journal', {
-      vpc,
-      encrypted: true,
-      removalPolicy: settings.removalPolicy,
-      performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
-      throughputMode: efs.ThroughputMode.ELASTIC,
-      enableAutomaticBackups: true,
-    });
-    // The image runs as uid/gid 1000; the access point makes the journal theirs.
-    const journalAccessPoint = journal.addAccessPoint('JournalAccessPoint', {
-      path: '/alluxio-journal',
-      posixUser: { uid: '1000', gid: '1000' },
-      createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
-    });
-
-    const masterTask = new ecs.FargateTaskDefinition(this, 'MasterTask', {
-      cpu: settings.masterCpu,
-      memoryLimitMiB: settings.masterMemoryMiB,
-      volumes: [
-        {
-          name: 'journal',
-          efsVolumeConfiguration: {
-            fileSystemId: journal.fileSystemId,
-            transitEncryption: 'ENABLED',
-            authorizationConfig: { accessPointId: journalAccessPoint.accessPointId, iam: 'ENABLED' },
-          },
-        },
-      ],
-    });
-    journal.grantReadWrite(masterTask.taskRole);
-    const master = masterTask.addContainer('master', {
-      image,
-      essential: true,
-      entryPoint: ['/bin/sh', '-c'],
-      command: [alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey })],
-      environment: { ALLUXIO_CONFIG_HASH: configHash, ...settings.masterJvmOptions },
-      secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'master' }),
-      portMappings: ALLUXIO_PORTS.masterAll.map((containerPort) => ({ containerPort })),
-      healthCheck: tcpHealthCheck(ALLUXIO_PORTS.masterRpc),
-    });
-    master.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });
-    this.allowEveryConfiguration(masterTask, everyConfiguration, sitePropertiesName);
-
-    const workerTask = new ecs.FargateTaskDefinition(this, 'WorkerTask', {
-      cpu: settings.workerCpu,
-      memoryLimitMiB: settings.workerMemoryMiB,
-      ephemeralStorageGiB: Math.max(21, settings.cacheGiB + WORKER_STORAGE_OVERHEAD_GIB),
-    });
-    workerTask.addContainer('worker', {
-      image,
-      essential: true,
-      entryPoint: ['/bin/sh', '-c'],
-      command: [alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT)],
-      environment: { ALLUXIO_CONFIG_HASH: configHash, ...settings.workerJvmOptions },
-      secrets: { ALLUXIO_SITE_PROPERTIES: sitePropertiesSecret },
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'worker' }),
-      portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
-      healthCheck: tcpHealthCheck(ALLUXIO_PORTS.workerRpc),
-    });
-
-    this.allowEveryConfiguration(workerTask, everyConfiguration, sitePropertiesName);
-
-    const serviceDefaults = {
-      cluster: this.cluster,
-      securityGroups: [alluxioSecurityGroup],
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      assignPublicIp: false,
-      // A bad configuration rolls back instead of holding CloudFormation for hours.
-      circuitBreaker: { enable: true, rollback: true },
-      // Only when asked: the default template stays as it was.
-      ...(settings.enableExecuteCommand ? { enableExecuteCommand: true } : {}),
-    };
-    this.masterService = new ecs.FargateService(this, 'MasterService', {
-      ...serviceDefaults,
-      taskDefinition: masterTask,
-      desiredCount: 1,
-      // One master owns the journal: the old task stops before the new one starts.
-      minHealthyPercent: 0,
-      maxHealthyPercent: 100,
-      cloudMapOptions: { name: 'master', dnsTtl: Duration.seconds(10) },
-    });
-    // A task whose EFS volume has no available mount target in its subnet fails to start.
-    this.masterService.node.defaultChild!.node.addDependency(journal.mountTargetsAvailable);
-    this.workerService = new ecs.FargateService(this, 'WorkerService', {
-      ...serviceDefaults,
-      taskDefinition: workerTask,
-      desiredCount: settings.workerCount,
-      minHealthyPercent: 50,
-      maxHealthyPercent: 200,
-      cloudMapOptions: { name: 'worker', dnsTtl: Duration.seconds(10) },
-    });
-    for (const service of [this.masterService, this.workerService]) {
-      service.node.addDependency(renderResource, minioCheck);
-    }
-    journal.connections.allowDefaultPortFrom(alluxioSecurityGroup, 'the master mounts its journal');
-    alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(19998, 30003), 'Alluxio ports within the cluster');
-    alluxioSecurityGroup.connections.allowFrom(
-      functions.healthCheckSecurityGroup,
-      ec2.Port.tcp(ALLUXIO_PORTS.masterWeb),
-      'health check reads the master info',
-    );
-    this.connections = new ec2.Connections({
-      securityGroups: [alluxioSecurityGroup],
-      defaultPort: ec2.Port.tcp(ALLUXIO_PORTS.masterRpc),
-    });
-    this.minioClients = new ec2.Connections({
-      securityGroups: [alluxioSecurityGroup, functions.healthCheckSecurityGroup],
-    });
-
-    // --- the deploy passes only when Alluxio serves the MinIO root mount -------------------------
-    const alluxioCheck = new CustomResource(this, 'AlluxioCheck', {
-      serviceToken: functions.healthCheckServiceToken,
-      resourceType: 'Custom::AlluxioMinioHealthCheck',
-      serviceTimeout: functions.healthCheckServiceTimeout,
-      properties: {
-        ...minioLocationProperties,
-        EnsureBucket: 'false',
-        AlluxioMaster: `${masterHostname}:${ALLUXIO_PORTS.masterWeb}`,
-        ConfigHash: configHash,
-      },
-    });
-    alluxioCheck.node.addDependency(this.masterService, this.workerService);
-
-    if (props.rotation?.enabled ?? true) {
-      this.rotation = new CredentialRotation(this, 'Rotation', {
-        accessKeyParameter: this.accessKeyParameter,
-        secretKeyParameter: this.secretKeyParameter,
-        sitePropertiesParameterName: sitePropertiesName,
-        ownsKeys: settings.credentials.isGenerated,
-        cluster: this.cluster,
-        masterService: this.masterService,
-        workerService: this.workerService,
-        minioService: minioServer?.service,
-        alluxioMasterWebAddress: `${masterHostname}:${ALLUXIO_PORTS.masterWeb}`,
-        vpc,
-        kmsKey,
-        topic: props.rotation?.topic,
-        reconcileSchedule: props.rotation?.reconcileSchedule,
-        serviceRestartTimeout: props.rotation?.serviceRestartTimeout,
-        verificationTimeout: props.rotation?.verificationTimeout,
-        logRetention: settings.logRetention,
-      });
-      this.minioClients.addSecurityGroup(...this.rotation.connections.securityGroups);
-      minioServer?.connections.allowFrom(this.rotation, ec2.Port.tcp(MINIO_PORT), 'rotation verifies new keys against MinIO');
-      alluxioSecurityGroup.connections.allowFrom(this.rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');
-      // Nothing carries the last-known-good label until the rotation function has run once; run it as
-      // soon as the deploy is healthy (and after every configuration change) instead of up to an hour later.
-      const firstReconcile = new cr.AwsCustomResource(this, 'LabelLastKnownGood', {
-        onUpdate: {
-          service: 'Lambda',
-          action: 'invoke',
-          parameters: { FunctionName: this.rotation.function.functionName, InvocationType: 'Event', Payload: '{"source":"cdk-alluxio-minio.deploy"}' },
-          physicalResourceId: cr.PhysicalResourceId.of(configHash),
-        },
-        policy: cr.AwsCustomResourcePolicy.fromStatements([
-          new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.rotation.function.functionArn] }),
-        ]),
-        installLatestAwsSdk: false,
-        logGroup: new logs.LogGroup(this, 'LabelLastKnownGoodLogs', { retention: settings.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
-      });
-      firstReconcile.node.addDependency(alluxioCheck);
-      acknowledgeAwsCustomResourceSingleton(this);
-    }
-
-    this.createOutputs(names, sitePropertiesName);
-    acknowledgeNagFindings(this.masterService.taskDefinition, [
-      {
-        id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH and the JVM memory options are non-secret; the properties and keys come from SSM as secrets.',
-      },
-    ]);
-    acknowledgeNagFindings(this.workerService.taskDefinition, [
-      {
-        id: 'AwsSolutions-ECS2',
-        reason: 'ALLUXIO_CONFIG_HASH and the JVM memory options are non-secret; the properties and keys come from SSM as secrets.',
-      },
-    ]);
-    if (settings.enableExecuteCommand) {
-      for (const task of [masterTask, workerTask]) {
-        acknowledgeNagFindings(task.taskRole, [
-          {
-            id: 'AwsSolutions-IAM5[Resource::*]',
-            reason: 'ECS Exec (alluxio.enableExecuteCommand): the ssmmessages channel actions aws-cdk-lib grants have no resource-level permissions.',
-          },
-        ]);
-      }
-    }
+    firstReconcile.node.addDependency(alluxioCheck);
+    acknowledgeAwsCustomResourceSingleton(this);
   }
 
   /**
@@ -688,34 +496,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
    * Lets `grantee` read (and decrypt) the MinIO access key and secret key.
    */
   public grantReadCredentials(grantee: iam.IGrantable): iam.Grant {
-    const grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['ssm:GetParameter', 'ssm:GetParameters'],
-      resourceArns: [this.accessKeyParameter.parameterArn, this.secretKeyParameter.parameterArn],
-    });
-    this.credentials.kmsKey?.grantDecrypt(grantee);
-    return grant;
-  }
-
-  /** The ARNs of every configuration parameter under `baseName` (and the base, which an earlier version wrote). */
-  private configurationParameterArns(baseName: string): string[] {
-    return [baseName, `${baseName}/*`].map((name) => Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }));
-  }
-
-  /**
-   * ECS reads a task's secrets with the execution role when the task starts. A rollback relaunches the
-   * previous task definition, which names the previous configuration's parameter; the grant that
-   * ecs.Secret adds covers only this deploy's, so the role may read every configuration of this
-   * deployment.
-   */
-  private allowEveryConfiguration(taskDefinition: ecs.TaskDefinition, arns: string[], baseName: string): void {
-    taskDefinition.addToExecutionRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: arns }));
-    acknowledgeNagFindings(taskDefinition.obtainExecutionRole(), [
-      {
-        id: parameterPathWildcardFinding(this, baseName),
-        reason: "One parameter per rendered configuration of this deployment; a rolled-back task reads its own configuration's.",
-      },
-    ]);
+    return this.credentials.grantRead(grantee);
   }
 
   private createDefaultVpc(logRetention: logs.RetentionDays): ec2.Vpc {
@@ -733,12 +514,12 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     return vpc;
   }
 
-  private createOutputs(names: { accessKey: string; secretKey: string }, sitePropertiesName: string): void {
+  private createOutputs(sitePropertiesName: string): void {
     const outputs: Record<string, string> = {
       MasterEndpoint: this.masterEndpoint,
       MinioEndpoint: this.minioEndpoint,
-      AccessKeyParameterName: names.accessKey,
-      SecretKeyParameterName: names.secretKey,
+      AccessKeyParameterName: this.credentials.accessKeyParameterName,
+      SecretKeyParameterName: this.credentials.secretKeyParameterName,
       // The base the CLI and rotation take (every configuration is <base>/<generation>), and this deploy's own.
       SitePropertiesParameterName: sitePropertiesName,
       SitePropertiesConfigurationName: this.sitePropertiesParameter.parameterName,
@@ -749,20 +530,6 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       new CfnOutput(this, name, { value });
     }
   }
-}
-
-/**
- * Parameter metadata (tier, key id) is only visible through DescribeParameters, which IAM cannot scope
- * to a parameter; it returns metadata, never values.
- */
-function allowDescribeParameters(role: iam.IRole): void {
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:DescribeParameters'], resources: ['*'] }));
-  acknowledgeNagFindings(role, [
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ssm:DescribeParameters has no resource-level permissions; it reads parameter metadata, never values.',
-    },
-  ]);
 }
 
 /**
@@ -782,17 +549,6 @@ function acknowledgeAwsCustomResourceSingleton(scope: Construct): void {
 
 // The construct id aws-cdk-lib gives the AwsCustomResource singleton function (stable across releases).
 const AWS_CUSTOM_RESOURCE_SINGLETON_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
-
-function tcpHealthCheck(port: number): ecs.HealthCheck {
-  return {
-    // The official Helm chart probes Alluxio with TCP on the RPC ports; bash's /dev/tcp does the same here.
-    command: ['CMD-SHELL', `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' || exit 1`],
-    interval: Duration.seconds(15),
-    timeout: Duration.seconds(5),
-    retries: 4,
-    startPeriod: Duration.seconds(120),
-  };
-}
 
 interface ResolvedSettings {
   readonly minio: MinioBackend;

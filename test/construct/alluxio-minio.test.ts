@@ -258,7 +258,7 @@ describe('rotation', () => {
     });
     expect(Object.keys(template.toJSON().Outputs).join(' ')).toContain('RotationTopicArn');
     const [firstRun] = Object.values(template.findResources('Custom::AWS')) as any[];
-    expect(firstRun.DependsOn.some((id: string) => id.startsWith('CacheAlluxioCheck'))).toBe(true);
+    expect(firstRun.DependsOn.some((id: string) => id.startsWith('CacheChecksAlluxioCheck'))).toBe(true);
   });
 
   test('rotation.enabled false creates no rotation function, rule or topic', () => {

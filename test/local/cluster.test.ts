@@ -96,10 +96,10 @@ describe('the deployed cluster', () => {
     expect(order.map((id) => id.replace(/^Cache/, '').replace(/[0-9A-F]{8}$/, ''))).toEqual([
       'Credentials',
       'SiteProperties',
-      'MinioCheck',
+      'ChecksMinioCheck',
       'MasterService',
       'WorkerService',
-      'AlluxioCheck',
+      'ChecksAlluxioCheck',
       'LabelLastKnownGood',
     ]);
   });

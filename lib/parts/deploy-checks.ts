@@ -1,0 +1,76 @@
+import { CustomResource } from 'aws-cdk-lib';
+import { Construct, IDependable } from 'constructs';
+import { CustomResourceFunctions } from '../custom-resource-functions';
+import { MinioBackend } from '../minio-backend';
+import { ClusterCredentials } from './cluster-credentials';
+import { MinioStore } from './minio-store';
+
+export interface DeployChecksProps {
+  readonly functions: CustomResourceFunctions;
+  readonly credentials: ClusterCredentials;
+  readonly store: MinioStore;
+  readonly backend: MinioBackend;
+  readonly alluxioVersion: string;
+  readonly timeoutSeconds: number;
+  /** The configuration's hash: a new configuration runs both checks again. */
+  readonly configHash: string;
+}
+
+/**
+ * The deploy's two health checks, both through the health-check handler: MinIO reachable with the
+ * bucket present before Alluxio starts, and Alluxio serving the MinIO root mount after it has.
+ */
+export class DeployChecks extends Construct {
+  /** The check that MinIO answers with the keys and the bucket exists; the Alluxio services start after it. */
+  public readonly minioCheck: CustomResource;
+  private readonly props: DeployChecksProps;
+
+  constructor(scope: Construct, id: string, props: DeployChecksProps) {
+    super(scope, id);
+    this.props = props;
+    this.minioCheck = new CustomResource(this, 'MinioCheck', {
+      serviceToken: props.functions.healthCheckServiceToken,
+      resourceType: 'Custom::AlluxioMinioHealthCheck',
+      serviceTimeout: props.functions.healthCheckServiceTimeout,
+      properties: {
+        ...this.locationProperties(),
+        EnsureBucket: String(props.backend.createBucket),
+        // Alluxio cannot create a directory under a root that has no marker object.
+        EnsureDirectory: 'true',
+        ConfigHash: props.configHash,
+      },
+    });
+    this.minioCheck.node.addDependency(props.credentials, props.store);
+  }
+
+  /** The check that passes only when the master at `masterWebEndpoint` serves the MinIO root mount. */
+  public addAlluxioCheck(masterWebEndpoint: string, services: IDependable[]): CustomResource {
+    const check = new CustomResource(this, 'AlluxioCheck', {
+      serviceToken: this.props.functions.healthCheckServiceToken,
+      resourceType: 'Custom::AlluxioMinioHealthCheck',
+      serviceTimeout: this.props.functions.healthCheckServiceTimeout,
+      properties: {
+        ...this.locationProperties(),
+        EnsureBucket: 'false',
+        AlluxioMaster: masterWebEndpoint,
+        ConfigHash: this.props.configHash,
+      },
+    });
+    check.node.addDependency(...services);
+    return check;
+  }
+
+  private locationProperties() {
+    const { credentials, store, backend } = this.props;
+    return {
+      AccessKeyParameterName: credentials.accessKeyParameterName,
+      SecretKeyParameterName: credentials.secretKeyParameterName,
+      Endpoint: store.endpoint,
+      Bucket: backend.bucket,
+      Directory: backend.directory,
+      Region: backend.region,
+      AlluxioVersion: this.props.alluxioVersion,
+      TimeoutSeconds: String(this.props.timeoutSeconds),
+    };
+  }
+}
