@@ -1,3 +1,4 @@
+import { bootScriptUserData } from './host-boot-units';
 import { InputError } from './input-error';
 
 /**
@@ -190,29 +191,18 @@ export function dataVolumeUnits(layout: DataVolumeHostLayout = HOST_LAYOUT): Rec
   };
 }
 
-/**
- * The user data commands (first launch only): install the script and the units, then mount now. When
- * the mount fails, the ECS agent's queued start is cancelled, so the host never joins the cluster.
- */
+/** The user data commands (first launch only): install the script and the units, then mount now. */
 export function dataVolumeUserData(volumeId: string, layout: DataVolumeHostLayout = HOST_LAYOUT, options: DataVolumeScriptOptions = {}): string[] {
-  const files: Array<[string, string]> = [
-    [layout.scriptPath, dataVolumeMountScript(volumeId, layout, options)],
-    ...Object.entries(dataVolumeUnits(layout)).map(([name, text]): [string, string] => [`${layout.systemdDir}/${name}`, text]),
-  ];
-  const delimiter = 'CDK_ALLUXIO_MINIO_END_OF_FILE';
-  return [
-    `mkdir -p '${dirOf(layout.scriptPath)}' '${layout.systemdDir}'`,
-    ...files.flatMap(([path, text]) => [`cat > '${path}' <<'${delimiter}'`, text, delimiter]),
-    `chmod 755 '${layout.scriptPath}'`,
-    'systemctl daemon-reload',
-    `systemctl enable ${DATA_VOLUME_UNITS.mount} ${DATA_VOLUME_UNITS.growTimer}`,
-    `if ! systemctl start ${DATA_VOLUME_UNITS.mount}; then`,
-    '  echo "cdk-alluxio-minio: the MinIO data volume is not mounted: the ECS agent stays stopped" >&2',
-    '  systemctl stop --no-block ecs.service',
-    '  exit 1',
-    'fi',
-    `systemctl start ${DATA_VOLUME_UNITS.growTimer}`,
-  ];
+  return bootScriptUserData({
+    scriptPath: layout.scriptPath,
+    script: dataVolumeMountScript(volumeId, layout, options),
+    systemdDir: layout.systemdDir,
+    units: dataVolumeUnits(layout),
+    enable: [DATA_VOLUME_UNITS.mount, DATA_VOLUME_UNITS.growTimer],
+    startNow: DATA_VOLUME_UNITS.mount,
+    failureMessage: 'cdk-alluxio-minio: the MinIO data volume is not mounted: the ECS agent stays stopped',
+    thenStart: [DATA_VOLUME_UNITS.growTimer],
+  });
 }
 
 export interface MinioStartOptions {
@@ -235,10 +225,6 @@ export function minioStartScript(options: MinioStartOptions): string {
     'fi',
     `exec ${options.entrypoint ?? '/usr/bin/docker-entrypoint.sh'} minio server '${options.dataPath}' --address ':${options.port}'`,
   ].join('\n');
-}
-
-function dirOf(path: string): string {
-  return path.slice(0, path.lastIndexOf('/')) || '/';
 }
 
 /** The provisioned MinIO's placement options, as given (tokens are checked at deploy time). */
