@@ -1,10 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { AlluxioMinio, AlluxioOptions, MinioBackend, MinioCredentials } from '../lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MinioBackend, MinioCredentials } from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode. */
 export const EXAMPLE_STACKS = {
   provisioned: 'AlluxioMinioProvisioned',
   existing: 'AlluxioMinioExisting',
+  nvmeWorkers: 'AlluxioMinioNvmeWorkers',
 } as const;
 
 /** Where the existing-MinIO stack points; the local deployment (npm start) passes its own. */
@@ -51,6 +53,16 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     credentials: MinioCredentials.fromParameters(existingMinio.accessKeyParameter, existingMinio.secretKeyParameter),
     parameterPrefix: existingMinio.parameterPrefix,
     alluxio: existingMinio.alluxio,
+  });
+
+  // The same MinIO, with the workers on EC2 hosts caching on their instance-store NVMe.
+  const nvme = new Stack(app, EXAMPLE_STACKS.nvmeWorkers, {
+    description: 'Alluxio on ECS with workers on instance-store NVMe hosts (cdk-alluxio-minio example)',
+  });
+  new AlluxioMinio(nvme, 'Cache', {
+    minio: MinioBackend.existing({ endpoint: EXAMPLE_EXISTING_MINIO.endpoint, bucket: EXAMPLE_EXISTING_MINIO.bucket, directory: EXAMPLE_EXISTING_MINIO.directory }),
+    credentials: MinioCredentials.fromParameters(EXAMPLE_EXISTING_MINIO.accessKeyParameter, EXAMPLE_EXISTING_MINIO.secretKeyParameter),
+    alluxio: { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge'), count: 2 }) },
   });
 
   return app;

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Names, RemovalPolicy, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
-import { ALLUXIO_PORTS, SITE_JOURNAL_FOLDER, SITE_WORKER_CACHE_DIR } from './core/alluxio-container';
+import { ALLUXIO_PORTS, SITE_JOURNAL_FOLDER } from './core/alluxio-container';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { RenderSettingsSource } from './core/custom-resource-props';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
@@ -15,6 +15,7 @@ import { InputError } from './core/input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
+import { AlluxioWorkers } from './alluxio-workers';
 import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { ImageMirror } from './image-mirror';
@@ -23,11 +24,13 @@ import { MinioCredentials } from './minio-credentials';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
 import { AlluxioMasterGroup, masterHostnameIn } from './parts/alluxio-master-group';
 import { AlluxioServiceContext } from './parts/alluxio-services';
-import { AlluxioWorkerGroup, FARGATE_MAX_EPHEMERAL_GIB, WORKER_STORAGE_OVERHEAD_GIB } from './parts/alluxio-worker-group';
+import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
+import { AlluxioWorkerGroup } from './parts/alluxio-worker-group';
 import { ClusterCredentials } from './parts/cluster-credentials';
 import { DeployChecks } from './parts/deploy-checks';
 import { MinioStore } from './parts/minio-store';
 import { SiteConfiguration } from './parts/site-configuration';
+import { resolveWorkerSettings, WorkerSettings } from './parts/worker-settings';
 
 /** How the Alluxio master and workers run. */
 export interface AlluxioOptions {
@@ -57,6 +60,14 @@ export interface AlluxioOptions {
    * @default 4096
    */
   readonly masterMemoryMiB?: number;
+  /**
+   * Where the workers run and cache: Fargate tasks caching on ephemeral storage, or EC2 hosts with
+   * instance-store NVMe (`AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge') })`).
+   * `workerCpu`, `workerMemoryMiB`, `workerCount` and `cacheSize` remain the Fargate sizes.
+   *
+   * @default AlluxioWorkers.fargate()
+   */
+  readonly workers?: AlluxioWorkers;
   /**
    * CPU units of each worker task.
    *
@@ -241,10 +252,6 @@ export interface AlluxioMinioProps {
 const DEFAULTS = {
   masterCpu: 1024,
   masterMemoryMiB: 4096,
-  workerCpu: 1024,
-  workerMemoryMiB: 4096,
-  workerCount: 2,
-  cacheGiB: 20,
   healthCheckMinutes: 10,
 };
 
@@ -271,7 +278,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   /** The Alluxio master service. */
   public readonly masterService: ecs.FargateService;
   /** The Alluxio worker service. */
-  public readonly workerService: ecs.FargateService;
+  /** The Alluxio worker service (a Fargate or an EC2 service, as `alluxio.workers` chooses). */
+  public readonly workerService: ecs.BaseService;
   /** `host:port` of the master's RPC endpoint inside the VPC (Cloud Map name). */
   public readonly masterEndpoint: string;
   /** The MinIO S3 endpoint the cluster uses. */
@@ -378,14 +386,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey,
       removalPolicy: settings.removalPolicy,
     });
-    const workers = new AlluxioWorkerGroup(this, 'Worker', {
-      context,
-      cpu: settings.workerCpu,
-      memoryMiB: settings.workerMemoryMiB,
-      jvmOptions: settings.workerJvmOptions,
-      count: settings.workerCount,
-      cacheGiB: settings.cacheGiB,
-    });
+    const workers = this.createWorkers(context, settings.workers);
     this.masterService = masters.service;
     this.workerService = workers.service;
     this.masterEndpoint = masters.rpcEndpoint;
@@ -435,6 +436,13 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     this.createOutputs(configuration.parameterBaseName);
   }
 
+  private createWorkers(context: AlluxioServiceContext, workers: WorkerSettings): { readonly service: ecs.BaseService } {
+    if (workers.kind === 'ec2') {
+      return new AlluxioEc2WorkerGroup(this, 'Worker', { context, ...workers });
+    }
+    return new AlluxioWorkerGroup(this, 'Worker', { context, ...workers });
+  }
+
   /** What the site file says besides the keys. */
   private siteSettings(settings: ResolvedSettings, masterHostname: string): RenderSettingsSource {
     return {
@@ -450,8 +458,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       journalType: 'UFS',
       journalFolder: SITE_JOURNAL_FOLDER,
       workerTierAlias: 'SSD',
-      workerTierPath: SITE_WORKER_CACHE_DIR,
-      workerTierQuota: `${settings.cacheGiB}GB`,
+      workerTierPath: settings.workers.tierPath,
+      workerTierQuota: settings.workers.tierQuota,
       masterUpdateCheck: false,
       // Every replaced task is a new worker; the old one must leave the master's list long before
       // Alluxio's 5 minutes, or clients keep writing to it after each rotation or redeploy.
@@ -559,14 +567,9 @@ interface ResolvedSettings {
   readonly image?: ecs.ContainerImage;
   readonly masterCpu: number;
   readonly masterMemoryMiB: number;
-  readonly workerCpu: number;
-  readonly workerMemoryMiB: number;
   /** ALLUXIO_*_JAVA_OPTS of the master container (master and job master), sized from its task memory. */
   readonly masterJvmOptions: Record<string, string>;
-  /** ALLUXIO_*_JAVA_OPTS of the worker container (worker and job worker). */
-  readonly workerJvmOptions: Record<string, string>;
-  readonly workerCount: number;
-  readonly cacheGiB: number;
+  readonly workers: WorkerSettings;
   readonly writeType: string;
   readonly metadataSyncInterval: string;
   readonly extraProperties: Record<string, string>;
@@ -622,24 +625,11 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   parseAlluxioVersion(alluxioVersion);
   const masterCpu = alluxio.masterCpu ?? DEFAULTS.masterCpu;
   const masterMemoryMiB = alluxio.masterMemoryMiB ?? DEFAULTS.masterMemoryMiB;
-  const workerCpu = alluxio.workerCpu ?? DEFAULTS.workerCpu;
-  const workerMemoryMiB = alluxio.workerMemoryMiB ?? DEFAULTS.workerMemoryMiB;
   validateFargateSize('alluxio.master', masterCpu, masterMemoryMiB);
-  validateFargateSize('alluxio.worker', workerCpu, workerMemoryMiB);
   // Without sizes the image gives the master an 8 GiB heap and the worker 4 GiB of heap and as much
   // direct memory, and each job process a quarter of the container: more than the task has.
   const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB'));
-  const workerJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('worker', workerMemoryMiB, 'alluxio.workerMemoryMiB'));
-  const workerCount = alluxio.workerCount ?? DEFAULTS.workerCount;
-  validateWholeNumber('alluxio.workerCount', workerCount, 1, 100, 'run between 1 and 100 workers');
-  const cacheGiB = alluxio.cacheSize ? alluxio.cacheSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE }) : DEFAULTS.cacheGiB;
-  validateWholeNumber(
-    'alluxio.cacheSize',
-    cacheGiB,
-    1,
-    FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB,
-    `give whole GiB from 1 to ${FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB} (Fargate ephemeral storage is at most ${FARGATE_MAX_EPHEMERAL_GIB} GiB)`,
-  );
+  const workers = resolveWorkerSettings(alluxio);
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
@@ -706,12 +696,8 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     image: alluxio.image,
     masterCpu,
     masterMemoryMiB,
-    workerCpu,
-    workerMemoryMiB,
     masterJvmOptions,
-    workerJvmOptions,
-    workerCount,
-    cacheGiB,
+    workers,
     writeType,
     metadataSyncInterval,
     extraProperties,

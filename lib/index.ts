@@ -4,3 +4,4 @@ export * from './minio-credentials';
 export * from './credential-rotation';
 export * from './image-mirror';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';
+export * from './alluxio-workers';

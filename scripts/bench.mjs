@@ -29,7 +29,7 @@ console.log('## Synth (fresh process per run, app construction + synth)');
 // Interleaving would be fairer on a noisy machine, but each app's runs together keep caches comparable.
 const example = synthSamples('example');
 const baseline = synthSamples('baseline');
-console.log(`example app (2 stacks):                      ${fmtMs(example.median)}`);
+console.log(`example app (${Object.keys(example.templates).length} stacks):                      ${fmtMs(example.median)}`);
 console.log(`baseline ApplicationLoadBalancedFargateService: ${fmtMs(baseline.median)}`);
 console.log(`ratio example / baseline:                     ${(example.median / baseline.median).toFixed(2)}x (goal <= 1.5x)`);
 for (const [name, t] of Object.entries(example.templates)) {
@@ -37,6 +37,13 @@ for (const [name, t] of Object.entries(example.templates)) {
 }
 for (const [name, t] of Object.entries(baseline.templates)) {
   console.log(`template ${name} (baseline): ${t.bytes} bytes, ${t.resources} resources`);
+}
+
+console.log('\n## Synth per topology (one stack each, existing MinIO)');
+for (const topology of ['fargate-workers', 'nvme-workers']) {
+  const run = synthSamples(`topology:${topology}`);
+  const [t] = Object.values(run.templates);
+  console.log(`${topology}: ${fmtMs(run.median)}, template ${t.bytes} bytes, ${t.resources} resources`);
 }
 
 console.log('\n## Bundled Lambda handlers (lambda-dist, minified, SDK included)');

@@ -1,5 +1,5 @@
 // One synth in a fresh process, so every sample pays module loading as `cdk synth` does.
-// Usage: node synth-once.cjs example|baseline <outdir>; prints {"ms": n, "templates": {...}} on stdout.
+// Usage: node synth-once.cjs example|baseline|topology:<fargate-workers|nvme-workers> <outdir>; prints {"ms": n, "templates": {...}} on stdout.
 const { mkdtempSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
@@ -11,6 +11,23 @@ const started = process.hrtime.bigint();
 let app;
 if (which === 'example') {
   app = require('../../bin/example-app.js').createExampleApp(outdir);
+} else if (which.startsWith('topology:')) {
+  // One stack of one topology (the existing-MinIO example's props), so each topology's cost shows alone.
+  const { App, Stack } = require('aws-cdk-lib');
+  const ec2 = require('aws-cdk-lib/aws-ec2');
+  const lib = require('../../lib');
+  const { EXAMPLE_EXISTING_MINIO: minio } = require('../../bin/example-app.js');
+  const workers = {
+    'fargate-workers': undefined,
+    'nvme-workers': () => lib.AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge'), count: 2 }),
+  }[which.slice('topology:'.length)];
+  if (workers === undefined && which !== 'topology:fargate-workers') throw new Error(`unknown topology '${which}'`);
+  app = new App({ outdir });
+  new lib.AlluxioMinio(new Stack(app, which.slice('topology:'.length)), 'Cache', {
+    minio: lib.MinioBackend.existing({ endpoint: minio.endpoint, bucket: minio.bucket, directory: minio.directory }),
+    credentials: lib.MinioCredentials.fromParameters(minio.accessKeyParameter, minio.secretKeyParameter),
+    alluxio: workers ? { workers: workers() } : undefined,
+  });
 } else if (which === 'baseline') {
   // The anchor: the smallest idiomatic ECS-on-Fargate app from aws-cdk-lib itself.
   const { App, Stack } = require('aws-cdk-lib');

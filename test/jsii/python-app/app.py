@@ -1,13 +1,14 @@
 """The example app (bin/example-app.ts) written against the Python package, as a Python user would.
 
-  python app.py synth OUTDIR    both MinIO modes into OUTDIR; prints the library's constants as JSON
+  python app.py synth OUTDIR    the example stacks into OUTDIR; prints the library's constants as JSON
   python app.py input-error     an existing MinIO without credentials: fails with the library's message
 """
 import json
 import sys
 
 from aws_cdk import App, Stack
-from cdk_alluxio_minio import AlluxioMinio, MinioBackend, MinioCredentials
+from aws_cdk import aws_ec2 as ec2
+from cdk_alluxio_minio import AlluxioMinio, AlluxioOptions, AlluxioWorkers, MinioBackend, MinioCredentials
 
 
 def synth(outdir: str) -> None:
@@ -30,6 +31,19 @@ def synth(outdir: str) -> None:
         "Cache",
         minio=MinioBackend.existing(endpoint="http://10.0.12.7:9000", bucket="datalake", directory="alluxio"),
         credentials=MinioCredentials.from_parameters("/team/minio/access-key", "/team/minio/secret-key"),
+    )
+
+    nvme = Stack(
+        app,
+        "AlluxioMinioNvmeWorkers",
+        description="Alluxio on ECS with workers on instance-store NVMe hosts (cdk-alluxio-minio example)",
+    )
+    AlluxioMinio(
+        nvme,
+        "Cache",
+        minio=MinioBackend.existing(endpoint="http://10.0.12.7:9000", bucket="datalake", directory="alluxio"),
+        credentials=MinioCredentials.from_parameters("/team/minio/access-key", "/team/minio/secret-key"),
+        alluxio=AlluxioOptions(workers=AlluxioWorkers.ec2(instance_type=ec2.InstanceType("r5d.xlarge"), count=2)),
     )
 
     app.synth()

@@ -1,6 +1,9 @@
 package example;
 
 import io.github.cdkalluxiominio.AlluxioMinio;
+import io.github.cdkalluxiominio.AlluxioOptions;
+import io.github.cdkalluxiominio.AlluxioWorkers;
+import io.github.cdkalluxiominio.Ec2WorkersOptions;
 import io.github.cdkalluxiominio.ExistingMinioOptions;
 import io.github.cdkalluxiominio.MinioBackend;
 import io.github.cdkalluxiominio.MinioCredentials;
@@ -8,12 +11,13 @@ import software.amazon.awscdk.App;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.services.ec2.InstanceType;
 
 /**
  * The example app (bin/example-app.ts) written against the Java package, as a Java user would.
  *
  * <pre>
- *   java example.ExampleApp synth OUTDIR   both MinIO modes into OUTDIR; prints the library's constants as JSON
+ *   java example.ExampleApp synth OUTDIR   the example stacks into OUTDIR; prints the library's constants as JSON
  *   java example.ExampleApp input-error    an existing MinIO without credentials: fails with the library's message
  * </pre>
  */
@@ -50,6 +54,24 @@ public final class ExampleApp {
                         .directory("alluxio")
                         .build()))
                 .credentials(MinioCredentials.fromParameters("/team/minio/access-key", "/team/minio/secret-key"))
+                .build();
+
+        Stack nvme = new Stack(app, "AlluxioMinioNvmeWorkers", StackProps.builder()
+                .description("Alluxio on ECS with workers on instance-store NVMe hosts (cdk-alluxio-minio example)")
+                .build());
+        AlluxioMinio.Builder.create(nvme, "Cache")
+                .minio(MinioBackend.existing(ExistingMinioOptions.builder()
+                        .endpoint("http://10.0.12.7:9000")
+                        .bucket("datalake")
+                        .directory("alluxio")
+                        .build()))
+                .credentials(MinioCredentials.fromParameters("/team/minio/access-key", "/team/minio/secret-key"))
+                .alluxio(AlluxioOptions.builder()
+                        .workers(AlluxioWorkers.ec2(Ec2WorkersOptions.builder()
+                                .instanceType(new InstanceType("r5d.xlarge"))
+                                .count(2)
+                                .build()))
+                        .build())
                 .build();
 
         app.synth();

@@ -1,0 +1,129 @@
+import { Duration } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
+import { InstanceStore } from '../core/instance-store';
+import { cacheDiskMountPoints, cacheDisksUserData } from '../core/worker-cache-disks';
+import { acknowledgeNagFindings } from '../nag-acknowledgements';
+import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
+
+/** Where disk i is mounted in the worker container; the site file's tier paths name these. */
+export function ec2WorkerCacheDirs(diskCount: number): string[] {
+  return Array.from({ length: diskCount }, (_, i) => `${OFFICIAL_IMAGE_LAYOUT.home}/cache/${i}`);
+}
+
+export interface AlluxioEc2WorkerGroupProps {
+  readonly context: AlluxioServiceContext;
+  readonly instanceType: ec2.InstanceType;
+  readonly instanceStore: InstanceStore;
+  readonly count: number;
+  /** CPU units and hard memory limit of the worker container (the rest of the host is the OS, Docker and the agent). */
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly jvmOptions: Record<string, string>;
+}
+
+/**
+ * The Alluxio workers on EC2 hosts with instance-store NVMe, one worker per host, caching on the
+ * host's disks (formatted and mounted at every boot by the host's boot script).
+ *
+ * awsvpc networking, not host: each worker task has its own network interface in the Alluxio
+ * security group, exactly as on Fargate, so `allowClientsFrom` and the cluster's own rules hold
+ * unchanged, and the address the worker advertises (`hostname -i`, its interface's) is the one
+ * clients reach. One interface per host is within every type of the table.
+ */
+export class AlluxioEc2WorkerGroup extends Construct {
+  public readonly service: ecs.Ec2Service;
+  public readonly taskDefinition: ecs.Ec2TaskDefinition;
+  public readonly hosts: autoscaling.AutoScalingGroup;
+
+  constructor(scope: Construct, id: string, props: AlluxioEc2WorkerGroupProps) {
+    super(scope, id);
+    const context = props.context;
+    const vpc = context.cluster.vpc;
+    const disks = props.instanceStore.disks;
+
+    const hostSecurityGroup = new ec2.SecurityGroup(this, 'HostSecurityGroup', {
+      vpc,
+      description: 'Alluxio worker hosts (the worker tasks have their own interfaces in the Alluxio group)',
+      allowAllOutbound: true,
+    });
+    const hostRole = new iam.Role(this, 'HostRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+    const userData = ec2.UserData.forLinux();
+    const launchTemplate = new ec2.LaunchTemplate(this, 'HostTemplate', {
+      machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+      instanceType: props.instanceType,
+      requireImdsv2: true,
+      userData,
+      securityGroup: hostSecurityGroup,
+      role: hostRole,
+      blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(30, { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }) }],
+    });
+    this.hosts = new autoscaling.AutoScalingGroup(this, 'Hosts', {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      launchTemplate,
+      minCapacity: props.count,
+      maxCapacity: props.count,
+    });
+    const capacity = new ecs.AsgCapacityProvider(this, 'Capacity', {
+      autoScalingGroup: this.hosts,
+      enableManagedTerminationProtection: false,
+      enableManagedDraining: true,
+    });
+    context.cluster.addAsgCapacityProvider(capacity);
+    // After ECS_CLUSTER, which registering the capacity added: a later boot that mounts the disks still joins this cluster.
+    userData.addCommands(...cacheDisksUserData(disks));
+
+    const hostDirs = cacheDiskMountPoints(disks);
+    const containerDirs = ec2WorkerCacheDirs(disks);
+    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'Task', {
+      networkMode: ecs.NetworkMode.AWS_VPC,
+      volumes: hostDirs.map((sourcePath, i) => ({ name: `cache-${i}`, host: { sourcePath } })),
+    });
+    const worker = this.taskDefinition.addContainer('worker', {
+      ...alluxioContainerDefaults(context, 'worker', alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT, { tierPath: containerDirs.join(',') }), props.jvmOptions),
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
+      healthCheck: tcpHealthCheck(ALLUXIO_PORTS.workerRpc),
+    });
+    worker.addMountPoints(...containerDirs.map((containerPath, i) => ({ sourceVolume: `cache-${i}`, containerPath, readOnly: false })));
+    context.configuration.grantReadEveryConfiguration(this.taskDefinition);
+
+    this.service = new ecs.Ec2Service(this, 'Service', {
+      ...alluxioServiceDefaults(context),
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.count,
+      // Exactly one host per worker: a replacement starts only where the old task stopped, so an update
+      // stops up to half first (all of a single worker), never needs a spare host.
+      minHealthyPercent: props.count >= 2 ? 50 : 0,
+      maxHealthyPercent: 100,
+      placementConstraints: [ecs.PlacementConstraint.distinctInstances()],
+      capacityProviderStrategies: [{ capacityProvider: capacity.capacityProviderName, weight: 1 }],
+      cloudMapOptions: { name: 'worker', dnsTtl: Duration.seconds(10) },
+    });
+    // As for the provisioned MinIO: the capacity provider's association is created before the service
+    // and deleted after it (aws/containers-roadmap#631).
+    this.service.node.defaultChild!.node.addDependency(context.cluster);
+    acknowledgeAlluxioTaskFindings(this.taskDefinition, context);
+    acknowledgeNagFindings(this.hosts, [
+      { id: 'AwsSolutions-AS3', reason: 'A fixed-size group of cache hosts; ECS service events and the worker alarms report their health.' },
+      { id: 'AwsSolutions-EC28', reason: 'Container Insights on the cluster covers the worker hosts.' },
+      { id: 'AwsSolutions-EC29', reason: 'Cache hosts are disposable: every block they hold is in MinIO.' },
+    ]);
+    acknowledgeNagFindings(hostRole, [
+      {
+        id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
+        reason: 'The ECS agent policy aws-cdk-lib gives container hosts: report task and container state for this cluster.',
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ECS agent essentials (discover poll endpoint, ECR token, log streams) have no resource-level permissions.',
+      },
+    ]);
+  }
+}
