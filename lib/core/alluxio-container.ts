@@ -10,6 +10,8 @@ export const ALLUXIO_PORTS = {
   masterEmbeddedJournal: 19200,
   workerRpc: 29999,
   workerWeb: 30000,
+  /** The proxy's web port, which serves the S3 API under S3_API_PATH (alluxio.proxy.web.port). */
+  proxyWeb: 39999,
   masterAll: [19998, 19999, 19200, 20001, 20002, 20003],
   workerAll: [29999, 30000, 30001, 30002, 30003],
 } as const;
@@ -21,6 +23,9 @@ export interface AlluxioImageLayout {
   /** The image's entrypoint script (`master`, `worker`, ... with `--no-format`). */
   readonly entrypoint: string;
 }
+
+/** Where Alluxio 2.9's proxy serves the S3 API (a bucket is a top-level Alluxio directory under it). */
+export const S3_API_PATH = '/api/v1/s3';
 
 export const OFFICIAL_IMAGE_LAYOUT: AlluxioImageLayout = {
   home: '/opt/alluxio',
@@ -169,5 +174,28 @@ export function alluxioWorkerCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE
     `export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${options.tierPath ?? `${layout.home}/cache`}'`,
     `export ALLUXIO_JAVA_OPTS="$ALLUXIO_JAVA_OPTS -Dalluxio.worker.hostname=$(hostname -i | awk '{print $1}')"`,
     `exec ${layout.entrypoint} worker --no-format`,
+  ].join('\n');
+}
+
+export interface ProxyCommandOptions {
+  /**
+   * The port the proxy listens on.
+   *
+   * @default ALLUXIO_PORTS.proxyWeb
+   */
+  readonly port?: number;
+}
+
+/**
+ * The S3 proxy's start script: the site properties (the same first step as the master's and the
+ * worker's), then the image's `proxy` command. The port is a -D option in ALLUXIO_PROXY_JAVA_OPTS,
+ * which only the proxy's JVM reads, so the one rendered site file stays the same for every service.
+ */
+export function alluxioProxyCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT, options: ProxyCommandOptions = {}): string {
+  return [
+    'set -e',
+    ...writeSitePropertiesStep(layout),
+    `export ALLUXIO_PROXY_JAVA_OPTS="$ALLUXIO_PROXY_JAVA_OPTS -Dalluxio.proxy.web.port=${options.port ?? ALLUXIO_PORTS.proxyWeb}"`,
+    `exec ${layout.entrypoint} proxy`,
   ].join('\n');
 }
