@@ -622,7 +622,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         configHash,
       }));
       this.allowEveryConfiguration(this.s3Endpoint.taskDefinition, everyConfiguration, sitePropertiesName);
-      // The proxy holds no MinIO session (the workers read and write MinIO), so a rotation need not restart it.
+      // The proxy holds no MinIO keys (its start script drops them; the workers read and write MinIO),
+      // so a rotation need not restart it.
       this.s3Endpoint.service.node.addDependency(this.masterService);
       new CfnOutput(this, 'S3EndpointUrl', { value: this.s3Endpoint.url });
     }

@@ -2,6 +2,7 @@
  * How the official Alluxio image (alluxio/alluxio:2.9.x) is started on ECS. Pure strings, so the
  * start-up logic can be unit-tested with a stand-in image layout.
  */
+import { ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY } from './site-properties';
 
 /** Alluxio's ports (DESIGN.md, from the Alluxio docs and Helm chart). */
 export const ALLUXIO_PORTS = {
@@ -68,16 +69,21 @@ export const JOURNAL_LOCK_FILE = '.master.lock';
  */
 export const JOURNAL_LOCK_WAIT_SECONDS = 120;
 
+const CREDENTIAL_LINE_PATTERNS = [ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY].map((key) => `-e '^${key.replace(/\./g, '\\.')}='`).join(' ');
+
 /**
  * The first step of every start script: the rendered file from the ALLUXIO_SITE_PROPERTIES secret
  * into conf/, because the image's entrypoint never writes alluxio-site.properties (its writeConf only
  * copies a fixed list of ALLUXIO_*_OPTS-style variables into conf/alluxio-env.sh). An empty secret
  * stops the container with a message instead of starting Alluxio with no configuration.
  */
-function writeSitePropertiesStep(layout: AlluxioImageLayout): string[] {
+function writeSitePropertiesStep(layout: AlluxioImageLayout, options: { withoutCredentials?: boolean } = {}): string[] {
+  // The rendered file holds one property a line, and credential keys are never extra properties:
+  // dropping the two credential lines drops the MinIO keys.
+  const filter = options.withoutCredentials ? ` | grep -v ${CREDENTIAL_LINE_PATTERNS}` : '';
   return [
     ': "${ALLUXIO_SITE_PROPERTIES:?is empty: the task has no rendered alluxio-site.properties (check the secret ALLUXIO_SITE_PROPERTIES)}"',
-    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES" > ${layout.home}/conf/alluxio-site.properties`,
+    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES"${filter} > ${layout.home}/conf/alluxio-site.properties`,
   ];
 }
 
@@ -187,14 +193,15 @@ export interface ProxyCommandOptions {
 }
 
 /**
- * The S3 proxy's start script: the site properties (the same first step as the master's and the
- * worker's), then the image's `proxy` command. The port is a -D option in ALLUXIO_PROXY_JAVA_OPTS,
+ * The S3 proxy's start script: the site properties without the MinIO keys (the master's and the
+ * worker's first step, less the two credential lines), then the image's `proxy` command. The port is a -D option in ALLUXIO_PROXY_JAVA_OPTS,
  * which only the proxy's JVM reads, so the one rendered site file stays the same for every service.
  */
 export function alluxioProxyCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT, options: ProxyCommandOptions = {}): string {
   return [
     'set -e',
-    ...writeSitePropertiesStep(layout),
+    // The proxy is a client of the master and workers, which alone read and write MinIO.
+    ...writeSitePropertiesStep(layout, { withoutCredentials: true }),
     `export ALLUXIO_PROXY_JAVA_OPTS="$ALLUXIO_PROXY_JAVA_OPTS -Dalluxio.proxy.web.port=${options.port ?? ALLUXIO_PORTS.proxyWeb}"`,
     `exec ${layout.entrypoint} proxy`,
   ].join('\n');

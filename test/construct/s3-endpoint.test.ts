@@ -94,6 +94,8 @@ describe('on', () => {
     expect(container.EntryPoint).toEqual(['/bin/sh', '-c']);
     expect(container.Command[0]).toContain('> /opt/alluxio/conf/alluxio-site.properties');
     expect(container.Command[0]).toContain('-Dalluxio.proxy.web.port=39999');
+    // Its copy of the file leaves out the MinIO keys: only the master and workers talk to MinIO.
+    expect(container.Command[0]).toContain(`| grep -v -e '^s3a\\.accessKeyId=' -e '^s3a\\.secretKey=' > /opt/alluxio/conf/alluxio-site.properties`);
     expect(container.Secrets).toEqual([{ Name: 'ALLUXIO_SITE_PROPERTIES', ValueFrom: expect.anything() }]);
     expect(container.PortMappings).toEqual([expect.objectContaining({ ContainerPort: 39999 })]);
     expect(container.Environment.map((e: { Name: string }) => e.Name).sort()).toEqual(['ALLUXIO_CONFIG_HASH', 'ALLUXIO_PROXY_JAVA_OPTS']);

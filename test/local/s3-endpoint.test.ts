@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -185,6 +185,21 @@ test('the proxy JVM runs with the port and the memory limits of the task definit
   const { heapMiB, directMiB } = alluxioJvmMemory('proxy', S3_ENDPOINT_DEFAULTS.proxyMemoryMiB, 'test').proxy!;
   expect(proxy).toContain(`-Xmx${heapMiB}m`);
   expect(proxy).toContain(`-XX:MaxDirectMemorySize=${directMiB}m`);
+});
+
+test("the proxy's site file is the rendered one without the MinIO keys", () => {
+  const [task] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('s3Endpoint'));
+  const [master] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('master'));
+  const siteFile = (logFile: string) => readFileSync(join(dirname(logFile), 'root', 'opt', 'alluxio', 'conf', 'alluxio-site.properties'), 'utf8');
+  const proxyFile = siteFile(task.logFile);
+  const masterFile = siteFile(master.logFile);
+  // The master's copy has them (the negative control), the proxy's has every other line.
+  expect(masterFile).toContain(local.minio.secretAccessKey);
+  expect(proxyFile).not.toContain(local.minio.secretAccessKey);
+  expect(proxyFile).not.toContain(local.minio.accessKeyId);
+  expect(proxyFile).not.toMatch(/^s3a\./m);
+  const withoutKeys = masterFile.split('\n').filter((line) => !/^s3a\.(accessKeyId|secretKey)=/.test(line));
+  expect(proxyFile.split('\n')).toEqual(withoutKeys);
 });
 
 describe('who gets in (Alluxio 2.9 checks no signature)', () => {
