@@ -26,6 +26,10 @@ import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster }
 // 39999, is in the ephemeral range, where the test rules keep no server.
 const PROXY_PORT = 31999;
 const BUCKET = 'through-proxy';
+// The S3 clients' key pair: any access key id (it becomes the Alluxio user), never the MinIO keys,
+// which the proxy neither needs nor checks.
+const OWNER = 'analytics';
+const OWNER_SECRET = 'analytics-secret-unused-by-alluxio';
 
 let local: TestCluster;
 let endpoint: string;
@@ -73,7 +77,7 @@ describe('the AWS SDK through the proxy', () => {
   const key = 'reports/2026/day.bin';
 
   beforeAll(() => {
-    client = proxyClient(local.minio.accessKeyId, local.minio.secretAccessKey);
+    client = proxyClient(OWNER, OWNER_SECRET);
   });
   afterAll(() => client?.destroy());
 
@@ -123,7 +127,7 @@ const PYTHON = join(__dirname, '..', '..', '.tools', 'venv', 'bin', 'python');
 test('boto3 (path-style, the README\'s settings) writes, reads and lists through the proxy', async () => {
   expect(existsSync(PYTHON)).toBe(true);
   const output = await new Promise<string>((resolve, reject) =>
-    execFile(PYTHON, ['-c', BOTO3_SCRIPT], { env: { ENDPOINT: endpoint, KEY_ID: local.minio.accessKeyId, BUCKET: BOTO3_BUCKET, PATH: process.env.PATH }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(PYTHON, ['-c', BOTO3_SCRIPT], { env: { ENDPOINT: endpoint, KEY_ID: OWNER, BUCKET: BOTO3_BUCKET, PATH: process.env.PATH }, timeout: 60_000 }, (error, stdout, stderr) =>
       error ? reject(new Error(`boto3 failed: ${stderr}\n${proxyLog()}`)) : resolve(stdout),
     ),
   );
@@ -152,7 +156,7 @@ test('the AWS CLI (path-style, the README\'s settings) copies up, lists and copi
   const env = {
     AWS_CONFIG_FILE: config,
     AWS_SHARED_CREDENTIALS_FILE: join(local.stateDir, 'no-credentials'),
-    AWS_ACCESS_KEY_ID: local.minio.accessKeyId,
+    AWS_ACCESS_KEY_ID: OWNER,
     AWS_SECRET_ACCESS_KEY: 'unused-by-alluxio',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
@@ -187,6 +191,13 @@ test('the proxy JVM runs with the port and the memory limits of the task definit
   expect(proxy).toContain(`-XX:MaxDirectMemorySize=${directMiB}m`);
 });
 
+test("the MinIO keys appear nowhere in the proxy's log", () => {
+  const log = readFileSync(local.cluster.ecs!.tasksOf(local.cluster.serviceName('s3Endpoint'))[0].logFile, 'utf8');
+  expect(log.length).toBeGreaterThan(0);
+  expect(log).not.toContain(local.minio.secretAccessKey);
+  expect(log).not.toContain(local.minio.accessKeyId);
+});
+
 test("the proxy's site file is the rendered one without the MinIO keys", () => {
   const [task] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('s3Endpoint'));
   const [master] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('master'));
@@ -207,7 +218,7 @@ describe('who gets in (Alluxio 2.9 checks no signature)', () => {
   const key = 'who/secret.bin';
 
   beforeAll(async () => {
-    const owner = proxyClient(local.minio.accessKeyId, local.minio.secretAccessKey);
+    const owner = proxyClient(OWNER, OWNER_SECRET);
     try {
       await owner.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: content }));
     } finally {
@@ -221,8 +232,8 @@ describe('who gets in (Alluxio 2.9 checks no signature)', () => {
     expect({ status: response.status, code: /<Code>([^<]*)<\/Code>/.exec(body)?.[1] }).toEqual({ status: 400, code: 'AuthorizationHeaderMalformed' });
   });
 
-  test('the right access key id with a wrong secret reads and writes: the signature is never checked', async () => {
-    const impostor = proxyClient(local.minio.accessKeyId, 'not-the-secret-at-all');
+  test("the owner's access key id with another secret reads and writes: the signature is never checked", async () => {
+    const impostor = proxyClient(OWNER, 'not-the-secret-at-all');
     try {
       const object = await impostor.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
       expect(Buffer.from(await object.Body!.transformToByteArray()).equals(content)).toBe(true);
@@ -234,17 +245,17 @@ describe('who gets in (Alluxio 2.9 checks no signature)', () => {
     }
   });
 
-  test('a raw request that only names the access key id (no signature at all) reads the object', async () => {
+  test("a raw request that only names the owner's access key id (no signature at all) reads the object", async () => {
     const response = await fetch(`${endpoint}/${BUCKET}/${key}`, {
-      headers: { Authorization: `AWS4-HMAC-SHA256 Credential=${local.minio.accessKeyId}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0` },
+      headers: { Authorization: `AWS4-HMAC-SHA256 Credential=${OWNER}/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0` },
       signal: AbortSignal.timeout(10_000),
     });
     expect(response.status).toBe(200);
     expect(Buffer.from(await response.arrayBuffer()).equals(content)).toBe(true);
   });
 
-  test('a wrong key pair: 403 AccessDenied on the owner\'s objects and an empty bucket list', async () => {
-    const stranger = proxyClient('not-the-minio-key', 'not-the-minio-secret');
+  test("another access key id: 403 AccessDenied on the owner's objects and an empty bucket list", async () => {
+    const stranger = proxyClient('someone-else', 'someone-elses-secret');
     try {
       const outcome = await stranger.send(new GetObjectCommand({ Bucket: BUCKET, Key: key })).then(
         async (object) => ({ read: Buffer.from(await object.Body!.transformToByteArray()).equals(content) }),
