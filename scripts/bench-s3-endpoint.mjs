@@ -53,7 +53,11 @@ try {
   // The output's Cloud Map name resolves to the proxy task's address (what DNS does on AWS).
   const url = new URL(Object.entries(cluster.outputs).find(([name]) => name.includes('S3EndpointUrl'))[1]);
   url.hostname = cluster.ecs.tasksOf(cluster.serviceName('s3Endpoint'))[0].address;
-  const proxy = createMinioS3Client({ ...sandbox.s3, endpoint: url.toString().replace(/\/$/, '') }, { connectTimeoutMs: 2000, requestTimeoutMs: 120_000 });
+  // A user name of its own, never the MinIO keys: the proxy takes the access key id as the Alluxio user.
+  const proxy = createMinioS3Client(
+    { endpoint: url.toString().replace(/\/$/, ''), region: 'us-east-1', accessKeyId: 'bench', secretAccessKey: 'unused-by-alluxio' },
+    { connectTimeoutMs: 2000, requestTimeoutMs: 120_000 },
+  );
   const direct = createMinioS3Client(sandbox.s3, { connectTimeoutMs: 2000, requestTimeoutMs: 120_000 });
   const bucket = 'bench';
   const key = `object-${OBJECT_MB}mb.bin`;
