@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MinioBackend, MinioCredentials } from '../lib';
+import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MinioBackend, MinioCredentials, S3EndpointOptions } from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode. */
 export const EXAMPLE_STACKS = {
@@ -20,6 +20,8 @@ export interface ExistingMinioSettings {
   readonly parameterPrefix?: string;
   /** @default - the construct's defaults (2 workers, ...) */
   readonly alluxio?: AlluxioOptions;
+  /** @default - no S3 endpoint */
+  readonly s3Endpoint?: S3EndpointOptions;
 }
 
 /** The existing-MinIO stack as the README shows it. */
@@ -53,6 +55,7 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     credentials: MinioCredentials.fromParameters(existingMinio.accessKeyParameter, existingMinio.secretKeyParameter),
     parameterPrefix: existingMinio.parameterPrefix,
     alluxio: existingMinio.alluxio,
+    s3Endpoint: existingMinio.s3Endpoint,
   });
 
   // The same MinIO, with the workers on EC2 hosts caching on their instance-store NVMe.

@@ -31,6 +31,7 @@ import { DeployChecks } from './parts/deploy-checks';
 import { MinioStore } from './parts/minio-store';
 import { SiteConfiguration } from './parts/site-configuration';
 import { resolveWorkerSettings, WorkerSettings } from './parts/worker-settings';
+import { AlluxioS3Endpoint, S3EndpointOptions } from './s3-endpoint';
 
 /** How the Alluxio master and workers run. */
 export interface AlluxioOptions {
@@ -247,6 +248,15 @@ export interface AlluxioMinioProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * An S3 endpoint through the cache: Alluxio's proxy serving the S3 API at
+   * `http://s3.<namespace>:39999/api/v1/s3` (path-style; buckets are top-level Alluxio directories).
+   * It checks no signature: it takes the access key id as the Alluxio user and ignores the secret, so
+   * whoever reaches it can act as any user. Only the peers given to `allowS3ClientsFrom` reach it.
+   *
+   * @default - no S3 endpoint
+   */
+  readonly s3Endpoint?: S3EndpointOptions;
 }
 
 const DEFAULTS = {
@@ -284,6 +294,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly masterEndpoint: string;
   /** The MinIO S3 endpoint the cluster uses. */
   public readonly minioEndpoint: string;
+  /** The S3 endpoint through the cache (`s3Endpoint`), when enabled: its service, URL and connections. */
+  public readonly s3Endpoint?: AlluxioS3Endpoint;
   /** The SecureString parameter holding the MinIO access key. */
   public readonly accessKeyParameter: ssm.IStringParameter;
   /** The SecureString parameter holding the MinIO secret key. */
@@ -408,6 +420,25 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       securityGroups: [alluxioSecurityGroup, functions.healthCheckSecurityGroup],
     });
 
+    if (props.s3Endpoint?.enabled) {
+      this.s3Endpoint = withPropErrors(this, () => new AlluxioS3Endpoint(this, 'S3Endpoint', {
+        options: props.s3Endpoint!,
+        cluster: this.cluster,
+        namespaceName: settings.namespace,
+        vpc,
+        alluxioSecurityGroup,
+        image: context.image,
+        logGroup: context.logGroup,
+        siteProperties: configuration.secret,
+        configHash: configuration.configHash,
+      }));
+      configuration.grantReadEveryConfiguration(this.s3Endpoint.taskDefinition);
+      // The proxy holds no MinIO keys (its start script drops them; the workers read and write MinIO),
+      // so a rotation need not restart it.
+      this.s3Endpoint.service.node.addDependency(this.masterService);
+      new CfnOutput(this, 'S3EndpointUrl', { value: this.s3Endpoint.url });
+    }
+
     if (props.rotation?.enabled ?? true) {
       this.rotation = new CredentialRotation(this, 'Rotation', {
         accessKeyParameter: this.accessKeyParameter,
@@ -498,6 +529,17 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public allowClientsFrom(client: ec2.IConnectable): void {
     this.connections.allowFrom(client, ec2.Port.tcp(ALLUXIO_PORTS.masterRpc), 'Alluxio client to the master');
     this.connections.allowFrom(client, ec2.Port.tcp(ALLUXIO_PORTS.workerRpc), 'Alluxio client to the workers');
+  }
+
+  /**
+   * Lets `client` reach the S3 endpoint (`s3Endpoint`), and nothing else; `0.0.0.0/0` and `::/0`
+   * are refused, since the endpoint checks no signature.
+   */
+  public allowS3ClientsFrom(client: ec2.IConnectable): void {
+    if (!this.s3Endpoint) {
+      throw new Error(`AlluxioMinio ${this.node.path}: s3Endpoint: is not enabled, so there is no S3 endpoint to let clients reach. Fix: pass s3Endpoint: { enabled: true }`);
+    }
+    withPropErrors(this, () => this.s3Endpoint!.allowS3ClientsFrom(client));
   }
 
   /**

@@ -3,5 +3,6 @@ export * from './minio-backend';
 export * from './minio-credentials';
 export * from './credential-rotation';
 export * from './image-mirror';
+export * from './s3-endpoint';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';
 export * from './alluxio-workers';

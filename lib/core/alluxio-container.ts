@@ -2,6 +2,7 @@
  * How the official Alluxio image (alluxio/alluxio:2.9.x) is started on ECS. Pure strings, so the
  * start-up logic can be unit-tested with a stand-in image layout.
  */
+import { ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY } from './site-properties';
 
 /** Alluxio's ports (DESIGN.md, from the Alluxio docs and Helm chart). */
 export const ALLUXIO_PORTS = {
@@ -10,6 +11,8 @@ export const ALLUXIO_PORTS = {
   masterEmbeddedJournal: 19200,
   workerRpc: 29999,
   workerWeb: 30000,
+  /** The proxy's web port, which serves the S3 API under S3_API_PATH (alluxio.proxy.web.port). */
+  proxyWeb: 39999,
   masterAll: [19998, 19999, 19200, 20001, 20002, 20003],
   workerAll: [29999, 30000, 30001, 30002, 30003],
 } as const;
@@ -21,6 +24,9 @@ export interface AlluxioImageLayout {
   /** The image's entrypoint script (`master`, `worker`, ... with `--no-format`). */
   readonly entrypoint: string;
 }
+
+/** Where Alluxio 2.9's proxy serves the S3 API (a bucket is a top-level Alluxio directory under it). */
+export const S3_API_PATH = '/api/v1/s3';
 
 export const OFFICIAL_IMAGE_LAYOUT: AlluxioImageLayout = {
   home: '/opt/alluxio',
@@ -63,16 +69,21 @@ export const JOURNAL_LOCK_FILE = '.master.lock';
  */
 export const JOURNAL_LOCK_WAIT_SECONDS = 120;
 
+const CREDENTIAL_LINE_PATTERNS = [ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY].map((key) => `-e '^${key.replace(/\./g, '\\.')}='`).join(' ');
+
 /**
  * The first step of every start script: the rendered file from the ALLUXIO_SITE_PROPERTIES secret
  * into conf/, because the image's entrypoint never writes alluxio-site.properties (its writeConf only
  * copies a fixed list of ALLUXIO_*_OPTS-style variables into conf/alluxio-env.sh). An empty secret
  * stops the container with a message instead of starting Alluxio with no configuration.
  */
-function writeSitePropertiesStep(layout: AlluxioImageLayout): string[] {
+function writeSitePropertiesStep(layout: AlluxioImageLayout, options: { withoutCredentials?: boolean } = {}): string[] {
+  // The rendered file holds one property a line, and credential keys are never extra properties:
+  // dropping the two credential lines drops the MinIO keys.
+  const filter = options.withoutCredentials ? ` | grep -v ${CREDENTIAL_LINE_PATTERNS}` : '';
   return [
     ': "${ALLUXIO_SITE_PROPERTIES:?is empty: the task has no rendered alluxio-site.properties (check the secret ALLUXIO_SITE_PROPERTIES)}"',
-    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES" > ${layout.home}/conf/alluxio-site.properties`,
+    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES"${filter} > ${layout.home}/conf/alluxio-site.properties`,
   ];
 }
 
@@ -169,5 +180,29 @@ export function alluxioWorkerCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE
     `export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${options.tierPath ?? `${layout.home}/cache`}'`,
     `export ALLUXIO_JAVA_OPTS="$ALLUXIO_JAVA_OPTS -Dalluxio.worker.hostname=$(hostname -i | awk '{print $1}')"`,
     `exec ${layout.entrypoint} worker --no-format`,
+  ].join('\n');
+}
+
+export interface ProxyCommandOptions {
+  /**
+   * The port the proxy listens on.
+   *
+   * @default ALLUXIO_PORTS.proxyWeb
+   */
+  readonly port?: number;
+}
+
+/**
+ * The S3 proxy's start script: the site properties without the MinIO keys (the master's and the
+ * worker's first step, less the two credential lines), then the image's `proxy` command. The port is a -D option in ALLUXIO_PROXY_JAVA_OPTS,
+ * which only the proxy's JVM reads, so the one rendered site file stays the same for every service.
+ */
+export function alluxioProxyCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT, options: ProxyCommandOptions = {}): string {
+  return [
+    'set -e',
+    // The proxy is a client of the master and workers, which alone read and write MinIO.
+    ...writeSitePropertiesStep(layout, { withoutCredentials: true }),
+    `export ALLUXIO_PROXY_JAVA_OPTS="$ALLUXIO_PROXY_JAVA_OPTS -Dalluxio.proxy.web.port=${options.port ?? ALLUXIO_PORTS.proxyWeb}"`,
+    `exec ${layout.entrypoint} proxy`,
   ].join('\n');
 }

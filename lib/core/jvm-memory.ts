@@ -14,8 +14,8 @@ import { InputError } from './input-error';
  * worker's cache is an SSD tier on the task's ephemeral storage, so none of the memory goes to it.
  */
 
-/** The container: the master (with the job master) or a worker (with its job worker). */
-export type AlluxioContainerRole = 'master' | 'worker';
+/** The container: the master (with the job master), a worker (with its job worker), or the S3 proxy alone. */
+export type AlluxioContainerRole = 'master' | 'worker' | 'proxy';
 
 /** The environment variables the image's entrypoint copies into conf/alluxio-env.sh, one per process. */
 export const JAVA_OPTS_VARIABLES = {
@@ -23,6 +23,7 @@ export const JAVA_OPTS_VARIABLES = {
   jobMaster: 'ALLUXIO_JOB_MASTER_JAVA_OPTS',
   worker: 'ALLUXIO_WORKER_JAVA_OPTS',
   jobWorker: 'ALLUXIO_JOB_WORKER_JAVA_OPTS',
+  proxy: 'ALLUXIO_PROXY_JAVA_OPTS',
 } as const;
 
 export type AlluxioProcess = keyof typeof JAVA_OPTS_VARIABLES;
@@ -42,6 +43,8 @@ export const JVM_NON_HEAP_RESERVE_MIB = 384;
 const SHARES: Record<AlluxioContainerRole, Partial<Record<AlluxioProcess, { heap: number; direct: number }>>> = {
   master: { master: { heap: 0.7, direct: 0.1 }, jobMaster: { heap: 0.15, direct: 0.05 } },
   worker: { worker: { heap: 0.35, direct: 0.4 }, jobWorker: { heap: 0.2, direct: 0.05 } },
+  // The proxy is an Alluxio client: object bodies pass through its heap and its (Netty) direct buffers.
+  proxy: { proxy: { heap: 0.55, direct: 0.35 } },
 };
 const MIN_HEAP_MIB = 128;
 const MIN_DIRECT_MIB = 32;

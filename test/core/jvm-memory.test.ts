@@ -57,5 +57,5 @@ test("the options are set in exactly the variables the image's entrypoint copies
     ALLUXIO_WORKER_JAVA_OPTS: '-Xmx1075m -XX:MaxDirectMemorySize=1228m',
     ALLUXIO_JOB_WORKER_JAVA_OPTS: '-Xmx614m -XX:MaxDirectMemorySize=153m',
   });
-  expect(Object.values(JAVA_OPTS_VARIABLES).sort()).toEqual(['ALLUXIO_JOB_MASTER_JAVA_OPTS', 'ALLUXIO_JOB_WORKER_JAVA_OPTS', 'ALLUXIO_MASTER_JAVA_OPTS', 'ALLUXIO_WORKER_JAVA_OPTS']);
+  expect(Object.values(JAVA_OPTS_VARIABLES).sort()).toEqual(['ALLUXIO_JOB_MASTER_JAVA_OPTS', 'ALLUXIO_JOB_WORKER_JAVA_OPTS', 'ALLUXIO_MASTER_JAVA_OPTS', 'ALLUXIO_PROXY_JAVA_OPTS', 'ALLUXIO_WORKER_JAVA_OPTS']);
 });

@@ -17,6 +17,7 @@ const MAIN_CLASSES: Record<AlluxioProcess, string> = {
   jobMaster: 'alluxio.master.AlluxioJobMaster',
   worker: 'alluxio.worker.AlluxioWorker',
   jobWorker: 'alluxio.worker.AlluxioJobWorker',
+  proxy: 'alluxio.proxy.AlluxioProxy',
 };
 
 let local: TestCluster;
