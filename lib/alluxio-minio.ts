@@ -20,10 +20,12 @@ import {
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
+import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { renderResourceProperties, RenderSettingsSource } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
+import { AlluxioClusterMetrics, MetricsOptions } from './cluster-metrics';
 import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { ImageMirror } from './image-mirror';
@@ -233,6 +235,13 @@ export interface AlluxioMinioProps {
    */
   readonly rotation?: RotationOptions;
   /**
+   * The cluster's own metrics in CloudWatch (a CloudWatch agent beside the master and each worker),
+   * a dashboard, and alarms on no live worker and a low cache hit ratio.
+   *
+   * @default - off: no agent, dashboard or alarms
+   */
+  readonly metrics?: MetricsOptions;
+  /**
    * What happens to generated credential parameters and the master's journal file system when the
    * construct is deleted.
    *
@@ -304,6 +313,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly minioClients: ec2.Connections;
   /** The rotation machinery (function, rules, topic, alarm), unless `rotation.enabled` is false. */
   public readonly rotation?: CredentialRotation;
+  /** The metrics agents, the dashboard and its alarms, when `metrics.enabled` is true. */
+  public readonly metrics?: AlluxioClusterMetrics;
 
   private readonly credentials: MinioCredentials;
 
@@ -651,6 +662,19 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       acknowledgeAwsCustomResourceSingleton(this);
     }
 
+    // --- metrics and dashboard -------------------------------------------------------------------
+    if (props.metrics?.enabled ?? false) {
+      this.metrics = withPropErrors(this, () => new AlluxioClusterMetrics(this, 'Metrics', {
+        options: props.metrics!,
+        cluster: this.cluster,
+        masterTaskDefinition: masterTask,
+        workerTaskDefinition: workerTask,
+        logGroup,
+        rotation: this.rotation,
+        alarmsAfter: [this.masterService, this.workerService],
+      }));
+    }
+
     this.createOutputs(names, sitePropertiesName);
     acknowledgeNagFindings(this.masterService.taskDefinition, [
       {
@@ -872,8 +896,10 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   validateFargateSize('alluxio.worker', workerCpu, workerMemoryMiB);
   // Without sizes the image gives the master an 8 GiB heap and the worker 4 GiB of heap and as much
   // direct memory, and each job process a quarter of the container: more than the task has.
-  const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB'));
-  const workerJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('worker', workerMemoryMiB, 'alluxio.workerMemoryMiB'));
+  // With metrics on, the agent beside each JVM pair has a hard limit of its own out of the task's memory.
+  const sidecarMiB = props.metrics?.enabled ? METRICS_AGENT_MEMORY_MIB : 0;
+  const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB', sidecarMiB));
+  const workerJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('worker', workerMemoryMiB, 'alluxio.workerMemoryMiB', sidecarMiB));
   const workerCount = alluxio.workerCount ?? DEFAULTS.workerCount;
   validateWholeNumber('alluxio.workerCount', workerCount, 1, 100, 'run between 1 and 100 workers');
   const cacheGiB = alluxio.cacheSize ? alluxio.cacheSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE }) : DEFAULTS.cacheGiB;
