@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MinioBackend, MinioCredentials, S3EndpointOptions } from '../lib';
+import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MetricsOptions, MinioBackend, MinioCredentials, S3EndpointOptions } from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode. */
 export const EXAMPLE_STACKS = {
@@ -22,6 +22,8 @@ export interface ExistingMinioSettings {
   readonly alluxio?: AlluxioOptions;
   /** @default - no S3 endpoint */
   readonly s3Endpoint?: S3EndpointOptions;
+  /** @default - the construct's default (off) */
+  readonly metrics?: MetricsOptions;
 }
 
 /** The existing-MinIO stack as the README shows it. */
@@ -56,6 +58,7 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     parameterPrefix: existingMinio.parameterPrefix,
     alluxio: existingMinio.alluxio,
     s3Endpoint: existingMinio.s3Endpoint,
+    metrics: existingMinio.metrics,
   });
 
   // The same MinIO, with the workers on EC2 hosts caching on their instance-store NVMe.

@@ -12,10 +12,12 @@ import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-ver
 import { RenderSettingsSource } from './core/custom-resource-props';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
+import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { AlluxioWorkers } from './alluxio-workers';
+import { AlluxioClusterMetrics, MetricsOptions } from './cluster-metrics';
 import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { ImageMirror } from './image-mirror';
@@ -242,6 +244,13 @@ export interface AlluxioMinioProps {
    */
   readonly rotation?: RotationOptions;
   /**
+   * The cluster's own metrics in CloudWatch (a CloudWatch agent beside the master and each worker),
+   * a dashboard, and alarms on no live worker and a low cache hit ratio.
+   *
+   * @default - off: no agent, dashboard or alarms
+   */
+  readonly metrics?: MetricsOptions;
+  /**
    * What happens to generated credential parameters and the master's journal file system when the
    * construct is deleted.
    *
@@ -318,6 +327,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly minioClients: ec2.Connections;
   /** The rotation machinery (function, rules, topic, alarm), unless `rotation.enabled` is false. */
   public readonly rotation?: CredentialRotation;
+  /** The metrics agents, the dashboard and its alarms, when `metrics.enabled` is true. */
+  public readonly metrics?: AlluxioClusterMetrics;
 
   private readonly credentials: ClusterCredentials;
 
@@ -464,10 +475,22 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       this.labelLastKnownGoodAfter(alluxioCheck, this.rotation, configuration.configHash, settings.logRetention);
     }
 
+    if (props.metrics?.enabled ?? false) {
+      this.metrics = withPropErrors(this, () => new AlluxioClusterMetrics(this, 'Metrics', {
+        options: props.metrics!,
+        cluster: this.cluster,
+        masterTaskDefinition: masters.taskDefinition,
+        workerTaskDefinition: workers.taskDefinition,
+        logGroup: context.logGroup,
+        rotation: this.rotation,
+        alarmsAfter: [this.masterService, this.workerService],
+      }));
+    }
+
     this.createOutputs(configuration.parameterBaseName);
   }
 
-  private createWorkers(context: AlluxioServiceContext, workers: WorkerSettings): { readonly service: ecs.BaseService } {
+  private createWorkers(context: AlluxioServiceContext, workers: WorkerSettings): { readonly service: ecs.BaseService; readonly taskDefinition: ecs.TaskDefinition } {
     if (workers.kind === 'ec2') {
       return new AlluxioEc2WorkerGroup(this, 'Worker', { context, ...workers });
     }
@@ -670,8 +693,10 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   validateFargateSize('alluxio.master', masterCpu, masterMemoryMiB);
   // Without sizes the image gives the master an 8 GiB heap and the worker 4 GiB of heap and as much
   // direct memory, and each job process a quarter of the container: more than the task has.
-  const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB'));
-  const workers = resolveWorkerSettings(alluxio);
+  // With metrics on, the agent beside each JVM pair has a hard limit of its own out of the task's memory.
+  const sidecarMiB = props.metrics?.enabled ? METRICS_AGENT_MEMORY_MIB : 0;
+  const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB', sidecarMiB));
+  const workers = resolveWorkerSettings(alluxio, sidecarMiB);
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;

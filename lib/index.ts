@@ -6,3 +6,6 @@ export * from './image-mirror';
 export * from './s3-endpoint';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';
 export * from './alluxio-workers';
+export * from './cluster-metrics';
+export * from './cluster-dashboard';
+export * from './metrics-agent';

@@ -11,6 +11,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scrapeFigures } from './bench/metrics-scrape.mjs';
 import { median } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +60,7 @@ async function deployment(name, extraArgs = [], extraEnv = {}) {
   return {
     dir,
     master: `${block}.1`,
+    firstWorker: `${block}.10`,
     wallSeconds,
     deploySeconds: firstRun.deploySeconds,
     client: () => new AlluxioClient(join(dir, 'bench-client'), join(root, '.tools', 'alluxio-lib'), `${block}.1`),
@@ -187,6 +189,10 @@ try {
   printReads('S3 server on loopback', figures, rawCacheRead(loopback));
   console.log('resident memory per process:');
   for (const row of processMemory(loopback)) console.log(`  ${row.process.padEnd(10)} ${row.rssMiB.toFixed(0)} MiB`);
+  console.log(`one metrics-agent scrape (GET /metrics/prometheus/, median of ${WARM_RUNS}), and what its keep filter leaves:`);
+  for (const row of await scrapeFigures([['master', loopback.master], ['worker', loopback.firstWorker]], WARM_RUNS)) {
+    console.log(`  ${row.source.padEnd(6)} ${row.ms.toFixed(0)} ms, ${row.bytes} bytes, ${row.families} metric families; kept ${row.kept} metrics, ${row.keptBytes} bytes of sample lines`);
+  }
 } finally {
   await loopback.down();
 }

@@ -49,11 +49,15 @@ const SHARES: Record<AlluxioContainerRole, Partial<Record<AlluxioProcess, { heap
 const MIN_HEAP_MIB = 128;
 const MIN_DIRECT_MIB = 32;
 
-/** The heap and direct-memory limits of both JVMs of a container with `taskMemoryMiB`; `prop` names the prop in errors. */
-export function alluxioJvmMemory(role: AlluxioContainerRole, taskMemoryMiB: number, prop: string): Partial<Record<AlluxioProcess, JvmMemory>> {
+/**
+ * The heap and direct-memory limits of both JVMs of a container with `taskMemoryMiB`; `prop` names the
+ * prop in errors. `sidecarMiB` is the hard memory limit of the task's other containers (the metrics
+ * agent), which comes out of the task's memory first.
+ */
+export function alluxioJvmMemory(role: AlluxioContainerRole, taskMemoryMiB: number, prop: string, sidecarMiB = 0): Partial<Record<AlluxioProcess, JvmMemory>> {
   const shares = SHARES[role];
   const processes = Object.keys(shares) as AlluxioProcess[];
-  const budget = taskMemoryMiB - CONTAINER_RESERVE_MIB - processes.length * JVM_NON_HEAP_RESERVE_MIB;
+  const budget = taskMemoryMiB - sidecarMiB - CONTAINER_RESERVE_MIB - processes.length * JVM_NON_HEAP_RESERVE_MIB;
   const sized = Object.fromEntries(
     processes.map((process) => [process, { heapMiB: Math.floor(budget * shares[process]!.heap), directMiB: Math.floor(budget * shares[process]!.direct) }]),
   ) as Partial<Record<AlluxioProcess, JvmMemory>>;
@@ -61,19 +65,19 @@ export function alluxioJvmMemory(role: AlluxioContainerRole, taskMemoryMiB: numb
   if (tooSmall) {
     throw new InputError(
       prop,
-      `${taskMemoryMiB} MiB cannot hold the ${processes.join(' and ')} JVMs of one container (${CONTAINER_RESERVE_MIB} MiB for the container and ${JVM_NON_HEAP_RESERVE_MIB} MiB outside the heap per JVM come first)`,
+      `${taskMemoryMiB} MiB cannot hold the ${processes.join(' and ')} JVMs of one container (${sidecarMiB ? `${sidecarMiB} MiB for the metrics agent, ` : ''}${CONTAINER_RESERVE_MIB} MiB for the container and ${JVM_NON_HEAP_RESERVE_MIB} MiB outside the heap per JVM come first)`,
       // Fargate sizes above 2 GiB come in whole GiB.
-      `give at least ${Math.ceil(minimumTaskMemoryMiB(role) / 1024) * 1024} MiB`,
+      `give at least ${Math.ceil(minimumTaskMemoryMiB(role, sidecarMiB) / 1024) * 1024} MiB`,
     );
   }
   return sized;
 }
 
-/** The smallest task memory the rule accepts for `role`. */
-export function minimumTaskMemoryMiB(role: AlluxioContainerRole): number {
+/** The smallest task memory the rule accepts for `role` (with `sidecarMiB` for the task's other containers). */
+export function minimumTaskMemoryMiB(role: AlluxioContainerRole, sidecarMiB = 0): number {
   const shares = Object.values(SHARES[role]);
   const budget = Math.max(...shares.flatMap((share) => [MIN_HEAP_MIB / share!.heap, MIN_DIRECT_MIB / share!.direct]));
-  return Math.ceil(budget) + CONTAINER_RESERVE_MIB + shares.length * JVM_NON_HEAP_RESERVE_MIB;
+  return Math.ceil(budget) + sidecarMiB + CONTAINER_RESERVE_MIB + shares.length * JVM_NON_HEAP_RESERVE_MIB;
 }
 
 /** The environment variables that give each JVM of the container its limits (the image's launch-process then adds none of its own). */

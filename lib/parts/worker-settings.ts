@@ -43,8 +43,11 @@ export type WorkerSettings = FargateWorkerSettings | Ec2WorkerSettings;
 
 const DEFAULTS = { cpu: 1024, memoryMiB: 4096, count: 2, cacheGiB: 20, quotaPercent: 90 };
 
-/** Every worker prop checked at synth; each error names the prop and the fix. */
-export function resolveWorkerSettings(props: WorkerProps): WorkerSettings {
+/**
+ * Every worker prop checked at synth; each error names the prop and the fix. `sidecarMiB` is the hard
+ * memory limit of a container beside the worker (the metrics agent), taken off before the JVMs are sized.
+ */
+export function resolveWorkerSettings(props: WorkerProps, sidecarMiB = 0): WorkerSettings {
   const ec2Options = props.workers?._ec2;
   if (!ec2Options) {
     const fargate = props.workers?._fargate ?? {};
@@ -68,7 +71,7 @@ export function resolveWorkerSettings(props: WorkerProps): WorkerSettings {
       memoryMiB,
       count,
       cacheGiB,
-      jvmOptions: jvmMemoryEnvironment(alluxioJvmMemory('worker', memoryMiB, 'alluxio.workerMemoryMiB')),
+      jvmOptions: jvmMemoryEnvironment(alluxioJvmMemory('worker', memoryMiB, 'alluxio.workerMemoryMiB', sidecarMiB)),
       tierPath: SITE_WORKER_CACHE_DIR,
       tierQuota: `${cacheGiB}GB`,
     };
@@ -99,6 +102,7 @@ export function resolveWorkerSettings(props: WorkerProps): WorkerSettings {
     cpu,
     memoryMiB,
     count,
+    // The agent beside an EC2 worker has a hard limit of its own, outside the worker container's.
     jvmOptions: jvmMemoryEnvironment(alluxioJvmMemory('worker', memoryMiB, 'alluxio.workers.memoryMiB')),
     // The container's mount points (ec2WorkerCacheDirs), written relative to the image's home as the Fargate tier is.
     tierPath: Array.from({ length: instanceStore.disks }, (_, i) => `${SITE_WORKER_CACHE_DIR}/${i}`).join(','),

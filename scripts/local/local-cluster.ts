@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createExampleApp, EXAMPLE_STACKS, ExistingMinioSettings } from '../../bin/example-app';
-import { AlluxioOptions, S3EndpointOptions } from '../../lib';
+import { AlluxioOptions, MetricsOptions, S3EndpointOptions } from '../../lib';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { AlluxioClient, masterInfo, MasterInfo } from './alluxio-client';
 import { DeployResult, LocalDeployment, SandboxAws } from './deployment';
@@ -41,6 +41,8 @@ export interface LocalClusterSettings {
   readonly alluxio?: AlluxioOptions;
   /** The example stack's S3 endpoint (off unless given). */
   readonly s3Endpoint?: S3EndpointOptions;
+  /** The example stack's metrics props (the agents' containers are not run here: only Alluxio's). */
+  readonly metrics?: MetricsOptions;
   /** The API of a local ECS already running (npm start's agent); absent: one in this process. */
   readonly ecsEndpoint?: string;
   /** Health checks of an in-process local ECS run this often (the template's 15 s is ECS's pace). */
@@ -207,7 +209,7 @@ async function ensureBucket(minio: LocalMinio): Promise<void> {
 
 /** The example app synthesized with the local endpoint, bucket and parameter names; the existing-MinIO stack's template. */
 export function synthesizeExistingStack(
-  settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio' | 's3Endpoint'>,
+  settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio' | 's3Endpoint' | 'metrics'>,
   assemblyName = 'cdk.out',
 ): { template: Template; assemblyDir: string } {
   const assemblyDir = join(settings.stateDir, assemblyName);
@@ -220,6 +222,7 @@ export function synthesizeExistingStack(
     parameterPrefix: settings.parameters.prefix,
     alluxio: settings.alluxio,
     s3Endpoint: settings.s3Endpoint,
+    metrics: settings.metrics,
   };
   const assembly = createExampleApp(assemblyDir, existing).synth();
   return { template: assembly.getStackByName(EXAMPLE_STACKS.existing).template as Template, assemblyDir };

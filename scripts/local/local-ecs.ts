@@ -226,7 +226,13 @@ export class LocalEcs {
     const family = String(input.family ?? '');
     if (!family) throw new EcsError('ClientException', 'family is required');
     const containers = (input.containerDefinitions ?? []) as ContainerDefinition[];
-    if (containers.length !== 1) throw new EcsError('ClientException', `the local ECS runs tasks of one container; ${family} has ${containers.length}`);
+    // Only the first container has a stand-in here. A sidecar the task may lose (essential: false, such as
+    // the metrics agent) is registered, so DescribeTaskDefinition shows it, but not run; an essential one
+    // would make a task this local ECS cannot honestly run.
+    const sidecars = containers.slice(1);
+    if (containers.length === 0 || containers[0].essential === false || sidecars.some((c) => c.essential !== false)) {
+      throw new EcsError('ClientException', `the local ECS runs tasks of one essential container (and non-essential sidecars it does not start); ${family} has ${containers.length}`);
+    }
     const revision = (this.revisions.get(family) ?? 0) + 1;
     this.revisions.set(family, revision);
     const definition: TaskDefinition = {

@@ -59,3 +59,21 @@ test("the options are set in exactly the variables the image's entrypoint copies
   });
   expect(Object.values(JAVA_OPTS_VARIABLES).sort()).toEqual(['ALLUXIO_JOB_MASTER_JAVA_OPTS', 'ALLUXIO_JOB_WORKER_JAVA_OPTS', 'ALLUXIO_MASTER_JAVA_OPTS', 'ALLUXIO_PROXY_JAVA_OPTS', 'ALLUXIO_WORKER_JAVA_OPTS']);
 });
+
+describe('a sidecar beside the JVMs (the metrics agent)', () => {
+  test.each(ROLES)("the %s's JVMs share only what the sidecar's hard limit leaves, and every limit still fits", (role) => {
+    const processes = 2;
+    const sized = alluxioJvmMemory(role, 4096, 'alluxio.x', 256);
+    const limits = Object.values(sized).reduce((sum, jvm) => sum + jvm!.heapMiB + jvm!.directMiB, 0);
+    expect(limits + 256 + CONTAINER_RESERVE_MIB + processes * JVM_NON_HEAP_RESERVE_MIB).toBeLessThanOrEqual(4096);
+    expect(sized).toEqual(alluxioJvmMemory(role, 4096 - 256, 'alluxio.x'));
+  });
+
+  test('a task the sidecar leaves too small is refused, naming the sidecar and a size that works', () => {
+    const error = expectInputError(() => alluxioJvmMemory('master', 2048, 'alluxio.masterMemoryMiB', 256), 'alluxio.masterMemoryMiB');
+    expect(error.message).toContain('256 MiB for the metrics agent');
+    expect(error.fix).toBe('give at least 3072 MiB');
+    expect(() => alluxioJvmMemory('master', 3072, 'alluxio.masterMemoryMiB', 256)).not.toThrow();
+    expect(minimumTaskMemoryMiB('master', 256)).toBe(minimumTaskMemoryMiB('master') + 256);
+  });
+});

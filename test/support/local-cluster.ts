@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlluxioOptions, S3EndpointOptions } from '../../lib';
+import { AlluxioOptions, MetricsOptions, S3EndpointOptions } from '../../lib';
 import { LocalCluster, LocalMinio } from '../../scripts/local/local-cluster';
 import { listening } from '../../scripts/local/ports';
 import { loadSandbox, uniqueBucketName } from './sandbox';
@@ -22,6 +22,7 @@ export interface TestClusterOptions {
   readonly minio?: LocalMinio;
   readonly alluxio?: AlluxioOptions;
   readonly s3Endpoint?: S3EndpointOptions;
+  readonly metrics?: MetricsOptions;
 }
 
 export interface TestCluster {
@@ -68,6 +69,7 @@ export async function deployTestCluster(name: string, options: TestClusterOption
       parameters,
       alluxio: options.alluxio,
       s3Endpoint: options.s3Endpoint,
+      metrics: options.metrics,
       healthCheckIntervalMs: 1000,
       // Also on disk, to follow a long run while jest holds its output.
       log: (line) => {
