@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { AlluxioMinio, AlluxioOptions, MinioBackend, MinioCredentials } from '../lib';
+import { AlluxioMinio, AlluxioOptions, MinioBackend, MinioCredentials, PreloadPath } from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode. */
 export const EXAMPLE_STACKS = {
@@ -18,6 +18,8 @@ export interface ExistingMinioSettings {
   readonly parameterPrefix?: string;
   /** @default - the construct's defaults (2 workers, ...) */
   readonly alluxio?: AlluxioOptions;
+  /** @default - no warm-up */
+  readonly preload?: PreloadPath[];
 }
 
 /** The existing-MinIO stack as the README shows it. */
@@ -51,6 +53,7 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     credentials: MinioCredentials.fromParameters(existingMinio.accessKeyParameter, existingMinio.secretKeyParameter),
     parameterPrefix: existingMinio.parameterPrefix,
     alluxio: existingMinio.alluxio,
+    preload: existingMinio.preload,
   });
 
   return app;

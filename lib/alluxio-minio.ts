@@ -24,6 +24,7 @@ import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { renderResourceProperties, RenderSettingsSource } from './core/custom-resource-props';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
+import { CachePreload, PreloadPath } from './cache-preload';
 import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { ImageMirror } from './image-mirror';
@@ -239,6 +240,15 @@ export interface AlluxioMinioProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Paths to load into the cache (`alluxio fs load <path> --submit`, the distributed load, in a Fargate task) once the health check
+   * has passed after each deploy that changes the configuration or the paths, and on each path's own
+   * schedule. Every run ends with an outcome line in the Alluxio log group (stream prefix `preload`),
+   * counted in the `PreloadSuccesses` / `PreloadFailures` metrics; a failed run never fails the deploy.
+   *
+   * @default - no warm-up
+   */
+  readonly preload?: PreloadPath[];
 }
 
 const DEFAULTS = {
@@ -304,6 +314,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly minioClients: ec2.Connections;
   /** The rotation machinery (function, rules, topic, alarm), unless `rotation.enabled` is false. */
   public readonly rotation?: CredentialRotation;
+  /** The cache warm-up (absent without `preload` paths). */
+  public readonly preload?: CachePreload;
 
   private readonly credentials: MinioCredentials;
 
@@ -648,6 +660,22 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         logGroup: new logs.LogGroup(this, 'LabelLastKnownGoodLogs', { retention: settings.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
       });
       firstReconcile.node.addDependency(alluxioCheck);
+      acknowledgeAwsCustomResourceSingleton(this);
+    }
+
+    // --- cache warm-up ---
+    if (props.preload && props.preload.length > 0) {
+      this.preload = withPropErrors(this, () => new CachePreload(this, 'Preload', {
+        paths: props.preload!,
+        cluster: this.cluster,
+        image,
+        siteProperties: sitePropertiesSecret,
+        logGroup,
+        securityGroup: alluxioSecurityGroup,
+        deploymentName: sitePropertiesName,
+        runAfter: alluxioCheck,
+        logRetention: settings.logRetention,
+      }));
       acknowledgeAwsCustomResourceSingleton(this);
     }
 

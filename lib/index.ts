@@ -3,4 +3,5 @@ export * from './minio-backend';
 export * from './minio-credentials';
 export * from './credential-rotation';
 export * from './image-mirror';
+export * from './cache-preload';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';

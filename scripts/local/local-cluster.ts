@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createExampleApp, EXAMPLE_STACKS, ExistingMinioSettings } from '../../bin/example-app';
-import { AlluxioOptions } from '../../lib';
+import { AlluxioOptions, PreloadPath } from '../../lib';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { AlluxioClient, masterInfo, MasterInfo } from './alluxio-client';
 import { DeployResult, LocalDeployment, SandboxAws } from './deployment';
@@ -39,6 +39,8 @@ export interface LocalClusterSettings {
   readonly parameters: { readonly accessKey: string; readonly secretKey: string; readonly prefix?: string };
   /** Props of the example stack's AlluxioMinio beyond MinIO (tests take fewer workers or a short metadata sync). */
   readonly alluxio?: AlluxioOptions;
+  /** The example stack's cache warm-up paths. */
+  readonly preload?: PreloadPath[];
   /** The API of a local ECS already running (npm start's agent); absent: one in this process. */
   readonly ecsEndpoint?: string;
   /** Health checks of an in-process local ECS run this often (the template's 15 s is ECS's pace). */
@@ -205,7 +207,7 @@ async function ensureBucket(minio: LocalMinio): Promise<void> {
 
 /** The example app synthesized with the local endpoint, bucket and parameter names; the existing-MinIO stack's template. */
 export function synthesizeExistingStack(
-  settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio'>,
+  settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio' | 'preload'>,
   assemblyName = 'cdk.out',
 ): { template: Template; assemblyDir: string } {
   const assemblyDir = join(settings.stateDir, assemblyName);
@@ -217,6 +219,7 @@ export function synthesizeExistingStack(
     secretKeyParameter: settings.parameters.secretKey,
     parameterPrefix: settings.parameters.prefix,
     alluxio: settings.alluxio,
+    preload: settings.preload,
   };
   const assembly = createExampleApp(assemblyDir, existing).synth();
   return { template: assembly.getStackByName(EXAMPLE_STACKS.existing).template as Template, assemblyDir };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlluxioOptions } from '../../lib';
+import { AlluxioOptions, PreloadPath } from '../../lib';
 import { LocalCluster, LocalMinio } from '../../scripts/local/local-cluster';
 import { listening } from '../../scripts/local/ports';
 import { loadSandbox, uniqueBucketName } from './sandbox';
@@ -21,6 +21,7 @@ export interface TestClusterOptions {
   /** MinIO to mount (default: the sandbox's S3 server with a fresh bucket). */
   readonly minio?: LocalMinio;
   readonly alluxio?: AlluxioOptions;
+  readonly preload?: PreloadPath[];
 }
 
 export interface TestCluster {
@@ -66,6 +67,7 @@ export async function deployTestCluster(name: string, options: TestClusterOption
       minio,
       parameters,
       alluxio: options.alluxio,
+      preload: options.preload,
       healthCheckIntervalMs: 1000,
       // Also on disk, to follow a long run while jest holds its output.
       log: (line) => {
