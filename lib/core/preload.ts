@@ -143,6 +143,8 @@ export function alluxioPreloadCommand(layout: AlluxioImageLayout): string {
     `    sleep ${PRELOAD_POLL_SECONDS}`,
     '  done',
     '  cat "$output"',
+    // What follows the state in the report, e.g. `(alluxio.exception...: Path "/x" does not exist.)`.
+    `  reason=$(sed -n 's/^[[:space:]]*Job State: [A-Z]*[[:space:]]*//p' "$output" | head -n 1)`,
     `  files_failed=$(sed -n 's/^[[:space:]]*Files Failed: \\([0-9]*\\).*/\\1/p' "$output" | head -n 1)`,
     '  took=$(( $(date +%s) - path_started ))',
     '  if [ "$state" = SUCCEEDED ] && [ "${files_failed:-0}" -eq 0 ]; then',
@@ -151,7 +153,7 @@ export function alluxioPreloadCommand(layout: AlluxioImageLayout): string {
     `    ${say('path $path FAILED: not loaded within $seconds s (the load job was stopped)')}`,
     '    failed=$((failed + 1))',
     '  else',
-    `    ${say('path $path FAILED: the load job ended ${state:-without a state} with ${files_failed:-unknown} failed files after $took s')}`,
+    `    ${say('path $path FAILED: the load job ended ${state:-without a state} ${reason:+$reason }with ${files_failed:-unknown} failed files after $took s')}`,
     '    failed=$((failed + 1))',
     '  fi',
     'done',

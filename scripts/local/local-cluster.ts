@@ -96,13 +96,13 @@ export class LocalCluster {
   }
 
   /**
-   * `cdk deploy` again with other Alluxio props: the stack synthesized anew (its own assembly) and
+   * `cdk deploy` again with other Alluxio props (and preload paths, by default the last deploy's): the stack synthesized anew (its own assembly) and
    * deployed as an update of the deployed state. A failed update is rolled back as CloudFormation
    * does and its error thrown; the cluster then still describes the last successful deploy.
    */
-  async redeploy(alluxio: AlluxioOptions): Promise<DeployResult> {
+  async redeploy(alluxio: AlluxioOptions, preload: PreloadPath[] | undefined = this.settings.preload): Promise<DeployResult> {
     this.deploys += 1;
-    const { template, assemblyDir } = synthesizeExistingStack({ ...this.settings, alluxio }, `cdk.out.${this.deploys}`);
+    const { template, assemblyDir } = synthesizeExistingStack({ ...this.settings, alluxio, preload }, `cdk.out.${this.deploys}`);
     const deployment = this.newDeployment(template, assemblyDir);
     const result = await deployment.deploy();
     Object.assign(this, { template, assemblyDir, deployment, result });

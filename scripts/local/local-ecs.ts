@@ -725,7 +725,12 @@ export class LocalEcs {
     const exits: Array<Promise<unknown>> = [];
     for (const service of this.services.values()) {
       for (const task of service.tasks) {
-        if (task.lastStatus === 'STOPPED' || !task.process) continue;
+        if (task.lastStatus === 'STOPPED') continue;
+        // A task still reading its secrets has no process yet: stopped now, it never spawns one.
+        if (!task.process) {
+          this.stopTask(service, task, 'local ECS shutting down');
+          continue;
+        }
         if (task.process.exitCode === null) exits.push(new Promise((resolve) => task.process!.once('exit', resolve)));
         this.stopTask(service, task, 'local ECS shutting down');
       }

@@ -23,6 +23,10 @@ import { loadSandbox, uniqueBucketName } from '../support/sandbox';
 
 const DIRECTORY = 'alluxio';
 const OBJECT_BYTES = 3 * 1024 * 1024;
+// One worker is enough to cache into; a long sync interval keeps Alluxio from noticing the deletion
+// below, so the read after it can only be served by the cache.
+const ALLUXIO = { workerCount: 1, metadataSyncInterval: Duration.hours(1) };
+const PRELOAD = [{ path: '/warm' }, { path: '/cold', schedule: events.Schedule.rate(Duration.days(1)), timeout: Duration.minutes(5) }];
 let local: TestCluster;
 let client: AlluxioClient;
 let s3: S3Client;
@@ -40,10 +44,8 @@ beforeAll(async () => {
   }
   local = await deployTestCluster('preload', {
     minio,
-    // One worker is enough to cache into; a long sync interval keeps Alluxio from noticing the
-    // deletion below, so the read after it can only be served by the cache.
-    alluxio: { workerCount: 1, metadataSyncInterval: Duration.hours(1) },
-    preload: [{ path: '/warm' }, { path: '/cold', schedule: events.Schedule.rate(Duration.days(1)), timeout: Duration.minutes(5) }],
+    alluxio: ALLUXIO,
+    preload: PRELOAD,
   });
   client = local.cluster.client();
   ecs = new ECSClient({ endpoint: local.cluster.ecsEndpoint, region: sandbox.aws.region, credentials: { accessKeyId: sandbox.aws.accessKeyId, secretAccessKey: sandbox.aws.secretAccessKey } });
@@ -144,10 +146,34 @@ describe('the preload on a schedule', () => {
       }),
     );
     const { exitCode, log } = await finished(started.tasks![0].taskArn!);
-    expect(log).toMatch(new RegExp(`^${PRELOAD_LOG_MARKER} path /not-there FAILED`, 'm'));
+    // 2.9.6 accepts the job and fails it: the reason from its progress report is in the path's line.
+    expect(log).toMatch(new RegExp(`^${PRELOAD_LOG_MARKER} path /not-there FAILED: the load job ended FAILED .*"/not-there" does not exist`, 'm'));
     expect(outcomeLine(log).slice(0, 2)).toEqual([PRELOAD_LOG_MARKER, 'FAILED']);
     expect(exitCode).toBe(1);
     const described = await ecs.send(new DescribeTasksCommand({ tasks: [started.tasks![0].taskArn!] }));
     expect(described.tasks![0].containers![0].exitCode).toBe(1);
+  }, 300_000);
+});
+
+describe('the preload on later deploys', () => {
+  const standaloneTasks = () => local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true).map((t) => t.taskArn);
+
+  test('a deploy that changes nothing starts no preload; one that changes only the paths runs it again, with the new paths', async () => {
+    const before = standaloneTasks();
+    const unchanged = await local.cluster.redeploy(ALLUXIO, PRELOAD);
+    const runs = (result: { updated: string[] }) => result.updated.filter((id) => local.cluster.template.Resources[id]?.Type === 'Custom::AWS' && id.includes('Preload'));
+    expect(unchanged.updated.filter((id) => id.includes('Preload'))).toEqual([]);
+    expect(standaloneTasks()).toEqual(before);
+
+    const changed = await local.cluster.redeploy(ALLUXIO, [{ path: '/cold' }]);
+    expect(runs(changed)).toHaveLength(1);
+    // Only the preload changed: the master and workers were not restarted.
+    expect(changed.updated.filter((id) => /MasterService|WorkerService/.test(id))).toEqual([]);
+    const started = standaloneTasks().filter((arn) => !before.includes(arn));
+    expect(started).toHaveLength(1);
+    const { exitCode, log } = await finished(started[0]);
+    expect(exitCode).toBe(0);
+    expect(log).not.toContain('/warm');
+    expect(outcomeLine(log).slice(1, 2).concat(outcomeLine(log)[3])).toEqual(['SUCCEEDED', 'paths=1']);
   }, 300_000);
 });
