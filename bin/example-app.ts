@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MetricsOptions, MinioBackend, MinioCredentials, S3EndpointOptions } from '../lib';
+import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MetricsOptions, MinioBackend, MinioCredentials, PreloadPath, S3EndpointOptions } from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode. */
 export const EXAMPLE_STACKS = {
@@ -24,6 +24,8 @@ export interface ExistingMinioSettings {
   readonly s3Endpoint?: S3EndpointOptions;
   /** @default - the construct's default (off) */
   readonly metrics?: MetricsOptions;
+  /** @default - no warm-up */
+  readonly preload?: PreloadPath[];
 }
 
 /** The existing-MinIO stack as the README shows it. */
@@ -59,6 +61,7 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     alluxio: existingMinio.alluxio,
     s3Endpoint: existingMinio.s3Endpoint,
     metrics: existingMinio.metrics,
+    preload: existingMinio.preload,
   });
 
   // The same MinIO, with the workers on EC2 hosts caching on their instance-store NVMe.

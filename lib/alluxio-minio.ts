@@ -18,6 +18,7 @@ import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { AlluxioWorkers } from './alluxio-workers';
 import { AlluxioClusterMetrics, MetricsOptions } from './cluster-metrics';
+import { CachePreload, PreloadPath } from './cache-preload';
 import { CredentialRotation } from './credential-rotation';
 import { CustomResourceFunctions } from './custom-resource-functions';
 import { ImageMirror } from './image-mirror';
@@ -266,6 +267,15 @@ export interface AlluxioMinioProps {
    * @default - no S3 endpoint
    */
   readonly s3Endpoint?: S3EndpointOptions;
+  /**
+   * Paths to load into the cache (`alluxio fs load <path> --submit`, the distributed load, in a Fargate task) once the health check
+   * has passed after each deploy that changes the configuration or the paths, and on each path's own
+   * schedule. Every run ends with an outcome line in the Alluxio log group (stream prefix `preload`),
+   * counted in the `PreloadSuccesses` / `PreloadFailures` metrics; a failed run never fails the deploy.
+   *
+   * @default - no warm-up
+   */
+  readonly preload?: PreloadPath[];
 }
 
 const DEFAULTS = {
@@ -329,6 +339,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly rotation?: CredentialRotation;
   /** The metrics agents, the dashboard and its alarms, when `metrics.enabled` is true. */
   public readonly metrics?: AlluxioClusterMetrics;
+  /** The cache warm-up (absent without `preload` paths). */
+  public readonly preload?: CachePreload;
 
   private readonly credentials: ClusterCredentials;
 
@@ -473,6 +485,21 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       store.allowFrom(this.rotation, 'rotation verifies new keys against MinIO');
       alluxioSecurityGroup.connections.allowFrom(this.rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');
       this.labelLastKnownGoodAfter(alluxioCheck, this.rotation, configuration.configHash, settings.logRetention);
+    }
+
+    if (props.preload && props.preload.length > 0) {
+      this.preload = withPropErrors(this, () => new CachePreload(this, 'Preload', {
+        paths: props.preload!,
+        cluster: this.cluster,
+        image: context.image,
+        siteProperties: configuration.secret,
+        logGroup: context.logGroup,
+        securityGroup: alluxioSecurityGroup,
+        deploymentName: configuration.parameterBaseName,
+        runAfter: alluxioCheck,
+        logRetention: settings.logRetention,
+      }));
+      acknowledgeAwsCustomResourceSingleton(this);
     }
 
     if (props.metrics?.enabled ?? false) {

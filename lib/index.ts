@@ -4,6 +4,7 @@ export * from './minio-credentials';
 export * from './credential-rotation';
 export * from './image-mirror';
 export * from './s3-endpoint';
+export * from './cache-preload';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';
 export * from './alluxio-workers';
 export * from './cluster-metrics';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import * as ecsCommands from '@aws-sdk/client-ecs';
 import { CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeLambda, LambdaFunction } from './lambda-runner';
@@ -413,22 +414,47 @@ export class LocalDeployment {
     });
   }
 
-  /** aws-cdk-lib's AwsCustomResource; the construct uses it only to invoke the rotation function once. */
+  /**
+   * aws-cdk-lib's AwsCustomResource: its one SDK call, made against this machine's stand-in for the
+   * service: a Lambda invoke runs the stack's function here; an ECS call goes to the local ECS (any
+   * operation it answers), and the answer's fields become the resource's attributes, flattened and
+   * limited to `outputPaths` as the real handler does.
+   */
   private async awsCustomResource(id: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
     const call = JSON.parse(String(before ? properties.Update ?? properties.Create : properties.Create)) as {
       service: string;
       action: string;
-      parameters: { FunctionName: string; Payload?: string };
+      parameters: Record<string, any>;
       physicalResourceId?: { id?: string };
+      outputPaths?: string[];
     };
-    if (call.service !== 'Lambda' || call.action !== 'invoke') throw new ResourceFailed(id, `the local deployment runs only Lambda invoke calls, not ${call.service}.${call.action}`);
-    const target = [...this.deployed].find(([, r]) => r.type === 'AWS::Lambda::Function' && r.physicalId === call.parameters.FunctionName)?.[0];
-    if (!target) throw new ResourceFailed(id, `no function named ${call.parameters.FunctionName}`);
-    const outcome = await this.invokeFunction(target, call.parameters.Payload ? JSON.parse(call.parameters.Payload) : {});
-    this.logs[id] = outcome.log;
-    // InvocationType Event: the resource succeeds whatever the function then does.
-    this.log(`  ${id} invoked ${target}: ${outcome.ok ? JSON.stringify(outcome.result) : `failed: ${outcome.error}`}`);
-    return { type: 'Custom::AWS', physicalId: call.physicalResourceId?.id ?? id, attributes: {}, properties };
+    const physicalId = call.physicalResourceId?.id ?? id;
+    const service = call.service.replace(/^@aws-sdk\/client-/, '').toLowerCase();
+    if (service === 'lambda' && call.action === 'invoke') {
+      const target = [...this.deployed].find(([, r]) => r.type === 'AWS::Lambda::Function' && r.physicalId === call.parameters.FunctionName)?.[0];
+      if (!target) throw new ResourceFailed(id, `no function named ${call.parameters.FunctionName}`);
+      const outcome = await this.invokeFunction(target, call.parameters.Payload ? JSON.parse(call.parameters.Payload) : {});
+      this.logs[id] = outcome.log;
+      // InvocationType Event: the resource succeeds whatever the function then does.
+      this.log(`  ${id} invoked ${target}: ${outcome.ok ? JSON.stringify(outcome.result) : `failed: ${outcome.error}`}`);
+      return { type: 'Custom::AWS', physicalId, attributes: {}, properties };
+    }
+    if (service === 'ecs') {
+      const operation = `${call.action.charAt(0).toUpperCase()}${call.action.slice(1).replace(/Command$/, '')}`;
+      const Command = (ecsCommands as Record<string, any>)[`${operation}Command`];
+      if (typeof Command !== 'function') throw new ResourceFailed(id, `ECS has no operation ${call.action}`);
+      let answer: Record<string, unknown>;
+      try {
+        answer = (await this.ecs.send(new Command(call.parameters))) as unknown as Record<string, unknown>;
+      } catch (error) {
+        throw new ResourceFailed(id, `ECS.${operation}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const { $metadata: _metadata, ...response } = answer;
+      const attributes = selectOutputPaths(flattenResponse(response), call.outputPaths);
+      this.log(`  ${id} called ECS.${operation}: ${JSON.stringify(attributes)}`);
+      return { type: 'Custom::AWS', physicalId, attributes, properties };
+    }
+    throw new ResourceFailed(id, `the local deployment runs Lambda invoke and ECS calls only, not ${call.service}.${call.action}`);
   }
 
   private async registerTaskDefinition(id: string, properties: any): Promise<DeployedResource> {
@@ -543,4 +569,19 @@ export class LocalDeployment {
 function placeholderAttribute(id: string, type: string, attribute: string, region: string): string {
   const service = type.split('::')[1]?.toLowerCase() ?? 'local';
   return attribute.endsWith('Arn') ? `arn:aws:${service}:${region}:${ACCOUNT_ID}:${id}` : `${id}-${attribute}`;
+}
+
+/** An SDK answer as AwsCustomResource's attributes: nested fields under dotted paths (`tasks.0.taskArn`). */
+function flattenResponse(value: unknown, prefix = ''): Record<string, string> {
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || value instanceof Date) return { [prefix]: value instanceof Date ? value.toISOString() : String(value) };
+  const flat: Record<string, string> = {};
+  for (const [key, inner] of Object.entries(value)) Object.assign(flat, flattenResponse(inner, prefix ? `${prefix}.${key}` : key));
+  return flat;
+}
+
+/** Only the attributes under `outputPaths` (all when none is given), as AwsCustomResource keeps them. */
+function selectOutputPaths(flat: Record<string, string>, outputPaths: string[] | undefined): Record<string, string> {
+  if (!outputPaths) return flat;
+  return Object.fromEntries(Object.entries(flat).filter(([path]) => outputPaths.some((wanted) => path === wanted || path.startsWith(`${wanted}.`))));
 }

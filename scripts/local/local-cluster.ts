@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createExampleApp, EXAMPLE_STACKS, ExistingMinioSettings } from '../../bin/example-app';
-import { AlluxioOptions, MetricsOptions, S3EndpointOptions } from '../../lib';
+import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '../../lib';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { AlluxioClient, masterInfo, MasterInfo } from './alluxio-client';
 import { DeployResult, LocalDeployment, SandboxAws } from './deployment';
@@ -43,6 +43,8 @@ export interface LocalClusterSettings {
   readonly s3Endpoint?: S3EndpointOptions;
   /** The example stack's metrics props (the agents' containers are not run here: only Alluxio's). */
   readonly metrics?: MetricsOptions;
+  /** The example stack's cache warm-up paths. */
+  readonly preload?: PreloadPath[];
   /** The API of a local ECS already running (npm start's agent); absent: one in this process. */
   readonly ecsEndpoint?: string;
   /** Health checks of an in-process local ECS run this often (the template's 15 s is ECS's pace). */
@@ -98,13 +100,13 @@ export class LocalCluster {
   }
 
   /**
-   * `cdk deploy` again with other Alluxio props: the stack synthesized anew (its own assembly) and
+   * `cdk deploy` again with other Alluxio props (and preload paths, by default the last deploy's): the stack synthesized anew (its own assembly) and
    * deployed as an update of the deployed state. A failed update is rolled back as CloudFormation
    * does and its error thrown; the cluster then still describes the last successful deploy.
    */
-  async redeploy(alluxio: AlluxioOptions): Promise<DeployResult> {
+  async redeploy(alluxio: AlluxioOptions, preload: PreloadPath[] | undefined = this.settings.preload): Promise<DeployResult> {
     this.deploys += 1;
-    const { template, assemblyDir } = synthesizeExistingStack({ ...this.settings, alluxio }, `cdk.out.${this.deploys}`);
+    const { template, assemblyDir } = synthesizeExistingStack({ ...this.settings, alluxio, preload }, `cdk.out.${this.deploys}`);
     const deployment = this.newDeployment(template, assemblyDir);
     const result = await deployment.deploy();
     Object.assign(this, { template, assemblyDir, deployment, result });
@@ -209,7 +211,7 @@ async function ensureBucket(minio: LocalMinio): Promise<void> {
 
 /** The example app synthesized with the local endpoint, bucket and parameter names; the existing-MinIO stack's template. */
 export function synthesizeExistingStack(
-  settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio' | 's3Endpoint' | 'metrics'>,
+  settings: Pick<LocalClusterSettings, 'stateDir' | 'minio' | 'parameters' | 'alluxio' | 's3Endpoint' | 'metrics' | 'preload'>,
   assemblyName = 'cdk.out',
 ): { template: Template; assemblyDir: string } {
   const assemblyDir = join(settings.stateDir, assemblyName);
@@ -223,6 +225,7 @@ export function synthesizeExistingStack(
     alluxio: settings.alluxio,
     s3Endpoint: settings.s3Endpoint,
     metrics: settings.metrics,
+    preload: settings.preload,
   };
   const assembly = createExampleApp(assemblyDir, existing).synth();
   return { template: assembly.getStackByName(EXAMPLE_STACKS.existing).template as Template, assemblyDir };

@@ -104,6 +104,8 @@ interface Task {
   failedChecks: number;
   checkTimer?: NodeJS.Timeout;
   checkRunning: boolean;
+  /** RunTask's (and so an EventBridge ECS target's) containerOverrides environment, over the definition's. */
+  readonly environmentOverrides?: Record<string, string>;
 }
 
 interface Service {
@@ -307,7 +309,12 @@ export class LocalEcs {
     }
     const deployment = this.newDeployment(definition.taskDefinitionArn);
     group.deployments.push(deployment);
-    return this.startTask(group, deployment);
+    const overrides = (input.overrides?.containerOverrides ?? []) as Array<{ name?: string; environment?: Array<{ name: string; value: string }> }>;
+    const container = definition.containerDefinitions[0].name;
+    const unknown = overrides.find((o) => o.name !== container);
+    if (unknown) throw new EcsError('InvalidParameterException', `Override for container named ${unknown.name} is not a container in the TaskDefinition.`);
+    const environment = Object.fromEntries(overrides.flatMap((o) => o.environment ?? []).map((e) => [e.name, e.value]));
+    return this.startTask(group, deployment, Object.keys(environment).length ? environment : undefined);
   }
 
   private updateService(input: Record<string, any>): Service {
@@ -451,7 +458,7 @@ export class LocalEcs {
 
   private lastHost = 9;
 
-  private startTask(service: Service, deployment: Deployment): Task {
+  private startTask(service: Service, deployment: Deployment, environmentOverrides?: Record<string, string>): Task {
     const definition = this.taskDefinition(deployment.taskDefinition);
     const id = randomUUID().replace(/-/g, '');
     const address = service.stableAddress ?? this.nextAddress();
@@ -468,6 +475,7 @@ export class LocalEcs {
       startedAt: Date.now(),
       failedChecks: 0,
       checkRunning: false,
+      environmentOverrides,
     };
     service.tasks.push(task);
     this.event(service, `service ${service.serviceName} started task ${id.slice(0, 8)} at ${address} (${definition.family}:${definition.revision})`);
@@ -503,6 +511,7 @@ export class LocalEcs {
       // No instance metadata here; the AWS SDK inside Alluxio must not wait for it.
       AWS_EC2_METADATA_DISABLED: 'true',
       ...environment,
+      ...task.environmentOverrides,
       ...secrets,
     };
     env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, localNetworkJavaOptions(task.address)].filter(Boolean).join(' ');
@@ -686,11 +695,27 @@ export class LocalEcs {
 
   // --- for the deploy flow and the tests ----------------------------------------------------------
 
-  /** The live tasks of a service: address, health, pid and log, for checks and fault injection. */
-  tasksOf(serviceName: string): Array<{ id: string; address: string; health: string; status: string; pid?: number; logFile: string; taskDefinition: string }> {
+  /**
+   * The live tasks of a service (with `includeStopped`, the stopped ones too, with their exit codes):
+   * address, health, pid and log, for checks and fault injection.
+   */
+  tasksOf(
+    serviceName: string,
+    includeStopped = false,
+  ): Array<{ id: string; taskArn: string; address: string; health: string; status: string; pid?: number; logFile: string; taskDefinition: string; exitCode?: number | null }> {
     return this.service(serviceName)
-      .tasks.filter((t) => t.lastStatus !== 'STOPPED')
-      .map((t) => ({ id: t.id, address: t.address, health: t.healthStatus, status: t.lastStatus, pid: t.process?.pid, logFile: t.logFile, taskDefinition: t.taskDefinitionArn }));
+      .tasks.filter((t) => includeStopped || t.lastStatus !== 'STOPPED')
+      .map((t) => ({
+        id: t.id,
+        taskArn: t.taskArn,
+        address: t.address,
+        health: t.healthStatus,
+        status: t.lastStatus,
+        pid: t.process?.pid,
+        logFile: t.logFile,
+        taskDefinition: t.taskDefinitionArn,
+        exitCode: t.exitCode,
+      }));
   }
 
   /** Kills a task's whole process group with `signal` (SIGKILL: the task dies as a lost host's would). */
@@ -706,7 +731,12 @@ export class LocalEcs {
     const exits: Array<Promise<unknown>> = [];
     for (const service of this.services.values()) {
       for (const task of service.tasks) {
-        if (task.lastStatus === 'STOPPED' || !task.process) continue;
+        if (task.lastStatus === 'STOPPED') continue;
+        // A task still reading its secrets has no process yet: stopped now, it never spawns one.
+        if (!task.process) {
+          this.stopTask(service, task, 'local ECS shutting down');
+          continue;
+        }
         if (task.process.exitCode === null) exits.push(new Promise((resolve) => task.process!.once('exit', resolve)));
         this.stopTask(service, task, 'local ECS shutting down');
       }

@@ -1,7 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import { createExampleApp } from '../../bin/example-app';
+import { AlluxioMinio, MinioBackend, MinioCredentials } from '../../lib';
 import { CfnLintFinding, formatCfnLintFindings, runCfnLint } from '../support/cfn-lint';
 
 // cfn-lint is the linter AWS users run on templates; nothing here can `cdk deploy`, so the example
@@ -47,4 +50,23 @@ describe('cfn-lint on the example app', () => {
     const findings = await runCfnLint(broken);
     expect(findings.filter((f) => f.level === 'Error').length).toBeGreaterThan(0);
   }, 120_000);
+});
+
+describe('cfn-lint on a stack with cache warm-up', () => {
+  test('reports zero errors with preload paths, one of them scheduled', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'preload-synth-'));
+    try {
+      const app = new App({ outdir });
+      new AlluxioMinio(new Stack(app, 'Preload'), 'Cache', {
+        minio: MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' }),
+        credentials: MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key'),
+        preload: [{ path: '/warm' }, { path: '/cold', schedule: events.Schedule.rate(Duration.hours(6)) }],
+      });
+      app.synth();
+      const findings = await runCfnLint(join(outdir, 'Preload.template.json'));
+      expect(formatCfnLintFindings(findings.filter((f) => f.level === 'Error'))).toBe('');
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

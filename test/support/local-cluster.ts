@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlluxioOptions, MetricsOptions, S3EndpointOptions } from '../../lib';
+import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '../../lib';
 import { LocalCluster, LocalMinio } from '../../scripts/local/local-cluster';
 import { listening } from '../../scripts/local/ports';
 import { loadSandbox, uniqueBucketName } from './sandbox';
@@ -23,6 +23,7 @@ export interface TestClusterOptions {
   readonly alluxio?: AlluxioOptions;
   readonly s3Endpoint?: S3EndpointOptions;
   readonly metrics?: MetricsOptions;
+  readonly preload?: PreloadPath[];
 }
 
 export interface TestCluster {
@@ -70,6 +71,7 @@ export async function deployTestCluster(name: string, options: TestClusterOption
       alluxio: options.alluxio,
       s3Endpoint: options.s3Endpoint,
       metrics: options.metrics,
+      preload: options.preload,
       healthCheckIntervalMs: 1000,
       // Also on disk, to follow a long run while jest holds its output.
       log: (line) => {
