@@ -239,6 +239,10 @@ export class LocalDeployment {
   }
 
   private attributeOf(id: string, attribute: string): string {
+    // A template parameter (aws-cdk-lib's ECS-optimized AMI id, an SSM-typed parameter) answers its
+    // default: the SSM path stands in for the AMI id, which only the EC2 placeholders here would read.
+    const parameter = this.options.template.Parameters?.[id];
+    if (parameter && attribute === 'Ref' && typeof parameter.Default === 'string') return parameter.Default;
     const resource = this.deployed.get(id);
     if (!resource) throw new Error(`${id} is referenced before it is deployed`);
     if (attribute === 'Ref') return resource.physicalId;
@@ -485,6 +489,7 @@ export class LocalDeployment {
                 },
               }
             : {}),
+          ...(v.Host ? { host: { sourcePath: v.Host.SourcePath } } : {}),
         })),
       }),
     );

@@ -70,10 +70,14 @@ interface TaskDefinition {
   readonly status: 'ACTIVE';
 }
 
-/** A task definition's volume; an EFS one is shared by every task that names its file system and access point. */
+/**
+ * A task definition's volume; an EFS one is shared by every task that names its file system and access
+ * point, a host one is a directory of the task's host.
+ */
 interface TaskVolume {
   readonly name: string;
   readonly efsVolumeConfiguration?: { fileSystemId: string; authorizationConfig?: { accessPointId?: string } };
+  readonly host?: { sourcePath?: string };
 }
 
 type RolloutState = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
@@ -501,7 +505,7 @@ export class LocalEcs {
     if (task.lastStatus !== 'PENDING') return;
     const filesystem = createContainerFilesystem(join(taskDir, 'root'), this.options.jarsDir, task.address);
     for (const mount of container.mountPoints ?? []) {
-      mountVolume(filesystem, mount.containerPath, this.volumeDir(service, definition, mount.sourceVolume));
+      mountVolume(filesystem, mount.containerPath, this.volumeDir(service, definition, mount.sourceVolume, task));
     }
     const environment: Record<string, string> = Object.fromEntries((container.environment ?? []).map((e) => [e.name, e.value]));
     const env: Record<string, string> = {
@@ -530,12 +534,18 @@ export class LocalEcs {
 
   /**
    * Where a mounted volume lives: an EFS volume by its file system and access point, so every task
-   * that mounts it (another service's, RunTask's) sees the same files, as on EFS; any other volume
-   * per service.
+   * that mounts it (another service's, RunTask's) sees the same files, as on EFS; a host volume on the
+   * task's own host (here every task is a host of its own, at its own address: two tasks never share
+   * one, as with one task per EC2 host); any other volume per service.
    */
-  private volumeDir(service: Service, definition: TaskDefinition, volumeName: string): string {
-    const efs = definition.volumes.find((v) => v.name === volumeName)?.efsVolumeConfiguration;
-    const name = efs ? `efs-${efs.fileSystemId}-${efs.authorizationConfig?.accessPointId ?? 'root'}` : `${service.serviceName}-${volumeName}`;
+  private volumeDir(service: Service, definition: TaskDefinition, volumeName: string, task: Task): string {
+    const volume = definition.volumes.find((v) => v.name === volumeName);
+    const efs = volume?.efsVolumeConfiguration;
+    const name = efs
+      ? `efs-${efs.fileSystemId}-${efs.authorizationConfig?.accessPointId ?? 'root'}`
+      : volume?.host
+        ? `host-${task.address}-${volume.host.sourcePath ?? volumeName}`
+        : `${service.serviceName}-${volumeName}`;
     return join(this.options.stateDir, 'volumes', name.replace(/[^A-Za-z0-9._-]/g, '_'));
   }
 

@@ -15,6 +15,7 @@ export interface TemplateResource {
 
 export interface Template {
   readonly Resources: Record<string, TemplateResource>;
+  readonly Parameters?: Record<string, { Type: string; Default?: unknown }>;
   readonly Outputs?: Record<string, { Value: unknown }>;
   readonly [other: string]: unknown;
 }
@@ -156,6 +157,8 @@ function resolveIntrinsic(name: string, argument: unknown, context: ResolveConte
       return ['a', 'b', 'c'].map((zone) => `${context.region}${zone}`);
     case 'Fn::ToJsonString':
       return JSON.stringify(resolveValue(argument, context, where));
+    case 'Fn::Base64':
+      return Buffer.from(String(resolveValue(argument, context, where)), 'utf8').toString('base64');
     default:
       throw new Error(`${where}: the local deployment does not resolve ${name}`);
   }

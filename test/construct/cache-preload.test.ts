@@ -39,7 +39,7 @@ describe('preload', () => {
 
   test('runs after the Alluxio health check, keyed by the task definition (a change of paths or configuration runs it again)', () => {
     const [[, run]] = ofType(json, 'Custom::AWS').filter(([id]) => id.includes('PreloadRunAfterDeploy'));
-    expect(run.DependsOn.some((id: string) => id.startsWith('CacheAlluxioCheck'))).toBe(true);
+    expect(run.DependsOn.some((id: string) => id.startsWith('CacheChecksAlluxioCheck'))).toBe(true);
     const create = JSON.stringify(run.Properties.Create);
     expect(create).toContain('\\"action\\":\\"runTask\\"');
     expect(create).toContain(`"Ref":"${taskId}"`);

@@ -46,7 +46,7 @@ describe('workers on instance-store disks', () => {
     writeFileSync(path, randomBytes(8 * 1024 * 1024));
     await client.fs('copyFromLocal', path, '/ec2-sample.bin');
     await client.fs('cat', '/ec2-sample.bin');
-    const volumes = join(local.stateDir, 'volumes');
+    const volumes = join(local.stateDir, 'ecs', 'volumes');
     const hostDirs = readdirSync(volumes).filter((name) => name.startsWith('host-'));
     // Two workers, each with one directory per disk.
     expect(hostDirs).toHaveLength(2 * store.disks);
