@@ -38,3 +38,17 @@ export function parameterPathWildcardFinding(scope: IConstruct, path: string): s
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
   return `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:${region}:${account}:parameter${path}/*]`;
 }
+
+/** The findings the role of an ECS container host (aws-cdk-lib's ECS agent policy) has on purpose. */
+export function acknowledgeEcsHostRoleFindings(hostRole: IConstruct): void {
+  acknowledgeNagFindings(hostRole, [
+    {
+      id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
+      reason: 'The ECS agent policy aws-cdk-lib gives container hosts: report task and container state for this cluster.',
+    },
+    {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ECS agent essentials (discover poll endpoint, ECR token, log streams) have no resource-level permissions.',
+    },
+  ]);
+}

@@ -15,7 +15,7 @@ import { ATTACH_VOLUME_ENV, DATA_VOLUME_DEVICE, dataVolumeUserData, HOST_LAYOUT,
 import { bundledHandlerCode } from './handler-code';
 import { ImageMirror } from './image-mirror';
 import { MinioBackend, ProvisionedMinioOptions } from './minio-backend';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from './nag-acknowledgements';
 
 export interface ProvisionedMinioServerProps {
   readonly cluster: ecs.Cluster;
@@ -164,16 +164,7 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       { id: 'AwsSolutions-EC28', reason: 'Container Insights on the cluster covers the one MinIO host.' },
       { id: 'AwsSolutions-EC29', reason: 'The data lives on a separate RETAIN volume; the host is disposable by design.' },
     ]);
-    acknowledgeNagFindings(hostRole, [
-      {
-        id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
-        reason: 'The ECS agent policy aws-cdk-lib gives container hosts: report task and container state for this cluster.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ECS agent essentials (discover poll endpoint, ECR token, log streams) have no resource-level permissions.',
-      },
-    ]);
+    acknowledgeEcsHostRoleFindings(hostRole);
   }
 
   /**

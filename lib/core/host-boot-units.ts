@@ -41,3 +41,31 @@ export function bootScriptUserData(install: BootScriptInstall): string[] {
     ...(install.thenStart ?? []).map((unit) => `systemctl start ${unit}`),
   ];
 }
+
+export interface BootMountUnit {
+  readonly description: string;
+  readonly scriptPath: string;
+  /** The bound of the script's own waits, with room to spare. */
+  readonly timeout: string;
+}
+
+/**
+ * A oneshot unit that runs the mount script at every boot before Docker and the ECS agent, which
+ * requires it: without what it mounts, the host never runs a task.
+ */
+export function bootMountUnit(unit: BootMountUnit): string {
+  return [
+    '[Unit]',
+    `Description=${unit.description}`,
+    'After=local-fs.target',
+    'Before=docker.service ecs.service',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    `ExecStart=${unit.scriptPath}`,
+    `TimeoutStartSec=${unit.timeout}`,
+    '[Install]',
+    'WantedBy=multi-user.target',
+    'RequiredBy=ecs.service',
+  ].join('\n');
+}

@@ -1,4 +1,4 @@
-import { bootScriptUserData } from './host-boot-units';
+import { bootMountUnit, bootScriptUserData } from './host-boot-units';
 import { InputError } from './input-error';
 
 /**
@@ -156,22 +156,12 @@ export function dataVolumeMountScript(volumeId: string, layout: DataVolumeHostLa
 /** The systemd units: the mount before Docker and the ECS agent at every boot, and its periodic repeat. */
 export function dataVolumeUnits(layout: DataVolumeHostLayout = HOST_LAYOUT): Record<string, string> {
   return {
-    [DATA_VOLUME_UNITS.mount]: [
-      '[Unit]',
-      'Description=cdk-alluxio-minio: mount the MinIO data volume before Docker and the ECS agent start',
-      'After=local-fs.target',
-      'Before=docker.service ecs.service',
-      '[Service]',
-      'Type=oneshot',
-      'RemainAfterExit=yes',
-      `ExecStart=${layout.scriptPath}`,
-      // The wait for the device is bounded by the script itself.
-      'TimeoutStartSec=20min',
-      '[Install]',
-      'WantedBy=multi-user.target',
-      // The ECS agent does not start without the volume: MinIO would serve an empty directory.
-      'RequiredBy=ecs.service',
-    ].join('\n'),
+    [DATA_VOLUME_UNITS.mount]: bootMountUnit({
+      description: 'cdk-alluxio-minio: mount the MinIO data volume before Docker and the ECS agent start',
+      scriptPath: layout.scriptPath,
+      // The wait for the device is bounded by the script itself. Without the volume, MinIO would serve an empty directory.
+      timeout: '20min',
+    }),
     [DATA_VOLUME_UNITS.grow]: [
       '[Unit]',
       'Description=cdk-alluxio-minio: grow the MinIO data file system after its volume grew',

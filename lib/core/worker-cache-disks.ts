@@ -1,4 +1,4 @@
-import { bootScriptUserData } from './host-boot-units';
+import { bootMountUnit, bootScriptUserData } from './host-boot-units';
 
 /**
  * How an EC2 worker host prepares its instance-store NVMe disks for the Alluxio cache, as pure strings:
@@ -96,21 +96,12 @@ export function cacheDisksMountScript(diskCount: number, layout: CacheDiskHostLa
 
 /** The systemd unit: the disks mounted before Docker and the ECS agent at every boot. */
 export function cacheDisksUnit(layout: CacheDiskHostLayout = CACHE_DISK_HOST_LAYOUT): string {
-  return [
-    '[Unit]',
-    'Description=cdk-alluxio-minio: format and mount the Alluxio cache disks before Docker and the ECS agent start',
-    'After=local-fs.target',
-    'Before=docker.service ecs.service',
-    '[Service]',
-    'Type=oneshot',
-    'RemainAfterExit=yes',
-    `ExecStart=${layout.scriptPath}`,
+  return bootMountUnit({
+    description: 'cdk-alluxio-minio: format and mount the Alluxio cache disks before Docker and the ECS agent start',
+    scriptPath: layout.scriptPath,
     // The wait for the disks and formatting them are bounded by the script.
-    'TimeoutStartSec=10min',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    'RequiredBy=ecs.service',
-  ].join('\n');
+    timeout: '10min',
+  });
 }
 
 /** The user data commands (first launch only): install the script and the unit, then mount now. */

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
 import { InstanceStore } from '../core/instance-store';
 import { cacheDiskMountPoints, cacheDisksUserData } from '../core/worker-cache-disks';
-import { acknowledgeNagFindings } from '../nag-acknowledgements';
+import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../nag-acknowledgements';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
 
 /** Where disk i is mounted in the worker container; the site file's tier paths name these. */
@@ -115,15 +115,6 @@ export class AlluxioEc2WorkerGroup extends Construct {
       { id: 'AwsSolutions-EC28', reason: 'Container Insights on the cluster covers the worker hosts.' },
       { id: 'AwsSolutions-EC29', reason: 'Cache hosts are disposable: every block they hold is in MinIO.' },
     ]);
-    acknowledgeNagFindings(hostRole, [
-      {
-        id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
-        reason: 'The ECS agent policy aws-cdk-lib gives container hosts: report task and container state for this cluster.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ECS agent essentials (discover poll endpoint, ECR token, log streams) have no resource-level permissions.',
-      },
-    ]);
+    acknowledgeEcsHostRoleFindings(hostRole);
   }
 }
