@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MetricsOptions, MinioBackend, MinioCredentials, PreloadPath, S3EndpointOptions } from '../lib';
 
-/** The stacks `cdk synth` builds from this repository: one per MinIO mode. */
+/** The stacks `cdk synth` builds from this repository: one per MinIO mode, and the NVMe-worker topology. */
 export const EXAMPLE_STACKS = {
   provisioned: 'AlluxioMinioProvisioned',
   existing: 'AlluxioMinioExisting',
@@ -38,8 +38,8 @@ export const EXAMPLE_EXISTING_MINIO: ExistingMinioSettings = {
 };
 
 /**
- * The example app: the embedded default the README's commands synthesize and deploy locally. Both
- * stacks are environment-agnostic, so they synthesize with no AWS account, credentials or network.
+ * The example app: the embedded default the README's commands synthesize and deploy locally. Every
+ * stack is environment-agnostic, so they synthesize with no AWS account, credentials or network.
  */
 export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSettings = EXAMPLE_EXISTING_MINIO): App {
   const app = new App({ outdir });

@@ -67,7 +67,8 @@ export interface AlluxioOptions {
   /**
    * Where the workers run and cache: Fargate tasks caching on ephemeral storage, or EC2 hosts with
    * instance-store NVMe (`AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge') })`).
-   * `workerCpu`, `workerMemoryMiB`, `workerCount` and `cacheSize` remain the Fargate sizes.
+   * `workerCpu`, `workerMemoryMiB` and `cacheSize` remain the Fargate sizes; `workerCount` is the count of
+   * either (give it once: here or in the factory's options).
    *
    * @default AlluxioWorkers.fargate()
    */
@@ -290,7 +291,8 @@ const LOST_WORKER_TIMEOUT = '30sec';
 const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
 
 /**
- * Alluxio (a master and N workers on ECS Fargate) whose root mount is a MinIO bucket, with the MinIO
+ * Alluxio (a master on ECS Fargate and N workers on Fargate or on instance-store NVMe EC2 hosts) whose
+ * root mount is a MinIO bucket, with the MinIO
  * keys in SSM Parameter Store, the site properties rendered by a custom resource, and a post-deploy
  * health check that fails the deploy naming the cause.
  */
@@ -306,7 +308,6 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   public readonly cluster: ecs.Cluster;
   /** The Alluxio master service. */
   public readonly masterService: ecs.FargateService;
-  /** The Alluxio worker service. */
   /** The Alluxio worker service (a Fargate or an EC2 service, as `alluxio.workers` chooses). */
   public readonly workerService: ecs.BaseService;
   /** `host:port` of the master's RPC endpoint inside the VPC (Cloud Map name). */

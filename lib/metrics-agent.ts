@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { AlluxioMetricSource, METRICS_AGENT_MEMORY_MIB, renderAgentConfig, renderScrapeConfig } from './core/alluxio-metrics';
+import { AlluxioMetricSource, METRICS_AGENT_CPU, METRICS_AGENT_MEMORY_MIB, renderAgentConfig, renderScrapeConfig } from './core/alluxio-metrics';
 
 /** Which Alluxio process of a task the metrics agent scrapes. */
 export enum AlluxioMetricsTarget {
@@ -74,9 +74,10 @@ export class AlluxioMetricsAgent extends Construct {
       // A stopped agent must never stop Alluxio; ECS restarts it in place instead.
       essential: false,
       enableRestartPolicy: true,
-      // Taken from the task's size, not added to it; the JVMs are sized without the hard limit
-      // (AlluxioMinio passes it to the JVM memory rule), so the agent can never crowd them out.
-      cpu: 64,
+      // In a Fargate task it is taken from the task's size, not added to it, and the JVMs are sized
+      // without its hard limit (AlluxioMinio passes it to the JVM memory rule), so it can never crowd
+      // them out; beside an EC2 worker container (which has a hard limit of its own) it is added on the host.
+      cpu: METRICS_AGENT_CPU,
       memoryReservationMiB: 64,
       memoryLimitMiB: METRICS_AGENT_MEMORY_MIB,
       environment: {

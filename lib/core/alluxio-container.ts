@@ -48,6 +48,14 @@ export const MASTER_JOURNAL_MOUNT = journalMountOf(OFFICIAL_IMAGE_LAYOUT);
 export const SITE_JOURNAL_FOLDER = '${alluxio.home}/journal-volume/journal';
 export const SITE_WORKER_CACHE_DIR = '${alluxio.home}/cache';
 
+/**
+ * The cache directories of a worker with one per disk (EC2 NVMe hosts), under `home`: the image's home
+ * for the container's mount points, `${alluxio.home}` for the site file's tier paths.
+ */
+export function workerCacheDirs(diskCount: number, home: string): string[] {
+  return Array.from({ length: diskCount }, (_, i) => `${home}/cache/${i}`);
+}
+
 /** Marker written after the one and only journal format; it holds the root mount the journal was formatted for. */
 export const JOURNAL_FORMATTED_MARKER = '.formatted-by-cdk-alluxio-minio';
 
@@ -77,7 +85,7 @@ const CREDENTIAL_LINE_PATTERNS = [ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY].map(
  * copies a fixed list of ALLUXIO_*_OPTS-style variables into conf/alluxio-env.sh). An empty secret
  * stops the container with a message instead of starting Alluxio with no configuration.
  */
-function writeSitePropertiesStep(layout: AlluxioImageLayout, options: { withoutCredentials?: boolean } = {}): string[] {
+export function writeSitePropertiesStep(layout: AlluxioImageLayout, options: { withoutCredentials?: boolean } = {}): string[] {
   // The rendered file holds one property a line, and credential keys are never extra properties:
   // dropping the two credential lines drops the MinIO keys.
   const filter = options.withoutCredentials ? ` | grep -v ${CREDENTIAL_LINE_PATTERNS}` : '';
@@ -168,7 +176,8 @@ export interface WorkerCommandOptions {
 /**
  * The worker's start script: the site properties (the same first step as the master's), then the
  * task's own address as the worker's hostname (Fargate tasks have no resolvable hostname for their
- * peers), and never a format, since its cache is the task's fresh ephemeral storage.
+ * peers), and never a format: on Fargate its cache is the task's fresh ephemeral storage, and on NVMe
+ * hosts the host's boot script prepares the disks.
  * ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH is exported because without it the entrypoint exports
  * ALLUXIO_RAM_FOLDER=/dev/shm, which libexec/alluxio-config.sh turns into -D options for a MEM tier on
  * the container's small /dev/shm that override the tier in alluxio-site.properties.
@@ -178,7 +187,10 @@ export function alluxioWorkerCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE
     'set -e',
     ...writeSitePropertiesStep(layout),
     `export ALLUXIO_WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH='${options.tierPath ?? `${layout.home}/cache`}'`,
-    `export ALLUXIO_JAVA_OPTS="$ALLUXIO_JAVA_OPTS -Dalluxio.worker.hostname=$(hostname -i | awk '{print $1}')"`,
+    "worker_address=$(hostname -i | awk '{print $1}')",
+    // Inside `export` an empty substitution would not stop the script: the worker would advertise nothing.
+    '[ -n "$worker_address" ] || { echo "cdk-alluxio-minio: not starting: hostname -i gives the task no address for the worker to advertise." >&2; exit 78; }',
+    'export ALLUXIO_JAVA_OPTS="$ALLUXIO_JAVA_OPTS -Dalluxio.worker.hostname=$worker_address"',
     `exec ${layout.entrypoint} worker --no-format`,
   ].join('\n');
 }

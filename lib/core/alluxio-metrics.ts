@@ -99,6 +99,9 @@ export const SCRAPE_JOBS: Record<AlluxioMetricSource, string> = { master: 'allux
 /** The agent's hard memory limit, which the task's JVMs are sized without (jvm-memory.ts's sidecarMiB). */
 export const METRICS_AGENT_MEMORY_MIB = 256;
 
+/** The CPU units the agent container takes. */
+export const METRICS_AGENT_CPU = 64;
+
 /** Once a minute: CloudWatch's standard resolution, and one EMF event per task and minute. */
 export const SCRAPE_INTERVAL_SECONDS = 60;
 

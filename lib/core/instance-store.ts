@@ -58,3 +58,29 @@ export function knownNvmeInstanceTypes(): string[] {
 export function cacheQuotaGiBPerDisk(store: InstanceStore, percent: number): number {
   return Math.floor((store.bytesPerDisk * percent) / 100 / 2 ** 30);
 }
+
+/**
+ * The vCPUs and memory of a type of the table, from EC2's naming: the size gives the vCPUs (large 2,
+ * xlarge 4, Nxlarge 4N) and each family has a fixed memory per vCPU (r5d, r6id, i3en, i4i 8 GiB; m5d,
+ * m6id 4 GiB; i3 7.625 GiB). These are the families' published figures, not re-read in this session.
+ */
+export function hostSizeOf(instanceType: string): { readonly vcpus: number; readonly memoryMiB: number } {
+  const [family, size] = instanceType.split('.');
+  const gibPerVcpu: Record<string, number> = { r5d: 8, r6id: 8, i3en: 8, i4i: 8, m5d: 4, m6id: 4, i3: 7.625 };
+  const multiple = size === 'large' ? 0.5 : size === 'xlarge' ? 1 : Number(size.replace(/xlarge$/, ''));
+  if (!(family in gibPerVcpu) || !Number.isFinite(multiple) || multiple <= 0) {
+    throw new Error(`no host size for ${instanceType}: add its family to hostSizeOf`);
+  }
+  const vcpus = 4 * multiple;
+  return { vcpus, memoryMiB: vcpus * gibPerVcpu[family] * 1024 };
+}
+
+/**
+ * What of a host the worker's containers may take: every vCPU, and 90% of the memory (the OS, Docker
+ * and the ECS agent keep the rest: a container limit above what the agent registers is never placed,
+ * and ECS would retry the placement for hours).
+ */
+export function workerHostCapacity(instanceType: string): { readonly cpu: number; readonly memoryMiB: number } {
+  const host = hostSizeOf(instanceType);
+  return { cpu: host.vcpus * 1024, memoryMiB: Math.floor(host.memoryMiB * 0.9) };
+}

@@ -1,4 +1,4 @@
-import { AlluxioImageLayout } from './alluxio-container';
+import { AlluxioImageLayout, writeSitePropertiesStep } from './alluxio-container';
 import { InputError } from './input-error';
 
 /*
@@ -108,8 +108,8 @@ export function alluxioPreloadCommand(layout: AlluxioImageLayout): string {
   return [
     // No globbing: a path is split from the list on spaces only, never expanded.
     'set -f',
-    ': "${ALLUXIO_SITE_PROPERTIES:?is empty: the task has no rendered alluxio-site.properties (check the secret ALLUXIO_SITE_PROPERTIES)}"',
-    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES" > ${layout.home}/conf/alluxio-site.properties`,
+    // A client of the master only (the workers read MinIO): the site file without the MinIO keys.
+    ...writeSitePropertiesStep(layout, { withoutCredentials: true }),
     `deployment="\${${PRELOAD_DEPLOYMENT_ENV}:-unnamed}"`,
     'output=$(mktemp)',
     'started=$(date +%s)',

@@ -4,16 +4,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
+import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT, workerCacheDirs } from '../core/alluxio-container';
 import { InstanceStore } from '../core/instance-store';
 import { cacheDiskMountPoints, cacheDisksUserData } from '../core/worker-cache-disks';
 import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../nag-acknowledgements';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
-
-/** Where disk i is mounted in the worker container; the site file's tier paths name these. */
-export function ec2WorkerCacheDirs(diskCount: number): string[] {
-  return Array.from({ length: diskCount }, (_, i) => `${OFFICIAL_IMAGE_LAYOUT.home}/cache/${i}`);
-}
 
 export interface AlluxioEc2WorkerGroupProps {
   readonly context: AlluxioServiceContext;
@@ -79,7 +74,7 @@ export class AlluxioEc2WorkerGroup extends Construct {
     userData.addCommands(...cacheDisksUserData(disks));
 
     const hostDirs = cacheDiskMountPoints(disks);
-    const containerDirs = ec2WorkerCacheDirs(disks);
+    const containerDirs = workerCacheDirs(disks, OFFICIAL_IMAGE_LAYOUT.home);
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'Task', {
       networkMode: ecs.NetworkMode.AWS_VPC,
       volumes: hostDirs.map((sourcePath, i) => ({ name: `cache-${i}`, host: { sourcePath } })),
@@ -111,7 +106,7 @@ export class AlluxioEc2WorkerGroup extends Construct {
     this.service.node.defaultChild!.node.addDependency(context.cluster);
     acknowledgeAlluxioTaskFindings(this.taskDefinition, context);
     acknowledgeNagFindings(this.hosts, [
-      { id: 'AwsSolutions-AS3', reason: 'A fixed-size group of cache hosts; ECS service events and the worker alarms report their health.' },
+      { id: 'AwsSolutions-AS3', reason: 'A fixed-size group of cache hosts; ECS service events (and, with metrics on, the no-live-worker alarm) report their health.' },
       { id: 'AwsSolutions-EC28', reason: 'Container Insights on the cluster covers the worker hosts.' },
       { id: 'AwsSolutions-EC29', reason: 'Cache hosts are disposable: every block they hold is in MinIO.' },
     ]);

@@ -1,10 +1,11 @@
 import { Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioWorkers } from '../alluxio-workers';
-import { SITE_WORKER_CACHE_DIR } from '../core/alluxio-container';
+import { SITE_WORKER_CACHE_DIR, workerCacheDirs } from '../core/alluxio-container';
 import { validateFargateSize, validateWholeNumber } from '../core/fargate-sizing';
 import { InputError } from '../core/input-error';
-import { cacheQuotaGiBPerDisk, InstanceStore, nvmeInstanceStoreOf } from '../core/instance-store';
+import { METRICS_AGENT_CPU } from '../core/alluxio-metrics';
+import { cacheQuotaGiBPerDisk, InstanceStore, nvmeInstanceStoreOf, workerHostCapacity } from '../core/instance-store';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from '../core/jvm-memory';
 import { FARGATE_MAX_EPHEMERAL_GIB, WORKER_STORAGE_OVERHEAD_GIB } from './alluxio-worker-group';
 
@@ -45,16 +46,17 @@ const DEFAULTS = { cpu: 1024, memoryMiB: 4096, count: 2, cacheGiB: 20, quotaPerc
 
 /**
  * Every worker prop checked at synth; each error names the prop and the fix. `sidecarMiB` is the hard
- * memory limit of a container beside the worker (the metrics agent), taken off before the JVMs are sized.
+ * memory limit of a container beside the worker (the metrics agent): in a Fargate task it comes off
+ * before the JVMs are sized; on an EC2 host it comes off what the host has for the worker container.
  */
 export function resolveWorkerSettings(props: WorkerProps, sidecarMiB = 0): WorkerSettings {
   const ec2Options = props.workers?._ec2;
   if (!ec2Options) {
     const fargate = props.workers?._fargate ?? {};
-    const cpu = exclusive(fargate.cpu, props.workerCpu, 'cpu', 'workerCpu') ?? DEFAULTS.cpu;
-    const memoryMiB = exclusive(fargate.memoryMiB, props.workerMemoryMiB, 'memoryMiB', 'workerMemoryMiB') ?? DEFAULTS.memoryMiB;
-    const count = exclusive(fargate.count, props.workerCount, 'count', 'workerCount') ?? DEFAULTS.count;
-    const cacheSize = exclusive(fargate.cacheSize, props.cacheSize, 'cacheSize', 'cacheSize');
+    const cpu = exclusive(fargate.cpu, props.workerCpu, 'fargate', 'cpu', 'workerCpu') ?? DEFAULTS.cpu;
+    const memoryMiB = exclusive(fargate.memoryMiB, props.workerMemoryMiB, 'fargate', 'memoryMiB', 'workerMemoryMiB') ?? DEFAULTS.memoryMiB;
+    const count = exclusive(fargate.count, props.workerCount, 'fargate', 'count', 'workerCount') ?? DEFAULTS.count;
+    const cacheSize = exclusive(fargate.cacheSize, props.cacheSize, 'fargate', 'cacheSize', 'cacheSize');
     validateFargateSize('alluxio.worker', cpu, memoryMiB);
     validateWholeNumber('alluxio.workerCount', count, 1, 100, 'run between 1 and 100 workers');
     const cacheGiB = cacheSize ? cacheSize.toGibibytes({ rounding: SizeRoundingBehavior.NONE }) : DEFAULTS.cacheGiB;
@@ -87,13 +89,18 @@ export function resolveWorkerSettings(props: WorkerProps, sidecarMiB = 0): Worke
     }
   }
   const instanceStore = nvmeInstanceStoreOf(ec2Options.instanceType.toString(), 'alluxio.workers.instanceType');
-  const count = exclusive(ec2Options.count, props.workerCount, 'count', 'workerCount') ?? DEFAULTS.count;
+  const count = exclusive(ec2Options.count, props.workerCount, 'ec2', 'count', 'workerCount') ?? DEFAULTS.count;
   validateWholeNumber('alluxio.workers.count', count, 1, 100, 'run between 1 and 100 worker hosts');
   const quotaPercent = ec2Options.cacheQuotaPercent ?? DEFAULTS.quotaPercent;
   validateWholeNumber('alluxio.workers.cacheQuotaPercent', quotaPercent, 50, 95, 'give a whole percentage from 50 to 95');
+  // The metrics agent beside the worker container takes its share of the host too.
+  const host = workerHostCapacity(instanceStore.instanceType);
+  const maxCpu = host.cpu - (sidecarMiB > 0 ? METRICS_AGENT_CPU : 0);
+  const maxMemoryMiB = host.memoryMiB - sidecarMiB;
   const cpu = ec2Options.cpu ?? DEFAULTS.cpu;
-  validateWholeNumber('alluxio.workers.cpu', cpu, 256, 196608, 'give CPU units from 256 (a quarter vCPU) up');
+  validateWholeNumber('alluxio.workers.cpu', cpu, 256, maxCpu, `give CPU units from 256 to ${maxCpu}, what a ${instanceStore.instanceType} host has for the worker`);
   const memoryMiB = ec2Options.memoryMiB ?? DEFAULTS.memoryMiB;
+  validateWholeNumber('alluxio.workers.memoryMiB', memoryMiB, 2048, maxMemoryMiB, `give 2048 to ${maxMemoryMiB} MiB, what a ${instanceStore.instanceType} host has for the worker`);
   const quotaGiB = cacheQuotaGiBPerDisk(instanceStore, quotaPercent);
   return {
     kind: 'ec2',
@@ -104,16 +111,16 @@ export function resolveWorkerSettings(props: WorkerProps, sidecarMiB = 0): Worke
     count,
     // The agent beside an EC2 worker has a hard limit of its own, outside the worker container's.
     jvmOptions: jvmMemoryEnvironment(alluxioJvmMemory('worker', memoryMiB, 'alluxio.workers.memoryMiB')),
-    // The container's mount points (ec2WorkerCacheDirs), written relative to the image's home as the Fargate tier is.
-    tierPath: Array.from({ length: instanceStore.disks }, (_, i) => `${SITE_WORKER_CACHE_DIR}/${i}`).join(','),
+    // The container's mount points, written relative to the image's home as the Fargate tier is.
+    tierPath: workerCacheDirs(instanceStore.disks, '${alluxio.home}').join(','),
     tierQuota: Array.from({ length: instanceStore.disks }, () => `${quotaGiB}GB`).join(','),
   };
 }
 
 /** The one of the two given, or an error naming both when both are. */
-function exclusive<T>(inWorkers: T | undefined, legacy: T | undefined, workersName: string, legacyName: string): T | undefined {
+function exclusive<T>(inWorkers: T | undefined, legacy: T | undefined, factory: 'fargate' | 'ec2', workersName: string, legacyName: string): T | undefined {
   if (inWorkers !== undefined && legacy !== undefined) {
-    throw new InputError(`alluxio.${legacyName}`, `is given twice, also as alluxio.workers' ${workersName}`, `give it once, in AlluxioWorkers.fargate({ ${workersName} })`);
+    throw new InputError(`alluxio.${legacyName}`, `is given twice, also as alluxio.workers' ${workersName}`, `give it once, in AlluxioWorkers.${factory}({ ${workersName} })`);
   }
   return inWorkers ?? legacy;
 }

@@ -2,6 +2,7 @@ import { App, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioMinio, AlluxioMinioProps, AlluxioWorkers, MinioBackend, MinioCredentials } from '../../lib';
+import { cdkNagReport } from '../support/cdk-nag';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
 const TEAM_KEYS = MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key');
@@ -73,9 +74,29 @@ describe('AlluxioWorkers.ec2', () => {
     ['an instance type without instance storage', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('m5.large') }) }, /alluxio\.workers\.instanceType: "m5\.large" is not an instance type with NVMe instance storage.*Fix: choose one with instance-store NVMe SSDs/],
     ['a Fargate cache size with EC2 workers', { cacheSize: Size.gibibytes(50), workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large') }) }, /alluxio\.cacheSize: sizes Fargate workers.*Fix: .*cacheQuotaPercent/],
     ['a quota above 95%', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), cacheQuotaPercent: 99 }) }, /alluxio\.workers\.cacheQuotaPercent: .*Fix:/],
-    ['a count given twice', { workerCount: 3, workers: AlluxioWorkers.fargate({ count: 2 }) }, /alluxio\.workerCount: is given twice.*Fix:/],
+    ['a count given twice', { workerCount: 3, workers: AlluxioWorkers.fargate({ count: 2 }) }, /alluxio\.workerCount: is given twice.*Fix: give it once, in AlluxioWorkers\.fargate\(\{ count \}\)/],
+    ['a worker memory above what the host has', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), memoryMiB: 16384 }) }, /alluxio\.workers\.memoryMiB: .*Fix: give 2048 to 14745 MiB, what a r5d\.large host has/],
+    ['a worker CPU above what the host has', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), cpu: 4096 }) }, /alluxio\.workers\.cpu: .*Fix: give CPU units from 256 to 2048/],
+    ['a host count given twice', { workerCount: 3, workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), count: 2 }) }, /alluxio\.workerCount: is given twice.*Fix: give it once, in AlluxioWorkers\.ec2\(\{ count \}\)/],
   ])('refuses %s at synth, naming the prop and the fix', (_name, alluxio, message) => {
     expect(synthError(alluxio)).toMatch(message);
+  });
+
+  test('with metrics on, the agent runs beside the EC2 worker container, whose JVMs keep their sizes, and cdk-nag finds nothing', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Test');
+    const workers = AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge') });
+    new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, alluxio: { workers }, metrics: { enabled: true } });
+    const template = Template.fromStack(stack);
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')).filter((t: any) => t.Properties.RequiresCompatibilities?.includes('EC2')) as any[];
+    const containers = task.Properties.ContainerDefinitions as any[];
+    expect(containers.map((c) => c.Name).sort()).toEqual(['metrics-agent', 'worker']);
+    const jvm = (t: Template) => {
+      const [ec2Task] = Object.values(t.findResources('AWS::ECS::TaskDefinition')).filter((d: any) => d.Properties.RequiresCompatibilities?.includes('EC2')) as any[];
+      return ec2Task.Properties.ContainerDefinitions.find((c: any) => c.Name === 'worker').Environment.filter((e: any) => e.Name.endsWith('JAVA_OPTS'));
+    };
+    expect(jvm(template)).toEqual(jvm(synth({ workers })));
+    expect(cdkNagReport(app)).toBe('');
   });
 
   test('AlluxioWorkers.fargate() is the default: the same template as no choice at all', () => {

@@ -235,4 +235,13 @@ describe('worker start script', () => {
     });
     expect(image.calls()).toEqual([`entrypoint worker --no-format opts=-Dx=y -Dalluxio.worker.hostname=10.1.2.3 tier=${image.layout.home}/cache`]);
   });
+
+  test('stops, saying why, when the task has no address to advertise', () => {
+    const image = standInImage();
+    writeFileSync(join(image.bin, 'hostname'), '#!/bin/sh\necho ""\n');
+    const refused = runFailing(alluxioWorkerCommand(image.layout), { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    expect(refused.status).toBe(78);
+    expect(refused.stderr).toContain('no address for the worker to advertise');
+    expect(image.calls()).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { cacheQuotaGiBPerDisk, knownNvmeInstanceTypes, nvmeInstanceStoreOf } from '../../lib/core/instance-store';
+import { cacheQuotaGiBPerDisk, hostSizeOf, knownNvmeInstanceTypes, nvmeInstanceStoreOf, workerHostCapacity } from '../../lib/core/instance-store';
 import { expectInputError } from './expect-input-error';
 
 describe('the NVMe instance-store table', () => {
@@ -23,5 +23,14 @@ describe('the NVMe instance-store table', () => {
     // 75 GB = 69.8 GiB; 90% of it is 62.9 GiB.
     expect(cacheQuotaGiBPerDisk(nvmeInstanceStoreOf('r5d.large', 'p'), 90)).toBe(62);
     expect(cacheQuotaGiBPerDisk(nvmeInstanceStoreOf('i3en.xlarge', 'p'), 50)).toBe(1164);
+  });
+
+  test('the host size follows the type name and the family (i3.16xlarge 64 vCPU 488 GiB, i3en.3xlarge 12 vCPU 96 GiB, m5d.large 2 vCPU 8 GiB)', () => {
+    expect(hostSizeOf('i3.16xlarge')).toEqual({ vcpus: 64, memoryMiB: 488 * 1024 });
+    expect(hostSizeOf('i3en.3xlarge')).toEqual({ vcpus: 12, memoryMiB: 96 * 1024 });
+    expect(hostSizeOf('m5d.large')).toEqual({ vcpus: 2, memoryMiB: 8 * 1024 });
+    expect(workerHostCapacity('m5d.large')).toEqual({ cpu: 2048, memoryMiB: 7372 });
+    // Every type of the table has a size.
+    for (const type of knownNvmeInstanceTypes()) expect(hostSizeOf(type).vcpus).toBeGreaterThanOrEqual(2);
   });
 });
