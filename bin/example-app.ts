@@ -1,12 +1,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioMinio, AlluxioOptions, AlluxioWorkers, MetricsOptions, MinioBackend, MinioCredentials, PreloadPath, S3EndpointOptions } from '../lib';
+import { AlluxioMasters, AlluxioMinio, AlluxioOptions, AlluxioWorkers, MetricsOptions, MinioBackend, MinioCredentials, PreloadPath, S3EndpointOptions } from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode, and the NVMe-worker topology. */
 export const EXAMPLE_STACKS = {
   provisioned: 'AlluxioMinioProvisioned',
   existing: 'AlluxioMinioExisting',
   nvmeWorkers: 'AlluxioMinioNvmeWorkers',
+  haMasters: 'AlluxioMinioHaMasters',
 } as const;
 
 /** Where the existing-MinIO stack points; the local deployment (npm start) passes its own. */
@@ -72,6 +73,16 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     minio: MinioBackend.existing({ endpoint: EXAMPLE_EXISTING_MINIO.endpoint, bucket: EXAMPLE_EXISTING_MINIO.bucket, directory: EXAMPLE_EXISTING_MINIO.directory }),
     credentials: MinioCredentials.fromParameters(EXAMPLE_EXISTING_MINIO.accessKeyParameter, EXAMPLE_EXISTING_MINIO.secretKeyParameter),
     alluxio: { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge'), count: 2 }) },
+  });
+
+  // The same MinIO, with three masters on the embedded journal: a lost primary is replaced by election.
+  const ha = new Stack(app, EXAMPLE_STACKS.haMasters, {
+    description: 'Alluxio on ECS with three highly available masters (cdk-alluxio-minio example)',
+  });
+  new AlluxioMinio(ha, 'Cache', {
+    minio: MinioBackend.existing({ endpoint: EXAMPLE_EXISTING_MINIO.endpoint, bucket: EXAMPLE_EXISTING_MINIO.bucket, directory: EXAMPLE_EXISTING_MINIO.directory }),
+    credentials: MinioCredentials.fromParameters(EXAMPLE_EXISTING_MINIO.accessKeyParameter, EXAMPLE_EXISTING_MINIO.secretKeyParameter),
+    alluxio: { masters: AlluxioMasters.highlyAvailable({ count: 3 }) },
   });
 
   return app;

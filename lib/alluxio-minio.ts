@@ -13,9 +13,11 @@ import { RenderSettingsSource } from './core/custom-resource-props';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
+import { masterJournalPortRange, validateQuorumSize } from './core/master-quorum';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
+import { AlluxioMasters } from './alluxio-masters';
 import { AlluxioWorkers } from './alluxio-workers';
 import { AlluxioClusterMetrics, MetricsOptions } from './cluster-metrics';
 import { CachePreload, PreloadPath } from './cache-preload';
@@ -25,7 +27,7 @@ import { ImageMirror } from './image-mirror';
 import { MinioBackend } from './minio-backend';
 import { MinioCredentials } from './minio-credentials';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import { AlluxioMasterGroup, masterHostnameIn } from './parts/alluxio-master-group';
+import { AlluxioMasterGroup, masterHostnamesIn } from './parts/alluxio-master-group';
 import { AlluxioServiceContext } from './parts/alluxio-services';
 import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
 import { AlluxioWorkerGroup } from './parts/alluxio-worker-group';
@@ -64,6 +66,14 @@ export interface AlluxioOptions {
    * @default 4096
    */
   readonly masterMemoryMiB?: number;
+  /**
+   * How many masters run: one on the UFS journal, or a highly available quorum on the embedded journal
+   * (`AlluxioMasters.highlyAvailable()`: three masters, each its own service and Cloud Map name, a new
+   * primary elected without a deploy when one is lost). `masterCpu` and `masterMemoryMiB` size each.
+   *
+   * @default AlluxioMasters.single()
+   */
+  readonly masters?: AlluxioMasters;
   /**
    * Where the workers run and cache: Fargate tasks caching on ephemeral storage, or EC2 hosts with
    * instance-store NVMe (`AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge') })`).
@@ -306,11 +316,16 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
 
   /** The ECS cluster running Alluxio (and a provisioned MinIO). */
   public readonly cluster: ecs.Cluster;
-  /** The Alluxio master service. */
+  /** The Alluxio master service (with highly available masters: the first master's; all are in `masterServices`). */
   public readonly masterService: ecs.FargateService;
+  /** Every Alluxio master service, in index order (one unless `alluxio.masters` is highly available). */
+  public readonly masterServices: ecs.FargateService[];
   /** The Alluxio worker service (a Fargate or an EC2 service, as `alluxio.workers` chooses). */
   public readonly workerService: ecs.BaseService;
-  /** `host:port` of the master's RPC endpoint inside the VPC (Cloud Map name). */
+  /**
+   * `host:port` of the master's RPC endpoint inside the VPC (Cloud Map name); with highly available
+   * masters, every master's, comma-separated: a client's `alluxio.master.rpc.addresses`.
+   */
   public readonly masterEndpoint: string;
   /** The MinIO S3 endpoint the cluster uses. */
   public readonly minioEndpoint: string;
@@ -381,12 +396,11 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     }));
     this.minioEndpoint = store.endpoint;
 
-    const masterHostname = masterHostnameIn(settings.namespace);
     const configuration = new SiteConfiguration(this, 'SiteProperties', {
       credentials: this.credentials,
       functions,
       parameterBaseName: `${settings.parameterPrefix}/site-properties`,
-      settings: this.siteSettings(settings, masterHostname),
+      settings: this.siteSettings(settings, masterHostnamesIn(settings.namespace, settings.quorumSize)),
     });
     this.sitePropertiesParameter = configuration.parameter;
 
@@ -421,20 +435,28 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       jvmOptions: settings.masterJvmOptions,
       rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey,
       removalPolicy: settings.removalPolicy,
+      quorumSize: settings.quorumSize,
     });
     const workers = this.createWorkers(context, settings.workers);
+    this.masterServices = masters.services;
     this.masterService = masters.service;
     this.workerService = workers.service;
-    this.masterEndpoint = masters.rpcEndpoint;
-    for (const service of [this.masterService, this.workerService]) {
+    this.masterEndpoint = masters.rpcEndpoints.join(',');
+    const alluxioServices = [...this.masterServices, this.workerService];
+    for (const service of alluxioServices) {
       service.node.addDependency(configuration, checks.minioCheck);
     }
     // The deploy passes only when Alluxio serves the MinIO root mount.
-    const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoint, [this.masterService, this.workerService]);
+    const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoints[0], alluxioServices);
 
     store.allowFrom(alluxioSecurityGroup, 'Alluxio reads and writes MinIO');
     store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
     alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(19998, 30003), 'Alluxio ports within the cluster');
+    if (settings.quorumSize !== undefined) {
+      // The masters' Raft ports (the job masters' are in the range above).
+      const [first, last] = masterJournalPortRange(settings.quorumSize);
+      alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(first, last), 'embedded journal between the masters');
+    }
     alluxioSecurityGroup.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'health check reads the master info');
     this.connections = new ec2.Connections({
       securityGroups: [alluxioSecurityGroup],
@@ -459,7 +481,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       configuration.grantReadEveryConfiguration(this.s3Endpoint.taskDefinition);
       // The proxy holds no MinIO keys (its start script drops them; the workers read and write MinIO),
       // so a rotation need not restart it.
-      this.s3Endpoint.service.node.addDependency(this.masterService);
+      this.s3Endpoint.service.node.addDependency(...this.masterServices);
       new CfnOutput(this, 'S3EndpointUrl', { value: this.s3Endpoint.url });
     }
 
@@ -473,7 +495,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         masterService: this.masterService,
         workerService: this.workerService,
         minioService: store.server?.service,
-        alluxioMasterWebAddress: masters.webEndpoint,
+        alluxioMasterWebAddress: masters.webEndpoints[0],
         vpc,
         kmsKey: settings.credentials.kmsKey,
         topic: props.rotation?.topic,
@@ -507,11 +529,12 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       this.metrics = withPropErrors(this, () => new AlluxioClusterMetrics(this, 'Metrics', {
         options: props.metrics!,
         cluster: this.cluster,
-        masterTaskDefinition: masters.taskDefinition,
+        masterTaskDefinition: masters.taskDefinitions[0],
+        otherMasterTaskDefinitions: masters.taskDefinitions.slice(1),
         workerTaskDefinition: workers.taskDefinition,
         logGroup: context.logGroup,
         rotation: this.rotation,
-        alarmsAfter: [this.masterService, this.workerService],
+        alarmsAfter: alluxioServices,
       }));
     }
 
@@ -526,18 +549,18 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   }
 
   /** What the site file says besides the keys. */
-  private siteSettings(settings: ResolvedSettings, masterHostname: string): RenderSettingsSource {
+  private siteSettings(settings: ResolvedSettings, masterHostnames: string[]): RenderSettingsSource {
     return {
       alluxioVersion: settings.alluxioVersion,
       endpoint: this.minioEndpoint,
       bucket: settings.minio.bucket,
       directory: settings.minio.directory,
       region: settings.minio.region,
-      masterHostname,
+      ...(settings.quorumSize === undefined ? { masterHostname: masterHostnames[0] } : { masterQuorum: masterHostnames }),
       // In the site file, the one place every process and `bin/alluxio formatJournal` read: the format
       // never sees ALLUXIO_MASTER_JAVA_OPTS, and workers would know a master-only -D only through the
       // master's cluster defaults (they load them at start; seen with 2.9.6 on the local cluster).
-      journalType: 'UFS',
+      journalType: settings.quorumSize === undefined ? 'UFS' : 'EMBEDDED',
       journalFolder: SITE_JOURNAL_FOLDER,
       workerTierAlias: 'SSD',
       workerTierPath: settings.workers.tierPath,
@@ -662,6 +685,8 @@ interface ResolvedSettings {
   readonly masterMemoryMiB: number;
   /** ALLUXIO_*_JAVA_OPTS of the master container (master and job master), sized from its task memory. */
   readonly masterJvmOptions: Record<string, string>;
+  /** How many masters are on the embedded journal; undefined for the single master. */
+  readonly quorumSize?: number;
   readonly workers: WorkerSettings;
   readonly writeType: string;
   readonly metadataSyncInterval: string;
@@ -725,6 +750,13 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const sidecarMiB = props.metrics?.enabled ? METRICS_AGENT_MEMORY_MIB : 0;
   const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB', sidecarMiB));
   const workers = resolveWorkerSettings(alluxio, sidecarMiB);
+  const quorumSize = alluxio.masters?._quorumSize;
+  if (quorumSize !== undefined) {
+    validateQuorumSize(quorumSize, 'alluxio.masters.count');
+    if (parseAlluxioVersion(alluxioVersion).line !== 'v2') {
+      throw new InputError('alluxio.masters', `highly available masters are built for Alluxio 2.x's embedded journal, not ${alluxioVersion}`, 'use AlluxioMasters.single() with a 3.x release');
+    }
+  }
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
@@ -792,6 +824,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     masterCpu,
     masterMemoryMiB,
     masterJvmOptions,
+    quorumSize,
     workers,
     writeType,
     metadataSyncInterval,

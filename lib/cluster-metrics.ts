@@ -47,6 +47,13 @@ export interface AlluxioClusterMetricsProps {
   readonly cluster: ecs.ICluster;
   /** The master's task definition (its agent scrapes port 19999). */
   readonly masterTaskDefinition: ecs.TaskDefinition;
+  /**
+   * The task definitions of the other masters of a highly available cluster: each gets an agent too,
+   * since whichever is primary serves the metrics (2.9's standby masters serve none).
+   *
+   * @default - none
+   */
+  readonly otherMasterTaskDefinitions?: ecs.TaskDefinition[];
   /** The workers' task definition (each worker's agent scrapes port 30000). */
   readonly workerTaskDefinition: ecs.TaskDefinition;
   /** Where the agents' own log lines go. */
@@ -69,6 +76,8 @@ export interface AlluxioClusterMetricsProps {
 export class AlluxioClusterMetrics extends Construct {
   /** The agent beside the master. */
   public readonly masterAgent: AlluxioMetricsAgent;
+  /** The agents beside the other masters of a highly available cluster, in index order from the second master. */
+  public readonly otherMasterAgents: AlluxioMetricsAgent[];
   /** The agent beside each worker (one container definition in the workers' task definition). */
   public readonly workerAgent: AlluxioMetricsAgent;
   /** The dashboard and its alarms. */
@@ -87,6 +96,7 @@ export class AlluxioClusterMetrics extends Construct {
     const agent = (agentId: string, taskDefinition: ecs.TaskDefinition, target: AlluxioMetricsTarget) =>
       new AlluxioMetricsAgent(this, agentId, { taskDefinition, target, cluster: props.cluster, logGroup: props.logGroup, image: props.options.agentImage });
     this.masterAgent = agent('MasterAgent', props.masterTaskDefinition, AlluxioMetricsTarget.MASTER);
+    this.otherMasterAgents = (props.otherMasterTaskDefinitions ?? []).map((taskDefinition, index) => agent(`MasterAgent${index + 1}`, taskDefinition, AlluxioMetricsTarget.MASTER));
     this.workerAgent = agent('WorkerAgent', props.workerTaskDefinition, AlluxioMetricsTarget.WORKER);
     this.dashboard = new AlluxioClusterDashboard(this, 'Dashboard', {
       cluster: props.cluster,

@@ -6,6 +6,7 @@ export * from './image-mirror';
 export * from './s3-endpoint';
 export * from './cache-preload';
 export { DEFAULT_ALLUXIO_VERSION } from './core/alluxio-version';
+export * from './alluxio-masters';
 export * from './alluxio-workers';
 export * from './cluster-metrics';
 export * from './cluster-dashboard';

@@ -2,20 +2,10 @@
  * How the official Alluxio image (alluxio/alluxio:2.9.x) is started on ECS. Pure strings, so the
  * start-up logic can be unit-tested with a stand-in image layout.
  */
+import { ALLUXIO_PORTS } from './alluxio-ports';
 import { ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY } from './site-properties';
 
-/** Alluxio's ports (DESIGN.md, from the Alluxio docs and Helm chart). */
-export const ALLUXIO_PORTS = {
-  masterRpc: 19998,
-  masterWeb: 19999,
-  masterEmbeddedJournal: 19200,
-  workerRpc: 29999,
-  workerWeb: 30000,
-  /** The proxy's web port, which serves the S3 API under S3_API_PATH (alluxio.proxy.web.port). */
-  proxyWeb: 39999,
-  masterAll: [19998, 19999, 19200, 20001, 20002, 20003],
-  workerAll: [29999, 30000, 30001, 30002, 30003],
-} as const;
+export { ALLUXIO_PORTS } from './alluxio-ports';
 
 /** Paths inside the image; parameters only so tests and the local deployment run the scripts against a stand-in layout. */
 export interface AlluxioImageLayout {

@@ -38,7 +38,9 @@ export interface RenderResourceProperties {
   readonly Directory?: string;
   readonly Region?: string;
   readonly MasterHostname?: string;
-  /** `UFS`; with JournalFolder, both or neither. */
+  /** The names of highly available masters, comma-separated in index order (not with MasterHostname). */
+  readonly MasterQuorum?: string;
+  /** `UFS`, or `EMBEDDED` with MasterQuorum; with JournalFolder, both or neither. */
   readonly JournalType?: string;
   readonly JournalFolder?: string;
   readonly WorkerTierAlias?: string;
@@ -67,6 +69,7 @@ export interface RenderSettingsSource {
   readonly directory?: string;
   readonly region?: string;
   readonly masterHostname?: string;
+  readonly masterQuorum?: readonly string[];
   readonly journalType?: string;
   readonly journalFolder?: string;
   readonly workerTierAlias?: string;
@@ -96,6 +99,7 @@ export function renderResourceProperties(
     Directory: settings.directory,
     Region: settings.region,
     MasterHostname: settings.masterHostname,
+    MasterQuorum: settings.masterQuorum?.join(','),
     JournalType: settings.journalType,
     JournalFolder: settings.journalFolder,
     WorkerTierAlias: settings.workerTierAlias,
@@ -408,8 +412,10 @@ export function parseRenderProperties(props: Record<string, unknown>): RenderReq
   const writeType = optionalString(props, 'WriteType');
   const metadataSyncInterval = optionalString(props, 'MetadataSyncInterval');
   const masterHostname = optionalString(props, 'MasterHostname');
+  const masterQuorum = optionalString(props, 'MasterQuorum');
   const cluster: ClusterLayout = {
     masterHostname,
+    masterQuorum: masterQuorum !== undefined ? { hostnames: masterQuorum.split(',') } : undefined,
     journal: journalType !== undefined ? { type: journalType, folder: journalFolder! } : undefined,
     workerTier: tierParts === 3 ? { alias: alias!, path: path!, quota: quota! } : undefined,
     masterUpdateCheck: updateCheck === undefined ? undefined : updateCheck === 'true',

@@ -3,6 +3,16 @@ import { escapeKey, escapeValue } from 'properties-file/escape';
 import { DORA_ROOT_UFS_KEY, parseAlluxioVersion, V2_ROOT_UFS_KEY } from './alluxio-version';
 import { InputError } from './input-error';
 import {
+  EMBEDDED_JOURNAL_ADDRESSES_KEY,
+  EMBEDDED_JOURNAL_PORT_KEY,
+  JOB_EMBEDDED_JOURNAL_ADDRESSES_KEY,
+  JOB_EMBEDDED_JOURNAL_PORT_KEY,
+  JOB_MASTER_RPC_ADDRESSES_KEY,
+  MASTER_RPC_ADDRESSES_KEY,
+  quorumSiteEntries,
+  validateQuorumSize,
+} from './master-quorum';
+import {
   validateBucket,
   validateCredential,
   validateDirectory,
@@ -38,15 +48,21 @@ export interface ClientDefaults {
 
 /** The deployment keys a cluster needs beyond the UFS: where the master is, its journal, what a worker caches on. */
 export interface ClusterLayout {
-  /** Written to `alluxio.master.hostname`. */
+  /** Written to `alluxio.master.hostname` (one master; not with `masterQuorum`). */
   readonly masterHostname?: string;
+  /**
+   * Highly available masters on the embedded journal, by name in index order: written to the
+   * embedded-journal and RPC address lists of the masters and job masters. Each master learns which
+   * one it is from its own options (master-quorum.ts), not from this file.
+   */
+  readonly masterQuorum?: { readonly hostnames: readonly string[] };
   /**
    * The master's journal. Written for every process, not only the master: the journal type is one
    * of Alluxio's cluster-wide (ENFORCE) keys, and `bin/alluxio formatJournal` reads only the site file
    * and ALLUXIO_JAVA_OPTS.
    */
   readonly journal?: {
-    /** `UFS` (the only type this library deploys today). */
+    /** `UFS` (one master) or `EMBEDDED` (with `masterQuorum`). */
     readonly type: string;
     /** Where the journal lives (`${alluxio.home}/...` resolves under each process's Alluxio home). */
     readonly folder: string;
@@ -119,6 +135,12 @@ export const MANAGED_PROPERTIES: Readonly<Record<string, string>> = {
   [ACCESS_KEY_PROPERTY]: 'the access-key parameter',
   [SECRET_KEY_PROPERTY]: 'the secret-key parameter',
   'alluxio.master.hostname': 'the cluster layout',
+  [EMBEDDED_JOURNAL_ADDRESSES_KEY]: 'the cluster layout (masters)',
+  [MASTER_RPC_ADDRESSES_KEY]: 'the cluster layout (masters)',
+  [JOB_EMBEDDED_JOURNAL_ADDRESSES_KEY]: 'the cluster layout (masters)',
+  [JOB_MASTER_RPC_ADDRESSES_KEY]: 'the cluster layout (masters)',
+  [EMBEDDED_JOURNAL_PORT_KEY]: 'the cluster layout (each master has its own)',
+  [JOB_EMBEDDED_JOURNAL_PORT_KEY]: 'the cluster layout (each master has its own)',
   [JOURNAL_TYPE_KEY]: 'the cluster layout (journal)',
   [JOURNAL_FOLDER_KEY]: 'the cluster layout (journal)',
   [WORKER_TIER_KEYS.alias]: 'the worker cache settings',
@@ -176,17 +198,31 @@ function settingsEntries(settings: SiteSettings): SettingsEntries {
 
 function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, string]> {
   const entries: Array<[string, string]> = [];
+  const quorum = cluster?.masterQuorum;
   if (cluster?.masterHostname !== undefined) {
-    const host = cluster.masterHostname;
-    if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host) || host.length > 253) {
-      throw new InputError('cluster.masterHostname', `${JSON.stringify(host)} is not a host name`, 'give the DNS name or IPv4 address the workers reach the master at');
+    if (quorum !== undefined) {
+      throw new InputError('cluster.masterHostname', 'is set with masterQuorum', 'give one master by masterHostname or several by masterQuorum, not both');
     }
-    entries.push(['alluxio.master.hostname', host]);
+    validateHostname(cluster.masterHostname, 'cluster.masterHostname');
+    entries.push(['alluxio.master.hostname', cluster.masterHostname]);
+  }
+  if (quorum !== undefined) {
+    validateQuorumSize(quorum.hostnames.length, 'cluster.masterQuorum.hostnames');
+    quorum.hostnames.forEach((host, index) => validateHostname(host, `cluster.masterQuorum.hostnames[${index}]`));
+    if (new Set(quorum.hostnames).size !== quorum.hostnames.length) {
+      throw new InputError('cluster.masterQuorum.hostnames', 'names a master twice', 'give each master its own name');
+    }
+    entries.push(...quorumSiteEntries(quorum.hostnames));
   }
   const journal = cluster?.journal;
   if (journal !== undefined) {
-    if (journal.type !== 'UFS') {
-      throw new InputError('cluster.journal.type', `${JSON.stringify(journal.type)} is not a journal type this library deploys`, 'use UFS');
+    const expected = quorum === undefined ? 'UFS' : 'EMBEDDED';
+    if (journal.type !== expected) {
+      throw new InputError(
+        'cluster.journal.type',
+        `${JSON.stringify(journal.type)} is not the journal ${quorum === undefined ? 'one master' : 'a quorum of masters'} runs on`,
+        quorum === undefined ? 'use UFS (EMBEDDED needs masterQuorum)' : 'use EMBEDDED',
+      );
     }
     if (!isServerPath(journal.folder)) {
       throw new InputError('cluster.journal.folder', `${JSON.stringify(journal.folder)} is not an absolute path`, 'give an absolute directory, or one under ${alluxio.home}/');
@@ -238,6 +274,12 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
     entries.push([METADATA_SYNC_INTERVAL_KEY, clients.metadataSyncInterval]);
   }
   return entries;
+}
+
+function validateHostname(host: string, prop: string): void {
+  if (!/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host) || host.length > 253) {
+    throw new InputError(prop, `${JSON.stringify(host)} is not a host name`, 'give the DNS name or IPv4 address the workers reach the master at');
+  }
 }
 
 /** Alluxio's time format in whole units, and its two special values (0: every time, -1: never). */

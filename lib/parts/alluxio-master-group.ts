@@ -3,14 +3,24 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { Construct } from 'constructs';
 import { ALLUXIO_PORTS, alluxioMasterCommand, MASTER_JOURNAL_MOUNT, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
+import { journalPortsOf, quorumMemberJavaOptions } from '../core/master-quorum';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
 
-/** The Cloud Map name of the master; the site file and every client name it. */
+/** The Cloud Map name of the single master; the site file and every client name it. */
 const MASTER_CLOUD_MAP_NAME = 'master';
 
 /** The master's name inside the VPC, in the cluster's Cloud Map namespace. */
 export function masterHostnameIn(namespace: string): string {
   return `${MASTER_CLOUD_MAP_NAME}.${namespace}`;
+}
+
+/**
+ * The masters' names inside the VPC, in index order: the single master's, or a quorum's
+ * (`master-0.<ns>`, `master-1.<ns>`, ...).
+ */
+export function masterHostnamesIn(namespace: string, quorumSize: number | undefined): string[] {
+  if (quorumSize === undefined) return [masterHostnameIn(namespace)];
+  return Array.from({ length: quorumSize }, (_, index) => `${MASTER_CLOUD_MAP_NAME}-${index}.${namespace}`);
 }
 
 export interface AlluxioMasterGroupProps {
@@ -23,23 +33,33 @@ export interface AlluxioMasterGroupProps {
   readonly rootUfsKey: string;
   /** What happens to the journal file system when the construct is deleted. */
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * How many masters run on the embedded journal.
+   *
+   * @default - one master on the UFS journal
+   */
+  readonly quorumSize?: number;
 }
 
 /**
- * The Alluxio master (with its job master): one task on the UFS journal, which lives on an encrypted
- * EFS file system so it outlives every task.
+ * The Alluxio masters (each with its job master), their journals on one encrypted EFS file system so
+ * they outlive every task. One master writes the UFS journal in the file system; a quorum's masters
+ * each keep their embedded journal in a directory of their own (an access point each), and each is
+ * its own single-task service so that its Cloud Map name, which its peers know it by, stays its own.
  */
 export class AlluxioMasterGroup extends Construct {
-  public readonly service: ecs.FargateService;
-  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** One service per master, in index order (the single master's alone). */
+  public readonly services: ecs.FargateService[] = [];
+  public readonly taskDefinitions: ecs.FargateTaskDefinition[] = [];
   public readonly journal: efs.FileSystem;
-  /** The master's name inside the VPC (Cloud Map). */
-  public readonly hostname: string;
+  /** The masters' names inside the VPC (Cloud Map), in index order. */
+  public readonly hostnames: string[];
 
   constructor(scope: Construct, id: string, props: AlluxioMasterGroupProps) {
     super(scope, id);
     const context = props.context;
-    this.hostname = masterHostnameIn(context.cluster.defaultCloudMapNamespace!.namespaceName);
+    const namespace = context.cluster.defaultCloudMapNamespace!.namespaceName;
+    this.hostnames = masterHostnamesIn(namespace, props.quorumSize);
 
     this.journal = new efs.FileSystem(this, 'Journal', {
       vpc: context.cluster.vpc,
@@ -49,14 +69,30 @@ export class AlluxioMasterGroup extends Construct {
       throughputMode: efs.ThroughputMode.ELASTIC,
       enableAutomaticBackups: true,
     });
+    this.journal.connections.allowDefaultPortFrom(context.securityGroup, 'the master mounts its journal');
+    if (props.quorumSize === undefined) {
+      this.addMaster(this, props, { journalPath: '/alluxio-journal', cloudMapName: MASTER_CLOUD_MAP_NAME });
+    } else {
+      this.hostnames.forEach((hostname, index) => {
+        this.addMaster(new Construct(this, String(index)), props, {
+          journalPath: `/alluxio-journal-${index}`,
+          cloudMapName: `${MASTER_CLOUD_MAP_NAME}-${index}`,
+          quorumMember: { hostname, index },
+        });
+      });
+    }
+  }
+
+  private addMaster(scope: Construct, props: AlluxioMasterGroupProps, master: { journalPath: string; cloudMapName: string; quorumMember?: { hostname: string; index: number } }): void {
+    const context = props.context;
     // The image runs as uid/gid 1000; the access point makes the journal theirs.
-    const journalAccessPoint = this.journal.addAccessPoint('JournalAccessPoint', {
-      path: '/alluxio-journal',
+    const journalAccessPoint = this.journal.addAccessPoint(master.quorumMember ? `JournalAccessPoint${master.quorumMember.index}` : 'JournalAccessPoint', {
+      path: master.journalPath,
       posixUser: { uid: '1000', gid: '1000' },
       createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
     });
 
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+    const taskDefinition = new ecs.FargateTaskDefinition(scope, 'Task', {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
       volumes: [
@@ -70,37 +106,57 @@ export class AlluxioMasterGroup extends Construct {
         },
       ],
     });
-    this.journal.grantReadWrite(this.taskDefinition.taskRole);
-    const master = this.taskDefinition.addContainer('master', {
-      ...alluxioContainerDefaults(context, 'master', alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: props.rootUfsKey }), props.jvmOptions),
-      portMappings: ALLUXIO_PORTS.masterAll.map((containerPort) => ({ containerPort })),
+    this.journal.grantReadWrite(taskDefinition.taskRole);
+    const ports = master.quorumMember ? quorumMemberPorts(master.quorumMember.index) : ALLUXIO_PORTS.masterAll;
+    // Which master of the quorum this one is: for formatJournal, the master and the job master alike.
+    const jvmOptions = master.quorumMember
+      ? { ...props.jvmOptions, ALLUXIO_JAVA_OPTS: quorumMemberJavaOptions(master.quorumMember.hostname, master.quorumMember.index) }
+      : props.jvmOptions;
+    const container = taskDefinition.addContainer('master', {
+      ...alluxioContainerDefaults(context, 'master', alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: props.rootUfsKey }), jvmOptions),
+      portMappings: ports.map((containerPort) => ({ containerPort })),
+      // A standby master accepts connections on the RPC port too (2.9.6 holds it with a rejecting
+      // server), so the probe passes on every live master, primary or not.
       healthCheck: tcpHealthCheck(ALLUXIO_PORTS.masterRpc),
     });
-    master.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });
-    context.configuration.grantReadEveryConfiguration(this.taskDefinition);
+    container.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });
+    context.configuration.grantReadEveryConfiguration(taskDefinition);
 
-    this.service = new ecs.FargateService(this, 'Service', {
+    const service = new ecs.FargateService(scope, 'Service', {
       ...alluxioServiceDefaults(context),
-      taskDefinition: this.taskDefinition,
+      taskDefinition,
       desiredCount: 1,
-      // One master owns the journal: the old task stops before the new one starts.
+      // One master owns its journal: the old task stops before the new one starts.
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
-      cloudMapOptions: { name: MASTER_CLOUD_MAP_NAME, dnsTtl: Duration.seconds(10) },
+      cloudMapOptions: { name: master.cloudMapName, dnsTtl: Duration.seconds(10) },
     });
     // A task whose EFS volume has no available mount target in its subnet fails to start.
-    this.service.node.defaultChild!.node.addDependency(this.journal.mountTargetsAvailable);
-    this.journal.connections.allowDefaultPortFrom(context.securityGroup, 'the master mounts its journal');
-    acknowledgeAlluxioTaskFindings(this.taskDefinition, context);
+    service.node.defaultChild!.node.addDependency(this.journal.mountTargetsAvailable);
+    acknowledgeAlluxioTaskFindings(taskDefinition, context);
+    this.services.push(service);
+    this.taskDefinitions.push(taskDefinition);
   }
 
-  /** `host:port` of the master's RPC endpoint. */
-  public get rpcEndpoint(): string {
-    return `${this.hostname}:${ALLUXIO_PORTS.masterRpc}`;
+  /** The single master's service, or the first master's. */
+  public get service(): ecs.FargateService {
+    return this.services[0];
   }
 
-  /** `host:port` of the master's web endpoint (its REST API, which the checks and rotation read). */
-  public get webEndpoint(): string {
-    return `${this.hostname}:${ALLUXIO_PORTS.masterWeb}`;
+  /** `host:port` of every master's RPC endpoint, in index order. */
+  public get rpcEndpoints(): string[] {
+    return this.hostnames.map((host) => `${host}:${ALLUXIO_PORTS.masterRpc}`);
   }
+
+  /** `host:port` of every master's web endpoint (the primary's serves the REST API the checks and rotation read). */
+  public get webEndpoints(): string[] {
+    return this.hostnames.map((host) => `${host}:${ALLUXIO_PORTS.masterWeb}`);
+  }
+}
+
+/** The ports master `index` of a quorum listens on: the single master's, with its own journal ports. */
+function quorumMemberPorts(index: number): number[] {
+  const journal = journalPortsOf(index);
+  const shared = ALLUXIO_PORTS.masterAll.filter((port) => port !== ALLUXIO_PORTS.masterEmbeddedJournal && port !== journalPortsOf(0).jobMaster);
+  return [...shared, journal.master, journal.jobMaster];
 }

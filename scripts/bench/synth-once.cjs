@@ -1,5 +1,5 @@
 // One synth in a fresh process, so every sample pays module loading as `cdk synth` does.
-// Usage: node synth-once.cjs example|baseline|topology:<fargate-workers|nvme-workers> <outdir>; prints {"ms": n, "templates": {...}} on stdout.
+// Usage: node synth-once.cjs example|baseline|topology:<fargate-workers|nvme-workers|ha-masters> <outdir>; prints {"ms": n, "templates": {...}} on stdout.
 const { mkdtempSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const { tmpdir } = require('node:os');
@@ -17,16 +17,17 @@ if (which === 'example') {
   const ec2 = require('aws-cdk-lib/aws-ec2');
   const lib = require('../../lib');
   const { EXAMPLE_EXISTING_MINIO: minio } = require('../../bin/example-app.js');
-  const workers = {
-    'fargate-workers': undefined,
-    'nvme-workers': () => lib.AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge'), count: 2 }),
+  const alluxio = {
+    'fargate-workers': () => undefined,
+    'nvme-workers': () => ({ workers: lib.AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge'), count: 2 }) }),
+    'ha-masters': () => ({ masters: lib.AlluxioMasters.highlyAvailable({ count: 3 }) }),
   }[which.slice('topology:'.length)];
-  if (workers === undefined && which !== 'topology:fargate-workers') throw new Error(`unknown topology '${which}'`);
+  if (alluxio === undefined) throw new Error(`unknown topology '${which}'`);
   app = new App({ outdir });
   new lib.AlluxioMinio(new Stack(app, which.slice('topology:'.length)), 'Cache', {
     minio: lib.MinioBackend.existing({ endpoint: minio.endpoint, bucket: minio.bucket, directory: minio.directory }),
     credentials: lib.MinioCredentials.fromParameters(minio.accessKeyParameter, minio.secretKeyParameter),
-    alluxio: workers ? { workers: workers() } : undefined,
+    alluxio: alluxio(),
   });
 } else if (which === 'baseline') {
   // The anchor: the smallest idiomatic ECS-on-Fargate app from aws-cdk-lib itself.

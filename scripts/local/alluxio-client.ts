@@ -38,9 +38,12 @@ export class AlluxioClient {
     dir: string,
     jarsDir: string,
     readonly masterHost: string,
+    /** Every master of a highly available cluster (the client finds the primary among them). */
+    masterHosts: readonly string[] = [masterHost],
   ) {
     this.filesystem = createContainerFilesystem(dir, jarsDir, '127.0.0.1');
-    writeFileSync(join(this.filesystem.layout.home, 'conf', 'alluxio-site.properties'), `alluxio.master.hostname=${masterHost}\n`);
+    const site = masterHosts.length > 1 ? `alluxio.master.rpc.addresses=${masterHosts.map((host) => `${host}:19998`).join(',')}` : `alluxio.master.hostname=${masterHost}`;
+    writeFileSync(join(this.filesystem.layout.home, 'conf', 'alluxio-site.properties'), `${site}\n`);
     this.classesDir = join(dir, 'classes');
     mkdirSync(this.classesDir, { recursive: true });
     const sources = readdirSync(JAVA_HELPERS).filter((f) => f.endsWith('.java'));
@@ -131,6 +134,17 @@ export class AlluxioClient {
         return { bytes, ms: nanos / 1e6 };
       });
   }
+}
+
+/**
+ * The primary of `hosts` and its MasterInfo: 2.9's standby masters accept connections on the web port
+ * but answer nothing, so the one master that answers is the primary.
+ */
+export async function primaryMasterInfo(hosts: readonly string[], timeoutMs = 5000): Promise<{ host: string; info: MasterInfo }> {
+  const answers = await Promise.allSettled(hosts.map((host) => masterInfo(host, 19999, timeoutMs)));
+  const primaries = hosts.flatMap((host, index) => (answers[index].status === 'fulfilled' ? [{ host, info: (answers[index] as PromiseFulfilledResult<MasterInfo>).value }] : []));
+  if (primaries.length !== 1) throw new Error(`${primaries.length} of the masters ${hosts.join(', ')} answer as primary`);
+  return primaries[0];
 }
 
 /** GET http://host:port/api/v1/master/info, bounded. */

@@ -5,7 +5,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createExampleApp, EXAMPLE_STACKS, ExistingMinioSettings } from '../../bin/example-app';
 import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '../../lib';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
-import { AlluxioClient, masterInfo, MasterInfo } from './alluxio-client';
+import { AlluxioClient, MasterInfo, primaryMasterInfo } from './alluxio-client';
 import { DeployResult, LocalDeployment, SandboxAws } from './deployment';
 import { LocalEcs } from './local-ecs';
 import { freePort } from './ports';
@@ -131,11 +131,19 @@ export class LocalCluster {
     });
   }
 
-  /** The master's address (its Cloud Map name's stand-in). */
+  /** The master's address (its Cloud Map name's stand-in); with a quorum, the first master's. */
   get masterHost(): string {
-    const address = Object.entries(this.result.cloudMap).find(([name]) => name.startsWith('master.'))?.[1];
-    if (!address) throw new Error('the deployment registered no master name');
-    return address;
+    return this.masterHosts[0];
+  }
+
+  /** Every master's address, in index order: the single master's, or a quorum's (`master-0`, ...). */
+  get masterHosts(): string[] {
+    const names = Object.keys(this.result.cloudMap);
+    const quorum = names.filter((name) => /^master-\d+\./.test(name)).sort((a, b) => Number(/^master-(\d+)/.exec(a)![1]) - Number(/^master-(\d+)/.exec(b)![1]));
+    const single = names.filter((name) => name.startsWith('master.'));
+    const hosts = (quorum.length ? quorum : single).map((name) => this.result.cloudMap[name]);
+    if (!hosts.length) throw new Error('the deployment registered no master name');
+    return hosts;
   }
 
   /** The ECS service name of the master, the workers or the S3 endpoint's proxy. */
@@ -145,13 +153,23 @@ export class LocalCluster {
     return entry[1];
   }
 
-  masterInfo(): Promise<MasterInfo> {
-    return masterInfo(this.masterHost);
+  /** The ECS service names of a quorum's masters, in index order (the ids are <Master><index>Service). */
+  get masterServiceNames(): string[] {
+    return Object.entries(this.result.serviceNames)
+      .map(([id, name]) => ({ index: /Master(\d+)Service/.exec(id)?.[1], name }))
+      .filter((entry) => entry.index !== undefined)
+      .sort((a, b) => Number(a.index) - Number(b.index))
+      .map((entry) => entry.name);
+  }
+
+  /** The primary master's MasterInfo (the only master with one). */
+  async masterInfo(): Promise<MasterInfo> {
+    return (await primaryMasterInfo(this.masterHosts)).info;
   }
 
   /** A client on this machine, with its own folder under the cluster's state. */
   client(name = 'client'): AlluxioClient {
-    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterHost);
+    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterHost, this.masterHosts);
   }
 
   /**

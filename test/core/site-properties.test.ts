@@ -171,8 +171,31 @@ describe('validateSiteSettings', () => {
     [{ workerTier: { alias: 'MEM', path: '/a\n', quota: '1GB' } }, 'cluster.workerTier.path'],
     [{ workerTier: { alias: 'MEM', path: '/mnt/ramdisk', quota: 'lots' } }, 'cluster.workerTier.quota'],
     [{ workerTier: { alias: 'MEM', path: '/a,/b', quota: '1GB' } }, 'cluster.workerTier.quota'],
+    [{ masterHostname: 'm', masterQuorum: { hostnames: ['a', 'b', 'c'] } }, 'cluster.masterHostname'],
+    [{ masterQuorum: { hostnames: ['a', 'b'] } }, 'cluster.masterQuorum.hostnames'],
+    [{ masterQuorum: { hostnames: ['a', 'b', 'a'] } }, 'cluster.masterQuorum.hostnames'],
+    [{ masterQuorum: { hostnames: ['a', 'b c', 'd'] } }, 'cluster.masterQuorum.hostnames[1]'],
+    [{ masterQuorum: { hostnames: ['a', 'b', 'c'] }, journal: { type: 'UFS', folder: '/j' } }, 'cluster.journal.type'],
+    [{ journal: { type: 'EMBEDDED', folder: '/j' } }, 'cluster.journal.type'],
   ])('refuses cluster layout %j naming %s', (cluster, input) => {
     expectInputError(() => validateSiteSettings({ ...settings, cluster }), input);
+  });
+
+  test('a quorum of masters is named in the journal and RPC address lists of masters and job masters, each with its own journal ports', () => {
+    const text = renderSiteProperties({
+      ...settings,
+      accessKeyId: ACCESS,
+      secretKey: SECRET,
+      cluster: { masterQuorum: { hostnames: ['m0.ns', 'm1.ns', 'm2.ns'] }, journal: { type: 'EMBEDDED', folder: '/j' } },
+    });
+    expect(getProperties(text)).toMatchObject({
+      'alluxio.master.embedded.journal.addresses': 'm0.ns:19200,m1.ns:19201,m2.ns:19202',
+      'alluxio.master.rpc.addresses': 'm0.ns:19998,m1.ns:19998,m2.ns:19998',
+      'alluxio.job.master.embedded.journal.addresses': 'm0.ns:20003,m1.ns:20004,m2.ns:20005',
+      'alluxio.job.master.rpc.addresses': 'm0.ns:20001,m1.ns:20001,m2.ns:20001',
+      'alluxio.master.journal.type': 'EMBEDDED',
+    });
+    expect(text).not.toContain('alluxio.master.hostname');
   });
 
   test('renderedPropertyKeys lists exactly the keys in the file, in order', () => {

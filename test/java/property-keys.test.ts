@@ -39,6 +39,16 @@ test('every key rendered for a 2.x release with the full cluster layout is a can
   }
 });
 
+test('every key rendered for a quorum of masters is a canonical Alluxio 2.9 key', () => {
+  const keys = renderedPropertyKeys({
+    ...fullV2,
+    cluster: { masterQuorum: { hostnames: ['master-0', 'master-1', 'master-2'] }, journal: { type: 'EMBEDDED', folder: '/journal' } },
+  });
+  expect(keys).toEqual(expect.arrayContaining(['alluxio.master.embedded.journal.addresses', 'alluxio.job.master.rpc.addresses']));
+  const names = canonicalNames(keys);
+  expect(keys.filter((key) => names[key] !== key)).toEqual([]);
+});
+
 test('every managed key except the dora root is a canonical Alluxio 2.9 key', () => {
   const v2Keys = MANAGED_PROPERTY_KEYS.filter((key) => key !== 'alluxio.dora.client.ufs.root');
   const names = canonicalNames(v2Keys);

@@ -148,8 +148,8 @@ describe('AlluxioMasterGroup and AlluxioWorkerGroup', () => {
     const context = contextIn(b);
     const masters = new AlluxioMasterGroup(b.stack, 'Master', { context, cpu: 1024, memoryMiB: 4096, jvmOptions: {}, rootUfsKey: 'alluxio.master.mount.table.root.ufs', removalPolicy: RemovalPolicy.DESTROY });
     new AlluxioWorkerGroup(b.stack, 'Worker', { context, cpu: 1024, memoryMiB: 4096, jvmOptions: {}, count: 3, cacheGiB: 50 });
-    expect(masters.rpcEndpoint).toBe('master.parts.internal:19998');
-    expect(masters.webEndpoint).toBe('master.parts.internal:19999');
+    expect(masters.rpcEndpoints).toEqual(['master.parts.internal:19998']);
+    expect(masters.webEndpoints).toEqual(['master.parts.internal:19999']);
     const template = Template.fromStack(b.stack);
     template.resourceCountIs('AWS::EFS::FileSystem', 1);
     template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, DeploymentConfiguration: Match.objectLike({ MaximumPercent: 100, MinimumHealthyPercent: 0 }) });

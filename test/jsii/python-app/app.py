@@ -8,7 +8,7 @@ import sys
 
 from aws_cdk import App, Stack
 from aws_cdk import aws_ec2 as ec2
-from cdk_alluxio_minio import AlluxioMinio, AlluxioOptions, AlluxioWorkers, MinioBackend, MinioCredentials
+from cdk_alluxio_minio import AlluxioMasters, AlluxioMinio, AlluxioOptions, AlluxioWorkers, MinioBackend, MinioCredentials
 
 
 def synth(outdir: str) -> None:
@@ -44,6 +44,19 @@ def synth(outdir: str) -> None:
         minio=MinioBackend.existing(endpoint="http://10.0.12.7:9000", bucket="datalake", directory="alluxio"),
         credentials=MinioCredentials.from_parameters("/team/minio/access-key", "/team/minio/secret-key"),
         alluxio=AlluxioOptions(workers=AlluxioWorkers.ec2(instance_type=ec2.InstanceType("r5d.xlarge"), count=2)),
+    )
+
+    ha = Stack(
+        app,
+        "AlluxioMinioHaMasters",
+        description="Alluxio on ECS with three highly available masters (cdk-alluxio-minio example)",
+    )
+    AlluxioMinio(
+        ha,
+        "Cache",
+        minio=MinioBackend.existing(endpoint="http://10.0.12.7:9000", bucket="datalake", directory="alluxio"),
+        credentials=MinioCredentials.from_parameters("/team/minio/access-key", "/team/minio/secret-key"),
+        alluxio=AlluxioOptions(masters=AlluxioMasters.highly_available(count=3)),
     )
 
     app.synth()

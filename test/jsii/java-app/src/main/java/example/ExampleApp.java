@@ -1,10 +1,12 @@
 package example;
 
+import io.github.cdkalluxiominio.AlluxioMasters;
 import io.github.cdkalluxiominio.AlluxioMinio;
 import io.github.cdkalluxiominio.AlluxioOptions;
 import io.github.cdkalluxiominio.AlluxioWorkers;
 import io.github.cdkalluxiominio.Ec2WorkersOptions;
 import io.github.cdkalluxiominio.ExistingMinioOptions;
+import io.github.cdkalluxiominio.HighlyAvailableMastersOptions;
 import io.github.cdkalluxiominio.MinioBackend;
 import io.github.cdkalluxiominio.MinioCredentials;
 import software.amazon.awscdk.App;
@@ -70,6 +72,23 @@ public final class ExampleApp {
                         .workers(AlluxioWorkers.ec2(Ec2WorkersOptions.builder()
                                 .instanceType(new InstanceType("r5d.xlarge"))
                                 .count(2)
+                                .build()))
+                        .build())
+                .build();
+
+        Stack ha = new Stack(app, "AlluxioMinioHaMasters", StackProps.builder()
+                .description("Alluxio on ECS with three highly available masters (cdk-alluxio-minio example)")
+                .build());
+        AlluxioMinio.Builder.create(ha, "Cache")
+                .minio(MinioBackend.existing(ExistingMinioOptions.builder()
+                        .endpoint("http://10.0.12.7:9000")
+                        .bucket("datalake")
+                        .directory("alluxio")
+                        .build()))
+                .credentials(MinioCredentials.fromParameters("/team/minio/access-key", "/team/minio/secret-key"))
+                .alluxio(AlluxioOptions.builder()
+                        .masters(AlluxioMasters.highlyAvailable(HighlyAvailableMastersOptions.builder()
+                                .count(3)
                                 .build()))
                         .build())
                 .build();

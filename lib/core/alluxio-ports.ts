@@ -1,0 +1,15 @@
+/* Alluxio's ports, in a module of their own: the site file's rules and the start scripts both need them. */
+
+/** Alluxio's ports (DESIGN.md, from the Alluxio docs and Helm chart). */
+export const ALLUXIO_PORTS = {
+  masterRpc: 19998,
+  masterWeb: 19999,
+  masterEmbeddedJournal: 19200,
+  jobMasterRpc: 20001,
+  workerRpc: 29999,
+  workerWeb: 30000,
+  /** The proxy's web port, which serves the S3 API under S3_API_PATH (alluxio.proxy.web.port). */
+  proxyWeb: 39999,
+  masterAll: [19998, 19999, 19200, 20001, 20002, 20003],
+  workerAll: [29999, 30000, 30001, 30002, 30003],
+} as const;
