@@ -134,6 +134,10 @@ export class AlluxioMasterGroup extends Construct {
     // A task whose EFS volume has no available mount target in its subnet fails to start.
     service.node.defaultChild!.node.addDependency(this.journal.mountTargetsAvailable);
     acknowledgeAlluxioTaskFindings(taskDefinition, context);
+    // A deploy that changes the configuration replaces every master: one after another, so the others
+    // keep a majority and a primary while each restarts (CloudFormation would update them all at once).
+    const previous = this.services[this.services.length - 1];
+    if (previous) service.node.addDependency(previous);
     this.services.push(service);
     this.taskDefinitions.push(taskDefinition);
   }

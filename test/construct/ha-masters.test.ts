@@ -45,6 +45,15 @@ describe('AlluxioMasters.highlyAvailable', () => {
     }
   });
 
+  test('a deploy replaces the masters one after another (each service waits for the one before), never all at once', () => {
+    const services = template.findResources('AWS::ECS::Service');
+    const ids = [0, 1, 2].map((i) => Object.keys(services).find((id) => id.startsWith(`CacheMaster${i}Service`))!);
+    expect(services[ids[0]].DependsOn ?? []).not.toEqual(expect.arrayContaining([expect.stringMatching(/^CacheMaster\dService/)]));
+    expect(services[ids[1]].DependsOn).toEqual(expect.arrayContaining([ids[0]]));
+    expect(services[ids[2]].DependsOn).toEqual(expect.arrayContaining([ids[1]]));
+    expect(services[ids[2]].DependsOn).not.toContain(ids[0]);
+  });
+
   test('each master has its own journal directory (an access point of its own) on the one encrypted file system', () => {
     template.resourceCountIs('AWS::EFS::FileSystem', 1);
     const paths = Object.values(template.findResources('AWS::EFS::AccessPoint')).map((a: any) => a.Properties.RootDirectory.Path);
