@@ -430,7 +430,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       service.node.addDependency(configuration, checks.minioCheck);
     }
     // The deploy passes only when Alluxio serves the MinIO root mount.
-    const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoint, [this.masterService, this.workerService]);
+    const alluxioCheck = checks.addAlluxioCheck([masters.webEndpoint], settings.workers.count, [this.masterService, this.workerService]);
 
     store.allowFrom(alluxioSecurityGroup, 'Alluxio reads and writes MinIO');
     store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
