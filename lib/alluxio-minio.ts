@@ -446,8 +446,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     for (const service of alluxioServices) {
       service.node.addDependency(configuration, checks.minioCheck);
     }
-    // The deploy passes only when Alluxio serves the MinIO root mount.
-    const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoints[0], alluxioServices);
+    // The deploy passes only when a primary serves the MinIO root mount and lists every worker.
+    const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoints, settings.workers.count, alluxioServices);
 
     store.allowFrom(alluxioSecurityGroup, 'Alluxio reads and writes MinIO');
     store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');

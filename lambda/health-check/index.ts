@@ -82,7 +82,8 @@ async function targetFor(request: HealthCheckRequest): Promise<MinioCheckTarget>
     connection: { endpoint: request.endpoint, region: request.region, accessKeyId: accessKey.value, secretAccessKey: secretKey.value },
     bucket: request.bucket,
     directory: request.directory,
-    alluxioMaster: request.alluxioMaster,
+    alluxioMasters: request.alluxioMasters,
+    expectedWorkers: request.expectedWorkers,
     expectedRootUfs: request.expectedRootUfs,
     rootUfsProperty: request.rootUfsProperty,
   };

@@ -1,6 +1,7 @@
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from '../core/alluxio-version';
 import { renderHumanReport, toJsonReport } from '../core/health-report';
 import { InputError } from '../core/input-error';
+import { parseMasterAddressList } from '../core/master-leader';
 import { DEFAULT_MINIO_REGION } from '../core/site-properties';
 import { validateBucket, validateCredential, validateDirectory, validateEndpoint, validateRegion } from '../core/validate';
 import { ACCESS_KEY_ENV, loadMinioCredentials, SECRET_KEY_ENV } from '../runtime/credential-source';
@@ -20,7 +21,8 @@ options:
   --bucket NAME                  bucket holding the root mount
   --directory DIR                directory inside the bucket (default: the bucket root)
   --region R                     signing region MinIO expects (default: ${DEFAULT_MINIO_REGION})
-  --alluxio-master HOST[:PORT]   also compare the master's root mount (web port, default 19999)
+  --alluxio-master HOST[:PORT][,...]  also compare the master's root mount (web port, default 19999);
+                                 several: the leader's, the one answering
   --alluxio-version V            names the root mount key in fixes (default: ${DEFAULT_ALLUXIO_VERSION})
   --access-key-parameter NAME    SSM parameter holding the access key  } both, or neither to read
   --secret-key-parameter NAME    SSM parameter holding the secret key  } ${ACCESS_KEY_ENV} / ${SECRET_KEY_ENV}
@@ -60,10 +62,8 @@ export const doctorCommand: CliCommand = async (args, env, io) => {
     const region = values.region ?? DEFAULT_MINIO_REGION;
     validateRegion(region);
     const release = parseAlluxioVersion(values['alluxio-version'] ?? DEFAULT_ALLUXIO_VERSION);
-    const master = values['alluxio-master'];
-    if (master !== undefined && !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/.test(master)) {
-      throw new InputError('--alluxio-master', `${JSON.stringify(master)} is not HOST or HOST:PORT`, 'give the master host and its web port, e.g. alluxio-master.internal:19999');
-    }
+    const masterOption = values['alluxio-master'];
+    const masters = masterOption === undefined ? undefined : parseMasterAddressList(masterOption, '--alluxio-master');
     // Inputs first: a wrong bucket is reported without touching SSM or needing keys.
     const keys = await loadMinioCredentials(
       { accessKeyParameter: values['access-key-parameter'], secretKeyParameter: values['secret-key-parameter'] },
@@ -75,7 +75,7 @@ export const doctorCommand: CliCommand = async (args, env, io) => {
       connection: { endpoint: endpoint.url, region, accessKeyId: keys.accessKeyId, secretAccessKey: keys.secretKey },
       bucket: values.bucket!,
       directory,
-      alluxioMaster: master,
+      alluxioMasters: masters,
       rootUfsProperty: release.rootUfsKey,
     };
   } catch (err) {

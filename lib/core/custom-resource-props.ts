@@ -1,5 +1,6 @@
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './alluxio-version';
 import { InputError } from './input-error';
+import { parseMasterAddressList } from './master-leader';
 import { ClusterLayout, DEFAULT_MINIO_REGION, SitePropertiesInput } from './site-properties';
 import { validateBucket, validateDirectory, validateEndpoint, validateRegion } from './validate';
 
@@ -124,8 +125,13 @@ export interface HealthCheckResourceProperties {
   readonly Region?: string;
   /** Picks the root-UFS key the master is checked for; omitted: the default release. */
   readonly AlluxioVersion?: string;
-  /** `host[:port]` of the master's web port; set on the check that runs after Alluxio started. */
+  /**
+   * `host[:port]` of the master's web port, or of every master's, separated by commas (the leader is
+   * the one answering); set on the check that runs after Alluxio started.
+   */
   readonly AlluxioMaster?: string;
+  /** Whole number: the leading master must list this many live workers before the check passes. */
+  readonly ExpectedWorkers?: string;
   readonly ExpectedRootUfs?: string;
   /** "true" creates the bucket and directory marker first. */
   readonly EnsureBucket?: string;
@@ -216,7 +222,9 @@ export interface HealthCheckRequest {
   readonly directory: string;
   readonly region: string;
   readonly rootUfsProperty: string;
-  readonly alluxioMaster?: string;
+  /** One entry, or one per master of a quorum. */
+  readonly alluxioMasters?: readonly string[];
+  readonly expectedWorkers?: number;
   readonly expectedRootUfs?: string;
   readonly ensureBucket: boolean;
   readonly ensureDirectory: boolean;
@@ -451,6 +459,20 @@ export function parseRenderProperties(props: Record<string, unknown>): RenderReq
   return request;
 }
 
+function masterAddresses(props: Record<string, unknown>): string[] | undefined {
+  const text = optionalString(props, 'AlluxioMaster');
+  return text === undefined ? undefined : parseMasterAddressList(text, 'AlluxioMaster');
+}
+
+function expectedWorkers(props: Record<string, unknown>): number | undefined {
+  const text = optionalString(props, 'ExpectedWorkers');
+  if (text === undefined) return undefined;
+  if (!/^\d{1,4}$/.test(text)) {
+    throw new InputError('ExpectedWorkers', `${JSON.stringify(text)} is not a whole number`, 'pass the count of workers the deployment runs, e.g. "2"');
+  }
+  return Number(text);
+}
+
 /** Health-check ResourceProperties → a validated request; every error names the property. */
 export function parseHealthCheckProperties(props: Record<string, unknown>): HealthCheckRequest {
   const endpoint = validateEndpoint(requiredString(props, 'Endpoint', 'the MinIO endpoint URL'), 'Endpoint').url;
@@ -483,7 +505,8 @@ export function parseHealthCheckProperties(props: Record<string, unknown>): Heal
     directory,
     region,
     rootUfsProperty: parseAlluxioVersion(optionalString(props, 'AlluxioVersion') ?? DEFAULT_ALLUXIO_VERSION).rootUfsKey,
-    alluxioMaster: optionalString(props, 'AlluxioMaster'),
+    alluxioMasters: masterAddresses(props),
+    expectedWorkers: expectedWorkers(props),
     expectedRootUfs: optionalString(props, 'ExpectedRootUfs'),
     ensureBucket: flag('EnsureBucket', 'the bucket and directory'),
     ensureDirectory: flag('EnsureDirectory', 'the directory marker'),

@@ -23,6 +23,9 @@ export const FindingCodes = {
   UNEXPECTED_RESPONSE: 'UNEXPECTED_RESPONSE',
   ALLUXIO_MASTER_UNREACHABLE: 'ALLUXIO_MASTER_UNREACHABLE',
   ALLUXIO_ROOT_MOUNT_MISMATCH: 'ALLUXIO_ROOT_MOUNT_MISMATCH',
+  ALLUXIO_NO_LEADER: 'ALLUXIO_NO_LEADER',
+  ALLUXIO_SPLIT_BRAIN: 'ALLUXIO_SPLIT_BRAIN',
+  ALLUXIO_WORKERS_MISSING: 'ALLUXIO_WORKERS_MISSING',
 } as const;
 
 export type FindingCode = (typeof FindingCodes)[keyof typeof FindingCodes];
@@ -92,6 +95,20 @@ export const FINDING_CODE_INFO: Readonly<Record<FindingCode, FindingCodeInfo>> =
   ALLUXIO_ROOT_MOUNT_MISMATCH: {
     transient: false,
     typicalCause: "the master runs with a root mount other than the rendered bucket and directory (not restarted since a change, or another cluster's master)",
+  },
+  ALLUXIO_NO_LEADER: {
+    // An election takes ~30 s after a leader is lost (Alluxio 2.9's default election timeouts).
+    transient: true,
+    typicalCause: 'none of the masters answers GET /api/v1/master/info: still starting, or electing a leader (only the leader serves its web port)',
+  },
+  ALLUXIO_SPLIT_BRAIN: {
+    // A deposed leader may serve a moment longer while it steps down; one that keeps serving fails at the deadline.
+    transient: true,
+    typicalCause: 'more than one master answers as the leader: they do not form one quorum (different embedded journal addresses), or one is stepping down',
+  },
+  ALLUXIO_WORKERS_MISSING: {
+    transient: true,
+    typicalCause: 'the leading master lists fewer live workers than the deployment runs: workers still starting or registering, or unable to reach the master',
   },
 };
 
@@ -183,12 +200,29 @@ export interface AlluxioMasterObservation {
   readonly expectedRootUfs: string;
 }
 
+/** GET http://<master>/api/v1/master/info asked of every master of a quorum (two or more), in parallel. */
+export interface AlluxioLeaderObservation {
+  readonly kind: 'alluxio-leader';
+  /** One per master, in the order given; `leader` marks an answer that is a MasterInfo document. */
+  readonly answers: ReadonlyArray<{ readonly address: string; readonly leader: boolean; readonly why: string }>;
+}
+
+/** The live workers the leading master lists, against the count the deployment runs. */
+export interface AlluxioWorkersObservation {
+  readonly kind: 'alluxio-workers';
+  readonly address: string;
+  readonly live: number;
+  readonly expected: number;
+}
+
 export type Observation =
   | DnsObservation
   | TcpObservation
   | LivenessObservation
   | S3Observation
-  | AlluxioMasterObservation;
+  | AlluxioMasterObservation
+  | AlluxioLeaderObservation
+  | AlluxioWorkersObservation;
 
 const ENDPOINT_PROPERTY = 'alluxio.underfs.s3.endpoint';
 const CREDENTIAL_PROPERTIES = 's3a.accessKeyId, s3a.secretKey';
@@ -486,6 +520,36 @@ function diagnoseAlluxioMaster(obs: AlluxioMasterObservation, ctx: DiagnosisCont
   return undefined;
 }
 
+function diagnoseAlluxioLeader(obs: AlluxioLeaderObservation): Finding | undefined {
+  const leaders = obs.answers.filter((answer) => answer.leader);
+  if (leaders.length === 1) return undefined;
+  if (leaders.length === 0) {
+    return finding(
+      'ALLUXIO_NO_LEADER',
+      `no Alluxio master is the leader (yet): none of ${obs.answers.map((a) => a.address).join(', ')} answered GET /api/v1/master/info ` +
+        `with a MasterInfo document (${obs.answers.map((a) => `${a.address}: ${a.why}`).join('; ')})`,
+      'alluxio.master.embedded.journal.addresses, alluxio.master.rpc.addresses',
+      'wait for the masters to elect a leader (about 30 s after one is lost; the first start formats the journals); if none ever leads, check that every master runs and names the same embedded journal addresses, and that their journal ports reach each other',
+    );
+  }
+  return finding(
+    'ALLUXIO_SPLIT_BRAIN',
+    `${leaders.length} Alluxio masters answer as the leader at once: ${leaders.map((a) => a.address).join(', ')} (of ${obs.answers.map((a) => a.address).join(', ')})`,
+    'alluxio.master.embedded.journal.addresses',
+    'the masters do not form one quorum: every master must name the same embedded journal addresses, and a journal must not be shared between two deployments; a leader stepping down passes this check again within seconds',
+  );
+}
+
+function diagnoseAlluxioWorkers(obs: AlluxioWorkersObservation): Finding | undefined {
+  if (obs.live >= obs.expected) return undefined;
+  return finding(
+    'ALLUXIO_WORKERS_MISSING',
+    `the leading master at ${obs.address} lists ${obs.live}/${obs.expected} live workers (live/expected): the deployment runs ${obs.expected}`,
+    'alluxio.master.hostname, alluxio.worker.hostname',
+    "wait for the workers to start and register (retried until the timeout); if they never do, read the worker service's logs (CloudWatch, stream prefix `worker`): a worker that cannot reach the master's RPC port 19998 never registers",
+  );
+}
+
 /**
  * The finding for one observation, or undefined when it shows nothing wrong. For a `virtual-host` DNS
  * observation the finding is informational (it explains why path-style is needed) and never fails a run.
@@ -502,6 +566,10 @@ export function diagnose(observation: Observation, ctx: DiagnosisContext): Findi
       return diagnoseS3(observation, ctx);
     case 'alluxio-master':
       return diagnoseAlluxioMaster(observation, ctx);
+    case 'alluxio-leader':
+      return diagnoseAlluxioLeader(observation);
+    case 'alluxio-workers':
+      return diagnoseAlluxioWorkers(observation);
   }
 }
 

@@ -43,8 +43,13 @@ export class DeployChecks extends Construct {
     this.minioCheck.node.addDependency(props.credentials, props.store);
   }
 
-  /** The check that passes only when the master at `masterWebEndpoint` serves the MinIO root mount. */
-  public addAlluxioCheck(masterWebEndpoint: string, services: IDependable[]): CustomResource {
+  /**
+   * The check that passes only when the leading master serves the MinIO root mount and lists
+   * `expectedWorkers` live workers. `webEndpoints` are the masters' web `host:port`: with one, that
+   * master; with several, the leader is the one answering (standbys serve no web port).
+   */
+  public addAlluxioCheck(webEndpoints: string[], expectedWorkers: number, after: IDependable[]): CustomResource {
+    if (webEndpoints.length === 0) throw new Error('addAlluxioCheck needs the web endpoint of at least one master');
     const check = new CustomResource(this, 'AlluxioCheck', {
       serviceToken: this.props.functions.healthCheckServiceToken,
       resourceType: 'Custom::AlluxioMinioHealthCheck',
@@ -52,11 +57,13 @@ export class DeployChecks extends Construct {
       properties: {
         ...this.locationProperties(),
         EnsureBucket: 'false',
-        AlluxioMaster: masterWebEndpoint,
+        // One entry is the single master's address exactly as before; a quorum's are comma-separated.
+        AlluxioMaster: webEndpoints.join(','),
+        ExpectedWorkers: String(expectedWorkers),
         ConfigHash: this.props.configHash,
       },
     });
-    check.node.addDependency(...services);
+    check.node.addDependency(...after);
     return check;
   }
 

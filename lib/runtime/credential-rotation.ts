@@ -446,7 +446,7 @@ class RotationRun {
           connection: { endpoint: location.endpoint, region: location.region, accessKeyId: accessKey.value, secretAccessKey: secretKey.value },
           bucket: location.bucket,
           directory: location.directory,
-          alluxioMaster,
+          alluxioMasters: alluxioMaster === undefined ? undefined : [alluxioMaster],
           rootUfsProperty: location.rootUfsKey,
         },
         { ...this.timing.checkOptions, totalTimeoutMs: Math.max(1, Math.min(this.timing.checkOptions.totalTimeoutMs, this.timeLeft())) },

@@ -24,6 +24,7 @@ import {
   S3Operation,
 } from '../core/diagnose';
 import { CheckResult, CheckRun, CheckStatus } from '../core/health-report';
+import { answersAsLeader, leaderIndexes, liveWorkerCount, MasterInfoAnswer, whyNotLeader } from '../core/master-leader';
 import { validateDirectory, validateEndpoint } from '../core/validate';
 import { connectionSecrets, createMinioS3Client, MinioConnection } from './s3-client';
 
@@ -33,8 +34,14 @@ export interface MinioCheckTarget {
   readonly bucket: string;
   /** Directory inside the bucket; '' or undefined for the bucket root. */
   readonly directory?: string;
-  /** `host[:port]` of the Alluxio master's web port (19999 when no port is given). */
-  readonly alluxioMaster?: string;
+  /**
+   * `host[:port]` of each Alluxio master's web port (19999 when no port is given). With one, that master
+   * is checked; with several, every one is asked and the one answering a MasterInfo document (the
+   * leader: standbys serve no web port) is checked.
+   */
+  readonly alluxioMasters?: readonly string[];
+  /** When set, the (leading) master must list at least this many live workers. */
+  readonly expectedWorkers?: number;
   /** The root UFS the master should have mounted; defaults to `s3://<bucket>/<directory>`. */
   readonly expectedRootUfs?: string;
   /** The key the root UFS is rendered under (differs between Alluxio 2.x and 3xx). */
@@ -123,7 +130,7 @@ export async function runMinioChecks(target: MinioCheckTarget, options: MinioChe
   ];
   if (isIP(state.host) === 0) checks.push(['virtual-host-dns', checkVirtualHostDns]);
   checks.push(['directory', checkDirectoryWritable]);
-  if (target.alluxioMaster) checks.push(['alluxio-master', checkAlluxioMaster]);
+  if (target.alluxioMasters && target.alluxioMasters.length > 0) checks.push(['alluxio-master', checkAlluxioMaster]);
 
   const results: CheckResult[] = [];
   try {
@@ -403,13 +410,47 @@ export function rootUfsFromMasterInfo(body: string): string | undefined {
   }
 }
 
+/** `host:port` (the web port's default filled in) of a master address as given. */
+export function masterWebAddress(address: string): string {
+  const { host, port } = parseMasterAddress(address);
+  return `${host}:${port}`;
+}
+
+/** GET /api/v1/master/info of every master at once, each bounded by `ms`; never throws. */
+export async function askMasters(addresses: readonly string[], ms: number): Promise<MasterInfoAnswer[]> {
+  return Promise.all(
+    addresses.map(async (given) => {
+      const address = masterWebAddress(given);
+      const answer = await httpGet(`http://${address}/api/v1/master/info`, ms);
+      return { address, ...answer };
+    }),
+  );
+}
+
+/**
+ * The master's root mount, and its live workers when a count is expected. With several masters, all
+ * are asked in parallel and only the leader's answer is judged; none or two leading is a finding.
+ */
 async function checkAlluxioMaster(state: RunState): Promise<CheckOutcome> {
-  const { host, port } = parseMasterAddress(state.target.alluxioMaster!);
-  const address = `${host}:${port}`;
+  const masters = state.target.alluxioMasters!;
   const expectedRootUfs = state.target.expectedRootUfs ?? (state.ctx.directory ? `s3://${state.target.bucket}/${state.ctx.directory}` : `s3://${state.target.bucket}`);
-  const answer = await httpGet(`http://${address}/api/v1/master/info`, remaining(state, state.options.requestTimeoutMs));
+  const answers = await askMasters(masters, remaining(state, state.options.requestTimeoutMs));
+  let answer = answers[0];
+  let among = '';
+  if (answers.length > 1) {
+    const leaders = leaderIndexes(answers);
+    const quorum = judge(
+      { kind: 'alluxio-leader', answers: answers.map((a) => ({ address: a.address, leader: answersAsLeader(a), why: whyNotLeader(a) })) },
+      state,
+      '',
+    );
+    if (quorum.status === 'fail') return quorum;
+    answer = answers[leaders[0]];
+    among = ` (the leader of ${answers.map((a) => a.address).join(', ')})`;
+  }
+  const { address } = answer;
   const rootUfsUri = answer.body !== undefined ? rootUfsFromMasterInfo(answer.body) : undefined;
-  return judge(
+  const mount = judge(
     {
       kind: 'alluxio-master',
       address,
@@ -421,6 +462,10 @@ async function checkAlluxioMaster(state: RunState): Promise<CheckOutcome> {
       expectedRootUfs,
     },
     state,
-    `the master at ${address} has ${rootUfsUri} mounted at /, as rendered`,
+    `the master at ${address}${among} has ${rootUfsUri} mounted at /, as rendered`,
   );
+  const expected = state.target.expectedWorkers;
+  if (mount.status === 'fail' || expected === undefined) return mount;
+  const live = liveWorkerCount(answer.body) ?? 0;
+  return judge({ kind: 'alluxio-workers', address, live, expected }, state, `${mount.message}; ${live}/${expected} workers live`);
 }

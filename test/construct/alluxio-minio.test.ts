@@ -224,6 +224,15 @@ describe('provisioned MinIO with defaults', () => {
     );
   });
 
+  test('the Alluxio check names the one master web address and waits for the Fargate worker count', () => {
+    const alluxioCheck = (Object.values(template.findResources('Custom::AlluxioMinioHealthCheck')) as any[]).find((c) => c.Properties.AlluxioMaster);
+    // The default is two workers; one master is a single host:port with no separator.
+    expect(alluxioCheck.Properties.ExpectedWorkers).toBe('2');
+    expect(JSON.stringify(alluxioCheck.Properties.AlluxioMaster)).not.toContain(',');
+    const three = synth({ minio: MinioBackend.provisioned(), alluxio: { workerCount: 3 } }).template;
+    three.hasResourceProperties('Custom::AlluxioMinioHealthCheck', { ExpectedWorkers: '3' });
+  });
+
   test('the health check runs after both services and the MinIO check before them', () => {
     const checks = template.findResources('Custom::AlluxioMinioHealthCheck');
     const [alluxioCheckId] = Object.entries(checks).find(([, r]: any) => r.Properties.AlluxioMaster)!;

@@ -28,6 +28,10 @@ const userDataOf = (template: Template): string =>
 describe('AlluxioWorkers.ec2', () => {
   const r5d4xl = () => synth({ workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.4xlarge'), count: 3 }) });
 
+  test('the deploy check waits for the EC2 worker count: ExpectedWorkers is the count of hosts', () => {
+    r5d4xl().hasResourceProperties('Custom::AlluxioMinioHealthCheck', { AlluxioMaster: Match.anyValue(), ExpectedWorkers: '3' });
+  });
+
   test('one worker per host on a fixed group of the instance type, in the Alluxio security group (awsvpc)', () => {
     const template = r5d4xl();
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 'r5d.4xlarge' }) });

@@ -245,7 +245,8 @@ describe('parseHealthCheckProperties', () => {
       directory: '',
       region: 'us-east-1',
       rootUfsProperty: 'alluxio.master.mount.table.root.ufs',
-      alluxioMaster: undefined,
+      alluxioMasters: undefined,
+      expectedWorkers: undefined,
       expectedRootUfs: undefined,
       ensureBucket: false,
       ensureDirectory: false,
@@ -262,8 +263,23 @@ describe('parseHealthCheckProperties', () => {
     ['EnsureBucket', { EnsureBucket: 'yes' }],
     ['EnsureDirectory', { EnsureDirectory: 'TRUE' }],
     ['Region', { Region: 42 }],
+    ['AlluxioMaster', { AlluxioMaster: 'http://master:19999' }],
+    ['AlluxioMaster', { AlluxioMaster: 'm0:19999,m0:19999' }],
+    ['AlluxioMaster', { AlluxioMaster: ' , ' }],
+    ['ExpectedWorkers', { ExpectedWorkers: 'two' }],
+    ['ExpectedWorkers', { ExpectedWorkers: '-1' }],
   ])('an invalid %s is refused naming it', (input, override) => {
     expectInputError(() => parseHealthCheckProperties({ ...healthCheck, ...override }), input);
+  });
+
+  test('AlluxioMaster: one address is the single-master form, several are comma-separated; ExpectedWorkers is a count', () => {
+    expect(parseHealthCheckProperties({ ...healthCheck, AlluxioMaster: 'master.alluxio.internal:19999' })).toMatchObject({
+      alluxioMasters: ['master.alluxio.internal:19999'],
+      expectedWorkers: undefined,
+    });
+    expect(
+      parseHealthCheckProperties({ ...healthCheck, AlluxioMaster: 'master-0.ns:19999, master-1.ns:19999,master-2.ns', ExpectedWorkers: '3' }),
+    ).toMatchObject({ alluxioMasters: ['master-0.ns:19999', 'master-1.ns:19999', 'master-2.ns'], expectedWorkers: 3 });
   });
 });
 

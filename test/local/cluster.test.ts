@@ -255,7 +255,7 @@ describe('the Alluxio check against the real master', () => {
     connection: local.minio,
     bucket: local.minio.bucket,
     directory: local.minio.directory,
-    alluxioMaster: `${local.cluster.masterHost}:19999`,
+    alluxioMasters: [`${local.cluster.masterHost}:19999`],
     ...overrides,
   });
 
@@ -269,7 +269,7 @@ describe('the Alluxio check against the real master', () => {
     const mismatch = await runMinioChecks(target({ expectedRootUfs: `s3://${local.minio.bucket}/elsewhere` }));
     expect(mismatch.failure).toMatchObject({ code: 'ALLUXIO_ROOT_MOUNT_MISMATCH', transient: false });
     expect(mismatch.failure!.cause).toContain(`'s3://${local.minio.bucket}/${local.minio.directory}'`);
-    const unreachable = await runMinioChecks(target({ alluxioMaster: `${local.cluster.masterHost}:19997` }));
+    const unreachable = await runMinioChecks(target({ alluxioMasters: [`${local.cluster.masterHost}:19997`] }));
     expect(unreachable.failure).toMatchObject({ code: 'ALLUXIO_MASTER_UNREACHABLE', transient: true });
   });
 

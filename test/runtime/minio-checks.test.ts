@@ -206,11 +206,11 @@ describe('runMinioChecks against the sandbox', () => {
 describe('Alluxio master faults (fake master with Alluxio 2.9 MasterInfo shape)', () => {
   test('nothing on the master port, or a 503: ALLUXIO_MASTER_UNREACHABLE (transient)', async () => {
     const port = await unusedLoopbackPort();
-    const refused = await runMinioChecks(target({ alluxioMaster: `127.0.0.1:${port}` }), options);
+    const refused = await runMinioChecks(target({ alluxioMasters: [`127.0.0.1:${port}`] }), options);
     expect(refused.failure).toMatchObject({ code: 'ALLUXIO_MASTER_UNREACHABLE', transient: true });
     const starting = await startFakeAlluxioMaster({ rootUfsUri: 'unused', failWithStatus: 503 });
     try {
-      const run = await runMinioChecks(target({ alluxioMaster: starting.address }), options);
+      const run = await runMinioChecks(target({ alluxioMasters: [starting.address] }), options);
       expect(run.failure?.code).toBe('ALLUXIO_MASTER_UNREACHABLE');
     } finally {
       await starting.close();
