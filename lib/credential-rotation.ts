@@ -46,9 +46,14 @@ export interface CredentialRotationProps {
    */
   readonly ownsKeys?: boolean;
   readonly cluster: ecs.ICluster;
-  /** Restarted first (force new deployment); its journal is on its own volume and is not formatted again. */
-  readonly masterService: ecs.IBaseService;
-  /** Restarted after the master is stable. */
+  /**
+   * The master services, one per master (one entry: a single master). Restarted one at a time (force
+   * new deployment), each waited for: with several, the ones that follow first and the leader (the
+   * one whose web address answers, see `alluxioMasterWebAddresses`) last. A master's journal is on its
+   * own volume and is not formatted again.
+   */
+  readonly masterServices: ecs.IBaseService[];
+  /** Restarted after the masters are stable. */
   readonly workerService: ecs.IBaseService;
   /**
    * A MinIO the construct runs, whose root credentials are the pair: restarted before the new pair is checked.
@@ -57,11 +62,12 @@ export interface CredentialRotationProps {
    */
   readonly minioService?: ecs.IBaseService;
   /**
-   * `host:port` of the master's web port; when set, the check after the restarts also compares the master's root mount.
+   * `host:port` of each master's web port, in the order of `masterServices`: the leader is found by
+   * it before the masters restart, and the check after the restarts also compares the leader's root mount.
    *
-   * @default - MinIO checks only
+   * @default - MinIO checks only; several masters restart in the order given
    */
-  readonly alluxioMasterWebAddress?: string;
+  readonly alluxioMasterWebAddresses?: string[];
   /** The function runs in this VPC; it must reach MinIO (allow its `connections`). */
   readonly vpc: ec2.IVpc;
   /** @default - private subnets with egress */
@@ -157,7 +163,15 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     if (pairWait.toSeconds() > 300) {
       throw new Error(`CredentialRotation: pairWait is ${pairWait.toHumanString()}. Fix: use at most Duration.minutes(5), so the restarts still fit in the function's 15 minutes`);
     }
-    const restartedServices = props.minioService ? 3 : 2;
+    if (props.masterServices.length === 0) {
+      throw new Error('CredentialRotation: masterServices is empty. Fix: pass the master service, or one per master');
+    }
+    if (props.alluxioMasterWebAddresses && props.alluxioMasterWebAddresses.length !== props.masterServices.length) {
+      throw new Error(
+        `CredentialRotation: alluxioMasterWebAddresses names ${props.alluxioMasterWebAddresses.length} masters but masterServices ${props.masterServices.length}. Fix: give one web address per master service, in the same order`,
+      );
+    }
+    const restartedServices = props.masterServices.length + 1 + (props.minioService ? 1 : 0);
     const verificationSeconds = (props.verificationTimeout ?? Duration.seconds(DEFAULT_VERIFICATION_SECONDS)).toSeconds();
     const waits = {
       pairWaitSeconds: pairWait.toSeconds(),
@@ -209,10 +223,11 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         ...(props.kmsKey ? { [ROTATION_ENV.kmsKeyId]: props.kmsKey.keyArn } : {}),
         [ROTATION_ENV.keyOwnership]: ownsKeys ? 'generated' : 'existing',
         [ROTATION_ENV.cluster]: props.cluster.clusterArn,
-        [ROTATION_ENV.masterService]: props.masterService.serviceArn,
+        // One entry is the single master's ARN exactly as before; several are comma-separated.
+        [ROTATION_ENV.masterService]: props.masterServices.map((service) => service.serviceArn).join(','),
         [ROTATION_ENV.workerService]: props.workerService.serviceArn,
         ...(props.minioService ? { [ROTATION_ENV.minioService]: props.minioService.serviceArn } : {}),
-        ...(props.alluxioMasterWebAddress ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddress } : {}),
+        ...(props.alluxioMasterWebAddresses ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddresses.join(',') } : {}),
         [ROTATION_ENV.topicArn]: this.topic.topicArn,
         [ROTATION_ENV.metricNamespace]: DEFAULT_METRIC_NAMESPACE,
         [ROTATION_ENV.label]: label,
@@ -246,7 +261,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       }),
     );
     props.kmsKey?.grantEncryptDecrypt(role);
-    const services = [props.masterService, props.workerService, ...(props.minioService ? [props.minioService] : [])];
+    const services = [...props.masterServices, props.workerService, ...(props.minioService ? [props.minioService] : [])];
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'RestartAndWatchServices',

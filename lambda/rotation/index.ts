@@ -36,7 +36,7 @@ export async function handler(event: unknown, context?: RotationInvocationContex
       ownsKeys: environment.ownsKeys,
       services: environment.services,
       label: environment.label,
-      alluxioMaster: environment.alluxioMaster,
+      alluxioMasters: environment.alluxioMasters,
       topicArn: environment.topicArn,
       metricNamespace: environment.metricNamespace ?? DEFAULT_METRIC_NAMESPACE,
     },

@@ -1,4 +1,5 @@
 import { InputError } from './input-error';
+import { parseMasterAddressList } from './master-leader';
 import { DEFAULT_LAST_KNOWN_GOOD_LABEL, validateLabelName } from './rotation-plan';
 
 /*
@@ -28,9 +29,10 @@ export interface RotationEnvironment {
   readonly parameters: { readonly accessKeyParameterName: string; readonly secretKeyParameterName: string; readonly sitePropertiesBaseName: string; readonly kmsKeyId?: string };
   /** Generated keys are the deployment's own (written back on failure); keys the user named are only read. */
   readonly ownsKeys: boolean;
-  readonly services: { readonly cluster: string; readonly masterService: string; readonly workerService: string; readonly minioService?: string };
+  /** `masterServices` one per master (one entry: a single master), index-aligned with `alluxioMasters`. */
+  readonly services: { readonly cluster: string; readonly masterServices: readonly string[]; readonly workerService: string; readonly minioService?: string };
   readonly label: string;
-  readonly alluxioMaster?: string;
+  readonly alluxioMasters?: readonly string[];
   readonly topicArn?: string;
   readonly metricNamespace?: string;
   readonly pairWaitMs?: number;
@@ -58,22 +60,37 @@ export function parseRotationEnvironment(env: Record<string, string | undefined>
   if (ownership !== 'generated' && ownership !== 'existing') {
     throw new InputError(ROTATION_ENV.keyOwnership, `${JSON.stringify(ownership)} is not "generated" or "existing"`, `set ${ROTATION_ENV.keyOwnership} to generated or existing`);
   }
+  // Read in this order so the first missing variable is the one named.
+  const parameters = {
+    accessKeyParameterName: required(env, ROTATION_ENV.accessKeyParameter),
+    secretKeyParameterName: required(env, ROTATION_ENV.secretKeyParameter),
+    sitePropertiesBaseName: required(env, ROTATION_ENV.sitePropertiesParameter),
+    kmsKeyId: optional(ROTATION_ENV.kmsKeyId),
+  };
+  const cluster = required(env, ROTATION_ENV.cluster);
+  const masterServices = required(env, ROTATION_ENV.masterService)
+    .split(',')
+    .map((service) => service.trim());
+  if (masterServices.some((service) => service === '')) {
+    throw new InputError(ROTATION_ENV.masterService, 'has an empty entry', `set ${ROTATION_ENV.masterService} to the master services' ARNs separated by commas`);
+  }
+  const masterAddresses = optional(ROTATION_ENV.alluxioMaster);
+  const services = { cluster, masterServices, workerService: required(env, ROTATION_ENV.workerService), minioService: optional(ROTATION_ENV.minioService) };
+  const label = validateLabelName(optional(ROTATION_ENV.label) ?? DEFAULT_LAST_KNOWN_GOOD_LABEL, ROTATION_ENV.label);
+  const alluxioMasters = masterAddresses === undefined ? undefined : parseMasterAddressList(masterAddresses, ROTATION_ENV.alluxioMaster);
+  if (alluxioMasters && alluxioMasters.length !== masterServices.length) {
+    throw new InputError(
+      ROTATION_ENV.alluxioMaster,
+      `names ${alluxioMasters.length} masters but ${ROTATION_ENV.masterService} ${masterServices.length}`,
+      `give one web address per master service, in the same order`,
+    );
+  }
   return {
-    parameters: {
-      accessKeyParameterName: required(env, ROTATION_ENV.accessKeyParameter),
-      secretKeyParameterName: required(env, ROTATION_ENV.secretKeyParameter),
-      sitePropertiesBaseName: required(env, ROTATION_ENV.sitePropertiesParameter),
-      kmsKeyId: optional(ROTATION_ENV.kmsKeyId),
-    },
+    parameters,
     ownsKeys: ownership === 'generated',
-    services: {
-      cluster: required(env, ROTATION_ENV.cluster),
-      masterService: required(env, ROTATION_ENV.masterService),
-      workerService: required(env, ROTATION_ENV.workerService),
-      minioService: optional(ROTATION_ENV.minioService),
-    },
-    label: validateLabelName(optional(ROTATION_ENV.label) ?? DEFAULT_LAST_KNOWN_GOOD_LABEL, ROTATION_ENV.label),
-    alluxioMaster: optional(ROTATION_ENV.alluxioMaster),
+    services,
+    label,
+    alluxioMasters,
     topicArn: optional(ROTATION_ENV.topicArn),
     metricNamespace: optional(ROTATION_ENV.metricNamespace),
     pairWaitMs: seconds(env, ROTATION_ENV.pairWaitSeconds),

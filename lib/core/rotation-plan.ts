@@ -230,3 +230,14 @@ export function rotationRecordFromTags(tags: ReadonlyArray<{ Key?: string; Value
     code: code === undefined || code === 'none' ? undefined : code,
   };
 }
+
+/**
+ * The order a rotation restarts masters in: every follower first, in the order given, the leader
+ * last, so the quorum keeps its leader while the followers take the new file and loses it once,
+ * at the end. `leader` undefined (none found, or not asked): the order given. `masters` are indexes
+ * into the deployment's master list; a leader not among them changes nothing.
+ */
+export function masterRestartOrder(masters: readonly number[], leader: number | undefined): number[] {
+  const followers = masters.filter((index) => index !== leader);
+  return leader !== undefined && masters.includes(leader) ? [...followers, leader] : [...masters];
+}

@@ -15,6 +15,7 @@ import {
   RotationDecision,
   lastKnownGoodFromTags,
   lastKnownGoodTags,
+  masterRestartOrder,
   RotationFailureCode,
   RotationOutcome,
   rotationRecordTags,
@@ -23,14 +24,19 @@ import {
   writesLeftBeforeLabelBlocks,
 } from '../core/rotation-plan';
 import { credentialsOf, minioLocationOf, RenderedMinioLocation, withCredentials } from '../core/site-properties';
-import { DEFAULT_CHECK_OPTIONS, MinioCheckOptions, runMinioChecks } from './minio-checks';
+import { leaderIndexes } from '../core/master-leader';
+import { askMasters, DEFAULT_CHECK_OPTIONS, MinioCheckOptions, runMinioChecks } from './minio-checks';
 import { labelParameterVersion, listParameterTags, readParameterVersions, tagParameter, unlabelParameterVersion } from './parameter-labels';
 import { DecryptedParameter, KmsKeyContext, SsmParameters } from './ssm-parameters';
 
-/** The ECS services a rotation restarts, in this order: MinIO (provisioned only), master, workers. */
+/**
+ * The ECS services a rotation restarts, in this order: MinIO (provisioned only), the masters
+ * (followers first, the leader last), the workers.
+ */
 export interface RotationServices {
   readonly cluster: string;
-  readonly masterService: string;
+  /** One per master (one entry: a single master), index-aligned with RotationConfig.alluxioMasters. */
+  readonly masterServices: readonly string[];
   readonly workerService: string;
   /** Set when the construct runs MinIO, whose root credentials are the pair. */
   readonly minioService?: string;
@@ -58,8 +64,12 @@ export interface RotationConfig {
   readonly services: RotationServices;
   /** SSM label marking the versions known to work. */
   readonly label: string;
-  /** `host[:port]` of the master's web port; when set, the post-restart check compares its root mount. */
-  readonly alluxioMaster?: string;
+  /**
+   * `host[:port]` of each master's web port, index-aligned with the master services: before the
+   * masters are restarted the leader (the one answering) is found and restarted last, and the
+   * post-restart check compares the leader's root mount.
+   */
+  readonly alluxioMasters?: readonly string[];
   /** Where every outcome is published; omitted: metrics and tags only. */
   readonly topicArn?: string;
   readonly metricNamespace: string;
@@ -309,8 +319,8 @@ class RotationRun {
    * master's and the workers' task definitions must name the same configuration parameter.
    */
   private async liveConfiguration(): Promise<LiveConfiguration> {
-    const { cluster, masterService, workerService, minioService } = this.config.services;
-    const services = [masterService, workerService, ...(minioService ? [minioService] : [])];
+    const { cluster, masterServices, workerService, minioService } = this.config.services;
+    const services = [...masterServices, workerService, ...(minioService ? [minioService] : [])];
     const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services }));
     // The environment names services by ARN (or name, in tests); DescribeServices answers with both.
     const serviceNamed = (name: string) => described.services?.find((s) => s.serviceArn === name || s.serviceName === name || name.endsWith(`/${s.serviceName}`));
@@ -329,10 +339,13 @@ class RotationRun {
       if (!secret?.valueFrom) throw new RotationFailure('UNEXPECTED_ERROR', `the task definition of ${serviceName} has no ${SITE_PROPERTIES_SECRET} secret`);
       return secret.valueFrom.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '');
     };
-    const masterParameter = await parameterOf(masterService);
     const workerParameter = await parameterOf(workerService);
-    if (masterParameter !== workerParameter) {
-      throw new Deferred(`the master runs ${masterParameter} and the workers ${workerParameter}: a deployment is changing the configuration; the next run rotates once it is done`);
+    let masterParameter = workerParameter;
+    for (const [index, masterService] of masterServices.entries()) {
+      masterParameter = await parameterOf(masterService);
+      if (masterParameter !== workerParameter) {
+        throw new Deferred(`the ${this.masterRole(index)} runs ${masterParameter} and the workers ${workerParameter}: a deployment is changing the configuration; the next run rotates once it is done`);
+      }
     }
     this.liveParameterName = masterParameter;
     const stored = await this.parameters.getDecrypted(masterParameter, 'SitePropertiesParameterName', this.kms);
@@ -394,10 +407,10 @@ class RotationRun {
       sitePropertiesRewritten = written.written;
       this.progress('rendered', { parameter: gathered.live.parameterName, version: written.version, written: written.written });
       if (written.written) {
-        await this.restartService(services.masterService, 'master');
+        await this.restartMasters(services.masterServices.map((_, index) => index));
         await this.restartService(services.workerService, 'workers');
       }
-      await this.verifyPair('HEALTH_CHECK_FAILED', gathered.live.location, this.config.alluxioMaster);
+      await this.verifyPair('HEALTH_CHECK_FAILED', gathered.live.location, this.config.alluxioMasters);
       await this.moveLabel(state, gathered.live);
       return this.result('rotated', decision.reason, state);
     } catch (error) {
@@ -435,7 +448,7 @@ class RotationRun {
    * a good pair rolled back; a definitive one (wrong key, no bucket) fails at once. Returns the pair it
    * verified (held in memory only).
    */
-  private async verifyPair(code: RotationFailureCode, location: RenderedMinioLocation, alluxioMaster?: string): Promise<LastKnownGood> {
+  private async verifyPair(code: RotationFailureCode, location: RenderedMinioLocation, alluxioMasters?: readonly string[]): Promise<LastKnownGood> {
     const end = this.waitEnd(this.timing.healthTimeoutMs);
     for (;;) {
       if (this.timeLeft() <= 0) throw new RotationFailure('OUT_OF_TIME', 'the run reached its deadline before the pair was verified');
@@ -446,12 +459,12 @@ class RotationRun {
           connection: { endpoint: location.endpoint, region: location.region, accessKeyId: accessKey.value, secretAccessKey: secretKey.value },
           bucket: location.bucket,
           directory: location.directory,
-          alluxioMasters: alluxioMaster === undefined ? undefined : [alluxioMaster],
+          alluxioMasters,
           rootUfsProperty: location.rootUfsKey,
         },
         { ...this.timing.checkOptions, totalTimeoutMs: Math.max(1, Math.min(this.timing.checkOptions.totalTimeoutMs, this.timeLeft())) },
       );
-      this.progress('verified', { alluxioMaster: alluxioMaster !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
+      this.progress('verified', { alluxioMaster: alluxioMasters !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
       if (!run.failure) return { accessKey, secretKey };
       if (!run.failure.transient) throw new RotationFailure(code, formatFinding(run.failure));
       if (Date.now() + this.timing.pollMs >= end.at) {
@@ -460,6 +473,51 @@ class RotationRun {
       }
       await sleep(this.timing.pollMs);
     }
+  }
+
+  /** How a master is named in progress and results: `master` when there is one, `master-<index>` in a quorum. */
+  private masterRole(index: number): string {
+    return this.config.services.masterServices.length === 1 ? 'master' : `master-${index}`;
+  }
+
+  /**
+   * The leader's index among the masters, from what their web ports answer now (only the leader
+   * serves it); undefined when there is one master, no addresses, or not exactly one answers.
+   */
+  private async findLeader(): Promise<number | undefined> {
+    const addresses = this.config.alluxioMasters;
+    if (this.config.services.masterServices.length < 2) return undefined;
+    if (!addresses) {
+      this.progress('master-order', { leader: null, why: 'no master web addresses given: restarting in the given order' });
+      return undefined;
+    }
+    const answers = await askMasters(addresses, Math.max(1, Math.min(this.timing.checkOptions.requestTimeoutMs, this.timeLeft())));
+    const leaders = leaderIndexes(answers);
+    if (leaders.length !== 1) {
+      this.progress('master-order', {
+        leader: null,
+        why: `${leaders.length === 0 ? 'no master answered as the leader' : `${leaders.length} masters answered as the leader`}: restarting in the given order`,
+      });
+      return undefined;
+    }
+    this.progress('master-order', { leader: answers[leaders[0]].address });
+    return leaders[0];
+  }
+
+  /**
+   * Restarts the masters at `indexes` one at a time, each waited for: followers first, the leader
+   * last (lib/core masterRestartOrder), so a quorum elects a new leader once, not once per restart.
+   * Returns the roles not yet stable when a rollback reached the deadline.
+   */
+  private async restartMasters(indexes: readonly number[], rollingBack = false): Promise<string[]> {
+    if (indexes.length === 0) return [];
+    const order = masterRestartOrder(indexes, await this.findLeader());
+    const unsettled: string[] = [];
+    for (const index of order) {
+      const role = this.masterRole(index);
+      if (!(await this.restartService(this.config.services.masterServices[index], role, rollingBack))) unsettled.push(role);
+    }
+    return unsettled;
   }
 
   /**
@@ -587,14 +645,13 @@ class RotationRun {
   /** Restarts again what this run restarted, on the restored configuration; the roles not yet stable at the deadline. */
   private async restartAgain(sitePropertiesRewritten: boolean): Promise<string[]> {
     const { services } = this.config;
-    const toRestart: Array<[string, string]> = [];
-    if (this.restarted.includes('minio') && services.minioService) toRestart.push([services.minioService, 'minio']);
-    // Master and workers run the new file only if they were restarted after it was written.
-    if (sitePropertiesRewritten && this.restarted.includes('master')) toRestart.push([services.masterService, 'master']);
-    if (sitePropertiesRewritten && this.restarted.includes('workers')) toRestart.push([services.workerService, 'workers']);
     const unsettled: string[] = [];
-    for (const [service, role] of toRestart) {
-      if (!(await this.restartService(service, role, true))) unsettled.push(role);
+    if (this.restarted.includes('minio') && services.minioService && !(await this.restartService(services.minioService, 'minio', true))) unsettled.push('minio');
+    // Masters and workers run the new file only if they were restarted after it was written.
+    if (sitePropertiesRewritten) {
+      const masters = services.masterServices.map((_, index) => index).filter((index) => this.restarted.includes(this.masterRole(index)));
+      unsettled.push(...(await this.restartMasters(masters, true)));
+      if (this.restarted.includes('workers') && !(await this.restartService(services.workerService, 'workers', true))) unsettled.push('workers');
     }
     return unsettled;
   }

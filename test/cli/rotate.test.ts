@@ -73,7 +73,7 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
     expect(run.stdout).toContain('checking the new pair');
     expect(run.stdout).toContain(`wrote ${prefix}/access-key version 2 and ${prefix}/secret-key version 2 (was 1 and 1)`);
     expect(run.stdout).toContain("rotation rotated: 'last-known-good' now on access key version 2 and secret key version 2");
-    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterServices[0], SERVICES.workerService]);
 
     const status = await cli(['status', '--prefix', prefix], sandboxAwsEnv());
     expect(status.code).toBe(0);
@@ -115,7 +115,7 @@ describe('rotate with a provisioned MinIO (--generate)', () => {
 
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toContain('rotation rotated');
-    expect(restartedServices(rotation.ecs)).toEqual(['minio', SERVICES.masterService, SERVICES.workerService]);
+    expect(restartedServices(rotation.ecs)).toEqual(['minio', SERVICES.masterServices[0], SERVICES.workerService]);
     const generated = await currentValue(rotation.sandbox.ssm, `${prefix}/secret-key`);
     expect(generated.value).toMatch(/^[A-Za-z0-9]{40}$/);
     expect(run.all).not.toContain(generated.value);

@@ -25,7 +25,7 @@ function rotationStack(overrides: (stack: Stack, vpc: ec2.Vpc) => Partial<Creden
     secretKeyParameter: ssm.StringParameter.fromSecureStringParameterAttributes(stack, 'SecretKey', { parameterName: '/cache/secret-key' }),
     sitePropertiesParameterName: '/cache/site-properties',
     cluster,
-    masterService: service('Master', 'alluxio-master'),
+    masterServices: [service('Master', 'alluxio-master')],
     workerService: service('Workers', 'alluxio-workers'),
     vpc,
     ...overrides(stack, vpc),
@@ -111,6 +111,35 @@ describe('CredentialRotation', () => {
     expect(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { KEY_OWNERSHIP: 'generated' } } } })).not.toEqual({});
   });
 
+  test('three masters: every master service in the restart grant and MASTER_SERVICE, index-aligned with ALLUXIO_MASTER; the budget counts each', () => {
+    const addresses = ['master-0.ns:19999', 'master-1.ns:19999', 'master-2.ns:19999'];
+    const { stack } = rotationStack((s) => {
+      const cluster = ecs.Cluster.fromClusterAttributes(s, 'C3', { clusterName: 'c', vpc: ec2.Vpc.fromVpcAttributes(s, 'V3', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) });
+      const master = (i: number) => ecs.FargateService.fromFargateServiceAttributes(s, `Master${i}`, { cluster, serviceName: `alluxio-master-${i}` });
+      return { masterServices: [master(0), master(1), master(2)], alluxioMasterWebAddresses: addresses };
+    });
+    const template = Template.fromStack(stack);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const granted = JSON.stringify(statements.find((st) => st.Sid === 'RestartAndWatchServices')!.Resource);
+    for (const name of ['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-2', 'alluxio-workers']) expect(granted).toContain(name);
+    const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    expect(variables.ALLUXIO_MASTER).toBe(addresses.join(','));
+    const masterServices = JSON.stringify(variables.MASTER_SERVICE);
+    expect(masterServices.indexOf('alluxio-master-0')).toBeLessThan(masterServices.indexOf('alluxio-master-1'));
+    expect(masterServices.indexOf('alluxio-master-1')).toBeLessThan(masterServices.indexOf('alluxio-master-2'));
+    // The three ARNs joined with commas: two separators among the join's literal pieces.
+    const separators = (variables.MASTER_SERVICE['Fn::Join'][1] as unknown[]).filter((piece) => typeof piece === 'string' && piece.includes(',')).length;
+    expect(separators).toBe(2);
+    // Four restarts (three masters, the workers) share what the function leaves: 720 s / 4.
+    expect(variables.SERVICE_STABLE_TIMEOUT_SECONDS).toBe('180');
+  });
+
+  test('one master: MASTER_SERVICE is its ARN alone, as before (no separator)', () => {
+    const variables = Object.values(Template.fromStack(rotationStack().stack).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    // The same shape as the workers' ARN: one service's ARN, nothing joined to it.
+    expect(JSON.stringify(variables.MASTER_SERVICE).replace('alluxio-master', 'S')).toBe(JSON.stringify(variables.WORKER_SERVICE).replace('alluxio-workers', 'S'));
+  });
+
   test('a provisioned MinIO service joins the restart grant', () => {
     const { stack } = rotationStack((s, vpc) => ({
       minioService: ecs.Ec2Service.fromEc2ServiceAttributes(s, 'Minio', { cluster: ecs.Cluster.fromClusterAttributes(s, 'C2', { clusterName: 'c', vpc }), serviceName: 'minio' }),
@@ -149,6 +178,8 @@ describe('CredentialRotation', () => {
     expect(() => rotationStack(() => ({ lastKnownGoodLabel: 'ssm-good' }))).toThrow(/^lastKnownGoodLabel: .*reserves.*Fix:/);
     expect(() => rotationStack(() => ({ reconcileSchedule: Duration.seconds(30) }))).toThrow(/reconcileSchedule .*Fix: use at least Duration.minutes\(1\)/);
     expect(() => rotationStack(() => ({ pairWait: Duration.minutes(10) }))).toThrow(/pairWait .*Fix: use at most/);
+    expect(() => rotationStack(() => ({ masterServices: [] }))).toThrow(/masterServices is empty\. Fix: /);
+    expect(() => rotationStack(() => ({ alluxioMasterWebAddresses: ['m0:19999', 'm1:19999'] }))).toThrow(/alluxioMasterWebAddresses names 2 masters but masterServices 1\. Fix: /);
   });
 
   test('the waits reach the function: 5 min per restart with two services, 4 min with a provisioned MinIO (three), 60 s verification', () => {

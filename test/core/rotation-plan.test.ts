@@ -3,6 +3,7 @@ import {
   isFailureOutcome,
   KeyParameterVersions,
   labelRefusal,
+  masterRestartOrder,
   oldestRetainedVersion,
   planRotation,
   RotationState,
@@ -108,5 +109,25 @@ describe('rotation record tags', () => {
 
   test('failure outcomes are the ones the alarm counts', () => {
     expect(['in-sync', 'adopted', 'label-moved', 'rotated', 'rolled-back', 'failed'].filter((o) => isFailureOutcome(o as never))).toEqual(['rolled-back', 'failed']);
+  });
+});
+
+describe('masterRestartOrder', () => {
+  test('followers first in the given order, the leader last', () => {
+    expect(masterRestartOrder([0, 1, 2], 0)).toEqual([1, 2, 0]);
+    expect(masterRestartOrder([0, 1, 2], 1)).toEqual([0, 2, 1]);
+    expect(masterRestartOrder([0, 1, 2], 2)).toEqual([0, 1, 2]);
+  });
+
+  test('no leader known: the given order', () => {
+    expect(masterRestartOrder([0, 1, 2], undefined)).toEqual([0, 1, 2]);
+    expect(masterRestartOrder([2, 0], undefined)).toEqual([2, 0]);
+  });
+
+  test('a rollback of only some masters: the same rule over those; a leader not among them changes nothing', () => {
+    expect(masterRestartOrder([0, 2], 0)).toEqual([2, 0]);
+    expect(masterRestartOrder([0, 2], 1)).toEqual([0, 2]);
+    expect(masterRestartOrder([], 1)).toEqual([]);
+    expect(masterRestartOrder([0], 0)).toEqual([0]);
   });
 });

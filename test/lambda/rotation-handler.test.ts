@@ -34,7 +34,7 @@ function configure(prefix: string): void {
     [ROTATION_ENV.sitePropertiesParameter]: `${prefix}/site-properties`,
     [ROTATION_ENV.keyOwnership]: 'generated',
     [ROTATION_ENV.cluster]: SERVICES.cluster,
-    [ROTATION_ENV.masterService]: SERVICES.masterService,
+    [ROTATION_ENV.masterService]: SERVICES.masterServices[0],
     [ROTATION_ENV.workerService]: SERVICES.workerService,
     [ROTATION_ENV.alluxioMaster]: rotation.sandbox.master.address,
     [ROTATION_ENV.topicArn]: rotation.sandbox.topicArn,
@@ -72,7 +72,7 @@ test('a parameter-change event for a new good pair rotates it; the schedule then
     await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
     const rotated = await handler(parameterChange(`${prefix}/secret-key`));
     expect(rotated).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
-    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterServices[0], SERVICES.workerService]);
     expect(await labelledVersions(rotation.sandbox.ssm, `${prefix}/access-key`)).toEqual([2]);
     expect((await handler(parameterChange(`${prefix}/access-key`))).outcome).toBe('in-sync');
   } finally {
@@ -142,6 +142,29 @@ describe('configuration and events', () => {
     expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '1.5' })).toThrow(/^PAIR_WAIT_SECONDS: /);
     expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '30' })).toMatchObject({ label: 'last-known-good', pairWaitMs: 30000, ownsKeys: false });
     expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', KEY_OWNERSHIP: 'generated' })).toMatchObject({ ownsKeys: true });
+  });
+
+  test('MASTER_SERVICE and ALLUXIO_MASTER: one entry is a single master; several are comma-separated and must pair up', () => {
+    const base = {
+      KEY_OWNERSHIP: 'existing',
+      ACCESS_KEY_PARAMETER: '/p/access-key',
+      SECRET_KEY_PARAMETER: '/p/secret-key',
+      SITE_PROPERTIES_PARAMETER: '/p/site-properties',
+      ECS_CLUSTER: 'c',
+      WORKER_SERVICE: 'w',
+    };
+    expect(parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m', ALLUXIO_MASTER: 'master.ns:19999' })).toMatchObject({
+      services: { masterServices: ['arn:m'] },
+      alluxioMasters: ['master.ns:19999'],
+    });
+    expect(parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,arn:m1,arn:m2', ALLUXIO_MASTER: 'm0:19999,m1:19999,m2:19999' })).toMatchObject({
+      services: { masterServices: ['arn:m0', 'arn:m1', 'arn:m2'] },
+      alluxioMasters: ['m0:19999', 'm1:19999', 'm2:19999'],
+    });
+    expect(parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,arn:m1' }).alluxioMasters).toBeUndefined();
+    expect(() => parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,arn:m1', ALLUXIO_MASTER: 'm0:19999' })).toThrow(/^ALLUXIO_MASTER: names 1 masters but MASTER_SERVICE 2\. Fix: /);
+    expect(() => parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,,arn:m1' })).toThrow(/^MASTER_SERVICE: has an empty entry/);
+    expect(() => parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0', ALLUXIO_MASTER: 'http://m0' })).toThrow(/^ALLUXIO_MASTER: /);
   });
 
   test('a Parameter Store Change names the parameter; anything else is the reconcile schedule', () => {

@@ -70,7 +70,7 @@ describe('rotation to a good pair (the second identity on the S3 server)', () =>
     const { result, log } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rotated', accessKeyVersion: 2, secretKeyVersion: 2, restarted: ['master', 'workers'] });
-    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterServices[0], SERVICES.workerService]);
     expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([2]);
     expect(await labelledVersions(rotation.sandbox.ssm, secret)).toEqual([2]);
     const siteAfter = await currentValue(rotation.sandbox.ssm, site);
@@ -132,7 +132,7 @@ describe('rotation to a bad pair', () => {
     const { result } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'SERVICE_NOT_STABLE' });
-    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.workerService, SERVICES.masterService, SERVICES.workerService]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterServices[0], SERVICES.workerService, SERVICES.masterServices[0], SERVICES.workerService]);
     const siteAfter = await currentValue(rotation.sandbox.ssm, site);
     expect(siteAfter.value).toBe(siteBefore.value);
     expect(siteAfter.version).toBe(siteBefore.version + 2);
@@ -155,7 +155,7 @@ describe('the check after the restarts', () => {
   test("a master whose root mount is not the rendered one fails it: rolled back, master and workers restarted on the restored file", async () => {
     const wrongMaster = await startFakeAlluxioMaster({ rootUfsUri: 's3://another-bucket/elsewhere' });
     try {
-      const config = await deployedAndAdopted('master-mismatch', { alluxioMaster: wrongMaster.address });
+      const config = await deployedAndAdopted('master-mismatch', { alluxioMasters: [wrongMaster.address] });
       const { access, secret, site } = names(config);
       const siteBefore = await currentValue(rotation.sandbox.ssm, site);
       await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
@@ -179,7 +179,7 @@ describe("the run's deadline", () => {
     const { access, secret, site } = names(config);
     const siteBefore = await currentValue(rotation.sandbox.ssm, site);
     // The master's deployment never settles; its own bound is far beyond the deadline, so only the deadline ends the wait.
-    rotation.mockEcs((service) => (service === SERVICES.masterService ? { rolloutState: 'IN_PROGRESS', runningCount: 1 } : {}));
+    rotation.mockEcs((service) => (service === SERVICES.masterServices[0] ? { rolloutState: 'IN_PROGRESS', runningCount: 1 } : {}));
     await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
     await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
     const progress: RotationProgress[] = [];
@@ -210,7 +210,7 @@ describe("the run's deadline", () => {
       'not-awaited:master',
       'outcome',
     ]);
-    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterService, SERVICES.masterService]);
+    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterServices[0], SERVICES.masterServices[0]]);
     expect(await currentValue(rotation.sandbox.ssm, access)).toMatchObject({ value: rotation.sandbox.first.accessKeyId });
     expect(await currentValue(rotation.sandbox.ssm, secret)).toMatchObject({ value: rotation.sandbox.first.secretAccessKey });
     expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(siteBefore.value);
@@ -417,7 +417,7 @@ describe('keys the user named (fromParameters): only read', () => {
   test('a failure after the restarts restores the previous configuration and restarts again, still without writing the keys', async () => {
     const wrongMaster = await startFakeAlluxioMaster({ rootUfsUri: 's3://another-bucket/elsewhere' });
     try {
-      const config = await deployedAndAdopted('readonly-after', { ownsKeys: false, alluxioMaster: wrongMaster.address });
+      const config = await deployedAndAdopted('readonly-after', { ownsKeys: false, alluxioMasters: [wrongMaster.address] });
       const { access, secret, site } = names(config);
       const siteBefore = await currentValue(rotation.sandbox.ssm, site);
       await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);

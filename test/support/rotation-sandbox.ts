@@ -33,7 +33,7 @@ export const FAST_TIMING: RotationTiming = {
   checkOptions: { connectTimeoutMs: 1000, requestTimeoutMs: 2500, totalTimeoutMs: 6000 },
 };
 
-export const SERVICES: RotationServices = { cluster: 'alluxio-cluster', masterService: 'alluxio-master', workerService: 'alluxio-workers' };
+export const SERVICES: RotationServices = { cluster: 'alluxio-cluster', masterServices: ['alluxio-master'], workerService: 'alluxio-workers' };
 
 export interface SnsNotification {
   readonly Subject?: string;
@@ -139,7 +139,7 @@ export function rotationConfig(sandbox: RotationSandbox, prefix: string, extra: 
     ownsKeys: true,
     services: SERVICES,
     label: DEFAULT_LAST_KNOWN_GOOD_LABEL,
-    alluxioMaster: sandbox.master.address,
+    alluxioMasters: [sandbox.master.address],
     topicArn: sandbox.topicArn,
     metricNamespace: `AlluxioMinioTest${randomUUID().slice(0, 8)}`,
     ...extra,
