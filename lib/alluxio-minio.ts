@@ -301,8 +301,8 @@ const LOST_WORKER_TIMEOUT = '30sec';
 const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
 
 /**
- * Alluxio (a master on ECS Fargate and N workers on Fargate or on instance-store NVMe EC2 hosts) whose
- * root mount is a MinIO bucket, with the MinIO
+ * Alluxio (one master, or a highly available quorum of three or five, on ECS Fargate, and N workers on
+ * Fargate or on instance-store NVMe EC2 hosts) whose root mount is a MinIO bucket, with the MinIO
  * keys in SSM Parameter Store, the site properties rendered by a custom resource, and a post-deploy
  * health check that fails the deploy naming the cause.
  */

@@ -7,6 +7,7 @@ import { ALLUXIO_PORTS, alluxioProxyCommand, OFFICIAL_IMAGE_LAYOUT } from './cor
 import { InputError } from './core/input-error';
 import { checkS3ClientPeer, resolveS3EndpointSettings, S3_ENDPOINT_CLOUD_MAP_NAME, s3EndpointUrl, S3EndpointSettings } from './core/s3-endpoint';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { tcpHealthCheck } from './parts/alluxio-services';
 
 /**
  * An S3 endpoint through the cache: Alluxio 2.9's proxy serving the S3 API. Buckets are the
@@ -123,13 +124,8 @@ export class AlluxioS3Endpoint extends Construct implements ec2.IConnectable {
       secrets: { ALLUXIO_SITE_PROPERTIES: props.siteProperties },
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 's3-proxy' }),
       portMappings: [{ containerPort: settings.port }],
-      healthCheck: {
-        command: ['CMD-SHELL', `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${settings.port}' || exit 1`],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 4,
-        startPeriod: Duration.seconds(60),
-      },
+      // The proxy holds no journal and no cache: it is up in well under a minute.
+      healthCheck: tcpHealthCheck(settings.port, Duration.seconds(60)),
     });
     acknowledgeNagFindings(taskDefinition, [
       {

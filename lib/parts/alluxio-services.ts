@@ -63,13 +63,14 @@ export function acknowledgeAlluxioTaskFindings(task: ecs.TaskDefinition, context
   }
 }
 
-export function tcpHealthCheck(port: number): ecs.HealthCheck {
+/** A TCP probe of `port`; `startPeriod` is how long a starting JVM is given before failures count. */
+export function tcpHealthCheck(port: number, startPeriod: Duration = Duration.seconds(120)): ecs.HealthCheck {
   return {
     // The official Helm chart probes Alluxio with TCP on the RPC ports; bash's /dev/tcp does the same here.
     command: ['CMD-SHELL', `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' || exit 1`],
     interval: Duration.seconds(15),
     timeout: Duration.seconds(5),
     retries: 4,
-    startPeriod: Duration.seconds(120),
+    startPeriod,
   };
 }

@@ -1,29 +1,49 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AlluxioMasters } from '../../lib';
+import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { AlluxioClient, primaryMasterInfo } from '../../scripts/local/alluxio-client';
+import { ssmClient } from '../../scripts/local/local-cluster';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
+import { loadSandbox } from '../support/sandbox';
+import { randomIdentity, startVersitygwWithIam, VersitygwWithIam } from '../support/versitygw-iam';
 
 /*
  * Highly available masters deployed for real on this machine: the example's existing-MinIO stack with
  * AlluxioMasters.highlyAvailable(), three real 2.9.6 masters on the embedded journal (each its own
  * service at its own address, its journal in its own EFS stand-in directory) and two workers. The
- * faults are the ones a deployed cluster meets: the primary's task dies (a lost host), and every
- * master restarts at once. `npm run bench` measures the failover time over several kills.
+ * faults are the ones a deployed cluster meets: a credential rotation restarts every master, the
+ * primary's task dies (a lost host), and every master restarts at once. MinIO's stand-in is a private
+ * versitygw with accounts of its own, so the rotation can move to a new key pair on the server.
+ * `npm run bench` measures the failover time over several kills.
  */
 
+let server: VersitygwWithIam;
 let local: TestCluster;
 let client: AlluxioClient;
+let ssm: SSMClient;
 const SAMPLE = randomBytes(4 * 1024 * 1024);
+const bucket = `ha-masters-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  local = await deployTestCluster('ha-masters', { alluxio: { masters: AlluxioMasters.highlyAvailable() } });
+  server = await startVersitygwWithIam();
+  await server.createBucket(bucket);
+  const oldPair = await server.addUser(bucket, randomIdentity('old'));
+  local = await deployTestCluster('ha-masters', {
+    minio: { endpoint: server.endpoint, region: loadSandbox().s3.region, ...oldPair, bucket, directory: 'alluxio', createBucket: false },
+    alluxio: { masters: AlluxioMasters.highlyAvailable() },
+  });
   client = local.cluster.client();
+  ssm = ssmClient(loadSandbox().aws);
 }, CLUSTER_DEPLOY_TIMEOUT_MS);
 
 afterAll(async () => {
+  ssm?.destroy();
   await local?.stop();
+  await server?.stop();
 }, 120_000);
 
 const masterServices = () => local.cluster.masterServiceNames;
@@ -42,11 +62,40 @@ describe('three masters on the embedded journal', () => {
     expect(masterTasks().map((task) => task.health)).toEqual(['HEALTHY', 'HEALTHY', 'HEALTHY']);
   });
 
-  test('the primary killed: another master is primary, with every file, and the workers register with it', async () => {
+  test('a credential rotation restarts the standbys first and the primary last, then the workers; the cluster serves on the new pair', async () => {
     const path = join(local.stateDir, 'ha-sample.bin');
     writeFileSync(path, SAMPLE);
     await client.fs('mkdir', '/ha');
     await client.fs('copyFromLocal', path, '/ha/sample.bin');
+    const leader = local.cluster.masterHosts.indexOf((await primary()).host);
+    const before = masterTasks().map((task) => task.id);
+    const newPair = await server.addUser(bucket, randomIdentity('new'));
+    await ssm.send(new PutParameterCommand({ Name: local.parameters.accessKey, Value: newPair.accessKeyId, Type: 'SecureString', Overwrite: true }));
+    await ssm.send(new PutParameterCommand({ Name: local.parameters.secretKey, Value: newPair.secretAccessKey, Type: 'SecureString', Overwrite: true }));
+    const result = await local.cluster.rotate(
+      { source: 'aws.ssm', 'detail-type': 'Parameter Store Change', detail: { name: local.parameters.accessKey, operation: 'Update' } },
+      { PAIR_WAIT_SECONDS: '5' },
+    );
+    const standbys = [0, 1, 2].filter((i) => i !== leader).map((i) => `master-${i}`);
+    expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({ outcome: 'rotated', restarted: [...standbys, `master-${leader}`, 'workers'] });
+    // Every master task was replaced, and a primary serves the file the old pair wrote and writes with the new one.
+    expect(masterTasks().filter((task) => before.includes(task.id))).toEqual([]);
+    await eventually('a primary listing both workers after the rotation', 120_000, async () => ((await primary()).info.workers.length === 2 ? true : undefined));
+    const copy = join(local.stateDir, 'ha-rotated.copy');
+    await client.fs('copyToLocal', '/ha/sample.bin', copy);
+    expect(readFileSync(copy).equals(SAMPLE)).toBe(true);
+    await client.fs('copyFromLocal', path, '/ha/after-rotation.bin');
+    // CACHE_THROUGH acknowledged it once it was in MinIO, written with the new pair (the old one still works too).
+    const s3 = createMinioS3Client({ endpoint: server.endpoint, region: loadSandbox().s3.region, ...server.root });
+    try {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'alluxio/ha/after-rotation.bin' }));
+      expect(head.ContentLength).toBe(SAMPLE.length);
+    } finally {
+      s3.destroy();
+    }
+  }, 900_000);
+
+  test('the primary killed: another master is primary, with every file, and the workers register with it', async () => {
     const before = await primary();
     const task = masterTasks().find((t) => t.address === before.host)!;
     const killedAt = Date.now();
