@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { createContainerFilesystem, ContainerFilesystem, localNetworkJavaOptions } from '../../scripts/local/alluxio-image';
 import { listening } from '../../scripts/local/ports';
 import { httpGet } from '../../lib/runtime/minio-checks';
-import { JARS_DIR } from './local-cluster';
 
 /*
  * N real Alluxio 2.9.6 masters on the embedded (Raft) journal, each under its own copy of the stand-in
@@ -17,6 +16,9 @@ import { JARS_DIR } from './local-cluster';
  * on this machine. These are not the lead's HA suites' ports (19200+i, 20003+i): both may run at once.
  */
 export const QUORUM_JOURNAL_PORT_BASE = 19210;
+// Where the sandbox puts the 2.9.6 jars (as local-cluster's JARS_DIR; not imported from there, which
+// would pull the whole CDK app into the bench's bundle of this file).
+const JARS_DIR = join(__dirname, '..', '..', '.tools', 'alluxio-lib');
 export const QUORUM_JOB_JOURNAL_PORT_BASE = 20013;
 const MASTER_WEB_PORT = 19999;
 const MASTER_RPC_PORT = 19998;
@@ -180,7 +182,12 @@ export async function startMasterQuorum(name: string, options: MasterQuorumOptio
       await kill(i);
     }
     for (const log of logs) log.end();
-    if (!process.env.KEEP_QUORUM_STATE) rmSync(stateDir, { recursive: true, force: true });
+    if (!process.env.KEEP_QUORUM_STATE) {
+      rmSync(stateDir, { recursive: true, force: true });
+      // Seen once after a bench run: an empty master folder and the root UFS folder back a moment later.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   };
 
   try {
