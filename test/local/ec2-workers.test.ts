@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioWorkers } from '../../lib';
 import { cacheQuotaGiBPerDisk, nvmeInstanceStoreOf } from '../../lib/core/instance-store';
 import { AlluxioClient } from '../../scripts/local/alluxio-client';
+import { ssmClient } from '../../scripts/local/local-cluster';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
+import { loadSandbox } from '../support/sandbox';
+import { randomIdentity, startVersitygwWithIam, VersitygwWithIam } from '../support/versitygw-iam';
 
 /*
  * The NVMe-worker topology deployed for real on this machine: the example's existing-MinIO stack with
@@ -13,22 +17,32 @@ import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster }
  * placeholder, the boot script is tested in test/core/worker-cache-disks); every local task is a host
  * of its own, so each worker's host volumes (the disks' mount points) are its own directories. What
  * this proves is what the real Alluxio 2.9.6 worker makes of the rendered tier: one directory per disk,
- * each with its quota, blocks written into them.
+ * each with its quota, blocks written into them, and what a credential rotation does to them: MinIO's
+ * stand-in is a private versitygw with accounts of its own, so the rotation can move to a new pair.
  */
 
 const TYPE = 'r5d.4xlarge';
 const store = nvmeInstanceStoreOf(TYPE, 'test');
 const QUOTA_BYTES = cacheQuotaGiBPerDisk(store, 90) * 2 ** 30;
+let server: VersitygwWithIam;
 let local: TestCluster;
 let client: AlluxioClient;
+const bucket = `ec2-workers-${randomBytes(4).toString('hex')}`;
 
 beforeAll(async () => {
-  local = await deployTestCluster('ec2-workers', { alluxio: { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType(TYPE), count: 2 }) } });
+  server = await startVersitygwWithIam();
+  await server.createBucket(bucket);
+  const oldPair = await server.addUser(bucket, randomIdentity('old'));
+  local = await deployTestCluster('ec2-workers', {
+    minio: { endpoint: server.endpoint, region: loadSandbox().s3.region, ...oldPair, bucket, directory: 'alluxio', createBucket: false },
+    alluxio: { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType(TYPE), count: 2 }) },
+  });
   client = local.cluster.client();
 }, CLUSTER_DEPLOY_TIMEOUT_MS);
 
 afterAll(async () => {
   await local?.stop();
+  await server?.stop();
 }, 120_000);
 
 describe('workers on instance-store disks', () => {
@@ -65,4 +79,31 @@ describe('workers on instance-store disks', () => {
     const cached = hostDirs.reduce((sum, dir) => sum + bytesUnder(join(volumes, dir)), 0);
     expect(cached).toBeGreaterThanOrEqual(8 * 1024 * 1024);
   }, 180_000);
+
+  test('a credential rotation restarts the master and the EC2 workers, which register their disk tiers again and read on the new pair', async () => {
+    const workerService = local.cluster.serviceName('worker');
+    const before = local.cluster.ecs!.tasksOf(workerService).map((task) => task.id);
+    const newPair = await server.addUser(bucket, randomIdentity('new'));
+    const ssm = ssmClient(loadSandbox().aws);
+    try {
+      await ssm.send(new PutParameterCommand({ Name: local.parameters.accessKey, Value: newPair.accessKeyId, Type: 'SecureString', Overwrite: true }));
+      await ssm.send(new PutParameterCommand({ Name: local.parameters.secretKey, Value: newPair.secretAccessKey, Type: 'SecureString', Overwrite: true }));
+    } finally {
+      ssm.destroy();
+    }
+    const result = await local.cluster.rotate(
+      { source: 'aws.ssm', 'detail-type': 'Parameter Store Change', detail: { name: local.parameters.accessKey, operation: 'Update' } },
+      { PAIR_WAIT_SECONDS: '5' },
+    );
+    expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({ outcome: 'rotated', restarted: ['master', 'workers'] });
+    expect(local.cluster.ecs!.tasksOf(workerService).filter((task) => before.includes(task.id))).toEqual([]);
+    await eventually('both replacement workers registered with their disk tiers', 120_000, async () => {
+      const live = (await local.cluster.masterInfo()).workers;
+      const current = local.cluster.ecs!.tasksOf(workerService).map((task) => task.address).sort();
+      return JSON.stringify(live.map((w) => w.address.host).sort()) === JSON.stringify(current) && live.every((w) => w.capacityBytesOnTiers.SSD === store.disks * QUOTA_BYTES) ? true : undefined;
+    }, 1000);
+    const copy = join(local.stateDir, 'ec2-rotated.copy');
+    await client.fs('copyToLocal', '/ec2-sample.bin', copy);
+    expect(statSync(copy).size).toBe(8 * 1024 * 1024);
+  }, 900_000);
 });
