@@ -116,9 +116,8 @@ export class AlluxioMasterGroup extends Construct {
       ...alluxioContainerDefaults(context, 'master', alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: props.rootUfsKey }), jvmOptions),
       portMappings: ports.map((containerPort) => ({ containerPort })),
       // A quorum's master is probed on its Raft port, which it serves from start to stop: its RPC port
-      // closes while it turns from standby to primary (2.9.6 stops its standby services, then catches
-      // up on the journal and starts the primary's), and a probe there would have ECS kill the new
-      // primary just elected (seen on the local cluster).
+      // closes while it turns from standby to primary (2.9.6's log shows its standby services stopped
+      // before the primary's start), and a probe there had ECS kill new primaries on the local cluster.
       healthCheck: tcpHealthCheck(master.quorumMember ? journalPortsOf(master.quorumMember.index).master : ALLUXIO_PORTS.masterRpc),
     });
     container.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });

@@ -2,6 +2,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
+import { leaderIndexes } from '../../lib/core/master-leader';
+import { askMasters } from '../../lib/runtime/minio-checks';
 import { createContainerFilesystem, ContainerFilesystem } from './alluxio-image';
 
 /*
@@ -137,14 +139,14 @@ export class AlluxioClient {
 }
 
 /**
- * The primary of `hosts` and its MasterInfo: 2.9's standby masters accept connections on the web port
- * but answer nothing, so the one master that answers is the primary.
+ * The primary of `hosts` and its MasterInfo, by the library's own rule (lib/core/master-leader: the
+ * one master answering a MasterInfo document; 2.9's standbys accept the connection and answer nothing).
  */
 export async function primaryMasterInfo(hosts: readonly string[], timeoutMs = 5000): Promise<{ host: string; info: MasterInfo }> {
-  const answers = await Promise.allSettled(hosts.map((host) => masterInfo(host, 19999, timeoutMs)));
-  const primaries = hosts.flatMap((host, index) => (answers[index].status === 'fulfilled' ? [{ host, info: (answers[index] as PromiseFulfilledResult<MasterInfo>).value }] : []));
-  if (primaries.length !== 1) throw new Error(`${primaries.length} of the masters ${hosts.join(', ')} answer as primary`);
-  return primaries[0];
+  const answers = await askMasters(hosts.map((host) => `${host}:19999`), timeoutMs);
+  const leaders = leaderIndexes(answers);
+  if (leaders.length !== 1) throw new Error(`${leaders.length} of the masters ${hosts.join(', ')} answer as primary`);
+  return { host: hosts[leaders[0]], info: JSON.parse(answers[leaders[0]].body!) as MasterInfo };
 }
 
 /** GET http://host:port/api/v1/master/info, bounded. */
