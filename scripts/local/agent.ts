@@ -19,7 +19,6 @@ async function main(): Promise<void> {
     ssm: ssmClient({ endpoint, region, accessKeyId, secretAccessKey }),
     addressBlock,
     healthCheckIntervalMs: 2000,
-    stopTimeoutMs: 10_000,
     onEvent: (message) => console.log(`${new Date().toISOString()} ${message}`),
   });
   const url = await ecs.listen(Number(port));

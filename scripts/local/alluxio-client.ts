@@ -42,6 +42,8 @@ export class AlluxioClient {
     readonly masterHost: string,
     /** Every master of a highly available cluster (the client finds the primary among them). */
     masterHosts: readonly string[] = [masterHost],
+    /** The local ECS's hosts file, when the masters are named by their Cloud Map names. */
+    private readonly hostsFile?: string,
   ) {
     this.filesystem = createContainerFilesystem(dir, jarsDir, '127.0.0.1');
     const site = masterHosts.length > 1 ? `alluxio.master.rpc.addresses=${masterHosts.map((host) => `${host}:19998`).join(',')}` : `alluxio.master.hostname=${masterHost}`;
@@ -94,6 +96,7 @@ export class AlluxioClient {
           HOME: this.filesystem.root,
           ALLUXIO_CLASSPATH: this.classesDir,
           AWS_EC2_METADATA_DISABLED: 'true',
+          ...(this.hostsFile ? { ALLUXIO_JAVA_OPTS: `-Djdk.net.hosts.file=${this.hostsFile}` } : {}),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

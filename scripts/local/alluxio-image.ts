@@ -82,10 +82,13 @@ const BIND_HOST_PROPERTIES = [
 ];
 
 /**
- * The one thing a local container adds to Alluxio's options: its listeners bound to the container's
- * own loopback address. On ECS each task has its own network interface (awsvpc) and binds 0.0.0.0;
- * here all containers share one host, so each gets an address of 127.0.0.0/8 and binds only that.
+ * What a local container adds to Alluxio's options: its listeners bound to the container's own
+ * loopback address, and the local ECS's hosts file as the JVM's resolver. On ECS each task has its own
+ * network interface (awsvpc) and binds 0.0.0.0, and Cloud Map names resolve through the VPC's DNS;
+ * here all containers share one host, so each gets an address of 127.0.0.0/8 and binds only that, and
+ * the names resolve through the file the local ECS keeps (JDK's `jdk.net.hosts.file`), with the JVM's
+ * own address cache (30 s by default) as on ECS.
  */
-export function localNetworkJavaOptions(address: string): string {
-  return BIND_HOST_PROPERTIES.map((property) => `-D${property}=${address}`).join(' ');
+export function localNetworkJavaOptions(address: string, hostsFile?: string): string {
+  return [...BIND_HOST_PROPERTIES.map((property) => `-D${property}=${address}`), ...(hostsFile ? [`-Djdk.net.hosts.file=${hostsFile}`] : [])].join(' ');
 }

@@ -219,13 +219,14 @@ async function down(say = true): Promise<number> {
   }
   const tasks = join(STATE_DIR, 'ecs', 'tasks');
   if (existsSync(tasks)) {
+    // Each container's process group, by the pid the local ECS wrote beside its log.
     for (const task of readdirSync(tasks)) {
-      const file = join(tasks, task, 'pid');
-      if (!existsSync(file)) continue;
-      try {
-        process.kill(-Number(readFileSync(file, 'utf8')), 'SIGKILL');
-      } catch {
-        // Already gone.
+      for (const file of readdirSync(join(tasks, task)).filter((name) => name.endsWith('.pid'))) {
+        try {
+          process.kill(-Number(readFileSync(join(tasks, task, file), 'utf8')), 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
       }
     }
   }

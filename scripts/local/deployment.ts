@@ -5,12 +5,14 @@ import * as ecsCommands from '@aws-sdk/client-ecs';
 import { CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeLambda, LambdaFunction } from './lambda-runner';
-import { STABLE_ADDRESS_TAG } from './local-ecs';
-import { creationOrder, resolveValue, ResolveContext, Template, TemplateResource } from './template';
+import { CLOUD_MAP_NAME_TAG } from './local-ecs';
+import { dependencyGraph, resolveValue, ResolveContext, Template, TemplateResource } from './template';
 
 /*
- * The stack deployed on this machine the way CloudFormation deploys it: every resource of the
- * synthesized template in dependency order, the custom resources through their own bundled handlers
+ * The stack deployed on this machine the way CloudFormation deploys it: the resources of the
+ * synthesized template in parallel along its dependency graph (DependsOn, Ref, Fn::GetAtt, Fn::Sub: a
+ * resource starts once everything it depends on is done, as CloudFormation creates and updates
+ * "in parallel to the extent possible", DependsOn attribute page), the custom resources through their own bundled handlers
  * (onEvent, then isComplete polling as the Provider framework does), the ECS task definitions and
  * services through the local ECS (waiting for a steady state as CloudFormation does), the rotation's
  * first run through its function. Resources this machine has no stand-in for (VPC, IAM, EFS, logs,
@@ -37,8 +39,8 @@ export interface LocalDeploymentOptions {
   readonly ecsEndpoint: string;
   /** moto: SSM, SNS, CloudWatch for the handlers. */
   readonly aws: SandboxAws;
-  /** The local ECS's address block (127.x.y): Cloud Map names get <block>.1 to <block>.9. */
-  readonly addressBlock: string;
+  /** The local ECS's hosts file, where its Cloud Map names resolve (handed to the local Lambda functions). */
+  readonly hostsFile?: string;
   /** Where the deployed state is kept between deploys (the stack's "current template"). */
   readonly statePath: string;
   readonly log?: (line: string) => void;
@@ -60,13 +62,15 @@ interface DeployedResource {
 
 export interface DeployResult {
   readonly outputs: Record<string, string>;
-  /** Cloud Map name → the address the local ECS gives that service's task. */
+  /** Cloud Map name → the logical id of the service registered under it. */
   readonly cloudMap: Record<string, string>;
   readonly serviceNames: Record<string, string>;
   readonly created: string[];
   readonly updated: string[];
   /** Each handled resource's log (the handler's CloudWatch log), by logical id. */
   readonly logs: Record<string, string>;
+  /** When each created or updated resource's operation started and ended (ms since the epoch), by logical id. */
+  readonly timeline: Record<string, { started: number; finished: number }>;
 }
 
 /** A resource that failed, as CloudFormation reports it. */
@@ -89,6 +93,7 @@ export class LocalDeployment {
   private readonly sns: SNSClient;
   private readonly functionsByArn = new Map<string, string>();
   private readonly cloudMap: Record<string, string> = {};
+  private readonly cloudMapNames: Record<string, string> = {};
   private readonly logs: Record<string, string> = {};
   private readonly log: (line: string) => void;
 
@@ -115,6 +120,7 @@ export class LocalDeployment {
       AWS_ENDPOINT_URL: aws.endpoint,
       AWS_ENDPOINT_URL_ECS: this.options.ecsEndpoint,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(this.options.hostsFile ? { LOCAL_HOSTS_FILE: this.options.hostsFile } : {}),
     };
   }
 
@@ -126,30 +132,35 @@ export class LocalDeployment {
    * (a new physical id) get their Delete in the cleanup phase, only after everything succeeded.
    */
   async deploy(): Promise<DeployResult> {
-    this.assignCloudMapAddresses();
+    this.nameCloudMapServices();
     const created: string[] = [];
     const updated: string[] = [];
+    const timeline: Record<string, { started: number; finished: number }> = {};
     const changes: Array<{ id: string; before?: DeployedResource; after: DeployedResource }> = [];
-    try {
-      for (const id of creationOrder(this.options.template)) {
-        const resource = this.resources[id];
-        const properties = this.localize(resolveValue(resource.Properties ?? {}, this.context(), `${id}.Properties`));
-        const before = this.previous[id];
-        if (before && before.type === resource.Type && isDeepStrictEqual(before.properties, properties)) {
-          this.deployed.set(id, before);
-          this.noteFunction(id, before);
-          continue;
-        }
-        const result = await this.apply(id, resource, properties, before);
-        this.deployed.set(id, result);
-        this.noteFunction(id, result);
-        changes.push({ id, before, after: result });
-        (before ? updated : created).push(id);
+    const attempted: string[] = [];
+    const step = async (id: string): Promise<void> => {
+      const resource = this.resources[id];
+      const properties = resolveValue(resource.Properties ?? {}, this.context(), `${id}.Properties`);
+      const before = this.previous[id];
+      if (before && before.type === resource.Type && isDeepStrictEqual(before.properties, properties)) {
+        this.deployed.set(id, before);
+        this.noteFunction(id, before);
+        return;
       }
-    } catch (error) {
-      const failure = error instanceof ResourceFailed ? error : new ResourceFailed('(template)', error instanceof Error ? error.message : String(error));
+      const started = Date.now();
+      attempted.push(id);
+      const result = await this.apply(id, resource, properties, before);
+      timeline[id] = { started, finished: Date.now() };
+      this.deployed.set(id, result);
+      this.noteFunction(id, result);
+      // In the order the operations completed: a resource always after everything it depends on.
+      changes.push({ id, before, after: result });
+      (before ? updated : created).push(id);
+    };
+    const failure = await this.runAlongGraph(step);
+    if (failure) {
       this.log(`UPDATE_ROLLBACK_IN_PROGRESS: ${failure.logicalId}: ${failure.reason}`);
-      await this.rollBack(changes, failure.logicalId);
+      await this.rollBack(changes, attempted.filter((id) => !changes.some((c) => c.id === id)));
       this.log('UPDATE_ROLLBACK_COMPLETE');
       throw failure;
     }
@@ -169,7 +180,47 @@ export class LocalDeployment {
       created,
       updated,
       logs: { ...this.logs },
+      timeline,
     };
+  }
+
+  /**
+   * Runs `step` for every resource, each as soon as all it depends on are done and as many at once as
+   * the graph allows. The first failure stops new starts; the operations already under way finish
+   * (CloudFormation waits for them before it rolls back), and the failure is returned.
+   */
+  private async runAlongGraph(step: (id: string) => Promise<void>): Promise<ResourceFailed | undefined> {
+    const dependencies = dependencyGraph(this.options.template);
+    const waiting = new Set(dependencies.keys());
+    const done = new Set<string>();
+    const running = new Map<string, Promise<void>>();
+    let failure: ResourceFailed | undefined;
+    for (;;) {
+      if (!failure) {
+        for (const id of [...waiting].sort()) {
+          if ([...dependencies.get(id)!].every((dep) => done.has(dep))) {
+            waiting.delete(id);
+            running.set(
+              id,
+              step(id).then(
+                () => {
+                  done.add(id);
+                  running.delete(id);
+                },
+                (error: unknown) => {
+                  running.delete(id);
+                  failure ??= error instanceof ResourceFailed ? error : new ResourceFailed(id, error instanceof Error ? error.message : String(error));
+                },
+              ),
+            );
+          }
+        }
+      }
+      if (running.size === 0) break;
+      await Promise.race(running.values());
+    }
+    if (!failure && waiting.size > 0) failure = new ResourceFailed('(template)', `resources never became ready: ${[...waiting].join(', ')}`);
+    return failure;
   }
 
   private isCustom(type: string): boolean {
@@ -177,15 +228,16 @@ export class LocalDeployment {
   }
 
   /**
-   * CloudFormation's rollback of this deploy's changes, newest first; the failed resource itself first
-   * (a service whose deployment failed goes back to its previous task definition). A resource whose
-   * rollback fails is logged and the rest still rolled back (UPDATE_ROLLBACK_FAILED in CloudFormation).
+   * CloudFormation's rollback of this deploy's changes, newest first; the failed resources first (a
+   * service whose deployment failed goes back to its previous task definition; in parallel, more than
+   * one update can fail before the rollback starts). A resource whose rollback fails is logged and the
+   * rest still rolled back (UPDATE_ROLLBACK_FAILED in CloudFormation).
    */
-  private async rollBack(changes: Array<{ id: string; before?: DeployedResource; after: DeployedResource }>, failedId: string): Promise<void> {
-    const failedBefore = this.previous[failedId];
+  private async rollBack(changes: Array<{ id: string; before?: DeployedResource; after: DeployedResource }>, failedIds: string[]): Promise<void> {
     const steps = [...changes].reverse();
-    if (failedBefore?.type === 'AWS::ECS::Service' && !changes.some((c) => c.id === failedId)) {
-      steps.unshift({ id: failedId, before: failedBefore, after: failedBefore });
+    for (const failedId of failedIds) {
+      const failedBefore = this.previous[failedId];
+      if (failedBefore?.type === 'AWS::ECS::Service') steps.unshift({ id: failedId, before: failedBefore, after: failedBefore });
     }
     for (const { id, before, after } of steps) {
       try {
@@ -252,38 +304,21 @@ export class LocalDeployment {
   }
 
   /**
-   * Cloud Map names have no DNS here: a service registered under a name that only ever has one task
-   * (desired count 1, maximum percent at most 100, so old and new tasks never overlap) gets a fixed
-   * address, and every mention of the name in what the deployment hands out (custom-resource
-   * properties, environments) becomes that address. A service whose tasks overlap during a rolling
-   * update (one worker: 50/200) would deadlock on one address; its tasks get their own, as in Cloud
-   * Map, where the name holds several records.
+   * Every service registered in Cloud Map, by the name its tasks get (`<service name>.<namespace>`):
+   * the local ECS keeps that name pointing at the service's running tasks (its hosts file), so a task
+   * replaced at a new address is found again by name, as through Cloud Map's DNS records.
    */
-  private assignCloudMapAddresses(): void {
-    let next = 1;
+  private nameCloudMapServices(): void {
     for (const [id, resource] of Object.entries(this.resources)) {
       if (resource.Type !== 'AWS::ECS::Service') continue;
       const registry = (resource.Properties?.ServiceRegistries as Array<{ RegistryArn: { 'Fn::GetAtt': [string, string] } }> | undefined)?.[0];
-      const maximumPercent = Number((resource.Properties?.DeploymentConfiguration as { MaximumPercent?: number } | undefined)?.MaximumPercent ?? 200);
-      if (!registry || Number(resource.Properties?.DesiredCount ?? 1) !== 1 || maximumPercent > 100) continue;
+      if (!registry) continue;
       const discovery = this.resources[registry.RegistryArn['Fn::GetAtt'][0]];
       const namespaceRef = (discovery.Properties?.DnsConfig as { NamespaceId: { 'Fn::GetAtt': [string, string] } }).NamespaceId['Fn::GetAtt'][0];
       const fqdn = `${discovery.Properties?.Name}.${this.resources[namespaceRef].Properties?.Name}`;
-      if (next > 9) throw new Error('more than 9 single-task services registered in Cloud Map');
-      this.cloudMap[fqdn] = `${this.options.addressBlock}.${next++}`;
-      this.cloudMap[`service:${id}`] = this.cloudMap[fqdn];
+      this.cloudMap[fqdn] = id;
+      this.cloudMapNames[id] = fqdn;
     }
-  }
-
-  private localize(value: unknown): any {
-    if (typeof value === 'string') {
-      let text = value;
-      for (const [name, address] of Object.entries(this.cloudMap)) if (!name.startsWith('service:')) text = text.split(name).join(address);
-      return text;
-    }
-    if (Array.isArray(value)) return value.map((item) => this.localize(item));
-    if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.localize(v)]));
-    return value;
   }
 
   // --- resources --------------------------------------------------------------------------------
@@ -466,6 +501,9 @@ export class LocalDeployment {
       name: c.Name,
       image: c.Image,
       essential: c.Essential ?? true,
+      memory: c.Memory,
+      memoryReservation: c.MemoryReservation,
+      stopTimeout: c.StopTimeout,
       entryPoint: c.EntryPoint,
       command: c.Command,
       environment: (c.Environment ?? []).map((e: any) => ({ name: e.Name, value: e.Value })),
@@ -478,6 +516,7 @@ export class LocalDeployment {
     const registered = await this.ecs.send(
       new RegisterTaskDefinitionCommand({
         family: properties.Family ?? `${this.options.stackName}-${id}`,
+        memory: properties.Memory === undefined ? undefined : String(properties.Memory),
         containerDefinitions: containers,
         volumes: (properties.Volumes ?? []).map((v: any) => ({
           name: v.Name,
@@ -500,7 +539,7 @@ export class LocalDeployment {
   private async deployService(id: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
     const configuration = properties.DeploymentConfiguration ?? {};
     const serviceName = before?.attributes.Name ?? `${this.options.stackName}-${id}`;
-    const stableAddress = this.cloudMap[`service:${id}`];
+    const cloudMapName = this.cloudMapNames[id];
     let answer;
     if (before) {
       answer = await this.ecs.send(
@@ -520,7 +559,7 @@ export class LocalDeployment {
               ? { enable: configuration.DeploymentCircuitBreaker.Enable, rollback: configuration.DeploymentCircuitBreaker.Rollback }
               : undefined,
           },
-          tags: stableAddress ? [{ key: STABLE_ADDRESS_TAG, value: stableAddress }] : undefined,
+          tags: cloudMapName ? [{ key: CLOUD_MAP_NAME_TAG, value: cloudMapName }] : undefined,
         }),
       );
     }
@@ -560,7 +599,7 @@ export class LocalDeployment {
   private outputs(): Record<string, string> {
     const outputs: Record<string, string> = {};
     for (const [name, output] of Object.entries(this.options.template.Outputs ?? {})) {
-      outputs[name] = String(this.localize(resolveValue(output.Value, this.context(), `Outputs.${name}`)));
+      outputs[name] = String(resolveValue(output.Value, this.context(), `Outputs.${name}`));
     }
     return outputs;
   }

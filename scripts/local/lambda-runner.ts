@@ -36,6 +36,9 @@ Promise.resolve()
 `;
 
 /** Invokes `fn` with `event`; `baseEnvironment` (endpoints, region, credentials) under the function's own variables. */
+/** The preload that resolves the local ECS's Cloud Map names (LOCAL_HOSTS_FILE) inside a function. */
+const HOSTS_RESOLVER = join(__dirname, 'hosts-resolver.js');
+
 export async function invokeLambda(fn: LambdaFunction, event: unknown, baseEnvironment: Record<string, string>): Promise<Invocation> {
   const [file, exportName] = fn.handler.split('.');
   const work = mkdtempSync(join(tmpdir(), 'local-lambda-'));
@@ -45,7 +48,8 @@ export async function invokeLambda(fn: LambdaFunction, event: unknown, baseEnvir
   const deadline = Date.now() + fn.timeoutSeconds * 1000;
   try {
     const log = await new Promise<string>((resolve) => {
-      const child = spawn(process.execPath, ['-e', RUNNER, join(fn.codeDir, `${file}.js`), exportName, eventFile, resultFile, String(deadline)], {
+      const preload = baseEnvironment.LOCAL_HOSTS_FILE ? ['-r', HOSTS_RESOLVER] : [];
+      const child = spawn(process.execPath, [...preload, '-e', RUNNER, join(fn.codeDir, `${file}.js`), exportName, eventFile, resultFile, String(deadline)], {
         env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...baseEnvironment, ...fn.environment },
         stdio: ['ignore', 'pipe', 'pipe'],
         // Lambda ends an invocation at its timeout.

@@ -7,6 +7,7 @@ import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { AlluxioClient, MasterInfo, primaryMasterInfo } from './alluxio-client';
 import { DeployResult, LocalDeployment, SandboxAws } from './deployment';
+import { addressesInHostsFile } from './hosts-resolver';
 import { LocalEcs } from './local-ecs';
 import { freePort } from './ports';
 import { Template } from './template';
@@ -84,7 +85,6 @@ export class LocalCluster {
         ssm: ssmClient(settings.aws),
         addressBlock: settings.addressBlock,
         healthCheckIntervalMs: settings.healthCheckIntervalMs ?? 2000,
-        stopTimeoutMs: 10_000,
         onEvent: (message) => settings.log?.(`  ecs: ${message}`),
       });
       ecsEndpoint = await ecs.listen(await freePort());
@@ -124,26 +124,45 @@ export class LocalCluster {
       assemblyDir,
       ecsEndpoint,
       aws: settings.aws,
-      addressBlock: settings.addressBlock,
+      hostsFile: localHostsFile(settings.stateDir),
       statePath: join(settings.stateDir, 'deployed-state.json'),
       serviceStableTimeoutMs: settings.serviceStableTimeoutMs,
       log: settings.log,
     });
   }
 
-  /** The master's address (its Cloud Map name's stand-in); with a quorum, the first master's. */
+  /** The master's address now (what its Cloud Map name resolves to); with a quorum, the first master's. */
   get masterHost(): string {
     return this.masterHosts[0];
   }
 
-  /** Every master's address, in index order: the single master's, or a quorum's (`master-0`, ...). */
-  get masterHosts(): string[] {
+  /** Every master's Cloud Map name, in index order: the single master's, or a quorum's (`master-0`, ...). */
+  get masterNames(): string[] {
     const names = Object.keys(this.result.cloudMap);
     const quorum = names.filter((name) => /^master-\d+\./.test(name)).sort((a, b) => Number(/^master-(\d+)/.exec(a)![1]) - Number(/^master-(\d+)/.exec(b)![1]));
     const single = names.filter((name) => name.startsWith('master.'));
-    const hosts = (quorum.length ? quorum : single).map((name) => this.result.cloudMap[name]);
-    if (!hosts.length) throw new Error('the deployment registered no master name');
-    return hosts;
+    const found = quorum.length ? quorum : single;
+    if (!found.length) throw new Error('the deployment registered no master name');
+    return found;
+  }
+
+  /**
+   * Every master's address now, in index order: its name resolved through the local ECS's hosts file
+   * (a replaced master is at a new address). A name with no running task answers itself, which no
+   * request resolves, so a caller's bounded wait sees the master as not answering.
+   */
+  get masterHosts(): string[] {
+    return this.masterNames.map((name) => this.resolve(name));
+  }
+
+  /** What a Cloud Map name of the cluster resolves to now (the name itself when no task answers it). */
+  resolve(name: string): string {
+    return addressesInHostsFile(this.hostsFile, name)[0] ?? name;
+  }
+
+  /** The local ECS's hosts file: the cluster's Cloud Map names and their tasks' addresses. */
+  get hostsFile(): string {
+    return localHostsFile(this.settings.stateDir);
   }
 
   /** The ECS service name of the master, the workers or the S3 endpoint's proxy. */
@@ -169,7 +188,8 @@ export class LocalCluster {
 
   /** A client on this machine, with its own folder under the cluster's state. */
   client(name = 'client'): AlluxioClient {
-    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterHost, this.masterHosts);
+    // By name, through the hosts file, as an application in the VPC reaches the masters through Cloud Map.
+    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterNames[0], this.masterNames, this.hostsFile);
   }
 
   /**
@@ -195,6 +215,11 @@ export class LocalCluster {
   async stop(): Promise<void> {
     await this.ecs?.shutdown();
   }
+}
+
+/** Where the local ECS of a cluster under `stateDir` keeps its hosts file (in process or npm start's agent: both under <stateDir>/ecs). */
+export function localHostsFile(stateDir: string): string {
+  return join(stateDir, 'ecs', 'hosts');
 }
 
 export function ssmClient(aws: SandboxAws): SSMClient {

@@ -1,8 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { constants as osConstants, hostname } from 'node:os';
 import { join } from 'node:path';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import {
@@ -14,16 +15,19 @@ import {
 } from './alluxio-image';
 
 /*
- * A stand-in for the part of Amazon ECS the construct relies on, running each task as a local process
- * group: task definitions, services with rolling deployments (minimum healthy / maximum percent), the
- * container health check, the deployment circuit breaker with rollback, and secrets from SSM read when
- * a task starts. It answers the ECS API (JSON 1.1) for the calls the deploy flow and the rotation
- * function make, so the SDK's ECS client talks to it unchanged.
+ * A stand-in for the part of Amazon ECS the construct relies on, running each container of a task as a
+ * local process group: task definitions, services with rolling deployments (minimum healthy / maximum
+ * percent), the container health check, the deployment circuit breaker with rollback, secrets from SSM
+ * read when a task starts, and the service's Cloud Map name. It answers the ECS API (JSON 1.1) for the
+ * calls the deploy flow and the rotation function make, so the SDK's ECS client talks to it unchanged.
  *
- * What differs from ECS, on purpose: every task gets its own address in 127.0.0.0/8 (awsvpc's stand-in)
- * and a fresh copy of the stand-in image as its filesystem; health-check timings can be shortened
- * (`healthCheckIntervalMs`); a service registered under a Cloud Map name with one task keeps one
- * address across task replacements (the name's stand-in, since there is no DNS here).
+ * Each rule it follows, its AWS source and what still differs are listed in docs/local-ecs.md; the
+ * conformance suite (test/local/local-ecs-conformance.test.ts) pins every rule with a small task.
+ * In short: every task gets a new address in 127.0.0.0/8 (awsvpc's stand-in), and a service's Cloud Map
+ * name follows its tasks through a hosts file the JVMs read (`-Djdk.net.hosts.file`) in place of DNS;
+ * a stopping task's containers get SIGTERM on their main process, SIGKILL after their stopTimeout;
+ * health-check timings can be shortened (`healthCheckIntervalMs`) and the launch back-off is scaled
+ * down (`launchBackoffScale`).
  */
 
 export interface LocalEcsOptions {
@@ -42,8 +46,6 @@ export interface LocalEcsOptions {
   readonly healthCheckIntervalMs?: number;
   /** Let a task start this long instead of the task definition's startPeriod before failed checks count. */
   readonly healthCheckStartPeriodMs?: number;
-  /** How long a stopping task gets between SIGTERM and SIGKILL (ECS's stopTimeout, default 30 s). */
-  readonly stopTimeoutMs?: number;
   /** Every scheduler decision, for a log. */
   readonly onEvent?: (message: string) => void;
 }
@@ -58,6 +60,11 @@ interface ContainerDefinition {
   readonly secrets?: Array<{ name: string; valueFrom: string }>;
   readonly mountPoints?: Array<{ sourceVolume: string; containerPath: string }>;
   readonly healthCheck?: { command: string[]; interval?: number; timeout?: number; retries?: number; startPeriod?: number };
+  /** Seconds between SIGTERM and SIGKILL when the container is stopped (Fargate: default 30, at most 120). */
+  readonly stopTimeout?: number;
+  /** The hard memory limit (MiB) and the soft one. */
+  readonly memory?: number;
+  readonly memoryReservation?: number;
   readonly [other: string]: unknown;
 }
 
@@ -67,6 +74,8 @@ interface TaskDefinition {
   readonly revision: number;
   readonly containerDefinitions: ContainerDefinition[];
   readonly volumes: TaskVolume[];
+  /** The task's memory (MiB), which every container's limit must fit in. */
+  readonly memory?: number;
   readonly status: 'ACTIVE';
 }
 
@@ -92,24 +101,42 @@ interface Deployment {
   readonly createdAt: number;
 }
 
+type HealthStatus = 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';
+
+/** One container of a running task: its own process group, exit code and health. */
+interface ContainerRun {
+  readonly definition: ContainerDefinition;
+  readonly essential: boolean;
+  /** No stand-in image here: a stand-in process (STAND_IN_CONTAINER) runs in its place. */
+  readonly standIn: boolean;
+  readonly logFile: string;
+  process?: ChildProcess;
+  exitCode?: number | null;
+  healthStatus: HealthStatus;
+  failedChecks: number;
+  checkTimer?: NodeJS.Timeout;
+  checkRunning: boolean;
+  killTimer?: NodeJS.Timeout;
+  exited?: boolean;
+}
+
 interface Task {
   readonly taskArn: string;
   readonly id: string;
   readonly deploymentId: string;
   readonly taskDefinitionArn: string;
   readonly address: string;
+  /** The first container's log (the Alluxio process's). */
   readonly logFile: string;
   lastStatus: 'PENDING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
-  healthStatus: 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';
-  process?: ChildProcess;
+  healthStatus: HealthStatus;
+  containers: ContainerRun[];
   readonly startedAt: number;
   stoppedReason?: string;
-  exitCode?: number | null;
-  failedChecks: number;
-  checkTimer?: NodeJS.Timeout;
-  checkRunning: boolean;
-  /** RunTask's (and so an EventBridge ECS target's) containerOverrides environment, over the definition's. */
-  readonly environmentOverrides?: Record<string, string>;
+  /** Whether the circuit breaker counted this task (a failed task is counted once). */
+  counted: boolean;
+  /** RunTask's (and so an EventBridge ECS target's) containerOverrides environment, by container, over the definition's. */
+  readonly environmentOverrides?: Record<string, Record<string, string>>;
 }
 
 interface Service {
@@ -120,8 +147,8 @@ interface Service {
   readonly minimumHealthyPercent: number;
   readonly maximumPercent: number;
   readonly circuitBreaker: { enable: boolean; rollback: boolean };
-  /** A Cloud Map name's stand-in: every task of this service gets this address. */
-  readonly stableAddress?: string;
+  /** The service's Cloud Map name: it resolves to the addresses of the service's running tasks. */
+  readonly cloudMapName?: string;
   deployments: Deployment[];
   tasks: Task[];
   events: Array<{ id: string; createdAt: number; message: string }>;
@@ -144,8 +171,30 @@ class EcsError extends Error {
 }
 
 const SCHEDULER_TICK_MS = 250;
-/** Tag key on CreateService that gives a service a fixed address (the deploy flow sets it for Cloud Map names). */
-export const STABLE_ADDRESS_TAG = 'local:address';
+/**
+ * Tag key on CreateService naming the service's Cloud Map name (its serviceRegistries' record, which
+ * this local ECS cannot look up in Cloud Map): the deploy flow sets it from the template.
+ */
+export const CLOUD_MAP_NAME_TAG = 'local:cloud-map-name';
+
+/** Images with a stand-in filesystem here; any other image runs STAND_IN_CONTAINER (see docs/local-ecs.md). */
+const HOST_COMMAND_IMAGE = 'local-ecs/host-command';
+
+/**
+ * The process that runs for a container whose image cannot run here (the CloudWatch agent's): it checks
+ * the memory limit it is given is a whole number of MiB, as the container runtime needs one, then idles
+ * until SIGTERM and exits 0, as a well-behaved sidecar does. LOCAL_ECS_STAND_IN_EXIT makes it exit with
+ * that code after LOCAL_ECS_STAND_IN_AFTER_MS (the conformance suite's way to make a sidecar fail).
+ */
+export const STAND_IN_CONTAINER = `
+const limit = process.env.LOCAL_ECS_MEMORY_MIB;
+if (!/^[1-9][0-9]*$/.test(String(limit))) { console.error('stand-in: memory limit ' + limit + ' is not a whole number of MiB'); process.exit(125); }
+console.log('stand-in for ' + process.env.LOCAL_ECS_IMAGE + ' (' + limit + ' MiB) running');
+process.on('SIGTERM', () => { console.log('stand-in: SIGTERM, exiting'); process.exit(0); });
+const code = process.env.LOCAL_ECS_STAND_IN_EXIT;
+if (code !== undefined) setTimeout(() => process.exit(Number(code)), Number(process.env.LOCAL_ECS_STAND_IN_AFTER_MS || 0));
+else setInterval(() => undefined, 1 << 30);
+`;
 
 export class LocalEcs {
   private readonly taskDefinitions = new Map<string, TaskDefinition>();
@@ -162,6 +211,7 @@ export class LocalEcs {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
     mkdirSync(options.stateDir, { recursive: true });
+    this.writeHostsFile();
     this.scheduler = setInterval(() => this.reconcileAll(), SCHEDULER_TICK_MS);
   }
 
@@ -231,14 +281,20 @@ export class LocalEcs {
   private registerTaskDefinition(input: Record<string, any>): TaskDefinition {
     const family = String(input.family ?? '');
     if (!family) throw new EcsError('ClientException', 'family is required');
-    const containers = (input.containerDefinitions ?? []) as ContainerDefinition[];
-    // Only the first container has a stand-in here. A sidecar the task may lose (essential: false, such as
-    // the metrics agent) is registered, so DescribeTaskDefinition shows it, but not run; an essential one
-    // would make a task this local ECS cannot honestly run.
-    const sidecars = containers.slice(1);
-    if (containers.length === 0 || containers[0].essential === false || sidecars.some((c) => c.essential !== false)) {
-      throw new EcsError('ClientException', `the local ECS runs tasks of one essential container (and non-essential sidecars it does not start); ${family} has ${containers.length}`);
+    const containers = ((input.containerDefinitions ?? []) as ContainerDefinition[]).map((c) => ({ ...c, essential: c.essential ?? true }));
+    // RegisterTaskDefinition's own checks (ECS API reference, ContainerDefinition): at least one
+    // essential container; memory limits in whole MiB that fit the task's memory; stopTimeout at most 120 s.
+    if (!containers.some((c) => c.essential)) throw new EcsError('ClientException', `${family}: a task definition needs at least one essential container`);
+    const taskMemory = input.memory === undefined ? undefined : Number(input.memory);
+    for (const c of containers) {
+      for (const [name, value] of [['memory', c.memory], ['memoryReservation', c.memoryReservation]] as const) {
+        if (value !== undefined && (!Number.isInteger(Number(value)) || Number(value) < 6)) throw new EcsError('ClientException', `${family}/${c.name}: ${name} must be a whole number of MiB (at least 6), not ${value}`);
+      }
+      const limit = Number(c.memory ?? c.memoryReservation ?? 0);
+      if (taskMemory !== undefined && limit > taskMemory) throw new EcsError('ClientException', `${family}/${c.name}: its memory ${limit} MiB is more than the task's ${taskMemory} MiB`);
+      if (c.stopTimeout !== undefined && !(Number(c.stopTimeout) >= 0 && Number(c.stopTimeout) <= 120)) throw new EcsError('ClientException', `${family}/${c.name}: stopTimeout ${c.stopTimeout} is outside 0 to 120 s`);
     }
+    if (taskMemory !== undefined && !Number.isInteger(taskMemory)) throw new EcsError('ClientException', `${family}: the task memory ${input.memory} is not a whole number of MiB`);
     const revision = (this.revisions.get(family) ?? 0) + 1;
     this.revisions.set(family, revision);
     const definition: TaskDefinition = {
@@ -247,6 +303,7 @@ export class LocalEcs {
       revision,
       containerDefinitions: containers,
       volumes: input.volumes ?? [],
+      memory: taskMemory,
       status: 'ACTIVE',
     };
     this.taskDefinitions.set(definition.taskDefinitionArn, definition);
@@ -268,8 +325,7 @@ export class LocalEcs {
     if (this.services.has(serviceName)) throw new EcsError('InvalidParameterException', `Creation of service was not idempotent: ${serviceName} exists`);
     const definition = this.taskDefinition(input.taskDefinition);
     const configuration = input.deploymentConfiguration ?? {};
-    const stableAddress = (input.tags as Array<{ key: string; value: string }> | undefined)?.find((t) => t.key === STABLE_ADDRESS_TAG)?.value;
-    if (stableAddress !== undefined) this.reserveAddress(stableAddress);
+    const cloudMapName = (input.tags as Array<{ key: string; value: string }> | undefined)?.find((t) => t.key === CLOUD_MAP_NAME_TAG)?.value;
     const service: Service = {
       serviceArn: `arn:aws:ecs:${this.region}:${this.accountId}:service/${input.cluster ?? 'default'}/${serviceName}`,
       serviceName,
@@ -278,7 +334,7 @@ export class LocalEcs {
       minimumHealthyPercent: Number(configuration.minimumHealthyPercent ?? 100),
       maximumPercent: Number(configuration.maximumPercent ?? 200),
       circuitBreaker: { enable: Boolean(configuration.deploymentCircuitBreaker?.enable), rollback: Boolean(configuration.deploymentCircuitBreaker?.rollback) },
-      stableAddress,
+      cloudMapName,
       deployments: [this.newDeployment(definition.taskDefinitionArn)],
       tasks: [],
       events: [],
@@ -314,11 +370,11 @@ export class LocalEcs {
     const deployment = this.newDeployment(definition.taskDefinitionArn);
     group.deployments.push(deployment);
     const overrides = (input.overrides?.containerOverrides ?? []) as Array<{ name?: string; environment?: Array<{ name: string; value: string }> }>;
-    const container = definition.containerDefinitions[0].name;
-    const unknown = overrides.find((o) => o.name !== container);
+    const names = definition.containerDefinitions.map((c) => c.name);
+    const unknown = overrides.find((o) => !names.includes(String(o.name)));
     if (unknown) throw new EcsError('InvalidParameterException', `Override for container named ${unknown.name} is not a container in the TaskDefinition.`);
-    const environment = Object.fromEntries(overrides.flatMap((o) => o.environment ?? []).map((e) => [e.name, e.value]));
-    return this.startTask(group, deployment, Object.keys(environment).length ? environment : undefined);
+    const environment = Object.fromEntries(overrides.map((o) => [String(o.name), Object.fromEntries((o.environment ?? []).map((e) => [e.name, e.value]))]));
+    return this.startTask(group, deployment, environment);
   }
 
   private updateService(input: Record<string, any>): Service {
@@ -379,31 +435,31 @@ export class LocalEcs {
   private reconcile(service: Service): void {
     if (service.status !== 'ACTIVE' || service.standalone) return;
     const primary = service.deployments[0];
-    const live = service.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    // maximumPercent bounds the tasks PENDING or RUNNING, minimumHealthyPercent the RUNNING healthy
+    // ones (ECS API reference, DeploymentConfiguration): a STOPPING task counts for neither.
+    const live = service.tasks.filter((t) => t.lastStatus === 'PENDING' || t.lastStatus === 'RUNNING');
     const primaryLive = live.filter((t) => t.deploymentId === primary.id);
-    const oldLive = live.filter((t) => t.deploymentId !== primary.id && t.lastStatus !== 'STOPPING');
-    const healthy = live.filter((t) => t.lastStatus === 'RUNNING' && t.healthStatus === 'HEALTHY');
+    const oldLive = live.filter((t) => t.deploymentId !== primary.id);
+    const healthy = live.filter((t) => isHealthy(t));
     const minimumHealthy = Math.ceil((service.desiredCount * service.minimumHealthyPercent) / 100);
     const maximum = Math.floor((service.desiredCount * service.maximumPercent) / 100);
 
-    // Old tasks go while enough healthy ones remain (a stable address must be free before a new task takes it).
+    // Old tasks go while enough healthy ones remain.
     for (const task of oldLive) {
       const healthyWithout = healthy.filter((t) => t !== task).length;
       if (healthyWithout >= minimumHealthy) {
         this.stopTask(service, task, `replaced by deployment ${primary.id}`);
-        healthy.splice(healthy.indexOf(task), 1);
+        if (healthy.includes(task)) healthy.splice(healthy.indexOf(task), 1);
       }
     }
-    const stillLive = service.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+    const stillLive = service.tasks.filter((t) => t.lastStatus === 'PENDING' || t.lastStatus === 'RUNNING');
     if (primary.rolloutState !== 'FAILED' && primaryLive.length < service.desiredCount && stillLive.length < Math.max(maximum, 1)) {
-      if (service.stableAddress === undefined || !stillLive.some((t) => t.address === service.stableAddress)) {
-        this.startTask(service, primary);
-      }
+      this.startTask(service, primary);
     }
     // Extra primary tasks (a lower desired count) stop, newest first.
     for (const task of primaryLive.slice(service.desiredCount).reverse()) this.stopTask(service, task, 'scaled down');
 
-    const primaryHealthy = service.tasks.filter((t) => t.deploymentId === primary.id && t.lastStatus === 'RUNNING' && t.healthStatus === 'HEALTHY');
+    const primaryHealthy = service.tasks.filter((t) => t.deploymentId === primary.id && isHealthy(t));
     const oldRemaining = service.tasks.some((t) => t.deploymentId !== primary.id && t.lastStatus !== 'STOPPED');
     if (primary.rolloutState === 'IN_PROGRESS' && primaryHealthy.length >= service.desiredCount && !oldRemaining) {
       primary.rolloutState = 'COMPLETED';
@@ -420,7 +476,8 @@ export class LocalEcs {
 
   private taskFailed(service: Service, task: Task): void {
     const deployment = service.deployments.find((d) => d.id === task.deploymentId);
-    if (!deployment || deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'IN_PROGRESS') return;
+    if (task.counted || !deployment || deployment.status !== 'PRIMARY' || deployment.rolloutState !== 'IN_PROGRESS') return;
+    task.counted = true;
     deployment.failedTasks += 1;
     if (!service.circuitBreaker.enable || deployment.failedTasks < this.failureThreshold(service)) return;
     deployment.rolloutState = 'FAILED';
@@ -436,21 +493,14 @@ export class LocalEcs {
 
   // --- tasks --------------------------------------------------------------------------------------
 
-  private reserveAddress(address: string): void {
-    if (!address.startsWith(`${this.options.addressBlock}.`)) {
-      throw new EcsError('InvalidParameterException', `address ${address} is outside this local ECS's block ${this.options.addressBlock}.0/24`);
-    }
-    this.usedAddresses.add(address);
-  }
-
   /**
-   * Task addresses run from <block>.10 to .254 (.1 to .9 are the deploy flow's fixed addresses for
-   * Cloud Map names), handed out round-robin: a replacement task gets a new address, as a new ECS task
-   * gets a new network interface, so the master sees a new worker rather than the old one back.
+   * Task addresses run from <block>.1 to .254, handed out round-robin: a replacement task gets a new
+   * address, as a new ECS task (awsvpc) gets a new network interface, so the peers see a new worker or
+   * master rather than the old one back, and reach a master only through its Cloud Map name.
    */
   private nextAddress(): string {
-    for (let tried = 0; tried < 245; tried++) {
-      this.lastHost = this.lastHost >= 254 ? 10 : this.lastHost + 1;
+    for (let tried = 0; tried < 254; tried++) {
+      this.lastHost = this.lastHost >= 254 ? 1 : this.lastHost + 1;
       const address = `${this.options.addressBlock}.${this.lastHost}`;
       if (!this.usedAddresses.has(address)) {
         this.usedAddresses.add(address);
@@ -460,76 +510,187 @@ export class LocalEcs {
     throw new EcsError('ServerException', `no free address left in ${this.options.addressBlock}.0/24`);
   }
 
-  private lastHost = 9;
+  private lastHost = 0;
 
-  private startTask(service: Service, deployment: Deployment, environmentOverrides?: Record<string, string>): Task {
+  /**
+   * The Cloud Map names' stand-in for DNS: a hosts file every local JVM reads (`-Djdk.net.hosts.file`)
+   * and the local Lambda runner's resolver too. A name lists the addresses of its service's RUNNING
+   * tasks that are not UNHEALTHY: ECS registers a task's address when it runs and deregisters it when
+   * it stops, and Cloud Map answers only healthy instances. The file also names this host (the JVM
+   * resolves its own hostname at start), since it replaces the system's resolver for the JVM.
+   */
+  get hostsFile(): string {
+    return join(this.options.stateDir, 'hosts');
+  }
+
+  /** The addresses `name` resolves to now (what the hosts file says). */
+  resolve(name: string): string[] {
+    return this.cloudMapRecords()
+      .filter((record) => record.name === name)
+      .map((record) => record.address);
+  }
+
+  private cloudMapRecords(): Array<{ name: string; address: string }> {
+    const records: Array<{ name: string; address: string }> = [];
+    for (const service of this.services.values()) {
+      if (!service.cloudMapName || service.status !== 'ACTIVE') continue;
+      for (const task of service.tasks) {
+        if (task.lastStatus === 'RUNNING' && task.healthStatus !== 'UNHEALTHY') records.push({ name: service.cloudMapName, address: task.address });
+      }
+    }
+    return records;
+  }
+
+  private writeHostsFile(): void {
+    // Every live task's address has its own name first, as a VPC's DNS gives a private address its
+    // ip-a-b-c-d name: a reverse lookup (which Alluxio's worker makes of its bind address before it
+    // binds again by name) must not answer a Cloud Map name, which Cloud Map never puts in a PTR
+    // record and which may stand for another task's address.
+    const names = new Map<string, string[]>();
+    for (const service of this.services.values()) {
+      for (const task of service.tasks) if (task.lastStatus !== 'STOPPED') names.set(task.address, [`ip-${task.address.replace(/\./g, '-')}.compute.internal`]);
+    }
+    for (const record of this.cloudMapRecords()) names.get(record.address)?.push(record.name);
+    const lines = ['127.0.0.1 localhost', `127.0.0.1 ${hostname()}`, ...[...names].map(([address, hostnames]) => `${address} ${hostnames.join(' ')}`)];
+    // Replaced whole (rename), so a reader never sees half a file.
+    const next = `${this.hostsFile}.${process.pid}.next`;
+    writeFileSync(next, `${lines.join('\n')}\n`);
+    renameSync(next, this.hostsFile);
+  }
+
+  private startTask(service: Service, deployment: Deployment, environmentOverrides?: Record<string, Record<string, string>>): Task {
     const definition = this.taskDefinition(deployment.taskDefinition);
     const id = randomUUID().replace(/-/g, '');
-    const address = service.stableAddress ?? this.nextAddress();
+    const address = this.nextAddress();
     const taskDir = join(this.options.stateDir, 'tasks', `${service.serviceName}-${id.slice(0, 8)}`);
+    mkdirSync(taskDir, { recursive: true });
+    const containers: ContainerRun[] = definition.containerDefinitions.map((container, index) => ({
+      definition: container,
+      essential: container.essential !== false,
+      standIn: !container.image.startsWith(`${OFFICIAL_IMAGE_REPOSITORY}:`) && container.image !== HOST_COMMAND_IMAGE,
+      logFile: join(taskDir, index === 0 ? 'container.log' : `${container.name}.log`),
+      healthStatus: 'UNKNOWN',
+      failedChecks: 0,
+      checkRunning: false,
+    }));
     const task: Task = {
       taskArn: `arn:aws:ecs:${this.region}:${this.accountId}:task/${service.serviceName}/${id}`,
       id,
       deploymentId: deployment.id,
       taskDefinitionArn: definition.taskDefinitionArn,
       address,
-      logFile: join(taskDir, 'container.log'),
+      logFile: containers[0].logFile,
       lastStatus: 'PENDING',
       healthStatus: 'UNKNOWN',
+      containers,
       startedAt: Date.now(),
-      failedChecks: 0,
-      checkRunning: false,
+      counted: false,
       environmentOverrides,
     };
     service.tasks.push(task);
     this.event(service, `service ${service.serviceName} started task ${id.slice(0, 8)} at ${address} (${definition.family}:${definition.revision})`);
     void this.launch(service, task, definition, taskDir).catch((error: unknown) => {
       task.stoppedReason = `ResourceInitializationError: ${error instanceof Error ? error.message : String(error)}`;
-      this.markStopped(service, task, null);
+      this.stopTask(service, task, task.stoppedReason, true);
     });
     return task;
   }
 
   private async launch(service: Service, task: Task, definition: TaskDefinition, taskDir: string): Promise<void> {
-    const container = definition.containerDefinitions[0];
-    if (!container.image.startsWith(`${OFFICIAL_IMAGE_REPOSITORY}:`)) {
-      throw new Error(`the local ECS has a stand-in only for ${OFFICIAL_IMAGE_REPOSITORY}, not ${container.image}`);
-    }
-    // Secrets are read when the task starts, as ECS does (a later change reaches only new tasks).
-    const secrets: Record<string, string> = {};
-    for (const secret of container.secrets ?? []) {
-      const name = secret.valueFrom.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '');
-      const output = await this.options.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-      secrets[secret.name] = output.Parameter?.Value ?? '';
+    // Secrets are read when the task starts, as ECS does (a later change reaches only new tasks); one
+    // that cannot be read fails the task before any container starts.
+    const secrets: Array<Record<string, string>> = [];
+    for (const container of task.containers) {
+      const values: Record<string, string> = {};
+      for (const secret of container.definition.secrets ?? []) {
+        const name = secret.valueFrom.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '');
+        const output = await this.options.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+        values[secret.name] = output.Parameter?.Value ?? '';
+      }
+      secrets.push(values);
     }
     if (task.lastStatus !== 'PENDING') return;
-    const filesystem = createContainerFilesystem(join(taskDir, 'root'), this.options.jarsDir, task.address);
-    for (const mount of container.mountPoints ?? []) {
-      mountVolume(filesystem, mount.containerPath, this.volumeDir(service, definition, mount.sourceVolume, task));
-    }
-    const environment: Record<string, string> = Object.fromEntries((container.environment ?? []).map((e) => [e.name, e.value]));
-    const env: Record<string, string> = {
-      PATH: `${filesystem.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
-      ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
-      HOME: filesystem.root,
-      // No instance metadata here; the AWS SDK inside Alluxio must not wait for it.
-      AWS_EC2_METADATA_DISABLED: 'true',
-      ...environment,
-      ...task.environmentOverrides,
+    task.containers.forEach((container, index) => this.startContainer(service, task, definition, container, join(taskDir, index === 0 ? 'root' : `${container.definition.name}-root`), secrets[index]));
+    task.lastStatus = 'RUNNING';
+    this.writeHostsFile();
+    for (const container of task.containers) this.scheduleHealthChecks(service, task, container);
+  }
+
+  private startContainer(service: Service, task: Task, definition: TaskDefinition, container: ContainerRun, root: string, secrets: Record<string, string>): void {
+    const spec = container.definition;
+    const environment: Record<string, string> = {
+      ...Object.fromEntries((spec.environment ?? []).map((e) => [e.name, e.value])),
+      ...task.environmentOverrides?.[spec.name],
       ...secrets,
     };
-    env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, localNetworkJavaOptions(task.address)].filter(Boolean).join(' ');
-    const [program, ...programArgs] = [...(container.entryPoint ?? []), ...(container.command ?? []).map((part) => localizeImagePaths(part, filesystem.root))];
-    const log = openSync(task.logFile, 'a');
+    let program: string;
+    let args: string[];
+    let cwd: string | undefined;
+    let env: Record<string, string>;
+    if (container.standIn) {
+      // No image to run: the stand-in process, given the limit the container runtime would enforce.
+      [program, args] = [process.execPath, ['-e', STAND_IN_CONTAINER]];
+      env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...environment, LOCAL_ECS_IMAGE: spec.image, LOCAL_ECS_MEMORY_MIB: String(spec.memory ?? spec.memoryReservation ?? definition.memory) };
+    } else if (spec.image === HOST_COMMAND_IMAGE) {
+      // The conformance suite's tasks: the command runs on this host as it is.
+      [program, ...args] = [...(spec.entryPoint ?? []), ...(spec.command ?? [])];
+      env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...environment, LOCAL_ECS_TASK_ADDRESS: task.address };
+    } else {
+      const filesystem = createContainerFilesystem(root, this.options.jarsDir, task.address);
+      for (const mount of spec.mountPoints ?? []) {
+        mountVolume(filesystem, mount.containerPath, this.volumeDir(service, definition, mount.sourceVolume, task));
+      }
+      env = {
+        PATH: `${filesystem.binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+        ...(process.env.JAVA_HOME ? { JAVA_HOME: process.env.JAVA_HOME } : {}),
+        HOME: filesystem.root,
+        // No instance metadata here; the AWS SDK inside Alluxio must not wait for it.
+        AWS_EC2_METADATA_DISABLED: 'true',
+        ...environment,
+      };
+      env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, localNetworkJavaOptions(task.address, this.hostsFile)].filter(Boolean).join(' ');
+      [program, ...args] = [...(spec.entryPoint ?? []), ...(spec.command ?? []).map((part) => localizeImagePaths(part, filesystem.root))];
+      cwd = filesystem.root;
+    }
+    const log = openSync(container.logFile, 'a');
     try {
-      task.process = spawn(program, programArgs, { cwd: filesystem.root, env, detached: true, stdio: ['ignore', log, log] });
+      // Its own process group: the container's processes, all ended when its main process ends.
+      container.process = spawn(program, args, { cwd, env, detached: true, stdio: ['ignore', log, log] });
     } finally {
       closeSync(log);
     }
-    writeFileSync(join(taskDir, 'pid'), String(task.process.pid));
-    task.lastStatus = 'RUNNING';
-    task.process.once('exit', (code) => this.markStopped(service, task, code));
-    this.scheduleHealthChecks(service, task, container);
+    // For a cleanup by pid after a crash of the process that ran the local ECS.
+    if (container.process.pid !== undefined) writeFileSync(`${container.logFile.replace(/\.log$/, '')}.pid`, String(container.process.pid));
+    container.process.once('error', (error) => {
+      appendFileSync(container.logFile, `local ECS: the container could not start: ${error.message}\n`);
+    });
+    container.process.once('exit', (code, signal) => this.containerExited(service, task, container, code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : null)));
+  }
+
+  /**
+   * A container's main process ended: the rest of its processes go with it (a container's PID
+   * namespace ends with its PID 1). An essential container's exit stops the task (its other containers
+   * get SIGTERM, then SIGKILL after their stopTimeout) and counts for the circuit breaker; a
+   * non-essential one's exit is only recorded.
+   */
+  private containerExited(service: Service, task: Task, container: ContainerRun, exitCode: number | null): void {
+    if (container.exited) return;
+    container.exited = true;
+    container.exitCode = exitCode;
+    if (container.checkTimer) clearInterval(container.checkTimer);
+    if (container.killTimer) clearTimeout(container.killTimer);
+    if (container.process?.pid !== undefined) signalGroup(container.process.pid, 'SIGKILL');
+    if (task.lastStatus === 'STOPPING' || task.lastStatus === 'STOPPED') {
+      if (task.containers.every((c) => c.exited || !c.process)) this.markStopped(service, task);
+      return;
+    }
+    if (!container.essential) {
+      this.event(service, `service ${service.serviceName} task ${task.id.slice(0, 8)}: non-essential container ${container.definition.name} exited (exit code ${exitCode}); the task runs on`);
+      return;
+    }
+    const reason = `Essential container in task exited (${container.definition.name}, exit code ${exitCode})`;
+    task.stoppedReason ??= reason;
+    this.stopTask(service, task, reason, true);
   }
 
   /**
@@ -549,71 +710,104 @@ export class LocalEcs {
     return join(this.options.stateDir, 'volumes', name.replace(/[^A-Za-z0-9._-]/g, '_'));
   }
 
-  private scheduleHealthChecks(service: Service, task: Task, container: ContainerDefinition): void {
-    const check = container.healthCheck;
-    if (!check) {
-      task.healthStatus = 'HEALTHY';
-      return;
-    }
+  private scheduleHealthChecks(service: Service, task: Task, container: ContainerRun): void {
+    const check = container.definition.healthCheck;
+    if (!check) return;
     const intervalMs = this.options.healthCheckIntervalMs ?? (check.interval ?? 30) * 1000;
     const timeoutMs = (check.timeout ?? 5) * 1000;
     const startPeriodMs = this.options.healthCheckStartPeriodMs ?? (check.startPeriod ?? 0) * 1000;
     const retries = check.retries ?? 3;
-    const [kind, ...rest] = check.command;
+    const [, ...rest] = check.command;
     // CMD-SHELL runs in the container, where 127.0.0.1 is the task itself: here, the task's address.
-    const command = (kind === 'CMD-SHELL' ? rest.join(' ') : rest.join(' ')).split('127.0.0.1').join(task.address);
-    task.checkTimer = setInterval(() => {
-      if (task.lastStatus !== 'RUNNING' || task.checkRunning) return;
-      task.checkRunning = true;
+    const command = rest.join(' ').split('127.0.0.1').join(task.address);
+    container.checkTimer = setInterval(() => {
+      if (task.lastStatus !== 'RUNNING' || container.checkRunning || container.exited) return;
+      container.checkRunning = true;
       const probe = spawn('/bin/sh', ['-c', command], { stdio: 'ignore', timeout: timeoutMs });
       probe.once('exit', (code) => {
-        task.checkRunning = false;
-        if (task.lastStatus !== 'RUNNING') return;
+        container.checkRunning = false;
+        if (task.lastStatus !== 'RUNNING' || container.exited) return;
         if (code === 0) {
-          task.failedChecks = 0;
-          task.healthStatus = 'HEALTHY';
-          return;
+          container.failedChecks = 0;
+          container.healthStatus = 'HEALTHY';
+        } else if (Date.now() - task.startedAt >= startPeriodMs || container.healthStatus === 'HEALTHY') {
+          // Failures in the start period do not count until a check has passed (HealthCheck, startPeriod).
+          container.failedChecks += 1;
+          if (container.failedChecks >= retries) container.healthStatus = 'UNHEALTHY';
         }
-        if (Date.now() - task.startedAt < startPeriodMs && task.healthStatus !== 'HEALTHY') return;
-        task.failedChecks += 1;
-        if (task.failedChecks >= retries) {
-          task.healthStatus = 'UNHEALTHY';
-          this.stopTask(service, task, 'Task failed container health checks');
-        }
+        this.updateTaskHealth(service, task);
       });
     }, intervalMs);
   }
 
-  private stopTask(service: Service, task: Task, reason: string): Task {
+  /**
+   * The task's health from its essential containers' (ECS: UNHEALTHY if one is, HEALTHY when all that
+   * have a check are, UNKNOWN otherwise). A task turning HEALTHY resets its deployment's failed-task
+   * count (the circuit breaker's resetOnHealthyTask, true by default); an UNHEALTHY one is stopped and
+   * counted as a failed task.
+   */
+  private updateTaskHealth(service: Service, task: Task): void {
+    const checked = task.containers.filter((c) => c.essential && c.definition.healthCheck);
+    const status: HealthStatus = checked.some((c) => c.healthStatus === 'UNHEALTHY')
+      ? 'UNHEALTHY'
+      : checked.length > 0 && checked.every((c) => c.healthStatus === 'HEALTHY')
+        ? 'HEALTHY'
+        : 'UNKNOWN';
+    if (status === task.healthStatus) return;
+    task.healthStatus = status;
+    if (status === 'HEALTHY') {
+      const deployment = service.deployments.find((d) => d.id === task.deploymentId);
+      if (deployment?.rolloutState === 'IN_PROGRESS' && deployment.failedTasks > 0) {
+        this.event(service, `service ${service.serviceName}: task ${task.id.slice(0, 8)} is healthy; the circuit breaker's failed-task count (${deployment.failedTasks}) resets`);
+        deployment.failedTasks = 0;
+      }
+    }
+    if (status === 'UNHEALTHY') {
+      this.writeHostsFile();
+      this.stopTask(service, task, 'Task failed container health checks', true);
+    }
+  }
+
+  /**
+   * Stops a task as ECS does: SIGTERM to each container's main process (its PID 1, not the whole
+   * container), SIGKILL to what remains of the container after its stopTimeout (30 s unless the task
+   * definition says otherwise). `failed`: the stop ends a task that failed (an essential container
+   * exited, health checks, no secrets), which the circuit breaker counts.
+   */
+  private stopTask(service: Service, task: Task, reason: string, failed = false): Task {
     if (task.lastStatus === 'STOPPED' || task.lastStatus === 'STOPPING') return task;
-    task.stoppedReason = reason;
+    task.stoppedReason ??= reason;
     task.lastStatus = 'STOPPING';
-    this.event(service, `service ${service.serviceName} stopping task ${task.id.slice(0, 8)}: ${reason}`);
-    const pid = task.process?.pid;
-    if (pid === undefined || task.process?.exitCode !== null) {
-      this.markStopped(service, task, task.process?.exitCode ?? null);
+    this.event(service, `service ${service.serviceName} stopping task ${task.id.slice(0, 8)}: ${task.stoppedReason}`);
+    // Deregistered from the Cloud Map name as it stops.
+    this.writeHostsFile();
+    if (failed) {
+      this.event(service, `service ${service.serviceName} task ${task.id.slice(0, 8)} failed: ${task.stoppedReason}`);
+      this.taskFailed(service, task);
+    }
+    const running = task.containers.filter((c) => c.process?.pid !== undefined && !c.exited);
+    if (running.length === 0) {
+      this.markStopped(service, task);
       return task;
     }
-    signalGroup(pid, 'SIGTERM');
-    const killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), this.options.stopTimeoutMs ?? 30_000);
-    task.process.once('exit', () => clearTimeout(killTimer));
+    for (const container of running) {
+      const pid = container.process!.pid!;
+      signalProcess(pid, 'SIGTERM');
+      container.killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), (container.definition.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS) * 1000);
+    }
     return task;
   }
 
-  private markStopped(service: Service, task: Task, exitCode: number | null): void {
+  private markStopped(service: Service, task: Task): void {
     if (task.lastStatus === 'STOPPED') return;
-    const expected = task.lastStatus === 'STOPPING';
     task.lastStatus = 'STOPPED';
-    task.exitCode = exitCode;
-    if (task.checkTimer) clearInterval(task.checkTimer);
-    // The group's other processes (the entrypoint's children) go with the essential container.
-    if (task.process?.pid !== undefined) signalGroup(task.process.pid, 'SIGKILL');
-    if (!service.stableAddress) this.usedAddresses.delete(task.address);
-    if (!expected) {
-      task.stoppedReason ??= `Essential container in task exited (exit code ${exitCode})`;
-      this.event(service, `service ${service.serviceName} task ${task.id.slice(0, 8)} stopped: ${task.stoppedReason}`);
-      this.taskFailed(service, task);
+    for (const container of task.containers) {
+      if (container.checkTimer) clearInterval(container.checkTimer);
+      if (container.killTimer) clearTimeout(container.killTimer);
     }
+    this.usedAddresses.delete(task.address);
+    this.writeHostsFile();
+    this.event(service, `service ${service.serviceName} task ${task.id.slice(0, 8)} stopped: ${task.stoppedReason}`);
   }
 
   // --- views --------------------------------------------------------------------------------------
@@ -694,7 +888,15 @@ export class LocalEcs {
       healthStatus: task.healthStatus,
       startedAt: task.startedAt / 1000,
       stoppedReason: task.stoppedReason,
-      containers: [{ name: 'main', exitCode: task.exitCode ?? undefined, networkInterfaces: [{ privateIpv4Address: task.address }] }],
+      containers: task.containers.map((c) => ({
+        name: c.definition.name,
+        image: c.definition.image,
+        lastStatus: c.exited ? 'STOPPED' : c.process ? 'RUNNING' : 'PENDING',
+        exitCode: c.exitCode ?? undefined,
+        healthStatus: c.healthStatus,
+        essential: c.essential,
+        networkInterfaces: [{ privateIpv4Address: task.address }],
+      })),
     };
   }
 
@@ -707,12 +909,9 @@ export class LocalEcs {
 
   /**
    * The live tasks of a service (with `includeStopped`, the stopped ones too, with their exit codes):
-   * address, health, pid and log, for checks and fault injection.
+   * address, health, pid and log (the first container's), each container's, for checks and fault injection.
    */
-  tasksOf(
-    serviceName: string,
-    includeStopped = false,
-  ): Array<{ id: string; taskArn: string; address: string; health: string; status: string; pid?: number; logFile: string; taskDefinition: string; exitCode?: number | null }> {
+  tasksOf(serviceName: string, includeStopped = false): LocalTaskView[] {
     return this.service(serviceName)
       .tasks.filter((t) => includeStopped || t.lastStatus !== 'STOPPED')
       .map((t) => ({
@@ -721,17 +920,19 @@ export class LocalEcs {
         address: t.address,
         health: t.healthStatus,
         status: t.lastStatus,
-        pid: t.process?.pid,
+        pid: t.containers[0].process?.pid,
         logFile: t.logFile,
         taskDefinition: t.taskDefinitionArn,
-        exitCode: t.exitCode,
+        exitCode: t.containers[0].exitCode,
+        stoppedReason: t.stoppedReason,
+        containers: t.containers.map((c) => ({ name: c.definition.name, pid: c.process?.pid, exitCode: c.exitCode, health: c.healthStatus, logFile: c.logFile, standIn: c.standIn })),
       }));
   }
 
-  /** Kills a task's whole process group with `signal` (SIGKILL: the task dies as a lost host's would). */
+  /** Kills every process of a task with `signal` (SIGKILL: the task dies as a lost host's would). */
   killTask(taskId: string, signal: NodeJS.Signals = 'SIGKILL'): void {
     const task = this.findTask(taskId);
-    if (task.process?.pid !== undefined) signalGroup(task.process.pid, signal);
+    for (const container of task.containers) if (container.process?.pid !== undefined) signalGroup(container.process.pid, signal);
   }
 
   /** Stops every task (SIGTERM, then SIGKILL after the stop timeout) and the API server. */
@@ -743,11 +944,10 @@ export class LocalEcs {
       for (const task of service.tasks) {
         if (task.lastStatus === 'STOPPED') continue;
         // A task still reading its secrets has no process yet: stopped now, it never spawns one.
-        if (!task.process) {
-          this.stopTask(service, task, 'local ECS shutting down');
-          continue;
+        for (const container of task.containers) {
+          const child = container.process;
+          if (child && !container.exited) exits.push(new Promise((resolve) => child.once('exit', resolve)));
         }
-        if (task.process.exitCode === null) exits.push(new Promise((resolve) => task.process!.once('exit', resolve)));
         this.stopTask(service, task, 'local ECS shutting down');
       }
     }
@@ -756,6 +956,40 @@ export class LocalEcs {
   }
 }
 
+/** A task as the tests see it. */
+export interface LocalTaskView {
+  readonly id: string;
+  readonly taskArn: string;
+  readonly address: string;
+  readonly health: string;
+  readonly status: string;
+  readonly pid?: number;
+  readonly logFile: string;
+  readonly taskDefinition: string;
+  readonly exitCode?: number | null;
+  readonly stoppedReason?: string;
+  readonly containers: ReadonlyArray<{ name: string; pid?: number; exitCode?: number | null; health: string; logFile: string; standIn: boolean }>;
+}
+
+/** ECS's stop timeout when the container definition names none (Fargate; the EC2 agent's default too). */
+const DEFAULT_STOP_TIMEOUT_SECONDS = 30;
+
+/** Counts as healthy for a deployment: RUNNING, and HEALTHY when an essential container has a health check. */
+function isHealthy(task: Task): boolean {
+  if (task.lastStatus !== 'RUNNING') return false;
+  return task.healthStatus === 'HEALTHY' || !task.containers.some((c) => c.essential && c.definition.healthCheck);
+}
+
+/** One process (a container's main process, as `docker stop` signals PID 1). */
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** A container's whole process group. */
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);

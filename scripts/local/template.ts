@@ -62,8 +62,11 @@ export function referencedResources(value: unknown, resources: Record<string, un
   return found;
 }
 
-/** The logical ids in an order CloudFormation could create them: every dependency before its dependants. */
-export function creationOrder(template: Template): string[] {
+/**
+ * Each resource's dependencies: its DependsOn and every resource its properties refer to through Ref,
+ * Fn::GetAtt or Fn::Sub (CloudFormation's implicit dependencies, DependsOn attribute page).
+ */
+export function dependencyGraph(template: Template): Map<string, Set<string>> {
   const resources = template.Resources;
   const dependencies = new Map<string, Set<string>>();
   for (const [id, resource] of Object.entries(resources)) {
@@ -72,6 +75,13 @@ export function creationOrder(template: Template): string[] {
     deps.delete(id);
     dependencies.set(id, deps);
   }
+  creationOrder(template, dependencies);
+  return dependencies;
+}
+
+/** The logical ids in an order CloudFormation could create them: every dependency before its dependants (a cycle is an error). */
+export function creationOrder(template: Template, dependencies: Map<string, Set<string>> = dependencyGraph(template)): string[] {
+  const resources = template.Resources;
   const order: string[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
   const visit = (id: string, path: string[]): void => {

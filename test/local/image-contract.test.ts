@@ -8,7 +8,7 @@ import { parseRenderProperties } from '../../lib/core/custom-resource-props';
 import { renderSiteProperties } from '../../lib/core/site-properties';
 import { AlluxioClient, masterInfo } from '../../scripts/local/alluxio-client';
 import { ssmClient } from '../../scripts/local/local-cluster';
-import { STABLE_ADDRESS_TAG } from '../../scripts/local/local-ecs';
+import { CLOUD_MAP_NAME_TAG } from '../../scripts/local/local-ecs';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
 import { loadSandbox } from '../support/sandbox';
 
@@ -87,14 +87,14 @@ async function variantOf(role: 'master' | 'worker', name: string, command: strin
   return registered.taskDefinition!.taskDefinitionArn!;
 }
 
-async function runService(name: string, taskDefinition: string, stableAddress?: string): Promise<string> {
+async function runService(name: string, taskDefinition: string, cloudMapName?: string): Promise<string> {
   await ecs.send(
     new CreateServiceCommand({
       serviceName: name,
       taskDefinition,
       desiredCount: 1,
       deploymentConfiguration: { minimumHealthyPercent: 0, maximumPercent: 100 },
-      tags: stableAddress ? [{ key: STABLE_ADDRESS_TAG, value: stableAddress }] : undefined,
+      tags: cloudMapName ? [{ key: CLOUD_MAP_NAME_TAG, value: cloudMapName }] : undefined,
     }),
   );
   return eventually(`a task of ${name} runs`, 30_000, async () => local.cluster.ecs!.tasksOf(name).find((t) => t.status === 'RUNNING')?.address);
@@ -137,7 +137,8 @@ test('the journal named only by master options reaches the workers anyway: they 
   // its own address, journal volume and directory, and a worker, from a site file without the journal
   // keys, as the library rendered it before), so the journal keys in the site file are a choice for one
   // source of truth (and the embedded journal, which every process must know), not a fix of this.
-  const masterAddress = `${local.cluster.masterHost.replace(/\.1$/, '')}.2`;
+  // Found by its own name, as the deployed master is (the local ECS's hosts file stands in for Cloud Map).
+  const masterName = 'master-journal-options.local';
   const request = parseRenderProperties(
     (Object.values(local.cluster.template.Resources).find((r) => r.Type === 'Custom::AlluxioSiteProperties')!.Properties ?? {}) as Record<string, unknown>,
   );
@@ -145,7 +146,7 @@ test('the journal named only by master options reaches the workers anyway: they 
   const text = renderSiteProperties({
     ...request.settings,
     minio: { ...request.settings.minio, endpoint: local.minio.endpoint, directory: 'journal-by-options' },
-    cluster: { ...cluster, masterHostname: masterAddress },
+    cluster: { ...cluster, masterHostname: masterName },
     accessKeyId: local.minio.accessKeyId,
     secretKey: local.minio.secretAccessKey,
   });
@@ -154,13 +155,13 @@ test('the journal named only by master options reaches the workers anyway: they 
   const ssm = ssmClient(loadSandbox().aws);
   await ssm.send(new PutParameterCommand({ Name: parameter, Value: text, Type: 'SecureString', Overwrite: true }));
   ssm.destroy();
-  await runService('master-journal-options', await variantOf('master', 'master-journal-options', MASTER_WITH_JOURNAL_OPTIONS, [{ name: 'ALLUXIO_JAVA_OPTS', value: OLD_MASTER_JAVA_OPTS }], parameter), masterAddress);
+  const masterAddress = await runService('master-journal-options', await variantOf('master', 'master-journal-options', MASTER_WITH_JOURNAL_OPTIONS, [{ name: 'ALLUXIO_JAVA_OPTS', value: OLD_MASTER_JAVA_OPTS }], parameter), masterName);
   expect((await eventually('the second master answers', 90_000, async () => masterInfo(masterAddress))).configuration['alluxio.master.journal.type']).toBe('UFS');
   const workerAddress = await runService('worker-no-journal-keys', await variantOf('worker', 'worker-no-journal-keys', await workerCommand(), undefined, parameter));
   await eventually('its worker registers', 90_000, async () => (await masterInfo(masterAddress)).workers.find((w) => w.address.host === workerAddress));
   const workerConfiguration = await eventually('the worker answers its REST info', 30_000, async () => (await getJson(`http://${workerAddress}:30000/api/v1/worker/info`)).configuration);
   expect(workerConfiguration['alluxio.master.journal.type']).toBe('UFS');
-  const client = new AlluxioClient(`${local.stateDir}/journal-options-client`, local.cluster.settings.jarsDir, masterAddress);
+  const client = new AlluxioClient(`${local.stateDir}/journal-options-client`, local.cluster.settings.jarsDir, masterName, [masterName], local.cluster.hostsFile);
   const report = await client.run(['fsadmin', 'doctor', 'configuration']);
   expect(report.code).toBe(0);
   expect(report.stdout).not.toContain('errors');
