@@ -13,7 +13,8 @@ import { loadSandbox } from '../support/sandbox';
  * ECS's circuit breaker rolls the service back to its previous task definition, CloudFormation rolls
  * the stack back. ECS reads the site-properties secret when a task starts, so the task definition the
  * rollback relaunches must name the previous configuration's own parameter, or the "rolled back"
- * master would start on the new, bad file again.
+ * master would start on the new, bad file again. The worker service does not depend on the master's,
+ * so CloudFormation updates both at once: the workers are rolled back too, to the previous file.
  */
 
 const MARKER_KEY = 'alluxio.user.block.size.bytes.default';
@@ -49,7 +50,8 @@ test('a configuration the master cannot start with is rolled back, and the resta
   const previousVersion = (await ssm.send(new GetParameterCommand({ Name: previous }))).Parameter!.Version;
   const before = { master: tasks('master'), worker: tasks('worker') };
 
-  await expect(local.cluster.redeploy(BAD)).rejects.toThrow(/MasterService.*Circuit Breaker/s);
+  // Both services take the new file at once; which one's circuit breaker trips first is a race.
+  await expect(local.cluster.redeploy(BAD)).rejects.toThrow(/(MasterService|WorkerService).*Circuit Breaker/s);
 
   // The master ECS relaunched is a new task of the previous task definition...
   const master = tasks('master');
@@ -62,8 +64,16 @@ test('a configuration the master cannot start with is rolled back, and the resta
   const { configuration } = await eventually('the rolled-back master answers on its web port', 60_000, () => local.cluster.masterInfo());
   expect(configuration[MARKER_KEY]).toBe('32MB');
   expect(configuration['alluxio.master.rpc.port']).toBe(19998);
-  // The workers were never updated (CloudFormation stopped at the master).
-  expect(tasks('worker').map((task) => task.id)).toEqual(before.worker.map((task) => task.id));
+  // The workers run the previous task definition again (whether or not their update had replaced them
+  // before the rollback), healthy, and registered with the rolled-back master.
+  const workers = await eventually('the workers are back on the previous task definition, healthy', 120_000, async () => {
+    const now = tasks('worker');
+    return now.length === before.worker.length && now.every((task) => task.taskDefinition === before.worker[0].taskDefinition && task.health === 'HEALTHY') ? now : undefined;
+  }, 1000);
+  await eventually('the master lists exactly those workers', 120_000, async () => {
+    const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
+    return JSON.stringify(live) === JSON.stringify(workers.map((task) => task.address).sort()) ? true : undefined;
+  }, 1000);
   // The previous configuration's parameter is untouched; the failed one's was deleted in the rollback.
   expect((await ssm.send(new GetParameterCommand({ Name: previous }))).Parameter!.Version).toBe(previousVersion);
   const { Parameters } = await ssm.send(new GetParametersByPathCommand({ Path: base, Recursive: true }));
