@@ -90,5 +90,13 @@ const BIND_HOST_PROPERTIES = [
  * own address cache (30 s by default) as on ECS.
  */
 export function localNetworkJavaOptions(address: string, hostsFile?: string): string {
-  return [...BIND_HOST_PROPERTIES.map((property) => `-D${property}=${address}`), ...(hostsFile ? [`-Djdk.net.hosts.file=${hostsFile}`] : [])].join(' ');
+  return [
+    ...BIND_HOST_PROPERTIES.map((property) => `-D${property}=${address}`),
+    // 2.9 has no bind-host property for the masters' embedded journal: Ratis binds 0.0.0.0 unless told
+    // through Alluxio's pass-through prefix. On one host a wildcard listener of a master still stopping
+    // would answer the health check (a TCP probe of the Raft port) meant for its replacement at a new
+    // address, which ECS tasks, each in its own network namespace, never see.
+    `-Dalluxio.master.embedded.journal.ratis.config.raft.grpc.server.host=${address}`,
+    ...(hostsFile ? [`-Djdk.net.hosts.file=${hostsFile}`] : []),
+  ].join(' ');
 }
