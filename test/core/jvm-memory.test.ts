@@ -66,7 +66,12 @@ describe('a sidecar beside the JVMs (the metrics agent)', () => {
     const sized = alluxioJvmMemory(role, 4096, 'alluxio.x', 256);
     const limits = Object.values(sized).reduce((sum, jvm) => sum + jvm!.heapMiB + jvm!.directMiB, 0);
     expect(limits + 256 + CONTAINER_RESERVE_MIB + processes * JVM_NON_HEAP_RESERVE_MIB).toBeLessThanOrEqual(4096);
-    expect(sized).toEqual(alluxioJvmMemory(role, 4096 - 256, 'alluxio.x'));
+    // By hand: 4096 - 256 (sidecar) - 256 - 2 x 384 = 2816 MiB shared, rounded down.
+    const byHand = {
+      master: { master: { heapMiB: 1971, directMiB: 281 }, jobMaster: { heapMiB: 422, directMiB: 140 } },
+      worker: { worker: { heapMiB: 985, directMiB: 1126 }, jobWorker: { heapMiB: 563, directMiB: 140 } },
+    };
+    expect(sized).toEqual(byHand[role as 'master' | 'worker']);
   });
 
   test('a task the sidecar leaves too small is refused, naming the sidecar and a size that works', () => {
