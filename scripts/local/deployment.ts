@@ -11,8 +11,9 @@ import { dependencyGraph, resolveValue, ResolveContext, Template, TemplateResour
 /*
  * The stack deployed on this machine the way CloudFormation deploys it: the resources of the
  * synthesized template in parallel along its dependency graph (DependsOn, Ref, Fn::GetAtt, Fn::Sub: a
- * resource starts once everything it depends on is done, as CloudFormation creates and updates
- * "in parallel to the extent possible", DependsOn attribute page), the custom resources through their own bundled handlers
+ * resource starts once everything it depends on is done, as CloudFormation creates and updates "in
+ * parallel to the extent possible", DependsOn attribute page; see docs/local-ecs.md), the custom
+ * resources through their own bundled handlers
  * (onEvent, then isComplete polling as the Provider framework does), the ECS task definitions and
  * services through the local ECS (waiting for a steady state as CloudFormation does), the rotation's
  * first run through its function. Resources this machine has no stand-in for (VPC, IAM, EFS, logs,

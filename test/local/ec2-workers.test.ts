@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioWorkers } from '../../lib';
@@ -78,6 +78,26 @@ describe('workers on instance-store disks', () => {
     };
     const cached = hostDirs.reduce((sum, dir) => sum + bytesUnder(join(volumes, dir)), 0);
     expect(cached).toBeGreaterThanOrEqual(8 * 1024 * 1024);
+    // Not elsewhere: no block file (Alluxio names them by block id) anywhere in the worker containers'
+    // own filesystems, such as the image's default tier under /opt/alluxio or a MEM tier's folder. The
+    // walk does not follow the symlinks that stand in for the mounted disks (or lib/, the jars).
+    const blockFilesUnder = (dir: string): string[] => {
+      const found: string[] = [];
+      const walk = (p: string) => {
+        for (const entry of readdirSync(p, { withFileTypes: true })) {
+          const full = join(p, entry.name);
+          if (entry.isDirectory()) walk(full);
+          else if (entry.isFile() && /^\d+$/.test(entry.name)) found.push(full);
+        }
+      };
+      if (existsSync(dir)) walk(dir);
+      return found;
+    };
+    const workerRoots = local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map((task) => join(dirname(task.logFile), 'root'));
+    expect(workerRoots).toHaveLength(2);
+    expect(workerRoots.flatMap(blockFilesUnder)).toEqual([]);
+    // ...while the disks do hold block files (the check above can find them).
+    expect(hostDirs.flatMap((dir) => blockFilesUnder(join(volumes, dir))).length).toBeGreaterThan(0);
   }, 180_000);
 
   test('a credential rotation restarts the master and the EC2 workers, which register their disk tiers again and read on the new pair', async () => {
