@@ -26,8 +26,8 @@ import {
  * In short: every task gets a new address in 127.0.0.0/8 (awsvpc's stand-in), and a service's Cloud Map
  * name follows its tasks through a hosts file the JVMs read (`-Djdk.net.hosts.file`) in place of DNS;
  * a stopping task's containers get SIGTERM on their main process, SIGKILL after their stopTimeout;
- * health-check timings can be shortened (`healthCheckIntervalMs`) and the launch back-off is scaled
- * down (`launchBackoffScale`).
+ * health checks run faster until a container first passes (`healthCheckIntervalMs`); there is no
+ * launch back-off.
  */
 
 export interface LocalEcsOptions {
@@ -42,7 +42,10 @@ export interface LocalEcsOptions {
   /** The account and region in the ARNs it makes. */
   readonly region?: string;
   readonly accountId?: string;
-  /** Run health checks this often instead of the task definition's interval (ECS: 5 to 300 s). */
+  /**
+   * Run health checks this often until a container first passes (readiness seen sooner), then at the
+   * task definition's interval (ECS: 5 to 300 s), so a healthy task is stopped after the same time as on ECS.
+   */
   readonly healthCheckIntervalMs?: number;
   /** Let a task start this long instead of the task definition's startPeriod before failed checks count. */
   readonly healthCheckStartPeriodMs?: number;
@@ -677,7 +680,7 @@ export class LocalEcs {
     if (container.exited) return;
     container.exited = true;
     container.exitCode = exitCode;
-    if (container.checkTimer) clearInterval(container.checkTimer);
+    if (container.checkTimer) clearTimeout(container.checkTimer);
     if (container.killTimer) clearTimeout(container.killTimer);
     if (container.process?.pid !== undefined) signalGroup(container.process.pid, 'SIGKILL');
     if (task.lastStatus === 'STOPPING' || task.lastStatus === 'STOPPED') {
@@ -713,15 +716,23 @@ export class LocalEcs {
   private scheduleHealthChecks(service: Service, task: Task, container: ContainerRun): void {
     const check = container.definition.healthCheck;
     if (!check) return;
-    const intervalMs = this.options.healthCheckIntervalMs ?? (check.interval ?? 30) * 1000;
+    // The shortened interval only until the container first passes (readiness is seen sooner); then the
+    // task definition's, so the failures that stop a healthy task span retries x interval as on ECS
+    // (a 1 s pace let a master's few seconds without its port, as it turns primary, kill it).
+    const definitionIntervalMs = (check.interval ?? 30) * 1000;
+    const intervalMs = () => (container.healthStatus === 'HEALTHY' ? definitionIntervalMs : (this.options.healthCheckIntervalMs ?? definitionIntervalMs));
     const timeoutMs = (check.timeout ?? 5) * 1000;
     const startPeriodMs = this.options.healthCheckStartPeriodMs ?? (check.startPeriod ?? 0) * 1000;
     const retries = check.retries ?? 3;
     const [, ...rest] = check.command;
     // CMD-SHELL runs in the container, where 127.0.0.1 is the task itself: here, the task's address.
     const command = rest.join(' ').split('127.0.0.1').join(task.address);
-    container.checkTimer = setInterval(() => {
-      if (task.lastStatus !== 'RUNNING' || container.checkRunning || container.exited) return;
+    const next = () => {
+      container.checkTimer = setTimeout(probeOnce, intervalMs());
+    };
+    const probeOnce = () => {
+      if (task.lastStatus !== 'RUNNING' || container.exited) return;
+      if (container.checkRunning) return next();
       container.checkRunning = true;
       const probe = spawn('/bin/sh', ['-c', command], { stdio: 'ignore', timeout: timeoutMs });
       probe.once('exit', (code) => {
@@ -736,8 +747,10 @@ export class LocalEcs {
           if (container.failedChecks >= retries) container.healthStatus = 'UNHEALTHY';
         }
         this.updateTaskHealth(service, task);
+        next();
       });
-    }, intervalMs);
+    };
+    next();
   }
 
   /**
@@ -802,7 +815,7 @@ export class LocalEcs {
     if (task.lastStatus === 'STOPPED') return;
     task.lastStatus = 'STOPPED';
     for (const container of task.containers) {
-      if (container.checkTimer) clearInterval(container.checkTimer);
+      if (container.checkTimer) clearTimeout(container.checkTimer);
       if (container.killTimer) clearTimeout(container.killTimer);
     }
     this.usedAddresses.delete(task.address);

@@ -195,6 +195,20 @@ describe('addresses and the Cloud Map name', () => {
   }, 30_000);
 });
 
+describe('container health checks', () => {
+  test("a task that was healthy is stopped only after retries x the task definition's interval of failures, not the shortened pace", async () => {
+    const flag = join(stateDir, 'healthy-flag');
+    require('node:fs').writeFileSync(flag, '');
+    createService('was-healthy', register([{ name: 'main', ...node('setInterval(() => {}, 1000)'), healthCheck: { command: ['CMD-SHELL', `test -e ${flag}`], interval: 2, retries: 2, startPeriod: 0 } }]));
+    const task = await eventually('the task is healthy', 10_000, async () => ecs.tasksOf('was-healthy').find((t) => t.health === 'HEALTHY'), 50);
+    rmSync(flag);
+    const failingFrom = Date.now();
+    await eventually('the task is stopped for its checks', 15_000, async () => (ecs.tasksOf('was-healthy', true).find((t) => t.id === task.id)?.status !== 'RUNNING' ? true : undefined), 50);
+    // Two failures 2 s apart (the 200 ms pace would have taken 0.4 s).
+    expect(Date.now() - failingFrom).toBeGreaterThanOrEqual(2000);
+  }, 30_000);
+});
+
 describe('the deployment circuit breaker', () => {
   test('health-check kills count as failed tasks: three trip the breaker (threshold: half the desired count, at least 3)', async () => {
     createService('unhealthy', register([{ name: 'main', ...node('setInterval(() => {}, 1000)'), healthCheck: { command: ['CMD-SHELL', 'exit 1'], interval: 5, retries: 1, startPeriod: 0 } }]));
