@@ -1,4 +1,6 @@
-import { createServer, connect, Server, Socket } from 'node:net';
+import { createServer, connect, Socket } from 'node:net';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { freePort } from './ports';
 
 /*
@@ -19,6 +21,10 @@ import { freePort } from './ports';
  * queue a connection may hold in the link is bounded by `windowBytes` (the role of TCP's window); the
  * relay terminates TCP, so a client's connect succeeds locally even while the link is stalled (its
  * first bytes then wait for the stall like all others).
+ *
+ * The relay runs in a worker thread of its own, so the timing of its deliveries does not depend on the
+ * event loop (and the garbage collector) of the process measuring through it. The worker runs the
+ * compiled scripts/local/shaped-link.js: build first (npm run build), as for every local script.
  */
 
 export interface ShapedLinkOptions {
@@ -65,10 +71,12 @@ class Direction {
   /** When the last queued chunk finishes leaving (ms, performance.now() clock). */
   private wireFreeAt = 0;
   private timer: NodeJS.Timeout | undefined;
-  delivered = 0;
 
   constructor(
-    private readonly link: ShapedLink,
+    private readonly link: LinkRelay,
+    /** Bytes delivered, shared with the thread that started the link, at `counter`. */
+    private readonly counters: Float64Array,
+    private readonly counter: number,
     private readonly bytesPerMs: number,
     private readonly oneWayMs: number,
     private readonly windowBytes: number,
@@ -114,7 +122,7 @@ class Direction {
         continue;
       }
       connection.inLink -= chunk.length;
-      this.delivered += chunk.length;
+      this.counters[this.counter] += chunk.length;
       if (!connection.to.write(chunk) && !connection.waitingForDrain) {
         connection.waitingForDrain = true;
         connection.to.once('drain', () => {
@@ -137,46 +145,32 @@ function resumeIfFree(connection: Connection, windowBytes: number): void {
   if (!connection.closed && !connection.waitingForDrain && connection.inLink <= windowBytes && connection.from.isPaused()) connection.from.resume();
 }
 
-export class ShapedLink {
+/** The relay itself, in the link's worker thread. */
+class LinkRelay {
   /** Until when (performance.now() clock) the link holds all traffic. */
   stalledUntil = 0;
   private readonly upstream: Direction;
   private readonly downstream: Direction;
   private readonly sockets = new Set<Socket>();
+  private readonly server = createServer({ allowHalfOpen: true });
 
-  private constructor(
-    private readonly server: Server,
-    readonly port: number,
-    readonly options: ShapedLinkOptions,
+  constructor(
+    private readonly options: ShapedLinkOptions,
+    counters: Float64Array,
   ) {
     const bytesPerMs = options.bytesPerSecond / 1000;
     // Enough to keep the link full over one RTT (its bandwidth-delay product), with room for timer slack.
     const window = options.windowBytes ?? Math.max(1 << 20, 2 * bytesPerMs * options.rttMs);
-    this.upstream = new Direction(this, bytesPerMs, options.rttMs / 2, window);
-    this.downstream = new Direction(this, bytesPerMs, options.rttMs / 2, window);
+    this.upstream = new Direction(this, counters, 0, bytesPerMs, options.rttMs / 2, window);
+    this.downstream = new Direction(this, counters, 1, bytesPerMs, options.rttMs / 2, window);
+    this.server.on('connection', (client) => this.accept(client));
   }
 
-  /** Starts a link on 127.0.0.1 (a free port from ports.ts) in front of `targetHost:targetPort`. */
-  static async start(options: ShapedLinkOptions): Promise<ShapedLink> {
-    if (!(options.bytesPerSecond > 0) || !(options.rttMs >= 0)) throw new Error(`a shaped link needs a positive rate and a non-negative RTT (got ${options.bytesPerSecond} B/s, ${options.rttMs} ms)`);
-    const port = await freePort();
-    const server = createServer({ allowHalfOpen: true });
-    const link = new ShapedLink(server, port, options);
-    server.on('connection', (client) => link.accept(client));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', resolve);
+  listen(port: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', resolve);
     });
-    return link;
-  }
-
-  /** http://127.0.0.1:<port>, the address clients use instead of the server's. */
-  get endpoint(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  counters(): LinkCounters {
-    return { up: this.upstream.delivered, down: this.downstream.delivered };
   }
 
   /** Holds all traffic, both ways, for `ms` from now (queued bytes wait, and are delivered intact after). */
@@ -237,6 +231,74 @@ export class ShapedLink {
     setTimeout(open, this.options.rttMs);
   }
 
+}
+
+/** A shaped link on 127.0.0.1, its relay in a worker thread: where clients connect, its counters, its stall. */
+export class ShapedLink {
+  private constructor(
+    private readonly worker: Worker,
+    readonly port: number,
+    private readonly shared: Float64Array,
+    readonly options: ShapedLinkOptions,
+  ) {}
+
+  /** Starts a link on 127.0.0.1 (a free port from ports.ts) in front of `targetHost:targetPort`. */
+  static async start(options: ShapedLinkOptions): Promise<ShapedLink> {
+    if (!(options.bytesPerSecond > 0) || !(options.rttMs >= 0)) throw new Error(`a shaped link needs a positive rate and a non-negative RTT (got ${options.bytesPerSecond} B/s, ${options.rttMs} ms)`);
+    const port = await freePort();
+    const shared = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
+    const worker = new Worker(join(__dirname, 'shaped-link.js'), { workerData: { shapedLink: { options, port, shared } } });
+    await new Promise<void>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the shaped link's worker exited (${code}) before listening on ${port}`)));
+      worker.once('message', () => resolve());
+    });
+    worker.removeAllListeners('exit');
+    return new ShapedLink(worker, port, shared, options);
+  }
+
+  /** http://127.0.0.1:<port>, the address clients use instead of the server's. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Bytes the link has delivered each way so far. */
+  counters(): LinkCounters {
+    return { up: this.shared[0], down: this.shared[1] };
+  }
+
+  /**
+   * Holds all traffic, both ways, for `ms` from when the relay gets the word (queued bytes wait, and are
+   * delivered intact after); resolves with the counters at that moment.
+   */
+  stall(ms: number): Promise<LinkCounters> {
+    return this.ask({ stall: ms }).then(() => this.counters());
+  }
+
+  async close(): Promise<void> {
+    await this.ask({ close: true });
+    await this.worker.terminate();
+  }
+
+  private ask(message: { stall?: number; close?: boolean }): Promise<void> {
+    return new Promise((resolve) => {
+      this.worker.once('message', () => resolve());
+      this.worker.postMessage(message);
+    });
+  }
+}
+
+// In the link's worker thread: the relay, answering the handle's requests one by one.
+if (!isMainThread && workerData?.shapedLink) {
+  const { options, port, shared } = workerData.shapedLink as { options: ShapedLinkOptions; port: number; shared: Float64Array };
+  const relay = new LinkRelay(options, shared);
+  void relay.listen(port).then(() => parentPort!.postMessage('listening'));
+  parentPort!.on('message', (message: { stall?: number; close?: boolean }) => {
+    if (message.stall !== undefined) {
+      relay.stall(message.stall);
+      parentPort!.postMessage('stalled');
+    } else if (message.close) void relay.close().then(() => parentPort!.postMessage('closed'));
+  });
 }
 
 /**

@@ -66,8 +66,7 @@ function stallMidTransfer(direction: keyof LinkCounters, minBytes: number, done:
         resolve(undefined);
       } else if (link.counters()[direction] - start >= minBytes) {
         clearInterval(poll);
-        link.stall(STALL_MS);
-        setTimeout(() => resolve(link.counters()), STALL_MS);
+        void link.stall(STALL_MS).then(() => setTimeout(() => resolve(link.counters()), STALL_MS));
       }
     }, 20);
   });

@@ -164,10 +164,10 @@ describe('through a TCP echo server of its own', () => {
     const seen: number[] = [];
     const { back, ms } = await roundTrip(content, () => {
       setTimeout(() => {
-        echoLink.stall(STALL_MS);
-        const atStall = echoLink.counters();
-        // Sampled inside the stall: nothing crossed either way.
-        setTimeout(() => seen.push(echoLink.counters().up - atStall.up, echoLink.counters().down - atStall.down), STALL_MS - 100);
+        void echoLink.stall(STALL_MS).then((atStall) => {
+          // Sampled inside the stall: nothing crossed either way.
+          setTimeout(() => seen.push(echoLink.counters().up - atStall.up, echoLink.counters().down - atStall.down), STALL_MS - 100);
+        });
       }, 150);
     });
     expect(seen).toEqual([0, 0]);
