@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256, timedGet } from './bench/cluster.mjs';
 import { median } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,7 +17,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
 const { LocalCluster } = require('./local/local-cluster.js');
 const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
-const { CreateBucketCommand, GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+const { CreateBucketCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
 
 const OBJECT_MB = 64;
 const RUNS = 3;
@@ -24,14 +25,6 @@ const RUNS = 3;
 const PROXY_PORT = 31998;
 const sandbox = JSON.parse(readFileSync(join(root, '.sandbox', 'endpoints.json'), 'utf8'));
 const mbps = (bytes, ms) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
-
-async function timedGet(client, bucket, key) {
-  const t0 = performance.now();
-  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  let bytes = 0;
-  for await (const chunk of object.Body) bytes += chunk.length;
-  return { bytes, ms: performance.now() - t0 };
-}
 
 const stateDir = mkdtempSync(join(tmpdir(), 'bench-s3-endpoint-'));
 const block = `127.0.${190 + Math.floor(Math.random() * 30)}`;
@@ -62,7 +55,8 @@ try {
   const bucket = 'bench';
   const key = `object-${OBJECT_MB}mb.bin`;
   await proxy.send(new CreateBucketCommand({ Bucket: bucket }));
-  await proxy.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: randomBytes(OBJECT_MB * 1024 * 1024) }));
+  const content = randomBytes(OBJECT_MB * 1024 * 1024);
+  await proxy.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: content }));
 
   // Cold: the proxy's write cached the object; freeing it makes the worker read it from the S3 server.
   const cold = [];
@@ -77,6 +71,7 @@ try {
   for (let i = 0; i < RUNS; i++) directRuns.push(await timedGet(direct, minio.bucket, `${minio.directory}/${bucket}/${key}`));
   proxy.destroy();
   direct.destroy();
+  if (![...cold, ...warm, ...directRuns].every((run) => run.sha256 === sha256(content))) throw new Error(`a GET of ${key} returned other bytes than were put`);
 
   const row = (label, runs) => {
     const ms = median(runs.map((r) => r.ms));

@@ -30,6 +30,14 @@ export interface MasterInfo {
   readonly uptimeMs: number;
 }
 
+/** One read through Alluxio's Java client: what TimedRead printed for it. */
+export interface TimedRead {
+  readonly bytes: number;
+  /** The read alone, from open to the last byte (not the JVM's start, not the digest). */
+  readonly ms: number;
+  readonly sha256: string;
+}
+
 const JAVA_HELPERS = join(__dirname, 'java');
 
 export class AlluxioClient {
@@ -126,18 +134,47 @@ export class AlluxioClient {
     return result.stdout;
   }
 
-  /** Reads `path` through Alluxio's Java client `times` times in one JVM: bytes and milliseconds per read. */
-  async timedReads(path: string, times = 1, timeoutMs = 300_000): Promise<Array<{ bytes: number; ms: number }>> {
-    const result = await this.run(['runClass', 'TimedRead', path, String(times)], timeoutMs);
-    if (result.code !== 0) throw new Error(`reading ${path} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
-    return result.stdout
-      .trim()
-      .split('\n')
-      .filter((line) => /^\d+ \d+$/.test(line))
-      .map((line) => {
-        const [bytes, nanos] = line.split(' ').map(Number);
-        return { bytes, ms: nanos / 1e6 };
-      });
+  /**
+   * Reads `path` through Alluxio's Java client (scripts/local/java/TimedRead.java) `times` times in one
+   * JVM: bytes, milliseconds (the read alone) and SHA-256 of what was read, per read.
+   */
+  async timedReads(path: string, times = 1, timeoutMs = 300_000): Promise<TimedRead[]> {
+    return (await this.timedReadRounds([path], times, timeoutMs)).flatMap((round) => round.reads);
+  }
+
+  /**
+   * Reads every one of `paths` at once (a thread each, clients of one JVM), `rounds` times: per round,
+   * each file's read (as timedReads) and the milliseconds from the first open to the last byte.
+   * `jvmOptions` (-X..., -D...) go to the client's JVM, e.g. a flight recording.
+   */
+  async timedReadRounds(paths: readonly string[], rounds = 1, timeoutMs = 300_000, jvmOptions: readonly string[] = []): Promise<Array<{ reads: TimedRead[]; ms: number }>> {
+    const result = await this.run(['runClass', 'TimedRead', ...jvmOptions, paths.join(','), String(rounds)], timeoutMs);
+    if (result.code !== 0) throw new Error(`reading ${paths.join(', ')} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
+    const parsed: Array<{ reads: TimedRead[]; ms: number }> = [];
+    let reads: TimedRead[] = [];
+    for (const line of result.stdout.trim().split('\n')) {
+      const read = /^(\d+) (\d+) ([0-9a-f]{64})$/.exec(line);
+      const round = /^round (\d+)$/.exec(line);
+      if (read) reads.push({ bytes: Number(read[1]), ms: Number(read[2]) / 1e6, sha256: read[3] });
+      else if (round) {
+        parsed.push({ reads, ms: Number(round[1]) / 1e6 });
+        reads = [];
+      }
+    }
+    if (parsed.length !== rounds || parsed.some((round) => round.reads.length !== paths.length)) throw new Error(`TimedRead printed ${parsed.length} of ${rounds} rounds: ${result.stdout.slice(-2000)}`);
+    return parsed;
+  }
+
+  /**
+   * Writes `localFile` to the new Alluxio file `path` through Alluxio's Java client
+   * (scripts/local/java/TimedWrite.java) with the cluster's default write type: bytes and milliseconds
+   * from create to a closed stream.
+   */
+  async timedWrite(localFile: string, path: string, timeoutMs = 300_000): Promise<{ bytes: number; ms: number }> {
+    const result = await this.run(['runClass', 'TimedWrite', localFile, path], timeoutMs);
+    const line = /^(\d+) (\d+)$/m.exec(result.stdout);
+    if (result.code !== 0 || !line) throw new Error(`writing ${path} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
+    return { bytes: Number(line[1]), ms: Number(line[2]) / 1e6 };
   }
 }
 

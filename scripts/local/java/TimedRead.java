@@ -1,26 +1,59 @@
 import alluxio.AlluxioURI;
 import alluxio.client.file.FileInStream;
 import alluxio.client.file.FileSystem;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
- * Reads an Alluxio file to its end through Alluxio's own client, as many times as asked, and prints
- * one line per read: "<bytes> <nanoseconds>". One JVM for every read, so the times are the reads'
- * alone, not a JVM's start.
+ * Reads Alluxio files to their end through Alluxio's own client, as many rounds as asked, and prints
+ * one line per file and round: "<bytes> <nanoseconds> <sha256>"; with several paths (comma-separated)
+ * they are read at once, one thread each (clients of one JVM), and each round ends with a line
+ * "round <nanoseconds>" from the first open to the last byte. One JVM for every read, so the times are
+ * the reads' alone, not a JVM's start. Each file is read into memory and hashed after its timed read,
+ * so the digest's CPU time is not counted as reading.
  */
 public class TimedRead {
   public static void main(String[] args) throws Exception {
-    AlluxioURI path = new AlluxioURI(args[0]);
+    String[] paths = args[0].split(",");
     int times = args.length > 1 ? Integer.parseInt(args[1]) : 1;
-    byte[] buffer = new byte[4 << 20];
+    ExecutorService threads = Executors.newFixedThreadPool(paths.length);
     try (FileSystem fs = FileSystem.Factory.create()) {
       for (int i = 0; i < times; i++) {
-        long bytes = 0;
+        List<Future<Read>> reads = new ArrayList<>();
         long started = System.nanoTime();
-        try (FileInStream in = fs.openFile(path)) {
-          for (int read; (read = in.read(buffer)) > 0; ) bytes += read;
+        for (String path : paths) reads.add(threads.submit(() -> read(fs, new AlluxioURI(path))));
+        long lastByte = started;
+        for (Future<Read> future : reads) {
+          Read read = future.get();
+          lastByte = Math.max(lastByte, read.endedAt);
+          System.out.println(read.bytes + " " + read.nanos + " " + read.sha256);
         }
-        System.out.println(bytes + " " + (System.nanoTime() - started));
+        System.out.println("round " + (lastByte - started));
       }
+    } finally {
+      threads.shutdown();
     }
+  }
+
+  private record Read(int bytes, long nanos, long endedAt, String sha256) {}
+
+  private static Read read(FileSystem fs, AlluxioURI path) throws Exception {
+    long length = fs.getStatus(path).getLength();
+    byte[] content = new byte[Math.toIntExact(length)];
+    int bytes = 0;
+    long started = System.nanoTime();
+    try (FileInStream in = fs.openFile(path)) {
+      for (int read; bytes < content.length && (read = in.read(content, bytes, Math.min(4 << 20, content.length - bytes))) > 0; ) bytes += read;
+      if (in.read() != -1) throw new IllegalStateException(path + " holds more than its status length " + length);
+    }
+    long endedAt = System.nanoTime();
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    digest.update(content, 0, bytes);
+    return new Read(bytes, endedAt - started, endedAt, HexFormat.of().formatHex(digest.digest()));
   }
 }

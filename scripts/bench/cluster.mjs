@@ -1,0 +1,77 @@
+// Shared by the cluster benches (bench-cluster, bench-s3-endpoint, bench-cache): timed S3 transfers with
+// their bytes hashed, the raw read of a local cluster's cached block files, and its processes' memory.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+
+export const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+export const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+
+/**
+ * One GET: bytes, SHA-256, `ms` from sending the request to the last byte, and `bodyMs` from the first
+ * body byte to the last (without the server's latency), with performance.now() start and end.
+ */
+export async function timedGet(client, bucket, key) {
+  const startedAt = performance.now();
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let firstByteAt = 0;
+  for await (const chunk of object.Body) {
+    firstByteAt ||= performance.now();
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  const endedAt = performance.now();
+  return { bytes, sha256: hash.digest('hex'), ms: endedAt - startedAt, bodyMs: endedAt - firstByteAt, startedAt, endedAt };
+}
+
+/** One PUT of `body`: bytes and ms from sending to the server's answer. */
+export async function timedPut(client, bucket, key, body) {
+  const t0 = performance.now();
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  return { bytes: body.length, ms: performance.now() - t0 };
+}
+
+/** The cached block files of every worker task under `tasksDir`, read from disk (the limit a warm read approaches). */
+export function rawCacheRead(tasksDir) {
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile() && /^\d+$/.test(entry.name)) files.push(path);
+    }
+  };
+  for (const task of readdirSync(tasksDir)) {
+    const cache = join(tasksDir, task, 'root', 'opt', 'alluxio', 'cache');
+    if (existsSync(cache)) walk(cache);
+  }
+  const t0 = performance.now();
+  let bytes = 0;
+  for (const file of files) bytes += readFileSync(file).length;
+  return { bytes, ms: performance.now() - t0, blocks: files.length };
+}
+
+/** Resident memory of each Alluxio JVM whose command line names `dir`, by main class. */
+export function processMemory(dir) {
+  const rows = [];
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!cmdline.some((part) => part.includes(dir))) continue;
+    const main = cmdline.find((part) => /^alluxio\.(master|worker)\.Alluxio\w+$/.test(part));
+    if (!main) continue;
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    rows.push({ process: main.replace(/^alluxio\.\w+\.Alluxio/, ''), rssMiB: Number(rss) / 1024 });
+  }
+  return rows.sort((a, b) => a.process.localeCompare(b.process));
+}
