@@ -67,6 +67,8 @@ export interface ReadWriteSummary {
 export interface ReadWriteLoop {
   /** Operations from now on are counted in phase `name`. */
   phase(name: string): void;
+  /** How many operations have ended so far. */
+  operations(): number;
   stop(): Promise<ReadWriteSummary>;
 }
 
@@ -114,13 +116,20 @@ export class AlluxioClient {
     let firstRead: () => void = () => undefined;
     const reading = new Promise<void>((resolve) => (firstRead = resolve));
     const spec = files.map((file) => `${file.path}=${file.sha256}`).join(',');
+    let operations = 0;
+    let counted = 0;
     const running = this.start(['runClass', 'ReadLoop', spec, writeDir, stopFile, String(boundMs), String(pauseMs), summaryFile, phaseFile], boundMs + 60_000, (stdout) => {
       if (/^ok read /m.test(stdout)) firstRead();
+      // Whole lines only: a chunk may end inside one.
+      const end = stdout.lastIndexOf('\n') + 1;
+      operations += (stdout.slice(counted, end).match(/^(ok|wrong|fail) (read|write) /gm) ?? []).length;
+      counted = end;
     });
     const first = await Promise.race([reading.then(() => undefined), running]);
     if (first !== undefined) throw new Error(`the read-write loop ended before its first read: ${(first.stdout + first.stderr).slice(-2000)}`);
     return {
       phase: (name: string) => writeFileSync(phaseFile, name),
+      operations: () => operations,
       stop: async () => {
         writeFileSync(stopFile, '');
         const result = await running;
