@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { leaderIndexes } from '../../lib/core/master-leader';
@@ -38,6 +38,48 @@ export interface TimedRead {
   readonly sha256: string;
 }
 
+/** One operation of the read-write loop: `wrong` is a read whose bytes differ from those written. */
+export interface LoopOperation {
+  /** Epoch ms when it began. */
+  readonly at: number;
+  readonly phase: string;
+  readonly kind: 'read' | 'write';
+  readonly path: string;
+  readonly result: 'ok' | 'wrong' | 'fail';
+  readonly ms: number;
+  readonly error: string | null;
+}
+
+/** The loop's counts in one phase (first and last operation's start, epoch ms). */
+export interface LoopPhase {
+  readonly phase: string;
+  readonly firstAt: number;
+  readonly lastAt: number;
+  readonly reads: number;
+  readonly readsOk: number;
+  readonly wrongBytes: number;
+  readonly readsFailed: number;
+  readonly writes: number;
+  readonly writesOk: number;
+  readonly writesFailed: number;
+}
+
+/** What ReadLoop.java wrote when it stopped. */
+export interface ReadWriteSummary {
+  readonly started: number;
+  readonly ended: number;
+  readonly phases: LoopPhase[];
+  readonly ops: LoopOperation[];
+}
+
+export interface ReadWriteLoop {
+  /** Operations from now on are counted in phase `name`. */
+  phase(name: string): void;
+  /** How many operations have ended so far. */
+  operations(): number;
+  stop(): Promise<ReadWriteSummary>;
+}
+
 const JAVA_HELPERS = join(__dirname, 'java');
 
 export class AlluxioClient {
@@ -70,26 +112,39 @@ export class AlluxioClient {
   }
 
   /**
-   * Reads `path` in a loop through Alluxio's client (scripts/local/java/ReadLoop.java) until `stop()`,
-   * as an application reading throughout would: how many reads succeeded and failed, and the failures.
-   * Resolves once the first read has succeeded, so what follows happens while reads are going on.
+   * Writes and reads through Alluxio's client in a loop (scripts/local/java/ReadLoop.java) until
+   * `stop()`, as an application working throughout would: each round writes a new file under
+   * `writeDir` and reads one whose bytes are known (`files` first, then what it wrote), a read being
+   * ok only when its SHA-256 is the one written. `phase(name)` names the phase the next operations
+   * are counted in. Resolves once a first read was ok, so what follows happens while the loop runs.
    */
-  async readContinuously(path: string, pauseMs = 250, boundMs = 600_000): Promise<{ stop(): Promise<{ ok: number; failed: number; failures: string[] }> }> {
-    const stopFile = join(this.filesystem.root, `stop-reading-${Date.now()}`);
+  async readWriteContinuously(files: ReadonlyArray<{ path: string; sha256: string }>, writeDir: string, pauseMs = 250, boundMs = 900_000): Promise<ReadWriteLoop> {
+    const id = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+    const stopFile = join(this.filesystem.root, `stop-loop-${id}`);
+    const phaseFile = join(this.filesystem.root, `phase-loop-${id}`);
+    const summaryFile = join(this.filesystem.root, `summary-loop-${id}.json`);
     let firstRead: () => void = () => undefined;
     const reading = new Promise<void>((resolve) => (firstRead = resolve));
-    const running = this.start(['runClass', 'ReadLoop', path, stopFile, String(boundMs), String(pauseMs)], boundMs + 30_000, (stdout) => {
-      if (/^ok /m.test(stdout)) firstRead();
+    const spec = files.map((file) => `${file.path}=${file.sha256}`).join(',');
+    let operations = 0;
+    let counted = 0;
+    const running = this.start(['runClass', 'ReadLoop', spec, writeDir, stopFile, String(boundMs), String(pauseMs), summaryFile, phaseFile], boundMs + 60_000, (stdout) => {
+      if (/^ok read /m.test(stdout)) firstRead();
+      // Whole lines only: a chunk may end inside one.
+      const end = stdout.lastIndexOf('\n') + 1;
+      operations += (stdout.slice(counted, end).match(/^(ok|wrong|fail) (read|write) /gm) ?? []).length;
+      counted = end;
     });
     const first = await Promise.race([reading.then(() => undefined), running]);
-    if (first !== undefined) throw new Error(`the read loop ended before its first read: ${(first.stdout + first.stderr).slice(-2000)}`);
+    if (first !== undefined) throw new Error(`the read-write loop ended before its first read: ${(first.stdout + first.stderr).slice(-2000)}`);
     return {
+      phase: (name: string) => writeFileSync(phaseFile, name),
+      operations: () => operations,
       stop: async () => {
         writeFileSync(stopFile, '');
         const result = await running;
-        const done = /^done (\d+) (\d+)$/m.exec(result.stdout);
-        if (!done) throw new Error(`the read loop ended without its summary: ${(result.stdout + result.stderr).slice(-2000)}`);
-        return { ok: Number(done[1]), failed: Number(done[2]), failures: result.stdout.split('\n').filter((line) => line.startsWith('fail ')) };
+        if (!existsSync(summaryFile)) throw new Error(`the read-write loop ended without its summary: ${(result.stdout + result.stderr).slice(-2000)}`);
+        return JSON.parse(readFileSync(summaryFile, 'utf8')) as ReadWriteSummary;
       },
     };
   }

@@ -197,13 +197,18 @@ export class LocalCluster {
    * schedule), with its environment from the template (and `environment` on top, e.g. a shorter wait).
    */
   async rotate(event: unknown, environment: Record<string, string> = {}): Promise<any> {
+    return (await this.rotateWithLog(event, environment)).result;
+  }
+
+  /** rotate(), with the invocation's log (the function's progress lines), for a test that reports them. */
+  async rotateWithLog(event: unknown, environment: Record<string, string> = {}): Promise<{ result: any; log: string }> {
     const id = Object.entries(this.template.Resources).find(
       ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties as any)?.Environment?.Variables?.KEY_OWNERSHIP !== undefined,
     )?.[0];
     if (!id) throw new Error('the stack has no rotation function');
     const outcome = await this.deployment.invokeFunction(id, event, environment);
     if (!outcome.ok) throw new Error(`the rotation function failed: ${outcome.error}\n${outcome.log.slice(-3000)}`);
-    return outcome.result;
+    return { result: outcome.result, log: outcome.log };
   }
 
   /** The stack's outputs as the deploy resolved them. */

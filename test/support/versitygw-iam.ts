@@ -24,6 +24,7 @@ export interface S3Identity {
 
 export interface VersitygwWithIam {
   readonly endpoint: string;
+  /** The root account it runs with now (restart can change it). */
   readonly root: S3Identity;
   /**
    * Creates a 'user' account (random keys unless given) and grants it listing of `bucket` and object
@@ -33,6 +34,11 @@ export interface VersitygwWithIam {
   /** Deletes a user account: its keys are refused from then on (403 InvalidAccessKeyId). */
   removeUser(identity: S3Identity): Promise<void>;
   createBucket(bucket: string): Promise<void>;
+  /**
+   * Stops the server and starts it again on the same port, data and accounts with `root` as its root
+   * account, as a MinIO restarted with new root credentials: the old root pair is refused from then on.
+   */
+  restart(root: S3Identity): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -61,21 +67,30 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
   if (!existsSync(VERSITYGW)) {
     throw new Error(`versitygw binary missing at ${VERSITYGW}: run npm run sandbox:up first (it installs it)`);
   }
-  const root = randomIdentity('root');
+  let root = randomIdentity('root');
   const workDir = mkdtempSync(join(tmpdir(), 'vgw-iam-'));
   for (const dir of ['iam', 'meta', 'data']) mkdirSync(join(workDir, dir));
   const port = await unusedLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const server: ChildProcess = spawn(
-    VERSITYGW,
-    [
-      '--port', `127.0.0.1:${port}`, '--access', root.accessKeyId, '--secret', root.secretAccessKey,
-      '--iam-dir', join(workDir, 'iam'), '--quiet',
-      'posix', '--sidecar', join(workDir, 'meta'), join(workDir, 'data'),
-    ],
-    { stdio: 'ignore' },
-  );
+  const launch = (): ChildProcess =>
+    spawn(
+      VERSITYGW,
+      [
+        '--port', `127.0.0.1:${port}`, '--access', root.accessKeyId, '--secret', root.secretAccessKey,
+        '--iam-dir', join(workDir, 'iam'), '--quiet',
+        'posix', '--sidecar', join(workDir, 'meta'), join(workDir, 'data'),
+      ],
+      { stdio: 'ignore' },
+    );
+  let server = launch();
   await waitForPort(port, Date.now() + 15000);
+  const halt = async () => {
+    if (server.pid !== undefined && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
+  };
   const grantsByBucket = new Map<string, Array<{ readonly user: string; readonly objects: string }>>();
   const admin = () => createMinioS3Client({ endpoint, region: 'us-east-1', ...root });
   // A bucket has one policy: it is rewritten to grant every user the bucket has, one object
@@ -112,7 +127,15 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
   }
   return {
     endpoint,
-    root,
+    get root() {
+      return root;
+    },
+    async restart(newRoot) {
+      await halt();
+      root = newRoot;
+      server = launch();
+      await waitForPort(port, Date.now() + 15000);
+    },
     async createBucket(bucket) {
       const client = admin();
       try {
@@ -144,11 +167,7 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
       ]);
     },
     async stop() {
-      if (server.pid !== undefined && server.exitCode === null) {
-        const exited = new Promise((resolve) => server.once('exit', resolve));
-        server.kill('SIGTERM');
-        await exited;
-      }
+      await halt();
       rmSync(workDir, { recursive: true, force: true });
     },
   };
