@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { MANAGED_PROPERTY_KEYS, renderedPropertyKeys, SiteSettings } from '../../lib/core/site-properties';
 import { JavaHelpers } from './java-harness';
+import TUNING_CANDIDATES from '../../scripts/bench/tuning-candidates.json';
 
 // Every key the renderer can write must be a key Alluxio 2.9 knows under exactly that name
 // (not only as an alias): checked with alluxio.conf.PropertyKey from the 2.9.6 jars.
@@ -53,6 +54,24 @@ test('every managed key except the dora root is a canonical Alluxio 2.9 key', ()
   const v2Keys = MANAGED_PROPERTY_KEYS.filter((key) => key !== 'alluxio.dora.client.ufs.root');
   const names = canonicalNames(v2Keys);
   expect(v2Keys.filter((key) => names[key] !== key)).toEqual([]);
+});
+
+// scripts/bench-tuning.mjs compares candidate settings with the file as rendered, which leaves them at
+// Alluxio's defaults: each must be a 2.9.6 key whose default and scope are the ones recorded beside it.
+test("every tuning candidate is a canonical 2.9.6 key whose recorded default and scope are PropertyKey's own", () => {
+  const candidates = Object.entries(TUNING_CANDIDATES).filter(([key]) => key !== '//') as Array<[string, { alluxioDefault: string; scope: string }]>;
+  const keys = candidates.map(([key]) => key);
+  const names = canonicalNames(keys);
+  expect(keys.filter((key) => names[key] !== key)).toEqual([]);
+  const declared = Object.fromEntries(java.run('PropertyKeyDefaults', keys).map((line) => [line.split('\t')[0], line.split('\t').slice(1)]));
+  for (const [key, entry] of candidates) {
+    expect({ key, declared: declared[key] }).toEqual({ key, declared: [entry.alluxioDefault, entry.scope] });
+  }
+});
+
+test('the default check can fail: a misspelt key is unknown, a known key reports its own default and scope', () => {
+  const lines = java.run('PropertyKeyDefaults', ['alluxio.user.block.size.bytes.defualt', 'alluxio.worker.network.reader.buffer.size']);
+  expect(lines).toEqual(['alluxio.user.block.size.bytes.defualt\t-', 'alluxio.worker.network.reader.buffer.size\t4MB\tWORKER']);
 });
 
 test('the check can fail: the dora root key and a misspelt key are unknown to 2.9, an alias is not canonical', () => {
