@@ -23,7 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { rawCachedBlockRead } from './bench/cached-blocks.mjs';
+import { rawCacheRead } from './bench/cluster.mjs';
 import { median } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -176,7 +176,7 @@ export async function runTuningAB(options = {}) {
     const result = { fileMb, rounds, link: options.endpoint ?? 'loopback', sides: {}, directGet: summary(directRuns), bytesVerified, clientView: seen };
     for (const side of sides) {
       const f = figures[side.name];
-      const raw = rawCachedBlockRead(side.stateDir);
+      const raw = rawCacheRead(join(side.stateDir, 'ecs', 'tasks'));
       result.sides[side.name] = {
         extraProperties: side.extraProperties,
         clientLines: side.clientLines,
