@@ -85,10 +85,12 @@ function resourcesOfType(type: string): Array<[string, any]> {
 
 describe('the preload after a deploy', () => {
   test('runs once, after the Alluxio health check, as one RunTask of the preload task definition', () => {
-    const created = local.cluster.result.created;
-    const runAfterDeploy = created.find((id) => id.includes('PreloadRunAfterDeploy'));
-    expect(runAfterDeploy).toBeDefined();
-    expect(created.indexOf(runAfterDeploy!)).toBeGreaterThan(created.findIndex((id) => id.includes('AlluxioCheck')));
+    // The custom resources by type: their log groups and policies share the id prefix and, with no
+    // dependency on the check, CloudFormation (and the parallel deployer) creates them early.
+    const [[runAfterDeploy]] = resourcesOfType('Custom::AWS').filter(([id]) => id.includes('PreloadRunAfterDeploy'));
+    const [[alluxioCheck]] = resourcesOfType('Custom::AlluxioMinioHealthCheck').filter(([id]) => id.includes('AlluxioCheck'));
+    const { timeline } = local.cluster.result;
+    expect(timeline[runAfterDeploy].started).toBeGreaterThanOrEqual(timeline[alluxioCheck].finished);
     const [[, definition]] = resourcesOfType('AWS::ECS::TaskDefinition').filter(([, r]) => r.Properties.ContainerDefinitions[0].Name === 'preload');
     expect(local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true).map((t) => t.taskDefinition.split('/').pop()!.split(':')[0])).toEqual([definition.Properties.Family]);
   });
