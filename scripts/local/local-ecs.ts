@@ -26,8 +26,8 @@ import {
  * In short: every task gets a new address in 127.0.0.0/8 (awsvpc's stand-in), and a service's Cloud Map
  * name follows its tasks through a hosts file the JVMs read (`-Djdk.net.hosts.file`) in place of DNS;
  * a stopping task's containers get SIGTERM on their main process, SIGKILL after their stopTimeout;
- * health checks run faster until a container first passes (`healthCheckIntervalMs`); there is no
- * launch back-off.
+ * health checks run faster until a container first passes (`healthCheckIntervalMs`); a service whose
+ * tasks keep failing to start is throttled (`launchBackOff`, ECS's time scaled down).
  */
 
 export interface LocalEcsOptions {
@@ -49,8 +49,29 @@ export interface LocalEcsOptions {
   readonly healthCheckIntervalMs?: number;
   /** Let a task start this long instead of the task definition's startPeriod before failed checks count. */
   readonly healthCheckStartPeriodMs?: number;
+  /** The service throttle's schedule; LAUNCH_BACK_OFF (ECS's 27-minute cap, scaled by 1/60) when not given. */
+  readonly launchBackOff?: LaunchBackOff;
   /** Every scheduler decision, for a log. */
   readonly onEvent?: (message: string) => void;
+}
+
+/**
+ * ECS's service throttle: when a service's tasks go from PENDING to STOPPED without running, the time
+ * before its next launch grows with each such failure in a row, up to a cap (ECS Developer Guide, "Amazon
+ * ECS service throttle logic": "incrementally increased up to a maximum of 27 minutes"). ECS does not
+ * publish the increments; here the wait doubles from `firstMs`.
+ */
+export interface LaunchBackOff {
+  readonly firstMs: number;
+  readonly maxMs: number;
+}
+
+/** ECS's cap of 27 minutes and a first wait of 1 minute, both scaled by 1/60 so a suite sees it in seconds. */
+export const LAUNCH_BACK_OFF: LaunchBackOff = { firstMs: 1000, maxMs: 27_000 };
+
+/** The wait before the next launch after `failuresInARow` tasks failed to start (0: none). */
+export function launchBackOffMs(backOff: LaunchBackOff, failuresInARow: number): number {
+  return failuresInARow === 0 ? 0 : Math.min(backOff.maxMs, backOff.firstMs * 2 ** (failuresInARow - 1));
 }
 
 interface ContainerDefinition {
@@ -158,6 +179,9 @@ interface Service {
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   /** The group of RunTask's tasks: no scheduler, no desired count. */
   readonly standalone?: boolean;
+  /** The service throttle: tasks that failed to start since one last ran, and when the next may launch. */
+  launchFailuresInARow: number;
+  nextLaunchAt: number;
 }
 
 /** The name under which tasks started by RunTask are listed (tasksOf) and grouped. */
@@ -342,6 +366,8 @@ export class LocalEcs {
       tasks: [],
       events: [],
       status: 'ACTIVE',
+      launchFailuresInARow: 0,
+      nextLaunchAt: 0,
     };
     this.services.set(serviceName, service);
     this.event(service, `service ${serviceName} created with ${definition.family}:${definition.revision}`);
@@ -367,6 +393,8 @@ export class LocalEcs {
         events: [],
         status: 'ACTIVE',
         standalone: true,
+        launchFailuresInARow: 0,
+        nextLaunchAt: 0,
       };
       this.services.set(STANDALONE_TASKS, group);
     }
@@ -385,6 +413,13 @@ export class LocalEcs {
     if (input.desiredCount !== undefined) service.desiredCount = Number(input.desiredCount);
     const current = service.deployments[0];
     const taskDefinition = input.taskDefinition ? this.taskDefinition(input.taskDefinition).taskDefinitionArn : current.taskDefinition;
+    if (taskDefinition !== current.taskDefinition && service.launchFailuresInARow > 0) {
+      // "If you update your service to use a new task definition, your service returns to a normal,
+      // non-throttled state immediately" (service throttle logic); a forced deployment of the same one does not.
+      this.event(service, `service ${service.serviceName}: new task definition, the launch throttle is lifted`);
+      service.launchFailuresInARow = 0;
+      service.nextLaunchAt = 0;
+    }
     if (input.forceNewDeployment || taskDefinition !== current.taskDefinition) {
       this.startDeployment(service, taskDefinition, input.forceNewDeployment ? 'forced new deployment' : 'new task definition');
     }
@@ -456,7 +491,8 @@ export class LocalEcs {
       }
     }
     const stillLive = service.tasks.filter((t) => t.lastStatus === 'PENDING' || t.lastStatus === 'RUNNING');
-    if (primary.rolloutState !== 'FAILED' && primaryLive.length < service.desiredCount && stillLive.length < Math.max(maximum, 1)) {
+    const throttled = Date.now() < service.nextLaunchAt;
+    if (primary.rolloutState !== 'FAILED' && !throttled && primaryLive.length < service.desiredCount && stillLive.length < Math.max(maximum, 1)) {
       this.startTask(service, primary);
     }
     // Extra primary tasks (a lower desired count) stop, newest first.
@@ -491,6 +527,17 @@ export class LocalEcs {
       this.startDeployment(service, lastGood.taskDefinition, `rolling back to ${lastGood.taskDefinition.replace(/^.*\//, '')}`);
       // The failed deployment's state stays visible (as ECS keeps it in the service's events).
       service.deployments = service.deployments.filter((d) => d !== lastGood);
+    }
+  }
+
+  /** A task went from PENDING to STOPPED: the service's next launch waits (ECS's service throttle). */
+  private launchFailed(service: Service): void {
+    service.launchFailuresInARow += 1;
+    const waitMs = launchBackOffMs(this.options.launchBackOff ?? LAUNCH_BACK_OFF, service.launchFailuresInARow);
+    service.nextLaunchAt = Date.now() + waitMs;
+    if (service.launchFailuresInARow >= 2) {
+      // ECS's own service event text when the throttle starts.
+      this.event(service, `(service ${service.serviceName}) is unable to consistently start tasks successfully. (next launch in ${waitMs} ms)`);
     }
   }
 
@@ -615,6 +662,9 @@ export class LocalEcs {
     if (task.lastStatus !== 'PENDING') return;
     task.containers.forEach((container, index) => this.startContainer(service, task, definition, container, join(taskDir, index === 0 ? 'root' : `${container.definition.name}-root`), secrets[index]));
     task.lastStatus = 'RUNNING';
+    // A task that runs ends the streak: the throttle is for tasks that "repeatedly fail to enter the
+    // RUNNING state" (how ECS itself resets is not published; this is the reading the docs allow).
+    service.launchFailuresInARow = 0;
     this.writeHostsFile();
     for (const container of task.containers) this.scheduleHealthChecks(service, task, container);
   }
@@ -789,6 +839,7 @@ export class LocalEcs {
    */
   private stopTask(service: Service, task: Task, reason: string, failed = false): Task {
     if (task.lastStatus === 'STOPPED' || task.lastStatus === 'STOPPING') return task;
+    if (failed && task.lastStatus === 'PENDING' && !service.standalone) this.launchFailed(service);
     task.stoppedReason ??= reason;
     task.lastStatus = 'STOPPING';
     this.event(service, `service ${service.serviceName} stopping task ${task.id.slice(0, 8)}: ${task.stoppedReason}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { addressesInHostsFile } from '../../scripts/local/hosts-resolver';
-import { LocalEcs, STAND_IN_CONTAINER } from '../../scripts/local/local-ecs';
+import { LAUNCH_BACK_OFF, launchBackOffMs, LocalEcs, STAND_IN_CONTAINER } from '../../scripts/local/local-ecs';
 import { eventually } from '../support/local-cluster';
 
 /*
@@ -19,7 +19,7 @@ let ssm: SSMClient;
 
 beforeAll(() => {
   stateDir = mkdtempSync(join(tmpdir(), 'local-ecs-conformance-'));
-  // No task here has secrets: the client is never called.
+  // Nothing answers here: a task with a secret fails to start (the service throttle's test).
   ssm = new SSMClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' } });
   ecs = new LocalEcs({ stateDir, jarsDir: stateDir, ssm, addressBlock: `127.1.${1 + Math.floor(Math.random() * 250)}`, healthCheckIntervalMs: 200 });
 });
@@ -250,4 +250,35 @@ describe('the deployment circuit breaker', () => {
     expect(failed).toBeGreaterThanOrEqual(3);
     expect(service.events.map((e: { message: string }) => e.message).join('\n')).toMatch(/failed-task count \(\d\) resets/);
   }, 40_000);
+});
+
+describe('the service throttle (launch back-off)', () => {
+  /** When each of the service's tasks was started and stopped (its events, oldest first), in ms. */
+  function launchesAndStops(name: string): { launched: number[]; stopped: number[] } {
+    const events = [...describe1(name).events].reverse() as Array<{ createdAt: number; message: string }>;
+    const at = (pattern: RegExp) => events.filter((e) => pattern.test(e.message)).map((e) => e.createdAt * 1000);
+    return { launched: at(/ started task /), stopped: at(/ stopping task .*ResourceInitializationError/) };
+  }
+
+  test('tasks that fail to start launch further and further apart; a new task definition lifts the throttle at once', async () => {
+    // Its secret cannot be read, so every task goes from PENDING to STOPPED without running. No circuit
+    // breaker: the service keeps trying, as ECS does.
+    createService('cannot-start', register([{ name: 'main', ...node('setInterval(() => {}, 1000)'), secrets: [{ name: 'KEY', valueFrom: '/conformance/unreadable' }] }]), {
+      deploymentConfiguration: { minimumHealthyPercent: 0, maximumPercent: 100, deploymentCircuitBreaker: { enable: false, rollback: false } },
+    });
+    await eventually('four tasks failed to start', 40_000, async () => (launchesAndStops('cannot-start').stopped.length >= 4 ? true : undefined), 50);
+    const { launched, stopped } = launchesAndStops('cannot-start');
+    // Launch n+1 waits at least the back-off after failure n: 1 s, 2 s, 4 s (without it, the next tick).
+    for (const n of [1, 2, 3]) expect(launched[n] - stopped[n - 1]).toBeGreaterThanOrEqual(launchBackOffMs(LAUNCH_BACK_OFF, n));
+    expect(describe1('cannot-start').events.map((e: { message: string }) => e.message).join('\n')).toContain('(service cannot-start) is unable to consistently start tasks successfully.');
+
+    // The fourth failure holds the next launch for 8 s; a new task definition launches before that.
+    const throttledUntil = stopped[3] + launchBackOffMs(LAUNCH_BACK_OFF, 4);
+    ecs.call('UpdateService', { service: 'cannot-start', taskDefinition: register([{ name: 'main', ...node('setInterval(() => {}, 1000)') }]) });
+    const runs = await runningTask('cannot-start');
+    const after = launchesAndStops('cannot-start').launched.filter((t) => t > stopped[3]);
+    expect(after.length).toBeGreaterThanOrEqual(1);
+    expect(after[0]).toBeLessThan(throttledUntil);
+    expect(runs.status).toBe('RUNNING');
+  }, 60_000);
 });
