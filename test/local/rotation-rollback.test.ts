@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { GetParameterCommand, GetParameterHistoryCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AlluxioMasters, AlluxioOptions } from '../../lib';
+import { journalPortsOf } from '../../lib/core/master-quorum';
 import { AlluxioClient, ReadWriteLoop, ReadWriteSummary } from '../../scripts/local/alluxio-client';
 import { ssmClient } from '../../scripts/local/local-cluster';
 import { listening } from '../../scripts/local/ports';
@@ -155,10 +156,11 @@ function watchRefusedPair(local: TestCluster, accepted: (accessKeyId: string) =>
 }
 
 /**
- * Samples which masters serve every `stepMs`: a master serves when ECS runs its task and its
- * embedded-journal port (the port ECS probes it on) accepts a connection. The connect is given 2 s: on
- * this loaded machine a shorter bound measured this process's own scheduling, not the masters. Returns
- * the fewest serving at once and each change with its time.
+ * Samples which masters serve every `stepMs`: a master serves when ECS runs its task and its own
+ * embedded-journal port (19200 + its index, the port its health check probes) accepts a connection. A
+ * master that is down refuses at once (its loopback address answers with a reset, or its name no longer
+ * resolves), so the connect's long bound only keeps this process's own stalls on a loaded machine from
+ * counting as a master down. Returns the fewest serving at once and each change with its time.
  */
 function watchMasters(local: TestCluster, stepMs = 300) {
   let stopped = false;
@@ -170,7 +172,7 @@ function watchMasters(local: TestCluster, stepMs = 300) {
       const up = await Promise.all(
         local.cluster.masterHosts.map(async (host, index) => {
           const running = local.cluster.ecs!.tasksOf(services[index]).some((task) => task.status === 'RUNNING');
-          return running && (await listening(host, 19200, 2000));
+          return running && (await listening(host, journalPortsOf(index).master, 10_000));
         }),
       );
       const serving = up.flatMap((ok, index) => (ok ? [index] : []));
@@ -476,7 +478,7 @@ describe('three masters', () => {
     return good;
   });
 
-  test('user-owned keys revoked after the restarts: the rollback restarts one master at a time (standbys first); which masters serve is recorded', async () => {
+  test('user-owned keys revoked after the restarts: the rollback restarts one master at a time (standbys first); a majority serves throughout', async () => {
     const { server, local, client, ssm, sample, bucket } = cluster;
     const started = Date.now();
     let loop: ReadWriteLoop | undefined;
@@ -526,12 +528,9 @@ describe('three masters', () => {
       expect(new Set(masterRestarts.slice(3))).toEqual(new Set(['master-0', 'master-1', 'master-2']));
       expect({ access: await history(ssm, local.parameters.accessKey), secret: await history(ssm, local.parameters.secretKey) }).toEqual(written);
       expect(new Set(runningKeys(local))).toEqual(new Set([good.accessKeyId]));
-      // NOT asserted yet: that a majority served at every sample. Two runs (load 21-25) saw 0 of 3 for
-      // 10-42 s right after the primary's task stopped, forward and in the rollback, the standbys'
-      // tasks running: either 2.9.6's standbys stop serving their journal port while a new primary is
-      // elected, or this process (which also hosts the local ECS) was starved so that every connect
-      // timed out. Until the masters' own logs tell which, the figure is reported, not claimed.
-      if (serving.fewest < 2) console.warn(`fewest masters serving at once: ${serving.fewest}\n${JSON.stringify(serving.changes)}`);
+      // A majority served at every sample, forward and back, and exactly two at the fewest: one master
+      // down at a time (a 3 would mean the sampler missed the restarts).
+      expect({ fewest: serving.fewest, changes: serving.changes }).toEqual({ fewest: 2, changes: serving.changes });
       expectServedAfter(summary, counts);
     } finally {
       await loop?.stop().catch(() => undefined);
