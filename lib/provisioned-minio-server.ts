@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { ecsAgentSettingsUserData } from './core/ecs-agent-config';
 import { InputError } from './core/input-error';
 import { ATTACH_VOLUME_ENV, DATA_VOLUME_DEVICE, dataVolumeUserData, HOST_LAYOUT, minioStartScript } from './core/minio-data-volume';
 import { bundledHandlerCode } from './handler-code';
@@ -107,6 +108,7 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
     props.cluster.addAsgCapacityProvider(capacity);
     // After the ECS agent's configuration (ECS_CLUSTER) that registering the capacity added: when the
     // mount fails now, a later boot that mounts the volume still joins this cluster, not 'default'.
+    userData.addCommands(...ecsAgentSettingsUserData());
     userData.addCommands(...dataVolumeUserData(this.dataVolume.volumeId));
 
     const task = new ecs.Ec2TaskDefinition(this, 'Task', {
