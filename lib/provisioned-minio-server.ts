@@ -191,19 +191,35 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'AttachTheDataVolume',
-        actions: ['ec2:AttachVolume'],
+        // DetachVolume (with Force) only takes the volume from a previous host that is gone or broken.
+        actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
         resources: [`${arnPrefix('ec2')}:volume/${this.dataVolume.volumeId}`],
       }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ToTheseHostsOnly',
-        actions: ['ec2:AttachVolume'],
+        actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
         resources: [`${arnPrefix('ec2')}:instance/*`],
         conditions: { StringEquals: { [`ec2:ResourceTag/${HOST_TAG}`]: hostTagValue } },
       }),
     );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SeeVolumeAndHost', actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances'], resources: ['*'] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SeeVolumeAndHost', actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'], resources: ['*'] }),
+    );
+    // The volume is encrypted with the account's default EBS key (or, adopted, with any key), which may be a
+    // customer managed key: attaching it has EC2 create a grant on that key for the instance, with the
+    // caller's permission. Only grants EC2 creates on the caller's behalf (Amazon EBS User Guide,
+    // "Requirements for Amazon EBS encryption": kms:CreateGrant with kms:GrantIsForAWSResource). The key is
+    // not known at synth; a key policy that does not delegate to IAM must allow this role itself.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LetEc2UseTheVolumeKey',
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'CompleteTheLaunch',
@@ -255,7 +271,8 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ec2:DescribeVolumes and ec2:DescribeInstances have no resource-level permissions; they read state only.',
+        reason:
+          'ec2:DescribeVolumes, DescribeInstances and DescribeInstanceStatus have no resource-level permissions and read state only; kms:CreateGrant is on whatever key encrypts the volume (the account default, unknown at synth), only for grants EC2 creates (kms:GrantIsForAWSResource).',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
