@@ -1,3 +1,5 @@
+import { installScriptAndUnitsUserData } from './host-boot-units';
+
 /**
  * How a new NVMe worker host tells CloudFormation it is ready, as pure strings: the script runs for
  * real under /bin/sh in the tests, against stand-in commands.
@@ -109,17 +111,13 @@ export function registrationSignalUnit(layout: RegistrationSignalLayout = REGIST
  * (it runs after the agent, which starts after the user data).
  */
 export function registrationSignalUserData(target: RegistrationSignalTarget, layout: RegistrationSignalLayout = REGISTRATION_SIGNAL_LAYOUT, options: RegistrationSignalOptions = {}): string[] {
-  const delimiter = 'CDK_ALLUXIO_MINIO_END_OF_FILE';
   return [
-    `mkdir -p '${layout.scriptPath.slice(0, layout.scriptPath.lastIndexOf('/')) || '/'}' '${layout.systemdDir}'`,
-    `cat > '${layout.scriptPath}' <<'${delimiter}'`,
-    registrationSignalScript(target, layout, options),
-    delimiter,
-    `cat > '${layout.systemdDir}/${REGISTRATION_SIGNAL_UNIT}' <<'${delimiter}'`,
-    registrationSignalUnit(layout),
-    delimiter,
-    `chmod 755 '${layout.scriptPath}'`,
-    'systemctl daemon-reload',
+    ...installScriptAndUnitsUserData({
+      scriptPath: layout.scriptPath,
+      script: registrationSignalScript(target, layout, options),
+      systemdDir: layout.systemdDir,
+      units: { [REGISTRATION_SIGNAL_UNIT]: registrationSignalUnit(layout) },
+    }),
     `systemctl start --no-block ${REGISTRATION_SIGNAL_UNIT}`,
   ];
 }
