@@ -158,6 +158,14 @@ describe('highly available masters across AZs', () => {
     expect(new Set(Object.values(zones))).toEqual(new Set(['dummy1a', 'dummy1b', 'dummy1c']));
   });
 
+  test("with an env whose region has two AZs, the construct's own VPC is refused at synth, naming alluxio.masters", () => {
+    const app = new App({ context: { 'availability-zones:account=123456789012:region=us-west-1': ['us-west-1a', 'us-west-1c'] } });
+    const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'us-west-1' } });
+    expect(() => new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, alluxio: { masters: AlluxioMasters.highlyAvailable() } })).toThrow(
+      /^AlluxioMinio Test\/Cache: alluxio\.masters: highly available masters need 3 AZs.*region has 2.*Fix: deploy the stack to a region with at least 3 AZs, pass a vpc/,
+    );
+  });
+
   test('a VPC given with private subnets in fewer than three AZs is refused at synth, naming vpc and the fix', () => {
     const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
