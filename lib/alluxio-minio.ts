@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,6 +13,7 @@ import { RenderSettingsSource } from './core/custom-resource-props';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
+import { HA_MASTER_MIN_ZONES } from './core/master-placement';
 import { masterJournalPortRange, validateQuorumSize } from './core/master-quorum';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
@@ -27,7 +28,7 @@ import { ImageMirror } from './image-mirror';
 import { MinioBackend } from './minio-backend';
 import { MinioCredentials } from './minio-credentials';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
-import { AlluxioMasterGroup, masterHostnamesIn } from './parts/alluxio-master-group';
+import { AlluxioMasterGroup, masterHostnamesIn, quorumMemberSubnets } from './parts/alluxio-master-group';
 import { AlluxioServiceContext } from './parts/alluxio-services';
 import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
 import { AlluxioWorkerGroup } from './parts/alluxio-worker-group';
@@ -209,9 +210,12 @@ export interface AlluxioMinioProps {
    */
   readonly credentials?: MinioCredentials;
   /**
-   * The VPC the cluster, MinIO and the health check run in.
+   * The VPC the cluster, MinIO and the health check run in. With highly available masters, its private
+   * subnets with egress must span at least 3 AZs (one master per AZ); a VPC made in a stack without an
+   * env has only 2 (give the stack an env, or the VPC explicit `availabilityZones`).
    *
-   * @default - a new VPC over 2 AZs with public subnets and private subnets with egress
+   * @default - a new VPC with public subnets and private subnets with egress: over 2 AZs with one NAT
+   * gateway, or with highly available masters over 3 AZs with a NAT gateway in each
    */
   readonly vpc?: ec2.IVpc;
   /**
@@ -364,7 +368,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     super(scope, id);
     const settings = resolveSettings(this, props);
 
-    const vpc = props.vpc ?? this.createDefaultVpc(settings.logRetention);
+    const vpc = props.vpc ?? this.createDefaultVpc(settings.logRetention, settings.quorumSize !== undefined);
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -436,6 +440,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey,
       removalPolicy: settings.removalPolicy,
       quorumSize: settings.quorumSize,
+      quorumSubnets: settings.quorumSize === undefined ? undefined : withPropErrors(this, () => quorumMemberSubnets(vpc, settings.quorumSize!, props.vpc !== undefined)),
     });
     const workers = this.createWorkers(context, settings.workers);
     this.masterServices = masters.services;
@@ -623,10 +628,11 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     return this.credentials.grantRead(grantee);
   }
 
-  private createDefaultVpc(logRetention: logs.RetentionDays): ec2.Vpc {
+  private createDefaultVpc(logRetention: logs.RetentionDays, highlyAvailableMasters: boolean): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 1,
+      // Highly available masters: one per AZ over three AZs, each AZ with its own NAT gateway, so losing
+      // one AZ (or its NAT) leaves a quorum with egress. One master: two AZs and one NAT, as before.
+      ...(highlyAvailableMasters ? { availabilityZones: this.threeZones(), natGateways: HA_MASTER_MIN_ZONES } : { maxAzs: 2, natGateways: 1 }),
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
@@ -636,6 +642,20 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(new logs.LogGroup(this, 'FlowLogsGroup', { retention: logRetention })),
     });
     return vpc;
+  }
+
+  /**
+   * The first three AZs of the stack's region. CDK gives a stack without an env two AZs whatever
+   * `maxAzs` says (Stack.availabilityZones: the first two of Fn::GetAZs); there the region's first three
+   * come from Fn::GetAZs at deploy time (a region with fewer fails the deploy before anything is
+   * created). With an env, the AZs are looked up at synth, and a region with fewer is refused there.
+   */
+  private threeZones(): string[] {
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account)) {
+      return Array.from({ length: HA_MASTER_MIN_ZONES }, (_, index) => Fn.select(index, Fn.getAzs()));
+    }
+    return stack.availabilityZones.slice(0, HA_MASTER_MIN_ZONES);
   }
 
   private createOutputs(sitePropertiesName: string): void {

@@ -10,6 +10,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { ecsAgentSettingsUserData } from './core/ecs-agent-config';
 import { InputError } from './core/input-error';
 import { ATTACH_VOLUME_ENV, DATA_VOLUME_DEVICE, dataVolumeUserData, HOST_LAYOUT, minioStartScript } from './core/minio-data-volume';
 import { bundledHandlerCode } from './handler-code';
@@ -107,6 +108,7 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
     props.cluster.addAsgCapacityProvider(capacity);
     // After the ECS agent's configuration (ECS_CLUSTER) that registering the capacity added: when the
     // mount fails now, a later boot that mounts the volume still joins this cluster, not 'default'.
+    userData.addCommands(...ecsAgentSettingsUserData());
     userData.addCommands(...dataVolumeUserData(this.dataVolume.volumeId));
 
     const task = new ecs.Ec2TaskDefinition(this, 'Task', {
@@ -189,19 +191,35 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'AttachTheDataVolume',
-        actions: ['ec2:AttachVolume'],
+        // DetachVolume (with Force) only takes the volume from a previous host that is gone or broken.
+        actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
         resources: [`${arnPrefix('ec2')}:volume/${this.dataVolume.volumeId}`],
       }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ToTheseHostsOnly',
-        actions: ['ec2:AttachVolume'],
+        actions: ['ec2:AttachVolume', 'ec2:DetachVolume'],
         resources: [`${arnPrefix('ec2')}:instance/*`],
         conditions: { StringEquals: { [`ec2:ResourceTag/${HOST_TAG}`]: hostTagValue } },
       }),
     );
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SeeVolumeAndHost', actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances'], resources: ['*'] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SeeVolumeAndHost', actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'], resources: ['*'] }),
+    );
+    // The volume is encrypted with the account's default EBS key (or, adopted, with any key), which may be a
+    // customer managed key: attaching it has EC2 create a grant on that key for the instance, with the
+    // caller's permission. Only grants EC2 creates on the caller's behalf (Amazon EBS User Guide,
+    // "Requirements for Amazon EBS encryption": kms:CreateGrant with kms:GrantIsForAWSResource). The key is
+    // not known at synth; a key policy that does not delegate to IAM must allow this role itself.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LetEc2UseTheVolumeKey',
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'CompleteTheLaunch',
@@ -253,7 +271,8 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       },
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ec2:DescribeVolumes and ec2:DescribeInstances have no resource-level permissions; they read state only.',
+        reason:
+          'ec2:DescribeVolumes, DescribeInstances and DescribeInstanceStatus have no resource-level permissions and read state only; kms:CreateGrant is on whatever key encrypts the volume (the account default, unknown at synth), only for grants EC2 creates (kms:GrantIsForAWSResource).',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',

@@ -17,9 +17,30 @@ export interface LaunchingInstanceView {
   readonly availabilityZone: string;
 }
 
+/** The host that still holds the volume, as EC2 describes it (DescribeInstanceStatus). */
+export interface PreviousHostView {
+  readonly instanceId: string;
+  /** pending | running | shutting-down | terminated | stopping | stopped (`terminated` too when EC2 no longer knows it) */
+  readonly state: string;
+  /** Its instance or system status check is `impaired`. */
+  readonly impaired: boolean;
+}
+
+/** How long this run has seen the previous host hold the volume, and how long it waits before forcing. */
+export interface HoldTime {
+  readonly heldForMs: number;
+  readonly forceDetachAfterMs: number;
+}
+
 export type AttachmentStep =
   /** Call AttachVolume. */
   | { readonly kind: 'attach' }
+  /**
+   * Call DetachVolume with Force on the previous host. The EC2 API reference keeps Force as the last
+   * resort for a failed instance: the instance cannot flush its caches first, so the file system must be
+   * checked (XFS replays its log when the new host mounts it).
+   */
+  | { readonly kind: 'force-detach'; readonly instanceId: string; readonly reason: string }
   /** Attached to this instance: complete the lifecycle action with CONTINUE. */
   | { readonly kind: 'attached' }
   /** Ask again shortly (the previous host still holds it, an attachment is in progress, ...). */
@@ -27,7 +48,15 @@ export type AttachmentStep =
   /** It can never attach to this instance: ABANDON, and say why. */
   | { readonly kind: 'refuse'; readonly reason: string };
 
-export function nextAttachmentStep(volumeId: string, volume: DataVolumeView | undefined, instance: LaunchingInstanceView): AttachmentStep {
+/**
+ * The previous host is gone or broken: it will never release the volume cleanly. A running host with
+ * passing status checks may be a MinIO still serving from the volume, and is never forced.
+ */
+function previousHostIsGone(host: PreviousHostView): boolean {
+  return host.impaired || ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(host.state);
+}
+
+export function nextAttachmentStep(volumeId: string, volume: DataVolumeView | undefined, instance: LaunchingInstanceView, previousHost?: PreviousHostView, hold?: HoldTime): AttachmentStep {
   if (!volume) {
     return { kind: 'refuse', reason: `the data volume ${volumeId} does not exist (deleted? adopt a retained one with minio.dataVolumeId)` };
   }
@@ -46,7 +75,15 @@ export function nextAttachmentStep(volumeId: string, volume: DataVolumeView | un
   }
   const other = volume.attachments.find((a) => a.state !== 'detached');
   if (other) {
-    return { kind: 'wait', reason: `the data volume ${volumeId} is still ${other.state} to ${other.instanceId} (the previous host), waiting for it to be released` };
+    const held = `the data volume ${volumeId} is still ${other.state} to ${other.instanceId} (the previous host)`;
+    if (previousHost?.instanceId === other.instanceId && previousHostIsGone(previousHost)) {
+      const condition = previousHost.impaired ? `${previousHost.state}, status checks impaired` : previousHost.state;
+      if (hold && hold.heldForMs >= hold.forceDetachAfterMs) {
+        return { kind: 'force-detach', instanceId: other.instanceId, reason: `${held}, which is ${condition} and has not released it in ${Math.round(hold.heldForMs / 1000)} s: forcing the detach` };
+      }
+      return { kind: 'wait', reason: `${held}, which is ${condition}: waiting for a clean release before forcing the detach` };
+    }
+    return { kind: 'wait', reason: `${held}, waiting for it to be released` };
   }
   if (volume.state === 'available') return { kind: 'attach' };
   return { kind: 'wait', reason: `the data volume ${volumeId} is ${volume.state}` };

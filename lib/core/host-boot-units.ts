@@ -4,12 +4,7 @@
  * now; when that run fails, the ECS agent's queued start is cancelled, so the host never joins the
  * cluster with what the script should have prepared missing.
  */
-export interface BootScriptInstall {
-  readonly scriptPath: string;
-  readonly script: string;
-  readonly systemdDir: string;
-  /** Unit file name → text. */
-  readonly units: { readonly [name: string]: string };
+export interface BootScriptInstall extends ScriptAndUnits {
   /** The units enabled for every boot. */
   readonly enable: readonly string[];
   /** The unit started now, whose failure keeps the ECS agent stopped. */
@@ -20,8 +15,17 @@ export interface BootScriptInstall {
   readonly thenStart?: readonly string[];
 }
 
-/** The user data commands that install and start a boot script (see BootScriptInstall). */
-export function bootScriptUserData(install: BootScriptInstall): string[] {
+/** A script and the systemd units that run it, as the user data writes them. */
+export interface ScriptAndUnits {
+  readonly scriptPath: string;
+  readonly script: string;
+  readonly systemdDir: string;
+  /** Unit file name → text. */
+  readonly units: { readonly [name: string]: string };
+}
+
+/** The user data commands that write the script (executable) and the units, and make systemd read them. */
+export function installScriptAndUnitsUserData(install: ScriptAndUnits): string[] {
   const files: Array<[string, string]> = [
     [install.scriptPath, install.script],
     ...Object.entries(install.units).map(([name, text]): [string, string] => [`${install.systemdDir}/${name}`, text]),
@@ -32,6 +36,13 @@ export function bootScriptUserData(install: BootScriptInstall): string[] {
     ...files.flatMap(([path, text]) => [`cat > '${path}' <<'${delimiter}'`, text, delimiter]),
     `chmod 755 '${install.scriptPath}'`,
     'systemctl daemon-reload',
+  ];
+}
+
+/** The user data commands that install and start a boot script (see BootScriptInstall). */
+export function bootScriptUserData(install: BootScriptInstall): string[] {
+  return [
+    ...installScriptAndUnitsUserData(install),
     `systemctl enable ${install.enable.join(' ')}`,
     `if ! systemctl start ${install.startNow}; then`,
     `  echo "${install.failureMessage}" >&2`,

@@ -1,14 +1,19 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT, workerCacheDirs } from '../core/alluxio-container';
+import { ecsAgentSettingsUserData } from '../core/ecs-agent-config';
+import { registrationSignalUserData } from '../core/host-registration-signal';
 import { InstanceStore } from '../core/instance-store';
 import { cacheDiskMountPoints, cacheDisksUserData } from '../core/worker-cache-disks';
 import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../nag-acknowledgements';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
+
+/** How long CloudFormation waits for each new host's signal; the host's own wait for its agent (10 minutes) fits inside. */
+const HOST_REGISTRATION_TIMEOUT = Duration.minutes(15);
 
 export interface AlluxioEc2WorkerGroupProps {
   readonly context: AlluxioServiceContext;
@@ -63,6 +68,14 @@ export class AlluxioEc2WorkerGroup extends Construct {
       launchTemplate,
       minCapacity: props.count,
       maxCapacity: props.count,
+      // A new host counts once its ECS agent has registered it (the signal in its user data), at creation and in updates.
+      signals: autoscaling.Signals.waitForAll({ timeout: HOST_REGISTRATION_TIMEOUT }),
+      // A changed launch template (instance type, disk count, a new ECS-optimized AMI on the next deploy)
+      // replaces the hosts one at a time: each old host is drained (managed draining) and terminated, and the
+      // next waits for its replacement's signal. Without an update policy CloudFormation changes only the
+      // template, and the running hosts stay as they are. The group's maximum is the worker count, so a
+      // replacement can start only where an old host left: MinInstancesInService is one less than the count.
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ maxBatchSize: 1, minInstancesInService: props.count - 1 }),
     });
     const capacity = new ecs.AsgCapacityProvider(this, 'Capacity', {
       autoScalingGroup: this.hosts,
@@ -70,7 +83,17 @@ export class AlluxioEc2WorkerGroup extends Construct {
       enableManagedDraining: true,
     });
     context.cluster.addAsgCapacityProvider(capacity);
-    // After ECS_CLUSTER, which registering the capacity added: a later boot that mounts the disks still joins this cluster.
+    // After ECS_CLUSTER, which registering the capacity added, and before anything that may stop the user data.
+    userData.addCommands(...ecsAgentSettingsUserData());
+    // Queued before the disks: a host whose disks fail (its agent then never starts) signals the failure itself.
+    userData.addCommands(
+      ...registrationSignalUserData({
+        stackName: Aws.STACK_NAME,
+        resource: Stack.of(this).getLogicalId(this.hosts.node.defaultChild as autoscaling.CfnAutoScalingGroup),
+        region: Aws.REGION,
+      }),
+    );
+    // A later boot that mounts the disks still joins this cluster.
     userData.addCommands(...cacheDisksUserData(disks));
 
     const hostDirs = cacheDiskMountPoints(disks);

@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { Construct } from 'constructs';
 import { ALLUXIO_PORTS, alluxioMasterCommand, MASTER_JOURNAL_MOUNT, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
+import { masterZones } from '../core/master-placement';
 import { journalPortsOf, quorumMemberJavaOptions } from '../core/master-quorum';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
 
@@ -39,6 +41,18 @@ export interface AlluxioMasterGroupProps {
    * @default - one master on the UFS journal
    */
   readonly quorumSize?: number;
+  /** The subnet each master of a quorum runs in, in index order (`quorumMemberSubnets`). */
+  readonly quorumSubnets?: ec2.ISubnet[];
+}
+
+/**
+ * The private subnet with egress of each master of a quorum, in index order: master i in the VPC's
+ * i-th AZ (see masterZones). Throws an InputError naming the prop when the VPC spans fewer than three.
+ */
+export function quorumMemberSubnets(vpc: ec2.IVpc, quorumSize: number, vpcGiven: boolean): ec2.ISubnet[] {
+  const subnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
+  const zones = masterZones({ subnetZones: subnets.map((subnet) => subnet.availabilityZone), quorumSize, vpcGiven });
+  return zones.map((zone) => subnets.find((subnet) => subnet.availabilityZone === zone)!);
 }
 
 /**
@@ -77,13 +91,13 @@ export class AlluxioMasterGroup extends Construct {
         this.addMaster(new Construct(this, String(index)), props, {
           journalPath: `/alluxio-journal-${index}`,
           cloudMapName: `${MASTER_CLOUD_MAP_NAME}-${index}`,
-          quorumMember: { hostname, index },
+          quorumMember: { hostname, index, subnet: props.quorumSubnets?.[index] },
         });
       });
     }
   }
 
-  private addMaster(scope: Construct, props: AlluxioMasterGroupProps, master: { journalPath: string; cloudMapName: string; quorumMember?: { hostname: string; index: number } }): void {
+  private addMaster(scope: Construct, props: AlluxioMasterGroupProps, master: { journalPath: string; cloudMapName: string; quorumMember?: { hostname: string; index: number; subnet?: ec2.ISubnet } }): void {
     const context = props.context;
     // The image runs as uid/gid 1000; the access point makes the journal theirs.
     const journalAccessPoint = this.journal.addAccessPoint(master.quorumMember ? `JournalAccessPoint${master.quorumMember.index}` : 'JournalAccessPoint', {
@@ -131,6 +145,8 @@ export class AlluxioMasterGroup extends Construct {
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
       cloudMapOptions: { name: master.cloudMapName, dnsTtl: Duration.seconds(10) },
+      // A quorum's master stays in its own AZ: ECS spreads tasks only within a service, and each master is its own.
+      ...(master.quorumMember?.subnet ? { vpcSubnets: { subnets: [master.quorumMember.subnet] } } : {}),
     });
     // A task whose EFS volume has no available mount target in its subnet fails to start.
     service.node.defaultChild!.node.addDependency(this.journal.mountTargetsAvailable);

@@ -1,6 +1,6 @@
 import { AutoScalingClient, CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
-import { AttachVolumeCommand, DescribeInstancesCommand, DescribeVolumesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { DataVolumeView, LaunchLifecycleAction, nextAttachmentStep } from '../core/data-volume-attachment';
+import { AttachVolumeCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { DataVolumeView, LaunchLifecycleAction, nextAttachmentStep, PreviousHostView } from '../core/data-volume-attachment';
 
 export interface AttachmentSettings {
   readonly volumeId: string;
@@ -10,7 +10,16 @@ export interface AttachmentSettings {
   readonly deadline: number;
   /** @default 5000 */
   readonly pollIntervalMs?: number;
+  /**
+   * How long a previous host that is stopped, terminated or failing its status checks may keep the
+   * volume before it is detached with Force. A host terminating cleanly releases it well within this.
+   *
+   * @default 300000 (5 minutes, of the hook's 15)
+   */
+  readonly forceDetachAfterMs?: number;
 }
+
+const FORCE_DETACH_AFTER_MS = 5 * 60_000;
 
 export interface AttachmentClients {
   readonly ec2: EC2Client;
@@ -59,8 +68,15 @@ async function attachUntilDeadline(
   const instance = await describeInstance(clients.ec2, action.instanceId);
   if (!instance) return { result: 'ABANDON', reason: `instance ${action.instanceId} is not found` };
   let lastReason = '';
+  // Since when this run has seen which host hold the volume: the bounded wait before a forced detach.
+  let holding: { instanceId: string; since: number } | undefined;
   for (;;) {
-    const step = nextAttachmentStep(settings.volumeId, await describeVolume(clients.ec2, settings.volumeId), instance);
+    const volume = await describeVolume(clients.ec2, settings.volumeId);
+    const holder = volume?.attachments.find((a) => a.state !== 'detached' && a.instanceId !== action.instanceId);
+    if (holder && holding?.instanceId !== holder.instanceId) holding = { instanceId: holder.instanceId, since: now() };
+    const previousHost = holder ? await describePreviousHost(clients.ec2, holder.instanceId) : undefined;
+    const hold = holding ? { heldForMs: now() - holding.since, forceDetachAfterMs: settings.forceDetachAfterMs ?? FORCE_DETACH_AFTER_MS } : undefined;
+    const step = nextAttachmentStep(settings.volumeId, volume, instance, previousHost, hold);
     switch (step.kind) {
       case 'attached':
         return { result: 'CONTINUE', reason: `${settings.volumeId} is attached to ${action.instanceId}` };
@@ -73,6 +89,15 @@ async function attachUntilDeadline(
         } catch (error) {
           // Another attachment won the race, or EC2 has not caught up with a detach: describe again.
           lastReason = `AttachVolume: ${(error as Error).name}: ${(error as Error).message}`;
+        }
+        break;
+      case 'force-detach':
+        log({ resource: 'attach-volume', instanceId: action.instanceId, volumeId: settings.volumeId, forceDetach: step.instanceId, reason: step.reason });
+        try {
+          await clients.ec2.send(new DetachVolumeCommand({ VolumeId: settings.volumeId, InstanceId: step.instanceId, Force: true }));
+          lastReason = step.reason;
+        } catch (error) {
+          lastReason = `DetachVolume (Force) from ${step.instanceId}: ${(error as Error).name}: ${(error as Error).message}`;
         }
         break;
       case 'wait':
@@ -90,6 +115,23 @@ async function describeInstance(ec2: EC2Client, instanceId: string): Promise<{ i
   const found = result.Reservations?.flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
   const availabilityZone = found?.Placement?.AvailabilityZone;
   return found && availabilityZone ? { instanceId, availabilityZone } : undefined;
+}
+
+/** The previous host's state and status checks; a host EC2 no longer knows counts as terminated. */
+async function describePreviousHost(ec2: EC2Client, instanceId: string): Promise<PreviousHostView> {
+  try {
+    const result = await ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true }));
+    const status = result.InstanceStatuses?.find((s) => s.InstanceId === instanceId);
+    if (!status) return { instanceId, state: 'terminated', impaired: false };
+    return {
+      instanceId,
+      state: status.InstanceState?.Name ?? 'unknown',
+      impaired: status.InstanceStatus?.Status === 'impaired' || status.SystemStatus?.Status === 'impaired',
+    };
+  } catch (error) {
+    if ((error as { name?: string }).name === 'InvalidInstanceID.NotFound') return { instanceId, state: 'terminated', impaired: false };
+    throw error;
+  }
 }
 
 async function describeVolume(ec2: EC2Client, volumeId: string): Promise<DataVolumeView | undefined> {

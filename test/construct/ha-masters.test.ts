@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioMasters, AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials } from '../../lib';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
@@ -116,5 +117,72 @@ describe('AlluxioMasters.highlyAvailable', () => {
     const five = synth({ masters: AlluxioMasters.highlyAvailable({ count: 5 }) }).template;
     expect(masterTasks(five)).toHaveLength(5);
     five.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 19200, ToPort: 19204 });
+  });
+});
+
+describe('highly available masters across AZs', () => {
+  const subnetsOf = (template: Template) =>
+    Object.fromEntries(Object.entries(template.findResources('AWS::EC2::Subnet')).map(([id, s]: [string, any]) => [id, s.Properties.AvailabilityZone]));
+  const masterSubnets = (template: Template) =>
+    Object.entries(template.findResources('AWS::ECS::Service'))
+      .filter(([id]) => /Master\dService/.test(id))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, s]: [string, any]) => s.Properties.NetworkConfiguration.AwsvpcConfiguration.Subnets);
+
+  test("in a stack without an env, the construct's VPC spans the region's first three AZs (Fn::GetAZs), with a NAT gateway in each", () => {
+    const { template } = synth({ masters: AlluxioMasters.highlyAvailable() });
+    const zones = subnetsOf(template);
+    expect(new Set(Object.values(zones).map((z) => JSON.stringify(z)))).toEqual(new Set([0, 1, 2].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] }))));
+    expect(Object.keys(template.findResources('AWS::EC2::NatGateway'))).toHaveLength(3);
+    expect(Object.keys(template.findResources('AWS::EFS::MountTarget'))).toHaveLength(3);
+  });
+
+  test('each master service is pinned to one private subnet, master i in the i-th AZ', () => {
+    for (const count of [3, 5]) {
+      const { template } = synth({ masters: AlluxioMasters.highlyAvailable({ count }) });
+      const zones = subnetsOf(template);
+      const pinned = masterSubnets(template);
+      expect(pinned.every((subnets) => subnets.length === 1)).toBe(true);
+      const zoneOfMaster = pinned.map(([subnet]) => JSON.stringify(zones[subnet.Ref]));
+      const zoneIndex = (i: number) => JSON.stringify({ 'Fn::Select': [i % 3, { 'Fn::GetAZs': '' }] });
+      expect(zoneOfMaster).toEqual(Array.from({ length: count }, (_, i) => zoneIndex(i)));
+      expect(pinned.every(([subnet]) => subnet.Ref.includes('private'))).toBe(true);
+    }
+  });
+
+  test('with an env, the VPC spans three of its looked-up AZs', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, alluxio: { masters: AlluxioMasters.highlyAvailable() } });
+    const zones = subnetsOf(Template.fromStack(stack));
+    // CDK's stand-ins for the AZ lookup, when the context has none.
+    expect(new Set(Object.values(zones))).toEqual(new Set(['dummy1a', 'dummy1b', 'dummy1c']));
+  });
+
+  test("with an env whose region has two AZs, the construct's own VPC is refused at synth, naming alluxio.masters", () => {
+    const app = new App({ context: { 'availability-zones:account=123456789012:region=us-west-1': ['us-west-1a', 'us-west-1c'] } });
+    const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'us-west-1' } });
+    expect(() => new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, alluxio: { masters: AlluxioMasters.highlyAvailable() } })).toThrow(
+      /^AlluxioMinio Test\/Cache: alluxio\.masters: highly available masters need 3 AZs.*region has 2.*Fix: deploy the stack to a region with at least 3 AZs, pass a vpc/,
+    );
+  });
+
+  test('a VPC given with private subnets in fewer than three AZs is refused at synth, naming vpc and the fix', () => {
+    const stack = new Stack(new App(), 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-0123456789abcdef0',
+      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+      privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
+    });
+    expect(() => new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, vpc, alluxio: { masters: AlluxioMasters.highlyAvailable() } })).toThrow(
+      /^AlluxioMinio Test\/Cache: vpc: has private subnets with egress in 2 AZs; highly available masters need 3.*Fix: pass a vpc with private subnets with egress in at least 3 AZs/,
+    );
+  });
+
+  test('a single master is unchanged: two AZs, one NAT gateway, the master not pinned', () => {
+    const { template } = synth({});
+    expect(Object.keys(subnetsOf(template))).toHaveLength(4);
+    expect(Object.keys(template.findResources('AWS::EC2::NatGateway'))).toHaveLength(1);
+    const [master] = Object.entries(template.findResources('AWS::ECS::Service')).filter(([id]) => id.includes('Master')) as [string, any][];
+    expect(master[1].Properties.NetworkConfiguration.AwsvpcConfiguration.Subnets).toHaveLength(2);
   });
 });

@@ -118,6 +118,22 @@ describe('attaching the volume without the AWS CLI', () => {
     expect(JSON.stringify(bySid('CompleteTheLaunch').Resource)).toContain(':autoScalingGroup:*:autoScalingGroupName/*');
   });
 
+  test("the function may detach this volume only from hosts carrying the group's tag, and let EC2 use the volume's KMS key through grants only", () => {
+    const statements = policyStatementsOf(template, 'CacheMinioAttachDataRole');
+    const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
+    expect(bySid('AttachTheDataVolume').Action).toEqual(['ec2:AttachVolume', 'ec2:DetachVolume']);
+    expect(bySid('ToTheseHostsOnly').Action).toEqual(['ec2:AttachVolume', 'ec2:DetachVolume']);
+    expect(statements.filter((s) => [s.Action].flat().includes('ec2:DetachVolume')).map((s) => s.Sid).sort()).toEqual(['AttachTheDataVolume', 'ToTheseHostsOnly']);
+    expect(bySid('SeeVolumeAndHost').Action).toContain('ec2:DescribeInstanceStatus');
+    expect(bySid('LetEc2UseTheVolumeKey')).toEqual({
+      Sid: 'LetEc2UseTheVolumeKey',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: '*',
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    });
+  });
+
   test('the user data installs the mount as a unit the ECS agent requires, and the grow timer, for the volume', () => {
     const userData = userDataOf(template);
     expect(userData).toContain(`volume_id='<{"Ref":"${volumeId}"}>'`);

@@ -29,6 +29,26 @@ describe('nextAttachmentStep', () => {
   });
 });
 
+describe('nextAttachmentStep with a previous host that does not let go', () => {
+  const held = volume('in-use', [{ instanceId: 'i-old', state: 'attached' }]);
+  const after = (heldForMs: number) => ({ heldForMs, forceDetachAfterMs: 300_000 });
+
+  test.each<[string, { state: string; impaired: boolean }]>([
+    ['terminated', { state: 'terminated', impaired: false }],
+    ['shutting down', { state: 'shutting-down', impaired: false }],
+    ['stopped', { state: 'stopped', impaired: false }],
+    ['running with its status checks impaired', { state: 'running', impaired: true }],
+  ])('a previous host %s is waited for, then detached with Force once the wait is over', (_name, host) => {
+    const previous = { instanceId: 'i-old', ...host };
+    expect(nextAttachmentStep(VOLUME, held, NEW_HOST, previous, after(299_000))).toEqual({ kind: 'wait', reason: expect.stringContaining('before forcing the detach') });
+    expect(nextAttachmentStep(VOLUME, held, NEW_HOST, previous, after(300_000))).toEqual({ kind: 'force-detach', instanceId: 'i-old', reason: expect.stringMatching(/i-old.*300 s: forcing the detach/) });
+  });
+
+  test('a running previous host with passing status checks is never forced, however long it holds the volume', () => {
+    expect(nextAttachmentStep(VOLUME, held, NEW_HOST, { instanceId: 'i-old', state: 'running', impaired: false }, after(3_600_000)).kind).toBe('wait');
+  });
+});
+
 describe('parseLaunchLifecycleEvent', () => {
   const event = {
     source: 'aws.autoscaling',

@@ -5,9 +5,14 @@ import {
   DescribeImagesCommand,
   DescribeVolumesCommand,
   EC2Client,
+  DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
+  DetachVolumeCommand,
   RunInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
 import { LaunchLifecycleAction } from '../../lib/core/data-volume-attachment';
 import { attachDataVolumeAtLaunch } from '../../lib/runtime/data-volume-attachment';
 import { sandboxAwsClientConfig } from '../support/sandbox';
@@ -124,4 +129,73 @@ test('a volume that no longer exists is abandoned, naming the prop that adopts a
   const autoScaling = recordingAutoScaling();
   const outcome = await attachDataVolumeAtLaunch(action(host), { volumeId: 'vol-0000000000000000f', device: '/dev/xvdf', deadline: Date.now() + 60_000 }, { ec2, autoScaling: autoScaling.client, log: () => undefined });
   expect(outcome).toEqual({ result: 'ABANDON', reason: expect.stringContaining('minio.dataVolumeId') });
+});
+
+describe('a previous host that does not release the volume', () => {
+  async function heldBy(state: 'running' | 'stopped'): Promise<{ volumeId: string; previous: string; host: string }> {
+    const volumeId = await volumeIn('us-east-1a');
+    const previous = await instanceIn('us-east-1a');
+    await ec2.send(new AttachVolumeCommand({ VolumeId: volumeId, InstanceId: previous, Device: '/dev/xvdf' }));
+    if (state === 'stopped') await ec2.send(new StopInstancesCommand({ InstanceIds: [previous] }));
+    return { volumeId, previous, host: await instanceIn('us-east-1a') };
+  }
+
+  /** A clock that advances one minute per poll; the wait before forcing is 3 minutes. */
+  const minutePolls = () => {
+    let clock = 0;
+    return { now: () => clock, sleep: async () => void (clock += 60_000) };
+  };
+
+  test('a stopped previous host keeps the volume for the bounded wait, then it is detached with Force and attached to the new host', async () => {
+    const { volumeId, previous, host } = await heldBy('stopped');
+    expect(await attachments(volumeId)).toEqual([`${previous} attached /dev/xvdf`]);
+    const autoScaling = recordingAutoScaling();
+    const logged: Array<Record<string, unknown>> = [];
+    const outcome = await attachDataVolumeAtLaunch(
+      action(host),
+      { volumeId, device: '/dev/xvdf', deadline: 10 * 60_000, forceDetachAfterMs: 3 * 60_000 },
+      { ec2, autoScaling: autoScaling.client, log: (entry) => logged.push(entry), ...minutePolls() },
+    );
+    expect(outcome.result).toBe('CONTINUE');
+    expect(await attachments(volumeId)).toEqual([`${host} attached /dev/xvdf`]);
+    const forced = logged.filter((entry) => entry.forceDetach !== undefined);
+    expect(forced).toEqual([expect.objectContaining({ forceDetach: previous, reason: expect.stringMatching(/stopped and has not released it in 180 s/) })]);
+  });
+
+  test('a running previous host with passing status checks keeps the volume: no detach, ABANDON at the deadline', async () => {
+    const { volumeId, previous, host } = await heldBy('running');
+    const autoScaling = recordingAutoScaling();
+    const outcome = await attachDataVolumeAtLaunch(
+      action(host),
+      { volumeId, device: '/dev/xvdf', deadline: 10 * 60_000, forceDetachAfterMs: 3 * 60_000 },
+      { ec2, autoScaling: autoScaling.client, log: () => undefined, ...minutePolls() },
+    );
+    expect(outcome).toEqual({ result: 'ABANDON', reason: expect.stringContaining(previous) });
+    expect(await attachments(volumeId)).toEqual([`${previous} attached /dev/xvdf`]);
+  });
+
+  test('a running previous host whose status checks are impaired is detached with Force after the wait', async () => {
+    const { volumeId, previous, host } = await heldBy('running');
+    // moto reports every running instance's checks as ok: only DescribeInstanceStatus is faked (aws-sdk-client-mock),
+    // every other call goes to moto, which attaches, detaches and describes for real.
+    const impairedView = new EC2Client(sandboxAwsClientConfig());
+    const fake = mockClient(impairedView);
+    fake.on(DescribeInstanceStatusCommand).resolves({
+      InstanceStatuses: [{ InstanceId: previous, InstanceState: { Name: 'running', Code: 16 }, InstanceStatus: { Status: 'impaired' }, SystemStatus: { Status: 'ok' } }],
+    });
+    fake.on(DescribeVolumesCommand).callsFake((input) => ec2.send(new DescribeVolumesCommand(input)));
+    fake.on(DescribeInstancesCommand).callsFake((input) => ec2.send(new DescribeInstancesCommand(input)));
+    fake.on(DetachVolumeCommand).callsFake((input) => ec2.send(new DetachVolumeCommand(input)));
+    fake.on(AttachVolumeCommand).callsFake((input) => ec2.send(new AttachVolumeCommand(input)));
+    const autoScaling = recordingAutoScaling();
+    const outcome = await attachDataVolumeAtLaunch(
+      action(host),
+      { volumeId, device: '/dev/xvdf', deadline: 10 * 60_000, forceDetachAfterMs: 3 * 60_000 },
+      { ec2: impairedView, autoScaling: autoScaling.client, log: () => undefined, ...minutePolls() },
+    );
+    expect(outcome.result).toBe('CONTINUE');
+    expect(fake.commandCalls(DetachVolumeCommand).map((call) => call.args[0].input)).toEqual([{ VolumeId: volumeId, InstanceId: previous, Force: true }]);
+    expect(await attachments(volumeId)).toEqual([`${host} attached /dev/xvdf`]);
+    fake.restore();
+  });
 });

@@ -1,0 +1,41 @@
+import { InputError } from './input-error';
+
+/**
+ * Where highly available masters run. ECS spreads the tasks of one service over AZs, but each master
+ * is a service of its own with one task, so nothing spreads the masters unless each is placed: master
+ * i runs in the i-th AZ of the VPC's private subnets (round robin past the last). With three AZs no AZ
+ * holds a majority of three or five masters, so losing one AZ (or its NAT gateway) leaves a quorum.
+ */
+export const HA_MASTER_MIN_ZONES = 3;
+
+/** What the placement is chosen from: the AZ of each private subnet with egress, in the VPC's order. */
+export interface MasterZoneInput {
+  readonly subnetZones: readonly string[];
+  readonly quorumSize: number;
+  /** The user passed `vpc` (else the construct made its own VPC). */
+  readonly vpcGiven: boolean;
+}
+
+/**
+ * The AZ of each master, in index order; throws an InputError naming the prop when the VPC's private
+ * subnets with egress span fewer than three AZs.
+ */
+export function masterZones(input: MasterZoneInput): string[] {
+  const zones = [...new Set(input.subnetZones)];
+  if (zones.length < HA_MASTER_MIN_ZONES) {
+    const where = `private subnets with egress in ${zones.length} AZ${zones.length === 1 ? '' : 's'}`;
+    if (input.vpcGiven) {
+      throw new InputError(
+        'vpc',
+        `has ${where}; highly available masters need ${HA_MASTER_MIN_ZONES}, one master per AZ, so that no AZ holds a majority of them`,
+        `pass a vpc with private subnets with egress in at least ${HA_MASTER_MIN_ZONES} AZs (in a stack without an env, CDK gives a new ec2.Vpc only 2 AZs whatever its maxAzs: give the stack an env, or the Vpc availabilityZones), or use AlluxioMasters.single()`,
+      );
+    }
+    throw new InputError(
+      'alluxio.masters',
+      `highly available masters need ${HA_MASTER_MIN_ZONES} AZs, one master per AZ, but the stack's region has ${zones.length} (the construct's own VPC spans those)`,
+      `deploy the stack to a region with at least ${HA_MASTER_MIN_ZONES} AZs, pass a vpc with private subnets with egress in ${HA_MASTER_MIN_ZONES} AZs, or use AlluxioMasters.single()`,
+    );
+  }
+  return Array.from({ length: input.quorumSize }, (_, index) => zones[index % zones.length]);
+}
