@@ -44,3 +44,30 @@ class QuorumMasters extends AlluxioMasters {
     super();
   }
 }
+
+/**
+ * Consent to a deploy that moves the masters from one journal to the other (`AlluxioMasters.single()`,
+ * the UFS journal, to `AlluxioMasters.highlyAvailable()`, the embedded journal, or back). Alluxio 2.9
+ * cannot carry a namespace from one journal to the other, so without this the render resource refuses
+ * such a deploy and CloudFormation rolls it back, the cluster left as it was.
+ */
+export abstract class JournalMigration {
+  /**
+   * Switch journals and lose the namespace: the masters of the new kind start on their own journal as
+   * they find it. To highly available masters: new, empty embedded journals. Back to one master: the
+   * UFS journal as the single master last left it, so a namespace from before the first switch returns,
+   * stale. Either way what only the old journal held is gone from Alluxio: files not yet persisted
+   * (ASYNC_THROUGH, MUST_CACHE), pins, TTLs, and metadata of objects Alluxio wrote since; objects in
+   * MinIO stay and are listed again by metadata sync. Remove it once the switch is deployed.
+   */
+  public static abandonNamespace(): JournalMigration {
+    return new AbandonNamespace();
+  }
+
+  /** @internal */
+  public abstract readonly _abandonsNamespace: boolean;
+}
+
+class AbandonNamespace extends JournalMigration {
+  public readonly _abandonsNamespace = true;
+}

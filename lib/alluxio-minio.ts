@@ -18,7 +18,7 @@ import { masterJournalPortRange, validateQuorumSize } from './core/master-quorum
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
-import { AlluxioMasters } from './alluxio-masters';
+import { AlluxioMasters, JournalMigration } from './alluxio-masters';
 import { AlluxioWorkers } from './alluxio-workers';
 import { AlluxioClusterMetrics, MetricsOptions } from './cluster-metrics';
 import { CachePreload, PreloadPath } from './cache-preload';
@@ -75,6 +75,15 @@ export interface AlluxioOptions {
    * @default AlluxioMasters.single()
    */
   readonly masters?: AlluxioMasters;
+  /**
+   * Lets a deploy change `masters` between `AlluxioMasters.single()` and
+   * `AlluxioMasters.highlyAvailable()`, which moves the masters to another journal and loses the
+   * namespace (see `JournalMigration.abandonNamespace()`). Without it such a deploy fails in the render
+   * resource and rolls back, the previous masters still serving.
+   *
+   * @default - a switch between single and highly available masters is refused
+   */
+  readonly journalMigration?: JournalMigration;
   /**
    * Where the workers run and cache: Fargate tasks caching on ephemeral storage, or EC2 hosts with
    * instance-store NVMe (`AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge') })`).
@@ -405,6 +414,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       functions,
       parameterBaseName: `${settings.parameterPrefix}/site-properties`,
       settings: this.siteSettings(settings, masterHostnamesIn(settings.namespace, settings.quorumSize)),
+      journalMigration: props.alluxio?.journalMigration?._abandonsNamespace ?? false,
     });
     this.sitePropertiesParameter = configuration.parameter;
 

@@ -57,6 +57,11 @@ export interface RenderResourceProperties {
   readonly MetadataSyncInterval?: string;
   /** JSON text of a `{ "key": "value" }` map. */
   readonly ExtraProperties?: string;
+  /**
+   * "abandon-namespace": the user consented to a deploy that moves the masters to the other journal
+   * (UFS ↔ EMBEDDED). Not part of the rendered settings, so adding or removing it restarts nothing.
+   */
+  readonly JournalMigration?: string;
 }
 
 /**
@@ -88,6 +93,7 @@ export function renderResourceProperties(
   names: { readonly accessKey: string; readonly secretKey: string; readonly siteProperties: string },
   kmsKeyId: string | undefined,
   settings: RenderSettingsSource,
+  options: { readonly journalMigration?: boolean } = {},
 ): RenderResourceProperties {
   const properties: RenderResourceProperties = {
     AccessKeyParameterName: names.accessKey,
@@ -111,6 +117,7 @@ export function renderResourceProperties(
     WriteType: settings.writeType,
     MetadataSyncInterval: settings.metadataSyncInterval,
     ExtraProperties: settings.extraProperties ? JSON.stringify(settings.extraProperties) : undefined,
+    JournalMigration: options.journalMigration ? JOURNAL_MIGRATION_ABANDON_NAMESPACE : undefined,
   };
   return Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined)) as unknown as RenderResourceProperties;
 }
@@ -212,7 +219,12 @@ export interface RenderRequest {
   readonly kmsKeyId?: string;
   /** Everything the renderer needs except the two secrets, which the handler reads from SSM. */
   readonly settings: Omit<SitePropertiesInput, 'accessKeyId' | 'secretKey'>;
+  /** The deploy may move the masters to the other journal (JournalMigration property). */
+  readonly journalMigration?: boolean;
 }
+
+/** The JournalMigration property's one value. */
+export const JOURNAL_MIGRATION_ABANDON_NAMESPACE = 'abandon-namespace';
 
 export interface HealthCheckRequest {
   readonly accessKeyParameterName: string;
@@ -396,6 +408,15 @@ function extraProperties(props: Record<string, unknown>): Record<string, string>
   return map;
 }
 
+function journalMigration(props: Record<string, unknown>): boolean | undefined {
+  const value = optionalString(props, 'JournalMigration');
+  if (value === undefined) return undefined;
+  if (value !== JOURNAL_MIGRATION_ABANDON_NAMESPACE) {
+    throw new InputError('JournalMigration', `${JSON.stringify(value)} is not ${JSON.stringify(JOURNAL_MIGRATION_ABANDON_NAMESPACE)}`, `pass "${JOURNAL_MIGRATION_ABANDON_NAMESPACE}" or leave it out`);
+  }
+  return true;
+}
+
 export function parseRenderProperties(props: Record<string, unknown>): RenderRequest {
   const alias = optionalString(props, 'WorkerTierAlias');
   const path = optionalString(props, 'WorkerTierPath');
@@ -447,6 +468,7 @@ export function parseRenderProperties(props: Record<string, unknown>): RenderReq
       cluster: anyLayout ? cluster : undefined,
       extraProperties: extraProperties(props),
     },
+    journalMigration: journalMigration(props),
   };
   const names = [request.accessKeyParameterName, request.secretKeyParameterName];
   if (names.includes(request.sitePropertiesParameterName)) {

@@ -40,6 +40,12 @@ export const JVM_NON_HEAP_RESERVE_MIB = 384;
 
 // Fractions of what is left for heaps and direct buffers. The master keeps its metadata on the
 // heap; the worker moves block data through direct (Netty) buffers; the job processes only track jobs.
+// The master's inode cache (and the edge and listing caches, which take the same limit) is not set
+// here: in 2.9 it defaults to the heap Alluxio finds, Runtime.maxMemory() / 2 / 2000 bytes an inode
+// (PropertyKey.MASTER_METASTORE_INODE_CACHE_MAX_SIZE in alluxio-core-common 2.9.6; Alluxio PRs #13115
+// and #13592), not the fixed 10 M inodes of older releases; test/java/property-keys.test.ts pins it.
+// That alone does not bound the heap: a master with -Xmx256m on this machine served 60 k files (55 k
+// cached, 111 MB live) but ran out of heap loading 250 k in one recursive metadata load (issue 21).
 const SHARES: Record<AlluxioContainerRole, Partial<Record<AlluxioProcess, { heap: number; direct: number }>>> = {
   master: { master: { heap: 0.7, direct: 0.1 }, jobMaster: { heap: 0.15, direct: 0.05 } },
   worker: { worker: { heap: 0.35, direct: 0.4 }, jobWorker: { heap: 0.2, direct: 0.05 } },

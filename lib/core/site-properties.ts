@@ -379,6 +379,40 @@ export function checkRootMountUnchanged(currentText: string | undefined, nextTex
   );
 }
 
+/**
+ * Refuses a configuration whose masters run on the other journal than the running configuration's
+ * (`currentText`; undefined: nothing runs yet). The single master keeps its namespace in the UFS
+ * journal, a quorum in its embedded journals (alluxio-master-group.ts: separate EFS directories), and
+ * Alluxio 2.9 carries nothing from one to the other: the new masters would start on empty embedded
+ * journals, or, going back, on the UFS journal as it was when the cluster last ran one master.
+ * Passed when the user consented (`migrationAccepted`), and when the configuration asked for is one
+ * this deployment ran before whose parameter is still in place (`returningToDeployed`): that is
+ * CloudFormation rolling a failed switch back (its cleanup deletes a configuration's parameter once a
+ * later deploy succeeded), which must not fail.
+ */
+export function checkJournalTypeUnchanged(currentText: string | undefined, nextText: string, options: { migrationAccepted: boolean; returningToDeployed: boolean }): void {
+  const change = journalTypeChange(currentText, nextText);
+  if (change === undefined || options.migrationAccepted || options.returningToDeployed) return;
+  const { current, next } = change;
+  const mastersOf = (type: string) => (type === 'EMBEDDED' ? 'AlluxioMasters.highlyAvailable() (embedded journal)' : 'AlluxioMasters.single() (UFS journal)');
+  throw new InputError(
+    'alluxio.masters',
+    `the cluster runs ${mastersOf(current)} and this deploy asks for ${mastersOf(next)}: Alluxio cannot carry the namespace from one journal to the other, ` +
+      (next === 'EMBEDDED'
+        ? 'so the new masters would start on empty embedded journals and every file Alluxio knows would be forgotten'
+        : 'so the single master would start on the UFS journal as it was when the cluster last ran one master, a stale namespace'),
+    `deploy alluxio.masters as it was; to switch anyway and lose the namespace, also set alluxio.journalMigration: JournalMigration.abandonNamespace() (and remove it after the deploy)`,
+  );
+}
+
+/** The journal types of two rendered files when both name one and they differ (an earlier version of this library wrote none). */
+export function journalTypeChange(currentText: string | undefined, nextText: string): { current: string; next: string } | undefined {
+  if (currentText === undefined) return undefined;
+  const current = getProperties(currentText)[JOURNAL_TYPE_KEY];
+  const next = getProperties(nextText)[JOURNAL_TYPE_KEY];
+  return current === undefined || next === undefined || current === next ? undefined : { current, next };
+}
+
 /** The root-mount entry of a rendered file (either release line's key), decoded. */
 function rootMountOf(text: string): { key: string; value: string } | undefined {
   const properties = getProperties(text);

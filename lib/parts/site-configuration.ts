@@ -15,6 +15,8 @@ export interface SiteConfigurationProps {
   readonly parameterBaseName: string;
   /** What the site file says besides the keys (the keys are read from SSM by the render handler). */
   readonly settings: RenderSettingsSource;
+  /** The user consented to a deploy that moves the masters to the other journal (JournalMigration). */
+  readonly journalMigration?: boolean;
 }
 
 /**
@@ -50,6 +52,7 @@ export class SiteConfiguration extends Construct {
         { accessKey: credentials.accessKeyParameterName, secretKey: credentials.secretKeyParameterName, siteProperties: props.parameterBaseName },
         kmsKey?.keyArn,
         props.settings,
+        { journalMigration: props.journalMigration },
       ),
     });
     render.node.addDependency(credentials);

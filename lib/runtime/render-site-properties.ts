@@ -1,6 +1,6 @@
 import { configFingerprint } from '../core/config-fingerprint';
 import { RenderRequest, sitePropertiesGenerationName } from '../core/custom-resource-props';
-import { checkRootMountUnchanged, renderSiteProperties } from '../core/site-properties';
+import { checkJournalTypeUnchanged, checkRootMountUnchanged, journalTypeChange, renderSiteProperties } from '../core/site-properties';
 import { KmsKeyContext, SsmParameters } from './ssm-parameters';
 
 /** What one render wrote (or found already in place); names and versions only, never a value. */
@@ -57,6 +57,12 @@ export async function renderSitePropertiesToParameter(
   if (runningParameterName !== undefined) {
     const running = await parameters.getDecryptedIfPresent(runningParameterName, kms);
     checkRootMountUnchanged(running?.value, rendered.text);
+    const migrationAccepted = request.journalMigration === true;
+    if (!migrationAccepted && journalTypeChange(running?.value, rendered.text) !== undefined) {
+      // A rollback asks for the configuration it returns to, whose parameter is still there.
+      const target = await parameters.getDecryptedIfPresent(parameterName, kms);
+      checkJournalTypeUnchanged(running?.value, rendered.text, { migrationAccepted, returningToDeployed: target?.value === rendered.text });
+    }
   }
   const { version, written, bytes } = await parameters.putSecureStringIfChanged(parameterName, rendered.text, 'ExtraProperties', kms, keyChanged);
   return {

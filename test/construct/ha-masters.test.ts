@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioMasters, AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials } from '../../lib';
+import { AlluxioMasters, AlluxioMinio, AlluxioMinioProps, JournalMigration, MinioBackend, MinioCredentials } from '../../lib';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
 const TEAM_KEYS = MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key');
@@ -99,6 +99,15 @@ describe('AlluxioMasters.highlyAvailable', () => {
     single.hasResourceProperties('Custom::AlluxioSiteProperties', { JournalType: 'UFS', MasterQuorum: Match.absent(), MasterHostname: Match.stringLikeRegexp('^master\\.') });
     expect(Object.values(single.findResources('AWS::ServiceDiscovery::Service')).map((s: any) => s.Properties.Name)).toContain('master');
     expect(JSON.stringify(single.toJSON())).not.toContain('embedded.journal');
+  });
+
+  test('journalMigration reaches the render resource, which alone can see the journal the cluster runs; without it the property is absent and the configuration hash inputs are the same', () => {
+    const migrating = synth({ masters: AlluxioMasters.highlyAvailable(), journalMigration: JournalMigration.abandonNamespace() }).template;
+    migrating.hasResourceProperties('Custom::AlluxioSiteProperties', { JournalType: 'EMBEDDED', JournalMigration: 'abandon-namespace' });
+    template.hasResourceProperties('Custom::AlluxioSiteProperties', { JournalType: 'EMBEDDED', JournalMigration: Match.absent() });
+    const renderProps = (t: Template) => Object.values(t.findResources('Custom::AlluxioSiteProperties'))[0].Properties;
+    const { JournalMigration: _, ...rest } = renderProps(migrating);
+    expect(rest).toEqual(renderProps(template));
   });
 
   test.each([

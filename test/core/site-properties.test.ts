@@ -1,5 +1,6 @@
 import { getProperties } from 'properties-file';
 import {
+  checkJournalTypeUnchanged,
   checkRootMountUnchanged,
   credentialsOf,
   MANAGED_PROPERTY_KEYS,
@@ -286,6 +287,27 @@ describe('minioLocationOf', () => {
 
   test('a file without a root mount is refused', () => {
     expectInputError(() => minioLocationOf('alluxio.underfs.s3.endpoint=http\\://x/\n'), 'siteProperties');
+  });
+});
+
+describe('checkJournalTypeUnchanged', () => {
+  const single = renderSiteProperties({ ...base, cluster: { masterHostname: 'master.ns', journal: { type: 'UFS', folder: '/j' } } });
+  const quorum = renderSiteProperties({ ...base, cluster: { masterQuorum: { hostnames: ['m-0.ns', 'm-1.ns', 'm-2.ns'] }, journal: { type: 'EMBEDDED', folder: '/j' } } });
+  const refused = { migrationAccepted: false, returningToDeployed: false };
+
+  test('refuses a switch either way, naming alluxio.masters and JournalMigration as the fix', () => {
+    for (const [from, to] of [[single, quorum], [quorum, single]]) {
+      const error = expectInputError(() => checkJournalTypeUnchanged(from, to, refused), 'alluxio.masters');
+      expect(error.message).toContain('JournalMigration.abandonNamespace()');
+    }
+  });
+
+  test('passes the same journal, a first render, a file with no journal type, consent, and a return to a deployed configuration', () => {
+    expect(() => checkJournalTypeUnchanged(single, single, refused)).not.toThrow();
+    expect(() => checkJournalTypeUnchanged(undefined, quorum, refused)).not.toThrow();
+    expect(() => checkJournalTypeUnchanged(renderSiteProperties(base), quorum, refused)).not.toThrow();
+    expect(() => checkJournalTypeUnchanged(single, quorum, { migrationAccepted: true, returningToDeployed: false })).not.toThrow();
+    expect(() => checkJournalTypeUnchanged(quorum, single, { migrationAccepted: false, returningToDeployed: true })).not.toThrow();
   });
 });
 

@@ -100,3 +100,15 @@ describeDora('dora (3xx) PropertyKey', () => {
     expect(keys.filter((key) => names[key] !== key)).toEqual([]);
   });
 });
+
+// lib/core/jvm-memory.ts sets the master's heap and leaves the metastore's inode cache to Alluxio, on
+// the grounds that 2.9.6 sizes it from that heap (maxMemory / 2 / 2000 bytes) rather than at the
+// 10 M inodes of older releases. A release that fixed it again would fail here.
+test.each([256, 1024])('2.9.6 sizes the master inode cache from the heap: with -Xmx%im it holds maxMemory / 4000 inodes', (heapMiB) => {
+  const [line] = java.run('PropertyKeyDefaults', ['alluxio.master.metastore.inode.cache.max.size'], [`-Xmx${heapMiB}m`]);
+  const [, size, scope] = line.split('\t');
+  expect(scope).toBe('MASTER');
+  // maxMemory is -Xmx less at most one survivor space (G1 reports it whole; the others slightly less).
+  expect(Number(size)).toBeLessThanOrEqual(Math.floor((heapMiB * 1024 * 1024) / 4000));
+  expect(Number(size)).toBeGreaterThan(Math.floor((heapMiB * 1024 * 1024 * 0.9) / 4000));
+});

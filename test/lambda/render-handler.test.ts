@@ -111,6 +111,33 @@ describe('render handler', () => {
     expect(rollback).toMatchObject({ PhysicalResourceId: name, Data: { ParameterVersion: '1' } });
   });
 
+  test('single ↔ highly available masters is refused without JournalMigration, nothing written; with it, it passes; the rollback of a switch passes', async () => {
+    const single = { JournalType: 'UFS', JournalFolder: '/opt/alluxio/journal' };
+    const quorum = { MasterHostname: undefined, MasterQuorum: 'master-0.ns,master-1.ns,master-2.ns', JournalType: 'EMBEDDED', JournalFolder: '/opt/alluxio/journal' };
+    const { props, base } = await renderSetup(single);
+    const { name } = await created(props);
+    const { GetParametersByPathCommand } = await import('@aws-sdk/client-ssm');
+    const written = async () => ((await ssm.send(new GetParametersByPathCommand({ Path: base }))).Parameters ?? []).map((p) => p.Name);
+
+    const toQuorum = { ...props, ...quorum };
+    const error = await failureOf(() => handler(cfnEvent('Update', toQuorum, { physicalResourceId: name, oldProperties: props })));
+    expect(error.message).toMatch(/^alluxio\.masters: the cluster runs AlluxioMasters\.single\(\) \(UFS journal\) and this deploy asks for AlluxioMasters\.highlyAvailable\(\) \(embedded journal\): .*empty embedded journals.*Fix: deploy alluxio\.masters as it was; .*alluxio\.journalMigration: JournalMigration\.abandonNamespace\(\)/);
+    expect(await written()).toEqual([name]);
+
+    const migrated = await handler(cfnEvent('Update', { ...toQuorum, JournalMigration: 'abandon-namespace' }, { physicalResourceId: name, oldProperties: props }));
+    expect(migrated.PhysicalResourceId).not.toBe(name);
+    expect((await readParameter(ssm, migrated.PhysicalResourceId))!.value).toContain('alluxio.master.journal.type=EMBEDDED\n');
+    // A later step of that deploy fails: CloudFormation asks for the single master's configuration again, still in place.
+    const rollback = await handler(cfnEvent('Update', props, { physicalResourceId: migrated.PhysicalResourceId, oldProperties: { ...toQuorum, JournalMigration: 'abandon-namespace' } }));
+    expect(rollback).toMatchObject({ PhysicalResourceId: name, Data: { ParameterVersion: '1' } });
+
+    // Once the switch succeeded, CloudFormation deleted the single master's parameter: going back is a switch of its own.
+    const { DeleteParameterCommand } = await import('@aws-sdk/client-ssm');
+    await ssm.send(new DeleteParameterCommand({ Name: name }));
+    const back = await failureOf(() => handler(cfnEvent('Update', props, { physicalResourceId: migrated.PhysicalResourceId, oldProperties: { ...toQuorum, JournalMigration: 'abandon-namespace' } })));
+    expect(back.message).toMatch(/^alluxio\.masters: the cluster runs AlluxioMasters\.highlyAvailable\(\) .* a stale namespace/);
+  });
+
   test('a new credential version renders the new key into a new configuration parameter', async () => {
     const { props } = await renderSetup();
     const { response: first, name } = await created(props);
