@@ -475,12 +475,12 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         alluxioSecurityGroup,
         image: context.image,
         logGroup: context.logGroup,
-        siteProperties: configuration.secret,
+        siteProperties: configuration.keyFreeSecret,
         configHash: configuration.configHash,
       }));
-      configuration.grantReadEveryConfiguration(this.s3Endpoint.taskDefinition);
-      // The proxy holds no MinIO keys (its start script drops them; the workers read and write MinIO),
-      // so a rotation need not restart it.
+      configuration.grantReadEveryKeyFreeConfiguration(this.s3Endpoint.taskDefinition);
+      // The proxy gets the configuration without the MinIO keys (the workers alone read and write
+      // MinIO), and its roles cannot read the one with them; a rotation need not restart it.
       this.s3Endpoint.service.node.addDependency(...this.masterServices);
       new CfnOutput(this, 'S3EndpointUrl', { value: this.s3Endpoint.url });
     }
@@ -515,7 +515,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         paths: props.preload!,
         cluster: this.cluster,
         image: context.image,
-        siteProperties: configuration.secret,
+        // A client of the master only: the configuration without the MinIO keys.
+        siteProperties: configuration.keyFreeSecret,
         logGroup: context.logGroup,
         securityGroup: alluxioSecurityGroup,
         deploymentName: configuration.parameterBaseName,

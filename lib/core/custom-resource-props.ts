@@ -166,6 +166,23 @@ export function sitePropertiesGenerationName(baseName: string, configHash: strin
   return `${baseName}/${configHash.slice(0, 16)}`;
 }
 
+/**
+ * The base of the key-free configurations (withoutCredentials) of the S3 proxy and the preload task:
+ * beside `<base>`, not under it, so a grant on `<base>/*` (the master's and workers') never covers
+ * them and a grant on this base (the proxy's and the preload task's) never covers a file with keys.
+ */
+export function keyFreeSitePropertiesBaseName(baseName: string): string {
+  return `${baseName}-without-keys`;
+}
+
+/** The key-free twin of one configuration parameter (`<base>/<generation>` to `<base>-without-keys/<generation>`). */
+export function keyFreeSitePropertiesName(baseName: string, generationName: string): string {
+  if (!isSitePropertiesParameterOf(baseName, generationName) || generationName === baseName) {
+    throw new InputError('ParameterName', `${generationName} is not a configuration parameter under ${baseName}`, 'pass a name made by sitePropertiesGenerationName');
+  }
+  return `${keyFreeSitePropertiesBaseName(baseName)}${generationName.slice(baseName.length)}`;
+}
+
 /** Whether `name` is one of the configuration parameters under `baseName` (or the base itself, as an earlier version wrote it). */
 export function isSitePropertiesParameterOf(baseName: string, name: string | undefined): boolean {
   return name === baseName || (name !== undefined && name.startsWith(`${baseName}/`) && /^[0-9a-f]{16}$/.test(name.slice(baseName.length + 1)));
@@ -174,6 +191,8 @@ export function isSitePropertiesParameterOf(baseName: string, name: string | und
 /** Data the render resource returns (marked NoEcho). */
 export interface RenderResourceData {
   readonly ParameterName: string;
+  /** The same configuration without the MinIO keys (keyFreeSitePropertiesName), for the S3 proxy and the preload task. */
+  readonly KeyFreeParameterName: string;
   readonly ParameterVersion: string;
   readonly ConfigHash: string;
 }
