@@ -600,6 +600,14 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
 
   /**
    * Lets `client` use Alluxio: the master's RPC port for metadata and the workers' RPC port for data.
+   *
+   * This admits a client to everything under the root mount, not only to reading. Alluxio 2.9
+   * authenticates with `SIMPLE` by default: a client is whoever it says it is
+   * (`alluxio.security.login.username`, else its OS user), with no proof, and the OS user running the
+   * master is the super user (Alluxio docs, docs/en/operation/Security.md, "SIMPLE" and "User group
+   * mapping"). So a client that reaches these ports can read, write and delete any file under the root
+   * mount, and so the objects in the MinIO bucket directory, as any user. Admit only clients you would
+   * give write access to that directory.
    */
   public allowClientsFrom(client: ec2.IConnectable): void {
     this.connections.allowFrom(client, ec2.Port.tcp(ALLUXIO_PORTS.masterRpc), 'Alluxio client to the master');
