@@ -57,7 +57,18 @@ export interface RenderResourceProperties {
   readonly MetadataSyncInterval?: string;
   /** JSON text of a `{ "key": "value" }` map. */
   readonly ExtraProperties?: string;
+  /** RENDER_RESPONSE_VERSION; read by no handler. */
+  readonly ResponseVersion: string;
 }
+
+/**
+ * The attributes the render resource answers with, as a version: 2 added KeyFreeParameterName. A
+ * resource whose properties do not change gets no Update, keeps its old answer, and a GetAtt of an
+ * attribute that answer lacks fails the deploy; a new version is a changed property, so the stack that
+ * upgrades the library gets the Update that answers with every attribute (same configuration, same
+ * parameter: no replacement).
+ */
+export const RENDER_RESPONSE_VERSION = '2';
 
 /**
  * What a deployment renders, apart from the parameter names: the one description the render
@@ -111,6 +122,7 @@ export function renderResourceProperties(
     WriteType: settings.writeType,
     MetadataSyncInterval: settings.metadataSyncInterval,
     ExtraProperties: settings.extraProperties ? JSON.stringify(settings.extraProperties) : undefined,
+    ResponseVersion: RENDER_RESPONSE_VERSION,
   };
   return Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined)) as unknown as RenderResourceProperties;
 }
