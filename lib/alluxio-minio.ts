@@ -490,12 +490,12 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         alluxioSecurityGroup,
         image: context.image,
         logGroup: context.logGroup,
-        siteProperties: configuration.secret,
+        siteProperties: configuration.keyFreeSecret,
         configHash: configuration.configHash,
       }));
-      configuration.grantReadEveryConfiguration(this.s3Endpoint.taskDefinition);
-      // The proxy holds no MinIO keys (its start script drops them; the workers read and write MinIO),
-      // so a rotation need not restart it.
+      configuration.grantReadEveryKeyFreeConfiguration(this.s3Endpoint.taskDefinition);
+      // The proxy gets the configuration without the MinIO keys (the workers alone read and write
+      // MinIO), and its roles cannot read the one with them; a rotation need not restart it.
       this.s3Endpoint.service.node.addDependency(...this.masterServices);
       new CfnOutput(this, 'S3EndpointUrl', { value: this.s3Endpoint.url });
     }
@@ -530,7 +530,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         paths: props.preload!,
         cluster: this.cluster,
         image: context.image,
-        siteProperties: configuration.secret,
+        // A client of the master only: the configuration without the MinIO keys.
+        siteProperties: configuration.keyFreeSecret,
         logGroup: context.logGroup,
         securityGroup: alluxioSecurityGroup,
         deploymentName: configuration.parameterBaseName,
@@ -614,6 +615,14 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
 
   /**
    * Lets `client` use Alluxio: the master's RPC port for metadata and the workers' RPC port for data.
+   *
+   * This admits a client to everything under the root mount, not only to reading. Alluxio 2.9
+   * authenticates with `SIMPLE` by default: a client is whoever it says it is
+   * (`alluxio.security.login.username`, else its OS user), with no proof, and the OS user running the
+   * master is the super user (Alluxio docs, docs/en/operation/Security.md, "SIMPLE" and "User group
+   * mapping"). So a client that reaches these ports can read, write and delete any file under the root
+   * mount, and so the objects in the MinIO bucket directory, as any user. Admit only clients you would
+   * give write access to that directory.
    */
   public allowClientsFrom(client: ec2.IConnectable): void {
     this.connections.allowFrom(client, ec2.Port.tcp(ALLUXIO_PORTS.masterRpc), 'Alluxio client to the master');

@@ -54,7 +54,10 @@ export interface CachePreloadProps {
   readonly cluster: ecs.ICluster;
   /** The Alluxio image (the task runs its `bin/alluxio`). */
   readonly image: ecs.ContainerImage;
-  /** The rendered alluxio-site.properties of this deploy, as the master's and workers' secret. */
+  /**
+   * The rendered alluxio-site.properties of this deploy without the MinIO keys (the task is a client
+   * of the master, which has the workers read MinIO); the container's ALLUXIO_SITE_PROPERTIES.
+   */
   readonly siteProperties: ecs.Secret;
   /** Where the task's output and outcome line go (stream prefix `preload`). */
   readonly logGroup: logs.ILogGroup;

@@ -70,7 +70,10 @@ export interface AlluxioS3EndpointProps {
   readonly image: ecs.ContainerImage;
   /** The log group of the Alluxio containers (the proxy logs under the `s3-proxy` prefix). */
   readonly logGroup: logs.ILogGroup;
-  /** The rendered alluxio-site.properties, as the master's and workers' ALLUXIO_SITE_PROPERTIES. */
+  /**
+   * The rendered alluxio-site.properties without the MinIO keys (the proxy is a client of the master
+   * and workers, which alone read and write MinIO); the container's ALLUXIO_SITE_PROPERTIES.
+   */
   readonly siteProperties: ecs.Secret;
   /** The hash of the rendered configuration: a change rolls the proxy's tasks with the others. */
   readonly configHash: string;
@@ -149,7 +152,7 @@ export class AlluxioS3Endpoint extends Construct implements ec2.IConnectable {
     });
   }
 
-  /** The proxy's task definition (its execution role reads the site properties). */
+  /** The proxy's task definition (its execution role reads the key-free site properties). */
   public get taskDefinition(): ecs.TaskDefinition {
     return this.service.taskDefinition;
   }

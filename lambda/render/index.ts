@@ -3,6 +3,7 @@ import {
   CustomResourceEvent,
   CustomResourceResponse,
   isSitePropertiesParameterOf,
+  keyFreeSitePropertiesName,
   parseRenderProperties,
   RenderRequest,
   RenderResourceData,
@@ -19,11 +20,12 @@ async function renderToParameter(request: RenderRequest, keyChanged: boolean, ru
     JSON.stringify({
       resource: 'render',
       parameter: { name: rendered.parameterName, version: rendered.version, written: rendered.written, bytes: rendered.bytes },
+      keyFreeParameter: { name: rendered.keyFreeParameterName },
       accessKey: { name: request.accessKeyParameterName, version: rendered.accessKeyVersion },
       secretKey: { name: request.secretKeyParameterName, version: rendered.secretKeyVersion },
     }),
   );
-  return { ParameterName: rendered.parameterName, ParameterVersion: String(rendered.version), ConfigHash: rendered.configHash };
+  return { ParameterName: rendered.parameterName, KeyFreeParameterName: rendered.keyFreeParameterName, ParameterVersion: String(rendered.version), ConfigHash: rendered.configHash };
 }
 
 async function deleteRendered(event: CustomResourceEvent): Promise<void> {
@@ -38,10 +40,13 @@ async function deleteRendered(event: CustomResourceEvent): Promise<void> {
   }
   // Only the parameter this resource instance wrote: the id names it (a configuration's own parameter,
   // or the single one an earlier version of this library wrote).
-  const owned = isSitePropertiesParameterOf(request.sitePropertiesParameterName, event.PhysicalResourceId) ? event.PhysicalResourceId! : undefined;
-  console.log(JSON.stringify({ resource: 'render', requestType: 'Delete', deleting: owned ? [owned] : [] }));
-  if (owned) {
-    await parameters.deleteIfPresent(owned, renderKmsContext(request));
+  const base = request.sitePropertiesParameterName;
+  const owned = isSitePropertiesParameterOf(base, event.PhysicalResourceId) ? event.PhysicalResourceId! : undefined;
+  // With its key-free twin; the base itself (an earlier version's single parameter) has none.
+  const deleting = owned === undefined ? [] : owned === base ? [owned] : [owned, keyFreeSitePropertiesName(base, owned)];
+  console.log(JSON.stringify({ resource: 'render', requestType: 'Delete', deleting }));
+  for (const name of deleting) {
+    await parameters.deleteIfPresent(name, renderKmsContext(request));
   }
 }
 

@@ -3,7 +3,6 @@
  * start-up logic can be unit-tested with a stand-in image layout.
  */
 import { ALLUXIO_PORTS } from './alluxio-ports';
-import { ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY } from './site-properties';
 
 export { ALLUXIO_PORTS } from './alluxio-ports';
 
@@ -67,21 +66,20 @@ export const JOURNAL_LOCK_FILE = '.master.lock';
  */
 export const JOURNAL_LOCK_WAIT_SECONDS = 120;
 
-const CREDENTIAL_LINE_PATTERNS = [ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY].map((key) => `-e '^${key.replace(/\./g, '\\.')}='`).join(' ');
-
 /**
  * The first step of every start script: the rendered file from the ALLUXIO_SITE_PROPERTIES secret
  * into conf/, because the image's entrypoint never writes alluxio-site.properties (its writeConf only
  * copies a fixed list of ALLUXIO_*_OPTS-style variables into conf/alluxio-env.sh). An empty secret
- * stops the container with a message instead of starting Alluxio with no configuration.
+ * stops the container with a message instead of starting Alluxio with no configuration. The file may
+ * hold the MinIO keys, so it is readable by its owner only (the Alluxio processes run as that user):
+ * created afresh under umask 077, since a file that is already there keeps its mode when rewritten.
  */
-export function writeSitePropertiesStep(layout: AlluxioImageLayout, options: { withoutCredentials?: boolean } = {}): string[] {
-  // The rendered file holds one property a line, and credential keys are never extra properties:
-  // dropping the two credential lines drops the MinIO keys.
-  const filter = options.withoutCredentials ? ` | grep -v ${CREDENTIAL_LINE_PATTERNS}` : '';
+export function writeSitePropertiesStep(layout: AlluxioImageLayout): string[] {
+  const siteFile = `${layout.home}/conf/alluxio-site.properties`;
   return [
     ': "${ALLUXIO_SITE_PROPERTIES:?is empty: the task has no rendered alluxio-site.properties (check the secret ALLUXIO_SITE_PROPERTIES)}"',
-    `printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES"${filter} > ${layout.home}/conf/alluxio-site.properties`,
+    `rm -f ${siteFile}`,
+    `(umask 077 && printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES" > ${siteFile})`,
   ];
 }
 
@@ -195,15 +193,15 @@ export interface ProxyCommandOptions {
 }
 
 /**
- * The S3 proxy's start script: the site properties without the MinIO keys (the master's and the
- * worker's first step, less the two credential lines), then the image's `proxy` command. The port is a -D option in ALLUXIO_PROXY_JAVA_OPTS,
- * which only the proxy's JVM reads, so the one rendered site file stays the same for every service.
+ * The S3 proxy's start script: the site properties (the master's and the worker's first step; the
+ * proxy's secret is the configuration without the MinIO keys), then the image's `proxy` command. The
+ * port is a -D option in ALLUXIO_PROXY_JAVA_OPTS, which only the proxy's JVM reads, so the rendered
+ * site file stays the same for every service.
  */
 export function alluxioProxyCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_LAYOUT, options: ProxyCommandOptions = {}): string {
   return [
     'set -e',
-    // The proxy is a client of the master and workers, which alone read and write MinIO.
-    ...writeSitePropertiesStep(layout, { withoutCredentials: true }),
+    ...writeSitePropertiesStep(layout),
     `export ALLUXIO_PROXY_JAVA_OPTS="$ALLUXIO_PROXY_JAVA_OPTS -Dalluxio.proxy.web.port=${options.port ?? ALLUXIO_PORTS.proxyWeb}"`,
     `exec ${layout.entrypoint} proxy`,
   ].join('\n');

@@ -62,7 +62,18 @@ export interface RenderResourceProperties {
    * (UFS ↔ EMBEDDED). Not part of the rendered settings, so adding or removing it restarts nothing.
    */
   readonly JournalMigration?: string;
+  /** RENDER_RESPONSE_VERSION; read by no handler. */
+  readonly ResponseVersion: string;
 }
+
+/**
+ * The attributes the render resource answers with, as a version: 2 added KeyFreeParameterName. A
+ * resource whose properties do not change gets no Update, keeps its old answer, and a GetAtt of an
+ * attribute that answer lacks fails the deploy; a new version is a changed property, so the stack that
+ * upgrades the library gets the Update that answers with every attribute (same configuration, same
+ * parameter: no replacement).
+ */
+export const RENDER_RESPONSE_VERSION = '2';
 
 /**
  * What a deployment renders, apart from the parameter names: the one description the render
@@ -118,6 +129,7 @@ export function renderResourceProperties(
     MetadataSyncInterval: settings.metadataSyncInterval,
     ExtraProperties: settings.extraProperties ? JSON.stringify(settings.extraProperties) : undefined,
     JournalMigration: options.journalMigration ? JOURNAL_MIGRATION_ABANDON_NAMESPACE : undefined,
+    ResponseVersion: RENDER_RESPONSE_VERSION,
   };
   return Object.fromEntries(Object.entries(properties).filter(([, value]) => value !== undefined)) as unknown as RenderResourceProperties;
 }
@@ -173,6 +185,23 @@ export function sitePropertiesGenerationName(baseName: string, configHash: strin
   return `${baseName}/${configHash.slice(0, 16)}`;
 }
 
+/**
+ * The base of the key-free configurations (withoutCredentials) of the S3 proxy and the preload task:
+ * beside `<base>`, not under it, so a grant on `<base>/*` (the master's and workers') never covers
+ * them and a grant on this base (the proxy's and the preload task's) never covers a file with keys.
+ */
+export function keyFreeSitePropertiesBaseName(baseName: string): string {
+  return `${baseName}-without-keys`;
+}
+
+/** The key-free twin of one configuration parameter (`<base>/<generation>` to `<base>-without-keys/<generation>`). */
+export function keyFreeSitePropertiesName(baseName: string, generationName: string): string {
+  if (!isSitePropertiesParameterOf(baseName, generationName) || generationName === baseName) {
+    throw new InputError('ParameterName', `${generationName} is not a configuration parameter under ${baseName}`, 'pass a name made by sitePropertiesGenerationName');
+  }
+  return `${keyFreeSitePropertiesBaseName(baseName)}${generationName.slice(baseName.length)}`;
+}
+
 /** Whether `name` is one of the configuration parameters under `baseName` (or the base itself, as an earlier version wrote it). */
 export function isSitePropertiesParameterOf(baseName: string, name: string | undefined): boolean {
   return name === baseName || (name !== undefined && name.startsWith(`${baseName}/`) && /^[0-9a-f]{16}$/.test(name.slice(baseName.length + 1)));
@@ -181,6 +210,8 @@ export function isSitePropertiesParameterOf(baseName: string, name: string | und
 /** Data the render resource returns (marked NoEcho). */
 export interface RenderResourceData {
   readonly ParameterName: string;
+  /** The same configuration without the MinIO keys (keyFreeSitePropertiesName), for the S3 proxy and the preload task. */
+  readonly KeyFreeParameterName: string;
   readonly ParameterVersion: string;
   readonly ConfigHash: string;
 }

@@ -1,5 +1,6 @@
 import { AlluxioImageLayout, writeSitePropertiesStep } from './alluxio-container';
 import { InputError } from './input-error';
+import { DEFAULT_SERVICE_RESTART_SECONDS } from './rotation-budget';
 
 /*
  * Cache warm-up: which Alluxio paths may be preloaded, and the script the preload task runs. Pure, so
@@ -88,6 +89,30 @@ export const PRELOAD_POLL_SECONDS = 5;
 const SHELL_CALL_SECONDS = 120;
 
 /**
+ * How long the script keeps asking masters that do not answer before it gives up on the run: as long
+ * as the default wait for one service's restart (DEFAULT_SERVICE_RESTART_SECONDS, the estimate of a
+ * Fargate master's replacement), so a master replaced by a rotation or a deploy is waited for, while
+ * a run whose masters are gone for good (the stack is being deleted) ends instead of polling until
+ * its paths' time bounds (up to 24 h), which kept the ECS cluster, and so the stack, from being deleted.
+ */
+export const PRELOAD_MASTERS_UNREACHABLE_SECONDS = DEFAULT_SERVICE_RESTART_SECONDS;
+
+/**
+ * Exit code of a run stopped by SIGTERM (ECS's StopTask): 128 + 15, what a shell reports for a
+ * command ended by that signal.
+ */
+export const PRELOAD_STOPPED_EXIT_CODE = 143;
+
+export interface PreloadCommandOptions {
+  /**
+   * How long masters may not answer before the run gives up.
+   *
+   * @default PRELOAD_MASTERS_UNREACHABLE_SECONDS
+   */
+  readonly mastersUnreachableSeconds?: number;
+}
+
+/**
  * The preload task's script. It writes the rendered site file from the ALLUXIO_SITE_PROPERTIES secret
  * (as the master's and workers' start scripts do, since the image's entrypoint never writes it), then
  * loads each entry of PRELOAD_PATHS_ENV in turn. The paths are data: each reaches `bin/alluxio` as one
@@ -101,46 +126,102 @@ const SHELL_CALL_SECONDS = 120;
  * loaded only on SUCCEEDED with no failed file. Each path gets a line, and the run ends with one
  * outcome line: `cdk-alluxio-minio-preload SUCCEEDED|FAILED <deployment> paths=N failed=M seconds=S`,
  * and exit code 0 or 1.
+ *
+ * When no master has answered for `mastersUnreachableSeconds` (no accepted submit, no progress report),
+ * the path fails and the paths after it are not tried. SIGTERM (ECS's StopTask) ends the run at once
+ * with a FAILED outcome line ending `stopped=SIGTERM` and PRELOAD_STOPPED_EXIT_CODE: the script is the
+ * container's PID 1, which the kernel gives no default action for SIGTERM, so without a handler ECS
+ * would wait the whole stopTimeout for SIGKILL.
  */
-export function alluxioPreloadCommand(layout: AlluxioImageLayout): string {
-  const alluxio = `timeout ${SHELL_CALL_SECONDS} ${layout.home}/bin/alluxio`;
+export function alluxioPreloadCommand(layout: AlluxioImageLayout, options: PreloadCommandOptions = {}): string {
+  const unreachable = options.mastersUnreachableSeconds ?? PRELOAD_MASTERS_UNREACHABLE_SECONDS;
   const say = (text: string) => `echo "${PRELOAD_LOG_MARKER} ${text}"`;
   return [
     // No globbing: a path is split from the list on spaces only, never expanded.
     'set -f',
-    // A client of the master only (the workers read MinIO): the site file without the MinIO keys.
-    ...writeSitePropertiesStep(layout, { withoutCredentials: true }),
+    // The secret is the configuration without the MinIO keys: the task is a client of the master only.
+    ...writeSitePropertiesStep(layout),
     `deployment="\${${PRELOAD_DEPLOYMENT_ENV}:-unnamed}"`,
     'output=$(mktemp)',
     'started=$(date +%s)',
     'paths=0',
     'failed=0',
+    'path=',
+    'child=',
+    // The last time a master answered, and whether the run gave up on them.
+    'answered=$started',
+    'masters_gone=',
+    'on_stop() {',
+    '  [ -z "$child" ] || kill -TERM "$child" 2> /dev/null',
+    '  rm -f "$output"',
+    // The path being loaded, if any, is counted as failed.
+    '  if [ -n "$path" ]; then',
+    `    ${say('path $path FAILED: the task was stopped (SIGTERM)')}`,
+    '    failed=$((failed + 1))',
+    '  fi',
+    `  ${say(`${PRELOAD_OUTCOMES.failed} $deployment paths=$paths failed=$failed seconds=$(( $(date +%s) - started )) stopped=SIGTERM`)}`,
+    `  exit ${PRELOAD_STOPPED_EXIT_CODE}`,
+    '}',
+    'trap on_stop TERM',
+    // Every call and pause runs in the background and is waited for: a trapped signal ends `wait` at
+    // once, where a command in the foreground would hold the handler back until it ends (up to 120 s).
+    'alluxio_call() {',
+    `  timeout ${SHELL_CALL_SECONDS} ${layout.home}/bin/alluxio "$@" > "$output" 2>&1 &`,
+    '  child=$!',
+    '  wait "$child"',
+    '  status=$?',
+    '  child=',
+    '  return "$status"',
+    '}',
+    'pause() {',
+    '  sleep "$1" &',
+    '  child=$!',
+    '  wait "$child"',
+    '  child=',
+    '}',
+    `masters_silent() { [ $(( $(date +%s) - answered )) -ge ${unreachable} ]; }`,
     `for entry in $${PRELOAD_PATHS_ENV}; do`,
     '  seconds="${entry%%:*}"',
     '  path="${entry#*:}"',
     '  paths=$((paths + 1))',
+    '  if [ -n "$masters_gone" ]; then',
+    `    ${say(`path $path FAILED: not tried, no master answered for ${unreachable} s`)}`,
+    '    failed=$((failed + 1))',
+    '    path=',
+    '    continue',
+    '  fi',
     '  path_started=$(date +%s)',
     '  deadline=$((path_started + seconds))',
     `  ${say('loading $path (at most $seconds s)')}`,
-    `  if ! ${alluxio} fs load "$path" --submit > "$output" 2>&1; then`,
+    '  if ! alluxio_call fs load "$path" --submit; then',
     '    cat "$output"',
     `    ${say('path $path FAILED: the master did not accept the load job')}`,
     '    failed=$((failed + 1))',
+    '    if masters_silent; then masters_gone=1; fi',
+    '    path=',
     '    continue',
     '  fi',
+    '  answered=$(date +%s)',
     '  cat "$output"',
     '  while :; do',
-    `    ${alluxio} fs load "$path" --progress > "$output" 2>&1`,
+    '    alluxio_call fs load "$path" --progress',
     `    state=$(sed -n 's/^[[:space:]]*Job State: \\([A-Z]*\\).*/\\1/p' "$output" | head -n 1)`,
     '    case "$state" in SUCCEEDED|FAILED|STOPPED) break ;; esac',
     // The master no longer knows the job (its scheduler was restarted): nothing left to wait for.
     '    if grep -q "Cannot find load job" "$output"; then state=LOST; break; fi',
-    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
-    '      state=TIMED_OUT',
-    `      ${alluxio} fs load "$path" --stop > /dev/null 2>&1`,
+    '    if [ -n "$state" ]; then',
+    '      answered=$(date +%s)',
+    '    elif masters_silent; then',
+    '      state=UNREACHABLE',
+    '      masters_gone=1',
     '      break',
     '    fi',
-    `    sleep ${PRELOAD_POLL_SECONDS}`,
+    '    if [ "$(date +%s)" -ge "$deadline" ]; then',
+    '      state=TIMED_OUT',
+    '      alluxio_call fs load "$path" --stop',
+    '      break',
+    '    fi',
+    `    pause ${PRELOAD_POLL_SECONDS}`,
     '  done',
     '  cat "$output"',
     // What follows the state in the report, e.g. `(alluxio.exception...: Path "/x" does not exist.)`.
@@ -152,10 +233,15 @@ export function alluxioPreloadCommand(layout: AlluxioImageLayout): string {
     '  elif [ "$state" = TIMED_OUT ]; then',
     `    ${say('path $path FAILED: not loaded within $seconds s (the load job was stopped)')}`,
     '    failed=$((failed + 1))',
+    '  elif [ "$state" = UNREACHABLE ]; then',
+    `    ${say(`path $path FAILED: no master answered for ${unreachable} s; giving up on this run`)}`,
+    '    failed=$((failed + 1))',
     '  else',
     `    ${say('path $path FAILED: the load job ended ${state:-without a state} ${reason:+$reason }with ${files_failed:-unknown} failed files after $took s')}`,
     '    failed=$((failed + 1))',
     '  fi',
+    // Counted: a stop from here on is not this path's.
+    '  path=',
     'done',
     'rm -f "$output"',
     'took=$(( $(date +%s) - started ))',

@@ -451,6 +451,24 @@ export function withCredentials(text: string, accessKeyId: string, secretKey: st
   return lines.join('\n');
 }
 
+/**
+ * A rendered file without its two credential lines, every other line kept byte for byte: the
+ * configuration of the processes that are clients of the master only (the S3 proxy, the preload
+ * task). The workers and masters alone read and write MinIO, so only their configuration holds the
+ * keys. Credential keys are never extra properties (validateExtraProperties refuses them and their
+ * aliases), so these two lines are every key the file holds.
+ */
+export function withoutCredentials(text: string): string {
+  const credentialKeys = new Set([escapeKey(ACCESS_KEY_PROPERTY, true), escapeKey(SECRET_KEY_PROPERTY, true)]);
+  return text
+    .split('\n')
+    .filter((line) => {
+      const equals = line.indexOf('=');
+      return !(equals > 0 && credentialKeys.has(line.slice(0, equals)));
+    })
+    .join('\n');
+}
+
 /** The two credential values a rendered file holds (decoded), for comparing with the key parameters. */
 export function credentialsOf(text: string): { accessKeyId?: string; secretKey?: string } {
   const properties = getProperties(text);

@@ -3,7 +3,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { renderResourceProperties, RenderSettingsSource } from '../core/custom-resource-props';
+import { keyFreeSitePropertiesBaseName, renderResourceProperties, RenderSettingsSource } from '../core/custom-resource-props';
 import { CustomResourceFunctions } from '../custom-resource-functions';
 import { acknowledgeNagFindings, parameterPathWildcardFinding } from '../nag-acknowledgements';
 import { allowDescribeParameters, ClusterCredentials } from './cluster-credentials';
@@ -21,7 +21,9 @@ export interface SiteConfigurationProps {
 
 /**
  * The rendered `alluxio-site.properties`: the render resource writes each configuration to its own
- * SecureString parameter, which every Alluxio task reads as its `ALLUXIO_SITE_PROPERTIES` secret.
+ * SecureString parameter, which the master and worker tasks read as their `ALLUXIO_SITE_PROPERTIES`
+ * secret, and the same file without the MinIO keys to a parameter of its own, which the clients of
+ * the master (the S3 proxy, the preload task) read instead.
  */
 export class SiteConfiguration extends Construct {
   /** This deploy's configuration: the parameter its task definitions name. */
@@ -33,10 +35,17 @@ export class SiteConfiguration extends Construct {
    * (configuration or a new credential version) makes CloudFormation roll the tasks.
    */
   public readonly configHash: string;
-  /** The task secret that carries the configuration into a container. */
+  /** The task secret that carries the configuration into a master or worker container. */
   public readonly secret: ecs.Secret;
+  /**
+   * The task secret that carries this configuration without the MinIO keys: for the containers that
+   * only talk to Alluxio (the S3 proxy, the preload task), whose roles never read `secret`.
+   */
+  public readonly keyFreeSecret: ecs.Secret;
 
   private readonly everyConfigurationArns: string[];
+  private readonly everyKeyFreeConfigurationArns: string[];
+  private readonly keyFreeBaseName: string;
 
   constructor(scope: Construct, id: string, props: SiteConfigurationProps) {
     super(scope, id);
@@ -64,19 +73,33 @@ export class SiteConfiguration extends Construct {
     });
     this.configHash = render.getAttString('ConfigHash');
     this.secret = ecs.Secret.fromSsmParameter(this.parameter);
+    const keyFreeParameter = ssm.StringParameter.fromSecureStringParameterAttributes(this, 'KeyFreeParameter', {
+      parameterName: render.getAttString('KeyFreeParameterName'),
+      simpleName: false,
+      encryptionKey: kmsKey,
+    });
+    this.keyFreeSecret = ecs.Secret.fromSsmParameter(keyFreeParameter);
 
+    const parameterArn = (name: string) => Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') });
     // The base itself is included: an earlier version of the construct wrote the configuration there.
-    this.everyConfigurationArns = [props.parameterBaseName, `${props.parameterBaseName}/*`].map((name) =>
-      Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: name.replace(/^\//, '') }),
-    );
+    this.everyConfigurationArns = [props.parameterBaseName, `${props.parameterBaseName}/*`].map(parameterArn);
+    this.keyFreeBaseName = keyFreeSitePropertiesBaseName(props.parameterBaseName);
+    this.everyKeyFreeConfigurationArns = [parameterArn(`${this.keyFreeBaseName}/*`)];
     const renderRole = props.functions.renderRole;
     renderRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter'], resources: this.everyConfigurationArns }),
+      new iam.PolicyStatement({
+        actions: ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:GetParameter'],
+        resources: [...this.everyConfigurationArns, ...this.everyKeyFreeConfigurationArns],
+      }),
     );
     acknowledgeNagFindings(renderRole, [
       {
         id: parameterPathWildcardFinding(this, props.parameterBaseName),
         reason: 'One parameter per rendered configuration under this prefix; the render resource writes the new one and deletes the old one after the update.',
+      },
+      {
+        id: parameterPathWildcardFinding(this, this.keyFreeBaseName),
+        reason: 'The key-free twin of each rendered configuration; written and deleted with it.',
       },
     ]);
     // The tier of the existing site-properties parameter (Standard or Advanced) is only visible here.
@@ -96,6 +119,20 @@ export class SiteConfiguration extends Construct {
       {
         id: parameterPathWildcardFinding(this, this.parameterBaseName),
         reason: "One parameter per rendered configuration of this deployment; a rolled-back task reads its own configuration's.",
+      },
+    ]);
+  }
+
+  /**
+   * grantReadEveryConfiguration for a task that gets `keyFreeSecret`: every key-free configuration of
+   * this deployment, and none that holds the keys.
+   */
+  public grantReadEveryKeyFreeConfiguration(taskDefinition: ecs.TaskDefinition): void {
+    taskDefinition.addToExecutionRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: this.everyKeyFreeConfigurationArns }));
+    acknowledgeNagFindings(taskDefinition.obtainExecutionRole(), [
+      {
+        id: parameterPathWildcardFinding(this, this.keyFreeBaseName),
+        reason: "One key-free parameter per rendered configuration of this deployment; a rolled-back task reads its own configuration's.",
       },
     ]);
   }

@@ -1,11 +1,13 @@
 import { configFingerprint } from '../core/config-fingerprint';
-import { RenderRequest, sitePropertiesGenerationName } from '../core/custom-resource-props';
-import { checkJournalTypeUnchanged, checkRootMountUnchanged, journalTypeChange, renderSiteProperties } from '../core/site-properties';
+import { keyFreeSitePropertiesName, RenderRequest, sitePropertiesGenerationName } from '../core/custom-resource-props';
+import { checkJournalTypeUnchanged, checkRootMountUnchanged, journalTypeChange, renderSiteProperties, withoutCredentials } from '../core/site-properties';
 import { KmsKeyContext, SsmParameters } from './ssm-parameters';
 
 /** What one render wrote (or found already in place); names and versions only, never a value. */
 export interface RenderedSiteProperties {
   readonly parameterName: string;
+  /** The same configuration without the MinIO keys, for the S3 proxy and the preload task. */
+  readonly keyFreeParameterName: string;
   /** The site-properties version now current (unchanged when nothing was written). */
   readonly version: number;
   readonly written: boolean;
@@ -42,7 +44,9 @@ export async function renderFromKeyParameters(parameters: SsmParameters, request
  * repeated render adds no version). Everything that can refuse the input runs before the write, so a
  * refused render leaves every parameter as it was. `runningParameterName` is the configuration the
  * cluster runs now (the resource's current physical id on an Update): a root mount other than its own
- * is refused (checkRootMountUnchanged).
+ * is refused (checkRootMountUnchanged). Beside it goes the same file without the key lines
+ * (withoutCredentials), in its own parameter (keyFreeSitePropertiesName), which the clients of the
+ * master read instead: a rotation changes only the keys, so it never needs to touch that one.
  */
 export async function renderSitePropertiesToParameter(
   parameters: SsmParameters,
@@ -65,8 +69,11 @@ export async function renderSitePropertiesToParameter(
     }
   }
   const { version, written, bytes } = await parameters.putSecureStringIfChanged(parameterName, rendered.text, 'ExtraProperties', kms, keyChanged);
+  const keyFreeParameterName = keyFreeSitePropertiesName(request.sitePropertiesParameterName, parameterName);
+  await parameters.putSecureStringIfChanged(keyFreeParameterName, withoutCredentials(rendered.text), 'ExtraProperties', kms, keyChanged);
   return {
     parameterName,
+    keyFreeParameterName,
     version,
     written,
     bytes,

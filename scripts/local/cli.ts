@@ -117,7 +117,8 @@ async function up(args: string[]): Promise<number> {
   }
   const minio = minioFromArguments(sandbox, values);
   rmSync(STATE_DIR, { recursive: true, force: true });
-  mkdirSync(STATE_DIR, { recursive: true });
+  // Private from the start (the local ECS writes its tasks under it): they hold the MinIO keys.
+  mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
   const started = Date.now();
   const ecsEndpoint = await startAgent(sandbox);
   write(`Deploying the example app's stack AlluxioMinioExisting on this machine (local ECS ${ecsEndpoint}):`);

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -72,7 +72,10 @@ export class LocalCluster {
 
   /** Synthesizes and deploys; on a failed deploy the in-process ECS is stopped before the error propagates. */
   static async deploy(settings: LocalClusterSettings): Promise<LocalCluster> {
-    mkdirSync(settings.stateDir, { recursive: true });
+    // Private: the tasks' site files and environments under it hold the MinIO keys (with npm start
+    // --endpoint, the user's own).
+    mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 });
+    chmodSync(settings.stateDir, 0o700);
     await putKeyParameters(settings);
     if (settings.minio.createBucket) await ensureBucket(settings.minio);
     const { template, assemblyDir } = synthesizeExistingStack(settings);

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials } from '../../lib';
 import { PRELOAD_PATHS_ENV } from '../../lib/core/preload';
 import { cdkNagReport } from '../support/cdk-nag';
+import { ssmResourcesOf, taskRoleStatements } from '../support/key-free-roles';
 
 const BASE: AlluxioMinioProps = {
   minio: MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' }),
@@ -35,6 +36,11 @@ describe('preload', () => {
     // The paths are never part of the script's text.
     expect(container.Command[0]).not.toContain('/warm');
     expect(construct.preload!.taskDefinition).toBeDefined();
+  });
+
+  test('its configuration is the key-free one, and its roles read no configuration that holds the MinIO keys', () => {
+    expect(JSON.stringify(container.Secrets[0].ValueFrom)).toMatch(/"Fn::GetAtt":\["\w*SiteProperties\w*","KeyFreeParameterName"\]/);
+    expect([...new Set(ssmResourcesOf(taskRoleStatements(json.Resources, task)))]).toEqual(['KeyFreeParameterName']);
   });
 
   test('runs after the Alluxio health check, keyed by the task definition (a change of paths or configuration runs it again)', () => {

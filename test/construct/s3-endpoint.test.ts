@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials } from '../../lib';
 import { cdkNagReport } from '../support/cdk-nag';
+import { ssmResourcesOf, taskRoleStatements } from '../support/key-free-roles';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
 const TEAM_KEYS = MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key');
@@ -94,8 +95,6 @@ describe('on', () => {
     expect(container.EntryPoint).toEqual(['/bin/sh', '-c']);
     expect(container.Command[0]).toContain('> /opt/alluxio/conf/alluxio-site.properties');
     expect(container.Command[0]).toContain('-Dalluxio.proxy.web.port=39999');
-    // Its copy of the file leaves out the MinIO keys: only the master and workers talk to MinIO.
-    expect(container.Command[0]).toContain(`| grep -v -e '^s3a\\.accessKeyId=' -e '^s3a\\.secretKey=' > /opt/alluxio/conf/alluxio-site.properties`);
     expect(container.Secrets).toEqual([{ Name: 'ALLUXIO_SITE_PROPERTIES', ValueFrom: expect.anything() }]);
     expect(container.PortMappings).toEqual([expect.objectContaining({ ContainerPort: 39999 })]);
     expect(container.Environment.map((e: { Name: string }) => e.Name).sort()).toEqual(['ALLUXIO_CONFIG_HASH', 'ALLUXIO_PROXY_JAVA_OPTS']);
@@ -112,6 +111,17 @@ describe('on', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     const output = Object.entries(outputs).find(([name]) => name.includes('S3EndpointUrl'));
     expect(output?.[1].Value).toBe(`http://s3.${namespace}:39999/api/v1/s3`);
+  });
+
+  test('its configuration is the key-free one, and its roles read no configuration that holds the MinIO keys', () => {
+    const { stack } = build({ s3Endpoint: { enabled: true } });
+    const resources = resourcesOf(stack);
+    // Only the master and workers talk to MinIO.
+    expect(JSON.stringify(proxyContainer(stack).Secrets[0].ValueFrom)).toMatch(/"Fn::GetAtt":\["\w*SiteProperties\w*","KeyFreeParameterName"\]/);
+    const [taskDefinition] = Object.values(resources).filter((r) => r.Type === 'AWS::ECS::TaskDefinition' && String(r.Properties.ContainerDefinitions[0].Command?.[0]).includes('/entrypoint.sh proxy'));
+    const read = ssmResourcesOf(taskRoleStatements(resources, taskDefinition));
+    // This deploy's key-free file, and every earlier one for a rolled-back task; nothing else.
+    expect([...new Set(read)].sort()).toEqual(['KeyFreeParameterName', expect.stringMatching(/^alluxio-minio\/\w+\/site-properties-without-keys\/\*$/)]);
   });
 
   test('no peer reaches 39999 until one is named; then only that one', () => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -194,7 +194,7 @@ if flock -n ${lock} true; then echo "entrypoint lock-free" >> ${join(image.layou
     // A PATH with the shell's basics but no flock.
     const bare = join(image.bin, '..', 'bare-bin');
     mkdirSync(bare);
-    for (const tool of ['grep', 'cat', 'printf']) {
+    for (const tool of ['grep', 'cat', 'printf', 'rm']) {
       const found = execFileSync('/bin/sh', ['-c', `command -v ${tool}`]).toString().trim();
       if (found.startsWith('/')) writeFileSync(join(bare, tool), `#!/bin/sh
 exec ${found} "$@"
@@ -215,6 +215,14 @@ describe.each([
     const image = standInImage();
     run(command(image.layout), { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_SITE_PROPERTIES: `${ROOT_A}\nalluxio.master.hostname=m` });
     expect(readFileSync(image.siteFile, 'utf8')).toBe(`${ROOT_A}\nalluxio.master.hostname=m\n`);
+  });
+
+  test('the site file (it holds the MinIO keys) is readable by its owner only, also when one was there before with a wider mode', () => {
+    const image = standInImage();
+    writeFileSync(image.siteFile, 'old\n', { mode: 0o644 });
+    chmodSync(image.siteFile, 0o644);
+    run(command(image.layout), { PATH: `${image.bin}:/usr/bin:/bin`, ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    expect((statSync(image.siteFile).mode & 0o777).toString(8)).toBe('600');
   });
 
   test('an empty secret stops the container before Alluxio starts, saying which secret', () => {

@@ -11,6 +11,7 @@ import {
   renderSiteProperties,
   SitePropertiesInput,
   validateSiteSettings,
+  withoutCredentials,
 } from '../../lib/core/site-properties';
 import { expectInputError } from './expect-input-error';
 
@@ -269,6 +270,19 @@ describe('withCredentials (what rotation writes into the running configuration)'
     const error = expectInputError(() => withCredentials(running, 'ok', 'Visible-Part\n'), 's3a.secretKey');
     expect(error.message).not.toContain('Visible-Part');
     expectInputError(() => withCredentials('# hand-edited\nalluxio.x=y\n', 'a', 'b'), 'siteProperties');
+  });
+});
+
+describe('withoutCredentials (the configuration of the S3 proxy and the preload task)', () => {
+  test('drops exactly the two credential lines, escaped keys included; every other line is kept in order', () => {
+    const input = { ...base, cluster: { masterHostname: 'm' }, accessKeyId: 'AK é = : # !', secretKey: 'p=ss:w#rd!é \\ +/' };
+    const full = renderSiteProperties(input);
+    const keyFree = withoutCredentials(full);
+    expect(credentialsOf(keyFree)).toEqual({ accessKeyId: undefined, secretKey: undefined });
+    expect(linesOf(keyFree)).toEqual(linesOf(full).filter((line) => !/^s3a\.(accessKeyId|secretKey)=/.test(line)));
+    expect(linesOf(full).length - linesOf(keyFree).length).toBe(2);
+    // A file with the keys already gone stays as it is.
+    expect(withoutCredentials(keyFree)).toBe(keyFree);
   });
 });
 

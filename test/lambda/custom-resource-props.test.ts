@@ -9,6 +9,7 @@ import {
   renderResourceProperties,
   isSitePropertiesParameterOf,
   sitePropertiesGenerationName,
+  keyFreeSitePropertiesName,
 } from '../../lib/core/custom-resource-props';
 import { InputError } from '../../lib/core/input-error';
 import { expectInputError } from '../core/expect-input-error';
@@ -302,6 +303,13 @@ describe('configuration parameters', () => {
   test('one per configuration under the base: its first 16 hex digits', () => {
     expect(sitePropertiesGenerationName('/p/site-properties', hash)).toBe('/p/site-properties/aaaaaaaaaaaaaaaa');
     expectInputError(() => sitePropertiesGenerationName('/p/site-properties', 'not-hex'), 'ConfigHash');
+  });
+
+  test('the key-free twin of a configuration sits beside the base, never under it (a grant on <base>/* does not reach it)', () => {
+    expect(keyFreeSitePropertiesName('/p/site-properties', '/p/site-properties/aaaaaaaaaaaaaaaa')).toBe('/p/site-properties-without-keys/aaaaaaaaaaaaaaaa');
+    for (const notAGeneration of ['/p/site-properties', '/p/site-properties/x', '/q/site-properties/aaaaaaaaaaaaaaaa']) {
+      expectInputError(() => keyFreeSitePropertiesName('/p/site-properties', notAGeneration), 'ParameterName');
+    }
   });
 
   test('the render resource owns the base (an earlier version wrote it) and the generations under it, nothing else', () => {

@@ -1,8 +1,8 @@
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { escapeValue } from 'properties-file/escape';
 import { configFingerprint } from '../../lib/core/config-fingerprint';
-import { parseRenderProperties, sitePropertiesGenerationName } from '../../lib/core/custom-resource-props';
-import { renderSiteProperties } from '../../lib/core/site-properties';
+import { keyFreeSitePropertiesName, parseRenderProperties, sitePropertiesGenerationName } from '../../lib/core/custom-resource-props';
+import { renderSiteProperties, withoutCredentials } from '../../lib/core/site-properties';
 import { captureOutput, cfnEvent, failureOf, readParameter, uniquePrefix, useSandboxSsm } from './handler-harness';
 
 // Against moto's SSM from the sandbox (npm run sandbox:up).
@@ -66,8 +66,24 @@ describe('render handler', () => {
     const stored = await readParameter(ssm, name);
     expect(stored).toMatchObject({ type: 'SecureString', version: 1, tier: 'Standard', keyId: 'alias/aws/ssm' });
     expect(stored!.value).toBe(renderSiteProperties({ ...settings, accessKeyId: ACCESS_KEY, secretKey: SECRET_KEY }));
-    expect(response).toEqual({ PhysicalResourceId: name, NoEcho: true, Data: { ParameterName: name, ParameterVersion: '1', ConfigHash: configHash } });
+    const keyFree = keyFreeSitePropertiesName(base, name);
+    expect(keyFree).toBe(`${base}-without-keys/${name.split('/').pop()}`);
+    expect(response).toEqual({ PhysicalResourceId: name, NoEcho: true, Data: { ParameterName: name, KeyFreeParameterName: keyFree, ParameterVersion: '1', ConfigHash: configHash } });
     expect(await readParameter(ssm, base)).toBeUndefined();
+  });
+
+  test('beside it, the same file without the key lines in its key-free parameter (what the S3 proxy and the preload task read)', async () => {
+    const { props, base } = await renderSetup();
+    const { name } = await created(props);
+    const full = (await readParameter(ssm, name))!.value;
+    const keyFree = await readParameter(ssm, keyFreeSitePropertiesName(base, name));
+    expect(keyFree).toMatchObject({ type: 'SecureString', version: 1, keyId: 'alias/aws/ssm' });
+    expect(keyFree!.value).toBe(withoutCredentials(full));
+    // The file holds the secret escaped for a properties file; neither form is in the key-free one.
+    expect(full).toContain(escapeValue(SECRET_KEY, true));
+    for (const secret of [SECRET_KEY, escapeValue(SECRET_KEY, true), ACCESS_KEY]) expect(keyFree!.value).not.toContain(secret);
+    // Every other line is the full file's, in its order.
+    expect(keyFree!.value.split('\n')).toEqual(full.split('\n').filter((line) => !/^s3a\.(accessKeyId|secretKey)=/.test(line)));
   });
 
   test('the same Create delivered twice gives the same response and adds no version', async () => {
@@ -213,7 +229,9 @@ describe('render handler', () => {
     // CloudFormation's cleanup after the update: the replaced configuration goes, the running one stays.
     await expect(handler(cfnEvent('Delete', props, { physicalResourceId: name }))).resolves.toEqual({ PhysicalResourceId: name });
     expect(await readParameter(ssm, name)).toBeUndefined();
+    expect(await readParameter(ssm, keyFreeSitePropertiesName(base, name))).toBeUndefined();
     expect((await readParameter(ssm, newer))!.version).toBe(1);
+    expect((await readParameter(ssm, keyFreeSitePropertiesName(base, newer)))!.version).toBe(1);
     await expect(handler(cfnEvent('Delete', props, { physicalResourceId: name }))).resolves.toEqual({ PhysicalResourceId: name });
 
     await putSecure(base, 'written by an earlier version');

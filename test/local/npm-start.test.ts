@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { masterInfo } from '../../scripts/local/alluxio-client';
@@ -68,6 +68,14 @@ test('the deploy command brings up a healthy cluster, says what runs where, and 
   expect(up.stdout).toMatch(/wrote \/hello\/sample\.bin \(64 MiB\) through Alluxio: it is s3:\/\/datalake\/alluxio\/hello\/sample\.bin in the bucket \(64\.0 MiB\)/);
   expect(up.stdout).toMatch(/read cold \(from MinIO\) \d+ ms \(\d+ MB\/s\), warm \(from a worker's cache\) \d+ ms \(\d+ MB\/s\)/);
   expect(up.stdout).toContain('Stop with: npm stop');
+  // The state folder is private: its tasks' site files and environments hold the MinIO keys (with
+  // --endpoint, the user's own), and each site file is its owner's only.
+  expect((statSync(env.LOCAL_STATE_DIR!).mode & 0o777).toString(8)).toBe('700');
+  const siteFiles = readdirSync(join(env.LOCAL_STATE_DIR!, 'ecs', 'tasks'))
+    .map((task) => join(env.LOCAL_STATE_DIR!, 'ecs', 'tasks', task, 'root', 'opt', 'alluxio', 'conf', 'alluxio-site.properties'))
+    .filter((file) => existsSync(file));
+  expect(siteFiles.length).toBeGreaterThan(0);
+  for (const file of siteFiles) expect((statSync(file).mode & 0o777).toString(8)).toBe('600');
   const written = JSON.parse(readFileSync(endpointsFile, 'utf8'));
   expect(written.alluxio).toEqual({ masterWeb: `http://${block}.1:19999`, masterRpc: `${block}.1:19998` });
   expect((await masterInfo(`${block}.1`)).workers).toHaveLength(2);

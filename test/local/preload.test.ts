@@ -1,16 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DescribeTasksCommand, ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import { PRELOAD_LOG_MARKER, PRELOAD_PATHS_ENV } from '../../lib/core/preload';
+import { PRELOAD_LOG_MARKER, PRELOAD_PATHS_ENV, PRELOAD_STOPPED_EXIT_CODE } from '../../lib/core/preload';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { AlluxioClient } from '../../scripts/local/alluxio-client';
 import { STANDALONE_TASKS } from '../../scripts/local/local-ecs';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
 import { loadSandbox, uniqueBucketName } from '../support/sandbox';
+import { formsOf, processesOfTask } from '../support/task-processes';
 
 /*
  * Cache warm-up on a real Alluxio 2.9.6 cluster: objects put into the bucket directly (as another tool
@@ -155,6 +156,55 @@ describe('the preload on a schedule', () => {
     const described = await ecs.send(new DescribeTasksCommand({ tasks: [started.tasks![0].taskArn!] }));
     expect(described.tasks![0].containers![0].exitCode).toBe(1);
   }, 300_000);
+});
+
+describe('a preload task whose master does not answer, stopped by ECS', () => {
+  let taskArn: string;
+  const task = () => local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true).find((t) => t.taskArn === taskArn)!;
+
+  beforeAll(async () => {
+    const preloadTaskDefinition = local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true)[0].taskDefinition;
+    // An address of this cluster's block no task takes (tasks get .1 up), as when the stack's masters
+    // are gone: each submit fails after the client's 8 connection attempts (about 5 s with 2.9.6), and
+    // 40 paths keep the run going for minutes, its client JVM up most of the time.
+    const unanswered = `${local.cluster.settings.addressBlock}.250`;
+    const paths = Array.from({ length: 40 }, (_, i) => `60:/warm-${i}`).join(' ');
+    const started = await ecs.send(
+      new RunTaskCommand({
+        taskDefinition: preloadTaskDefinition,
+        overrides: {
+          containerOverrides: [{ name: 'preload', environment: [{ name: PRELOAD_PATHS_ENV, value: paths }, { name: 'ALLUXIO_JAVA_OPTS', value: `-Dalluxio.master.hostname=${unanswered}` }] }],
+        },
+      }),
+    );
+    taskArn = started.tasks![0].taskArn!;
+    await eventually(`the preload task runs its client JVM\n${local.logTail()}`, 60_000, async () =>
+      processesOfTask(task().pid!).some((p) => p.commandLine.includes('alluxio.cli.fs.FileSystemShell')) ? true : undefined,
+    );
+  }, 90_000);
+
+  test("no MinIO key in any of its processes' environment (the client JVM's included) or in its site file", () => {
+    const secrets = [...formsOf(local.minio.secretAccessKey), local.minio.accessKeyId];
+    const processes = processesOfTask(task().pid!);
+    expect(processes.some((p) => p.commandLine.includes('alluxio.cli.fs.FileSystemShell'))).toBe(true);
+    for (const p of processes) expect(p.environment).toContain('ALLUXIO_SITE_PROPERTIES=');
+    expect(processes.filter((p) => secrets.some((secret) => p.environment.includes(secret))).map((p) => p.commandLine.slice(0, 3).join(' '))).toEqual([]);
+    const siteFile = join(dirname(task().logFile), 'root', 'opt', 'alluxio', 'conf', 'alluxio-site.properties');
+    const site = readFileSync(siteFile, 'utf8');
+    expect(site).toMatch(/^alluxio\.master\.hostname=/m);
+    expect(secrets.filter((secret) => site.includes(secret))).toEqual([]);
+    expect((statSync(siteFile).mode & 0o777).toString(8)).toBe('600');
+  });
+
+  test('StopTask ends it through its SIGTERM handler: the path and the run FAILED with stopped=SIGTERM, exit code 143', async () => {
+    await ecs.send(new StopTaskCommand({ task: taskArn, reason: 'test: stop while the master does not answer' }));
+    const { exitCode, log } = await finished(taskArn, 60_000);
+    // The lines only the handler writes: a shell that died of the signal would leave neither.
+    expect(log).toMatch(new RegExp(`^${PRELOAD_LOG_MARKER} path /warm-\\d+ FAILED: the task was stopped \\(SIGTERM\\)$`, 'm'));
+    expect(outcomeLine(log).slice(0, 2)).toEqual([PRELOAD_LOG_MARKER, 'FAILED']);
+    expect(outcomeLine(log).slice(-1)).toEqual(['stopped=SIGTERM']);
+    expect(exitCode).toBe(PRELOAD_STOPPED_EXIT_CODE);
+  }, 90_000);
 });
 
 describe('the preload on later deploys', () => {

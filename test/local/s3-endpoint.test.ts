@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -14,6 +14,7 @@ import { alluxioJvmMemory } from '../../lib/core/jvm-memory';
 import { S3_ENDPOINT_DEFAULTS } from '../../lib/core/s3-endpoint';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
+import { formsOf, processesOfTask } from '../support/task-processes';
 
 /*
  * The S3 endpoint through the cache, for real: the example stack deployed with s3Endpoint on, so the
@@ -173,22 +174,28 @@ test('the AWS CLI (path-style, the README\'s settings) copies up, lists and copi
 
 test('the proxy JVM runs with the port and the memory limits of the task definition', () => {
   const [task] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('s3Endpoint'));
-  const commandLines: string[][] = [];
-  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 5 is the process group; the local ECS starts each task as one.
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === task.pid) commandLines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0'));
-    } catch {
-      // Gone between listing and reading.
-    }
-  }
+  const commandLines = processesOfTask(task.pid!).map((p) => p.commandLine);
   const proxy = commandLines.find((line) => line.includes('alluxio.proxy.AlluxioProxy'));
   expect(proxy).toBeDefined();
   expect(proxy).toContain(`-Dalluxio.proxy.web.port=${PROXY_PORT}`);
   const { heapMiB, directMiB } = alluxioJvmMemory('proxy', S3_ENDPOINT_DEFAULTS.proxyMemoryMiB, 'test').proxy!;
   expect(proxy).toContain(`-Xmx${heapMiB}m`);
   expect(proxy).toContain(`-XX:MaxDirectMemorySize=${directMiB}m`);
+});
+
+test("no MinIO key in the environment of any process of the proxy task (the JVM's included); the master's has them", () => {
+  const [task] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('s3Endpoint'));
+  const [master] = local.cluster.ecs!.tasksOf(local.cluster.serviceName('master'));
+  const secrets = [...formsOf(local.minio.secretAccessKey), local.minio.accessKeyId];
+  const proxy = processesOfTask(task.pid!);
+  expect(proxy.some((p) => p.commandLine.includes('alluxio.proxy.AlluxioProxy'))).toBe(true);
+  // Each process got the configuration (the key-free one) as its environment...
+  for (const p of proxy) expect(p.environment).toContain('ALLUXIO_SITE_PROPERTIES=');
+  // ...and none holds a key, where the master's JVM (the negative control) holds the secret.
+  expect(proxy.filter((p) => secrets.some((secret) => p.environment.includes(secret))).map((p) => p.commandLine.slice(0, 3).join(' '))).toEqual([]);
+  const masterJvm = processesOfTask(master.pid!).find((p) => p.commandLine.includes('alluxio.master.AlluxioMaster'));
+  expect(masterJvm).toBeDefined();
+  expect(formsOf(local.minio.secretAccessKey).some((secret) => masterJvm!.environment.includes(secret))).toBe(true);
 });
 
 test("the MinIO keys appear nowhere in the proxy's log", () => {
@@ -211,6 +218,10 @@ test("the proxy's site file is the rendered one without the MinIO keys", () => {
   expect(proxyFile).not.toMatch(/^s3a\./m);
   const withoutKeys = masterFile.split('\n').filter((line) => !/^s3a\.(accessKeyId|secretKey)=/.test(line));
   expect(proxyFile.split('\n')).toEqual(withoutKeys);
+  // Both readable by their owner only (the master's holds the keys).
+  for (const logFile of [task.logFile, master.logFile]) {
+    expect((statSync(join(dirname(logFile), 'root', 'opt', 'alluxio', 'conf', 'alluxio-site.properties')).mode & 0o777).toString(8)).toBe('600');
+  }
 });
 
 describe('who gets in (Alluxio 2.9 checks no signature)', () => {
