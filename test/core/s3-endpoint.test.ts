@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alluxioProxyCommand, ALLUXIO_PORTS } from '../../lib/core/alluxio-container';
 import { alluxioJvmMemory, minimumTaskMemoryMiB } from '../../lib/core/jvm-memory';
 import { checkS3ClientPeer, resolveS3EndpointSettings, s3EndpointUrl } from '../../lib/core/s3-endpoint';
+import { withoutCredentials } from '../../lib/core/site-properties';
 import { expectInputError } from './expect-input-error';
 
 describe('resolveS3EndpointSettings', () => {
@@ -57,12 +58,13 @@ test('the proxy start script writes the site file first, then runs the entrypoin
   expect(lines[lines.length - 1]).toBe('exec /e.sh proxy');
 });
 
-test('the proxy start script writes the site file without the two MinIO key lines (a shell run of it)', () => {
+test('the proxy start script writes the key-free configuration it is given as its site file, readable by its owner only (a shell run of it)', () => {
   const home = mkdtempSync(join(tmpdir(), 'proxy-script-'));
   mkdirSync(join(home, 'conf'));
   writeFileSync(join(home, 'entrypoint.sh'), '#!/bin/sh\necho "entrypoint $1 $ALLUXIO_PROXY_JAVA_OPTS"\n');
   chmodSync(join(home, 'entrypoint.sh'), 0o755);
-  const rendered = ['# header', 'alluxio.master.hostname=m', 's3a.accessKeyId=AK', 's3a.secretKey=S\\=K', 'alluxio.underfs.s3.endpoint=http\\://x\\:9000'].join('\n');
+  // The task's secret is the key-free twin (withoutCredentials): the script has no keys to strip.
+  const rendered = withoutCredentials(['# header', 'alluxio.master.hostname=m', 's3a.accessKeyId=AK', 's3a.secretKey=S\\=K', 'alluxio.underfs.s3.endpoint=http\\://x\\:9000'].join('\n'));
   const out = execFileSync('/bin/sh', ['-c', alluxioProxyCommand({ home, entrypoint: join(home, 'entrypoint.sh') }, { port: 31999 })], {
     env: { PATH: process.env.PATH, ALLUXIO_SITE_PROPERTIES: rendered, ALLUXIO_PROXY_JAVA_OPTS: '-Xmx300m' },
     encoding: 'utf8',
@@ -70,5 +72,6 @@ test('the proxy start script writes the site file without the two MinIO key line
   // The port is added to the task's options, not in their place.
   expect(out.trim()).toBe('entrypoint proxy -Xmx300m -Dalluxio.proxy.web.port=31999');
   expect(readFileSync(join(home, 'conf', 'alluxio-site.properties'), 'utf8')).toBe('# header\nalluxio.master.hostname=m\nalluxio.underfs.s3.endpoint=http\\://x\\:9000\n');
+  expect(statSync(join(home, 'conf', 'alluxio-site.properties')).mode & 0o777).toBe(0o600);
   rmSync(home, { recursive: true, force: true });
 });
