@@ -241,3 +241,19 @@ export function masterRestartOrder(masters: readonly number[], leader: number | 
   const followers = masters.filter((index) => index !== leader);
   return leader !== undefined && masters.includes(leader) ? [...followers, leader] : [...masters];
 }
+
+/**
+ * The Step Functions execution name of the rotation from `state` on `configuration`: the versions
+ * it starts from (last-known-good and current, both keys) and the configuration the cluster runs.
+ * Step Functions refuses a second StartExecution with a name it has seen (ExecutionAlreadyExists,
+ * names are kept 90 days: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html),
+ * so the events for one change (both halves, after the pair wait, and the schedule) start one
+ * rotation, and a pair that failed is not tried again every hour: a new version, a rollback's
+ * write-back or a new configuration makes the next name. Names take 1-80 of [A-Za-z0-9_-].
+ */
+export function rotationExecutionName(state: Pick<RotationState, 'accessKey' | 'secretKey'>, configuration: { readonly parameterName: string; readonly version: number }): string {
+  const label = (version: number | undefined) => (version === undefined ? 'n' : String(version));
+  const generation = configuration.parameterName.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_').slice(-24);
+  const versions = `a${label(state.accessKey.labelledVersion)}-${state.accessKey.currentVersion}-s${label(state.secretKey.labelledVersion)}-${state.secretKey.currentVersion}`;
+  return `rotation-${versions}-c${generation}-${configuration.version}`.slice(0, 80);
+}
