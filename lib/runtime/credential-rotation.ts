@@ -324,7 +324,7 @@ class RotationStep {
       const until = pairWaitUntil ?? Date.now() + this.timing.pairWaitMs;
       if (Date.now() < until) return { ready: false, trigger, pairWaitUntil: until, waitSeconds };
     }
-    return { ready: true, trigger, waitSeconds, name: rotationExecutionName(gathered.plan, gathered.live) };
+    return { ready: true, trigger, waitSeconds, name: rotationExecutionName(gathered.plan, gathered.live, { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label }) };
   }
 
   /** Gathers and decides; returns the execution when it waits for the pair or is done, undefined to go on. */
