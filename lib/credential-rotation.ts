@@ -213,23 +213,23 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
     });
     const environment: Record<string, string> = {
-        [ROTATION_ENV.accessKeyParameter]: accessKeyName,
-        [ROTATION_ENV.secretKeyParameter]: secretKeyName,
-        [ROTATION_ENV.sitePropertiesParameter]: props.sitePropertiesParameterName,
-        ...(props.kmsKey ? { [ROTATION_ENV.kmsKeyId]: props.kmsKey.keyArn } : {}),
-        [ROTATION_ENV.keyOwnership]: ownsKeys ? 'generated' : 'existing',
-        [ROTATION_ENV.cluster]: props.cluster.clusterArn,
-        // One entry is the single master's ARN exactly as before; several are comma-separated.
-        [ROTATION_ENV.masterService]: props.masterServices.map((service) => service.serviceArn).join(','),
-        [ROTATION_ENV.workerService]: props.workerService.serviceArn,
-        ...(props.minioService ? { [ROTATION_ENV.minioService]: props.minioService.serviceArn } : {}),
-        ...(props.alluxioMasterWebAddresses ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddresses.join(',') } : {}),
-        [ROTATION_ENV.topicArn]: this.topic.topicArn,
-        [ROTATION_ENV.metricNamespace]: DEFAULT_METRIC_NAMESPACE,
-        [ROTATION_ENV.label]: label,
-        [ROTATION_ENV.pairWaitSeconds]: String(pairWait.toSeconds()),
-        [ROTATION_ENV.serviceStableTimeoutSeconds]: String(waits.serviceRestartSeconds),
-        [ROTATION_ENV.healthTimeoutSeconds]: String(waits.verificationSeconds),
+      [ROTATION_ENV.accessKeyParameter]: accessKeyName,
+      [ROTATION_ENV.secretKeyParameter]: secretKeyName,
+      [ROTATION_ENV.sitePropertiesParameter]: props.sitePropertiesParameterName,
+      ...(props.kmsKey ? { [ROTATION_ENV.kmsKeyId]: props.kmsKey.keyArn } : {}),
+      [ROTATION_ENV.keyOwnership]: ownsKeys ? 'generated' : 'existing',
+      [ROTATION_ENV.cluster]: props.cluster.clusterArn,
+      // One entry is the single master's ARN exactly as before; several are comma-separated.
+      [ROTATION_ENV.masterService]: props.masterServices.map((service) => service.serviceArn).join(','),
+      [ROTATION_ENV.workerService]: props.workerService.serviceArn,
+      ...(props.minioService ? { [ROTATION_ENV.minioService]: props.minioService.serviceArn } : {}),
+      ...(props.alluxioMasterWebAddresses ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddresses.join(',') } : {}),
+      [ROTATION_ENV.topicArn]: this.topic.topicArn,
+      [ROTATION_ENV.metricNamespace]: DEFAULT_METRIC_NAMESPACE,
+      [ROTATION_ENV.label]: label,
+      [ROTATION_ENV.pairWaitSeconds]: String(pairWait.toSeconds()),
+      [ROTATION_ENV.serviceStableTimeoutSeconds]: String(waits.serviceRestartSeconds),
+      [ROTATION_ENV.healthTimeoutSeconds]: String(waits.verificationSeconds),
     };
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     // Short steps of the state machines below, one bundle: `step` does the rotation up to its next
