@@ -56,7 +56,7 @@ export async function name(input: { event?: unknown } & Partial<RotationStart>):
   const { config, timing } = configured();
   const trigger = input.trigger ?? rotationTriggerOf(input.event);
   const start = await nameRotation(config, clients, { trigger, pairWaitUntil: input.pairWaitUntil }, timing);
-  log({ step: 'named', ready: start.ready, name: start.name, skipped: start.skipped });
+  log({ step: 'named', ready: start.ready, name: start.name, deferred: start.deferred });
   return start;
 }
 

@@ -242,8 +242,8 @@ export interface RotationStart {
   readonly ready: boolean;
   /** The execution name (lib/core rotationExecutionName); absent when nothing is to start. */
   readonly name?: string;
-  /** Why nothing is started (a deployment in progress, a state that cannot be read). */
-  readonly skipped?: string;
+  /** Why nothing is started: a deployment in progress (the outcome `deferred`, which is not reported, as before). */
+  readonly deferred?: string;
   readonly trigger: RotationTrigger;
   readonly pairWaitUntil?: number;
   readonly waitSeconds: number;
@@ -317,7 +317,10 @@ class RotationStep {
     try {
       gathered = await this.gather();
     } catch (error) {
-      return { ready: true, trigger, waitSeconds, skipped: error instanceof Error ? error.message : String(error) };
+      // A deployment in progress: nothing is started (and no name used up); the schedule comes back.
+      if (error instanceof Deferred) return { ready: true, trigger, waitSeconds, deferred: error.message };
+      // The state cannot be read: a rotation of its own (a name not seen before) reads it again and reports the failure as before.
+      return { ready: true, trigger, waitSeconds, name: `rotation-unread-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
     }
     const decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio: this.config.services.minioService !== undefined });
     if (decision.action === 'wait-for-pair') {

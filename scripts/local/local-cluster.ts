@@ -197,8 +197,9 @@ export class LocalCluster {
    * start state machine of the template, which names the rotation and starts the rotation state
    * machine, both stepped through from their synthesized definitions with the bundled handlers
    * (LocalDeployment.startExecution; `environment` on top of the functions' own, e.g. a shorter
-   * wait). The result is the rotation's; when no rotation was started (a name already used, nothing
-   * to start), `{ outcome: 'not-started' }`.
+   * wait). The result is the rotation's; when none was started, `{ outcome: 'deferred' }` (a
+   * deployment in progress, as the rotation itself reported it before) or `{ outcome: 'not-started' }`
+   * (a name already used).
    */
   async rotate(event: unknown, environment: Record<string, string> = {}): Promise<any> {
     return (await this.rotateWithLog(event, environment)).result;
@@ -211,8 +212,11 @@ export class LocalCluster {
     const arn = this.deployment.attribute(startMachine[0], 'Arn');
     const run = await this.deployment.startExecution(arn, `event-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, JSON.stringify(event), environment);
     if (run.error) throw new Error(`the rotation state machine failed: ${run.error}\n${run.log.slice(-3000)}`);
-    const rotation = run.started.length > 1 ? (run.output as { result?: unknown } | undefined)?.result : undefined;
-    return { result: rotation ?? { outcome: 'not-started', started: run.started }, log: run.log, started: run.started };
+    if (run.started.length > 1) return { result: (run.output as { result?: unknown }).result, log: run.log, started: run.started };
+    // Nothing started: deferred by the name step (a deployment in progress), or a name already used.
+    const deferred = (run.output as { deferred?: string } | undefined)?.deferred;
+    const result = deferred !== undefined ? { outcome: 'deferred', reason: deferred, restarted: [] } : { outcome: 'not-started', output: run.output, restarted: [] };
+    return { result, log: run.log, started: run.started };
   }
 
   /** The stack's outputs as the deploy resolved them. */

@@ -121,8 +121,8 @@ describe('the start state machine', () => {
       throw { Error: 'StepFunctions.ExecutionAlreadyExistsException', Cause: 'Execution Already Exists' };
     };
     await expect(runStateMachine(start, {}, scriptedHost([named], exists).host)).resolves.toEqual({ Error: 'StepFunctions.ExecutionAlreadyExistsException', Cause: 'Execution Already Exists' });
-    const nothing = scriptedHost([{ ok: true, result: { ready: true, trigger, skipped: 'a deployment is in progress', waitSeconds: 5 } }]);
-    await expect(runStateMachine(start, {}, nothing.host)).resolves.toMatchObject({ skipped: 'a deployment is in progress' });
+    const nothing = scriptedHost([{ ok: true, result: { ready: true, trigger, deferred: 'a deployment is in progress', waitSeconds: 5 } }]);
+    await expect(runStateMachine(start, {}, nothing.host)).resolves.toMatchObject({ deferred: 'a deployment is in progress' });
     expect(nothing.starts).toEqual([]);
     const denied = () => {
       throw { Error: 'StepFunctions.AccessDeniedException', Cause: 'no' };

@@ -73,7 +73,7 @@ async function handler(event: unknown): Promise<any> {
     await new Promise((resolve) => setTimeout(resolve, 50));
     start = await name(start);
   }
-  if (!start.name) return { outcome: 'not-started', skipped: start.skipped };
+  if (!start.name) return { outcome: 'deferred', reason: start.deferred };
   let execution = await step({ trigger: start.trigger });
   carried.push(execution);
   while (!execution.done) {
@@ -155,6 +155,27 @@ test('the events of both halves of a pair name one rotation; the next pair names
     await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.first.secretAccessKey);
     const next = await name({ event: parameterChange(`${prefix}/secret-key`) });
     expect(next.name).not.toBe(second.name);
+  } finally {
+    output.restore();
+  }
+});
+
+test('during a deployment the start defers and starts nothing (no name used up); a state that cannot be read still starts a rotation, which reports the failure', async () => {
+  const prefix = uniqueRotationPrefix('lambda-deferred');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  const { name } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    rotation.mockEcs(() => ({}), () => ({ rolloutState: 'IN_PROGRESS', deployments: 2 }));
+    const deferred = await name({ event: scheduled });
+    expect(deferred).toMatchObject({ ready: true, deferred: expect.stringMatching(/deployment in progress/) });
+    expect(deferred.name).toBeUndefined();
+    rotation.mockEcs();
+    process.env.ACCESS_KEY_PARAMETER = `${prefix}/no-such-parameter`;
+    const unread = await name({ event: scheduled });
+    expect(unread.name).toMatch(/^rotation-unread-/);
+    expect(await handler(scheduled)).toMatchObject({ outcome: 'failed', code: 'UNEXPECTED_ERROR' });
   } finally {
     output.restore();
   }
