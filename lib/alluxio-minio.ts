@@ -171,8 +171,6 @@ export interface RotationOptions {
   /**
    * Rotate when the key parameters change (and reconcile on a schedule). When false, new key values
    * reach the cluster only when a later deploy changes the configuration (and so re-renders it).
-   * The rotation function reserves a concurrency of 1, which an account needs at least 11 unreserved
-   * concurrent executions for; turn rotation off on accounts below that.
    *
    * @default true
    */
@@ -195,7 +193,7 @@ export interface RotationOptions {
   /**
    * How long each service's restart during a rotation is waited for (CredentialRotation's prop).
    *
-   * @default - 5 minutes, 4 with a provisioned MinIO (three restarts in 15 minutes)
+   * @default - 5 minutes per restart, whatever the number of masters (a Step Functions state machine holds the waits)
    */
   readonly serviceRestartTimeout?: Duration;
   /**
@@ -592,19 +590,20 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * Nothing carries the last-known-good label until the rotation function has run once; run it as
-   * soon as the deploy is healthy (and after every configuration change) instead of up to an hour later.
+   * Nothing carries the last-known-good label until a rotation has run once; start one as soon as
+   * the deploy is healthy (and after every configuration change) instead of up to an hour later.
    */
   private labelLastKnownGoodAfter(alluxioCheck: IDependable, rotation: CredentialRotation, configHash: string, logRetention: logs.RetentionDays): void {
     const firstReconcile = new cr.AwsCustomResource(this, 'LabelLastKnownGood', {
       onUpdate: {
-        service: 'Lambda',
-        action: 'invoke',
-        parameters: { FunctionName: rotation.function.functionName, InvocationType: 'Event', Payload: '{"source":"cdk-alluxio-minio.deploy"}' },
+        service: 'SFN',
+        action: 'startExecution',
+        // The start machine names the rotation; the call returns once it is started.
+        parameters: { stateMachineArn: rotation.startMachine.stateMachineArn, input: '{"source":"cdk-alluxio-minio.deploy"}' },
         physicalResourceId: cr.PhysicalResourceId.of(configHash),
       },
       policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [rotation.function.functionArn] }),
+        new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [rotation.startMachine.stateMachineArn] }),
       ]),
       installLatestAwsSdk: false,
       logGroup: new logs.LogGroup(this, 'LabelLastKnownGoodLogs', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY }),

@@ -11,9 +11,11 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
-import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_VERIFICATION_SECONDS, defaultServiceRestartSeconds, ROTATION_FUNCTION_TIMEOUT_SECONDS, validateRotationWaits } from './core/rotation-budget';
+import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, forwardPathSeconds, ROTATION_STEP_TIMEOUT_SECONDS, validateRotationWaits } from './core/rotation-budget';
 import { ROTATION_ENV } from './core/rotation-environment';
 import {
   DEFAULT_LAST_KNOWN_GOOD_LABEL,
@@ -24,7 +26,7 @@ import {
   validateLabelName,
 } from './core/rotation-plan';
 import { bundledHandlerCode } from './handler-code';
-import { acknowledgeNagFindings, parameterPathWildcardFinding } from './nag-acknowledgements';
+import { acknowledgeNagFindings, arnWildcardFinding, parameterPathWildcardFinding } from './nag-acknowledgements';
 
 export interface CredentialRotationProps {
   /** The MinIO access key parameter (SecureString). */
@@ -104,11 +106,11 @@ export interface CredentialRotationProps {
   /**
    * How long each service's restart is waited for (MinIO when provisioned, the master, the workers,
    * one after the other): from the forced deployment to one stable deployment with every task
-   * running. A restart that takes longer fails the rotation, which is then rolled back. The pair
-   * wait, every restart and the verification together must fit in the function's 15 minutes less
-   * one kept for a rollback; synth refuses values that do not.
+   * running. A restart that takes longer fails the rotation, which is then rolled back; in a
+   * rollback it ends the rollback there, so no further master is taken down. Each restart has the
+   * whole bound: the state machine holds the waits, no Lambda run does.
    *
-   * @default - 5 minutes (a Fargate start of the 1 GB Alluxio image, JVM start, first health check), 4 minutes with three services
+   * @default - 5 minutes (a Fargate start of the 1 GB Alluxio image, JVM start, first health check)
    */
   readonly serviceRestartTimeout?: Duration;
   /**
@@ -130,20 +132,36 @@ export interface CredentialRotationProps {
 
 /**
  * Rotates the MinIO credentials when their SSM parameters change: a parameter-change rule and a
- * reconcile schedule start one function (concurrency 1) that checks the new pair against MinIO
- * before anything is restarted, re-renders the site properties, restarts MinIO (when provisioned),
- * the master and the workers in that order, checks again and moves the last-known-good label, or
- * puts the last-known-good pair back. Outcomes go to an SNS topic and a CloudWatch metric with an
+ * reconcile schedule start a small state machine that waits out the pair and starts the rotation
+ * state machine under a name derived from the versions (one execution per rotation). The rotation
+ * runs as short Lambda steps with Step Functions' Wait between them: it checks the new pair against
+ * MinIO before anything is restarted, re-renders the site properties, restarts MinIO (when
+ * provisioned), the masters (one at a time, the leader last) and the workers, each waited for, checks
+ * again and moves the last-known-good label, or puts the last-known-good pair back and restarts what
+ * it restarted, again one at a time. Outcomes go to an SNS topic and a CloudWatch metric with an
  * alarm on failures.
  */
 export class CredentialRotation extends Construct implements ec2.IConnectable {
+  /** One step of a rotation (the rotation state machine's task). */
   public readonly function: lambda.Function;
+  /** Names a rotation after the pair wait (the start state machine's task). */
+  public readonly nameFunction: lambda.Function;
+  /**
+   * The rotation: a loop of short steps with Step Functions' Wait between them, so each restart gets
+   * its whole bound whatever the number of masters. Started only by `startMachine`, under a name
+   * derived from the versions (lib/core rotationExecutionName): one execution per rotation.
+   */
+  public readonly stateMachine: sfn.StateMachine;
+  /** What EventBridge starts: waits out the pair, names the rotation, starts it (a seen name is refused). */
+  public readonly startMachine: sfn.StateMachine;
+  /** In alarm when a rotation or start execution failed, timed out or was aborted in the last 5 minutes: nothing may have been reported. */
+  public readonly executionsFailedAlarm: cloudwatch.Alarm;
   public readonly topic: sns.ITopic;
   /** In alarm when a rotation failed or was rolled back in the last 5 minutes. */
   public readonly failureAlarm: cloudwatch.Alarm;
-  /** In alarm when the rotation function itself failed (an error or a timeout) in the last 5 minutes: nothing may have been reported. */
+  /** In alarm when a rotation step failed (an error or a timeout) in the last 5 minutes: nothing may have been reported. */
   public readonly functionErrorsAlarm: cloudwatch.Alarm;
-  /** In alarm when a rotation run was throttled in the last 5 minutes (the function runs one at a time). */
+  /** In alarm when a rotation step was throttled in the last 5 minutes (the state machine retries it). */
   public readonly functionThrottlesAlarm: cloudwatch.Alarm;
   public readonly parameterChangeRule: events.Rule;
   public readonly reconcileRule: events.Rule;
@@ -160,9 +178,6 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       throw new Error(`CredentialRotation: reconcileSchedule is ${schedule.toHumanString()}. Fix: use at least Duration.minutes(1) (EventBridge's smallest rate)`);
     }
     const pairWait = props.pairWait ?? Duration.seconds(DEFAULT_PAIR_WAIT_SECONDS);
-    if (pairWait.toSeconds() > 300) {
-      throw new Error(`CredentialRotation: pairWait is ${pairWait.toHumanString()}. Fix: use at most Duration.minutes(5), so the restarts still fit in the function's 15 minutes`);
-    }
     if (props.masterServices.length === 0) {
       throw new Error('CredentialRotation: masterServices is empty. Fix: pass the master service, or one per master');
     }
@@ -175,10 +190,10 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const verificationSeconds = (props.verificationTimeout ?? Duration.seconds(DEFAULT_VERIFICATION_SECONDS)).toSeconds();
     const waits = {
       pairWaitSeconds: pairWait.toSeconds(),
-      serviceRestartSeconds: props.serviceRestartTimeout?.toSeconds() ?? defaultServiceRestartSeconds(restartedServices, pairWait.toSeconds(), verificationSeconds),
+      serviceRestartSeconds: props.serviceRestartTimeout?.toSeconds() ?? DEFAULT_SERVICE_RESTART_SECONDS,
       verificationSeconds,
     };
-    validateRotationWaits(waits, restartedServices);
+    validateRotationWaits(waits);
     const accessKeyName = props.accessKeyParameter.parameterName;
     const secretKeyName = props.secretKeyParameter.parameterName;
     const ownsKeys = props.ownsKeys ?? false;
@@ -197,45 +212,45 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
     });
-    this.function = new lambda.Function(this, 'Function', {
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      code: bundledHandlerCode('rotation'),
-      handler: 'index.handler',
-      role,
-      // Lambda's maximum. The waits' own bounds add up to more; the run stops them at a deadline a
-      // reserve before this timeout, rolls back and reports (lambda/rotation).
-      timeout: Duration.seconds(ROTATION_FUNCTION_TIMEOUT_SECONDS),
-      // A failed or killed run is not replayed: it has reported (or rolled back) already, and a replay
-      // would start again from whatever state the first run left.
-      retryAttempts: 0,
-      memorySize: 256,
-      // One rotation at a time: the event for the second half waits and then finds the pair in sync.
-      reservedConcurrentExecutions: 1,
-      vpc: props.vpc,
-      vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: [securityGroup],
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-      environment: {
-        [ROTATION_ENV.accessKeyParameter]: accessKeyName,
-        [ROTATION_ENV.secretKeyParameter]: secretKeyName,
-        [ROTATION_ENV.sitePropertiesParameter]: props.sitePropertiesParameterName,
-        ...(props.kmsKey ? { [ROTATION_ENV.kmsKeyId]: props.kmsKey.keyArn } : {}),
-        [ROTATION_ENV.keyOwnership]: ownsKeys ? 'generated' : 'existing',
-        [ROTATION_ENV.cluster]: props.cluster.clusterArn,
-        // One entry is the single master's ARN exactly as before; several are comma-separated.
-        [ROTATION_ENV.masterService]: props.masterServices.map((service) => service.serviceArn).join(','),
-        [ROTATION_ENV.workerService]: props.workerService.serviceArn,
-        ...(props.minioService ? { [ROTATION_ENV.minioService]: props.minioService.serviceArn } : {}),
-        ...(props.alluxioMasterWebAddresses ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddresses.join(',') } : {}),
-        [ROTATION_ENV.topicArn]: this.topic.topicArn,
-        [ROTATION_ENV.metricNamespace]: DEFAULT_METRIC_NAMESPACE,
-        [ROTATION_ENV.label]: label,
-        [ROTATION_ENV.pairWaitSeconds]: String(pairWait.toSeconds()),
-        [ROTATION_ENV.serviceStableTimeoutSeconds]: String(waits.serviceRestartSeconds),
-        [ROTATION_ENV.healthTimeoutSeconds]: String(waits.verificationSeconds),
-      },
-    });
+    const environment: Record<string, string> = {
+      [ROTATION_ENV.accessKeyParameter]: accessKeyName,
+      [ROTATION_ENV.secretKeyParameter]: secretKeyName,
+      [ROTATION_ENV.sitePropertiesParameter]: props.sitePropertiesParameterName,
+      ...(props.kmsKey ? { [ROTATION_ENV.kmsKeyId]: props.kmsKey.keyArn } : {}),
+      [ROTATION_ENV.keyOwnership]: ownsKeys ? 'generated' : 'existing',
+      [ROTATION_ENV.cluster]: props.cluster.clusterArn,
+      // One entry is the single master's ARN exactly as before; several are comma-separated.
+      [ROTATION_ENV.masterService]: props.masterServices.map((service) => service.serviceArn).join(','),
+      [ROTATION_ENV.workerService]: props.workerService.serviceArn,
+      ...(props.minioService ? { [ROTATION_ENV.minioService]: props.minioService.serviceArn } : {}),
+      ...(props.alluxioMasterWebAddresses ? { [ROTATION_ENV.alluxioMaster]: props.alluxioMasterWebAddresses.join(',') } : {}),
+      [ROTATION_ENV.topicArn]: this.topic.topicArn,
+      [ROTATION_ENV.metricNamespace]: DEFAULT_METRIC_NAMESPACE,
+      [ROTATION_ENV.label]: label,
+      [ROTATION_ENV.pairWaitSeconds]: String(pairWait.toSeconds()),
+      [ROTATION_ENV.serviceStableTimeoutSeconds]: String(waits.serviceRestartSeconds),
+      [ROTATION_ENV.healthTimeoutSeconds]: String(waits.verificationSeconds),
+    };
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // Short steps of the state machines below, one bundle: `step` does the rotation up to its next
+    // wait, `name` waits out the pair and names the rotation. No step waits for a service.
+    const stepFunction = (id: string, handler: string) =>
+      new lambda.Function(this, id, {
+        runtime: lambda.Runtime.NODEJS_24_X,
+        architecture: lambda.Architecture.ARM_64,
+        code: bundledHandlerCode('rotation'),
+        handler,
+        role,
+        timeout: Duration.seconds(ROTATION_STEP_TIMEOUT_SECONDS),
+        memorySize: 256,
+        vpc: props.vpc,
+        vpcSubnets: props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: [securityGroup],
+        logGroup,
+        environment,
+      });
+    this.function = stepFunction('Function', 'index.step');
+    this.nameFunction = stepFunction('NameFunction', 'index.name');
 
     // --- least privilege -------------------------------------------------------------------------
     const keyArns = [props.accessKeyParameter.parameterArn, props.secretKeyParameter.parameterArn];
@@ -281,8 +296,51 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       }),
     );
 
+    // --- state machines -------------------------------------------------------------------------
+    const machineLogs = new logs.LogGroup(this, 'MachineLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // Inputs and outputs hold versions and names only (never a value), but the step's own log has them.
+    const machineLogging: sfn.LogOptions = { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false };
+    const step = new sfnTasks.LambdaInvoke(this, 'Step', { lambdaFunction: this.function, payloadResponseOnly: true, comment: 'The rotation up to its next wait' });
+    step.addCatch(new sfn.Fail(this, 'StepFailed', { error: 'RotationStepFailed', cause: 'A rotation step failed or timed out: see the rotation function log' }));
+    const again = new sfn.Wait(this, 'Poll', { time: sfn.WaitTime.secondsPath('$.waitSeconds') }).next(step);
+    step.next(new sfn.Choice(this, 'Done?').when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, 'Reported')).otherwise(again));
+    // Every restart twice (forward and rollback), both verifications, the pair wait, and steps' time.
+    const longestSeconds = 2 * forwardPathSeconds(waits, restartedServices) + 2 * waits.verificationSeconds + 30 * 60;
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(step),
+      timeout: Duration.seconds(longestSeconds),
+      logs: machineLogging,
+      tracingEnabled: true,
+      comment: 'MinIO credential rotation: short steps, Step Functions holds the waits',
+    });
+
+    const named = new sfnTasks.LambdaInvoke(this, 'Name', { lambdaFunction: this.nameFunction, payloadResponseOnly: true, comment: 'After the pair wait: the execution name' });
+    const startRotation = new sfnTasks.StepFunctionsStartExecution(this, 'StartRotation', {
+      stateMachine: this.stateMachine,
+      name: sfn.JsonPath.stringAt('$.name'),
+      input: sfn.TaskInput.fromObject({ trigger: sfn.JsonPath.objectAt('$.trigger') }),
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      comment: 'A name Step Functions has seen is refused: one execution per rotation',
+    });
+    startRotation.addCatch(new sfn.Succeed(this, 'AlreadyStarted'), { errors: ['StepFunctions.ExecutionAlreadyExistsException'] });
+    const waitForPair = new sfn.Wait(this, 'PairWait', { time: sfn.WaitTime.secondsPath('$.waitSeconds') }).next(named);
+    named.next(
+      new sfn.Choice(this, 'Named?')
+        .when(sfn.Condition.booleanEquals('$.ready', false), waitForPair)
+        .when(sfn.Condition.isPresent('$.name'), startRotation)
+        .otherwise(new sfn.Succeed(this, 'NothingToStart')),
+    );
+    const fromEvent = new sfn.Pass(this, 'FromEvent', { parameters: { 'event.$': '$' } }).next(named);
+    this.startMachine = new sfn.StateMachine(this, 'StartMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(fromEvent),
+      timeout: Duration.seconds(waits.pairWaitSeconds + 10 * 60),
+      logs: machineLogging,
+      tracingEnabled: true,
+      comment: 'Names a MinIO credential rotation after the pair wait and starts it once',
+    });
+
     // --- triggers --------------------------------------------------------------------------------
-    const target = new targets.LambdaFunction(this.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
+    const target = new targets.SfnStateMachine(this.startMachine, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
     this.parameterChangeRule = new events.Rule(this, 'ParameterChange', {
       description: 'A MinIO key parameter was written: rotate',
       eventPattern: {
@@ -319,19 +377,41 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       ...anyInFiveMinutes,
       alarmDescription: `The MinIO credential rotation function for ${props.sitePropertiesParameterName} failed (an error or a timeout): the run may have reported nothing; see its logs`,
     });
-    // With one run at a time, the event of the second key waits throttled (Lambda retries it from its
-    // queue) while the first run holds the function, for up to the function's 15 minutes: normal. Only
-    // throttles in more consecutive periods than one run can span mean runs are refused.
-    const throttledPeriods = Math.ceil(this.function.timeout!.toMinutes() / perFiveMinutes.period.toMinutes()) + 2;
     this.functionThrottlesAlarm = this.function.metricThrottles(perFiveMinutes).createAlarm(this, 'FunctionThrottlesAlarm', {
       ...anyInFiveMinutes,
-      evaluationPeriods: throttledPeriods,
-      datapointsToAlarm: throttledPeriods,
-      alarmDescription: `The MinIO credential rotation function for ${props.sitePropertiesParameterName} was throttled for longer than one run lasts: rotations are refused (check its reserved concurrency)`,
+      alarmDescription: `A MinIO credential rotation step for ${props.sitePropertiesParameterName} was throttled: the state machine retries it, and fails the execution when it cannot (see ExecutionsFailedAlarm)`,
+    });
+    const executionsFailed = new cloudwatch.MathExpression({
+      expression: 'rf + rt + ra + sf + st + sa',
+      usingMetrics: {
+        rf: this.stateMachine.metricFailed(perFiveMinutes),
+        rt: this.stateMachine.metricTimedOut(perFiveMinutes),
+        ra: this.stateMachine.metricAborted(perFiveMinutes),
+        sf: this.startMachine.metricFailed(perFiveMinutes),
+        st: this.startMachine.metricTimedOut(perFiveMinutes),
+        sa: this.startMachine.metricAborted(perFiveMinutes),
+      },
+      period: perFiveMinutes.period,
+    });
+    this.executionsFailedAlarm = executionsFailed.createAlarm(this, 'ExecutionsFailedAlarm', {
+      ...anyInFiveMinutes,
+      alarmDescription: `A MinIO credential rotation execution for ${props.sitePropertiesParameterName} failed, timed out or was aborted: the rotation may have reported nothing; see the state machine's history`,
     });
     const notify = new cloudwatchActions.SnsAction(this.topic);
-    for (const alarm of [this.failureAlarm, this.functionErrorsAlarm, this.functionThrottlesAlarm]) alarm.addAlarmAction(notify);
+    for (const alarm of [this.failureAlarm, this.functionErrorsAlarm, this.functionThrottlesAlarm, this.executionsFailedAlarm]) alarm.addAlarmAction(notify);
 
+    for (const [machine, invoked] of [
+      [this.stateMachine, this.function],
+      [this.startMachine, this.nameFunction],
+    ] as const) {
+      acknowledgeNagFindings(machine.role, [
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: "Step Functions' log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing actions have no resource-level permissions.",
+        },
+        { id: arnWildcardFinding(invoked), reason: 'The task invokes its own step function, any version of it (what LambdaInvoke grants).' },
+      ]);
+    }
     acknowledgeNagFindings(role, [
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',

@@ -4,34 +4,34 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { parseRotationEnvironment, rotationTriggerOf } from '../../lib/core/rotation-environment';
 import { DEFAULT_METRIC_NAMESPACE } from '../../lib/core/rotation-plan';
-import { DEFAULT_ROTATION_TIMING, ROTATION_DEADLINE_RESERVE_MS, RotationResult, runCredentialRotation } from '../../lib/runtime/credential-rotation';
+import {
+  DEFAULT_ROTATION_TIMING,
+  nameRotation,
+  newRotationExecution,
+  RotationConfig,
+  RotationExecution,
+  RotationStart,
+  RotationTiming,
+  runRotationStep,
+} from '../../lib/runtime/credential-rotation';
 
 /*
- * Credential rotation, started by EventBridge: a "Parameter Store Change" of either key parameter
- * (best effort, carries no value) or the reconcile schedule. Both take the same path; the run is
- * bounded and reports its own outcome, so it returns rather than throws (an async retry would only
- * repeat the rotation). The construct reserves a concurrency of 1, so the event for the second half
- * of a pair runs after the first run and finds the pair in sync.
- *
- * The run's deadline is the invocation's end less a reserve: a run that would outlast the Lambda
- * rolls back and reports instead of being killed half-way (the construct also turns off Lambda's
- * async retries, which would restart a killed run from whatever it left).
+ * Credential rotation as short steps of two Step Functions state machines (lib/credential-rotation.ts):
+ * - `name`, in the start machine that EventBridge starts (a "Parameter Store Change" of either key
+ *   parameter, best effort and value-free, or the reconcile schedule): waits out the pair and names
+ *   the rotation, which the start machine passes to StartExecution (a name seen before is refused);
+ * - `step`, in the rotation machine: one step of the rotation, up to the next wait, which the
+ *   machine's Wait state holds. A step reports a failed rotation rather than throw.
+ * Neither ever returns a value: Step Functions keeps every state's input and output.
  */
 
 // Created once per container; region and endpoint come from the Lambda environment.
 const clients = { ssm: new SSMClient({}), ecs: new ECSClient({}), sns: new SNSClient({}), cloudwatch: new CloudWatchClient({}) };
 
-/** The part of the Lambda context the handler reads. */
-export interface RotationInvocationContext {
-  getRemainingTimeInMillis(): number;
-}
-
-export async function handler(event: unknown, context?: RotationInvocationContext): Promise<RotationResult> {
-  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - ROTATION_DEADLINE_RESERVE_MS : Number.POSITIVE_INFINITY;
+function configured(): { config: RotationConfig; timing: RotationTiming } {
   const environment = parseRotationEnvironment(process.env);
-  const trigger = rotationTriggerOf(event);
-  return runCredentialRotation(
-    {
+  return {
+    config: {
       parameters: environment.parameters,
       ownsKeys: environment.ownsKeys,
       services: environment.services,
@@ -40,15 +40,29 @@ export async function handler(event: unknown, context?: RotationInvocationContex
       topicArn: environment.topicArn,
       metricNamespace: environment.metricNamespace ?? DEFAULT_METRIC_NAMESPACE,
     },
-    clients,
-    trigger,
-    {
+    timing: {
       ...DEFAULT_ROTATION_TIMING,
       pairWaitMs: environment.pairWaitMs ?? DEFAULT_ROTATION_TIMING.pairWaitMs,
       serviceStableTimeoutMs: environment.serviceStableTimeoutMs ?? DEFAULT_ROTATION_TIMING.serviceStableTimeoutMs,
       healthTimeoutMs: environment.healthTimeoutMs ?? DEFAULT_ROTATION_TIMING.healthTimeoutMs,
     },
-    (progress) => console.log(JSON.stringify({ resource: 'rotation', ...progress })),
-    deadline,
-  );
+  };
+}
+
+const log = (progress: object) => console.log(JSON.stringify({ resource: 'rotation', ...progress }));
+
+/** The start machine's input is the EventBridge event; later rounds pass back what `name` returned. */
+export async function name(input: { event?: unknown } & Partial<RotationStart>): Promise<RotationStart> {
+  const { config, timing } = configured();
+  const trigger = input.trigger ?? rotationTriggerOf(input.event);
+  const start = await nameRotation(config, clients, { trigger, pairWaitUntil: input.pairWaitUntil }, timing);
+  log({ step: 'named', ready: start.ready, name: start.name, deferred: start.deferred });
+  return start;
+}
+
+/** The rotation machine's input is { trigger } from the start machine; every later step passes back what the last one returned. */
+export async function step(input: RotationExecution | { trigger: RotationStart['trigger'] }): Promise<RotationExecution> {
+  const { config, timing } = configured();
+  const execution = 'stage' in input ? input : newRotationExecution(input.trigger);
+  return runRotationStep(config, clients, execution, timing, log);
 }

@@ -15,7 +15,9 @@ import { ROTATION_PARAMETER_OPTIONS, ROTATION_PARAMETER_USAGE, rotationLabel, ro
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
 import { CliCommand } from './run-cli';
 
-const DEFAULT_TIMEOUT_SECONDS = 900;
+// A rotation is no longer one 15-minute Lambda run: the state machine gives every restart 5 min
+// (lib/core/rotation-budget), so three masters, the workers and the pair wait can pass 20 minutes.
+const DEFAULT_TIMEOUT_SECONDS = 3600;
 const DEFAULT_POLL_MS = 3000;
 
 const USAGE = `usage: alluxio-minio rotate (--prefix P | <the three parameter names>) (--generate | --endpoint URL --bucket NAME) [options]

@@ -1,21 +1,20 @@
 import { InputError } from './input-error';
 
 /*
- * How long one rotation run may wait, and why it fits in one Lambda invocation. The forward path is
- * sequential: the pair wait, then each service's restart (MinIO when provisioned, the master, the
- * workers), then the verification. Every wait is bounded, and the sum of the bounds plus the reserve
- * the run keeps for a rollback's writes and report must fit the function's timeout, so that a run is
- * never killed half-way by Lambda.
+ * How long a rotation waits, and for what. The forward path is sequential: the pair wait, then each
+ * service's restart (MinIO when provisioned, the masters one at a time, the workers), then the
+ * verification; a rollback restarts again what was restarted, one at a time. The waits are held by a
+ * Step Functions state machine (its Wait state between short Lambda steps, lib/credential-rotation.ts),
+ * not by one Lambda run, so every restart gets the full bound whatever the number of masters: no sum
+ * of waits has to fit Lambda's 15 minutes.
  */
-
-/** The rotation function's timeout: Lambda's maximum. */
-export const ROTATION_FUNCTION_TIMEOUT_SECONDS = 900;
 
 /**
- * What the run keeps after its deadline: a rollback's SSM writes, its re-render, its UpdateService
- * calls and the report, each one bounded call.
+ * The rotation step function's timeout. The longest step: the leader lookup (one request per master),
+ * a verification (lib/runtime/minio-checks DEFAULT_CHECK_OPTIONS: 20 s in all), a rollback's SSM writes
+ * and re-render, an UpdateService and the report, each one bounded call. No step waits for a service.
  */
-export const ROTATION_DEADLINE_RESERVE_SECONDS = 60;
+export const ROTATION_STEP_TIMEOUT_SECONDS = 120;
 
 /**
  * The longest a restart of one service is waited for by default. A Fargate task of a 413 MB image
@@ -32,6 +31,9 @@ export const DEFAULT_VERIFICATION_SECONDS = 60;
 
 export const DEFAULT_PAIR_WAIT_SECONDS = 60;
 
+/** Step Functions ends an execution after one year; no rotation comes near it, the bound is there to refuse typos. */
+export const MAX_ROTATION_WAIT_SECONDS = 24 * 3600;
+
 export interface RotationWaits {
   readonly pairWaitSeconds: number;
   /** Per restarted service, from forceNewDeployment to one stable deployment. */
@@ -44,41 +46,15 @@ export function forwardPathSeconds(waits: RotationWaits, restartedServices: numb
   return waits.pairWaitSeconds + restartedServices * waits.serviceRestartSeconds + waits.verificationSeconds;
 }
 
-/**
- * The default restart bound for `restartedServices` services: DEFAULT_SERVICE_RESTART_SECONDS, or
- * less when that many restarts would not fit (three services: MinIO's restart on its EC2 host, with
- * the image cached, takes seconds, and leaves its share to the master and the workers).
- */
-export function defaultServiceRestartSeconds(restartedServices: number, pairWaitSeconds: number, verificationSeconds: number): number {
-  return Math.min(DEFAULT_SERVICE_RESTART_SECONDS, longestServiceRestartSeconds(restartedServices, pairWaitSeconds, verificationSeconds));
-}
-
-/** The longest restart bound that still fits with these other waits. */
-function longestServiceRestartSeconds(restartedServices: number, pairWaitSeconds: number, verificationSeconds: number): number {
-  const available = ROTATION_FUNCTION_TIMEOUT_SECONDS - ROTATION_DEADLINE_RESERVE_SECONDS - pairWaitSeconds - verificationSeconds;
-  return Math.floor(available / restartedServices);
-}
-
-/**
- * Refuses waits whose forward path cannot finish inside one invocation, naming the props and what
- * would fit. `props` names the props as the caller spells them.
- */
-export function validateRotationWaits(waits: RotationWaits, restartedServices: number, props = { serviceRestart: 'serviceRestartTimeout', verification: 'verificationTimeout', pairWait: 'pairWait' }): void {
+/** Refuses waits that are not whole seconds from 1 s to a day, naming the prop. `props` names them as the caller spells them. */
+export function validateRotationWaits(waits: RotationWaits, props = { serviceRestart: 'serviceRestartTimeout', verification: 'verificationTimeout', pairWait: 'pairWait' }): void {
   for (const [name, value] of [
     [props.pairWait, waits.pairWaitSeconds],
     [props.serviceRestart, waits.serviceRestartSeconds],
     [props.verification, waits.verificationSeconds],
   ] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new InputError(name, `is ${value} s`, 'use a whole number of seconds, at least 1');
-  }
-  const total = forwardPathSeconds(waits, restartedServices);
-  const budget = ROTATION_FUNCTION_TIMEOUT_SECONDS - ROTATION_DEADLINE_RESERVE_SECONDS;
-  if (total > budget) {
-    const fitting = longestServiceRestartSeconds(restartedServices, waits.pairWaitSeconds, waits.verificationSeconds);
-    throw new InputError(
-      props.serviceRestart,
-      `${props.pairWait} (${waits.pairWaitSeconds} s) + ${restartedServices} restarts x ${waits.serviceRestartSeconds} s + ${props.verification} (${waits.verificationSeconds} s) is ${total} s, more than the ${budget} s one rotation run has (Lambda's ${ROTATION_FUNCTION_TIMEOUT_SECONDS} s less ${ROTATION_DEADLINE_RESERVE_SECONDS} s kept for a rollback)`,
-      fitting >= 1 ? `use at most ${fitting} s per restart with these waits, or shorten ${props.pairWait} or ${props.verification}` : `shorten ${props.pairWait} or ${props.verification}`,
-    );
+    if (!Number.isInteger(value) || value < 1 || value > MAX_ROTATION_WAIT_SECONDS) {
+      throw new InputError(name, `is ${value} s`, `use a whole number of seconds from 1 to ${MAX_ROTATION_WAIT_SECONDS}`);
+    }
   }
 }

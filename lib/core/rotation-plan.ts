@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { InputError } from './input-error';
 
 /*
@@ -170,7 +171,7 @@ export type RotationFailureCode =
   | 'LABEL_REFUSED'
   | 'NO_LAST_KNOWN_GOOD'
   | 'ROLLBACK_FAILED'
-  /** The run reached its deadline before the forward path finished; what it changed was rolled back. */
+  /** Written by versions before the rotation ran in Step Functions (a Lambda run's deadline); still read from tags. */
   | 'OUT_OF_TIME'
   | 'UNEXPECTED_ERROR';
 
@@ -240,4 +241,27 @@ export function rotationRecordFromTags(tags: ReadonlyArray<{ Key?: string; Value
 export function masterRestartOrder(masters: readonly number[], leader: number | undefined): number[] {
   const followers = masters.filter((index) => index !== leader);
   return leader !== undefined && masters.includes(leader) ? [...followers, leader] : [...masters];
+}
+
+/**
+ * The Step Functions execution name of the rotation from `state` on `configuration`, run with
+ * `settings` (what the rotation function is configured with: key ownership, services, label): the
+ * versions it starts from (last-known-good and current, both keys), the configuration the cluster
+ * runs, and a digest of the settings. Step Functions refuses a second StartExecution with a name it
+ * has seen (ExecutionAlreadyExists; names are kept 90 days:
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html), so the
+ * events for one change (both halves, after the pair wait, and the schedule) start one rotation,
+ * and a pair that failed is not tried again every hour: a new version, a rollback's write-back, a
+ * new configuration or new settings make the next name. Names take 1-80 of [A-Za-z0-9_-].
+ */
+export function rotationExecutionName(
+  state: Pick<RotationState, 'accessKey' | 'secretKey'>,
+  configuration: { readonly parameterName: string; readonly version: number },
+  settings: object,
+): string {
+  const label = (version: number | undefined) => (version === undefined ? 'n' : String(version));
+  const digest = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 8);
+  const generation = configuration.parameterName.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_').slice(-24);
+  const versions = `a${label(state.accessKey.labelledVersion)}-${state.accessKey.currentVersion}-s${label(state.secretKey.labelledVersion)}-${state.secretKey.currentVersion}`;
+  return `rotation-${digest}-${versions}-c${generation}-${configuration.version}`.slice(0, 80);
 }

@@ -4,7 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
-import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, ROTATION_DEADLINE_RESERVE_SECONDS } from '../core/rotation-budget';
+import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS } from '../core/rotation-budget';
 import {
   FAILURE_METRIC,
   isFailureOutcome,
@@ -20,10 +20,11 @@ import {
   RotationOutcome,
   rotationRecordTags,
   RotationState,
+  rotationExecutionName,
   SUCCESS_METRIC,
   writesLeftBeforeLabelBlocks,
 } from '../core/rotation-plan';
-import { credentialsOf, minioLocationOf, RenderedMinioLocation, withCredentials } from '../core/site-properties';
+import { credentialsOf, minioLocationOf, withCredentials } from '../core/site-properties';
 import { leaderIndexes } from '../core/master-leader';
 import { askMasters, DEFAULT_CHECK_OPTIONS, MinioCheckOptions, runMinioChecks } from './minio-checks';
 import { labelParameterVersion, listParameterTags, readParameterVersions, tagParameter, unlabelParameterVersion } from './parameter-labels';
@@ -96,8 +97,6 @@ export interface RotationTiming {
   readonly checkOptions: MinioCheckOptions;
 }
 
-// Each wait has its own bound, and all of them together are cut off by the run's deadline (see
-// runCredentialRotation): the bounds alone add up to more than a Lambda's 15 minutes.
 // The construct passes its own bounds (lib/core/rotation-budget); these are for a caller that passes none.
 export const DEFAULT_ROTATION_TIMING: RotationTiming = {
   pairWaitMs: DEFAULT_PAIR_WAIT_SECONDS * 1000,
@@ -106,13 +105,6 @@ export const DEFAULT_ROTATION_TIMING: RotationTiming = {
   healthTimeoutMs: DEFAULT_VERIFICATION_SECONDS * 1000,
   checkOptions: DEFAULT_CHECK_OPTIONS,
 };
-
-/**
- * How long before the Lambda's own end the Lambda handler sets the run's deadline: enough for a
- * rollback's SSM writes, its re-render, its UpdateService calls and the report, each a single
- * bounded call.
- */
-export const ROTATION_DEADLINE_RESERVE_MS = ROTATION_DEADLINE_RESERVE_SECONDS * 1000;
 
 /** What started the run. */
 export interface RotationTrigger {
@@ -150,49 +142,64 @@ class RotationFailure extends Error {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The values behind the label; held in memory for a rollback, never logged. */
-interface LastKnownGood {
-  readonly accessKey: DecryptedParameter;
-  readonly secretKey: DecryptedParameter;
-}
-
-/**
- * The configuration the cluster runs now: the parameter the services' task definitions name (ECS
- * injects it when a task starts) and its text. Rotation changes only the keys in it, so nothing the
- * deploy rendered is ever reverted from a stale copy of the settings.
- */
-interface LiveConfiguration {
-  readonly parameterName: string;
-  readonly text: string;
-  readonly location: RenderedMinioLocation;
-}
-
-interface GatheredState {
-  readonly plan: RotationState;
-  readonly live: LiveConfiguration;
-  readonly lastKnownGood?: LastKnownGood;
-}
+/** Raised while ECS or CloudFormation is changing a service: the run then does nothing and says why. */
+class Deferred extends Error {}
 
 /** The secret the construct's task definitions name the configuration parameter in. */
 const SITE_PROPERTIES_SECRET = 'ALLUXIO_SITE_PROPERTIES';
 
-/** Raised while ECS or CloudFormation is changing a service: the run then does nothing and says why. */
-class Deferred extends Error {}
+/** One thing left to do; the first of RotationExecution.todo is the one in progress. */
+export type RotationTask =
+  /** forceNewDeployment (once), then wait for one stable deployment until `until`. */
+  | { readonly kind: 'restart'; readonly role: string; readonly service: string; readonly until?: number }
+  /** Expands into one restart per master, followers first and the leader (the one answering) last. */
+  | { readonly kind: 'restart-masters'; readonly indexes: readonly number[] }
+  /** The current pair against MinIO (and the leader's root mount), retried while transient until `until`. */
+  | { readonly kind: 'verify'; readonly code: RotationFailureCode; readonly withMasters: boolean; readonly until?: number }
+  /** The current pair into the live configuration; restarts the masters and workers when it changed. */
+  | { readonly kind: 'render' }
+  /** The current versions become last-known-good. */
+  | { readonly kind: 'label' };
 
 /**
- * Rotation runs as one bounded pass: gather the versions, decide (lib/core/rotation-plan), then
- * verify the new pair before anything that works is touched, re-render, restart in order, verify
- * again and move the label. On failure it writes the last-known-good values back as new versions,
- * re-renders, restarts only what it had restarted, and reports. The outcome goes to SNS, CloudWatch
- * and tags on the site-properties parameter; the function itself does not throw for a failed
- * rotation (an async Lambda retry would only run the same rotation again).
- *
- * `deadline` (epoch ms) ends every wait: the pair wait, each service's stabilisation and the health
- * wait stop at it even when their own bound is later. A forward path that reaches it fails with
- * OUT_OF_TIME and is rolled back like any other failure; the rollback's writes, its re-render and
- * its UpdateService calls still run (the caller leaves time for them after the deadline, see
- * ROTATION_DEADLINE_RESERVE_MS), but its waits for stability do not, so a killed run never leaves
- * new values half-deployed without a report.
+ * Where a rotation stands between two steps: what the Step Functions state machine carries from one
+ * invocation to the next (and the in-process driver from one loop to the next). It holds versions,
+ * names and times, never a value: Step Functions keeps every state's input and output in the
+ * execution history. A step reads the values it needs again, by version.
+ */
+export interface RotationExecution {
+  readonly trigger: RotationTrigger;
+  readonly startedAt: number;
+  /** plan: gathering and deciding (the pair wait too); forward; rollback; done. */
+  readonly stage: 'plan' | 'forward' | 'rollback' | 'done';
+  readonly todo: readonly RotationTask[];
+  readonly restarted: readonly string[];
+  readonly pairWaitUntil?: number;
+  readonly decision?: Pick<RotationDecision, 'action' | 'reason'>;
+  readonly plan?: RotationState;
+  /** The configuration the services ran when the rotation was planned: its name and that version. */
+  readonly live?: { readonly parameterName: string; readonly version: number };
+  readonly lastKnownGood?: { readonly accessKeyVersion: number; readonly secretKeyVersion: number };
+  readonly sitePropertiesRewritten?: boolean;
+  /** Why the forward path failed, while it is rolled back. */
+  readonly failure?: { readonly code: RotationFailureCode; readonly message: string };
+  /** Set once done; also reported. */
+  readonly result?: RotationResult;
+  /** For the state machine's Choice state: true when nothing is left. */
+  readonly done: boolean;
+  /** For the state machine's Wait state: how long to wait before the next step. */
+  readonly waitSeconds: number;
+}
+
+/** A new execution for `trigger`: the first step plans it. */
+export function newRotationExecution(trigger: RotationTrigger, now = Date.now()): RotationExecution {
+  return { trigger, startedAt: now, stage: 'plan', todo: [], restarted: [], done: false, waitSeconds: 0 };
+}
+
+/**
+ * Runs a rotation to its end in this process, one step after the other with the waits in between
+ * (the CLI, the benches and the tests). Deployed, Step Functions runs the same steps
+ * (lib/credential-rotation.ts), and its Wait state does what the sleep does here.
  */
 export async function runCredentialRotation(
   config: RotationConfig,
@@ -200,49 +207,76 @@ export async function runCredentialRotation(
   trigger: RotationTrigger,
   timing: RotationTiming = DEFAULT_ROTATION_TIMING,
   onProgress: (progress: RotationProgress) => void = () => undefined,
-  deadline: number = Number.POSITIVE_INFINITY,
 ): Promise<RotationResult> {
-  const run = new RotationRun(config, clients, timing, onProgress, deadline);
-  let result: RotationResult;
-  try {
-    result = await run.execute(trigger);
-  } catch (error) {
-    if (error instanceof Deferred) {
-      result = { outcome: 'deferred', reason: error.message, accessKeyVersion: 0, secretKeyVersion: 0, restarted: [], durationMs: 0 };
-      await run.report(result, trigger);
-      return result;
-    }
-    // Reading the state failed (SSM down, permissions): nothing was changed, but the outcome is still reported.
-    const failure = asFailure(error);
-    result = { outcome: 'failed', code: failure.code, reason: failure.message, accessKeyVersion: 0, secretKeyVersion: 0, restarted: [], durationMs: 0 };
+  let execution = newRotationExecution(trigger);
+  for (;;) {
+    execution = await runRotationStep(config, clients, execution, timing, onProgress);
+    if (execution.done) return execution.result!;
+    await sleep(timing.pollMs);
   }
-  await run.report(result, trigger);
-  return result;
 }
 
-class RotationRun {
+/**
+ * One step of a rotation: everything that can be done now without waiting, up to the next wait or
+ * the end. Every wait has its own bound: the pair wait, each restart (forceNewDeployment to one stable
+ * deployment) and each verification. A forward path that fails is rolled back: the last-known-good
+ * pair written back (the deployment's own keys) or the previous configuration restored (the user's),
+ * and what was restarted restarted again, one service at a time and each waited for. A rollback
+ * restart that is not stable within its bound ends the rollback there: no further master is taken
+ * down. The outcome goes to SNS, CloudWatch and tags on the configuration parameter when the
+ * execution ends. A step does not throw for a failed rotation: it reports it and ends the execution.
+ */
+export async function runRotationStep(
+  config: RotationConfig,
+  clients: RotationClients,
+  execution: RotationExecution,
+  timing: RotationTiming = DEFAULT_ROTATION_TIMING,
+  onProgress: (progress: RotationProgress) => void = () => undefined,
+): Promise<RotationExecution> {
+  const step = new RotationStep(config, clients, timing, onProgress, execution);
+  return step.run();
+}
+
+/** Where a start stands: waiting for the other half of a pair, not to start (and why), or started under `name`. */
+export interface RotationStart {
+  readonly ready: boolean;
+  /** The execution name (lib/core rotationExecutionName); absent when nothing is to start. */
+  readonly name?: string;
+  /** Why nothing is started: a deployment in progress (the outcome `deferred`, which is not reported, as before). */
+  readonly deferred?: string;
+  readonly trigger: RotationTrigger;
+  readonly pairWaitUntil?: number;
+  readonly waitSeconds: number;
+}
+
+/**
+ * Names the rotation an event asks for, after the pair wait (so the events of both halves name the
+ * same rotation): the start state machine passes the name to StartExecution, which refuses a name
+ * it has seen. Reads versions only; changes nothing.
+ */
+export async function nameRotation(config: RotationConfig, clients: RotationClients, start: Pick<RotationStart, 'trigger' | 'pairWaitUntil'>, timing: RotationTiming = DEFAULT_ROTATION_TIMING): Promise<RotationStart> {
+  const step = new RotationStep(config, clients, timing, () => undefined, newRotationExecution(start.trigger));
+  return step.name(start.pairWaitUntil);
+}
+
+/** What a task did: finished (the next one runs now) or has to wait. */
+type TaskProgress = { readonly finished: true; readonly insert?: RotationTask[] } | { readonly finished: false; readonly task: RotationTask };
+
+class RotationStep {
   private readonly parameters: SsmParameters;
-  private readonly started = Date.now();
-  private readonly restarted: string[] = [];
+  private execution: RotationExecution;
+  private restarted: string[];
 
   constructor(
     private readonly config: RotationConfig,
     private readonly clients: RotationClients,
     private readonly timing: RotationTiming,
     private readonly onProgress: (progress: RotationProgress) => void,
-    private readonly deadline: number,
+    execution: RotationExecution,
   ) {
     this.parameters = new SsmParameters(clients.ssm);
-  }
-
-  private timeLeft(): number {
-    return this.deadline - Date.now();
-  }
-
-  /** When a wait of `boundMs` must end, and whether the run's deadline, not its own bound, ends it. */
-  private waitEnd(boundMs: number): { readonly at: number; readonly byDeadline: boolean } {
-    const own = Date.now() + boundMs;
-    return own < this.deadline ? { at: own, byDeadline: false } : { at: this.deadline, byDeadline: true };
+    this.execution = execution;
+    this.restarted = [...execution.restarted];
   }
 
   private get names() {
@@ -253,64 +287,195 @@ class RotationRun {
     return { kmsKeyId: this.config.parameters.kmsKeyId, kmsKeyInput: 'KmsKeyId' };
   }
 
-  /** Set once the live configuration is known, so the report can tag it. */
-  private liveParameterName?: string;
-
   private progress(step: string, detail: Record<string, unknown> = {}): void {
     this.onProgress({ step, ...detail });
   }
 
-  private result(outcome: RotationOutcome, reason: string, state: RotationState, code?: string): RotationResult {
-    return {
-      outcome,
-      code,
-      reason,
-      accessKeyVersion: state.accessKey.currentVersion,
-      secretKeyVersion: state.secretKey.currentVersion,
-      restarted: [...this.restarted],
-      durationMs: Date.now() - this.started,
-    };
+  private waiting(todo: readonly RotationTask[]): RotationExecution {
+    return { ...this.execution, todo, restarted: [...this.restarted], done: false, waitSeconds: Math.max(1, Math.ceil(this.timing.pollMs / 1000)) };
   }
 
-  async execute(trigger: RotationTrigger): Promise<RotationResult> {
-    const provisionedMinio = this.config.services.minioService !== undefined;
-    let gathered = await this.gather();
-    let decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
-    this.progress('planned', { trigger: trigger.kind, action: decision.action, reason: decision.reason, ...versionsOf(gathered.plan) });
-    const pairWait = this.waitEnd(this.timing.pairWaitMs);
-    const pairDeadline = pairWait.at;
-    while (decision.action === 'wait-for-pair') {
-      if (Date.now() >= pairDeadline) {
-        if (pairWait.byDeadline) {
-          return this.result('failed', 'the run reached its deadline while waiting for the other half of the pair; nothing was changed', gathered.plan, 'OUT_OF_TIME');
-        }
-        decision = planRotation(gathered.plan, { pairWaitOver: true, provisionedMinio });
-        this.progress('pair-wait-over', { action: decision.action, reason: decision.reason });
-        break;
-      }
-      await sleep(Math.min(this.timing.pollMs, Math.max(1, pairDeadline - Date.now())));
-      gathered = await this.gather();
-      decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
-    }
-    const state = gathered.plan;
+  async run(): Promise<RotationExecution> {
     try {
-      switch (decision.action) {
-        case 'none':
-          return this.result('in-sync', decision.reason, state);
-        case 'move-label':
-          await this.moveLabel(state, gathered.live);
-          return this.result('label-moved', decision.reason, state);
-        case 'adopt':
-          await this.verifyPair('PAIR_REJECTED', gathered.live.location);
-          await this.moveLabel(state, gathered.live);
-          return this.result('adopted', decision.reason, state);
-        default:
-          return await this.rotate(decision, gathered);
+      if (this.execution.stage === 'plan') {
+        const planned = await this.plan();
+        if (planned) return planned;
       }
+      return await this.work();
     } catch (error) {
+      if (error instanceof Deferred) return this.finish({ outcome: 'deferred', reason: error.message }, { accessKeyVersion: 0, secretKeyVersion: 0 });
+      // Reading the state failed (SSM down, permissions) before anything was changed; still reported.
       const failure = asFailure(error);
-      return this.result('failed', failure.message, state, failure.code);
+      return this.finish({ outcome: 'failed', code: failure.code, reason: failure.message });
     }
+  }
+
+  async name(pairWaitUntil: number | undefined): Promise<RotationStart> {
+    const trigger = this.execution.trigger;
+    const waitSeconds = Math.max(1, Math.ceil(this.timing.pollMs / 1000));
+    let gathered;
+    try {
+      gathered = await this.gather();
+    } catch (error) {
+      // A deployment in progress: nothing is started (and no name used up); the schedule comes back.
+      if (error instanceof Deferred) return { ready: true, trigger, waitSeconds, deferred: error.message };
+      // The state cannot be read: a rotation of its own (a name not seen before) reads it again and reports the failure as before.
+      return { ready: true, trigger, waitSeconds, name: `rotation-unread-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
+    }
+    const decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio: this.config.services.minioService !== undefined });
+    if (decision.action === 'wait-for-pair') {
+      const until = pairWaitUntil ?? Date.now() + this.timing.pairWaitMs;
+      if (Date.now() < until) return { ready: false, trigger, pairWaitUntil: until, waitSeconds };
+    }
+    return { ready: true, trigger, waitSeconds, name: rotationExecutionName(gathered.plan, gathered.live, { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label }) };
+  }
+
+  /** Gathers and decides; returns the execution when it waits for the pair or is done, undefined to go on. */
+  private async plan(): Promise<RotationExecution | undefined> {
+    const provisionedMinio = this.config.services.minioService !== undefined;
+    const gathered = await this.gather();
+    const first = this.execution.pairWaitUntil === undefined;
+    let decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
+    if (first) this.progress('planned', { trigger: this.execution.trigger.kind, action: decision.action, reason: decision.reason, ...versionsOf(gathered.plan) });
+    this.execution = { ...this.execution, plan: gathered.plan, live: gathered.live, lastKnownGood: gathered.lastKnownGood };
+    if (decision.action === 'wait-for-pair') {
+      const until = this.execution.pairWaitUntil ?? Date.now() + this.timing.pairWaitMs;
+      this.execution = { ...this.execution, pairWaitUntil: until };
+      if (Date.now() < until) return this.waiting([]);
+      decision = planRotation(gathered.plan, { pairWaitOver: true, provisionedMinio });
+      this.progress('pair-wait-over', { action: decision.action, reason: decision.reason });
+    }
+    this.execution = { ...this.execution, decision: { action: decision.action, reason: decision.reason } };
+    switch (decision.action) {
+      case 'none':
+        return this.finish({ outcome: 'in-sync', reason: decision.reason });
+      case 'move-label':
+        try {
+          await this.moveLabel();
+        } catch (error) {
+          const failure = asFailure(error);
+          return this.finish({ outcome: 'failed', code: failure.code, reason: failure.message });
+        }
+        return this.finish({ outcome: 'label-moved', reason: decision.reason });
+      case 'adopt':
+        this.execution = { ...this.execution, stage: 'forward', todo: [{ kind: 'verify', code: 'PAIR_REJECTED', withMasters: false }, { kind: 'label' }] };
+        return undefined;
+      default: {
+        const minio: RotationTask[] = decision.restartMinio && this.config.services.minioService ? [{ kind: 'restart', role: 'minio', service: this.config.services.minioService }] : [];
+        this.execution = {
+          ...this.execution,
+          stage: 'forward',
+          todo: [...minio, { kind: 'verify', code: 'PAIR_REJECTED', withMasters: false }, { kind: 'render' }, { kind: 'verify', code: 'HEALTH_CHECK_FAILED', withMasters: true }, { kind: 'label' }],
+        };
+        return undefined;
+      }
+    }
+  }
+
+  /** Runs the tasks left until one has to wait or none is left. */
+  private async work(): Promise<RotationExecution> {
+    let todo = [...this.execution.todo];
+    while (todo.length > 0) {
+      let done: TaskProgress;
+      try {
+        done = await this.runTask(todo[0]);
+      } catch (error) {
+        return this.failed(asFailure(error));
+      }
+      if (!done.finished) return this.waiting([done.task, ...todo.slice(1)]);
+      todo = [...(done.insert ?? []), ...todo.slice(1)];
+      this.execution = { ...this.execution, todo };
+    }
+    return this.completed();
+  }
+
+  private async runTask(task: RotationTask): Promise<TaskProgress> {
+    switch (task.kind) {
+      case 'restart':
+        return this.restart(task);
+      case 'restart-masters':
+        return { finished: true, insert: await this.mastersInOrder(task.indexes) };
+      case 'verify':
+        return this.verify(task);
+      case 'render':
+        return { finished: true, insert: await this.render() };
+      case 'label':
+        await this.moveLabel();
+        return { finished: true };
+    }
+  }
+
+  /** Every task done: the forward path's or the rollback's outcome. */
+  private async completed(): Promise<RotationExecution> {
+    const { decision, failure } = this.execution;
+    if (this.execution.stage === 'rollback') {
+      const untouched = this.config.ownsKeys ? 'the last-known-good pair is back' : `the cluster runs its previous configuration again; ${USER_KEYS_UNTOUCHED}`;
+      return this.finish({ outcome: 'rolled-back', code: failure!.code, reason: `${failure!.message}; ${untouched}` });
+    }
+    return this.finish({ outcome: decision!.action === 'adopt' ? 'adopted' : 'rotated', reason: decision!.reason });
+  }
+
+  /** The forward path failed: roll back what it changed; the rollback itself failing ends it. */
+  private async failed(failure: RotationFailure): Promise<RotationExecution> {
+    if (this.execution.stage === 'rollback') {
+      const first = this.execution.failure!;
+      return this.finish({ outcome: 'failed', code: 'ROLLBACK_FAILED', reason: `${first.message}; rolling back stopped: ${failure.message}` });
+    }
+    this.progress('failed', { code: failure.code, reason: failure.message });
+    const fail = (reason: string, code: string = failure.code) => this.finish({ outcome: 'failed', code, reason });
+    // Adopting verifies what already runs: nothing to undo. A refused label: the new pair works and is in use.
+    if (this.execution.decision?.action !== 'rotate' || failure.code === 'LABEL_REFUSED') return fail(failure.message);
+    const rewritten = this.execution.sitePropertiesRewritten ?? false;
+    this.execution = { ...this.execution, failure: { code: failure.code, message: failure.message } };
+    try {
+      if (!this.config.ownsKeys) {
+        if (!rewritten && this.restarted.length === 0) return fail(`${failure.message}; nothing was changed; ${USER_KEYS_UNTOUCHED}`);
+        const previous = await this.liveText();
+        const restored = await this.parameters.putSecureStringIfChanged(this.execution.live!.parameterName, previous, 'SiteProperties', this.kms, false);
+        this.progress('re-rendered', { version: restored.version, written: restored.written });
+      } else {
+        if (!this.execution.lastKnownGood) return fail(`${failure.message}; no last-known-good pair to return to`);
+        await this.writeLastKnownGoodBack();
+      }
+    } catch (rollbackError) {
+      const reason = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
+      return fail(`${failure.message}; ${this.config.ownsKeys ? 'rolling back' : 'restoring the previous configuration'} failed too: ${reason}`, 'ROLLBACK_FAILED');
+    }
+    this.execution = { ...this.execution, stage: 'rollback', todo: this.restartsAgain(rewritten) };
+    return this.work();
+  }
+
+  /**
+   * The restarts that put the restored configuration into service: what this run restarted, MinIO
+   * first, then the masters (followers first, the leader last), then the workers, each a task of
+   * its own and each waited for. Masters and workers run the new file only if it was written.
+   */
+  private restartsAgain(rewritten: boolean): RotationTask[] {
+    const { services } = this.config;
+    const tasks: RotationTask[] = [];
+    if (this.restarted.includes('minio') && services.minioService) tasks.push({ kind: 'restart', role: 'minio', service: services.minioService });
+    if (rewritten) {
+      const masters = services.masterServices.map((_, index) => index).filter((index) => this.restarted.includes(this.masterRole(index)));
+      if (masters.length > 0) tasks.push({ kind: 'restart-masters', indexes: masters });
+      if (this.restarted.includes('workers')) tasks.push({ kind: 'restart', role: 'workers', service: services.workerService });
+    }
+    return tasks;
+  }
+
+  private async finish(outcome: { outcome: RotationOutcome; reason: string; code?: string }, versions?: { accessKeyVersion: number; secretKeyVersion: number }): Promise<RotationExecution> {
+    const plan = this.execution.plan;
+    const result: RotationResult = {
+      outcome: outcome.outcome,
+      code: outcome.code,
+      reason: outcome.reason,
+      accessKeyVersion: versions?.accessKeyVersion ?? plan?.accessKey.currentVersion ?? 0,
+      secretKeyVersion: versions?.secretKeyVersion ?? plan?.secretKey.currentVersion ?? 0,
+      restarted: [...this.restarted],
+      durationMs: Date.now() - this.execution.startedAt,
+    };
+    await reportRotation(this.config, this.clients, result, this.execution.trigger, this.execution.live?.parameterName, this.onProgress);
+    this.execution = { ...this.execution, stage: 'done', todo: [], restarted: [...this.restarted], result, done: true, waitSeconds: 0 };
+    return this.execution;
   }
 
   /**
@@ -318,7 +483,7 @@ class RotationRun {
    * a CloudFormation update is rolling one, a rotation would race it: the run is deferred), and the
    * master's and the workers' task definitions must name the same configuration parameter.
    */
-  private async liveConfiguration(): Promise<LiveConfiguration> {
+  private async liveConfiguration(): Promise<{ parameterName: string; version: number; text: string }> {
     const { cluster, masterServices, workerService, minioService } = this.config.services;
     const services = [...masterServices, workerService, ...(minioService ? [minioService] : [])];
     const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services }));
@@ -340,29 +505,26 @@ class RotationRun {
       return secret.valueFrom.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '');
     };
     const workerParameter = await parameterOf(workerService);
-    let masterParameter = workerParameter;
     for (const [index, masterService] of masterServices.entries()) {
-      masterParameter = await parameterOf(masterService);
+      const masterParameter = await parameterOf(masterService);
       if (masterParameter !== workerParameter) {
         throw new Deferred(`the ${this.masterRole(index)} runs ${masterParameter} and the workers ${workerParameter}: a deployment is changing the configuration; the next run rotates once it is done`);
       }
     }
-    this.liveParameterName = masterParameter;
-    const stored = await this.parameters.getDecrypted(masterParameter, 'SitePropertiesParameterName', this.kms);
-    let location: RenderedMinioLocation;
-    try {
-      location = minioLocationOf(stored.value);
-    } catch (error) {
-      throw new RotationFailure('RENDER_REFUSED', error instanceof Error ? error.message : String(error));
-    }
-    return { parameterName: masterParameter, text: stored.value, location };
+    const stored = await this.parameters.getDecrypted(workerParameter, 'SitePropertiesParameterName', this.kms);
+    return { parameterName: workerParameter, version: stored.version, text: stored.value };
   }
 
   /** Versions and last-known-good of both keys, whether the current values are the last good ones, and whether the cluster runs them. */
-  private async gather(): Promise<GatheredState> {
+  private async gather(): Promise<{ plan: RotationState; live: { parameterName: string; version: number }; lastKnownGood?: { accessKeyVersion: number; secretKeyVersion: number } }> {
     const { access, secret } = this.names;
     const kms = this.kms;
     const live = await this.liveConfiguration();
+    try {
+      minioLocationOf(live.text);
+    } catch (error) {
+      throw new RotationFailure('RENDER_REFUSED', error instanceof Error ? error.message : String(error));
+    }
     let accessKey = await readParameterVersions(this.clients.ssm, access, this.config.label);
     let secretKey = await readParameterVersions(this.clients.ssm, secret, this.config.label);
     if (!this.config.ownsKeys) {
@@ -373,111 +535,99 @@ class RotationRun {
     }
     const currentAccess = await this.parameters.getDecrypted(access, 'AccessKeyParameterName', kms);
     const currentSecret = await this.parameters.getDecrypted(secret, 'SecretKeyParameterName', kms);
-    let lastKnownGood: LastKnownGood | undefined;
+    let lastKnownGood: { accessKeyVersion: number; secretKeyVersion: number } | undefined;
     let currentEqualsLastKnownGood = false;
     if (accessKey.labelledVersion !== undefined && secretKey.labelledVersion !== undefined) {
-      lastKnownGood = {
-        accessKey: await this.parameters.getDecrypted(`${access}:${accessKey.labelledVersion}`, 'AccessKeyParameterName', kms),
-        secretKey: await this.parameters.getDecrypted(`${secret}:${secretKey.labelledVersion}`, 'SecretKeyParameterName', kms),
-      };
-      currentEqualsLastKnownGood = currentAccess.value === lastKnownGood.accessKey.value && currentSecret.value === lastKnownGood.secretKey.value;
+      lastKnownGood = { accessKeyVersion: accessKey.labelledVersion, secretKeyVersion: secretKey.labelledVersion };
+      const good = await this.lastKnownGoodValues(lastKnownGood);
+      currentEqualsLastKnownGood = currentAccess.value === good.accessKey.value && currentSecret.value === good.secretKey.value;
     }
     const running = credentialsOf(live.text);
     const inSync = running.accessKeyId === currentAccess.value && running.secretKey === currentSecret.value;
-    return { plan: { accessKey, secretKey, currentEqualsLastKnownGood, sitePropertiesInSync: inSync }, live, lastKnownGood };
+    return {
+      plan: { accessKey, secretKey, currentEqualsLastKnownGood, sitePropertiesInSync: inSync },
+      live: { parameterName: live.parameterName, version: live.version },
+      lastKnownGood,
+    };
   }
 
-  private async rotate(decision: RotationDecision, gathered: GatheredState): Promise<RotationResult> {
-    const state = gathered.plan;
-    const { services } = this.config;
-    let sitePropertiesRewritten = false;
+  /** The values behind the last-known-good versions; held in memory for one step, never logged or returned. */
+  private async lastKnownGoodValues(versions: { accessKeyVersion: number; secretKeyVersion: number }): Promise<{ accessKey: DecryptedParameter; secretKey: DecryptedParameter }> {
+    const { access, secret } = this.names;
+    return {
+      accessKey: await this.parameters.getDecrypted(`${access}:${versions.accessKeyVersion}`, 'AccessKeyParameterName', this.kms),
+      secretKey: await this.parameters.getDecrypted(`${secret}:${versions.secretKeyVersion}`, 'SecretKeyParameterName', this.kms),
+    };
+  }
+
+  /** The configuration text as it was when the rotation was planned (that version, read again). */
+  private async liveText(): Promise<string> {
+    const live = this.execution.live!;
+    return (await this.parameters.getDecrypted(`${live.parameterName}:${live.version}`, 'SitePropertiesParameterName', this.kms)).value;
+  }
+
+  private async render(): Promise<RotationTask[]> {
+    const live = this.execution.live!;
+    const previous = await this.liveText();
+    const accessKey = await this.parameters.getDecrypted(this.names.access, 'AccessKeyParameterName', this.kms);
+    const secretKey = await this.parameters.getDecrypted(this.names.secret, 'SecretKeyParameterName', this.kms);
+    let text: string;
     try {
-      if (decision.restartMinio && services.minioService) {
-        await this.restartService(services.minioService, 'minio');
-      }
-      const pair = await this.verifyPair('PAIR_REJECTED', gathered.live.location);
-      let text: string;
-      try {
-        text = withCredentials(gathered.live.text, pair.accessKey.value, pair.secretKey.value);
-      } catch (error) {
-        if (error instanceof InputError) throw new RotationFailure('RENDER_REFUSED', error.message);
-        throw error;
-      }
-      const written = await this.parameters.putSecureStringIfChanged(gathered.live.parameterName, text, 'SiteProperties', this.kms, false);
-      sitePropertiesRewritten = written.written;
-      this.progress('rendered', { parameter: gathered.live.parameterName, version: written.version, written: written.written });
-      if (written.written) {
-        await this.restartMasters(services.masterServices.map((_, index) => index));
-        await this.restartService(services.workerService, 'workers');
-      }
-      await this.verifyPair('HEALTH_CHECK_FAILED', gathered.live.location, this.config.alluxioMasters);
-      await this.moveLabel(state, gathered.live);
-      return this.result('rotated', decision.reason, state);
+      text = withCredentials(previous, accessKey.value, secretKey.value);
     } catch (error) {
-      const failure = asFailure(error);
-      this.progress('failed', { code: failure.code, reason: failure.message });
-      if (failure.code === 'LABEL_REFUSED') {
-        // The new pair works and is in use; only the label could not follow. Nothing to undo.
-        return this.result('failed', failure.message, state, failure.code);
-      }
-      if (failure.code === 'OUT_OF_TIME' && this.restarted.length === 0 && !sitePropertiesRewritten) {
-        // Nothing deployed yet: the new pair stays in SSM for the next run (the reconcile schedule) to roll out.
-        return this.result('failed', `${failure.message}; nothing was changed, the next run tries again`, state, failure.code);
-      }
-      if (!this.config.ownsKeys) {
-        return this.restoreConfiguration(gathered, sitePropertiesRewritten, failure);
-      }
-      if (!gathered.lastKnownGood) {
-        return this.result('failed', `${failure.message}; no last-known-good pair to return to`, state, failure.code);
-      }
-      try {
-        const { restored, unsettled } = await this.rollBack(gathered, sitePropertiesRewritten);
-        const pending = unsettled.length ? ` (restart of ${unsettled.join(', ')} requested; not yet stable at the deadline)` : '';
-        return this.result('rolled-back', `${failure.message}; the last-known-good pair is back${pending}`, restored, failure.code);
-      } catch (rollbackError) {
-        const reason = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
-        return this.result('failed', `${failure.message}; rolling back failed too: ${reason}`, state, 'ROLLBACK_FAILED');
-      }
+      if (error instanceof InputError) throw new RotationFailure('RENDER_REFUSED', error.message);
+      throw error;
     }
+    const written = await this.parameters.putSecureStringIfChanged(live.parameterName, text, 'SiteProperties', this.kms, false);
+    this.execution = { ...this.execution, sitePropertiesRewritten: written.written };
+    this.progress('rendered', { parameter: live.parameterName, version: written.version, written: written.written });
+    if (!written.written) return [];
+    return [
+      { kind: 'restart-masters', indexes: this.config.services.masterServices.map((_, index) => index) },
+      { kind: 'restart', role: 'workers', service: this.config.services.workerService },
+    ];
   }
 
   /**
    * Checks the current pair against MinIO (as the cluster's configuration names it) with the health
-   * check's checks, and the master's root mount when given. A transient finding (a server still
-   * starting, a timeout) is retried until the health bound, so a MinIO that is restarting does not get
-   * a good pair rolled back; a definitive one (wrong key, no bucket) fails at once. Returns the pair it
-   * verified (held in memory only).
+   * check's checks, and the leader's root mount when asked. A transient finding (a server still
+   * starting, a timeout) is retried until the verification bound, so a MinIO that is restarting does
+   * not get a good pair rolled back; a definitive one (wrong key, no bucket) fails at once.
    */
-  private async verifyPair(code: RotationFailureCode, location: RenderedMinioLocation, alluxioMasters?: readonly string[]): Promise<LastKnownGood> {
-    const end = this.waitEnd(this.timing.healthTimeoutMs);
-    for (;;) {
-      if (this.timeLeft() <= 0) throw new RotationFailure('OUT_OF_TIME', 'the run reached its deadline before the pair was verified');
-      const accessKey = await this.parameters.getDecrypted(this.names.access, 'AccessKeyParameterName', this.kms);
-      const secretKey = await this.parameters.getDecrypted(this.names.secret, 'SecretKeyParameterName', this.kms);
-      const run = await runMinioChecks(
-        {
-          connection: { endpoint: location.endpoint, region: location.region, accessKeyId: accessKey.value, secretAccessKey: secretKey.value },
-          bucket: location.bucket,
-          directory: location.directory,
-          alluxioMasters,
-          rootUfsProperty: location.rootUfsKey,
-        },
-        { ...this.timing.checkOptions, totalTimeoutMs: Math.max(1, Math.min(this.timing.checkOptions.totalTimeoutMs, this.timeLeft())) },
-      );
-      this.progress('verified', { alluxioMaster: alluxioMasters !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
-      if (!run.failure) return { accessKey, secretKey };
-      if (!run.failure.transient) throw new RotationFailure(code, formatFinding(run.failure));
-      if (Date.now() + this.timing.pollMs >= end.at) {
-        if (end.byDeadline) throw new RotationFailure('OUT_OF_TIME', `${formatFinding(run.failure)} (still so when the run reached its deadline)`);
-        throw new RotationFailure(code, formatFinding(run.failure));
-      }
-      await sleep(this.timing.pollMs);
-    }
+  private async verify(task: Extract<RotationTask, { kind: 'verify' }>): Promise<TaskProgress> {
+    const until = task.until ?? Date.now() + this.timing.healthTimeoutMs;
+    const location = minioLocationOf(await this.liveText());
+    const accessKey = await this.parameters.getDecrypted(this.names.access, 'AccessKeyParameterName', this.kms);
+    const secretKey = await this.parameters.getDecrypted(this.names.secret, 'SecretKeyParameterName', this.kms);
+    const alluxioMasters = task.withMasters ? this.config.alluxioMasters : undefined;
+    const run = await runMinioChecks(
+      {
+        connection: { endpoint: location.endpoint, region: location.region, accessKeyId: accessKey.value, secretAccessKey: secretKey.value },
+        bucket: location.bucket,
+        directory: location.directory,
+        alluxioMasters,
+        rootUfsProperty: location.rootUfsKey,
+      },
+      this.timing.checkOptions,
+    );
+    this.progress('verified', { alluxioMaster: alluxioMasters !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
+    if (!run.failure) return { finished: true };
+    if (!run.failure.transient || Date.now() + this.timing.pollMs >= until) throw new RotationFailure(task.code, formatFinding(run.failure));
+    return { finished: false, task: { ...task, until } };
   }
 
   /** How a master is named in progress and results: `master` when there is one, `master-<index>` in a quorum. */
   private masterRole(index: number): string {
     return this.config.services.masterServices.length === 1 ? 'master' : `master-${index}`;
+  }
+
+  /**
+   * The masters at `indexes` as restart tasks, one at a time: followers first, the leader last
+   * (lib/core masterRestartOrder), so a quorum elects a new leader once, not once per restart.
+   */
+  private async mastersInOrder(indexes: readonly number[]): Promise<RotationTask[]> {
+    const order = masterRestartOrder(indexes, await this.findLeader());
+    return order.map((index) => ({ kind: 'restart', role: this.masterRole(index), service: this.config.services.masterServices[index] }));
   }
 
   /**
@@ -491,7 +641,7 @@ class RotationRun {
       this.progress('master-order', { leader: null, why: 'no master web addresses given: restarting in the given order' });
       return undefined;
     }
-    const answers = await askMasters(addresses, Math.max(1, Math.min(this.timing.checkOptions.requestTimeoutMs, this.timeLeft())));
+    const answers = await askMasters(addresses, this.timing.checkOptions.requestTimeoutMs);
     const leaders = leaderIndexes(answers);
     if (leaders.length !== 1) {
       this.progress('master-order', {
@@ -505,61 +655,37 @@ class RotationRun {
   }
 
   /**
-   * Restarts the masters at `indexes` one at a time, each waited for: followers first, the leader
-   * last (lib/core masterRestartOrder), so a quorum elects a new leader once, not once per restart.
-   * Returns the roles not yet stable when a rollback reached the deadline.
+   * forceNewDeployment once (the master's journal is on its own volume and is not formatted again),
+   * then one stable deployment within the restart bound, or the rotation (or its rollback) fails.
    */
-  private async restartMasters(indexes: readonly number[], rollingBack = false): Promise<string[]> {
-    if (indexes.length === 0) return [];
-    const order = masterRestartOrder(indexes, await this.findLeader());
-    const unsettled: string[] = [];
-    for (const index of order) {
-      const role = this.masterRole(index);
-      if (!(await this.restartService(this.config.services.masterServices[index], role, rollingBack))) unsettled.push(role);
-    }
-    return unsettled;
-  }
-
-  /**
-   * forceNewDeployment (the master's journal is on its own volume and is not formatted again), then
-   * wait for one stable deployment. Forward, the run's deadline is a failure (OUT_OF_TIME); in a
-   * rollback the restart is still requested and a deadline only ends the wait: returns false then.
-   */
-  private async restartService(service: string, role: string, rollingBack = false): Promise<boolean> {
+  private async restart(task: Extract<RotationTask, { kind: 'restart' }>): Promise<TaskProgress> {
     const { cluster } = this.config.services;
-    if (!rollingBack && this.timeLeft() <= 0) throw new RotationFailure('OUT_OF_TIME', `the run reached its deadline before restarting ${role}`);
-    this.progress('restarting', { role, service });
-    await this.clients.ecs.send(new UpdateServiceCommand({ cluster, service, forceNewDeployment: true }));
-    this.restarted.push(role);
-    const end = this.waitEnd(this.timing.serviceStableTimeoutMs);
-    for (;;) {
-      const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
-      const current = described.services?.[0];
-      const deployments = current?.deployments ?? [];
-      const primary = deployments.find((d) => d.status === 'PRIMARY') ?? deployments[0];
-      if (primary?.rolloutState === 'FAILED') {
-        throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) failed its deployment: ${primary.rolloutStateReason ?? 'no reason given'}`);
-      }
-      if (current && deployments.length === 1 && current.runningCount === current.desiredCount && primary?.rolloutState !== 'IN_PROGRESS') {
-        this.progress('stable', { role, service });
-        return true;
-      }
-      if (Date.now() + this.timing.pollMs >= end.at) {
-        const tasks = `(${current?.runningCount ?? 0}/${current?.desiredCount ?? '?'} tasks running, ${deployments.length} deployments)`;
-        if (!end.byDeadline) {
-          throw new RotationFailure(
-            'SERVICE_NOT_STABLE',
-            `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ${tasks}`,
-          );
-        }
-        if (rollingBack) {
-          this.progress('not-awaited', { role, service });
-          return false;
-        }
-        throw new RotationFailure('OUT_OF_TIME', `ECS service ${service} (${role}) was not stable when the run reached its deadline ${tasks}`);
-      }
-      await sleep(this.timing.pollMs);
+    const { service, role } = task;
+    let until = task.until;
+    if (until === undefined) {
+      this.progress('restarting', { role, service });
+      await this.clients.ecs.send(new UpdateServiceCommand({ cluster, service, forceNewDeployment: true }));
+      this.restarted.push(role);
+      until = Date.now() + this.timing.serviceStableTimeoutMs;
+      this.execution = { ...this.execution, restarted: [...this.restarted] };
     }
+    const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+    const current = described.services?.[0];
+    const deployments = current?.deployments ?? [];
+    const primary = deployments.find((d) => d.status === 'PRIMARY') ?? deployments[0];
+    if (primary?.rolloutState === 'FAILED') {
+      throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) failed its deployment: ${primary.rolloutStateReason ?? 'no reason given'}`);
+    }
+    if (current && deployments.length === 1 && current.runningCount === current.desiredCount && primary?.rolloutState !== 'IN_PROGRESS') {
+      this.progress('stable', { role, service });
+      return { finished: true };
+    }
+    if (Date.now() + this.timing.pollMs >= until) {
+      const tasks = `(${current?.runningCount ?? 0}/${current?.desiredCount ?? '?'} tasks running, ${deployments.length} deployments)`;
+      const rest = this.execution.stage === 'rollback' ? '; no further service is restarted, so a quorum keeps its majority' : '';
+      throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ${tasks}${rest}`);
+    }
+    return { finished: false, task: { ...task, until } };
   }
 
   /**
@@ -567,7 +693,9 @@ class RotationRun {
    * 10-label limit) when the keys are ours, tags on the deployment's own configuration parameter when
    * they are the user's (their parameters are only read).
    */
-  private async moveLabel(state: RotationState, live: LiveConfiguration): Promise<void> {
+  private async moveLabel(): Promise<void> {
+    const state = this.execution.plan!;
+    const live = this.execution.live!;
     if (!this.config.ownsKeys) {
       await tagParameter(this.clients.ssm, live.parameterName, lastKnownGoodTags(state.accessKey.currentVersion, state.secretKey.currentVersion));
       this.progress('recorded', { parameter: live.parameterName, ...versionsOf(state) });
@@ -585,11 +713,11 @@ class RotationRun {
 
   /**
    * The last-known-good values written back as new versions (labelled at once, so the label keeps
-   * moving forward), re-rendered, and the services this run restarted restarted again. `unsettled`
-   * names the restarts requested but not yet stable when the run's deadline came.
+   * moving forward) and re-rendered into the configuration the cluster ran; the restarts follow as
+   * tasks.
    */
-  private async rollBack(gathered: GatheredState, sitePropertiesRewritten: boolean): Promise<{ restored: RotationState; unsettled: string[] }> {
-    const lastKnownGood = gathered.lastKnownGood!;
+  private async writeLastKnownGoodBack(): Promise<void> {
+    const lastKnownGood = await this.lastKnownGoodValues(this.execution.lastKnownGood!);
     const kms = this.kms;
     this.progress('rolling-back');
     const restoredVersions: KeyParameterVersions[] = [];
@@ -611,120 +739,88 @@ class RotationRun {
       restoredVersions.push({ ...versions, labelledVersion: written.version });
     }
     this.progress('restored', { access: restoredVersions[0].currentVersion, secret: restoredVersions[1].currentVersion });
-    const text = withCredentials(gathered.live.text, lastKnownGood.accessKey.value, lastKnownGood.secretKey.value);
-    const rendered = await this.parameters.putSecureStringIfChanged(gathered.live.parameterName, text, 'SiteProperties', kms, false);
+    const text = withCredentials(await this.liveText(), lastKnownGood.accessKey.value, lastKnownGood.secretKey.value);
+    const rendered = await this.parameters.putSecureStringIfChanged(this.execution.live!.parameterName, text, 'SiteProperties', kms, false);
     this.progress('re-rendered', { version: rendered.version, written: rendered.written });
-    const unsettled = await this.restartAgain(sitePropertiesRewritten);
-    return { restored: { ...gathered.plan, accessKey: restoredVersions[0], secretKey: restoredVersions[1] }, unsettled };
+    this.execution = { ...this.execution, plan: { ...this.execution.plan!, accessKey: restoredVersions[0], secretKey: restoredVersions[1] } };
   }
+}
 
-  /**
-   * A failed rotation with keys the user owns: their parameters stay as they are (they hold the pair
-   * that failed; only they can change it), the cluster gets back the configuration it ran before this
-   * run, and whatever was restarted is restarted on it. Reported as rolled back when the cluster had
-   * been touched, as failed when the pair was refused before anything changed.
-   */
-  private async restoreConfiguration(gathered: GatheredState, sitePropertiesRewritten: boolean, failure: RotationFailure): Promise<RotationResult> {
-    const state = gathered.plan;
-    const untouched = 'the key parameters are yours and were left as they are: put a pair MinIO accepts into them (the next run rolls it out)';
-    if (!sitePropertiesRewritten && this.restarted.length === 0) {
-      return this.result('failed', `${failure.message}; nothing was changed; ${untouched}`, state, failure.code);
-    }
+const USER_KEYS_UNTOUCHED = 'the key parameters are yours and were left as they are: put a pair MinIO accepts into them (the next run rolls it out)';
+
+/** SNS, CloudWatch and the configuration parameter's tags; a reporting fault is logged, never thrown. */
+async function reportRotation(
+  config: RotationConfig,
+  clients: RotationClients,
+  result: RotationResult,
+  trigger: RotationTrigger,
+  liveParameterName: string | undefined,
+  onProgress: (progress: RotationProgress) => void,
+): Promise<void> {
+  const { parameters } = config;
+  onProgress({ step: 'outcome', outcome: result.outcome, code: result.code, reason: result.reason, restarted: result.restarted, durationMs: result.durationMs });
+  // Nothing happened: in sync, or a deployment is in progress (the schedule comes back).
+  if (result.outcome === 'in-sync' || result.outcome === 'deferred') return;
+  const failed = isFailureOutcome(result.outcome);
+  const attempts: Array<[string, () => Promise<unknown>]> = [];
+  if (clients.cloudwatch) {
+    const dimensions = [{ Name: METRIC_DIMENSION, Value: parameters.sitePropertiesBaseName }];
+    attempts.push([
+      'metric',
+      () =>
+        clients.cloudwatch!.send(
+          new PutMetricDataCommand({
+            Namespace: config.metricNamespace,
+            MetricData: [
+              { MetricName: SUCCESS_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 0 : 1 },
+              { MetricName: FAILURE_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 1 : 0 },
+            ],
+          }),
+        ),
+    ]);
+  }
+  if (clients.sns && config.topicArn) {
+    const message = {
+      outcome: result.outcome,
+      code: result.code,
+      reason: result.reason,
+      trigger: trigger.kind,
+      triggeredBy: trigger.parameterName,
+      accessKeyParameter: { name: parameters.accessKeyParameterName, version: result.accessKeyVersion },
+      secretKeyParameter: { name: parameters.secretKeyParameterName, version: result.secretKeyVersion },
+      siteProperties: liveParameterName ?? parameters.sitePropertiesBaseName,
+      restarted: result.restarted,
+      durationMs: result.durationMs,
+    };
+    attempts.push([
+      'sns',
+      () =>
+        clients.sns!.send(
+          new PublishCommand({
+            TopicArn: config.topicArn,
+            Subject: `Alluxio MinIO credential rotation: ${result.outcome}`.slice(0, 100),
+            Message: JSON.stringify(message),
+          }),
+        ),
+    ]);
+  }
+  // The record sits on the configuration the cluster runs (where `alluxio-minio status` finds it).
+  if (liveParameterName !== undefined) {
+    attempts.push([
+      'tags',
+      () =>
+        tagParameter(
+          clients.ssm,
+          liveParameterName,
+          rotationRecordTags({ outcome: result.outcome, at: new Date().toISOString(), accessKeyVersion: result.accessKeyVersion, secretKeyVersion: result.secretKeyVersion, code: result.code }),
+        ),
+    ]);
+  }
+  for (const [what, attempt] of attempts) {
     try {
-      const restored = await this.parameters.putSecureStringIfChanged(gathered.live.parameterName, gathered.live.text, 'SiteProperties', this.kms, false);
-      this.progress('re-rendered', { version: restored.version, written: restored.written });
-      const unsettled = await this.restartAgain(sitePropertiesRewritten);
-      const pending = unsettled.length ? ` (restart of ${unsettled.join(', ')} requested; not yet stable at the deadline)` : '';
-      return this.result('rolled-back', `${failure.message}; the cluster runs its previous configuration again${pending}; ${untouched}`, state, failure.code);
-    } catch (restoreError) {
-      const reason = restoreError instanceof Error ? restoreError.message : String(restoreError);
-      return this.result('failed', `${failure.message}; restoring the previous configuration failed too: ${reason}`, state, 'ROLLBACK_FAILED');
-    }
-  }
-
-  /** Restarts again what this run restarted, on the restored configuration; the roles not yet stable at the deadline. */
-  private async restartAgain(sitePropertiesRewritten: boolean): Promise<string[]> {
-    const { services } = this.config;
-    const unsettled: string[] = [];
-    if (this.restarted.includes('minio') && services.minioService && !(await this.restartService(services.minioService, 'minio', true))) unsettled.push('minio');
-    // Masters and workers run the new file only if they were restarted after it was written.
-    if (sitePropertiesRewritten) {
-      const masters = services.masterServices.map((_, index) => index).filter((index) => this.restarted.includes(this.masterRole(index)));
-      unsettled.push(...(await this.restartMasters(masters, true)));
-      if (this.restarted.includes('workers') && !(await this.restartService(services.workerService, 'workers', true))) unsettled.push('workers');
-    }
-    return unsettled;
-  }
-
-
-  /** SNS, CloudWatch and the site-properties tags; a reporting fault is logged, never thrown. */
-  async report(result: RotationResult, trigger: RotationTrigger): Promise<void> {
-    const { parameters } = this.config;
-    this.progress('outcome', { outcome: result.outcome, code: result.code, reason: result.reason, restarted: result.restarted, durationMs: result.durationMs });
-    // Nothing happened: in sync, or a deployment is in progress (the schedule comes back).
-    if (result.outcome === 'in-sync' || result.outcome === 'deferred') return;
-    const failed = isFailureOutcome(result.outcome);
-    const attempts: Array<[string, () => Promise<unknown>]> = [];
-    if (this.clients.cloudwatch) {
-      const dimensions = [{ Name: METRIC_DIMENSION, Value: parameters.sitePropertiesBaseName }];
-      attempts.push([
-        'metric',
-        () =>
-          this.clients.cloudwatch!.send(
-            new PutMetricDataCommand({
-              Namespace: this.config.metricNamespace,
-              MetricData: [
-                { MetricName: SUCCESS_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 0 : 1 },
-                { MetricName: FAILURE_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 1 : 0 },
-              ],
-            }),
-          ),
-      ]);
-    }
-    if (this.clients.sns && this.config.topicArn) {
-      const message = {
-        outcome: result.outcome,
-        code: result.code,
-        reason: result.reason,
-        trigger: trigger.kind,
-        triggeredBy: trigger.parameterName,
-        accessKeyParameter: { name: parameters.accessKeyParameterName, version: result.accessKeyVersion },
-        secretKeyParameter: { name: parameters.secretKeyParameterName, version: result.secretKeyVersion },
-        siteProperties: this.liveParameterName ?? parameters.sitePropertiesBaseName,
-        restarted: result.restarted,
-        durationMs: result.durationMs,
-      };
-      attempts.push([
-        'sns',
-        () =>
-          this.clients.sns!.send(
-            new PublishCommand({
-              TopicArn: this.config.topicArn,
-              Subject: `Alluxio MinIO credential rotation: ${result.outcome}`.slice(0, 100),
-              Message: JSON.stringify(message),
-            }),
-          ),
-      ]);
-    }
-    // The record sits on the configuration the cluster runs (where `alluxio-minio status` finds it).
-    const recordOn = this.liveParameterName;
-    if (recordOn !== undefined) {
-      attempts.push([
-        'tags',
-        () =>
-          tagParameter(
-            this.clients.ssm,
-            recordOn,
-            rotationRecordTags({ outcome: result.outcome, at: new Date().toISOString(), accessKeyVersion: result.accessKeyVersion, secretKeyVersion: result.secretKeyVersion, code: result.code }),
-          ),
-      ]);
-    }
-    for (const [what, attempt] of attempts) {
-      try {
-        await attempt();
-      } catch (error) {
-        this.progress('report-failed', { what, error: error instanceof Error ? error.name : 'UnknownError' });
-      }
+      await attempt();
+    } catch (error) {
+      onProgress({ step: 'report-failed', what, error: error instanceof Error ? error.name : 'UnknownError' });
     }
   }
 }

@@ -5,6 +5,7 @@ import * as ecsCommands from '@aws-sdk/client-ecs';
 import { CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeLambda, LambdaFunction } from './lambda-runner';
+import { runStateMachine, StateMachineFailed } from './state-machine';
 import { CLOUD_MAP_NAME_TAG } from './local-ecs';
 import { dependencyGraph, resolveValue, ResolveContext, Template, TemplateResource } from './template';
 
@@ -85,6 +86,8 @@ export class ResourceFailed extends Error {
 }
 
 const ACCOUNT_ID = '123456789012';
+/** Step Functions' Wait states run this much shorter here (docs/local-ecs.md); the steps' own bounds are wall-clock and unscaled. */
+export const LOCAL_WAIT_SCALE = 0.2;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class LocalDeployment {
@@ -97,6 +100,8 @@ export class LocalDeployment {
   private readonly cloudMapNames: Record<string, string> = {};
   private readonly logs: Record<string, string> = {};
   private readonly log: (line: string) => void;
+  /** Every execution started, by state machine ARN and name (Step Functions refuses a name it has seen), with its outcome. */
+  private readonly executions = new Map<string, { output?: unknown; error?: string }>();
 
   constructor(private readonly options: LocalDeploymentOptions) {
     this.log = options.log ?? (() => undefined);
@@ -272,6 +277,60 @@ export class LocalDeployment {
     return invokeLambda({ ...fn, environment: { ...fn.environment, ...extraEnvironment } }, event, this.lambdaEnvironment());
   }
 
+  /**
+   * Runs a state machine of the stack as Step Functions would start it (docs/local-ecs.md): its
+   * synthesized definition stepped through by scripts/local/state-machine.ts, each Lambda task the
+   * function's bundled code in a process of its own (with `extraEnvironment` on top of its own),
+   * each Wait scaled by `waitScale`. A StartExecution task runs the started execution to its end
+   * before it returns. Returns the output of the last execution started (the rotation's, when the
+   * start machine started one), every invocation's log, and the names started.
+   */
+  async startExecution(
+    stateMachineArn: string,
+    name: string,
+    input: string,
+    extraEnvironment: Record<string, string> = {},
+    waitScale = LOCAL_WAIT_SCALE,
+  ): Promise<{ output?: unknown; error?: string; log: string; started: string[] }> {
+    const key = `${stateMachineArn}/${name}`;
+    if (this.executions.has(key)) {
+      throw { Error: 'StepFunctions.ExecutionAlreadyExistsException', Cause: `Execution Already Exists: '${name}'` };
+    }
+    this.executions.set(key, {});
+    const id = [...this.deployed].find(([, r]) => r.type === 'AWS::StepFunctions::StateMachine' && r.physicalId === stateMachineArn)?.[0];
+    if (!id) throw new Error(`no state machine of the stack has the ARN ${stateMachineArn}`);
+    const definition = JSON.parse(String((this.deployed.get(id)!.properties as { DefinitionString: string }).DefinitionString));
+    let log = '';
+    const started: string[] = [name];
+    let last: { output?: unknown; error?: string } | undefined;
+    const run = await runStateMachine(definition, JSON.parse(input), {
+      invoke: async (functionArn, payload) => {
+        const outcome = await this.invokeFunction(this.functionByArn(functionArn), payload, extraEnvironment);
+        log += outcome.log;
+        // A function's error is the task's error; a function that ended without a result, Lambda's.
+        return outcome.ok ? { ok: true, result: outcome.result } : { ok: false, error: { Error: /without a result/.test(outcome.error) ? 'Lambda.Unknown' : 'Error', Cause: outcome.error } };
+      },
+      startExecution: async (childArn, childName, childInput) => {
+        const child = await this.startExecution(childArn, childName, childInput, extraEnvironment, waitScale);
+        log += child.log;
+        started.push(...child.started);
+        last = { output: child.output, error: child.error };
+        return { ExecutionArn: `${childArn.replace(':stateMachine:', ':execution:')}:${childName}`, StartDate: new Date().toISOString() };
+      },
+      wait: async (seconds) => {
+        await sleep(seconds * 1000 * waitScale);
+      },
+    }).then(
+      (output) => ({ output }),
+      (error) => {
+        if (error instanceof StateMachineFailed) return { error: `${error.error}: ${error.cause}` };
+        throw error;
+      },
+    );
+    this.executions.set(key, run);
+    return { ...(last ?? run), log, started };
+  }
+
   /** The logical ids of the stack's resources of `type`. */
   resourcesOfType(type: string): string[] {
     return Object.entries(this.resources)
@@ -289,6 +348,11 @@ export class LocalDeployment {
       ref: (id) => this.attributeOf(id, 'Ref'),
       getAtt: (id, attribute) => this.attributeOf(id, attribute),
     };
+  }
+
+  /** An attribute of a deployed resource (`Ref` for its physical id), as the template would resolve it. */
+  attribute(id: string, attribute: string): string {
+    return this.attributeOf(id, attribute);
   }
 
   private attributeOf(id: string, attribute: string): string {
@@ -347,6 +411,10 @@ export class LocalDeployment {
       case 'AWS::Lambda::Function': {
         const name = before?.physicalId ?? `${this.options.stackName}-${id}`;
         return { type, physicalId: name, attributes: { Arn: arn('lambda', `function:${name}`) }, properties };
+      }
+      case 'AWS::StepFunctions::StateMachine': {
+        const stateMachineArn = arn('states', `stateMachine:${this.options.stackName}-${id}`);
+        return { type, physicalId: stateMachineArn, attributes: { Arn: stateMachineArn, Name: `${this.options.stackName}-${id}` }, properties };
       }
       case 'AWS::ECS::Cluster': {
         const name = `${this.options.stackName}-${id}`;
@@ -477,6 +545,13 @@ export class LocalDeployment {
       this.logs[id] = outcome.log;
       // InvocationType Event: the resource succeeds whatever the function then does.
       this.log(`  ${id} invoked ${target}: ${outcome.ok ? JSON.stringify(outcome.result) : `failed: ${outcome.error}`}`);
+      return { type: 'Custom::AWS', physicalId, attributes: {}, properties };
+    }
+    if (service === 'sfn' && call.action === 'startExecution') {
+      // The deploy waits for the whole execution here; Step Functions would return at once (docs/local-ecs.md).
+      const run = await this.startExecution(call.parameters.stateMachineArn, call.parameters.name ?? `deploy-${Date.now()}`, call.parameters.input ?? '{}');
+      this.logs[id] = run.log;
+      this.log(`  ${id} started ${call.parameters.stateMachineArn}: ${JSON.stringify(run.output ?? run.error)}`);
       return { type: 'Custom::AWS', physicalId, attributes: {}, properties };
     }
     if (service === 'ecs') {

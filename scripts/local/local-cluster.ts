@@ -196,22 +196,30 @@ export class LocalCluster {
   }
 
   /**
-   * Runs the rotation function once, as EventBridge would (`event`: a Parameter Store Change or the
-   * schedule), with its environment from the template (and `environment` on top, e.g. a shorter wait).
+   * A rotation as EventBridge starts one (`event`: a Parameter Store Change or the schedule): the
+   * start state machine of the template, which names the rotation and starts the rotation state
+   * machine, both stepped through from their synthesized definitions with the bundled handlers
+   * (LocalDeployment.startExecution; `environment` on top of the functions' own, e.g. a shorter
+   * wait). The result is the rotation's; when none was started, `{ outcome: 'deferred' }` (a
+   * deployment in progress, as the rotation itself reported it before) or `{ outcome: 'not-started' }`
+   * (a name already used).
    */
   async rotate(event: unknown, environment: Record<string, string> = {}): Promise<any> {
     return (await this.rotateWithLog(event, environment)).result;
   }
 
-  /** rotate(), with the invocation's log (the function's progress lines), for a test that reports them. */
-  async rotateWithLog(event: unknown, environment: Record<string, string> = {}): Promise<{ result: any; log: string }> {
-    const id = Object.entries(this.template.Resources).find(
-      ([, r]) => r.Type === 'AWS::Lambda::Function' && (r.Properties as any)?.Environment?.Variables?.KEY_OWNERSHIP !== undefined,
-    )?.[0];
-    if (!id) throw new Error('the stack has no rotation function');
-    const outcome = await this.deployment.invokeFunction(id, event, environment);
-    if (!outcome.ok) throw new Error(`the rotation function failed: ${outcome.error}\n${outcome.log.slice(-3000)}`);
-    return { result: outcome.result, log: outcome.log };
+  /** rotate(), with every invocation's log (the functions' progress lines), for a test that reports them. */
+  async rotateWithLog(event: unknown, environment: Record<string, string> = {}): Promise<{ result: any; log: string; started: string[] }> {
+    const [startMachine] = Object.entries(this.template.Resources).filter(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && /RotationStartMachine/.test(id));
+    if (!startMachine) throw new Error('the stack has no rotation start state machine');
+    const arn = this.deployment.attribute(startMachine[0], 'Arn');
+    const run = await this.deployment.startExecution(arn, `event-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, JSON.stringify(event), environment);
+    if (run.error) throw new Error(`the rotation state machine failed: ${run.error}\n${run.log.slice(-3000)}`);
+    if (run.started.length > 1) return { result: (run.output as { result?: unknown }).result, log: run.log, started: run.started };
+    // Nothing started: deferred by the name step (a deployment in progress), or a name already used.
+    const deferred = (run.output as { deferred?: string } | undefined)?.deferred;
+    const result = deferred !== undefined ? { outcome: 'deferred', reason: deferred, restarted: [] } : { outcome: 'not-started', output: run.output, restarted: [] };
+    return { result, log: run.log, started: run.started };
   }
 
   /** The stack's outputs as the deploy resolved them. */

@@ -14,6 +14,24 @@ import { cdkNagReport } from '../support/cdk-nag';
  */
 const ENV = { account: '123456789012', region: 'us-east-1' };
 
+/** A reference in a definition as a readable placeholder: `aws` for the partition, `<Id.Attribute>`, `<Id>`. */
+function referenceOf(piece: Record<string, any>): string {
+  if (piece.Ref === 'AWS::Partition') return 'aws';
+  return piece['Fn::GetAtt'] ? `<${piece['Fn::GetAtt'].join('.')}>` : `<${piece.Ref}>`;
+}
+
+/** A state machine's definition (the ASL in the template; the Fn::Join pieces that are references become placeholders). */
+function machines(stack: Stack) {
+  const found = Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine');
+  const definition = (idPrefix: string) => {
+    const [, machine] = Object.entries(found).find(([id]) => id.startsWith(idPrefix))! as [string, any];
+    const body = machine.Properties.DefinitionString;
+    const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((piece) => (typeof piece === 'string' ? piece : referenceOf(piece as Record<string, any>))).join('');
+    return { ...JSON.parse(text) };
+  };
+  return { rotation: definition('RotationStateMachine'), start: definition('RotationStartMachine'), definition };
+}
+
 function rotationStack(overrides: (stack: Stack, vpc: ec2.Vpc) => Partial<CredentialRotationProps> = () => ({})) {
   const app = new App();
   const stack = new Stack(app, 'RotationStack', { env: ENV });
@@ -35,7 +53,7 @@ function rotationStack(overrides: (stack: Stack, vpc: ec2.Vpc) => Partial<Creden
 }
 
 describe('CredentialRotation', () => {
-  test('a parameter-change rule for exactly the two key parameters (writes only) and an hourly reconcile, both to the function', () => {
+  test('a parameter-change rule for exactly the two key parameters (writes only) and an hourly reconcile, both to the start state machine', () => {
     const template = Template.fromStack(rotationStack().stack);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
@@ -43,42 +61,81 @@ describe('CredentialRotation', () => {
         'detail-type': ['Parameter Store Change'],
         detail: { name: ['/cache/access-key', '/cache/secret-key'], operation: ['Create', 'Update'] },
       },
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('RotationFunction'), 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('RotationStartMachine') }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
     });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
   });
 
-  test('the function: bundled rotation handler, Node 24, in the VPC, one run at a time, no secret in its environment', () => {
+  test('the functions: the bundled rotation handler as two short steps (step, name), Node 24, in the VPC, no secret in their environment', () => {
     const template = Template.fromStack(rotationStack().stack);
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
-      Handler: 'index.handler',
-      ReservedConcurrentExecutions: 1,
-      Timeout: 900,
-      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
-      Environment: {
-        Variables: Match.objectLike({
-          LAST_KNOWN_GOOD_LABEL: 'last-known-good',
-          PAIR_WAIT_SECONDS: '60',
-          ACCESS_KEY_PARAMETER: '/cache/access-key',
-          SECRET_KEY_PARAMETER: '/cache/secret-key',
-          SITE_PROPERTIES_PARAMETER: '/cache/site-properties',
-          KEY_OWNERSHIP: 'existing',
-        }),
-      },
-    });
+    for (const handler of ['index.step', 'index.name']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Handler: handler,
+        Timeout: 120,
+        VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
+        Environment: {
+          Variables: Match.objectLike({
+            LAST_KNOWN_GOOD_LABEL: 'last-known-good',
+            PAIR_WAIT_SECONDS: '60',
+            ACCESS_KEY_PARAMETER: '/cache/access-key',
+            SECRET_KEY_PARAMETER: '/cache/secret-key',
+            SITE_PROPERTIES_PARAMETER: '/cache/site-properties',
+            KEY_OWNERSHIP: 'existing',
+          }),
+        },
+      });
+    }
     const variables = JSON.stringify(template.findResources('AWS::Lambda::Function'));
     expect(variables).not.toMatch(/s3a\.secretKey|SecretAccessKey|MINIO_SECRET/);
   });
 
-  test('a failed or killed run is not replayed: the function\'s async invoke config allows no retry', () => {
+  test('the rotation state machine: a step, then done or a Wait of the seconds the step asks for and the step again; a failed step ends the execution', () => {
+    const { rotation, definition } = machines(rotationStack().stack);
+    expect(rotation.StartAt).toBe('Step');
+    // The function's ARN as the resource: its result is the state's output, nothing wrapped around it.
+    expect(rotation.States.Step).toMatchObject({ Type: 'Task', Resource: expect.stringMatching(/^<RotationFunction[0-9A-F]+\.Arn>$/), Next: 'Done?' });
+    expect(rotation.States.Step.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'StepFailed' })]);
+    expect(rotation.States['Done?']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Reported' }], Default: 'Poll' });
+    expect(rotation.States.Poll).toEqual({ Type: 'Wait', SecondsPath: '$.waitSeconds', Next: 'Step' });
+    expect(Object.values(rotation.States).map((state: any) => state.Type).sort()).toEqual(['Choice', 'Fail', 'Succeed', 'Task', 'Wait']);
+    // The execution outlasts every restart twice (forward and rollback), however long: no 15-minute ceiling.
+    expect(definition('RotationStateMachine').TimeoutSeconds).toBeGreaterThanOrEqual(2 * (60 + 2 * 300 + 60));
+  });
+
+  test('the start state machine names the rotation after the pair wait and starts it by that name; a name already used ends it quietly', () => {
+    const { start } = machines(rotationStack().stack);
+    expect(start.StartAt).toBe('FromEvent');
+    expect(start.States.Name).toMatchObject({ Type: 'Task', Resource: expect.stringMatching(/^<RotationNameFunction[0-9A-F]+\.Arn>$/), Next: 'Named?' });
+    expect(start.States['Named?'].Choices).toEqual([
+      { Variable: '$.ready', BooleanEquals: false, Next: 'PairWait' },
+      { Variable: '$.name', IsPresent: true, Next: 'StartRotation' },
+    ]);
+    expect(start.States.StartRotation).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::states:startExecution', Parameters: { 'Name.$': '$.name', Input: { 'trigger.$': '$.trigger' } } });
+    expect(start.States.StartRotation.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], Next: 'AlreadyStarted' })]);
+  });
+
+  test('IAM of the state machines: each invokes only its own function, the start machine starts only the rotation machine', () => {
     const template = Template.fromStack(rotationStack().stack);
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: Match.stringLikeRegexp('RotationFunction') },
-      Qualifier: '$LATEST',
-      MaximumRetryAttempts: 0,
-    });
+    const roles = template.findResources('AWS::IAM::Role');
+    const machineRoles = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).map(([id, m]: [string, any]) => [id, m.Properties.RoleArn['Fn::GetAtt'][0]]);
+    expect(machineRoles).toHaveLength(2);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
+    for (const [machine, role] of machineRoles) {
+      const isStart = machine.includes('StartMachine');
+      expect(roles[role].Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({ Service: 'states.amazonaws.com' });
+      const statements = policies.filter((p) => JSON.stringify(p.Properties.Roles).includes(role)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+      const invoked = JSON.stringify(statements.filter((st: any) => [st.Action].flat().includes('lambda:InvokeFunction')).map((st: any) => st.Resource));
+      expect(invoked).toMatch(isStart ? /RotationNameFunction/ : /"RotationFunction/);
+      expect(invoked).not.toMatch(isStart ? /"RotationFunction/ : /RotationNameFunction/);
+      const starts = statements.filter((st: any) => [st.Action].flat().some((action: string) => action.startsWith('states:')));
+      if (isStart) expect(starts).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: expect.stringMatching(/^RotationStateMachine/) } })]);
+      else expect(starts).toEqual([]);
+      // What remains on '*' is what Step Functions logging and X-Ray tracing need (no resource-level permissions).
+      for (const st of statements.filter((candidate: any) => candidate.Resource === '*')) {
+        for (const action of [st.Action].flat()) expect(action).toMatch(/^(logs:[A-Za-z]+|xray:[A-Za-z]+)$/);
+      }
+    }
   });
 
   test('IAM: SSM on the exact parameter ARNs, ECS on the exact service ARNs, metrics only in the namespace', () => {
@@ -98,7 +155,8 @@ describe('CredentialRotation', () => {
     expect(ecsResources).not.toContain('*');
     expect(bySid('RotationMetrics').Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'AlluxioMinio' } });
     // No other statement grants an ECS, SSM write or SNS action on a wildcard.
-    for (const statement of statements) {
+    // (The state machines' logging and tracing statements are checked with the machines.)
+    for (const statement of statements.filter((st) => ![st.Action].flat().every((action) => /^(logs|xray):/.test(String(action))))) {
       if (statement.Resource === '*') expect(['ssm:DescribeParameters', 'cloudwatch:PutMetricData', 'ecs:DescribeTaskDefinition']).toContain(statement.Action);
     }
   });
@@ -111,7 +169,7 @@ describe('CredentialRotation', () => {
     expect(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { KEY_OWNERSHIP: 'generated' } } } })).not.toEqual({});
   });
 
-  test('three masters: every master service in the restart grant and MASTER_SERVICE, index-aligned with ALLUXIO_MASTER; the budget counts each', () => {
+  test('three masters: every master service in the restart grant and MASTER_SERVICE, index-aligned with ALLUXIO_MASTER; each restart keeps its whole bound', () => {
     const addresses = ['master-0.ns:19999', 'master-1.ns:19999', 'master-2.ns:19999'];
     const { stack } = rotationStack((s) => {
       const cluster = ecs.Cluster.fromClusterAttributes(s, 'C3', { clusterName: 'c', vpc: ec2.Vpc.fromVpcAttributes(s, 'V3', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) });
@@ -130,8 +188,8 @@ describe('CredentialRotation', () => {
     // The three ARNs joined with commas: two separators among the join's literal pieces.
     const separators = (variables.MASTER_SERVICE['Fn::Join'][1] as unknown[]).filter((piece) => typeof piece === 'string' && piece.includes(',')).length;
     expect(separators).toBe(2);
-    // Four restarts (three masters, the workers) share what the function leaves: 720 s / 4.
-    expect(variables.SERVICE_STABLE_TIMEOUT_SECONDS).toBe('180');
+    // Four restarts (three masters, the workers), each with the whole measured-estimate bound (was 720 s / 4 = 180 s).
+    expect(variables.SERVICE_STABLE_TIMEOUT_SECONDS).toBe('300');
   });
 
   test('one master: MASTER_SERVICE is its ARN alone, as before (no separator)', () => {
@@ -177,27 +235,26 @@ describe('CredentialRotation', () => {
   test('props refused at synth name the prop and the fix', () => {
     expect(() => rotationStack(() => ({ lastKnownGoodLabel: 'ssm-good' }))).toThrow(/^lastKnownGoodLabel: .*reserves.*Fix:/);
     expect(() => rotationStack(() => ({ reconcileSchedule: Duration.seconds(30) }))).toThrow(/reconcileSchedule .*Fix: use at least Duration.minutes\(1\)/);
-    expect(() => rotationStack(() => ({ pairWait: Duration.minutes(10) }))).toThrow(/pairWait .*Fix: use at most/);
+    expect(() => rotationStack(() => ({ pairWait: Duration.seconds(0) }))).toThrow(/^pairWait: is 0 s\. Fix: use a whole number of seconds/);
     expect(() => rotationStack(() => ({ masterServices: [] }))).toThrow(/masterServices is empty\. Fix: /);
     expect(() => rotationStack(() => ({ alluxioMasterWebAddresses: ['m0:19999', 'm1:19999'] }))).toThrow(/alluxioMasterWebAddresses names 2 masters but masterServices 1\. Fix: /);
   });
 
-  test('the waits reach the function: 5 min per restart with two services, 4 min with a provisioned MinIO (three), 60 s verification', () => {
+  test('the waits reach the function: 5 min per restart whatever the topology (five masters and a provisioned MinIO too), 60 s verification', () => {
     const env = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
     const two = env(rotationStack().stack);
     expect([two.SERVICE_STABLE_TIMEOUT_SECONDS, two.HEALTH_TIMEOUT_SECONDS, two.PAIR_WAIT_SECONDS]).toEqual(['300', '60', '60']);
-    const three = env(rotationStack((s) => ({ minioService: ecs.FargateService.fromFargateServiceAttributes(s, 'Minio', { cluster: ecs.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'c', vpc: ec2.Vpc.fromVpcAttributes(s, 'V', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) }), serviceName: 'minio' }) })).stack);
-    expect(three.SERVICE_STABLE_TIMEOUT_SECONDS).toBe('240');
-    const chosen = env(rotationStack(() => ({ serviceRestartTimeout: Duration.seconds(330), verificationTimeout: Duration.seconds(90) })).stack);
-    expect([chosen.SERVICE_STABLE_TIMEOUT_SECONDS, chosen.HEALTH_TIMEOUT_SECONDS]).toEqual(['330', '90']);
-  });
-
-  test('waits whose forward path outlasts the function are refused at synth, naming the prop and what fits', () => {
-    // 60 s + 2 x 7 min + 60 s = 960 s > 840 s.
-    expect(() => rotationStack(() => ({ serviceRestartTimeout: Duration.minutes(7) }))).toThrow(
-      /^serviceRestartTimeout: pairWait \(60 s\) \+ 2 restarts x 420 s \+ verificationTimeout \(60 s\) is 960 s, more than the 840 s .*Fix: use at most 360 s per restart/,
+    const seven = env(
+      rotationStack((s) => {
+        const cluster = ecs.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'c', vpc: ec2.Vpc.fromVpcAttributes(s, 'V', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) });
+        const service = (id: string) => ecs.FargateService.fromFargateServiceAttributes(s, id, { cluster, serviceName: id });
+        return { minioService: service('minio'), masterServices: [0, 1, 2, 3, 4].map((i) => service(`master-${i}`)) };
+      }).stack,
     );
-    expect(() => rotationStack(() => ({ serviceRestartTimeout: Duration.minutes(5), verificationTimeout: Duration.minutes(5) }))).toThrow(/is 960 s.*Fix: use at most 240 s per restart/);
+    // Was 720 s / 7 = 102 s, under the ~4 min a Fargate restart takes.
+    expect(seven.SERVICE_STABLE_TIMEOUT_SECONDS).toBe('300');
+    const chosen = env(rotationStack(() => ({ serviceRestartTimeout: Duration.minutes(7), verificationTimeout: Duration.seconds(90) })).stack);
+    expect([chosen.SERVICE_STABLE_TIMEOUT_SECONDS, chosen.HEALTH_TIMEOUT_SECONDS]).toEqual(['420', '90']);
   });
 
   test('cdk-nag AwsSolutions: no unacknowledged finding', () => {

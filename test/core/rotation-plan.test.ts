@@ -11,6 +11,7 @@ import {
   rotationRecordTags,
   validateLabelName,
   writesLeftBeforeLabelBlocks,
+  rotationExecutionName,
 } from '../../lib/core/rotation-plan';
 import { expectInputError } from './expect-input-error';
 
@@ -129,5 +130,33 @@ describe('masterRestartOrder', () => {
     expect(masterRestartOrder([0, 2], 1)).toEqual([0, 2]);
     expect(masterRestartOrder([], 1)).toEqual([]);
     expect(masterRestartOrder([0], 0)).toEqual([0]);
+  });
+});
+
+describe('the execution name of a rotation', () => {
+  const live = { parameterName: '/alluxio-minio/Cache/site-properties/5d0c41f2a9e3b877', version: 2 };
+  const settings = { ownsKeys: false, services: { cluster: 'c', masterServices: ['m'], workerService: 'w' }, label: 'last-known-good' };
+
+  test('is one of Step Functions\' names (1-80 of letters, digits, - and _), also for long parameter names and huge versions', () => {
+    const long = { parameterName: `/${'p'.repeat(900)}/${'g.x'.repeat(40)}`, version: 1e9 };
+    for (const name of [rotationExecutionName(state([2, 1], [2, 1]), live, settings), rotationExecutionName(state([99999, undefined], [99999, undefined]), long, settings)]) {
+      expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    }
+  });
+
+  test('the same versions, configuration and settings name the same rotation; any version, the label, the configuration or the settings changing names another', () => {
+    const base = rotationExecutionName(state([2, 1], [2, 1]), live, settings);
+    expect(rotationExecutionName(state([2, 1], [2, 1]), { ...live }, settings)).toBe(base);
+    const others = [
+      rotationExecutionName(state([3, 1], [2, 1]), live, settings),
+      rotationExecutionName(state([2, 1], [3, 1]), live, settings),
+      rotationExecutionName(state([2, 2], [2, 1]), live, settings),
+      rotationExecutionName(state([2, undefined], [2, 1]), live, settings),
+      rotationExecutionName(state([2, 1], [2, 1]), { ...live, version: 3 }, settings),
+      rotationExecutionName(state([2, 1], [2, 1]), { ...live, parameterName: '/alluxio-minio/Cache/site-properties/0000000000000001' }, settings),
+      // Other settings (e.g. the keys now the deployment's own) are another rotation.
+      rotationExecutionName(state([2, 1], [2, 1]), live, { ...settings, ownsKeys: true }),
+    ];
+    expect(new Set([base, ...others]).size).toBe(others.length + 1);
   });
 });

@@ -60,11 +60,35 @@ function parameterChange(name: string) {
 
 const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
 
+/**
+ * What the two state machines do with the handler's exports (lib/credential-rotation.ts): `name`
+ * until ready (the pair wait), then, when named, `step` until done; the machines' Waits are not
+ * waited here (the steps' bounds are wall-clock, so a short sleep between rounds stands in).
+ * Returns the rotation's result and every execution state the machine would carry.
+ */
+async function handler(event: unknown): Promise<any> {
+  const { name, step } = await import('../../lambda/rotation/index');
+  let start = await name({ event });
+  while (!start.ready) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    start = await name(start);
+  }
+  if (!start.name) return { outcome: 'deferred', reason: start.deferred };
+  let execution = await step({ trigger: start.trigger });
+  carried.push(execution);
+  while (!execution.done) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    execution = await step(execution);
+    carried.push(execution);
+  }
+  return { ...execution.result, executionName: start.name };
+}
+const carried: object[] = [];
+
 test('a parameter-change event for a new good pair rotates it; the schedule then finds it in sync; no secret in the logs', async () => {
   const prefix = uniqueRotationPrefix('lambda');
   const configuration = await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
-  const { handler } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
     expect((await handler(scheduled)).outcome).toBe('adopted');
@@ -81,7 +105,11 @@ test('a parameter-change event for a new good pair rotates it; the schedule then
   const logs = output.text();
   expect(logs).toContain('"resource":"rotation"');
   expect(logs).toContain('"outcome":"rotated"');
-  for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) expect(logs).not.toContain(secret);
+  for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) {
+    expect(logs).not.toContain(secret);
+    // Step Functions keeps every state's input and output in the execution history.
+    expect(JSON.stringify(carried)).not.toContain(secret);
+  }
   expect((await currentValue(rotation.sandbox.ssm, configuration)).value).toContain(rotation.sandbox.second.accessKeyId);
 });
 
@@ -89,7 +117,6 @@ test('a bad pair from an event is rolled back by the handler and reported, not t
   const prefix = uniqueRotationPrefix('lambda-bad');
   const configuration = await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
-  const { handler } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
     await handler(scheduled);
@@ -105,23 +132,53 @@ test('a bad pair from an event is rolled back by the handler and reported, not t
   expect(report).toMatchObject({ trigger: 'parameter-change', triggeredBy: `${prefix}/secret-key`, code: 'PAIR_REJECTED' });
 });
 
-test("the run's deadline is the invocation's remaining time less the reserve: with no more left than the reserve, nothing is changed", async () => {
-  const prefix = uniqueRotationPrefix('lambda-deadline');
+test('the events of both halves of a pair name one rotation; the next pair names another', async () => {
+  const prefix = uniqueRotationPrefix('lambda-name');
   await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
-  const { handler } = await import('../../lambda/rotation/index');
-  const { ROTATION_DEADLINE_RESERVE_MS } = await import('../../lib/runtime/credential-rotation');
+  const { name } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
-    await handler(scheduled);
+    expect((await handler(scheduled)).outcome).toBe('adopted');
     await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    // The first half's event: only one half changed, so the start waits for the pair.
+    const first = await name({ event: parameterChange(`${prefix}/access-key`) });
+    expect(first).toMatchObject({ ready: false, waitSeconds: expect.any(Number) });
     await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
-    const result = await handler(parameterChange(`${prefix}/secret-key`), { getRemainingTimeInMillis: () => ROTATION_DEADLINE_RESERVE_MS });
-    expect(result).toMatchObject({ outcome: 'failed', code: 'OUT_OF_TIME', restarted: [] });
+    const firstAfterWait = await name(first);
+    const second = await name({ event: parameterChange(`${prefix}/secret-key`) });
+    expect(firstAfterWait).toMatchObject({ ready: true, name: expect.stringMatching(/^rotation-[A-Za-z0-9_-]{1,71}$/) });
+    // Both name the same execution, so Step Functions starts it once.
+    expect(second.name).toBe(firstAfterWait.name);
+    expect((await handler(scheduled)).outcome).toBe('rotated');
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.first.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.first.secretAccessKey);
+    const next = await name({ event: parameterChange(`${prefix}/secret-key`) });
+    expect(next.name).not.toBe(second.name);
   } finally {
     output.restore();
   }
-  expect(restartedServices(rotation.ecs)).toEqual([]);
+});
+
+test('during a deployment the start defers and starts nothing (no name used up); a state that cannot be read still starts a rotation, which reports the failure', async () => {
+  const prefix = uniqueRotationPrefix('lambda-deferred');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  const { name } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    rotation.mockEcs(() => ({}), () => ({ rolloutState: 'IN_PROGRESS', deployments: 2 }));
+    const deferred = await name({ event: scheduled });
+    expect(deferred).toMatchObject({ ready: true, deferred: expect.stringMatching(/deployment in progress/) });
+    expect(deferred.name).toBeUndefined();
+    rotation.mockEcs();
+    process.env.ACCESS_KEY_PARAMETER = `${prefix}/no-such-parameter`;
+    const unread = await name({ event: scheduled });
+    expect(unread.name).toMatch(/^rotation-unread-/);
+    expect(await handler(scheduled)).toMatchObject({ outcome: 'failed', code: 'UNEXPECTED_ERROR' });
+  } finally {
+    output.restore();
+  }
 });
 
 describe('configuration and events', () => {

@@ -1,8 +1,8 @@
-import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { FAILURE_METRIC, SUCCESS_METRIC } from '../../lib/core/rotation-plan';
 import { withCredentials } from '../../lib/core/site-properties';
-import { RotationClients, RotationConfig, RotationProgress, runCredentialRotation } from '../../lib/runtime/credential-rotation';
+import { newRotationExecution, RotationClients, RotationConfig, RotationExecution, RotationProgress, runCredentialRotation, runRotationStep } from '../../lib/runtime/credential-rotation';
 import {
   currentValue,
   deployPair,
@@ -173,68 +173,57 @@ describe('the check after the restarts', () => {
   });
 });
 
-describe("the run's deadline", () => {
-  test('a master that is still deploying at the deadline: rolled back (values, file, restart requested) and reported, before the run ends', async () => {
-    const config = await deployedAndAdopted('deadline');
-    const { access, secret, site } = names(config);
-    const siteBefore = await currentValue(rotation.sandbox.ssm, site);
-    // The master's deployment never settles; its own bound is far beyond the deadline, so only the deadline ends the wait.
-    rotation.mockEcs((service) => (service === SERVICES.masterServices[0] ? { rolloutState: 'IN_PROGRESS', runningCount: 1 } : {}));
+describe('steps and waits (what Step Functions runs)', () => {
+  test('a step never waits for a service: it requests the restart, asks ECS once, and returns the wait; what it carries holds no value', async () => {
+    const config = await deployedAndAdopted('steps');
+    const { access, secret } = names(config);
+    // The master settles only on the third look after its restart.
+    let looks = 0;
+    const ecs = rotation.mockEcs((service) => (service === SERVICES.masterServices[0] && ++looks < 3 ? { rolloutState: 'IN_PROGRESS', deployments: 2 } : {}));
     await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
     await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
-    const progress: RotationProgress[] = [];
-    const slowBounds = { ...FAST_TIMING, serviceStableTimeoutMs: 600_000, healthTimeoutMs: 600_000 };
-
-    const result = await runCredentialRotation(
-      config,
-      clients(),
-      { kind: 'parameter-change', parameterName: access },
-      slowBounds,
-      (p) => progress.push(p),
-      Date.now() + 4000,
-    );
-
-    expect(result).toMatchObject({ outcome: 'rolled-back', code: 'OUT_OF_TIME', restarted: ['master', 'master'] });
-    expect(result.reason).toMatch(/alluxio-master \(master\) was not stable when the run reached its deadline.*restart of master requested; not yet stable at the deadline/);
-    // Forward: verified, rendered, master restarted (workers never reached); then the rollback, then the report.
-    const steps = progress.map((p) => (p.step === 'restarting' || p.step === 'not-awaited' ? `${p.step}:${p.role}` : p.step));
-    expect(steps.filter((step) => step !== 'verified')).toEqual([
-      'planned',
-      'rendered',
-      'restarting:master',
-      'failed',
-      'rolling-back',
-      'restored',
-      're-rendered',
-      'restarting:master',
-      'not-awaited:master',
-      'outcome',
+    const executions: RotationExecution[] = [];
+    let execution = newRotationExecution({ kind: 'parameter-change', parameterName: access });
+    while (!execution.done) {
+      const describedBefore = ecs.commandCalls(DescribeServicesCommand).length;
+      execution = await runRotationStep(config, clients(), execution, FAST_TIMING);
+      executions.push(execution);
+      // No polling inside a step: each service it waits on is looked at once.
+      const looked = ecs.commandCalls(DescribeServicesCommand).slice(describedBefore).map((call) => call.args[0].input.services ?? []).filter((services) => services.length === 1).map(([service]) => service);
+      expect(new Set(looked).size).toBe(looked.length);
+    }
+    expect(execution.result).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
+    // Planned and restarted the master, then two waits on it, then the rest in one go.
+    expect(executions.map((e) => [e.done, e.todo[0]?.kind, e.waitSeconds])).toEqual([
+      [false, 'restart', 1],
+      [false, 'restart', 1],
+      [true, undefined, 0],
     ]);
-    expect(restartedServices(rotation.ecs)).toEqual([SERVICES.masterServices[0], SERVICES.masterServices[0]]);
-    expect(await currentValue(rotation.sandbox.ssm, access)).toMatchObject({ value: rotation.sandbox.first.accessKeyId });
-    expect(await currentValue(rotation.sandbox.ssm, secret)).toMatchObject({ value: rotation.sandbox.first.secretAccessKey });
-    expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(siteBefore.value);
-    expect(notificationsFor(config).map((m) => [m.outcome, m.code])).toEqual([
-      ['adopted', undefined],
-      ['rolled-back', 'OUT_OF_TIME'],
-    ]);
+    expectNoSecret(JSON.stringify(executions), secretsOf(rotation.sandbox.first, rotation.sandbox.second));
   });
 
-  test('a deadline already passed changes nothing: the new pair is left for the next run, and the outcome is reported', async () => {
-    const config = await deployedAndAdopted('deadline-passed');
+  test('a rollback restart that is not stable within its bound ends the rollback: the masters after it are not taken down too', async () => {
+    const masterServices = ['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-2'];
+    const config = await deployedAndAdopted('rollback-one-at-a-time', { services: { ...SERVICES, masterServices }, alluxioMasters: undefined });
     const { access, secret } = names(config);
+    // master-1 never settles after its restart (the forward path fails on it); master-0 settles after its first restart, not after its second.
+    const ecs = rotation.mockEcs((service) => {
+      const restarts = restartedServices(ecs).filter((name) => name === service).length;
+      const settles = service === 'alluxio-master-0' ? restarts < 2 : service !== 'alluxio-master-1';
+      return settles ? {} : { rolloutState: 'IN_PROGRESS', deployments: 2, runningCount: 1 };
+    });
     await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
     await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
-    const progress: RotationProgress[] = [];
 
-    const result = await runCredentialRotation(config, clients(), { kind: 'schedule' }, FAST_TIMING, (p) => progress.push(p), Date.now() - 1);
+    const { result, progress } = await rotate(config);
 
-    expect(result).toMatchObject({ outcome: 'failed', code: 'OUT_OF_TIME', restarted: [] });
-    expect(progress.map((p) => p.step)).not.toContain('verified');
-    expect(progress.map((p) => p.step)).not.toContain('rolling-back');
-    expect(restartedServices(rotation.ecs)).toEqual([]);
-    expect(await currentValue(rotation.sandbox.ssm, access)).toEqual({ value: rotation.sandbox.second.accessKeyId, version: 2 });
-    expect(notificationsFor(config).at(-1)).toMatchObject({ outcome: 'failed', code: 'OUT_OF_TIME' });
+    // Forward: master-0, master-1 (not stable: fails). Rollback: master-0 again, not stable: stop; master-1 is not restarted twice.
+    expect(restartedServices(ecs)).toEqual(['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-0']);
+    expect(result).toMatchObject({ outcome: 'failed', code: 'ROLLBACK_FAILED', restarted: ['master-0', 'master-1', 'master-0'] });
+    expect(result.reason).toMatch(/alluxio-master-1 \(master-1\) was not stable within 0 s.*rolling back stopped: ECS service alluxio-master-0 \(master-0\) was not stable within 0 s .*no further service is restarted/);
+    expect(progress.map((p) => p.step)).toContain('restored');
+    // The last-known-good pair is back in the parameters even so.
+    expect(await currentValue(rotation.sandbox.ssm, access)).toMatchObject({ value: rotation.sandbox.first.accessKeyId });
   });
 });
 
