@@ -184,9 +184,10 @@ describe('provisioned MinIO with defaults', () => {
     }
   });
 
-  test('containers are health-checked with TCP on the RPC ports', () => {
-    expect(containerNamed(template, 'master').HealthCheck.Command.join(' ')).toContain('/dev/tcp/127.0.0.1/19998');
-    expect(containerNamed(template, 'worker').HealthCheck.Command.join(' ')).toContain('/dev/tcp/127.0.0.1/29999');
+  test('each container is health-checked with TCP on the RPC ports of both its JVMs: master and job master, worker and job worker', () => {
+    const probed = (name: string) => [...containerNamed(template, name).HealthCheck.Command.join(' ').matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g)].map((m) => Number(m[1]));
+    expect(probed('master')).toEqual([19998, 20001]);
+    expect(probed('worker')).toEqual([29999, 30001]);
   });
 
   test('workers cache on Fargate ephemeral storage sized for the cache', () => {

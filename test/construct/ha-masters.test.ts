@@ -75,8 +75,10 @@ describe('AlluxioMasters.highlyAvailable', () => {
       const ports = task.master.PortMappings.map((p: any) => p.ContainerPort);
       expect(ports).toEqual(expect.arrayContaining([19998, 19999, 20001, 20002, own, own - 19200 + 20003]));
       expect(ports).toHaveLength(6);
-      // Probed where it listens from start to stop, its Raft port, not the RPC port a new primary reopens.
-      expect(task.master.HealthCheck.Command.join(' ')).toContain(`/dev/tcp/127.0.0.1/${own}'`);
+      // Probed where master and job master listen from start to stop, their Raft ports: not the RPC port
+      // a new primary reopens, nor the job master's, which a standby never opens.
+      const probed = [...task.master.HealthCheck.Command.join(' ').matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g)].map((m: RegExpMatchArray) => Number(m[1]));
+      expect(probed).toEqual([own, own - 19200 + 20003]);
     }
   });
 
