@@ -8,7 +8,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
 import { ALLUXIO_PORTS, SITE_JOURNAL_FOLDER } from './core/alluxio-container';
-import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
+import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion, parseDeployableAlluxioVersion } from './core/alluxio-version';
 import { RenderSettingsSource } from './core/custom-resource-props';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
@@ -42,8 +42,10 @@ import { AlluxioS3Endpoint, S3EndpointOptions } from './s3-endpoint';
 /** How the Alluxio master and workers run. */
 export interface AlluxioOptions {
   /**
-   * The Alluxio release: a 2.x version such as `2.9.5`, or a 3xx "dora" release such as `309`.
-   * It chooses the root-mount property and the default image tag.
+   * The Alluxio release: a 2.x version such as `2.9.5`. It chooses the default image tag.
+   *
+   * A 3xx "dora" release (294 to 313) is refused at synth: its workers need a page store and a
+   * membership setting this construct does not deploy (`alluxio-minio render` still writes its site file).
    *
    * @default - `AlluxioMinio.DEFAULT_ALLUXIO_VERSION`, the newest 2.9.x with an official image
    */
@@ -778,7 +780,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
 
   const alluxio = props.alluxio ?? {};
   const alluxioVersion = alluxio.version ?? DEFAULT_ALLUXIO_VERSION;
-  parseAlluxioVersion(alluxioVersion);
+  parseDeployableAlluxioVersion(alluxioVersion, 'alluxio.version');
   const masterCpu = alluxio.masterCpu ?? DEFAULTS.masterCpu;
   const masterMemoryMiB = alluxio.masterMemoryMiB ?? DEFAULTS.masterMemoryMiB;
   validateFargateSize('alluxio.master', masterCpu, masterMemoryMiB);
@@ -791,9 +793,6 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const quorumSize = alluxio.masters?._quorumSize;
   if (quorumSize !== undefined) {
     validateQuorumSize(quorumSize, 'alluxio.masters.count');
-    if (parseAlluxioVersion(alluxioVersion).line !== 'v2') {
-      throw new InputError('alluxio.masters', `highly available masters are built for Alluxio 2.x's embedded journal, not ${alluxioVersion}`, 'use AlluxioMasters.single() with a 3.x release');
-    }
   }
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;

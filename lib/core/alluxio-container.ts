@@ -3,6 +3,7 @@
  * start-up logic can be unit-tested with a stand-in image layout.
  */
 import { ALLUXIO_PORTS } from './alluxio-ports';
+import { journalPortsOf } from './master-quorum';
 
 export { ALLUXIO_PORTS } from './alluxio-ports';
 
@@ -206,3 +207,35 @@ export function alluxioProxyCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE_
     `exec ${layout.entrypoint} proxy`,
   ].join('\n');
 }
+
+/*
+ * What a task's health check probes: one port per JVM in the container. The image's `master` and
+ * `worker` commands start the job process beside the main one and wait for both (entrypoint.sh:
+ * `launch-process` for each in the background, then `wait`), so a job master or job worker that dies
+ * leaves the container running; a probe of the main port alone would never see it, and ASYNC_THROUGH
+ * persistence and distributed loads (jobs) would stall with every task healthy. Each port is one the
+ * process serves only while it does its work (defaults from 2.9.6's PropertyKey: job master RPC 20001,
+ * web 20002, Raft 20003; job worker RPC 30001, data 30002, web 30003).
+ */
+
+/**
+ * The ports that show a master task serves: the master's and its job master's.
+ * - One master: the RPC ports of both, which a primary serves from its start to its stop.
+ * - Master `quorumIndex` of a quorum: the Raft ports of both. A standby job master serves no RPC at all
+ *   (2.9's FaultTolerantAlluxioJobMasterProcess stops serving in its constructor and starts only on
+ *   gaining primacy), and a master's RPC port closes while it turns primary; each Raft server runs
+ *   from the process's start to its stop.
+ */
+export function masterHealthCheckPorts(quorumIndex?: number): number[] {
+  if (quorumIndex === undefined) return [ALLUXIO_PORTS.masterRpc, ALLUXIO_PORTS.jobMasterRpc];
+  const journal = journalPortsOf(quorumIndex);
+  return [journal.master, journal.jobMaster];
+}
+
+/**
+ * The ports that show a worker task serves: the worker's RPC port and its job worker's. The job worker
+ * opens its RPC port only once it has registered with the job master (2.9's AlluxioJobWorkerProcess:
+ * web server, then registration, then the RPC server), so the probe also says it can be given tasks;
+ * its web port opens before registration and its data port is never bound.
+ */
+export const WORKER_HEALTH_CHECK_PORTS: readonly number[] = [ALLUXIO_PORTS.workerRpc, ALLUXIO_PORTS.jobWorkerRpc];

@@ -8,6 +8,8 @@ export const ALLUXIO_PORTS = {
   jobMasterRpc: 20001,
   workerRpc: 29999,
   workerWeb: 30000,
+  /** alluxio.job.worker.rpc.port (30002 is the job worker's data port, advertised but never bound in 2.9; 30003 its web port). */
+  jobWorkerRpc: 30001,
   /** The proxy's web port, which serves the S3 API under S3_API_PATH (alluxio.proxy.web.port). */
   proxyWeb: 39999,
   masterAll: [19998, 19999, 19200, 20001, 20002, 20003],

@@ -43,3 +43,30 @@ export function parseAlluxioVersion(version: string): AlluxioRelease {
   // The value is not a secret, but it may hold a line break; JSON quoting keeps the message on one line.
   throw new InputError('alluxio.version', `${JSON.stringify(version)} is not a supported Alluxio release`, `use ${SUPPORTED}`);
 }
+
+/**
+ * The release the construct deploys, refusing the dora line: what it would deploy for one is a
+ * 2.x-shaped cluster that cannot run as intended.
+ * - A 3.x worker caches in a page store (`alluxio.worker.block.store.type` is PAGE in 313's PropertyKey,
+ *   `alluxio.worker.page.store.dirs` and `.sizes` default to /tmp/alluxio_cache and 512MB, read from
+ *   alluxio-core-common-313.jar): the rendered tier keys size nothing, and the cache is not the task's storage.
+ * - Its worker membership (`alluxio.worker.membership.manager.type`: etcd, a static list or the master,
+ *   MASTER by default in 313) is chosen by nothing the construct renders or deploys (no etcd).
+ * - The start scripts call the 2.x image's commands (`bin/alluxio formatJournal`, `master` with its
+ *   job master); 3.x's CLI formats with `bin/alluxio journal format`
+ *   (Alluxio/alluxio cli/src/alluxio.org/cli/cmd/journal/format.go) and has no job service.
+ * - No open-source 3.x worker is on Maven Central (only client jars 308-313 and the 313 master), so
+ *   none of it can be proven on the local cluster.
+ * The CLI's `render` keeps writing dora site files (the seed's keys) for a cluster run another way.
+ */
+export function parseDeployableAlluxioVersion(version: string, prop: string): AlluxioRelease {
+  const release = parseAlluxioVersion(version);
+  if (release.line === 'dora') {
+    throw new InputError(
+      prop,
+      `${version} is a 3.x "dora" release, which this construct cannot deploy: a 3.x worker needs a page store sized to its storage and a worker membership setting, neither of which is rendered, and the start scripts run the 2.x image's commands (formatJournal, a job master)`,
+      `use a 2.x release such as ${DEFAULT_ALLUXIO_VERSION} (the default; leave ${prop} unset); \`alluxio-minio render --alluxio-version ${version}\` still writes a dora site file for a cluster you run yourself`,
+    );
+  }
+  return release;
+}

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT, workerCacheDirs } from '../core/alluxio-container';
+import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT, WORKER_HEALTH_CHECK_PORTS, workerCacheDirs } from '../core/alluxio-container';
 import { ecsAgentSettingsUserData } from '../core/ecs-agent-config';
 import { registrationSignalUserData } from '../core/host-registration-signal';
 import { InstanceStore } from '../core/instance-store';
@@ -107,7 +107,8 @@ export class AlluxioEc2WorkerGroup extends Construct {
       cpu: props.cpu,
       memoryLimitMiB: props.memoryMiB,
       portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
-      healthCheck: tcpHealthCheck(ALLUXIO_PORTS.workerRpc),
+      // The job worker too: it runs in this container, which outlives it.
+      healthCheck: tcpHealthCheck(WORKER_HEALTH_CHECK_PORTS),
     });
     worker.addMountPoints(...containerDirs.map((containerPath, i) => ({ sourceVolume: `cache-${i}`, containerPath, readOnly: false })));
     context.configuration.grantReadEveryConfiguration(this.taskDefinition);

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioMasterCommand, MASTER_JOURNAL_MOUNT, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
+import { ALLUXIO_PORTS, alluxioMasterCommand, MASTER_JOURNAL_MOUNT, masterHealthCheckPorts, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
 import { masterZones } from '../core/master-placement';
 import { journalPortsOf, quorumMemberJavaOptions } from '../core/master-quorum';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
@@ -129,10 +129,11 @@ export class AlluxioMasterGroup extends Construct {
     const container = taskDefinition.addContainer('master', {
       ...alluxioContainerDefaults(context, 'master', alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: props.rootUfsKey }), jvmOptions),
       portMappings: ports.map((containerPort) => ({ containerPort })),
-      // A quorum's master is probed on its Raft port, which it serves from start to stop: its RPC port
-      // closes while it turns from standby to primary (2.9.6's log shows its standby services stopped
-      // before the primary's start), and a probe there had ECS kill new primaries on the local cluster.
-      healthCheck: tcpHealthCheck(master.quorumMember ? journalPortsOf(master.quorumMember.index).master : ALLUXIO_PORTS.masterRpc),
+      // The job master too: it runs in this container, which outlives it. A quorum's master is probed on
+      // its Raft port, which it serves from start to stop: its RPC port closes while it turns from standby
+      // to primary (2.9.6's log shows its standby services stopped before the primary's start), and a
+      // probe there had ECS kill new primaries on the local cluster.
+      healthCheck: tcpHealthCheck(masterHealthCheckPorts(master.quorumMember?.index)),
     });
     container.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });
     context.configuration.grantReadEveryConfiguration(taskDefinition);

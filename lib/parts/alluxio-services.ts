@@ -63,11 +63,16 @@ export function acknowledgeAlluxioTaskFindings(task: ecs.TaskDefinition, context
   }
 }
 
-/** A TCP probe of `port`; `startPeriod` is how long a starting JVM is given before failures count. */
-export function tcpHealthCheck(port: number, startPeriod: Duration = Duration.seconds(120)): ecs.HealthCheck {
+/**
+ * A TCP probe of `ports` (each must accept a connection); `startPeriod` is how long a starting JVM is
+ * given before failures count.
+ */
+export function tcpHealthCheck(ports: number | readonly number[], startPeriod: Duration = Duration.seconds(120)): ecs.HealthCheck {
+  const probes = (typeof ports === 'number' ? [ports] : ports).map((port) => `exec 3<>/dev/tcp/127.0.0.1/${port}`);
   return {
-    // The official Helm chart probes Alluxio with TCP on the RPC ports; bash's /dev/tcp does the same here.
-    command: ['CMD-SHELL', `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}' || exit 1`],
+    // The official Helm chart probes Alluxio with TCP on the RPC ports; bash's /dev/tcp does the same here
+    // (a failed `exec` redirection ends the non-interactive shell with status 1).
+    command: ['CMD-SHELL', `bash -c '${probes.join(' && ')}' || exit 1`],
     interval: Duration.seconds(15),
     timeout: Duration.seconds(5),
     retries: 4,

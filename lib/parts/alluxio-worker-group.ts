@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
+import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT, WORKER_HEALTH_CHECK_PORTS } from '../core/alluxio-container';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
 
 /** Fargate ephemeral storage above the cache for the image, logs and temporary files. */
@@ -35,7 +35,8 @@ export class AlluxioWorkerGroup extends Construct {
     this.taskDefinition.addContainer('worker', {
       ...alluxioContainerDefaults(context, 'worker', alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT), props.jvmOptions),
       portMappings: ALLUXIO_PORTS.workerAll.map((containerPort) => ({ containerPort })),
-      healthCheck: tcpHealthCheck(ALLUXIO_PORTS.workerRpc),
+      // The job worker too: it runs in this container, which outlives it.
+      healthCheck: tcpHealthCheck(WORKER_HEALTH_CHECK_PORTS),
     });
     context.configuration.grantReadEveryConfiguration(this.taskDefinition);
 

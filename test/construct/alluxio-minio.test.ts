@@ -37,6 +37,11 @@ describe('synth-time validation names the prop and the fix', () => {
     ['zero workers', { minio: MinioBackend.provisioned(), alluxio: { workerCount: 0 } }, /alluxio\.workerCount: .*Fix:/],
     ['a cache larger than Fargate storage', { minio: MinioBackend.provisioned(), alluxio: { cacheSize: Size.gibibytes(500) } }, /alluxio\.cacheSize: .*Fix:.*200 GiB/],
     ['an unsupported Alluxio version', { minio: MinioBackend.provisioned(), alluxio: { version: '1.8.2' } }, /alluxio\.version: .*Fix:/],
+    ...['294', '309', '313'].map((version): [string, AlluxioMinioProps, RegExp] => [
+      `dora release ${version}, whose worker needs a page store and membership this construct does not deploy`,
+      { minio: EXISTING, credentials: TEAM_KEYS, alluxio: { version } },
+      new RegExp(`alluxio\\.version: ${version} is a 3\\.x "dora" release.*page store.*membership.*Fix: use a 2\\.x release such as 2\\.9\\.5.*alluxio-minio render --alluxio-version ${version}`),
+    ]),
     ['an extra property that sets a credential', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'aws.secretKey': 'x' } } }, /extraProperties.*Fix:/],
     ['an extra property that overrides a managed key', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.underfs.s3.endpoint': 'http://x' } } }, /extraProperties.*Fix:/],
     ['a health-check timeout over 50 minutes', { minio: MinioBackend.provisioned(), healthCheckTimeout: Duration.minutes(90) }, /healthCheckTimeout: .*Fix:/],
@@ -179,9 +184,10 @@ describe('provisioned MinIO with defaults', () => {
     }
   });
 
-  test('containers are health-checked with TCP on the RPC ports', () => {
-    expect(containerNamed(template, 'master').HealthCheck.Command.join(' ')).toContain('/dev/tcp/127.0.0.1/19998');
-    expect(containerNamed(template, 'worker').HealthCheck.Command.join(' ')).toContain('/dev/tcp/127.0.0.1/29999');
+  test('each container is health-checked with TCP on the RPC ports of both its JVMs: master and job master, worker and job worker', () => {
+    const probed = (name: string) => [...containerNamed(template, name).HealthCheck.Command.join(' ').matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g)].map((m) => Number(m[1]));
+    expect(probed('master')).toEqual([19998, 20001]);
+    expect(probed('worker')).toEqual([29999, 30001]);
   });
 
   test('workers cache on Fargate ephemeral storage sized for the cache', () => {

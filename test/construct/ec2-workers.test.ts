@@ -45,6 +45,12 @@ describe('AlluxioWorkers.ec2', () => {
     });
   });
 
+  test('the EC2 worker container is health-checked on the worker and job worker RPC ports', () => {
+    const [task] = Object.values(r5d4xl().findResources('AWS::ECS::TaskDefinition')).filter((t: any) => t.Properties.RequiresCompatibilities?.includes('EC2')) as any[];
+    const worker = task.Properties.ContainerDefinitions.find((c: any) => c.Name === 'worker');
+    expect([...worker.HealthCheck.Command.join(' ').matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g)].map((m: RegExpMatchArray) => Number(m[1]))).toEqual([29999, 30001]);
+  });
+
   test('the tier is sized from the disks: one path and 90% of each disk (r5d.4xlarge: 2 x 300 GB = 251 GiB each)', () => {
     const template = r5d4xl();
     template.hasResourceProperties('Custom::AlluxioSiteProperties', {

@@ -1,4 +1,4 @@
-import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from '../../lib/core/alluxio-version';
+import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion, parseDeployableAlluxioVersion } from '../../lib/core/alluxio-version';
 import { expectInputError } from './expect-input-error';
 
 describe('parseAlluxioVersion', () => {
@@ -23,4 +23,21 @@ describe('parseAlluxioVersion', () => {
       expect(message).toContain('294 to 313');
     },
   );
+});
+
+describe('parseDeployableAlluxioVersion', () => {
+  test('a 2.x release is deployable', () => {
+    expect(parseDeployableAlluxioVersion('2.9.6', 'alluxio.version').line).toBe('v2');
+  });
+
+  test.each(['294', '313'])('dora release %s is refused naming the prop, why, and what to use instead', (version) => {
+    const { message } = expectInputError(() => parseDeployableAlluxioVersion(version, 'alluxio.version'), 'alluxio.version');
+    expect(message).toMatch(/page store.*membership/);
+    expect(message).toContain(`Fix: use a 2.x release such as ${DEFAULT_ALLUXIO_VERSION}`);
+    expect(message).toContain(`alluxio-minio render --alluxio-version ${version}`);
+  });
+
+  test('an unknown version gets the general message', () => {
+    expectInputError(() => parseDeployableAlluxioVersion('1.8.1', 'alluxio.version'), 'alluxio.version');
+  });
 });

@@ -5,11 +5,12 @@ import { dirname, join } from 'node:path';
 import { DescribeServicesCommand, ECSClient, RunTaskCommand, StopTaskCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Duration, Size } from 'aws-cdk-lib';
-import { alluxioMasterCommand, alluxioWorkerCommand, JOURNAL_FORMATTED_MARKER, JOURNAL_LOCK_FILE } from '../../lib/core/alluxio-container';
+import { ALLUXIO_PORTS, alluxioMasterCommand, alluxioWorkerCommand, JOURNAL_FORMATTED_MARKER, JOURNAL_LOCK_FILE } from '../../lib/core/alluxio-container';
 import { runMinioChecks } from '../../lib/runtime/minio-checks';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { localizeImagePaths } from '../../scripts/local/alluxio-image';
 import { STANDALONE_TASKS } from '../../scripts/local/local-ecs';
+import { listening } from '../../scripts/local/ports';
 import { dependencyGraph } from '../../scripts/local/template';
 import { AlluxioClient } from '../../scripts/local/alluxio-client';
 import { runCommand } from '../support/cli';
@@ -356,4 +357,58 @@ describe('the Alluxio check against the real master', () => {
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('did not answer GET /api/v1/master/info');
   }, 180_000);
+});
+
+/** The JVMs running in a task's container (its process group), by main class, with their pids. */
+function jvmsOf(task: { pid?: number }): Map<string, number> {
+  const lines = execFileSync('pgrep', ['-a', '-g', String(task.pid)]).toString().trim().split('\n');
+  const jvms = new Map<string, number>();
+  for (const line of lines) {
+    const mainClass = / (alluxio\.(?:master|worker)\.Alluxio\w+)$/.exec(line);
+    if (mainClass) jvms.set(mainClass[1], Number(line.split(' ')[0]));
+  }
+  return jvms;
+}
+
+/**
+ * Kills one JVM of a running task and waits for ECS to act on it: the task stopped for its health
+ * check, and a healthy replacement whose container runs both JVMs again.
+ */
+async function killJvmAndAwaitReplacement(role: 'master' | 'worker', mainClass: string, siblingClass: string) {
+  await waitForSteadyState(role);
+  const service = local.cluster.serviceName(role);
+  const before = local.cluster.ecs!.tasksOf(service).map((task) => task.id);
+  const victim = local.cluster.ecs!.tasksOf(service)[0];
+  process.kill(jvmsOf(victim).get(mainClass)!, 'SIGKILL');
+  // The container lives on without it: the image's entrypoint waits for every process it started.
+  await eventually(`${mainClass} gone`, 10_000, async () => (jvmsOf(victim).has(mainClass) ? undefined : true), 200);
+  expect(jvmsOf(victim).has(siblingClass)).toBe(true);
+  expect(local.cluster.ecs!.tasksOf(service).find((task) => task.id === victim.id)?.status).toBe('RUNNING');
+  const { stopped, replacement } = await eventually(`the ${role} task failed its health check and a healthy replacement runs`, 300_000, async () => {
+    const old = local.cluster.ecs!.tasksOf(service, true).find((task) => task.id === victim.id)!;
+    const fresh = local.cluster.ecs!.tasksOf(service).filter((task) => !before.includes(task.id) && task.health === 'HEALTHY');
+    return old.status === 'STOPPED' && fresh.length === 1 ? { stopped: old, replacement: fresh[0] } : undefined;
+  }, 1000);
+  expect(stopped.stoppedReason).toBe('Task failed container health checks');
+  expect([...jvmsOf(replacement).keys()].sort()).toEqual([mainClass, siblingClass].sort());
+  return replacement;
+}
+
+describe('the job processes, which run in the master and worker containers', () => {
+  test("a dead job worker fails its task's health check: ECS replaces the task, and the replacement runs a job worker again", async () => {
+    const replacement = await killJvmAndAwaitReplacement('worker', 'alluxio.worker.AlluxioJobWorker', 'alluxio.worker.AlluxioWorker');
+    // Its job worker serves its RPC port, which it opens only once registered with the job master.
+    expect(await listening(replacement.address, ALLUXIO_PORTS.jobWorkerRpc, 2000)).toBe(true);
+    await waitForReplacedWorkers();
+  }, 420_000);
+
+  test("a dead job master fails the master task's health check: ECS replaces it, and an ASYNC_THROUGH write is persisted by a job again", async () => {
+    await killJvmAndAwaitReplacement('master', 'alluxio.master.AlluxioJobMaster', 'alluxio.master.AlluxioMaster');
+    await eventually('both workers are back with the new master', 120_000, async () => ((await local.cluster.masterInfo()).workers.length === 2 ? true : undefined));
+    // ASYNC_THROUGH persistence runs as a job (master -> job master -> a job worker): the file reaches
+    // the bucket only when the job service works end to end.
+    const { path, content } = localFile('persisted-by-job.bin', 1024 * 1024);
+    await client.fs('-Dalluxio.user.file.writetype.default=ASYNC_THROUGH', 'copyFromLocal', path, '/persisted-by-job.bin');
+    await eventually('a persist job wrote the file to the bucket', 180_000, async () => ((await objectBytes('/persisted-by-job.bin'))?.equals(content) ? true : undefined), 2000);
+  }, 600_000);
 });
