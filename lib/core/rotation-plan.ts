@@ -237,8 +237,15 @@ export function rotationRecordFromTags(tags: ReadonlyArray<{ Key?: string; Value
  * last, so the quorum keeps its leader while the followers take the new file and loses it once,
  * at the end. `leader` undefined (none found, or not asked): the order given. `masters` are indexes
  * into the deployment's master list; a leader not among them changes nothing.
+ *
+ * `unsettled`, in a rollback: the master whose restart did not settle, which may be down now. It goes
+ * first, before any other is taken down: restarting a healthy one first would leave two of three
+ * down at once, and the quorum without a majority.
  */
-export function masterRestartOrder(masters: readonly number[], leader: number | undefined): number[] {
+export function masterRestartOrder(masters: readonly number[], leader: number | undefined, unsettled?: number): number[] {
+  if (unsettled !== undefined && masters.includes(unsettled)) {
+    return [unsettled, ...masterRestartOrder(masters.filter((index) => index !== unsettled), leader)];
+  }
   const followers = masters.filter((index) => index !== leader);
   return leader !== undefined && masters.includes(leader) ? [...followers, leader] : [...masters];
 }

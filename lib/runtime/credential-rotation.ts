@@ -152,8 +152,11 @@ const SITE_PROPERTIES_SECRET = 'ALLUXIO_SITE_PROPERTIES';
 export type RotationTask =
   /** forceNewDeployment (once), then wait for one stable deployment until `until`. */
   | { readonly kind: 'restart'; readonly role: string; readonly service: string; readonly until?: number }
-  /** Expands into one restart per master, followers first and the leader (the one answering) last. */
-  | { readonly kind: 'restart-masters'; readonly indexes: readonly number[] }
+  /**
+   * Expands into one restart per master, followers first and the leader (the one answering) last; in a
+   * rollback, the master whose restart did not settle (`unsettled`) before all of them.
+   */
+  | { readonly kind: 'restart-masters'; readonly indexes: readonly number[]; readonly unsettled?: number }
   /** The current pair against MinIO (and the leader's root mount), retried while transient until `until`. */
   | { readonly kind: 'verify'; readonly code: RotationFailureCode; readonly withMasters: boolean; readonly until?: number }
   /** The current pair into the live configuration; restarts the masters and workers when it changed. */
@@ -394,7 +397,7 @@ class RotationStep {
       case 'restart':
         return this.restart(task);
       case 'restart-masters':
-        return { finished: true, insert: await this.mastersInOrder(task.indexes) };
+        return { finished: true, insert: await this.mastersInOrder(task.indexes, task.unsettled) };
       case 'verify':
         return this.verify(task);
       case 'render':
@@ -441,22 +444,24 @@ class RotationStep {
       const reason = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
       return fail(`${failure.message}; ${this.config.ownsKeys ? 'rolling back' : 'restoring the previous configuration'} failed too: ${reason}`, 'ROLLBACK_FAILED');
     }
-    this.execution = { ...this.execution, stage: 'rollback', todo: this.restartsAgain(rewritten) };
+    this.execution = { ...this.execution, stage: 'rollback', todo: this.restartsAgain(rewritten, failure) };
     return this.work();
   }
 
   /**
    * The restarts that put the restored configuration into service: what this run restarted, MinIO
-   * first, then the masters (followers first, the leader last), then the workers, each a task of
-   * its own and each waited for. Masters and workers run the new file only if it was written.
+   * first, then the masters (the one whose restart failed to settle first, then followers, the leader
+   * last), then the workers, each a task of its own and each waited for. Masters and workers run the
+   * new file only if it was written.
    */
-  private restartsAgain(rewritten: boolean): RotationTask[] {
+  private restartsAgain(rewritten: boolean, failure: RotationFailure): RotationTask[] {
     const { services } = this.config;
     const tasks: RotationTask[] = [];
     if (this.restarted.includes('minio') && services.minioService) tasks.push({ kind: 'restart', role: 'minio', service: services.minioService });
     if (rewritten) {
       const masters = services.masterServices.map((_, index) => index).filter((index) => this.restarted.includes(this.masterRole(index)));
-      if (masters.length > 0) tasks.push({ kind: 'restart-masters', indexes: masters });
+      const unsettled = failure.code === 'SERVICE_NOT_STABLE' ? masters.find((index) => this.masterRole(index) === this.restarted[this.restarted.length - 1]) : undefined;
+      if (masters.length > 0) tasks.push({ kind: 'restart-masters', indexes: masters, unsettled });
       if (this.restarted.includes('workers')) tasks.push({ kind: 'restart', role: 'workers', service: services.workerService });
     }
     return tasks;
@@ -625,8 +630,8 @@ class RotationStep {
    * The masters at `indexes` as restart tasks, one at a time: followers first, the leader last
    * (lib/core masterRestartOrder), so a quorum elects a new leader once, not once per restart.
    */
-  private async mastersInOrder(indexes: readonly number[]): Promise<RotationTask[]> {
-    const order = masterRestartOrder(indexes, await this.findLeader());
+  private async mastersInOrder(indexes: readonly number[], unsettled?: number): Promise<RotationTask[]> {
+    const order = masterRestartOrder(indexes, await this.findLeader(), unsettled);
     return order.map((index) => ({ kind: 'restart', role: this.masterRole(index), service: this.config.services.masterServices[index] }));
   }
 

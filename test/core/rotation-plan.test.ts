@@ -125,6 +125,14 @@ describe('masterRestartOrder', () => {
     expect(masterRestartOrder([2, 0], undefined)).toEqual([2, 0]);
   });
 
+  test('a rollback after a master that did not settle: that master first (it may be down), then the rule over the others', () => {
+    // master-2 the leader; forward restarted 0 (settled) and 1 (did not): 1 before 0, so 0 and 1 are never down together.
+    expect(masterRestartOrder([0, 1], 2, 1)).toEqual([1, 0]);
+    expect(masterRestartOrder([0, 1, 2], 1, 1)).toEqual([1, 0, 2]);
+    expect(masterRestartOrder([0, 1, 2], 0, 2)).toEqual([2, 1, 0]);
+    expect(masterRestartOrder([0, 2], undefined, 1)).toEqual([0, 2]);
+  });
+
   test('a rollback of only some masters: the same rule over those; a leader not among them changes nothing', () => {
     expect(masterRestartOrder([0, 2], 0)).toEqual([2, 0]);
     expect(masterRestartOrder([0, 2], 1)).toEqual([0, 2]);

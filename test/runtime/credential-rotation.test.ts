@@ -202,25 +202,41 @@ describe('steps and waits (what Step Functions runs)', () => {
     expectNoSecret(JSON.stringify(executions), secretsOf(rotation.sandbox.first, rotation.sandbox.second));
   });
 
+  test('a rollback restarts the master that did not settle first, then the others: two masters are never down together', async () => {
+    const masterServices = ['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-2'];
+    const config = await deployedAndAdopted('rollback-unsettled-first', { services: { ...SERVICES, masterServices }, alluxioMasters: undefined });
+    const { access, secret } = names(config);
+    // master-1 does not settle after its first restart (the forward path fails on it), and does after its second.
+    const ecs = rotation.mockEcs((service) => {
+      const restarts = restartedServices(ecs).filter((name) => name === service).length;
+      return service !== 'alluxio-master-1' || restarts >= 2 ? {} : { rolloutState: 'IN_PROGRESS', deployments: 2, runningCount: 1 };
+    });
+    await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
+
+    const { result } = await rotate(config);
+
+    // Forward: master-0, master-1 (not stable). Rollback: master-1 (the one possibly down) before master-0;
+    // master-0 first would have had 0 and 1 down at once. master-2 was never touched.
+    expect(restartedServices(ecs)).toEqual(['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-1', 'alluxio-master-0']);
+    expect(result).toMatchObject({ outcome: 'rolled-back', code: 'SERVICE_NOT_STABLE', restarted: ['master-0', 'master-1', 'master-1', 'master-0'] });
+  });
+
   test('a rollback restart that is not stable within its bound ends the rollback: the masters after it are not taken down too', async () => {
     const masterServices = ['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-2'];
     const config = await deployedAndAdopted('rollback-one-at-a-time', { services: { ...SERVICES, masterServices }, alluxioMasters: undefined });
     const { access, secret } = names(config);
-    // master-1 never settles after its restart (the forward path fails on it); master-0 settles after its first restart, not after its second.
-    const ecs = rotation.mockEcs((service) => {
-      const restarts = restartedServices(ecs).filter((name) => name === service).length;
-      const settles = service === 'alluxio-master-0' ? restarts < 2 : service !== 'alluxio-master-1';
-      return settles ? {} : { rolloutState: 'IN_PROGRESS', deployments: 2, runningCount: 1 };
-    });
+    // master-1 never settles after a restart (the forward path fails on it).
+    const ecs = rotation.mockEcs((service) => (service !== 'alluxio-master-1' ? {} : { rolloutState: 'IN_PROGRESS', deployments: 2, runningCount: 1 }));
     await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
     await putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey);
 
     const { result, progress } = await rotate(config);
 
-    // Forward: master-0, master-1 (not stable: fails). Rollback: master-0 again, not stable: stop; master-1 is not restarted twice.
-    expect(restartedServices(ecs)).toEqual(['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-0']);
-    expect(result).toMatchObject({ outcome: 'failed', code: 'ROLLBACK_FAILED', restarted: ['master-0', 'master-1', 'master-0'] });
-    expect(result.reason).toMatch(/alluxio-master-1 \(master-1\) was not stable within 0 s.*rolling back stopped: ECS service alluxio-master-0 \(master-0\) was not stable within 0 s .*no further service is restarted/);
+    // Forward: master-0, master-1 (not stable: fails). Rollback: master-1 first, not stable: stop; master-0 is not taken down again.
+    expect(restartedServices(ecs)).toEqual(['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-1']);
+    expect(result).toMatchObject({ outcome: 'failed', code: 'ROLLBACK_FAILED', restarted: ['master-0', 'master-1', 'master-1'] });
+    expect(result.reason).toMatch(/alluxio-master-1 \(master-1\) was not stable within 0 s.*rolling back stopped: ECS service alluxio-master-1 \(master-1\) was not stable within 0 s .*no further service is restarted/);
     expect(progress.map((p) => p.step)).toContain('restored');
     // The last-known-good pair is back in the parameters even so.
     expect(await currentValue(rotation.sandbox.ssm, access)).toMatchObject({ value: rotation.sandbox.first.accessKeyId });
