@@ -301,6 +301,11 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     // Inputs and outputs hold versions and names only (never a value), but the step's own log has them.
     const machineLogging: sfn.LogOptions = { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false };
     const step = new sfnTasks.LambdaInvoke(this, 'Step', { lambdaFunction: this.function, payloadResponseOnly: true, comment: 'The rotation up to its next wait' });
+    // CDK's task retries Lambda's service errors only; a throttled step
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html) is tried
+    // again too before the execution fails. A step only reads its input and repeats idempotent writes,
+    // so running it twice is safe; its own failures are in its answer, never thrown.
+    step.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 6 });
     step.addCatch(new sfn.Fail(this, 'StepFailed', { error: 'RotationStepFailed', cause: 'A rotation step failed or timed out: see the rotation function log' }));
     const again = new sfn.Wait(this, 'Poll', { time: sfn.WaitTime.secondsPath('$.waitSeconds') }).next(step);
     step.next(new sfn.Choice(this, 'Done?').when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, 'Reported')).otherwise(again));
@@ -382,7 +387,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       alarmDescription: `A MinIO credential rotation step for ${props.sitePropertiesParameterName} was throttled: the state machine retries it, and fails the execution when it cannot (see ExecutionsFailedAlarm)`,
     });
     const executionsFailed = new cloudwatch.MathExpression({
-      expression: 'rf + rt + ra + sf + st + sa',
+      // FILL: a metric with no datapoint in the period would leave the sum without a value (and the
+      // alarm without a breach) whenever the other five are empty, which is nearly always.
+      expression: 'FILL(rf, 0) + FILL(rt, 0) + FILL(ra, 0) + FILL(sf, 0) + FILL(st, 0) + FILL(sa, 0)',
       usingMetrics: {
         rf: this.stateMachine.metricFailed(perFiveMinutes),
         rt: this.stateMachine.metricTimedOut(perFiveMinutes),

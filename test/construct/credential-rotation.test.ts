@@ -96,6 +96,13 @@ describe('CredentialRotation', () => {
     // The function's ARN as the resource: its result is the state's output, nothing wrapped around it.
     expect(rotation.States.Step).toMatchObject({ Type: 'Task', Resource: expect.stringMatching(/^<RotationFunction[0-9A-F]+\.Arn>$/), Next: 'Done?' });
     expect(rotation.States.Step.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'StepFailed' })]);
+    // Throttles and Lambda's service errors are retried, with back-off, before the catch ends the execution.
+    expect(rotation.States.Step.Retry).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ErrorEquals: expect.arrayContaining(['Lambda.ServiceException']) }),
+        expect.objectContaining({ ErrorEquals: ['Lambda.TooManyRequestsException'], MaxAttempts: 6, BackoffRate: 2 }),
+      ]),
+    );
     expect(rotation.States['Done?']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Reported' }], Default: 'Poll' });
     expect(rotation.States.Poll).toEqual({ Type: 'Wait', SecondsPath: '$.waitSeconds', Next: 'Step' });
     expect(Object.values(rotation.States).map((state: any) => state.Type).sort()).toEqual(['Choice', 'Fail', 'Succeed', 'Task', 'Wait']);
@@ -222,6 +229,15 @@ describe('CredentialRotation', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+  });
+
+  test('the executions alarm sums failed, timed-out and aborted executions of both machines, each empty period counted as 0', () => {
+    const template = Template.fromStack(rotationStack().stack);
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((r: any) => (r.Properties.Metrics ?? []).some((m: any) => m.Expression));
+    const expression = alarm.Properties.Metrics.find((m: any) => m.Expression).Expression as string;
+    const ids = alarm.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.Id as string);
+    expect(ids).toHaveLength(6);
+    for (const id of ids) expect(expression).toContain(`FILL(${id}, 0)`);
   });
 
   test("the user's topic and key are used instead", () => {
