@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -297,7 +297,14 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     );
 
     // --- state machines -------------------------------------------------------------------------
-    const machineLogs = new logs.LogGroup(this, 'MachineLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // Under /aws/vendedlogs/: Step Functions then needs no entry of its own in the account's CloudWatch
+    // Logs resource policy, which is capped at 5120 characters across every stack
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-cwl.html).
+    const machineLogs = new logs.LogGroup(this, 'MachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/${Names.uniqueResourceName(this, { maxLength: 200 })}`,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     // Inputs and outputs hold versions and names only (never a value), but the step's own log has them.
     const machineLogging: sfn.LogOptions = { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false };
     const step = new sfnTasks.LambdaInvoke(this, 'Step', { lambdaFunction: this.function, payloadResponseOnly: true, comment: 'The rotation up to its next wait' });

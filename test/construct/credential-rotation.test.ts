@@ -231,6 +231,14 @@ describe('CredentialRotation', () => {
     });
   });
 
+  test("the state machines log under /aws/vendedlogs/states/, one group per rotation", () => {
+    const template = Template.fromStack(rotationStack().stack);
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as any[];
+    const groups = machines.map((m) => m.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]);
+    expect(new Set(groups).size).toBe(1);
+    expect(template.toJSON().Resources[groups[0]].Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/states\/[A-Za-z0-9]+/);
+  });
+
   test('the executions alarm sums failed, timed-out and aborted executions of both machines, each empty period counted as 0', () => {
     const template = Template.fromStack(rotationStack().stack);
     const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((r: any) => (r.Properties.Metrics ?? []).some((m: any) => m.Expression));
