@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InputError } from './input-error';
+import { withoutCredentials } from './site-properties';
 
 /*
  * The decisions of credential rotation, free of I/O: what to do given the key parameters' versions
@@ -253,22 +254,24 @@ export function masterRestartOrder(masters: readonly number[], leader: number | 
 /**
  * The Step Functions execution name of the rotation from `state` on `configuration`, run with
  * `settings` (what the rotation function is configured with: key ownership, services, label): the
- * versions it starts from (last-known-good and current, both keys), the configuration the cluster
- * runs, and a digest of the settings. Step Functions refuses a second StartExecution with a name it
- * has seen (ExecutionAlreadyExists; names are kept 90 days:
- * https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html), so the
- * events for one change (both halves, after the pair wait, and the schedule) start one rotation,
- * and a pair that failed is not tried again every hour: a new version, a rollback's write-back, a
- * new configuration or new settings make the next name. Names take 1-80 of [A-Za-z0-9_-].
+ * versions it starts from (last-known-good and current, both keys), the configuration's generation,
+ * a digest of its text without the two credential lines, and a digest of the settings. Step Functions
+ * refuses a second StartExecution with a name it has seen (ExecutionAlreadyExists; names are kept 90
+ * days: https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html), so
+ * the events for one change (both halves, after the pair wait, and the schedule) start one rotation,
+ * and a pair that failed is not tried again every hour. The credential lines are left out because a
+ * rotation writes them and a rollback writes them back: a parameter version would change with each
+ * and name the failed pair's rotation anew. A new key version, a new generation or configuration
+ * (a deploy) or new settings make the next name. Names take 1-80 of [A-Za-z0-9_-].
  */
 export function rotationExecutionName(
   state: Pick<RotationState, 'accessKey' | 'secretKey'>,
-  configuration: { readonly parameterName: string; readonly version: number },
+  configuration: { readonly parameterName: string; readonly text: string },
   settings: object,
 ): string {
   const label = (version: number | undefined) => (version === undefined ? 'n' : String(version));
-  const digest = createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 8);
+  const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 8);
   const generation = configuration.parameterName.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_').slice(-24);
   const versions = `a${label(state.accessKey.labelledVersion)}-${state.accessKey.currentVersion}-s${label(state.secretKey.labelledVersion)}-${state.secretKey.currentVersion}`;
-  return `rotation-${digest}-${versions}-c${generation}-${configuration.version}`.slice(0, 80);
+  return `rotation-${digest(JSON.stringify(settings))}-${versions}-c${generation}-${digest(withoutCredentials(configuration.text))}`.slice(0, 80);
 }

@@ -330,7 +330,7 @@ class RotationStep {
       const until = pairWaitUntil ?? Date.now() + this.timing.pairWaitMs;
       if (Date.now() < until) return { ready: false, trigger, pairWaitUntil: until, waitSeconds };
     }
-    return { ready: true, trigger, waitSeconds, name: rotationExecutionName(gathered.plan, gathered.live, { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label }) };
+    return { ready: true, trigger, waitSeconds, name: rotationExecutionName(gathered.plan, { parameterName: gathered.live.parameterName, text: gathered.liveText }, { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label }) };
   }
 
   /** Gathers and decides; returns the execution when it waits for the pair or is done, undefined to go on. */
@@ -521,7 +521,13 @@ class RotationStep {
   }
 
   /** Versions and last-known-good of both keys, whether the current values are the last good ones, and whether the cluster runs them. */
-  private async gather(): Promise<{ plan: RotationState; live: { parameterName: string; version: number }; lastKnownGood?: { accessKeyVersion: number; secretKeyVersion: number } }> {
+  private async gather(): Promise<{
+    plan: RotationState;
+    live: { parameterName: string; version: number };
+    /** The configuration's text, keys included: for this step only, never carried in the execution. */
+    liveText: string;
+    lastKnownGood?: { accessKeyVersion: number; secretKeyVersion: number };
+  }> {
     const { access, secret } = this.names;
     const kms = this.kms;
     const live = await this.liveConfiguration();
@@ -552,6 +558,7 @@ class RotationStep {
     return {
       plan: { accessKey, secretKey, currentEqualsLastKnownGood, sitePropertiesInSync: inSync },
       live: { parameterName: live.parameterName, version: live.version },
+      liveText: live.text,
       lastKnownGood,
     };
   }

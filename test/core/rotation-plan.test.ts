@@ -13,6 +13,7 @@ import {
   writesLeftBeforeLabelBlocks,
   rotationExecutionName,
 } from '../../lib/core/rotation-plan';
+import { renderSiteProperties, withCredentials } from '../../lib/core/site-properties';
 import { expectInputError } from './expect-input-error';
 
 function key(name: string, currentVersion: number, labelledVersion?: number): KeyParameterVersions {
@@ -142,11 +143,12 @@ describe('masterRestartOrder', () => {
 });
 
 describe('the execution name of a rotation', () => {
-  const live = { parameterName: '/alluxio-minio/Cache/site-properties/5d0c41f2a9e3b877', version: 2 };
+  const rendered = renderSiteProperties({ alluxioVersion: '2.9.6', minio: { endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' }, accessKeyId: 'AKIAOLD', secretKey: 'old-secret' });
+  const live = { parameterName: '/alluxio-minio/Cache/site-properties/5d0c41f2a9e3b877', text: rendered };
   const settings = { ownsKeys: false, services: { cluster: 'c', masterServices: ['m'], workerService: 'w' }, label: 'last-known-good' };
 
   test('is one of Step Functions\' names (1-80 of letters, digits, - and _), also for long parameter names and huge versions', () => {
-    const long = { parameterName: `/${'p'.repeat(900)}/${'g.x'.repeat(40)}`, version: 1e9 };
+    const long = { parameterName: `/${'p'.repeat(900)}/${'g.x'.repeat(40)}`, text: rendered };
     for (const name of [rotationExecutionName(state([2, 1], [2, 1]), live, settings), rotationExecutionName(state([99999, undefined], [99999, undefined]), long, settings)]) {
       expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
     }
@@ -160,11 +162,16 @@ describe('the execution name of a rotation', () => {
       rotationExecutionName(state([2, 1], [3, 1]), live, settings),
       rotationExecutionName(state([2, 2], [2, 1]), live, settings),
       rotationExecutionName(state([2, undefined], [2, 1]), live, settings),
-      rotationExecutionName(state([2, 1], [2, 1]), { ...live, version: 3 }, settings),
+      rotationExecutionName(state([2, 1], [2, 1]), { ...live, text: `${rendered}alluxio.user.file.writetype.default=THROUGH\n` }, settings),
       rotationExecutionName(state([2, 1], [2, 1]), { ...live, parameterName: '/alluxio-minio/Cache/site-properties/0000000000000001' }, settings),
       // Other settings (e.g. the keys now the deployment's own) are another rotation.
       rotationExecutionName(state([2, 1], [2, 1]), live, { ...settings, ownsKeys: true }),
     ];
     expect(new Set([base, ...others]).size).toBe(others.length + 1);
+  });
+
+  test("the keys a rotation renders in, and a rollback's write-back, name the same rotation: a failed pair is not tried again", () => {
+    const base = rotationExecutionName(state([2, 3], [2, 3]), live, settings);
+    expect(rotationExecutionName(state([2, 3], [2, 3]), { ...live, text: withCredentials(rendered, 'AKIANEW', 'new-secret') }, settings)).toBe(base);
   });
 });

@@ -84,6 +84,15 @@ async function handler(event: unknown): Promise<any> {
   return { ...execution.result, executionName: start.name };
 }
 const carried: object[] = [];
+const WRONG_SECRET = 'a-wrong-secret-for-the-first-user';
+
+// Step Functions keeps every state's input and output in the execution history: no test's states
+// (failures and rollbacks included) may carry a secret.
+afterEach(() => {
+  const states = JSON.stringify(carried);
+  carried.length = 0;
+  for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey, WRONG_SECRET]) expect(states).not.toContain(secret);
+});
 
 test('a parameter-change event for a new good pair rotates it; the schedule then finds it in sync; no secret in the logs', async () => {
   const prefix = uniqueRotationPrefix('lambda');
@@ -107,8 +116,6 @@ test('a parameter-change event for a new good pair rotates it; the schedule then
   expect(logs).toContain('"outcome":"rotated"');
   for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) {
     expect(logs).not.toContain(secret);
-    // Step Functions keeps every state's input and output in the execution history.
-    expect(JSON.stringify(carried)).not.toContain(secret);
   }
   expect((await currentValue(rotation.sandbox.ssm, configuration)).value).toContain(rotation.sandbox.second.accessKeyId);
 });
@@ -120,16 +127,40 @@ test('a bad pair from an event is rolled back by the handler and reported, not t
   const output = captureOutput();
   try {
     await handler(scheduled);
-    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, 'a-wrong-secret-for-the-first-user');
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, WRONG_SECRET);
     const result = await handler(parameterChange(`${prefix}/secret-key`));
     expect(result).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
   } finally {
     output.restore();
   }
-  expect(output.text()).not.toContain('a-wrong-secret-for-the-first-user');
+  expect(output.text()).not.toContain(WRONG_SECRET);
   expect(output.text()).not.toContain(rotation.sandbox.first.secretAccessKey);
   const report = rotation.sandbox.notifications().map((n) => JSON.parse(n.Message)).find((m) => m.siteProperties === configuration && m.outcome === 'rolled-back');
   expect(report).toMatchObject({ trigger: 'parameter-change', triggeredBy: `${prefix}/secret-key`, code: 'PAIR_REJECTED' });
+});
+
+test('keys you own, rolled back after the restarts: the next schedule names the same rotation, so the pair is not tried again; a new version names another', async () => {
+  const prefix = uniqueRotationPrefix('lambda-user-rollback');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  process.env[ROTATION_ENV.keyOwnership] = 'existing';
+  const { name } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    expect((await handler(scheduled)).outcome).toBe('adopted');
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+    // The master's first restart never settles; its restart in the rollback does.
+    const ecs = rotation.mockEcs(() => (restartedServices(ecs).length >= 2 ? {} : { deployments: 2 }));
+    const failed = await handler(parameterChange(`${prefix}/secret-key`));
+    expect(failed).toMatchObject({ outcome: 'rolled-back', code: 'SERVICE_NOT_STABLE', restarted: ['master', 'master'] });
+    // The rollback wrote the previous configuration back (a new parameter version); the name stays.
+    expect((await name({ event: scheduled })).name).toBe(failed.executionName);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+    expect((await name({ event: scheduled })).name).not.toBe(failed.executionName);
+  } finally {
+    output.restore();
+  }
 });
 
 test('the events of both halves of a pair name one rotation; the next pair names another', async () => {
