@@ -13,10 +13,11 @@ import {
   mountVolume,
   OFFICIAL_IMAGE_REPOSITORY,
 } from './alluxio-image';
+import { sessionMembers } from './processes';
 
 /*
  * A stand-in for the part of Amazon ECS the construct relies on, running each container of a task as a
- * local process group: task definitions, services with rolling deployments (minimum healthy / maximum
+ * local session of processes: task definitions, services with rolling deployments (minimum healthy / maximum
  * percent), the container health check, the deployment circuit breaker with rollback, secrets from SSM
  * read when a task starts, and the service's Cloud Map name. It answers the ECS API (JSON 1.1) for the
  * calls the deploy flow and the rotation function make, so the SDK's ECS client talks to it unchanged.
@@ -732,7 +733,7 @@ export class LocalEcs {
     container.exitCode = exitCode;
     if (container.checkTimer) clearTimeout(container.checkTimer);
     if (container.killTimer) clearTimeout(container.killTimer);
-    if (container.process?.pid !== undefined) signalGroup(container.process.pid, 'SIGKILL');
+    if (container.process?.pid !== undefined) signalContainer(container.process.pid, 'SIGKILL');
     if (task.lastStatus === 'STOPPING' || task.lastStatus === 'STOPPED') {
       if (task.containers.every((c) => c.exited || !c.process)) this.markStopped(service, task);
       return;
@@ -857,7 +858,7 @@ export class LocalEcs {
     for (const container of running) {
       const pid = container.process!.pid!;
       signalProcess(pid, 'SIGTERM');
-      container.killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), (container.definition.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS) * 1000);
+      container.killTimer = setTimeout(() => signalContainer(pid, 'SIGKILL'), (container.definition.stopTimeout ?? DEFAULT_STOP_TIMEOUT_SECONDS) * 1000);
     }
     return task;
   }
@@ -996,7 +997,7 @@ export class LocalEcs {
   /** Kills every process of a task with `signal` (SIGKILL: the task dies as a lost host's would). */
   killTask(taskId: string, signal: NodeJS.Signals = 'SIGKILL'): void {
     const task = this.findTask(taskId);
-    for (const container of task.containers) if (container.process?.pid !== undefined) signalGroup(container.process.pid, signal);
+    for (const container of task.containers) if (container.process?.pid !== undefined) signalContainer(container.process.pid, signal);
   }
 
   /** Stops every task (SIGTERM, then SIGKILL after the stop timeout) and the API server. */
@@ -1053,11 +1054,10 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** A container's whole process group. */
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
+/**
+ * Every process of a container (its session: scripts/local/processes.ts), as the end of its PID
+ * namespace ends them on ECS.
+ */
+function signalContainer(pid: number, signal: NodeJS.Signals): void {
+  for (const member of new Set([pid, ...sessionMembers(pid)])) signalProcess(member, signal);
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { addressesInHostsFile } from '../../scripts/local/hosts-resolver';
+import { sessionMembers } from '../../scripts/local/processes';
 import { LAUNCH_BACK_OFF, launchBackOffMs, LocalEcs, STAND_IN_CONTAINER } from '../../scripts/local/local-ecs';
 import { eventually } from '../support/local-cluster';
 
@@ -112,6 +113,25 @@ describe('stopping a task (StopTask: SIGTERM, then SIGKILL after the container s
         return true;
       }
     }, 50);
+  }, 30_000);
+
+  test('a child in a process group of its own (as GNU timeout makes) still ends with its container', async () => {
+    // `timeout` moves itself and its command into a new process group; a signal to the main
+    // process's group would miss both, where the end of the container's PID namespace would not.
+    const grouped = `
+      const { spawn } = require('node:child_process');
+      const child = spawn('timeout', ['600', 'sleep', '600'], { stdio: 'ignore' });
+      console.log('child ' + child.pid);
+      process.on('SIGTERM', () => process.exit(0));
+      setInterval(() => {}, 1000);`;
+    createService('own-group', register([{ name: 'main', ...node(grouped), stopTimeout: 20 }]));
+    const task = await runningTask('own-group');
+    const childPid = Number(await eventually('the child started', 10_000, async () => /child (\d+)/.exec(logOf(task.logFile))?.[1], 50));
+    // The precondition: the child did leave the main process's group.
+    await eventually('timeout made its own group', 5000, async () => (readFileSync(`/proc/${childPid}/stat`, 'utf8').split(') ')[1].split(' ')[2] === String(childPid) ? true : undefined), 50);
+    ecs.call('StopTask', { task: task.taskArn });
+    await eventually('the task stopped', 10_000, async () => ecs.tasksOf('own-group', true).find((t) => t.id === task.id && t.status === 'STOPPED'), 50);
+    await eventually('the child and its command are gone', 5000, async () => (sessionMembers(task.pid!).length === 0 ? true : undefined), 50);
   }, 30_000);
 });
 
