@@ -339,7 +339,8 @@ describe('the Alluxio check against the real master', () => {
     // Wait only for both reads to be counted (they reach the master with the workers' heartbeats)...
     const status = await eventually('the master counts both reads', 120_000, async () => {
       const now = await statusNow();
-      return now.bytesServed - before.bytesServed >= 2 * fileBytes && now.bytesFromUnderStore - before.bytesFromUnderStore >= fileBytes ? now : undefined;
+      if (now.bytesServed - before.bytesServed >= 2 * fileBytes && now.bytesFromUnderStore - before.bytesFromUnderStore >= fileBytes) return now;
+      throw new Error(`served ${now.bytesServed - before.bytesServed}, from MinIO ${now.bytesFromUnderStore - before.bytesFromUnderStore}, of ${fileBytes} read twice; the master is up ${now.uptimeSeconds} s`);
     }, 2000);
     // ...then check what they show: the warm read was a hit (MinIO gave at most the cold read's bytes,
     // while both reads were served), and the ratio is the hit share of what was served.
