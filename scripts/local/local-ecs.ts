@@ -1059,5 +1059,12 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
  * namespace ends them on ECS.
  */
 function signalContainer(pid: number, signal: NodeJS.Signals): void {
-  for (const member of new Set([pid, ...sessionMembers(pid)])) signalProcess(member, signal);
+  // The main process's group first, at once (no fork can slip between a scan and the kill); then every
+  // other member of the session, which holds the groups its processes made of their own.
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+  for (const member of sessionMembers(pid)) signalProcess(member, signal);
 }

@@ -327,26 +327,35 @@ describe('the Alluxio check against the real master', () => {
       return JSON.parse(run.stdout);
     };
     // The counters are the master's since its start (earlier tests read too): what this test adds is
-    // measured from here. Read a file once from MinIO (freed first) and once from the cache.
-    const before = await statusNow();
-    await client.fs('free', '/data/written.bin');
-    // 2.9 frees asynchronously (the worker drops the blocks on a later heartbeat): a read before that is
-    // a cache hit, and MinIO's bytes would never be counted.
-    await eventually('the file is freed', 60_000, async () => (/inAlluxioPercentage=0\b/.test(await client.fs('stat', '/data/written.bin')) ? true : undefined), 1000);
-    const reads = await client.timedReads('/data/written.bin', 2);
-    const fileBytes = reads[0].bytes;
-    expect(fileBytes).toBeGreaterThan(0);
-    // Wait only for both reads to be counted (they reach the master with the workers' heartbeats)...
-    const status = await eventually('the master counts both reads', 120_000, async () => {
-      const now = await statusNow();
-      if (now.bytesServed - before.bytesServed >= 2 * fileBytes && now.bytesFromUnderStore - before.bytesFromUnderStore >= fileBytes) return now;
-      throw new Error(`served ${now.bytesServed - before.bytesServed}, from MinIO ${now.bytesFromUnderStore - before.bytesFromUnderStore}, of ${fileBytes} read twice; the master is up ${now.uptimeSeconds} s`);
-    }, 2000);
-    // ...then check what they show: the warm read was a hit (MinIO gave at most the cold read's bytes,
-    // while both reads were served), and the ratio is the hit share of what was served.
-    const served = status.bytesServed - before.bytesServed;
-    const fromMinio = status.bytesFromUnderStore - before.bytesFromUnderStore;
-    expect(fromMinio).toBeLessThanOrEqual(served - fileBytes);
+    // measured from here. Read a file once from MinIO (freed first) and once from the cache. Workers send
+    // each count to the master once, with a heartbeat, and a heartbeat that fails loses it (2.9's
+    // BlockMasterSync takes the counts before the call and drops them on an error); earlier tests here
+    // restart the master, whose workers then reconnect. A round the master does not count in full is
+    // read again (at most three), and printed: what is asserted is that counted reads show as they should.
+    let status: any;
+    for (let round = 1; status === undefined; round++) {
+      const before = await statusNow();
+      await client.fs('free', '/data/written.bin');
+      // 2.9 frees asynchronously (the worker drops the blocks on a later heartbeat): a read before that is
+      // a cache hit, and MinIO's bytes would never be counted.
+      await eventually('the file is freed', 60_000, async () => (/inAlluxioPercentage=0\b/.test(await client.fs('stat', '/data/written.bin')) ? true : undefined), 1000);
+      const reads = await client.timedReads('/data/written.bin', 2);
+      const fileBytes = reads[0].bytes;
+      expect(fileBytes).toBeGreaterThan(0);
+      try {
+        // Wait only for both reads to be counted: the cold one from MinIO, the warm one as a hit on top.
+        status = await eventually('the master counts both reads', 60_000, async () => {
+          const now = await statusNow();
+          const [s, m] = [now.bytesServed - before.bytesServed, now.bytesFromUnderStore - before.bytesFromUnderStore];
+          if (m >= fileBytes && s - m >= fileBytes) return now;
+          throw new Error(`served ${s}, from MinIO ${m}, of ${fileBytes} read twice; the master is up ${now.uptimeSeconds} s`);
+        }, 2000);
+      } catch (error) {
+        if (round === 3) throw error;
+        console.warn(`cluster suite, status --cluster: reading again after round ${round}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    // The ratio the command shows is the hit share of what was served.
     expect(status.hitRatio).toBeCloseTo((status.bytesServed - status.bytesFromUnderStore) / status.bytesServed, 6);
     // A counter the dashboard and the ratio rely on that the real master does not emit fails here.
     expect(status.missingMetrics).toEqual([]);
@@ -360,7 +369,7 @@ describe('the Alluxio check against the real master', () => {
     const nobody = await runCommand(['status', '--cluster', `${local.cluster.masterHost}:19997`], {});
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toContain('did not answer GET /api/v1/master/info');
-  }, 180_000);
+  }, 480_000);
 });
 
 /** The JVMs running in a task's container (its process group), by main class, with their pids. */
@@ -412,7 +421,11 @@ describe('the job processes, which run in the master and worker containers', () 
     // ASYNC_THROUGH persistence runs as a job (master -> job master -> a job worker): the file reaches
     // the bucket only when the job service works end to end.
     const { path, content } = localFile('persisted-by-job.bin', 1024 * 1024);
-    await client.fs('-Dalluxio.user.file.writetype.default=ASYNC_THROUGH', 'copyFromLocal', path, '/persisted-by-job.bin');
+    // The first persist attempt waits 10 s, so the write is seen acknowledged before any job ran: that it
+    // then reaches the bucket is the job's doing, not the write's (CACHE_THROUGH would put it there at once).
+    await client.fs('-Dalluxio.user.file.writetype.default=ASYNC_THROUGH', '-Dalluxio.user.file.persistence.initial.wait.time=10sec', 'copyFromLocal', path, '/persisted-by-job.bin');
+    expect(await client.fs('stat', '/persisted-by-job.bin')).toMatch(/persistenceState=TO_BE_PERSISTED\b/);
+    expect(await objectBytes('/persisted-by-job.bin')).toBeUndefined();
     await eventually('a persist job wrote the file to the bucket', 180_000, async () => ((await objectBytes('/persisted-by-job.bin'))?.equals(content) ? true : undefined), 2000);
   }, 600_000);
 });
