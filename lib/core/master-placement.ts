@@ -4,7 +4,9 @@ import { InputError } from './input-error';
  * Where highly available masters run. ECS spreads the tasks of one service over AZs, but each master
  * is a service of its own with one task, so nothing spreads the masters unless each is placed: master
  * i runs in the i-th AZ of the VPC's private subnets (round robin past the last). With three AZs no AZ
- * holds a majority of three or five masters, so losing one AZ (or its NAT gateway) leaves a quorum.
+ * holds a majority of three or five masters, so losing one AZ leaves a quorum. Losing one NAT gateway
+ * does too only where each AZ has its own (the construct's own VPC for HA masters has one per AZ); in a
+ * VPC you pass whose private subnets share one NAT gateway, losing it cuts every master's egress.
  */
 export const HA_MASTER_MIN_ZONES = 3;
 
