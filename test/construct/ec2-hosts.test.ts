@@ -21,6 +21,22 @@ function userDataText(launchTemplate: any): string {
   return parts.map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part)}>`)).join('');
 }
 
+/** The user data's lines that run as it runs: every here-document's body (a script or unit it writes out) left out. */
+function userDataCommands(userData: string): string[] {
+  const commands: string[] = [];
+  let endOfDocument: string | undefined;
+  for (const line of userData.split('\n')) {
+    if (endOfDocument !== undefined) {
+      if (line === endOfDocument) endOfDocument = undefined;
+      continue;
+    }
+    commands.push(line);
+    endOfDocument = /<<-?\s*'?(\w+)'?\s*$/.exec(line)?.[1];
+  }
+  expect(endOfDocument).toBeUndefined();
+  return commands;
+}
+
 /**
  * The agent's configuration file as the user data leaves it: its lines that append to the file, run
  * under /bin/sh against a temporary file, read back as the agent reads it (KEY=VALUE lines).
@@ -57,10 +73,15 @@ describe('ECS agent settings of every EC2 host', () => {
 
   test('the setting is written before any step of the user data that may stop it (a failed mount exits early)', () => {
     for (const host of hosts) {
-      const setting = host.userData.indexOf('ECS_AWSVPC_BLOCK_IMDS=true');
-      const firstExit = host.userData.search(/^\s*exit 1$/m);
-      expect({ host: host.id, before: setting >= 0 && setting < firstExit }).toEqual({ host: host.id, before: true });
+      // The user data's own commands: the scripts it writes out (here-documents) run later, as units.
+      const commands = userDataCommands(host.userData);
+      const setting = commands.findIndex((line) => line.includes('ECS_AWSVPC_BLOCK_IMDS=true'));
+      const firstExit = commands.findIndex((line) => /^\s*exit\b/.test(line));
+      expect({ host: host.id, setting: setting >= 0, before: firstExit === -1 || setting < firstExit }).toEqual({ host: host.id, setting: true, before: true });
     }
+    // The NVMe worker host's user data does stop on a failed mount, so the order above is checked there.
+    const worker = hosts.find((h) => h.id.startsWith('AlluxioMinioNvmeWorkers/'))!;
+    expect(userDataCommands(worker.userData).some((line) => /^\s*exit 1$/.test(line))).toBe(true);
   });
 });
 
