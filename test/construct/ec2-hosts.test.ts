@@ -8,6 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { createExampleApp } from '../../bin/example-app';
 import { AlluxioMinio, AlluxioWorkers, MinioBackend, MinioCredentials } from '../../lib';
 import { ECS_AGENT_CONFIG_FILE } from '../../lib/core/ecs-agent-config';
+import { BOOT_AND_SIGNAL_MARGIN_SECONDS, WORKER_WAIT_SECONDS } from '../../lib/core/host-registration-signal';
 
 /*
  * The EC2 hosts the construct makes (the NVMe workers, the provisioned MinIO), as CloudFormation gets
@@ -128,6 +129,17 @@ describe('NVMe worker hosts follow their launch template', () => {
     const userData = userDataText(only(template, 'AWS::EC2::LaunchTemplate')[1]);
     expect(userData).toContain(`stack='<{"Ref":"AWS::StackName"}>'\nresource='${groupId}'\nregion='<{"Ref":"AWS::Region"}>'`);
     expect(userData).toContain('systemctl start --no-block cdk-alluxio-minio-registration-signal.service');
+  });
+
+  test("each new host waits for its own worker (the worker task definition's family) within the group's PauseTime, less the boot's margin", () => {
+    const { template } = synth('r5d.xlarge', 2);
+    const [, group] = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const userData = userDataText(only(template, 'AWS::EC2::LaunchTemplate')[1]);
+    const workerTask = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t: any) => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'worker')) as any;
+    expect(userData).toContain(`family='${workerTask.Properties.Family}'`);
+    const pauseSeconds = Number(/^PT(\d+)M$/.exec(group.UpdatePolicy.AutoScalingRollingUpdate.PauseTime)![1]) * 60;
+    expect(userData).toContain(`deadline=$((started + ${pauseSeconds - BOOT_AND_SIGNAL_MARGIN_SECONDS}))`);
+    expect(userData).toContain(`worker_deadline=$((registered + ${WORKER_WAIT_SECONDS}))`);
   });
 
   test('a single worker host is replaced with none in service (the group may not exceed its one host)', () => {
