@@ -18,8 +18,9 @@ import { installScriptAndUnitsUserData } from './host-boot-units';
  * signalling on the registration alone let CloudFormation drain the next old host while this one's
  * worker was still being placed and started, two workers down at once. The agent labels each container
  * with its task definition's family (`com.amazonaws.ecs.task-definition-family`, aws/amazon-ecs-agent
- * agent/engine/docker_task_engine.go, labelTaskDefinitionFamily) and gives Docker the task definition's
- * health check, which `docker ps --filter health=healthy` reads. The wait is bounded and then signals
+ * agent/engine/docker_task_engine.go, labelTaskDefinitionFamily), and the container definition's health
+ * check is Docker's (ECS API Reference, HealthCheck: "maps to the HEALTHCHECK parameter of docker run"),
+ * whose status `docker ps --filter health=healthy` reads. The wait is bounded and then signals
  * success anyway, because at stack creation nothing can come: the worker service depends on the group,
  * which completes only on its hosts' signals. So a slow or failing worker is not caught here (ECS's
  * deployment of the service is what reports it), and creating the stack takes the worker bound longer.
