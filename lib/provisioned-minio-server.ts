@@ -1,4 +1,4 @@
-import { Aws, Duration, Names, RemovalPolicy, Size, Tags, Token } from 'aws-cdk-lib';
+import { Aws, Duration, Names, RemovalPolicy, Size, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -210,14 +210,19 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
     // The volume is encrypted with the account's default EBS key (or, adopted, with any key), which may be a
     // customer managed key: attaching it has EC2 create a grant on that key for the instance, with the
     // caller's permission. Only grants EC2 creates on the caller's behalf (Amazon EBS User Guide,
-    // "Requirements for Amazon EBS encryption": kms:CreateGrant with kms:GrantIsForAWSResource). The key is
-    // not known at synth; a key policy that does not delegate to IAM must allow this role itself.
+    // "Requirements for Amazon EBS encryption": kms:CreateGrant with kms:GrantIsForAWSResource), and only
+    // through EC2 in this region (kms:ViaService, as aws-cdk-lib's Volume.grantAttachVolume conditions the
+    // same grant: node_modules/aws-cdk-lib/aws-ec2/lib/volume.js). The key is not known at synth; a key
+    // policy that does not delegate to IAM must allow this role itself.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'LetEc2UseTheVolumeKey',
         actions: ['kms:CreateGrant'],
         resources: ['*'],
-        conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        conditions: {
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+          StringEquals: { 'kms:ViaService': `ec2.${Stack.of(this).region}.amazonaws.com` },
+        },
       }),
     );
     role.addToPrincipalPolicy(
@@ -272,7 +277,7 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ec2:DescribeVolumes, DescribeInstances and DescribeInstanceStatus have no resource-level permissions and read state only; kms:CreateGrant is on whatever key encrypts the volume (the account default, unknown at synth), only for grants EC2 creates (kms:GrantIsForAWSResource).',
+          'ec2:DescribeVolumes, DescribeInstances and DescribeInstanceStatus have no resource-level permissions and read state only; kms:CreateGrant is on whatever key encrypts the volume (the account default, unknown at synth), only for grants EC2 creates, through EC2 in this region (kms:GrantIsForAWSResource, kms:ViaService).',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',

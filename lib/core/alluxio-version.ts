@@ -28,6 +28,7 @@ const DORA_FIRST = 294;
 const DORA_LAST = 313;
 
 const SUPPORTED = `a 2.x release such as ${DEFAULT_ALLUXIO_VERSION} (2.9 recommended) or a 3xx "dora" release from ${DORA_FIRST} to ${DORA_LAST}`;
+const deployable = (prop: string) => `a 2.x release such as ${DEFAULT_ALLUXIO_VERSION} (the default; leave ${prop} unset)`;
 
 /** Chooses the release line (and with it the root mount key) for a configured Alluxio version. */
 export function parseAlluxioVersion(version: string): AlluxioRelease {
@@ -60,12 +61,21 @@ export function parseAlluxioVersion(version: string): AlluxioRelease {
  * The CLI's `render` keeps writing dora site files (the seed's keys) for a cluster run another way.
  */
 export function parseDeployableAlluxioVersion(version: string, prop: string): AlluxioRelease {
-  const release = parseAlluxioVersion(version);
+  let release: AlluxioRelease;
+  try {
+    release = parseAlluxioVersion(version);
+  } catch (error) {
+    // The general fix offers a dora release too, which the next check refuses: name only what deploys.
+    if (error instanceof InputError) {
+      throw new InputError(prop, `${JSON.stringify(version)} is not a supported Alluxio release`, `use ${deployable(prop)}`);
+    }
+    throw error;
+  }
   if (release.line === 'dora') {
     throw new InputError(
       prop,
       `${version} is a 3.x "dora" release, which this construct cannot deploy: a 3.x worker needs a page store sized to its storage and a worker membership setting, neither of which is rendered, and the start scripts run the 2.x image's commands (formatJournal, a job master)`,
-      `use a 2.x release such as ${DEFAULT_ALLUXIO_VERSION} (the default; leave ${prop} unset); \`alluxio-minio render --alluxio-version ${version}\` still writes a dora site file for a cluster you run yourself`,
+      `use ${deployable(prop)}; \`alluxio-minio render --alluxio-version ${version}\` still writes a dora site file for a cluster you run yourself`,
     );
   }
   return release;

@@ -4,7 +4,9 @@ import { InputError } from './input-error';
  * Where highly available masters run. ECS spreads the tasks of one service over AZs, but each master
  * is a service of its own with one task, so nothing spreads the masters unless each is placed: master
  * i runs in the i-th AZ of the VPC's private subnets (round robin past the last). With three AZs no AZ
- * holds a majority of three or five masters, so losing one AZ (or its NAT gateway) leaves a quorum.
+ * holds a majority of three or five masters, so losing one AZ leaves a quorum. Losing one NAT gateway
+ * does too only where each AZ has its own (the construct's own VPC for HA masters has one per AZ); in a
+ * VPC you pass whose private subnets share one NAT gateway, losing it cuts every master's egress.
  */
 export const HA_MASTER_MIN_ZONES = 3;
 
@@ -14,15 +16,22 @@ export interface MasterZoneInput {
   readonly quorumSize: number;
   /** The user passed `vpc` (else the construct made its own VPC). */
   readonly vpcGiven: boolean;
+  /**
+   * The subnets are a stand-in for a VPC not looked up yet (CDK's `isPendingLookup`): the CDK CLI
+   * records the lookup and synthesizes again with the real subnets, which are checked then. Refusing
+   * the stand-in (two AZs, whatever the real VPC has) would stop the synth that records the lookup
+   * (aws/aws-cdk#12078, #33786).
+   */
+  readonly pendingLookup?: boolean;
 }
 
 /**
  * The AZ of each master, in index order; throws an InputError naming the prop when the VPC's private
- * subnets with egress span fewer than three AZs.
+ * subnets with egress span fewer than three AZs (unless they are a stand-in pending a lookup).
  */
 export function masterZones(input: MasterZoneInput): string[] {
   const zones = [...new Set(input.subnetZones)];
-  if (zones.length < HA_MASTER_MIN_ZONES) {
+  if (zones.length < HA_MASTER_MIN_ZONES && !input.pendingLookup) {
     const where = `private subnets with egress in ${zones.length} AZ${zones.length === 1 ? '' : 's'}`;
     if (input.vpcGiven) {
       throw new InputError(

@@ -329,6 +329,18 @@ function formatLine(key: string, value: string): string {
   return `${escapeKey(key, true)}=${escapeValue(value, true)}`;
 }
 
+/**
+ * Which credential a line of a rendered file sets (ACCESS_KEY_PROPERTY or SECRET_KEY_PROPERTY), or
+ * undefined for any other line: the one rule for finding the key lines, which the renderer writes as
+ * formatLine does (the escaped key, then `=`, with no spaces).
+ */
+function credentialOfLine(line: string): string | undefined {
+  const equals = line.indexOf('=');
+  if (equals <= 0) return undefined;
+  const key = line.slice(0, equals);
+  return [ACCESS_KEY_PROPERTY, SECRET_KEY_PROPERTY].find((property) => escapeKey(property, true) === key);
+}
+
 // MinIO's shortest secret key; both credential lines are masked whatever their length.
 const MIN_SECRET_LENGTH_MASKED_ANYWHERE = 8;
 
@@ -338,13 +350,9 @@ const MIN_SECRET_LENGTH_MASKED_ANYWHERE = 8;
  * preview that over-masks is harmless, one that leaks is not.
  */
 export function maskSecrets(renderedText: string, input: SitePropertiesInput): string {
-  const maskedKeys = new Set([escapeKey(ACCESS_KEY_PROPERTY, true), escapeKey(SECRET_KEY_PROPERTY, true)]);
   let masked = renderedText
     .split('\n')
-    .map((line) => {
-      const equals = line.indexOf('=');
-      return equals > 0 && maskedKeys.has(line.slice(0, equals)) ? `${line.slice(0, equals)}=${SECRET_MASK}` : line;
-    })
+    .map((line) => (credentialOfLine(line) === undefined ? line : `${line.slice(0, line.indexOf('='))}=${SECRET_MASK}`))
     .join('\n');
   // Elsewhere in the file (an extra property that repeats a key) only values long enough to be a key
   // are masked: a short one, such as a 3-character access key, would also hit ordinary words.
@@ -432,18 +440,15 @@ export function withCredentials(text: string, accessKeyId: string, secretKey: st
   validateCredential(accessKeyId, ACCESS_KEY_PROPERTY);
   validateCredential(secretKey, SECRET_KEY_PROPERTY);
   const replacements: Record<string, string> = {
-    [escapeKey(ACCESS_KEY_PROPERTY, true)]: formatLine(ACCESS_KEY_PROPERTY, accessKeyId),
-    [escapeKey(SECRET_KEY_PROPERTY, true)]: formatLine(SECRET_KEY_PROPERTY, secretKey),
+    [ACCESS_KEY_PROPERTY]: formatLine(ACCESS_KEY_PROPERTY, accessKeyId),
+    [SECRET_KEY_PROPERTY]: formatLine(SECRET_KEY_PROPERTY, secretKey),
   };
   const seen = new Set<string>();
   const lines = text.split('\n').map((line) => {
-    const equals = line.indexOf('=');
-    const key = equals > 0 ? line.slice(0, equals) : '';
-    if (key in replacements) {
-      seen.add(key);
-      return replacements[key];
-    }
-    return line;
+    const credential = credentialOfLine(line);
+    if (credential === undefined) return line;
+    seen.add(credential);
+    return replacements[credential];
   });
   if (seen.size !== 2) {
     throw new InputError('siteProperties', 'has no s3a.accessKeyId and s3a.secretKey lines to replace', 'deploy the stack again so the render resource writes a complete file');
@@ -459,13 +464,9 @@ export function withCredentials(text: string, accessKeyId: string, secretKey: st
  * aliases), so these two lines are every key the file holds.
  */
 export function withoutCredentials(text: string): string {
-  const credentialKeys = new Set([escapeKey(ACCESS_KEY_PROPERTY, true), escapeKey(SECRET_KEY_PROPERTY, true)]);
   return text
     .split('\n')
-    .filter((line) => {
-      const equals = line.indexOf('=');
-      return !(equals > 0 && credentialKeys.has(line.slice(0, equals)));
-    })
+    .filter((line) => credentialOfLine(line) === undefined)
     .join('\n');
 }
 

@@ -6,14 +6,18 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ALLUXIO_PORTS, alluxioWorkerCommand, OFFICIAL_IMAGE_LAYOUT, WORKER_HEALTH_CHECK_PORTS, workerCacheDirs } from '../core/alluxio-container';
 import { ecsAgentSettingsUserData } from '../core/ecs-agent-config';
-import { registrationSignalUserData } from '../core/host-registration-signal';
+import { hostSignalWaits, registrationSignalUserData } from '../core/host-registration-signal';
 import { InstanceStore } from '../core/instance-store';
 import { cacheDiskMountPoints, cacheDisksUserData } from '../core/worker-cache-disks';
 import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../nag-acknowledgements';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
 
-/** How long CloudFormation waits for each new host's signal; the host's own wait for its agent (10 minutes) fits inside. */
-const HOST_REGISTRATION_TIMEOUT = Duration.minutes(15);
+/**
+ * How long CloudFormation waits for each new host's signal (the creation timeout and the rolling
+ * update's PauseTime); the host's own waits, for its agent and then its worker, are derived from it
+ * (hostSignalWaits).
+ */
+const HOST_SIGNAL_TIMEOUT = Duration.minutes(15);
 
 export interface AlluxioEc2WorkerGroupProps {
   readonly context: AlluxioServiceContext;
@@ -46,6 +50,14 @@ export class AlluxioEc2WorkerGroup extends Construct {
     const vpc = context.cluster.vpc;
     const disks = props.instanceStore.disks;
 
+    // First: each host's signal names the worker's task definition family.
+    const hostDirs = cacheDiskMountPoints(disks);
+    const containerDirs = workerCacheDirs(disks, OFFICIAL_IMAGE_LAYOUT.home);
+    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'Task', {
+      networkMode: ecs.NetworkMode.AWS_VPC,
+      volumes: hostDirs.map((sourcePath, i) => ({ name: `cache-${i}`, host: { sourcePath } })),
+    });
+
     const hostSecurityGroup = new ec2.SecurityGroup(this, 'HostSecurityGroup', {
       vpc,
       description: 'Alluxio worker hosts (the worker tasks have their own interfaces in the Alluxio group)',
@@ -68,8 +80,9 @@ export class AlluxioEc2WorkerGroup extends Construct {
       launchTemplate,
       minCapacity: props.count,
       maxCapacity: props.count,
-      // A new host counts once its ECS agent has registered it (the signal in its user data), at creation and in updates.
-      signals: autoscaling.Signals.waitForAll({ timeout: HOST_REGISTRATION_TIMEOUT }),
+      // A new host counts once its ECS agent has registered it and its worker container is healthy, or the
+      // worker wait ran out (the signal in its user data), at creation and in updates.
+      signals: autoscaling.Signals.waitForAll({ timeout: HOST_SIGNAL_TIMEOUT }),
       // A changed launch template (instance type, disk count, a new ECS-optimized AMI on the next deploy)
       // replaces the hosts one at a time: each old host is drained (managed draining) and terminated, and the
       // next waits for its replacement's signal. Without an update policy CloudFormation changes only the
@@ -87,21 +100,19 @@ export class AlluxioEc2WorkerGroup extends Construct {
     userData.addCommands(...ecsAgentSettingsUserData());
     // Queued before the disks: a host whose disks fail (its agent then never starts) signals the failure itself.
     userData.addCommands(
-      ...registrationSignalUserData({
-        stackName: Aws.STACK_NAME,
-        resource: Stack.of(this).getLogicalId(this.hosts.node.defaultChild as autoscaling.CfnAutoScalingGroup),
-        region: Aws.REGION,
-      }),
+      ...registrationSignalUserData(
+        {
+          stackName: Aws.STACK_NAME,
+          resource: Stack.of(this).getLogicalId(this.hosts.node.defaultChild as autoscaling.CfnAutoScalingGroup),
+          region: Aws.REGION,
+          workerTaskFamily: this.taskDefinition.family,
+        },
+        hostSignalWaits(HOST_SIGNAL_TIMEOUT.toSeconds()),
+      ),
     );
     // A later boot that mounts the disks still joins this cluster.
     userData.addCommands(...cacheDisksUserData(disks));
 
-    const hostDirs = cacheDiskMountPoints(disks);
-    const containerDirs = workerCacheDirs(disks, OFFICIAL_IMAGE_LAYOUT.home);
-    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'Task', {
-      networkMode: ecs.NetworkMode.AWS_VPC,
-      volumes: hostDirs.map((sourcePath, i) => ({ name: `cache-${i}`, host: { sourcePath } })),
-    });
     const worker = this.taskDefinition.addContainer('worker', {
       ...alluxioContainerDefaults(context, 'worker', alluxioWorkerCommand(OFFICIAL_IMAGE_LAYOUT, { tierPath: containerDirs.join(',') }), props.jvmOptions),
       cpu: props.cpu,

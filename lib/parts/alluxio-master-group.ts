@@ -47,11 +47,13 @@ export interface AlluxioMasterGroupProps {
 
 /**
  * The private subnet with egress of each master of a quorum, in index order: master i in the VPC's
- * i-th AZ (see masterZones). Throws an InputError naming the prop when the VPC spans fewer than three.
+ * i-th AZ (see masterZones). Throws an InputError naming the prop when the VPC spans fewer than three
+ * (not while a looked-up VPC is still CDK's stand-in: the synth after the lookup checks the real one).
  */
 export function quorumMemberSubnets(vpc: ec2.IVpc, quorumSize: number, vpcGiven: boolean): ec2.ISubnet[] {
-  const subnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnets;
-  const zones = masterZones({ subnetZones: subnets.map((subnet) => subnet.availabilityZone), quorumSize, vpcGiven });
+  const selection = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+  const subnets = selection.subnets;
+  const zones = masterZones({ subnetZones: subnets.map((subnet) => subnet.availabilityZone), quorumSize, vpcGiven, pendingLookup: selection.isPendingLookup });
   return zones.map((zone) => subnets.find((subnet) => subnet.availabilityZone === zone)!);
 }
 

@@ -114,13 +114,7 @@ export class SiteConfiguration extends Construct {
    * deployment.
    */
   public grantReadEveryConfiguration(taskDefinition: ecs.TaskDefinition): void {
-    taskDefinition.addToExecutionRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: this.everyConfigurationArns }));
-    acknowledgeNagFindings(taskDefinition.obtainExecutionRole(), [
-      {
-        id: parameterPathWildcardFinding(this, this.parameterBaseName),
-        reason: "One parameter per rendered configuration of this deployment; a rolled-back task reads its own configuration's.",
-      },
-    ]);
+    this.grantReadParameters(taskDefinition, this.everyConfigurationArns, this.parameterBaseName, 'parameter');
   }
 
   /**
@@ -128,11 +122,16 @@ export class SiteConfiguration extends Construct {
    * this deployment, and none that holds the keys.
    */
   public grantReadEveryKeyFreeConfiguration(taskDefinition: ecs.TaskDefinition): void {
-    taskDefinition.addToExecutionRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: this.everyKeyFreeConfigurationArns }));
+    this.grantReadParameters(taskDefinition, this.everyKeyFreeConfigurationArns, this.keyFreeBaseName, 'key-free parameter');
+  }
+
+  /** Lets the task's execution role read the parameters `arns` (all under `baseName`), acknowledging the path wildcard. */
+  private grantReadParameters(taskDefinition: ecs.TaskDefinition, arns: string[], baseName: string, kind: string): void {
+    taskDefinition.addToExecutionRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameters', 'ssm:GetParameter'], resources: arns }));
     acknowledgeNagFindings(taskDefinition.obtainExecutionRole(), [
       {
-        id: parameterPathWildcardFinding(this, this.keyFreeBaseName),
-        reason: "One key-free parameter per rendered configuration of this deployment; a rolled-back task reads its own configuration's.",
+        id: parameterPathWildcardFinding(this, baseName),
+        reason: `One ${kind} per rendered configuration of this deployment; a rolled-back task reads its own configuration's.`,
       },
     ]);
   }

@@ -8,6 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { createExampleApp } from '../../bin/example-app';
 import { AlluxioMinio, AlluxioWorkers, MinioBackend, MinioCredentials } from '../../lib';
 import { ECS_AGENT_CONFIG_FILE } from '../../lib/core/ecs-agent-config';
+import { BOOT_AND_SIGNAL_MARGIN_SECONDS, WORKER_WAIT_SECONDS } from '../../lib/core/host-registration-signal';
 
 /*
  * The EC2 hosts the construct makes (the NVMe workers, the provisioned MinIO), as CloudFormation gets
@@ -19,6 +20,22 @@ import { ECS_AGENT_CONFIG_FILE } from '../../lib/core/ecs-agent-config';
 function userDataText(launchTemplate: any): string {
   const parts: unknown[] = launchTemplate.Properties.LaunchTemplateData.UserData['Fn::Base64']['Fn::Join'][1];
   return parts.map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part)}>`)).join('');
+}
+
+/** The user data's lines that run as it runs: every here-document's body (a script or unit it writes out) left out. */
+function userDataCommands(userData: string): string[] {
+  const commands: string[] = [];
+  let endOfDocument: string | undefined;
+  for (const line of userData.split('\n')) {
+    if (endOfDocument !== undefined) {
+      if (line === endOfDocument) endOfDocument = undefined;
+      continue;
+    }
+    commands.push(line);
+    endOfDocument = /<<-?\s*'?(\w+)'?\s*$/.exec(line)?.[1];
+  }
+  expect(endOfDocument).toBeUndefined();
+  return commands;
 }
 
 /**
@@ -57,10 +74,15 @@ describe('ECS agent settings of every EC2 host', () => {
 
   test('the setting is written before any step of the user data that may stop it (a failed mount exits early)', () => {
     for (const host of hosts) {
-      const setting = host.userData.indexOf('ECS_AWSVPC_BLOCK_IMDS=true');
-      const firstExit = host.userData.search(/^\s*exit 1$/m);
-      expect({ host: host.id, before: setting >= 0 && setting < firstExit }).toEqual({ host: host.id, before: true });
+      // The user data's own commands: the scripts it writes out (here-documents) run later, as units.
+      const commands = userDataCommands(host.userData);
+      const setting = commands.findIndex((line) => line.includes('ECS_AWSVPC_BLOCK_IMDS=true'));
+      const firstExit = commands.findIndex((line) => /^\s*exit\b/.test(line));
+      expect({ host: host.id, setting: setting >= 0, before: firstExit === -1 || setting < firstExit }).toEqual({ host: host.id, setting: true, before: true });
     }
+    // The NVMe worker host's user data does stop on a failed mount, so the order above is checked there.
+    const worker = hosts.find((h) => h.id.startsWith('AlluxioMinioNvmeWorkers/'))!;
+    expect(userDataCommands(worker.userData).some((line) => /^\s*exit 1$/.test(line))).toBe(true);
   });
 });
 
@@ -107,6 +129,17 @@ describe('NVMe worker hosts follow their launch template', () => {
     const userData = userDataText(only(template, 'AWS::EC2::LaunchTemplate')[1]);
     expect(userData).toContain(`stack='<{"Ref":"AWS::StackName"}>'\nresource='${groupId}'\nregion='<{"Ref":"AWS::Region"}>'`);
     expect(userData).toContain('systemctl start --no-block cdk-alluxio-minio-registration-signal.service');
+  });
+
+  test("each new host waits for its own worker (the worker task definition's family) within the group's PauseTime, less the boot's margin", () => {
+    const { template } = synth('r5d.xlarge', 2);
+    const [, group] = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const userData = userDataText(only(template, 'AWS::EC2::LaunchTemplate')[1]);
+    const workerTask = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t: any) => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'worker')) as any;
+    expect(userData).toContain(`family='${workerTask.Properties.Family}'`);
+    const pauseSeconds = Number(/^PT(\d+)M$/.exec(group.UpdatePolicy.AutoScalingRollingUpdate.PauseTime)![1]) * 60;
+    expect(userData).toContain(`deadline=$((started + ${pauseSeconds - BOOT_AND_SIGNAL_MARGIN_SECONDS}))`);
+    expect(userData).toContain(`worker_deadline=$((registered + ${WORKER_WAIT_SECONDS}))`);
   });
 
   test('a single worker host is replaced with none in service (the group may not exceed its one host)', () => {

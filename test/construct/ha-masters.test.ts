@@ -189,6 +189,17 @@ describe('highly available masters across AZs', () => {
     );
   });
 
+  test('a VPC still to be looked up (Vpc.fromLookup, no context yet) synthesizes, so that the CDK CLI can look it up and synthesize again', () => {
+    // Before the lookup, CDK gives a stand-in VPC of two AZs (aws/aws-cdk#12078, #33786): refusing it would
+    // stop the synth that records the lookup, so the real VPC would never be checked.
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const vpc = ec2.Vpc.fromLookup(stack, 'Vpc', { vpcId: 'vpc-0123456789abcdef0' });
+    new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, vpc, alluxio: { masters: AlluxioMasters.highlyAvailable() } });
+    const missing = app.synth().manifest.missing ?? [];
+    expect(missing.map((m) => m.provider)).toContain('vpc-provider');
+  });
+
   test('a single master is unchanged: two AZs, one NAT gateway, the master not pinned', () => {
     const { template } = synth({});
     expect(Object.keys(subnetsOf(template))).toHaveLength(4);

@@ -130,7 +130,8 @@ describe('attaching the volume without the AWS CLI', () => {
       Effect: 'Allow',
       Action: 'kms:CreateGrant',
       Resource: '*',
-      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      // Only grants EC2 itself asks for in this region, as aws-cdk-lib's Volume.grantAttachVolume conditions them.
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' }, StringEquals: { 'kms:ViaService': `ec2.${ENV.region}.amazonaws.com` } },
     });
   });
 

@@ -37,7 +37,10 @@ describe('parseDeployableAlluxioVersion', () => {
     expect(message).toContain(`alluxio-minio render --alluxio-version ${version}`);
   });
 
-  test('an unknown version gets the general message', () => {
-    expectInputError(() => parseDeployableAlluxioVersion('1.8.1', 'alluxio.version'), 'alluxio.version');
+  test.each(['1.8.2', '3.0.0', 'latest'])('an unknown version %s is refused with a fix the construct accepts (a 2.x release, no dora)', (version) => {
+    const error = expectInputError(() => parseDeployableAlluxioVersion(version, 'alluxio.version'), 'alluxio.version');
+    expect(error.message).toContain(`${JSON.stringify(version)} is not a supported Alluxio release`);
+    expect(error.fix).toContain(`a 2.x release such as ${DEFAULT_ALLUXIO_VERSION}`);
+    expect(error.fix).not.toMatch(/dora|3xx|313/);
   });
 });
