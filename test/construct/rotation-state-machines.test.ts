@@ -136,3 +136,54 @@ test('the harness refuses a state type or field it does not run, by name', async
   await expect(runStateMachine({ StartAt: 'M', States: { M: { Type: 'Map', End: true } } }, {}, host)).rejects.toThrow(/state M: the local harness does not run Map states/);
   await expect(runStateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: functionArn('f'), ResultPath: '$.x', End: true } } }, {}, host)).rejects.toThrow(/does not run Task fields ResultPath/);
 });
+
+describe('the harness runs the Amazon States Language as Step Functions does, or refuses by name', () => {
+  test("the top-level TimeoutSeconds ends an execution that runs past it with States.Timeout, cutting its last wait short", async () => {
+    expect(rotation.TimeoutSeconds).toBe(3360);
+    const pending = { ok: true as const, result: { done: false, waitSeconds: 1000 } };
+    const { host, waits } = scriptedHost(Array.from({ length: 10 }, () => pending));
+    await expect(runStateMachine(rotation, { trigger: { kind: 'schedule' } }, host)).rejects.toMatchObject({ error: 'States.Timeout' });
+    expect(waits.slice(0, 3)).toEqual([1000, 1000, 1000]);
+    expect(waits).toHaveLength(4);
+    expect(waits[3]).toBeGreaterThan(359);
+    expect(waits[3]).toBeLessThanOrEqual(360);
+  });
+
+  test('each retrier counts its own attempts (states-language.net, Complex retry scenarios)', async () => {
+    const service = { ok: false as const, error: { Error: 'Lambda.ServiceException', Cause: 'try again' } };
+    const throttled = { ok: false as const, error: { Error: 'Lambda.TooManyRequestsException', Cause: 'slow down' } };
+    const done = { ok: true as const, result: { done: true, waitSeconds: 0 } };
+    // Service errors: IntervalSeconds 2, BackoffRate 2; throttles: IntervalSeconds 5, BackoffRate 2.
+    const mixed = scriptedHost([service, throttled, service, done]);
+    await expect(runStateMachine(rotation, {}, mixed.host)).resolves.toEqual({ done: true, waitSeconds: 0 });
+    expect(mixed.waits).toEqual([2, 5, 4]);
+    // Six service errors use up their retrier (MaxAttempts 6), not the throttle's.
+    const many = scriptedHost([...Array.from({ length: 6 }, () => service), throttled, done]);
+    await expect(runStateMachine(rotation, {}, many.host)).resolves.toEqual({ done: true, waitSeconds: 0 });
+    expect(many.waits).toEqual([2, 4, 8, 16, 32, 64, 5]);
+  });
+
+  test('a field of a retrier, a catcher or the machine that the harness does not run is refused by name', async () => {
+    const { host } = scriptedHost([]);
+    const withStep = (change: (step: any) => void, top: Record<string, unknown> = {}) => {
+      const copy = JSON.parse(JSON.stringify(rotation));
+      change(copy.States.Step);
+      return { ...copy, ...top };
+    };
+    await expect(runStateMachine(withStep((step) => (step.Retry[0].JitterStrategy = 'FULL')), {}, host)).rejects.toThrow(/state Step, Retry\[0\]: the local harness does not run the fields JitterStrategy/);
+    await expect(runStateMachine(withStep((step) => (step.Retry[1].MaxDelaySeconds = 30)), {}, host)).rejects.toThrow(/state Step, Retry\[1\]: the local harness does not run the fields MaxDelaySeconds/);
+    await expect(runStateMachine(withStep((step) => (step.Catch[0].ResultPath = '$.error')), {}, host)).rejects.toThrow(/state Step, Catch\[0\]: the local harness does not run the fields ResultPath/);
+    await expect(runStateMachine(withStep(() => undefined, { QueryLanguage: 'JSONata', Version: '1.0' }), {}, host)).rejects.toThrow(
+      /the state machine: the local harness does not run the fields QueryLanguage, Version/,
+    );
+  });
+
+  test('a Choice comparison on a variable the input does not have fails the execution with States.Runtime, it is not false', async () => {
+    const { host, calls } = scriptedHost([
+      { ok: true, result: { waitSeconds: 5 } },
+      { ok: true, result: { done: true, waitSeconds: 0 } },
+    ]);
+    await expect(runStateMachine(rotation, {}, host)).rejects.toEqual(new StateMachineFailed('States.Runtime', "Invalid path '$.done': the Choice state Done? compares a value its input does not have"));
+    expect(calls).toHaveLength(1);
+  });
+});
