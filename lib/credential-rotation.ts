@@ -15,7 +15,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
-import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, forwardPathSeconds, ROTATION_STEP_TIMEOUT_SECONDS, validateRotationWaits } from './core/rotation-budget';
+import {
+  DEFAULT_PAIR_WAIT_SECONDS,
+  DEFAULT_SERVICE_RESTART_SECONDS,
+  DEFAULT_VERIFICATION_SECONDS,
+  ROTATION_STEP_TIMEOUT_SECONDS,
+  rotationExecutionTimeoutSeconds,
+  startExecutionTimeoutSeconds,
+  validateRotationWaits,
+} from './core/rotation-budget';
 import { ROTATION_ENV } from './core/rotation-environment';
 import {
   DEFAULT_LAST_KNOWN_GOOD_LABEL,
@@ -98,7 +106,9 @@ export interface CredentialRotationProps {
    */
   readonly reconcileSchedule?: Duration;
   /**
-   * How long the function waits for the second half of a pair after one half changed.
+   * How long the function waits for the second half of a pair after one half changed. At most
+   * 10,505 s: the start execution polls every 5 s, and Step Functions ends an execution at 25,000
+   * history events (lib/core/rotation-budget).
    *
    * @default Duration.seconds(60)
    */
@@ -108,7 +118,9 @@ export interface CredentialRotationProps {
    * one after the other): from the forced deployment to one stable deployment with every task
    * running. A restart that takes longer fails the rotation, which is then rolled back; in a
    * rollback it ends the rollback there, so no further master is taken down. Each restart has the
-   * whole bound: the state machine holds the waits, no Lambda run does.
+   * whole bound: the state machine holds the waits, no Lambda run does. Step Functions' 25,000-event
+   * history bounds the sum: a rotation that restarts every service twice, polling every 5 s, must
+   * fit about 3 hours (seven services: at most about 11 min each); a longer bound is refused at synth.
    *
    * @default - 5 minutes (a Fargate start of the 1 GB Alluxio image, JVM start, first health check)
    */
@@ -193,7 +205,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       serviceRestartSeconds: props.serviceRestartTimeout?.toSeconds() ?? DEFAULT_SERVICE_RESTART_SECONDS,
       verificationSeconds,
     };
-    validateRotationWaits(waits);
+    validateRotationWaits(waits, restartedServices);
     const accessKeyName = props.accessKeyParameter.parameterName;
     const secretKeyName = props.secretKeyParameter.parameterName;
     const ownsKeys = props.ownsKeys ?? false;
@@ -316,11 +328,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     step.addCatch(new sfn.Fail(this, 'StepFailed', { error: 'RotationStepFailed', cause: 'A rotation step failed or timed out: see the rotation function log' }));
     const again = new sfn.Wait(this, 'Poll', { time: sfn.WaitTime.secondsPath('$.waitSeconds') }).next(step);
     step.next(new sfn.Choice(this, 'Done?').when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, 'Reported')).otherwise(again));
-    // Every restart twice (forward and rollback), both verifications, the pair wait, and steps' time.
-    const longestSeconds = 2 * forwardPathSeconds(waits, restartedServices) + 2 * waits.verificationSeconds + 30 * 60;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(step),
-      timeout: Duration.seconds(longestSeconds),
+      timeout: Duration.seconds(rotationExecutionTimeoutSeconds(waits, restartedServices)),
       logs: machineLogging,
       tracingEnabled: true,
       comment: 'MinIO credential rotation: short steps, Step Functions holds the waits',
@@ -345,7 +355,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const fromEvent = new sfn.Pass(this, 'FromEvent', { parameters: { 'event.$': '$' } }).next(named);
     this.startMachine = new sfn.StateMachine(this, 'StartMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(fromEvent),
-      timeout: Duration.seconds(waits.pairWaitSeconds + 10 * 60),
+      timeout: Duration.seconds(startExecutionTimeoutSeconds(waits)),
       logs: machineLogging,
       tracingEnabled: true,
       comment: 'Names a MinIO credential rotation after the pair wait and starts it once',

@@ -4,7 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
-import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS } from '../core/rotation-budget';
+import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, ROTATION_POLL_SECONDS } from '../core/rotation-budget';
 import {
   FAILURE_METRIC,
   isFailureOutcome,
@@ -100,7 +100,7 @@ export interface RotationTiming {
 // The construct passes its own bounds (lib/core/rotation-budget); these are for a caller that passes none.
 export const DEFAULT_ROTATION_TIMING: RotationTiming = {
   pairWaitMs: DEFAULT_PAIR_WAIT_SECONDS * 1000,
-  pollMs: 5_000,
+  pollMs: ROTATION_POLL_SECONDS * 1000,
   serviceStableTimeoutMs: DEFAULT_SERVICE_RESTART_SECONDS * 1000,
   healthTimeoutMs: DEFAULT_VERIFICATION_SECONDS * 1000,
   checkOptions: DEFAULT_CHECK_OPTIONS,
