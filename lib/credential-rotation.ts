@@ -340,7 +340,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const startRotation = new sfnTasks.StepFunctionsStartExecution(this, 'StartRotation', {
       stateMachine: this.stateMachine,
       name: sfn.JsonPath.stringAt('$.name'),
-      input: sfn.TaskInput.fromObject({ trigger: sfn.JsonPath.objectAt('$.trigger') }),
+      // The whole answer of the last naming step: the trigger, and the end of the pair wait when one
+      // was waited (a field a path cannot name when it may be absent), so the rotation does not wait it again.
+      input: sfn.TaskInput.fromJsonPathAt('$'),
       integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
       comment: 'A name Step Functions has seen is refused: one execution per rotation',
     });

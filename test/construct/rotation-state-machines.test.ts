@@ -101,18 +101,20 @@ describe('the rotation state machine', () => {
 describe('the start state machine', () => {
   const trigger = { kind: 'parameter-change', parameterName: '/c/access-key' };
 
-  test('waits out the pair, then starts the rotation machine under the name with the trigger as its input', async () => {
+  test("waits out the pair, then starts the rotation machine under the name with the naming step's answer as its input: the trigger and the end of the pair wait, so the rotation does not wait it again", async () => {
     const event = { source: 'aws.ssm', detail: { name: '/c/access-key' } };
     const { host, calls, waits, starts } = scriptedHost([
       { ok: true, result: { ready: false, trigger, pairWaitUntil: 1, waitSeconds: 5 } },
-      { ok: true, result: { ready: true, trigger, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 } },
+      { ok: true, result: { ready: true, trigger, pairWaitUntil: 1, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 } },
     ]);
     await runStateMachine(start, event, host);
     expect(calls[0].input).toEqual({ event });
     expect(calls[1].input).toMatchObject({ ready: false, pairWaitUntil: 1 });
     expect(calls.every((c) => /:function:RotationNameFunction[0-9A-F]+$/.test(c.functionArn))).toBe(true);
     expect(waits).toEqual([5]);
-    expect(starts).toEqual([{ arn: expect.stringMatching(/:stateMachine:RotationStateMachine[0-9A-F]+$/), name: 'rotation-a1-2-s1-2-c1-1', input: { trigger } }]);
+    expect(starts).toEqual([
+      { arn: expect.stringMatching(/:stateMachine:RotationStateMachine[0-9A-F]+$/), name: 'rotation-a1-2-s1-2-c1-1', input: { ready: true, trigger, pairWaitUntil: 1, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 } },
+    ]);
   });
 
   test('a name already used ends quietly, and so does nothing to start; any other start error fails', async () => {
