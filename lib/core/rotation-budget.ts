@@ -69,6 +69,21 @@ export interface RotationWaits {
   readonly verificationSeconds: number;
 }
 
+/** The construct's waits when none is given. */
+export const DEFAULT_ROTATION_WAITS: RotationWaits = {
+  pairWaitSeconds: DEFAULT_PAIR_WAIT_SECONDS,
+  serviceRestartSeconds: DEFAULT_SERVICE_RESTART_SECONDS,
+  verificationSeconds: DEFAULT_VERIFICATION_SECONDS,
+};
+
+/**
+ * The longest a rotation can take from the parameter change to its outcome: the start execution
+ * (the pair wait), then the rotation execution, each to its timeout.
+ */
+export function rotationOutcomeSeconds(waits: RotationWaits, restartedServices: number): number {
+  return startExecutionTimeoutSeconds(waits) + rotationExecutionTimeoutSeconds(waits, restartedServices);
+}
+
 /** The forward path's longest run, in seconds, with `restartedServices` restarts in a row. */
 export function forwardPathSeconds(waits: RotationWaits, restartedServices: number): number {
   return waits.pairWaitSeconds + restartedServices * waits.serviceRestartSeconds + waits.verificationSeconds;
