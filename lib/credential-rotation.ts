@@ -106,9 +106,10 @@ export interface CredentialRotationProps {
    */
   readonly reconcileSchedule?: Duration;
   /**
-   * How long the function waits for the second half of a pair after one half changed. At most
-   * 10,505 s: the start execution polls every 5 s, and Step Functions ends an execution at 25,000
-   * history events (lib/core/rotation-budget).
+   * How long the function waits for the second half of a pair after one half changed. Step
+   * Functions' 25,000-event history bounds it with the other waits (lib/core/rotation-budget): with
+   * the default restart and verification bounds, 2434 s (five masters, workers, provisioned MinIO)
+   * to 3934 s (one master, workers); a longer wait is refused at synth, naming the longest that fits.
    *
    * @default Duration.seconds(60)
    */
@@ -119,8 +120,10 @@ export interface CredentialRotationProps {
    * running. A restart that takes longer fails the rotation, which is then rolled back; in a
    * rollback it ends the rollback there, so no further master is taken down. Each restart has the
    * whole bound: the state machine holds the waits, no Lambda run does. Step Functions' 25,000-event
-   * history bounds the sum: a rotation that restarts every service twice, polling every 5 s, must
-   * fit about 3 hours (seven services: at most about 11 min each); a longer bound is refused at synth.
+   * history bounds the sum: a rotation that restarts every service twice, polling every 5 s, must fit
+   * about 3 hours, so with the default pair wait and verification each restart may take at most 639 s
+   * with seven services (five masters, workers, MinIO) and 2237 s with two; a longer bound is refused
+   * at synth, naming the longest that fits.
    *
    * @default - 5 minutes (a Fargate start of the 1 GB Alluxio image, JVM start, first health check)
    */
