@@ -15,7 +15,15 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { createAlarmTopic } from './alarm-topic';
-import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, forwardPathSeconds, ROTATION_STEP_TIMEOUT_SECONDS, validateRotationWaits } from './core/rotation-budget';
+import {
+  DEFAULT_PAIR_WAIT_SECONDS,
+  DEFAULT_SERVICE_RESTART_SECONDS,
+  DEFAULT_VERIFICATION_SECONDS,
+  ROTATION_STEP_TIMEOUT_SECONDS,
+  rotationExecutionTimeoutSeconds,
+  startExecutionTimeoutSeconds,
+  validateRotationWaits,
+} from './core/rotation-budget';
 import { ROTATION_ENV } from './core/rotation-environment';
 import {
   DEFAULT_LAST_KNOWN_GOOD_LABEL,
@@ -98,7 +106,10 @@ export interface CredentialRotationProps {
    */
   readonly reconcileSchedule?: Duration;
   /**
-   * How long the function waits for the second half of a pair after one half changed.
+   * How long the function waits for the second half of a pair after one half changed. Step
+   * Functions' 25,000-event history bounds it with the other waits (lib/core/rotation-budget): with
+   * the default restart and verification bounds, 2434 s (five masters, workers, provisioned MinIO)
+   * to 3934 s (one master, workers); a longer wait is refused at synth, naming the longest that fits.
    *
    * @default Duration.seconds(60)
    */
@@ -108,7 +119,11 @@ export interface CredentialRotationProps {
    * one after the other): from the forced deployment to one stable deployment with every task
    * running. A restart that takes longer fails the rotation, which is then rolled back; in a
    * rollback it ends the rollback there, so no further master is taken down. Each restart has the
-   * whole bound: the state machine holds the waits, no Lambda run does.
+   * whole bound: the state machine holds the waits, no Lambda run does. Step Functions' 25,000-event
+   * history bounds the sum: a rotation that restarts every service twice, polling every 5 s, must fit
+   * about 3 hours, so with the default pair wait and verification each restart may take at most 639 s
+   * with seven services (five masters, workers, MinIO) and 2237 s with two; a longer bound is refused
+   * at synth, naming the longest that fits.
    *
    * @default - 5 minutes (a Fargate start of the 1 GB Alluxio image, JVM start, first health check)
    */
@@ -193,7 +208,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       serviceRestartSeconds: props.serviceRestartTimeout?.toSeconds() ?? DEFAULT_SERVICE_RESTART_SECONDS,
       verificationSeconds,
     };
-    validateRotationWaits(waits);
+    validateRotationWaits(waits, restartedServices);
     const accessKeyName = props.accessKeyParameter.parameterName;
     const secretKeyName = props.secretKeyParameter.parameterName;
     const ownsKeys = props.ownsKeys ?? false;
@@ -316,11 +331,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     step.addCatch(new sfn.Fail(this, 'StepFailed', { error: 'RotationStepFailed', cause: 'A rotation step failed or timed out: see the rotation function log' }));
     const again = new sfn.Wait(this, 'Poll', { time: sfn.WaitTime.secondsPath('$.waitSeconds') }).next(step);
     step.next(new sfn.Choice(this, 'Done?').when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, 'Reported')).otherwise(again));
-    // Every restart twice (forward and rollback), both verifications, the pair wait, and steps' time.
-    const longestSeconds = 2 * forwardPathSeconds(waits, restartedServices) + 2 * waits.verificationSeconds + 30 * 60;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(step),
-      timeout: Duration.seconds(longestSeconds),
+      timeout: Duration.seconds(rotationExecutionTimeoutSeconds(waits, restartedServices)),
       logs: machineLogging,
       tracingEnabled: true,
       comment: 'MinIO credential rotation: short steps, Step Functions holds the waits',
@@ -330,7 +343,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const startRotation = new sfnTasks.StepFunctionsStartExecution(this, 'StartRotation', {
       stateMachine: this.stateMachine,
       name: sfn.JsonPath.stringAt('$.name'),
-      input: sfn.TaskInput.fromObject({ trigger: sfn.JsonPath.objectAt('$.trigger') }),
+      // The whole answer of the last naming step: the trigger, and the end of the pair wait when one
+      // was waited (a field a path cannot name when it may be absent), so the rotation does not wait it again.
+      input: sfn.TaskInput.fromJsonPathAt('$'),
       integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
       comment: 'A name Step Functions has seen is refused: one execution per rotation',
     });
@@ -345,7 +360,7 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const fromEvent = new sfn.Pass(this, 'FromEvent', { parameters: { 'event.$': '$' } }).next(named);
     this.startMachine = new sfn.StateMachine(this, 'StartMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(fromEvent),
-      timeout: Duration.seconds(waits.pairWaitSeconds + 10 * 60),
+      timeout: Duration.seconds(startExecutionTimeoutSeconds(waits)),
       logs: machineLogging,
       tracingEnabled: true,
       comment: 'Names a MinIO credential rotation after the pair wait and starts it once',

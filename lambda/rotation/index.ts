@@ -60,9 +60,12 @@ export async function name(input: { event?: unknown } & Partial<RotationStart>):
   return start;
 }
 
-/** The rotation machine's input is { trigger } from the start machine; every later step passes back what the last one returned. */
-export async function step(input: RotationExecution | { trigger: RotationStart['trigger'] }): Promise<RotationExecution> {
+/**
+ * The rotation machine's input is what `name` returned last (the start machine passes it whole), with
+ * the end of the pair wait it waited; every later step passes back what the last one returned.
+ */
+export async function step(input: RotationExecution | Pick<RotationStart, 'trigger' | 'pairWaitUntil'>): Promise<RotationExecution> {
   const { config, timing } = configured();
-  const execution = 'stage' in input ? input : newRotationExecution(input.trigger);
+  const execution = 'stage' in input ? input : newRotationExecution(input.trigger, Date.now(), input.pairWaitUntil);
   return runRotationStep(config, clients, execution, timing, log);
 }

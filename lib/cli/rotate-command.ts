@@ -2,6 +2,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from '../core/alluxio-version';
 import { renderHumanReport } from '../core/health-report';
 import { InputError } from '../core/input-error';
+import { QUORUM_SIZES } from '../core/master-quorum';
+import { DEFAULT_ROTATION_WAITS, rotationOutcomeSeconds } from '../core/rotation-budget';
 import { isFailureOutcome, RotationRecord } from '../core/rotation-plan';
 import { DEFAULT_MINIO_REGION } from '../core/site-properties';
 import { validateBucket, validateCredential, validateDirectory, validateEndpoint, validateRegion } from '../core/validate';
@@ -15,9 +17,10 @@ import { ROTATION_PARAMETER_OPTIONS, ROTATION_PARAMETER_USAGE, rotationLabel, ro
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
 import { CliCommand } from './run-cli';
 
-// A rotation is no longer one 15-minute Lambda run: the state machine gives every restart 5 min
-// (lib/core/rotation-budget), so three masters, the workers and the pair wait can pass 20 minutes.
-const DEFAULT_TIMEOUT_SECONDS = 3600;
+// Followed for as long as the construct's state machines may run with their default waits on its
+// largest topology (five masters, the workers and a provisioned MinIO restarted, each twice when
+// rolled back): the start execution's timeout and then the rotation's (lib/core/rotation-budget).
+const DEFAULT_TIMEOUT_SECONDS = rotationOutcomeSeconds(DEFAULT_ROTATION_WAITS, Math.max(...QUORUM_SIZES) + 2);
 const DEFAULT_POLL_MS = 3000;
 
 const USAGE = `usage: alluxio-minio rotate (--prefix P | <the three parameter names>) (--generate | --endpoint URL --bucket NAME) [options]
@@ -37,7 +40,8 @@ ${ROTATION_PARAMETER_USAGE}
   --directory DIR                    directory inside the bucket (default: the bucket root)
   --region R                         signing region MinIO expects (default: ${DEFAULT_MINIO_REGION})
   --kms-key-id KEY                   KMS key the parameters are encrypted with (default: alias/aws/ssm)
-  --timeout SECONDS                  how long to follow the rotation (default: ${DEFAULT_TIMEOUT_SECONDS})
+  --timeout SECONDS                  how long to follow the rotation (default: ${DEFAULT_TIMEOUT_SECONDS}, the
+                                     longest the construct's default waits allow; more if you set longer ones)
   --poll-interval-ms MS              how often to look (default: ${DEFAULT_POLL_MS})
   --no-follow                        write and return without waiting for the outcome
   -h, --help                         show this help

@@ -31,8 +31,36 @@ export const DEFAULT_VERIFICATION_SECONDS = 60;
 
 export const DEFAULT_PAIR_WAIT_SECONDS = 60;
 
-/** Step Functions ends an execution after one year; no rotation comes near it, the bound is there to refuse typos. */
+/**
+ * A typo guard on each wait. Step Functions ends an execution after one year, but the history bound
+ * below binds long before this: see validateRotationWaits.
+ */
 export const MAX_ROTATION_WAIT_SECONDS = 24 * 3600;
+
+/** Step Functions' Wait between two steps of a rotation, and between two looks of the pair wait (lib/runtime DEFAULT_ROTATION_TIMING). */
+export const ROTATION_POLL_SECONDS = 5;
+
+/** What a rotation execution may take beyond its waits: its steps, each up to ROTATION_STEP_TIMEOUT_SECONDS, and their retries. */
+const ROTATION_STEPS_ALLOWANCE_SECONDS = 30 * 60;
+
+/** What the start execution may take beyond the pair wait: the naming steps and StartExecution. */
+const START_STEPS_ALLOWANCE_SECONDS = 10 * 60;
+
+/**
+ * A Standard workflow execution fails once its history reaches 25,000 events, a hard quota
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/bp-history-limit.html). One poll round of
+ * either machine (lib/credential-rotation.ts) writes nine: the Lambda task (TaskStateEntered,
+ * LambdaFunctionScheduled, LambdaFunctionStarted, LambdaFunctionSucceeded, TaskStateExited), the
+ * Choice (entered, exited) and the Wait (entered, exited). The rounds are at least a poll apart, so
+ * an execution that runs its whole timeout writes at most nine events a poll, plus its first and last
+ * states. The waits are held to 20,000 of them: the rest is the margin for retried steps (a retry
+ * writes three more, and waits at least 2 s, fewer events a second than a poll round).
+ */
+export const STEP_FUNCTIONS_HISTORY_LIMIT = 25_000;
+export const MAX_ROTATION_HISTORY_EVENTS = 20_000;
+const HISTORY_EVENTS_PER_POLL = 9;
+/** ExecutionStarted, the first round's task and Choice, the Succeed state, ExecutionSucceeded. */
+const HISTORY_EVENTS_OUTSIDE_POLLS = 11;
 
 export interface RotationWaits {
   readonly pairWaitSeconds: number;
@@ -41,13 +69,56 @@ export interface RotationWaits {
   readonly verificationSeconds: number;
 }
 
+/** The construct's waits when none is given. */
+export const DEFAULT_ROTATION_WAITS: RotationWaits = {
+  pairWaitSeconds: DEFAULT_PAIR_WAIT_SECONDS,
+  serviceRestartSeconds: DEFAULT_SERVICE_RESTART_SECONDS,
+  verificationSeconds: DEFAULT_VERIFICATION_SECONDS,
+};
+
+/**
+ * The longest a rotation can take from the parameter change to its outcome: the start execution
+ * (the pair wait), then the rotation execution, each to its timeout.
+ */
+export function rotationOutcomeSeconds(waits: RotationWaits, restartedServices: number): number {
+  return startExecutionTimeoutSeconds(waits) + rotationExecutionTimeoutSeconds(waits, restartedServices);
+}
+
 /** The forward path's longest run, in seconds, with `restartedServices` restarts in a row. */
 export function forwardPathSeconds(waits: RotationWaits, restartedServices: number): number {
   return waits.pairWaitSeconds + restartedServices * waits.serviceRestartSeconds + waits.verificationSeconds;
 }
 
-/** Refuses waits that are not whole seconds from 1 s to a day, naming the prop. `props` names them as the caller spells them. */
-export function validateRotationWaits(waits: RotationWaits, props = { serviceRestart: 'serviceRestartTimeout', verification: 'verificationTimeout', pairWait: 'pairWait' }): void {
+/** The rotation state machine's TimeoutSeconds: every restart twice (forward and rollback), both verifications, the pair wait, and the steps' own time. */
+export function rotationExecutionTimeoutSeconds(waits: RotationWaits, restartedServices: number): number {
+  return 2 * forwardPathSeconds(waits, restartedServices) + 2 * waits.verificationSeconds + ROTATION_STEPS_ALLOWANCE_SECONDS;
+}
+
+/** The start state machine's TimeoutSeconds: the pair wait and the naming steps. */
+export function startExecutionTimeoutSeconds(waits: RotationWaits): number {
+  return waits.pairWaitSeconds + START_STEPS_ALLOWANCE_SECONDS;
+}
+
+/** The most history events an execution polling every `pollSeconds` writes before its timeout (see STEP_FUNCTIONS_HISTORY_LIMIT). */
+export function worstCaseHistoryEvents(timeoutSeconds: number, pollSeconds = ROTATION_POLL_SECONDS): number {
+  return Math.floor(timeoutSeconds / pollSeconds) * HISTORY_EVENTS_PER_POLL + HISTORY_EVENTS_OUTSIDE_POLLS;
+}
+
+/** The longest execution timeout whose worst case stays within MAX_ROTATION_HISTORY_EVENTS. */
+const MAX_EXECUTION_SECONDS = (Math.floor((MAX_ROTATION_HISTORY_EVENTS - HISTORY_EVENTS_OUTSIDE_POLLS) / HISTORY_EVENTS_PER_POLL) + 1) * ROTATION_POLL_SECONDS - 1;
+
+/**
+ * Refuses waits that are not whole seconds from 1 s to a day, and waits whose executions could
+ * outgrow Step Functions' history (STEP_FUNCTIONS_HISTORY_LIMIT), naming the prop. The poll stays at
+ * 5 s rather than lengthening with the waits: a longer poll would notice every restart and check
+ * later, for every deployment, while the defaults fit with room (seven restarts: about 11,500
+ * events). `props` names the waits as the caller spells them.
+ */
+export function validateRotationWaits(
+  waits: RotationWaits,
+  restartedServices: number,
+  props = { serviceRestart: 'serviceRestartTimeout', verification: 'verificationTimeout', pairWait: 'pairWait' },
+): void {
   for (const [name, value] of [
     [props.pairWait, waits.pairWaitSeconds],
     [props.serviceRestart, waits.serviceRestartSeconds],
@@ -56,5 +127,29 @@ export function validateRotationWaits(waits: RotationWaits, props = { serviceRes
     if (!Number.isInteger(value) || value < 1 || value > MAX_ROTATION_WAIT_SECONDS) {
       throw new InputError(name, `is ${value} s`, `use a whole number of seconds from 1 to ${MAX_ROTATION_WAIT_SECONDS}`);
     }
+  }
+  const history = (seconds: number) => `${worstCaseHistoryEvents(seconds)} history events, over the ${MAX_ROTATION_HISTORY_EVENTS} kept under Step Functions' limit of ${STEP_FUNCTIONS_HISTORY_LIMIT}`;
+  const startSeconds = startExecutionTimeoutSeconds(waits);
+  if (worstCaseHistoryEvents(startSeconds) > MAX_ROTATION_HISTORY_EVENTS) {
+    throw new InputError(
+      props.pairWait,
+      `is ${waits.pairWaitSeconds} s: polled every ${ROTATION_POLL_SECONDS} s, the start execution could write ${history(startSeconds)}`,
+      `use at most ${MAX_EXECUTION_SECONDS - START_STEPS_ALLOWANCE_SECONDS} s`,
+    );
+  }
+  const rotationSeconds = rotationExecutionTimeoutSeconds(waits, restartedServices);
+  if (worstCaseHistoryEvents(rotationSeconds) > MAX_ROTATION_HISTORY_EVENTS) {
+    // The rotation holds the pair wait too (twice, when it had to gather its state again) and every
+    // restart twice: the larger share is named, with the longest that fits the other waits as given
+    // (rotationExecutionTimeoutSeconds solved for it).
+    const pairsShare = waits.pairWaitSeconds >= restartedServices * waits.serviceRestartSeconds;
+    const [name, value, per] = pairsShare ? [props.pairWait, waits.pairWaitSeconds, 2] : [props.serviceRestart, waits.serviceRestartSeconds, 2 * restartedServices];
+    const others = rotationExecutionTimeoutSeconds(pairsShare ? { ...waits, pairWaitSeconds: 0 } : { ...waits, serviceRestartSeconds: 0 }, restartedServices);
+    const longest = Math.floor((MAX_EXECUTION_SECONDS - others) / per);
+    throw new InputError(
+      name,
+      `is ${value} s: with ${restartedServices} restarted services (each twice when rolled back) and a ${ROTATION_POLL_SECONDS} s poll, a rotation execution could write ${history(rotationSeconds)}`,
+      longest >= 1 ? `use at most ${longest} s with these services and the other waits given` : `shorten ${props.pairWait}, ${props.serviceRestart} and ${props.verification} together`,
+    );
   }
 }

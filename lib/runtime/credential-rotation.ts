@@ -4,7 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
-import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS } from '../core/rotation-budget';
+import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, ROTATION_POLL_SECONDS } from '../core/rotation-budget';
 import {
   FAILURE_METRIC,
   isFailureOutcome,
@@ -100,7 +100,7 @@ export interface RotationTiming {
 // The construct passes its own bounds (lib/core/rotation-budget); these are for a caller that passes none.
 export const DEFAULT_ROTATION_TIMING: RotationTiming = {
   pairWaitMs: DEFAULT_PAIR_WAIT_SECONDS * 1000,
-  pollMs: 5_000,
+  pollMs: ROTATION_POLL_SECONDS * 1000,
   serviceStableTimeoutMs: DEFAULT_SERVICE_RESTART_SECONDS * 1000,
   healthTimeoutMs: DEFAULT_VERIFICATION_SECONDS * 1000,
   checkOptions: DEFAULT_CHECK_OPTIONS,
@@ -194,9 +194,12 @@ export interface RotationExecution {
   readonly waitSeconds: number;
 }
 
-/** A new execution for `trigger`: the first step plans it. */
-export function newRotationExecution(trigger: RotationTrigger, now = Date.now()): RotationExecution {
-  return { trigger, startedAt: now, stage: 'plan', todo: [], restarted: [], done: false, waitSeconds: 0 };
+/**
+ * A new execution for `trigger`: the first step plans it. `pairWaitUntil` is the end of a pair wait
+ * already waited (by the start state machine), so the rotation does not wait it again.
+ */
+export function newRotationExecution(trigger: RotationTrigger, now = Date.now(), pairWaitUntil?: number): RotationExecution {
+  return { trigger, startedAt: now, stage: 'plan', todo: [], restarted: [], done: false, waitSeconds: 0, ...(pairWaitUntil !== undefined ? { pairWaitUntil } : {}) };
 }
 
 /**
@@ -326,18 +329,22 @@ class RotationStep {
       return { ready: true, trigger, waitSeconds, name: `rotation-unread-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
     }
     const decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio: this.config.services.minioService !== undefined });
+    let waited: { pairWaitUntil: number } | undefined;
     if (decision.action === 'wait-for-pair') {
       const until = pairWaitUntil ?? Date.now() + this.timing.pairWaitMs;
       if (Date.now() < until) return { ready: false, trigger, pairWaitUntil: until, waitSeconds };
+      // Passed to the rotation (the start machine's StartExecution input), which then does not wait again.
+      waited = { pairWaitUntil: until };
     }
-    return { ready: true, trigger, waitSeconds, name: rotationExecutionName(gathered.plan, { parameterName: gathered.live.parameterName, text: gathered.liveText }, { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label }) };
+    return { ready: true, trigger, waitSeconds, ...waited, name: rotationExecutionName(gathered.plan, { parameterName: gathered.live.parameterName, text: gathered.liveText }, { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label }) };
   }
 
   /** Gathers and decides; returns the execution when it waits for the pair or is done, undefined to go on. */
   private async plan(): Promise<RotationExecution | undefined> {
     const provisionedMinio = this.config.services.minioService !== undefined;
     const gathered = await this.gather();
-    const first = this.execution.pairWaitUntil === undefined;
+    // The first step has no plan yet (a pair wait the start machine waited may already be set).
+    const first = this.execution.plan === undefined;
     let decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
     if (first) this.progress('planned', { trigger: this.execution.trigger.kind, action: decision.action, reason: decision.reason, ...versionsOf(gathered.plan) });
     this.execution = { ...this.execution, plan: gathered.plan, live: gathered.live, lastKnownGood: gathered.lastKnownGood };

@@ -3,10 +3,13 @@
  * for the state types and fields the construct's state machines use and no others: Pass with
  * Parameters, Task on a Lambda function's ARN or on arn:<partition>:states:::states:startExecution,
  * Choice with BooleanEquals and IsPresent, Wait with Seconds or SecondsPath, Succeed and Fail, and
- * Retry and Catch on tasks. Anything else in a definition is refused by name, so a change to the
- * state machines cannot silently run differently here. Not a Step Functions: see docs/local-ecs.md
- * for what differs (waits are scaled, a started execution runs to its end before the start returns).
- * The semantics follow the Amazon States Language: https://states-language.net/spec.html
+ * Retry (ErrorEquals, IntervalSeconds, MaxAttempts, BackoffRate) and Catch (ErrorEquals, Next) on
+ * tasks, and the top-level StartAt, States, Comment and TimeoutSeconds. Anything else in a definition
+ * (a state type, a state's field, a retrier's or catcher's field, a top-level field) is refused by
+ * name, so a change to the state machines cannot silently run differently here. Not a Step
+ * Functions: see docs/local-ecs.md for what differs (waits are scaled, a started execution runs to
+ * its end before the start returns). The semantics follow the Amazon States Language:
+ * https://states-language.net/spec.html
  */
 
 export interface TaskError {
@@ -36,6 +39,18 @@ export class StateMachineFailed extends Error {
 
 type State = Record<string, any>;
 
+export interface StateMachineDefinition {
+  readonly StartAt: string;
+  readonly States: Record<string, State>;
+  readonly Comment?: string;
+  /** The execution fails with States.Timeout once it has run this long (states-language.net/spec.html, top-level fields). */
+  readonly TimeoutSeconds?: number;
+}
+
+const TOP_LEVEL_FIELDS = ['StartAt', 'States', 'Comment', 'TimeoutSeconds'];
+const RETRIER_FIELDS = ['ErrorEquals', 'IntervalSeconds', 'MaxAttempts', 'BackoffRate'];
+const CATCHER_FIELDS = ['ErrorEquals', 'Next'];
+
 const KNOWN_FIELDS: Record<string, readonly string[]> = {
   Pass: ['Type', 'Comment', 'Parameters', 'Next', 'End'],
   Task: ['Type', 'Comment', 'Resource', 'Parameters', 'Retry', 'Catch', 'Next', 'End'],
@@ -45,17 +60,84 @@ const KNOWN_FIELDS: Record<string, readonly string[]> = {
   Fail: ['Type', 'Comment', 'Error', 'Cause'],
 };
 
-/** Runs `definition` on `input` to its end: the output of a Succeed state, or a StateMachineFailed. */
-export async function runStateMachine(definition: { StartAt: string; States: Record<string, State> }, input: unknown, host: StateMachineHost): Promise<unknown> {
+function refuseUnknownFields(where: string, value: object, known: readonly string[]): void {
+  const unknown = Object.keys(value).filter((field) => !known.includes(field));
+  if (unknown.length > 0) throw new Error(`${where}: the local harness does not run the fields ${unknown.join(', ')}`);
+}
+
+/** Refuses, by name, anything in `definition` the interpreter does not run. */
+function checkDefinition(definition: StateMachineDefinition): void {
+  refuseUnknownFields('the state machine', definition, TOP_LEVEL_FIELDS);
+  if (definition.TimeoutSeconds !== undefined && !(Number.isInteger(definition.TimeoutSeconds) && definition.TimeoutSeconds > 0)) {
+    throw new Error(`the state machine: TimeoutSeconds ${JSON.stringify(definition.TimeoutSeconds)} is not a positive integer`);
+  }
   for (const [name, state] of Object.entries(definition.States)) {
     const known = KNOWN_FIELDS[state.Type];
     if (!known) throw new Error(`state ${name}: the local harness does not run ${state.Type} states`);
     const unknown = Object.keys(state).filter((field) => !known.includes(field));
     if (unknown.length > 0) throw new Error(`state ${name}: the local harness does not run ${state.Type} fields ${unknown.join(', ')}`);
+    (state.Retry ?? []).forEach((retrier: object, index: number) => refuseUnknownFields(`state ${name}, Retry[${index}]`, retrier, RETRIER_FIELDS));
+    (state.Catch ?? []).forEach((catcher: object, index: number) => refuseUnknownFields(`state ${name}, Catch[${index}]`, catcher, CATCHER_FIELDS));
+    (state.Choices ?? []).forEach((rule: State) => ruleKind(rule));
   }
+}
+
+/**
+ * The execution's clock, in the definition's seconds: every Wait (a state's or a retrier's) counts
+ * the seconds the definition asks for, whatever the host makes of them (the local harness scales
+ * them), and the rest is real time. A started execution's run is left out: Step Functions'
+ * StartExecution returns at once, the local one only once the started execution ended.
+ */
+class ExecutionClock {
+  private waited = 0;
+  private excludedMs = 0;
+  private readonly startedMs = Date.now();
+
+  constructor(
+    private readonly host: StateMachineHost,
+    private readonly timeoutSeconds: number | undefined,
+  ) {}
+
+  get elapsedSeconds(): number {
+    return this.waited + (Date.now() - this.startedMs - this.excludedMs) / 1000;
+  }
+
+  /** Fails the execution as Step Functions does once it has run past its TimeoutSeconds. */
+  check(): void {
+    if (this.timeoutSeconds !== undefined && this.elapsedSeconds >= this.timeoutSeconds) {
+      throw new StateMachineFailed('States.Timeout', `the execution ran past its TimeoutSeconds of ${this.timeoutSeconds}`);
+    }
+  }
+
+  /** A wait of `seconds`, cut short where the execution's timeout falls inside it. */
+  async wait(seconds: number): Promise<void> {
+    const remaining = this.timeoutSeconds === undefined ? seconds : Math.max(0, this.timeoutSeconds - this.elapsedSeconds);
+    const waited = Math.min(seconds, remaining);
+    const before = Date.now();
+    await this.host.wait(waited);
+    this.excludedMs += Date.now() - before;
+    this.waited += waited;
+    this.check();
+  }
+
+  async outside<T>(run: () => Promise<T>): Promise<T> {
+    const before = Date.now();
+    try {
+      return await run();
+    } finally {
+      this.excludedMs += Date.now() - before;
+    }
+  }
+}
+
+/** Runs `definition` on `input` to its end: the output of a Succeed state, or a StateMachineFailed. */
+export async function runStateMachine(definition: StateMachineDefinition, input: unknown, host: StateMachineHost): Promise<unknown> {
+  checkDefinition(definition);
+  const clock = new ExecutionClock(host, definition.TimeoutSeconds);
   let current = definition.StartAt;
   let data: unknown = input;
   for (;;) {
+    clock.check();
     const state = definition.States[current];
     if (!state) throw new Error(`no state named ${current}`);
     host.trace?.(`${current} (${state.Type})`);
@@ -64,7 +146,8 @@ export async function runStateMachine(definition: { StartAt: string; States: Rec
         data = state.Parameters === undefined ? data : parameters(state.Parameters, data);
         break;
       case 'Task': {
-        const outcome = await runTask(state, data, host);
+        const outcome = await runTask(state, data, host, clock);
+        clock.check();
         if (outcome.ok) {
           data = outcome.result;
           break;
@@ -77,7 +160,7 @@ export async function runStateMachine(definition: { StartAt: string; States: Rec
         continue;
       }
       case 'Choice': {
-        const chosen = (state.Choices as State[]).find((choice) => holds(choice, data));
+        const chosen = (state.Choices as State[]).find((choice) => holds(current, choice, data));
         current = chosen?.Next ?? state.Default;
         if (current === undefined) throw new StateMachineFailed('States.NoChoiceMatched', 'no choice matched and no Default');
         continue;
@@ -85,7 +168,7 @@ export async function runStateMachine(definition: { StartAt: string; States: Rec
       case 'Wait': {
         const seconds = state.SecondsPath !== undefined ? path(state.SecondsPath, data) : state.Seconds;
         if (!Number.isInteger(seconds) || seconds < 0) throw new StateMachineFailed('States.Runtime', `Wait seconds ${JSON.stringify(seconds)} is not a non-negative integer`);
-        await host.wait(seconds);
+        await clock.wait(seconds);
         break;
       }
       case 'Succeed':
@@ -98,14 +181,18 @@ export async function runStateMachine(definition: { StartAt: string; States: Rec
   }
 }
 
-async function runTask(state: State, data: unknown, host: StateMachineHost): Promise<{ ok: true; result: unknown } | { ok: false; error: TaskError }> {
+async function runTask(state: State, data: unknown, host: StateMachineHost, clock: ExecutionClock): Promise<{ ok: true; result: unknown } | { ok: false; error: TaskError }> {
   const input = state.Parameters === undefined ? data : parameters(state.Parameters, data);
-  for (let attempt = 0; ; attempt++) {
+  // Each retrier counts its own attempts across the state's run: "A Retrier's parameters apply across
+  // all visits to that Retrier in the context of a single state execution" (states-language.net/spec.html,
+  // Complex retry scenarios).
+  const attempts = new Map<number, number>();
+  for (;;) {
     let outcome: { ok: true; result: unknown } | { ok: false; error: TaskError };
     if (/^arn:[^:]+:states:::states:startExecution$/.test(state.Resource)) {
       const request = input as { StateMachineArn: string; Name: string; Input: unknown };
       try {
-        outcome = { ok: true, result: await host.startExecution(request.StateMachineArn, request.Name, typeof request.Input === 'string' ? request.Input : JSON.stringify(request.Input)) };
+        outcome = { ok: true, result: await clock.outside(() => host.startExecution(request.StateMachineArn, request.Name, typeof request.Input === 'string' ? request.Input : JSON.stringify(request.Input))) };
       } catch (error) {
         outcome = { ok: false, error: asTaskError(error) };
       }
@@ -115,10 +202,14 @@ async function runTask(state: State, data: unknown, host: StateMachineHost): Pro
       throw new Error(`the local harness runs tasks on a Lambda function ARN or states:startExecution, not ${state.Resource}`);
     }
     if (outcome.ok) return outcome;
-    const retry = (state.Retry ?? []).find((r: { ErrorEquals: string[] }) => matches(r.ErrorEquals, outcome.error.Error));
+    const index = (state.Retry ?? []).findIndex((r: { ErrorEquals: string[] }) => matches(r.ErrorEquals, outcome.error.Error));
+    if (index < 0) return outcome;
+    const retry = state.Retry[index];
+    const attempt = attempts.get(index) ?? 0;
     // Step Functions' defaults: 3 attempts, 1 s apart, doubling.
-    if (!retry || attempt >= (retry.MaxAttempts ?? 3)) return outcome;
-    await host.wait((retry.IntervalSeconds ?? 1) * (retry.BackoffRate ?? 2) ** attempt);
+    if (attempt >= (retry.MaxAttempts ?? 3)) return outcome;
+    attempts.set(index, attempt + 1);
+    await clock.wait((retry.IntervalSeconds ?? 1) * (retry.BackoffRate ?? 2) ** attempt);
   }
 }
 
@@ -132,13 +223,19 @@ function matches(errorEquals: readonly string[], error: string): boolean {
   return errorEquals.includes(error) || errorEquals.includes('States.ALL');
 }
 
-function holds(choice: State, data: unknown): boolean {
-  const fields = Object.keys(choice).filter((field) => field !== 'Next');
-  if (fields.length !== 2 || !fields.includes('Variable')) throw new Error(`the local harness runs Choice rules of BooleanEquals or IsPresent, not ${JSON.stringify(choice)}`);
-  const present = has(choice.Variable, data);
-  if ('IsPresent' in choice) return present === choice.IsPresent;
-  if ('BooleanEquals' in choice) return present && path(choice.Variable, data) === choice.BooleanEquals;
+function ruleKind(choice: State): 'IsPresent' | 'BooleanEquals' {
+  const fields = Object.keys(choice).filter((field) => field !== 'Next' && field !== 'Variable');
+  if (fields.length === 1 && 'Variable' in choice && (fields[0] === 'IsPresent' || fields[0] === 'BooleanEquals')) return fields[0];
   throw new Error(`the local harness runs Choice rules of BooleanEquals or IsPresent, not ${JSON.stringify(choice)}`);
+}
+
+function holds(stateName: string, choice: State, data: unknown): boolean {
+  const present = has(choice.Variable, data);
+  if (ruleKind(choice) === 'IsPresent') return present === choice.IsPresent;
+  // A comparison on a variable that is not there fails the execution (States.Runtime), it is not
+  // false; test with IsPresent first where a field may be missing.
+  if (!present) throw new StateMachineFailed('States.Runtime', `Invalid path '${choice.Variable}': the Choice state ${stateName} compares a value its input does not have`);
+  return path(choice.Variable, data) === choice.BooleanEquals;
 }
 
 /** A reference path: `$` or `$.a.b` (all the definitions use). */

@@ -118,7 +118,8 @@ describe('CredentialRotation', () => {
       { Variable: '$.ready', BooleanEquals: false, Next: 'PairWait' },
       { Variable: '$.name', IsPresent: true, Next: 'StartRotation' },
     ]);
-    expect(start.States.StartRotation).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::states:startExecution', Parameters: { 'Name.$': '$.name', Input: { 'trigger.$': '$.trigger' } } });
+    // The naming step's whole answer: the trigger and the end of the pair wait it waited (the rotation does not wait it again).
+    expect(start.States.StartRotation).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::states:startExecution', Parameters: { 'Name.$': '$.name', 'Input.$': '$' } });
     expect(start.States.StartRotation.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], Next: 'AlreadyStarted' })]);
   });
 

@@ -101,18 +101,20 @@ describe('the rotation state machine', () => {
 describe('the start state machine', () => {
   const trigger = { kind: 'parameter-change', parameterName: '/c/access-key' };
 
-  test('waits out the pair, then starts the rotation machine under the name with the trigger as its input', async () => {
+  test("waits out the pair, then starts the rotation machine under the name with the naming step's answer as its input: the trigger and the end of the pair wait, so the rotation does not wait it again", async () => {
     const event = { source: 'aws.ssm', detail: { name: '/c/access-key' } };
     const { host, calls, waits, starts } = scriptedHost([
       { ok: true, result: { ready: false, trigger, pairWaitUntil: 1, waitSeconds: 5 } },
-      { ok: true, result: { ready: true, trigger, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 } },
+      { ok: true, result: { ready: true, trigger, pairWaitUntil: 1, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 } },
     ]);
     await runStateMachine(start, event, host);
     expect(calls[0].input).toEqual({ event });
     expect(calls[1].input).toMatchObject({ ready: false, pairWaitUntil: 1 });
     expect(calls.every((c) => /:function:RotationNameFunction[0-9A-F]+$/.test(c.functionArn))).toBe(true);
     expect(waits).toEqual([5]);
-    expect(starts).toEqual([{ arn: expect.stringMatching(/:stateMachine:RotationStateMachine[0-9A-F]+$/), name: 'rotation-a1-2-s1-2-c1-1', input: { trigger } }]);
+    expect(starts).toEqual([
+      { arn: expect.stringMatching(/:stateMachine:RotationStateMachine[0-9A-F]+$/), name: 'rotation-a1-2-s1-2-c1-1', input: { ready: true, trigger, pairWaitUntil: 1, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 } },
+    ]);
   });
 
   test('a name already used ends quietly, and so does nothing to start; any other start error fails', async () => {
@@ -135,4 +137,55 @@ test('the harness refuses a state type or field it does not run, by name', async
   const { host } = scriptedHost([]);
   await expect(runStateMachine({ StartAt: 'M', States: { M: { Type: 'Map', End: true } } }, {}, host)).rejects.toThrow(/state M: the local harness does not run Map states/);
   await expect(runStateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: functionArn('f'), ResultPath: '$.x', End: true } } }, {}, host)).rejects.toThrow(/does not run Task fields ResultPath/);
+});
+
+describe('the harness runs the Amazon States Language as Step Functions does, or refuses by name', () => {
+  test("the top-level TimeoutSeconds ends an execution that runs past it with States.Timeout, cutting its last wait short", async () => {
+    expect(rotation.TimeoutSeconds).toBe(3360);
+    const pending = { ok: true as const, result: { done: false, waitSeconds: 1000 } };
+    const { host, waits } = scriptedHost(Array.from({ length: 10 }, () => pending));
+    await expect(runStateMachine(rotation, { trigger: { kind: 'schedule' } }, host)).rejects.toMatchObject({ error: 'States.Timeout' });
+    expect(waits.slice(0, 3)).toEqual([1000, 1000, 1000]);
+    expect(waits).toHaveLength(4);
+    expect(waits[3]).toBeGreaterThan(359);
+    expect(waits[3]).toBeLessThanOrEqual(360);
+  });
+
+  test('each retrier counts its own attempts (states-language.net, Complex retry scenarios)', async () => {
+    const service = { ok: false as const, error: { Error: 'Lambda.ServiceException', Cause: 'try again' } };
+    const throttled = { ok: false as const, error: { Error: 'Lambda.TooManyRequestsException', Cause: 'slow down' } };
+    const done = { ok: true as const, result: { done: true, waitSeconds: 0 } };
+    // Service errors: IntervalSeconds 2, BackoffRate 2; throttles: IntervalSeconds 5, BackoffRate 2.
+    const mixed = scriptedHost([service, throttled, service, done]);
+    await expect(runStateMachine(rotation, {}, mixed.host)).resolves.toEqual({ done: true, waitSeconds: 0 });
+    expect(mixed.waits).toEqual([2, 5, 4]);
+    // Six service errors use up their retrier (MaxAttempts 6), not the throttle's.
+    const many = scriptedHost([...Array.from({ length: 6 }, () => service), throttled, done]);
+    await expect(runStateMachine(rotation, {}, many.host)).resolves.toEqual({ done: true, waitSeconds: 0 });
+    expect(many.waits).toEqual([2, 4, 8, 16, 32, 64, 5]);
+  });
+
+  test('a field of a retrier, a catcher or the machine that the harness does not run is refused by name', async () => {
+    const { host } = scriptedHost([]);
+    const withStep = (change: (step: any) => void, top: Record<string, unknown> = {}) => {
+      const copy = JSON.parse(JSON.stringify(rotation));
+      change(copy.States.Step);
+      return { ...copy, ...top };
+    };
+    await expect(runStateMachine(withStep((step) => (step.Retry[0].JitterStrategy = 'FULL')), {}, host)).rejects.toThrow(/state Step, Retry\[0\]: the local harness does not run the fields JitterStrategy/);
+    await expect(runStateMachine(withStep((step) => (step.Retry[1].MaxDelaySeconds = 30)), {}, host)).rejects.toThrow(/state Step, Retry\[1\]: the local harness does not run the fields MaxDelaySeconds/);
+    await expect(runStateMachine(withStep((step) => (step.Catch[0].ResultPath = '$.error')), {}, host)).rejects.toThrow(/state Step, Catch\[0\]: the local harness does not run the fields ResultPath/);
+    await expect(runStateMachine(withStep(() => undefined, { QueryLanguage: 'JSONata', Version: '1.0' }), {}, host)).rejects.toThrow(
+      /the state machine: the local harness does not run the fields QueryLanguage, Version/,
+    );
+  });
+
+  test('a Choice comparison on a variable the input does not have fails the execution with States.Runtime, it is not false', async () => {
+    const { host, calls } = scriptedHost([
+      { ok: true, result: { waitSeconds: 5 } },
+      { ok: true, result: { done: true, waitSeconds: 0 } },
+    ]);
+    await expect(runStateMachine(rotation, {}, host)).rejects.toEqual(new StateMachineFailed('States.Runtime', "Invalid path '$.done': the Choice state Done? compares a value its input does not have"));
+    expect(calls).toHaveLength(1);
+  });
 });

@@ -74,7 +74,8 @@ async function handler(event: unknown): Promise<any> {
     start = await name(start);
   }
   if (!start.name) return { outcome: 'deferred', reason: start.deferred };
-  let execution = await step({ trigger: start.trigger });
+  // The start machine's StartExecution passes the naming step's whole answer (lib/credential-rotation.ts).
+  let execution = await step(start);
   carried.push(execution);
   while (!execution.done) {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -186,6 +187,40 @@ test('the events of both halves of a pair name one rotation; the next pair names
     await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.first.secretAccessKey);
     const next = await name({ event: parameterChange(`${prefix}/secret-key`) });
     expect(next.name).not.toBe(second.name);
+  } finally {
+    output.restore();
+  }
+});
+
+test('a one-half change: the pair wait the start waited is not waited again by the rotation it starts', async () => {
+  const prefix = uniqueRotationPrefix('lambda-half');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  // Long enough that a second wait would show in the first step's answer.
+  process.env[ROTATION_ENV.pairWaitSeconds] = '2';
+  const { name, step } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    expect((await handler(scheduled)).outcome).toBe('adopted');
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    let start = await name({ event: parameterChange(`${prefix}/access-key`) });
+    expect(start).toMatchObject({ ready: false, pairWaitUntil: expect.any(Number) });
+    const waitedUntil = start.pairWaitUntil!;
+    while (!start.ready) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      start = await name(start);
+    }
+    expect(start).toMatchObject({ ready: true, name: expect.any(String), pairWaitUntil: waitedUntil });
+    // What the rotation machine's first step gets: the start's answer, as StartExecution passes it.
+    const first = await step(start);
+    carried.push(first);
+    expect(first.pairWaitUntil).toBe(waitedUntil);
+    expect(first.decision).toMatchObject({ action: 'rotate', reason: expect.stringMatching(/only .*access-key changed/) });
+    let execution = first;
+    while (!execution.done) execution = await step(execution);
+    carried.push(execution);
+    // Only the access key changed: the new key id with the old secret is refused before anything restarts.
+    expect(execution.result).toMatchObject({ outcome: expect.stringMatching(/failed|rolled-back/) });
   } finally {
     output.restore();
   }
