@@ -74,8 +74,7 @@ function checkDefinition(definition: StateMachineDefinition): void {
   for (const [name, state] of Object.entries(definition.States)) {
     const known = KNOWN_FIELDS[state.Type];
     if (!known) throw new Error(`state ${name}: the local harness does not run ${state.Type} states`);
-    const unknown = Object.keys(state).filter((field) => !known.includes(field));
-    if (unknown.length > 0) throw new Error(`state ${name}: the local harness does not run ${state.Type} fields ${unknown.join(', ')}`);
+    refuseUnknownFields(`state ${name}, a ${state.Type} state`, state, known);
     (state.Retry ?? []).forEach((retrier: object, index: number) => refuseUnknownFields(`state ${name}, Retry[${index}]`, retrier, RETRIER_FIELDS));
     (state.Catch ?? []).forEach((catcher: object, index: number) => refuseUnknownFields(`state ${name}, Catch[${index}]`, catcher, CATCHER_FIELDS));
     (state.Choices ?? []).forEach((rule: State) => ruleKind(rule));

@@ -136,7 +136,7 @@ describe('the start state machine', () => {
 test('the harness refuses a state type or field it does not run, by name', async () => {
   const { host } = scriptedHost([]);
   await expect(runStateMachine({ StartAt: 'M', States: { M: { Type: 'Map', End: true } } }, {}, host)).rejects.toThrow(/state M: the local harness does not run Map states/);
-  await expect(runStateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: functionArn('f'), ResultPath: '$.x', End: true } } }, {}, host)).rejects.toThrow(/does not run Task fields ResultPath/);
+  await expect(runStateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: functionArn('f'), ResultPath: '$.x', End: true } } }, {}, host)).rejects.toThrow(/state T, a Task state: the local harness does not run the fields ResultPath/);
 });
 
 describe('the harness runs the Amazon States Language as Step Functions does, or refuses by name', () => {
