@@ -193,7 +193,19 @@ export const ROTATION_TAG_KEYS = {
   code: 'alluxio-minio:rotation-code',
   /** Last-known-good versions of key parameters the deployment does not own (it labels only its own). */
   lastKnownGood: 'alluxio-minio:last-known-good',
+  /** The name of the last rotation that found a deployment in progress and did nothing (rotationExecutionName). */
+  deferredRotation: 'alluxio-minio:deferred-rotation',
 } as const;
+
+/** The tag that records a rotation deferred after it was named: `name` is then used up. */
+export function deferredRotationTags(name: string): Array<{ Key: string; Value: string }> {
+  return [{ Key: ROTATION_TAG_KEYS.deferredRotation, Value: name }];
+}
+
+/** The name recorded by deferredRotationTags, if any. */
+export function deferredRotationFromTags(tags: ReadonlyArray<{ Key?: string; Value?: string }>): string | undefined {
+  return tags.find((tag) => tag.Key === ROTATION_TAG_KEYS.deferredRotation)?.Value;
+}
 
 /** The last-known-good versions as a tag for the deployment's configuration parameter. */
 export function lastKnownGoodTags(accessKeyVersion: number, secretKeyVersion: number): Array<{ Key: string; Value: string }> {
@@ -263,15 +275,27 @@ export function masterRestartOrder(masters: readonly number[], leader: number | 
  * rotation writes them and a rollback writes them back: a parameter version would change with each
  * and name the failed pair's rotation anew. A new key version, a new generation or configuration
  * (a deploy) or new settings make the next name. Names take 1-80 of [A-Za-z0-9_-].
+ *
+ * `deferred` is the name of the last rotation that was deferred after it was named (a deployment
+ * began between the naming and its first step; deferredRotationTags): it did nothing, but its name
+ * is used up. When it is this rotation's name (or one of its retries, `-r<n>`), the next retry's
+ * name is given, so the schedule or the next event runs the change once the deployment is done; a
+ * deploy that leaves the configuration as it was would otherwise leave the change unrotated until a
+ * key got a new version.
  */
 export function rotationExecutionName(
   state: Pick<RotationState, 'accessKey' | 'secretKey'>,
   configuration: { readonly parameterName: string; readonly text: string },
   settings: object,
+  deferred?: string,
 ): string {
   const label = (version: number | undefined) => (version === undefined ? 'n' : String(version));
   const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 8);
   const generation = configuration.parameterName.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_').slice(-24);
   const versions = `a${label(state.accessKey.labelledVersion)}-${state.accessKey.currentVersion}-s${label(state.secretKey.labelledVersion)}-${state.secretKey.currentVersion}`;
-  return `rotation-${digest(JSON.stringify(settings))}-${versions}-c${generation}-${digest(withoutCredentials(configuration.text))}`.slice(0, 80);
+  // 72 characters leave room for a retry's suffix within Step Functions' 80.
+  const name = `rotation-${digest(JSON.stringify(settings))}-${versions}-c${generation}-${digest(withoutCredentials(configuration.text))}`.slice(0, 72);
+  if (deferred === name) return `${name}-r1`;
+  const retry = deferred?.startsWith(`${name}-r`) ? /^\d{1,6}$/.exec(deferred.slice(name.length + 2)) : null;
+  return retry ? `${name}-r${Number(retry[0]) + 1}` : name;
 }

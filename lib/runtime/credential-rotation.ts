@@ -13,6 +13,8 @@ import {
   METRIC_DIMENSION,
   planRotation,
   RotationDecision,
+  deferredRotationFromTags,
+  deferredRotationTags,
   lastKnownGoodFromTags,
   lastKnownGoodTags,
   masterRestartOrder,
@@ -178,6 +180,8 @@ export interface RotationExecution {
   readonly todo: readonly RotationTask[];
   readonly restarted: readonly string[];
   readonly pairWaitUntil?: number;
+  /** The execution's name and the configuration parameter it was named from (absent when run in-process): where a deferral is recorded. */
+  readonly named?: RotationNaming;
   readonly decision?: Pick<RotationDecision, 'action' | 'reason'>;
   readonly plan?: RotationState;
   /** The configuration the services ran when the rotation was planned: its name and that version. */
@@ -194,12 +198,19 @@ export interface RotationExecution {
   readonly waitSeconds: number;
 }
 
+/** What the naming step named a rotation, and from which configuration parameter. */
+export interface RotationNaming {
+  readonly name: string;
+  readonly configurationParameter: string;
+}
+
 /**
  * A new execution for `trigger`: the first step plans it. `pairWaitUntil` is the end of a pair wait
- * already waited (by the start state machine), so the rotation does not wait it again.
+ * already waited (by the start state machine), so the rotation does not wait it again; `named` is
+ * what the start state machine named it.
  */
-export function newRotationExecution(trigger: RotationTrigger, now = Date.now(), pairWaitUntil?: number): RotationExecution {
-  return { trigger, startedAt: now, stage: 'plan', todo: [], restarted: [], done: false, waitSeconds: 0, ...(pairWaitUntil !== undefined ? { pairWaitUntil } : {}) };
+export function newRotationExecution(trigger: RotationTrigger, now = Date.now(), pairWaitUntil?: number, named?: RotationNaming): RotationExecution {
+  return { trigger, startedAt: now, stage: 'plan', todo: [], restarted: [], done: false, waitSeconds: 0, ...(pairWaitUntil !== undefined ? { pairWaitUntil } : {}), ...(named ? { named } : {}) };
 }
 
 /**
@@ -248,6 +259,8 @@ export interface RotationStart {
   readonly ready: boolean;
   /** The execution name (lib/core rotationExecutionName); absent when nothing is to start. */
   readonly name?: string;
+  /** The configuration parameter the name was taken from (absent with `name` absent, or a state that could not be read). */
+  readonly configurationParameter?: string;
   /** Why nothing is started: a deployment in progress (the outcome `deferred`, which is not reported, as before). */
   readonly deferred?: string;
   readonly trigger: RotationTrigger;
@@ -309,7 +322,7 @@ class RotationStep {
       }
       return await this.work();
     } catch (error) {
-      if (error instanceof Deferred) return this.finish({ outcome: 'deferred', reason: error.message }, { accessKeyVersion: 0, secretKeyVersion: 0 });
+      if (error instanceof Deferred) return this.deferred(error);
       // Reading the state failed (SSM down, permissions) before anything was changed; still reported.
       const failure = asFailure(error);
       return this.finish({ outcome: 'failed', code: failure.code, reason: failure.message });
@@ -320,8 +333,10 @@ class RotationStep {
     const trigger = this.execution.trigger;
     const waitSeconds = Math.max(1, Math.ceil(this.timing.pollMs / 1000));
     let gathered;
+    let deferred: string | undefined;
     try {
       gathered = await this.gather();
+      deferred = deferredRotationFromTags(await listParameterTags(this.clients.ssm, gathered.live.parameterName));
     } catch (error) {
       // A deployment in progress: nothing is started (and no name used up); the schedule comes back.
       if (error instanceof Deferred) return { ready: true, trigger, waitSeconds, deferred: error.message };
@@ -336,7 +351,29 @@ class RotationStep {
       // Passed to the rotation (the start machine's StartExecution input), which then does not wait again.
       waited = { pairWaitUntil: until };
     }
-    return { ready: true, trigger, waitSeconds, ...waited, name: rotationExecutionName(gathered.plan, { parameterName: gathered.live.parameterName, text: gathered.liveText }, { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label }) };
+    const parameterName = gathered.live.parameterName;
+    const settings = { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label };
+    return { ready: true, trigger, waitSeconds, ...waited, name: rotationExecutionName(gathered.plan, { parameterName, text: gathered.liveText }, settings, deferred), configurationParameter: parameterName };
+  }
+
+  /**
+   * A deployment in progress at the first step: nothing is done. The naming step saw none, so one
+   * began in between, and this execution's name is used up (Step Functions keeps it): the deferral
+   * is recorded on the configuration the name was taken from, and the next naming (the schedule, or
+   * the next event) names the same change's retry. Recording it is best effort: when it fails, the
+   * change waits for a new key version, as before the record existed, and the log says so.
+   */
+  private async deferred(deferral: Deferred): Promise<RotationExecution> {
+    const named = this.execution.named;
+    if (named && this.execution.stage === 'plan') {
+      try {
+        await tagParameter(this.clients.ssm, named.configurationParameter, deferredRotationTags(named.name));
+        this.progress('deferral-recorded', { name: named.name, parameter: named.configurationParameter });
+      } catch (error) {
+        this.progress('deferral-not-recorded', { name: named.name, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return this.finish({ outcome: 'deferred', reason: deferral.message }, { accessKeyVersion: 0, secretKeyVersion: 0 });
   }
 
   /** Gathers and decides; returns the execution when it waits for the pair or is done, undefined to go on. */

@@ -170,6 +170,22 @@ describe('the execution name of a rotation', () => {
     expect(new Set([base, ...others]).size).toBe(others.length + 1);
   });
 
+  test('a rotation deferred after it was named is retried under the next name; any other recorded deferral changes nothing', () => {
+    const base = rotationExecutionName(state([2, 3], [2, 3]), live, settings);
+    expect(rotationExecutionName(state([2, 3], [2, 3]), live, settings, base)).toBe(`${base}-r1`);
+    expect(rotationExecutionName(state([2, 3], [2, 3]), live, settings, `${base}-r1`)).toBe(`${base}-r2`);
+    expect(rotationExecutionName(state([2, 3], [2, 3]), live, settings, `${base}-r41`)).toBe(`${base}-r42`);
+    // Another rotation's deferral (an older version), or a value that is no retry of this one.
+    const older = rotationExecutionName(state([2, 2], [2, 2]), live, settings);
+    expect(rotationExecutionName(state([2, 3], [2, 3]), live, settings, older)).toBe(base);
+    expect(rotationExecutionName(state([2, 3], [2, 3]), live, settings, `${base}-rx`)).toBe(base);
+    expect(rotationExecutionName(state([2, 3], [2, 3]), live, settings, `${base}-r1-r1`)).toBe(base);
+    // A retry of a name cut to length is still one of Step Functions' names.
+    const long = { parameterName: `/${'p'.repeat(900)}/${'g.x'.repeat(40)}`, text: rendered };
+    const longest = rotationExecutionName(state([99999, undefined], [99999, undefined]), long, settings);
+    expect(rotationExecutionName(state([99999, undefined], [99999, undefined]), long, settings, `${longest}-r999998`)).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+  });
+
   test("the keys a rotation renders in, and a rollback's write-back, name the same rotation: a failed pair is not tried again", () => {
     const base = rotationExecutionName(state([2, 3], [2, 3]), live, settings);
     expect(rotationExecutionName(state([2, 3], [2, 3]), { ...live, text: withCredentials(rendered, 'AKIANEW', 'new-secret') }, settings)).toBe(base);

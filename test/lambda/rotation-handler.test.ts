@@ -247,6 +247,42 @@ test('during a deployment the start defers and starts nothing (no name used up);
   }
 });
 
+test('a deployment that begins between the naming and the first step defers the rotation, which records it: the next naming retries the change under a new name', async () => {
+  const prefix = uniqueRotationPrefix('lambda-raced');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  const { name, step } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    expect((await handler(scheduled)).outcome).toBe('adopted');
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+    let start = await name({ event: scheduled });
+    expect(start).toMatchObject({ ready: true, name: expect.stringMatching(/^rotation-/), configurationParameter: expect.stringContaining(prefix) });
+    // The deploy starts now, before the rotation machine's first step.
+    rotation.mockEcs(() => ({}), () => ({ rolloutState: 'IN_PROGRESS', deployments: 2 }));
+    const deferred = await step(start);
+    carried.push(deferred);
+    expect(deferred.result).toMatchObject({ outcome: 'deferred', restarted: [] });
+    expect(restartedServices(rotation.ecs)).toEqual([]);
+    // The deploy ends without changing the configuration: the same change is named anew (the old
+    // name is used up: Step Functions would refuse it), and that rotation rotates.
+    rotation.mockEcs();
+    const retry = await name({ event: scheduled });
+    expect(retry.name).toBe(`${start.name}-r1`);
+    expect(await name({ event: scheduled })).toMatchObject({ name: retry.name });
+    start = retry;
+    let execution = await step(start);
+    while (!execution.done) execution = await step(execution);
+    carried.push(execution);
+    expect(execution.result).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
+    // Once rotated, the schedule names the next state, which is in sync.
+    expect((await name({ event: scheduled })).name).not.toMatch(/-r\d+$/);
+  } finally {
+    output.restore();
+  }
+});
+
 describe('configuration and events', () => {
   test('a missing or malformed variable is named, with the fix', () => {
     expect(() => parseRotationEnvironment({})).toThrow(/^KEY_OWNERSHIP: is not set\. Fix: /);
