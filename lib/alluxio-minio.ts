@@ -537,6 +537,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
         deploymentName: configuration.parameterBaseName,
         runAfter: alluxioCheck,
         logRetention: settings.logRetention,
+        mastersUnreachableTimeout: props.rotation?.serviceRestartTimeout,
       }));
       acknowledgeAwsCustomResourceSingleton(this);
     }

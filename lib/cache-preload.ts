@@ -74,6 +74,14 @@ export interface CachePreloadProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default - private subnets with egress */
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * How long a run keeps asking masters that do not answer before it gives up (a master replaced by
+   * a rotation or a deploy answers again; a stack being deleted does not). AlluxioMinio passes its
+   * rotation's `serviceRestartTimeout`, so a run waits out a master's restart as long as the rotation does.
+   *
+   * @default - 5 minutes, the default restart bound of a rotation
+   */
+  readonly mastersUnreachableTimeout?: Duration;
 }
 
 const DEFAULT_TIMEOUT = Duration.hours(1);
@@ -100,6 +108,10 @@ export class CachePreload extends Construct {
     super(scope, id);
     const entries: PreloadEntry[] = props.paths.map((p) => ({ path: p.path, timeoutSeconds: (p.timeout ?? DEFAULT_TIMEOUT).toSeconds({ integral: false }) }));
     validatePreloadEntries(entries);
+    const mastersUnreachableSeconds = props.mastersUnreachableTimeout?.toSeconds();
+    if (mastersUnreachableSeconds !== undefined && mastersUnreachableSeconds < 1) {
+      throw new Error(`CachePreload: mastersUnreachableTimeout is ${mastersUnreachableSeconds} s. Fix: give at least Duration.seconds(1)`);
+    }
     this.deploymentName = props.deploymentName;
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
@@ -109,7 +121,7 @@ export class CachePreload extends Construct {
       image: props.image,
       essential: true,
       entryPoint: ['/bin/sh', '-c'],
-      command: [alluxioPreloadCommand(OFFICIAL_IMAGE_LAYOUT)],
+      command: [alluxioPreloadCommand(OFFICIAL_IMAGE_LAYOUT, { mastersUnreachableSeconds })],
       environment: { [PRELOAD_PATHS_ENV]: preloadPathsValue(entries), [PRELOAD_DEPLOYMENT_ENV]: props.deploymentName },
       secrets: { ALLUXIO_SITE_PROPERTIES: props.siteProperties },
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'preload' }),

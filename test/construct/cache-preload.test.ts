@@ -88,6 +88,15 @@ describe('preload', () => {
     expect(stack.resolve(construct.preload!.metricPreloadSuccesses().dimensions)).toEqual({ SitePropertiesParameter: expect.stringMatching(/\/site-properties$/) });
   });
 
+  test("a run waits for silent masters as long as a rotation waits for a restart: the default 300 s, or the rotation's serviceRestartTimeout", () => {
+    const bound = (props: Partial<AlluxioMinioProps>) => {
+      const [[, definition]] = ofType(synth(props).json, 'AWS::ECS::TaskDefinition').filter(([, r]) => r.Properties.ContainerDefinitions[0].Name === 'preload');
+      return /no master answered for (\d+) s; giving up/.exec(definition.Properties.ContainerDefinitions[0].Command[0])?.[1];
+    };
+    expect(bound({ preload: PRELOAD })).toBe('300');
+    expect(bound({ preload: PRELOAD, rotation: { serviceRestartTimeout: Duration.minutes(12) } })).toBe('720');
+  });
+
   test('no preload: no preload task, run, rule or filter', () => {
     const none = synth({ rotation: { enabled: false } });
     expect(none.construct.preload).toBeUndefined();
