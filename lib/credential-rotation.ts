@@ -223,10 +223,15 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
 
     this.topic = props.topic ?? createAlarmTopic(this, 'Outcomes', { displayName: 'Alluxio MinIO credential rotation outcomes' });
 
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
-    });
+    const functionRole = (id: string) =>
+      new iam.Role(this, id, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaVPCAccessExecutionRole')],
+      });
+    // The rotation step writes, restarts and reports; the naming step only reads: a role each, so
+    // the one EventBridge's events reach first can change nothing.
+    const role = functionRole('Role');
+    const nameRole = functionRole('NameRole');
     const environment: Record<string, string> = {
       [ROTATION_ENV.accessKeyParameter]: accessKeyName,
       [ROTATION_ENV.secretKeyParameter]: secretKeyName,
@@ -249,13 +254,13 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     // Short steps of the state machines below, one bundle: `step` does the rotation up to its next
     // wait, `name` waits out the pair and names the rotation. No step waits for a service.
-    const stepFunction = (id: string, handler: string) =>
+    const stepFunction = (id: string, handler: string, functionRoleOf: iam.IRole) =>
       new lambda.Function(this, id, {
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
         code: bundledHandlerCode('rotation'),
         handler,
-        role,
+        role: functionRoleOf,
         timeout: Duration.seconds(ROTATION_STEP_TIMEOUT_SECONDS),
         memorySize: 256,
         vpc: props.vpc,
@@ -264,25 +269,29 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         logGroup,
         environment,
       });
-    this.function = stepFunction('Function', 'index.step');
-    this.nameFunction = stepFunction('NameFunction', 'index.name');
+    this.function = stepFunction('Function', 'index.step', role);
+    this.nameFunction = stepFunction('NameFunction', 'index.name', nameRole);
 
     // --- least privilege -------------------------------------------------------------------------
+    // Both steps read: the key versions and values, the configuration and its tags (the last good
+    // versions, the deferred rotation), and which configuration the running task definitions name.
     const keyArns = [props.accessKeyParameter.parameterArn, props.secretKeyParameter.parameterArn];
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: ownsKeys ? 'KeyParametersReadWriteLabel' : 'KeyParametersRead',
-        actions: ['ssm:GetParameter', 'ssm:GetParameterHistory', ...(ownsKeys ? ['ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'] : [])],
-        resources: keyArns,
-      }),
-    );
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'SitePropertiesRenderAndRecord',
-        actions: ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:AddTagsToResource', 'ssm:ListTagsForResource'],
-        resources: sitePropertiesArns,
-      }),
-    );
+    const services = [...props.masterServices, props.workerService, ...(props.minioService ? [props.minioService] : [])];
+    for (const reader of [role, nameRole]) {
+      reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'KeyParametersRead', actions: ['ssm:GetParameter', 'ssm:GetParameterHistory'], resources: keyArns }));
+      reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SitePropertiesRead', actions: ['ssm:GetParameter', 'ssm:ListTagsForResource'], resources: sitePropertiesArns }));
+      props.kmsKey?.grantDecrypt(reader);
+      reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WatchServices', actions: ['ecs:DescribeServices'], resources: services.map((service) => service.serviceArn) }));
+      // Which configuration parameter the running task definitions name (no resource-level permissions).
+      reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTaskDefinitions', actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+    }
+    // The rotation step alone writes: keys it owns (and their labels), the configuration and its record.
+    if (ownsKeys) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'KeyParametersWriteLabel', actions: ['ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'], resources: keyArns }),
+      );
+    }
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SitePropertiesRenderAndRecord', actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'], resources: sitePropertiesArns }));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ParameterTierLookup',
@@ -290,17 +299,8 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         resources: ['*'],
       }),
     );
-    props.kmsKey?.grantEncryptDecrypt(role);
-    const services = [...props.masterServices, props.workerService, ...(props.minioService ? [props.minioService] : [])];
-    role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'RestartAndWatchServices',
-        actions: ['ecs:UpdateService', 'ecs:DescribeServices'],
-        resources: services.map((service) => service.serviceArn),
-      }),
-    );
-    // Which configuration parameter the running task definitions name (no resource-level permissions).
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTaskDefinitions', actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
+    props.kmsKey?.grantEncrypt(role);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RestartServices', actions: ['ecs:UpdateService'], resources: services.map((service) => service.serviceArn) }));
     this.topic.grantPublish(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -338,6 +338,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       tracingEnabled: true,
       comment: 'MinIO credential rotation: short steps, Step Functions holds the waits',
     });
+    // The naming step starts no rotation while one runs (lib/runtime nameRotation).
+    this.nameFunction.addEnvironment(ROTATION_ENV.rotationStateMachine, this.stateMachine.stateMachineArn);
+    nameRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RunningRotations', actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }));
 
     const named = new sfnTasks.LambdaInvoke(this, 'Name', { lambdaFunction: this.nameFunction, payloadResponseOnly: true, comment: 'After the pair wait: the execution name' });
     const startRotation = new sfnTasks.StepFunctionsStartExecution(this, 'StartRotation', {
@@ -441,20 +444,24 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         { id: arnWildcardFinding(invoked), reason: 'The task invokes its own step function, any version of it (what LambdaInvoke grants).' },
       ]);
     }
+    for (const functionRoleOf of [role, nameRole]) {
+      acknowledgeNagFindings(functionRoleOf, [
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+          reason: 'The AWS managed VPC execution policy only lets the rotation function manage its ENIs and write its logs.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'ssm:DescribeParameters and ecs:DescribeTaskDefinition have no resource-level permissions (they return metadata, never values); cloudwatch:PutMetricData is limited by the cloudwatch:namespace condition.',
+        },
+        {
+          id: parameterPathWildcardFinding(this, props.sitePropertiesParameterName),
+          reason: 'One parameter per rendered configuration under this prefix; rotation changes the keys in the one the services run.',
+        },
+      ]);
+    }
     acknowledgeNagFindings(role, [
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason: 'The AWS managed VPC execution policy only lets the rotation function manage its ENIs and write its logs.',
-      },
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ssm:DescribeParameters and ecs:DescribeTaskDefinition have no resource-level permissions (they return metadata, never values); cloudwatch:PutMetricData is limited by the cloudwatch:namespace condition.',
-      },
-      {
-        id: parameterPathWildcardFinding(this, props.sitePropertiesParameterName),
-        reason: 'One parameter per rendered configuration under this prefix; rotation changes the keys in the one the services run.',
-      },
       {
         id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         reason: "Publishing to the encrypted outcome topic needs the data-key actions aws-cdk-lib's grantPublish gives, on that topic's key only.",

@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { parseRotationEnvironment, rotationTriggerOf } from '../../lib/core/rotation-environment';
@@ -26,7 +27,7 @@ import {
  */
 
 // Created once per container; region and endpoint come from the Lambda environment.
-const clients = { ssm: new SSMClient({}), ecs: new ECSClient({}), sns: new SNSClient({}), cloudwatch: new CloudWatchClient({}) };
+const clients = { ssm: new SSMClient({}), ecs: new ECSClient({}), sns: new SNSClient({}), cloudwatch: new CloudWatchClient({}), sfn: new SFNClient({}) };
 
 function configured(): { config: RotationConfig; timing: RotationTiming } {
   const environment = parseRotationEnvironment(process.env);
@@ -39,6 +40,7 @@ function configured(): { config: RotationConfig; timing: RotationTiming } {
       alluxioMasters: environment.alluxioMasters,
       topicArn: environment.topicArn,
       metricNamespace: environment.metricNamespace ?? DEFAULT_METRIC_NAMESPACE,
+      rotationStateMachineArn: environment.rotationStateMachineArn,
     },
     timing: {
       ...DEFAULT_ROTATION_TIMING,
@@ -55,7 +57,7 @@ const log = (progress: object) => console.log(JSON.stringify({ resource: 'rotati
 export async function name(input: { event?: unknown } & Partial<RotationStart>): Promise<RotationStart> {
   const { config, timing } = configured();
   const trigger = input.trigger ?? rotationTriggerOf(input.event);
-  const start = await nameRotation(config, clients, { trigger, pairWaitUntil: input.pairWaitUntil }, timing);
+  const start = await nameRotation(config, clients, { trigger, pairWaitUntil: input.pairWaitUntil }, timing, log);
   log({ step: 'named', ready: start.ready, name: start.name, deferred: start.deferred });
   return start;
 }

@@ -23,6 +23,8 @@ export const ROTATION_ENV = {
   pairWaitSeconds: 'PAIR_WAIT_SECONDS',
   serviceStableTimeoutSeconds: 'SERVICE_STABLE_TIMEOUT_SECONDS',
   healthTimeoutSeconds: 'HEALTH_TIMEOUT_SECONDS',
+  /** The naming step's only: the rotation state machine whose running executions it looks for. */
+  rotationStateMachine: 'ROTATION_STATE_MACHINE',
 } as const;
 
 export interface RotationEnvironment {
@@ -38,6 +40,7 @@ export interface RotationEnvironment {
   readonly pairWaitMs?: number;
   readonly serviceStableTimeoutMs?: number;
   readonly healthTimeoutMs?: number;
+  readonly rotationStateMachineArn?: string;
 }
 
 function required(env: Record<string, string | undefined>, name: string): string {
@@ -51,6 +54,13 @@ function seconds(env: Record<string, string | undefined>, name: string): number 
   if (text === undefined || text === '') return undefined;
   if (!/^\d+$/.test(text)) throw new InputError(name, `${JSON.stringify(text)} is not a whole number of seconds`, `set ${name} to seconds, e.g. "60"`);
   return Number(text) * 1000;
+}
+
+function stateMachineArn(value: string | undefined): string | undefined {
+  if (value !== undefined && !/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(value)) {
+    throw new InputError(ROTATION_ENV.rotationStateMachine, `${JSON.stringify(value)} is not a state machine ARN`, `set it to the rotation state machine's ARN (the CredentialRotation construct does), or leave it unset`);
+  }
+  return value;
 }
 
 /** The handler's configuration from its environment; every error names the variable. */
@@ -93,6 +103,7 @@ export function parseRotationEnvironment(env: Record<string, string | undefined>
     alluxioMasters,
     topicArn: optional(ROTATION_ENV.topicArn),
     metricNamespace: optional(ROTATION_ENV.metricNamespace),
+    rotationStateMachineArn: stateMachineArn(optional(ROTATION_ENV.rotationStateMachine)),
     pairWaitMs: seconds(env, ROTATION_ENV.pairWaitSeconds),
     serviceStableTimeoutMs: seconds(env, ROTATION_ENV.serviceStableTimeoutSeconds),
     healthTimeoutMs: seconds(env, ROTATION_ENV.healthTimeoutSeconds),

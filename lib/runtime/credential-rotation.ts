@@ -1,6 +1,7 @@
 import { CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
@@ -76,6 +77,11 @@ export interface RotationConfig {
   /** Where every outcome is published; omitted: metrics and tags only. */
   readonly topicArn?: string;
   readonly metricNamespace: string;
+  /**
+   * The rotation state machine. While one of its executions runs, the naming step starts no other
+   * (a second pair written during a rotation would otherwise start a second rotation racing the first).
+   */
+  readonly rotationStateMachineArn?: string;
 }
 
 /** The clients, injected so tests pass the sandbox's SSM, SNS and CloudWatch and a mocked ECS. */
@@ -84,6 +90,8 @@ export interface RotationClients {
   readonly ecs: ECSClient;
   readonly sns?: SNSClient;
   readonly cloudwatch?: CloudWatchClient;
+  /** For the naming step's look for a running rotation (RotationConfig.rotationStateMachineArn). */
+  readonly sfn?: SFNClient;
 }
 
 /** Every wait is bounded; tests shorten them. */
@@ -273,8 +281,14 @@ export interface RotationStart {
  * same rotation): the start state machine passes the name to StartExecution, which refuses a name
  * it has seen. Reads versions only; changes nothing.
  */
-export async function nameRotation(config: RotationConfig, clients: RotationClients, start: Pick<RotationStart, 'trigger' | 'pairWaitUntil'>, timing: RotationTiming = DEFAULT_ROTATION_TIMING): Promise<RotationStart> {
-  const step = new RotationStep(config, clients, timing, () => undefined, newRotationExecution(start.trigger));
+export async function nameRotation(
+  config: RotationConfig,
+  clients: RotationClients,
+  start: Pick<RotationStart, 'trigger' | 'pairWaitUntil'>,
+  timing: RotationTiming = DEFAULT_ROTATION_TIMING,
+  onProgress: (progress: RotationProgress) => void = () => undefined,
+): Promise<RotationStart> {
+  const step = new RotationStep(config, clients, timing, onProgress, newRotationExecution(start.trigger));
   return step.name(start.pairWaitUntil);
 }
 
@@ -353,7 +367,29 @@ class RotationStep {
     }
     const parameterName = gathered.live.parameterName;
     const settings = { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label };
-    return { ready: true, trigger, waitSeconds, ...waited, name: rotationExecutionName(gathered.plan, { parameterName, text: gathered.liveText }, settings, deferred), configurationParameter: parameterName };
+    const name = rotationExecutionName(gathered.plan, { parameterName, text: gathered.liveText }, settings, deferred);
+    const running = await this.runningRotation();
+    if (running !== undefined && running !== name) {
+      return { ready: true, trigger, waitSeconds, deferred: `rotation ${running} is still running: a second one would race it; the next run (the reconcile schedule) rotates once it has ended` };
+    }
+    return { ready: true, trigger, waitSeconds, ...waited, name, configurationParameter: parameterName };
+  }
+
+  /**
+   * The name of a running execution of the rotation state machine, if any. When it cannot be
+   * listed (no permission, the API down), the rotation starts as it would without the look, and
+   * the log says so: a look that fails must not stop every rotation.
+   */
+  private async runningRotation(): Promise<string | undefined> {
+    const stateMachineArn = this.config.rotationStateMachineArn;
+    if (!stateMachineArn || !this.clients.sfn) return undefined;
+    try {
+      const listed = await this.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }));
+      return listed.executions?.[0]?.name;
+    } catch (error) {
+      this.progress('running-rotation-unknown', { reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      return undefined;
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import * as ecsCommands from '@aws-sdk/client-ecs';
 import { CreateServiceCommand, DescribeServicesCommand, ECSClient, RegisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeLambda, LambdaFunction } from './lambda-runner';
+import { LocalExecution, SfnFront } from './sfn-front';
 import { runStateMachine, StateMachineFailed } from './state-machine';
 import { CLOUD_MAP_NAME_TAG } from './local-ecs';
 import { dependencyGraph, resolveValue, ResolveContext, Template, TemplateResource } from './template';
@@ -101,7 +102,9 @@ export class LocalDeployment {
   private readonly logs: Record<string, string> = {};
   private readonly log: (line: string) => void;
   /** Every execution started, by state machine ARN and name (Step Functions refuses a name it has seen), with its outcome. */
-  private readonly executions = new Map<string, { output?: unknown; error?: string }>();
+  private readonly executions = new Map<string, LocalExecution & { output?: unknown; error?: string }>();
+  /** ListExecutions over `executions`, for the functions (started with the first invocation). */
+  private sfnFront?: Promise<SfnFront>;
 
   constructor(private readonly options: LocalDeploymentOptions) {
     this.log = options.log ?? (() => undefined);
@@ -116,9 +119,14 @@ export class LocalDeployment {
   }
 
   /** The environment every local Lambda invocation starts from: the sandbox's endpoints and a fixed key pair. */
-  lambdaEnvironment(): Record<string, string> {
+  async lambdaEnvironment(): Promise<Record<string, string>> {
     const { aws } = this.options;
+    this.sfnFront ??= SfnFront.start(
+      () => [...this.executions.values()],
+      (arn) => [...this.deployed.values()].some((resource) => resource.type === 'AWS::StepFunctions::StateMachine' && resource.physicalId === arn),
+    );
     return {
+      AWS_ENDPOINT_URL_SFN: (await this.sfnFront).endpoint,
       AWS_REGION: aws.region,
       AWS_DEFAULT_REGION: aws.region,
       AWS_ACCESS_KEY_ID: aws.accessKeyId,
@@ -274,7 +282,7 @@ export class LocalDeployment {
   /** Invokes a function of the stack by logical id (as Lambda would), e.g. the rotation function. */
   async invokeFunction(logicalId: string, event: unknown, extraEnvironment: Record<string, string> = {}) {
     const fn = this.lambdaFunction(logicalId);
-    return invokeLambda({ ...fn, environment: { ...fn.environment, ...extraEnvironment } }, event, this.lambdaEnvironment());
+    return invokeLambda({ ...fn, environment: { ...fn.environment, ...extraEnvironment } }, event, await this.lambdaEnvironment());
   }
 
   /**
@@ -296,7 +304,8 @@ export class LocalDeployment {
     if (this.executions.has(key)) {
       throw { Error: 'StepFunctions.ExecutionAlreadyExistsException', Cause: `Execution Already Exists: '${name}'` };
     }
-    this.executions.set(key, {});
+    const execution: LocalExecution = { stateMachineArn, name, status: 'RUNNING', startDate: Date.now() };
+    this.executions.set(key, execution);
     const id = [...this.deployed].find(([, r]) => r.type === 'AWS::StepFunctions::StateMachine' && r.physicalId === stateMachineArn)?.[0];
     if (!id) throw new Error(`no state machine of the stack has the ARN ${stateMachineArn}`);
     const definition = JSON.parse(String((this.deployed.get(id)!.properties as { DefinitionString: string }).DefinitionString));
@@ -324,11 +333,20 @@ export class LocalDeployment {
       (output) => ({ output }),
       (error) => {
         if (error instanceof StateMachineFailed) return { error: `${error.error}: ${error.cause}` };
+        // The harness itself failed: the execution is not left RUNNING (which would defer every later rotation).
+        this.executions.set(key, { ...execution, status: 'FAILED', error: String(error) });
         throw error;
       },
     );
-    this.executions.set(key, run);
+    this.executions.set(key, { ...execution, ...run, status: 'error' in run ? 'FAILED' : 'SUCCEEDED' });
     return { ...(last ?? run), log, started };
+  }
+
+  /** Stops serving the functions' Step Functions calls. */
+  async close(): Promise<void> {
+    const front = this.sfnFront;
+    this.sfnFront = undefined;
+    if (front) await (await front).close();
   }
 
   /** The logical ids of the stack's resources of `type`. */
@@ -492,7 +510,7 @@ export class LocalDeployment {
   }
 
   private async invokeLogged(id: string, functionId: string, event: unknown): Promise<any> {
-    const outcome = await invokeLambda(this.lambdaFunction(functionId), event, this.lambdaEnvironment());
+    const outcome = await invokeLambda(this.lambdaFunction(functionId), event, await this.lambdaEnvironment());
     this.logs[id] = (this.logs[id] ?? '') + outcome.log;
     if (!outcome.ok) throw new ResourceFailed(id, `Received response status [FAILED] from custom resource. Message returned: ${outcome.error}`);
     return outcome.result ?? {};

@@ -112,7 +112,9 @@ export class LocalCluster {
     const { template, assemblyDir } = synthesizeExistingStack({ ...this.settings, alluxio, preload }, `cdk.out.${this.deploys}`);
     const deployment = this.newDeployment(template, assemblyDir);
     const result = await deployment.deploy();
+    const previous = this.deployment;
     Object.assign(this, { template, assemblyDir, deployment, result });
+    await previous.close();
     return result;
   }
 
@@ -215,6 +217,10 @@ export class LocalCluster {
     const arn = this.deployment.attribute(startMachine[0], 'Arn');
     const run = await this.deployment.startExecution(arn, `event-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, JSON.stringify(event), environment);
     if (run.error) throw new Error(`the rotation state machine failed: ${run.error}\n${run.log.slice(-3000)}`);
+    // The naming step asks this deployer's Step Functions front (sfn-front.ts) for a running rotation;
+    // a look that failed would let the rotation go on unchecked, so here it fails the run.
+    const unchecked = /\{[^\n]*"step":"running-rotation-unknown"[^\n]*\}/.exec(run.log);
+    if (unchecked) throw new Error(`the naming step could not list running rotations: ${unchecked[0]}`);
     if (run.started.length > 1) return { result: (run.output as { result?: unknown }).result, log: run.log, started: run.started };
     // Nothing started: deferred by the name step (a deployment in progress), or a name already used.
     const deferred = (run.output as { deferred?: string } | undefined)?.deferred;
@@ -229,6 +235,7 @@ export class LocalCluster {
 
   /** Stops the in-process ECS (every task) if this cluster owns one. */
   async stop(): Promise<void> {
+    await this.deployment.close();
     await this.ecs?.shutdown();
   }
 }

@@ -52,6 +52,13 @@ function rotationStack(overrides: (stack: Stack, vpc: ec2.Vpc) => Partial<Creden
   return { app, stack, rotation };
 }
 
+/** The statements of the policies attached to the role whose logical id starts with `rolePrefix`. */
+function statementsOf(template: Template, rolePrefix: string): Array<Record<string, unknown>> {
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref.startsWith(rolePrefix) && /^[0-9A-F]{8}$/.test(role.Ref.slice(rolePrefix.length))))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+}
+
 describe('CredentialRotation', () => {
   test('a parameter-change rule for exactly the two key parameters (writes only) and an hourly reconcile, both to the start state machine', () => {
     const template = Template.fromStack(rotationStack().stack);
@@ -149,14 +156,17 @@ describe('CredentialRotation', () => {
   test('IAM: SSM on the exact parameter ARNs, ECS on the exact service ARNs, metrics only in the namespace', () => {
     const template = Template.fromStack(rotationStack().stack);
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
-    const bySid = (sid: string) => statements.find((s) => s.Sid === sid)!;
+    const stepStatements = statementsOf(template, 'RotationRole');
+    const bySid = (sid: string) => stepStatements.find((s) => s.Sid === sid)!;
     const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]] });
     // Keys the user named are only read: no write, no label.
     expect(bySid('KeyParametersRead').Resource).toEqual([arn('/cache/access-key'), arn('/cache/secret-key')]);
     expect(bySid('KeyParametersRead').Action).toEqual(['ssm:GetParameter', 'ssm:GetParameterHistory']);
-    expect(bySid('KeyParametersReadWriteLabel')).toBeUndefined();
+    expect(bySid('KeyParametersWriteLabel')).toBeUndefined();
     expect(bySid('SitePropertiesRenderAndRecord').Resource).toEqual([arn('/cache/site-properties'), arn('/cache/site-properties/*')]);
-    const ecsResources = JSON.stringify(bySid('RestartAndWatchServices').Resource);
+    expect(bySid('SitePropertiesRead').Resource).toEqual([arn('/cache/site-properties'), arn('/cache/site-properties/*')]);
+    expect(bySid('WatchServices').Resource).toEqual(bySid('RestartServices').Resource);
+    const ecsResources = JSON.stringify(bySid('RestartServices').Resource);
     expect(ecsResources).toContain('service/');
     expect(ecsResources).toContain('alluxio-master');
     expect(ecsResources).toContain('alluxio-workers');
@@ -169,10 +179,26 @@ describe('CredentialRotation', () => {
     }
   });
 
+  test('the naming step runs under a role of its own that only reads: no write, label, tag, restart, publish, metric or encryption, whoever owns the keys', () => {
+    const writes = /^(ssm:(Put|Label|Unlabel|AddTags|Delete)|ecs:(Update|Stop|Run)|sns:|cloudwatch:Put|kms:(Encrypt|ReEncrypt|GenerateDataKey))/;
+    for (const ownsKeys of [false, true]) {
+      const { stack } = rotationStack((s) => ({ ownsKeys, kmsKey: new kms.Key(s, 'Key', { enableKeyRotation: true }) }));
+      const template = Template.fromStack(stack);
+      const functions = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.name' } });
+      expect(Object.values(functions).map((f) => f.Properties.Role['Fn::GetAtt'][0])).toEqual([expect.stringMatching(/^RotationNameRole[0-9A-F]+$/)]);
+      const naming = statementsOf(template, 'RotationNameRole');
+      const actions = naming.flatMap((statement) => [statement.Action].flat().map(String));
+      expect(actions).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:ListTagsForResource', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'kms:Decrypt']));
+      expect(actions.filter((action) => writes.test(action))).toEqual([]);
+      // The rotation step keeps what it needs: the same check finds its writes (so it can fail).
+      const stepActions = statementsOf(template, 'RotationRole').flatMap((statement) => [statement.Action].flat().map(String));
+      expect(stepActions.filter((action) => writes.test(action))).toEqual(expect.arrayContaining(['ssm:PutParameter', 'ssm:AddTagsToResource', 'ecs:UpdateService', 'sns:Publish', 'cloudwatch:PutMetricData', 'kms:Encrypt']));
+    }
+  });
+
   test('IAM with keys of its own (generated): it may write them back and move the label', () => {
     const template = Template.fromStack(rotationStack(() => ({ ownsKeys: true })).stack);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
-    const owned = statements.find((s) => s.Sid === 'KeyParametersReadWriteLabel')!;
+    const owned = statementsOf(template, 'RotationRole').find((s) => s.Sid === 'KeyParametersWriteLabel')!;
     expect(owned.Action).toEqual(expect.arrayContaining(['ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion', 'ssm:PutParameter']));
     expect(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { KEY_OWNERSHIP: 'generated' } } } })).not.toEqual({});
   });
@@ -186,7 +212,7 @@ describe('CredentialRotation', () => {
     });
     const template = Template.fromStack(stack);
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
-    const granted = JSON.stringify(statements.find((st) => st.Sid === 'RestartAndWatchServices')!.Resource);
+    const granted = JSON.stringify(statements.find((st) => st.Sid === 'RestartServices')!.Resource);
     for (const name of ['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-2', 'alluxio-workers']) expect(granted).toContain(name);
     const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
     expect(variables.ALLUXIO_MASTER).toBe(addresses.join(','));

@@ -283,6 +283,47 @@ test('a deployment that begins between the naming and the first step defers the 
   }
 });
 
+test('while an execution of the rotation state machine runs (Step Functions, moto), the naming step starts no other; the running one\'s own name still goes to StartExecution', async () => {
+  const prefix = uniqueRotationPrefix('lambda-running');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  const { SFNClient, CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } = await import('@aws-sdk/client-sfn');
+  const sfn = new SFNClient({});
+  const { name } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    const machine = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `${prefix.replace(/[^A-Za-z0-9_-]/g, '-').slice(-40)}-rotation`,
+        roleArn: 'arn:aws:iam::123456789012:role/rotation',
+        definition: JSON.stringify({ StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 3600, End: true } } }),
+      }),
+    );
+    process.env[ROTATION_ENV.rotationStateMachine] = machine.stateMachineArn;
+    // Nothing running: named as before.
+    const first = await name({ event: scheduled });
+    expect(first).toMatchObject({ ready: true, name: expect.stringMatching(/^rotation-/) });
+    // A rotation of an earlier pair still runs when the next pair arrives: nothing is started.
+    const earlier = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, name: 'rotation-of-an-earlier-pair' }));
+    const deferred = await name({ event: scheduled });
+    expect(deferred).toMatchObject({ ready: true, deferred: expect.stringMatching(/rotation rotation-of-an-earlier-pair is still running/) });
+    expect(deferred.name).toBeUndefined();
+    await sfn.send(new StopExecutionCommand({ executionArn: earlier.executionArn }));
+    // The running one is this very rotation (the other half's event): its name goes on, and StartExecution refuses it quietly.
+    const same = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, name: first.name }));
+    expect(await name({ event: scheduled })).toMatchObject({ name: first.name });
+    await sfn.send(new StopExecutionCommand({ executionArn: same.executionArn }));
+    expect(await name({ event: scheduled })).toMatchObject({ name: first.name });
+    // A look that fails (here: a machine Step Functions does not know) does not stop rotations: it is logged.
+    process.env[ROTATION_ENV.rotationStateMachine] = `${machine.stateMachineArn}-gone`;
+    expect(await name({ event: scheduled })).toMatchObject({ name: first.name });
+    expect(output.text()).toMatch(/"step":"running-rotation-unknown","reason":"StateMachineDoesNotExist/);
+  } finally {
+    output.restore();
+    sfn.destroy();
+  }
+});
+
 describe('configuration and events', () => {
   test('a missing or malformed variable is named, with the fix', () => {
     expect(() => parseRotationEnvironment({})).toThrow(/^KEY_OWNERSHIP: is not set\. Fix: /);
@@ -301,6 +342,9 @@ describe('configuration and events', () => {
     expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '1.5' })).toThrow(/^PAIR_WAIT_SECONDS: /);
     expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '30' })).toMatchObject({ label: 'last-known-good', pairWaitMs: 30000, ownsKeys: false });
     expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', KEY_OWNERSHIP: 'generated' })).toMatchObject({ ownsKeys: true });
+    expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', ROTATION_STATE_MACHINE: 'rotation' })).toThrow(/^ROTATION_STATE_MACHINE: "rotation" is not a state machine ARN/);
+    const machine = 'arn:aws:states:us-east-1:123456789012:stateMachine:Rotation';
+    expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', ROTATION_STATE_MACHINE: machine }).rotationStateMachineArn).toBe(machine);
   });
 
   test('MASTER_SERVICE and ALLUXIO_MASTER: one entry is a single master; several are comma-separated and must pair up', () => {
