@@ -26,8 +26,16 @@ import {
  * Neither ever returns a value: Step Functions keeps every state's input and output.
  */
 
-// Created once per container; region and endpoint come from the Lambda environment.
-const clients = { ssm: new SSMClient({}), ecs: new ECSClient({}), sns: new SNSClient({}), cloudwatch: new CloudWatchClient({}), sfn: new SFNClient({}) };
+// Created once per container; region and endpoint come from the Lambda environment. The look for a
+// running rotation (Step Functions) is best effort: in subnets without a route to Step Functions it
+// times out in seconds and the rotation goes on, instead of the naming step running into its timeout.
+const clients = {
+  ssm: new SSMClient({}),
+  ecs: new ECSClient({}),
+  sns: new SNSClient({}),
+  cloudwatch: new CloudWatchClient({}),
+  sfn: new SFNClient({ requestHandler: { connectionTimeout: 5000, requestTimeout: 10_000 } }),
+};
 
 function configured(): { config: RotationConfig; timing: RotationTiming } {
   const environment = parseRotationEnvironment(process.env);

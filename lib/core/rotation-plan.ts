@@ -296,6 +296,6 @@ export function rotationExecutionName(
   // 72 characters leave room for a retry's suffix within Step Functions' 80.
   const name = `rotation-${digest(JSON.stringify(settings))}-${versions}-c${generation}-${digest(withoutCredentials(configuration.text))}`.slice(0, 72);
   if (deferred === name) return `${name}-r1`;
-  const retry = deferred?.startsWith(`${name}-r`) ? /^\d{1,6}$/.exec(deferred.slice(name.length + 2)) : null;
+  const retry = deferred?.startsWith(`${name}-r`) ? /^\d{1,5}$/.exec(deferred.slice(name.length + 2)) : null;
   return retry ? `${name}-r${Number(retry[0]) + 1}` : name;
 }

@@ -347,15 +347,15 @@ class RotationStep {
     const trigger = this.execution.trigger;
     const waitSeconds = Math.max(1, Math.ceil(this.timing.pollMs / 1000));
     let gathered;
-    let deferred: string | undefined;
     try {
       gathered = await this.gather();
-      deferred = deferredRotationFromTags(await listParameterTags(this.clients.ssm, gathered.live.parameterName));
     } catch (error) {
       // A deployment in progress: nothing is started (and no name used up); the schedule comes back.
       if (error instanceof Deferred) return { ready: true, trigger, waitSeconds, deferred: error.message };
-      // The state cannot be read: a rotation of its own (a name not seen before) reads it again and reports the failure as before.
-      return { ready: true, trigger, waitSeconds, name: `rotation-unread-${Date.now()}-${Math.random().toString(36).slice(2, 10)}` };
+      // The state cannot be read: a rotation of its own (a name not seen before) reads it again and
+      // reports the failure as before, unless another rotation runs (which this one would race).
+      const name = `rotation-unread-${Date.now()}-${Math.random().toString(36).slice(2, 10)}`;
+      return (await this.deferredWhileAnotherRuns(name, trigger, waitSeconds)) ?? { ready: true, trigger, waitSeconds, name };
     }
     const decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio: this.config.services.minioService !== undefined });
     let waited: { pairWaitUntil: number } | undefined;
@@ -367,29 +367,33 @@ class RotationStep {
     }
     const parameterName = gathered.live.parameterName;
     const settings = { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label };
-    const name = rotationExecutionName(gathered.plan, { parameterName, text: gathered.liveText }, settings, deferred);
-    const running = await this.runningRotation();
-    if (running !== undefined && running !== name) {
-      return { ready: true, trigger, waitSeconds, deferred: `rotation ${running} is still running: a second one would race it; the next run (the reconcile schedule) rotates once it has ended` };
-    }
-    return { ready: true, trigger, waitSeconds, ...waited, name, configurationParameter: parameterName };
+    const name = rotationExecutionName(gathered.plan, { parameterName, text: gathered.liveText }, settings, gathered.deferredRotation);
+    return (await this.deferredWhileAnotherRuns(name, trigger, waitSeconds)) ?? { ready: true, trigger, waitSeconds, ...waited, name, configurationParameter: parameterName };
   }
 
   /**
-   * The name of a running execution of the rotation state machine, if any. When it cannot be
-   * listed (no permission, the API down), the rotation starts as it would without the look, and
-   * the log says so: a look that fails must not stop every rotation.
+   * A deferral when an execution of the rotation state machine other than `name` runs; undefined
+   * when none does (the same name running is the other half's event: StartExecution starts nothing).
+   * Two per page, so this rotation's own execution cannot hide another. When they cannot be listed
+   * (no permission, the API down), the rotation starts as it would without the look, and the log
+   * says so: a look that fails must not stop every rotation. ListExecutions is eventually consistent
+   * (API reference), so two namings in the same moment can still both start: best effort.
    */
-  private async runningRotation(): Promise<string | undefined> {
+  private async deferredWhileAnotherRuns(name: string, trigger: RotationTrigger, waitSeconds: number): Promise<RotationStart | undefined> {
     const stateMachineArn = this.config.rotationStateMachineArn;
     if (!stateMachineArn || !this.clients.sfn) return undefined;
+    let running: string[];
     try {
-      const listed = await this.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }));
-      return listed.executions?.[0]?.name;
+      const listed = await this.clients.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 2 }));
+      running = (listed.executions ?? []).map((execution) => execution.name ?? '');
+      this.progress('running-rotations', { running });
     } catch (error) {
       this.progress('running-rotation-unknown', { reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       return undefined;
     }
+    const other = running.find((runningName) => runningName !== name);
+    if (other === undefined) return undefined;
+    return { ready: true, trigger, waitSeconds, deferred: `rotation ${other} is still running: a second one would race it; the next run (the reconcile schedule) rotates once it has ended` };
   }
 
   /**
@@ -607,6 +611,8 @@ class RotationStep {
     /** The configuration's text, keys included: for this step only, never carried in the execution. */
     liveText: string;
     lastKnownGood?: { accessKeyVersion: number; secretKeyVersion: number };
+    /** The last rotation deferred after it was named (deferredRotationTags), if any. */
+    deferredRotation?: string;
   }> {
     const { access, secret } = this.names;
     const kms = this.kms;
@@ -618,9 +624,10 @@ class RotationStep {
     }
     let accessKey = await readParameterVersions(this.clients.ssm, access, this.config.label);
     let secretKey = await readParameterVersions(this.clients.ssm, secret, this.config.label);
+    const tags = await listParameterTags(this.clients.ssm, live.parameterName);
     if (!this.config.ownsKeys) {
       // The user's parameters carry no label of ours: the last good versions are recorded on our own parameter.
-      const recorded = lastKnownGoodFromTags(await listParameterTags(this.clients.ssm, live.parameterName));
+      const recorded = lastKnownGoodFromTags(tags);
       accessKey = { ...accessKey, labelledVersion: recorded?.accessKeyVersion };
       secretKey = { ...secretKey, labelledVersion: recorded?.secretKeyVersion };
     }
@@ -630,7 +637,7 @@ class RotationStep {
     let currentEqualsLastKnownGood = false;
     if (accessKey.labelledVersion !== undefined && secretKey.labelledVersion !== undefined) {
       lastKnownGood = { accessKeyVersion: accessKey.labelledVersion, secretKeyVersion: secretKey.labelledVersion };
-      const good = await this.lastKnownGoodValues(lastKnownGood);
+      const good = await this.pairAt(lastKnownGood);
       currentEqualsLastKnownGood = currentAccess.value === good.accessKey.value && currentSecret.value === good.secretKey.value;
     }
     const running = credentialsOf(live.text);
@@ -640,16 +647,27 @@ class RotationStep {
       live: { parameterName: live.parameterName, version: live.version },
       liveText: live.text,
       lastKnownGood,
+      deferredRotation: deferredRotationFromTags(tags),
     };
   }
 
-  /** The values behind the last-known-good versions; held in memory for one step, never logged or returned. */
-  private async lastKnownGoodValues(versions: { accessKeyVersion: number; secretKeyVersion: number }): Promise<{ accessKey: DecryptedParameter; secretKey: DecryptedParameter }> {
+  /** The values of these versions of the keys; held in memory for one step, never logged or returned. */
+  private async pairAt(versions: { accessKeyVersion: number; secretKeyVersion: number }): Promise<{ accessKey: DecryptedParameter; secretKey: DecryptedParameter }> {
     const { access, secret } = this.names;
     return {
       accessKey: await this.parameters.getDecrypted(`${access}:${versions.accessKeyVersion}`, 'AccessKeyParameterName', this.kms),
       secretKey: await this.parameters.getDecrypted(`${secret}:${versions.secretKeyVersion}`, 'SecretKeyParameterName', this.kms),
     };
+  }
+
+  /**
+   * The pair this rotation planned, read by version: what it renders and checks is what it labels
+   * as last-known-good. A pair written since is the next rotation's (the naming step starts none
+   * while this one runs), never taken up half-way under this one's versions.
+   */
+  private async plannedPair(): Promise<{ accessKey: DecryptedParameter; secretKey: DecryptedParameter }> {
+    const { accessKey, secretKey } = this.execution.plan!;
+    return this.pairAt({ accessKeyVersion: accessKey.currentVersion, secretKeyVersion: secretKey.currentVersion });
   }
 
   /** The configuration text as it was when the rotation was planned (that version, read again). */
@@ -661,8 +679,7 @@ class RotationStep {
   private async render(): Promise<RotationTask[]> {
     const live = this.execution.live!;
     const previous = await this.liveText();
-    const accessKey = await this.parameters.getDecrypted(this.names.access, 'AccessKeyParameterName', this.kms);
-    const secretKey = await this.parameters.getDecrypted(this.names.secret, 'SecretKeyParameterName', this.kms);
+    const { accessKey, secretKey } = await this.plannedPair();
     let text: string;
     try {
       text = withCredentials(previous, accessKey.value, secretKey.value);
@@ -689,8 +706,7 @@ class RotationStep {
   private async verify(task: Extract<RotationTask, { kind: 'verify' }>): Promise<TaskProgress> {
     const until = task.until ?? Date.now() + this.timing.healthTimeoutMs;
     const location = minioLocationOf(await this.liveText());
-    const accessKey = await this.parameters.getDecrypted(this.names.access, 'AccessKeyParameterName', this.kms);
-    const secretKey = await this.parameters.getDecrypted(this.names.secret, 'SecretKeyParameterName', this.kms);
+    const { accessKey, secretKey } = await this.plannedPair();
     const alluxioMasters = task.withMasters ? this.config.alluxioMasters : undefined;
     const run = await runMinioChecks(
       {
@@ -809,7 +825,7 @@ class RotationStep {
    * tasks.
    */
   private async writeLastKnownGoodBack(): Promise<void> {
-    const lastKnownGood = await this.lastKnownGoodValues(this.execution.lastKnownGood!);
+    const lastKnownGood = await this.pairAt(this.execution.lastKnownGood!);
     const kms = this.kms;
     this.progress('rolling-back');
     const restoredVersions: KeyParameterVersions[] = [];

@@ -221,6 +221,8 @@ export class LocalCluster {
     // a look that failed would let the rotation go on unchecked, so here it fails the run.
     const unchecked = /\{[^\n]*"step":"running-rotation-unknown"[^\n]*\}/.exec(run.log);
     if (unchecked) throw new Error(`the naming step could not list running rotations: ${unchecked[0]}`);
+    // ...and a rotation started without the look at all (no state machine ARN or client) would pass unseen.
+    if (run.started.length > 1 && !run.log.includes('"step":"running-rotations"')) throw new Error('a rotation started without the naming step listing running rotations');
     if (run.started.length > 1) return { result: (run.output as { result?: unknown }).result, log: run.log, started: run.started };
     // Nothing started: deferred by the name step (a deployment in progress), or a name already used.
     const deferred = (run.output as { deferred?: string } | undefined)?.deferred;

@@ -283,6 +283,36 @@ test('a deployment that begins between the naming and the first step defers the 
   }
 });
 
+test('a pair written while a rotation waits on its restarts is not taken up by it: the rotation checks and labels the pair it planned', async () => {
+  const prefix = uniqueRotationPrefix('lambda-planned');
+  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
+  configure(prefix);
+  const { name, step } = await import('../../lambda/rotation/index');
+  const output = captureOutput();
+  try {
+    expect((await handler(scheduled)).outcome).toBe('adopted');
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+    // The workers' restart is still rolling out when the first step ends (a bound longer than the 5 s poll).
+    process.env[ROTATION_ENV.serviceStableTimeoutSeconds] = '30';
+    let workerLooks = 0;
+    rotation.mockEcs((service) => (service === SERVICES.workerService && ++workerLooks === 1 ? { rolloutState: 'IN_PROGRESS', deployments: 2 } : {}));
+    const start = await name({ event: scheduled });
+    let execution = await step(start);
+    carried.push(execution);
+    expect({ done: execution.done, result: execution.result }).toEqual({ done: false, result: undefined });
+    // Meanwhile a pair MinIO refuses is written (versions 3): the next rotation's, not this one's.
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, WRONG_SECRET);
+    while (!execution.done) execution = await step(execution);
+    carried.push(execution);
+    expect(execution.result).toMatchObject({ outcome: 'rotated', accessKeyVersion: 2, secretKeyVersion: 2 });
+    expect(await labelledVersions(rotation.sandbox.ssm, `${prefix}/secret-key`)).toEqual([2]);
+  } finally {
+    output.restore();
+  }
+});
+
 test('while an execution of the rotation state machine runs (Step Functions, moto), the naming step starts no other; the running one\'s own name still goes to StartExecution', async () => {
   const prefix = uniqueRotationPrefix('lambda-running');
   await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
@@ -309,9 +339,18 @@ test('while an execution of the rotation state machine runs (Step Functions, mot
     expect(deferred).toMatchObject({ ready: true, deferred: expect.stringMatching(/rotation rotation-of-an-earlier-pair is still running/) });
     expect(deferred.name).toBeUndefined();
     await sfn.send(new StopExecutionCommand({ executionArn: earlier.executionArn }));
-    // The running one is this very rotation (the other half's event): its name goes on, and StartExecution refuses it quietly.
+    // The running one is this very rotation (the other half's event): its name goes on, and StartExecution starts nothing.
     const same = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, name: first.name }));
     expect(await name({ event: scheduled })).toMatchObject({ name: first.name });
+    // ...unless another runs beside it (listed after it, newest first): this one cannot hide it.
+    const another = await sfn.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, name: 'rotation-another' }));
+    expect(await name({ event: scheduled })).toMatchObject({ deferred: expect.stringMatching(/rotation-another is still running/) });
+    // A state that cannot be read starts a rotation of its own, but not beside a running one.
+    const accessKeyParameter = process.env[ROTATION_ENV.accessKeyParameter];
+    process.env[ROTATION_ENV.accessKeyParameter] = `${prefix}/no-such-parameter`;
+    expect(await name({ event: scheduled })).toMatchObject({ deferred: expect.stringMatching(/is still running/) });
+    process.env[ROTATION_ENV.accessKeyParameter] = accessKeyParameter;
+    await sfn.send(new StopExecutionCommand({ executionArn: another.executionArn }));
     await sfn.send(new StopExecutionCommand({ executionArn: same.executionArn }));
     expect(await name({ event: scheduled })).toMatchObject({ name: first.name });
     // A look that fails (here: a machine Step Functions does not know) does not stop rotations: it is logged.
