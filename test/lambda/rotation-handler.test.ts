@@ -247,16 +247,21 @@ test('during a deployment the start defers and starts nothing (no name used up);
   }
 });
 
-test('a deployment that begins between the naming and the first step defers the rotation, which records it: the next naming retries the change under a new name', async () => {
-  const prefix = uniqueRotationPrefix('lambda-raced');
+/** A deployment of the first pair, adopted by the schedule; then the second pair written (versions 2), not yet rotated. */
+async function adoptedThenSecondPair(prefix: string): Promise<void> {
   await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
+  expect((await handler(scheduled)).outcome).toBe('adopted');
+  await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
+  await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+}
+
+test('a deployment that begins between the naming and the first step defers the rotation, which records it: the next naming retries the change under a new name', async () => {
+  const prefix = uniqueRotationPrefix('lambda-raced');
   const { name, step } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
-    expect((await handler(scheduled)).outcome).toBe('adopted');
-    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
-    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+    await adoptedThenSecondPair(prefix);
     let start = await name({ event: scheduled });
     expect(start).toMatchObject({ ready: true, name: expect.stringMatching(/^rotation-/), configurationParameter: expect.stringContaining(prefix) });
     // The deploy starts now, before the rotation machine's first step.
@@ -285,14 +290,10 @@ test('a deployment that begins between the naming and the first step defers the 
 
 test('a pair written while a rotation waits on its restarts is not taken up by it: the rotation checks and labels the pair it planned', async () => {
   const prefix = uniqueRotationPrefix('lambda-planned');
-  await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
-  configure(prefix);
   const { name, step } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
-    expect((await handler(scheduled)).outcome).toBe('adopted');
-    await putSecureString(rotation.sandbox.ssm, `${prefix}/access-key`, rotation.sandbox.second.accessKeyId);
-    await putSecureString(rotation.sandbox.ssm, `${prefix}/secret-key`, rotation.sandbox.second.secretAccessKey);
+    await adoptedThenSecondPair(prefix);
     // The workers' restart is still rolling out when the first step ends (a bound longer than the 5 s poll).
     process.env[ROTATION_ENV.serviceStableTimeoutSeconds] = '30';
     let workerLooks = 0;
