@@ -97,6 +97,12 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       launchTemplate,
       minCapacity: 1,
       maxCapacity: 1,
+      // A changed launch template (instance type, user data, a new ECS-optimized AMI on the next deploy)
+      // replaces the host; without an update policy CloudFormation changes only the template and the
+      // running host stays as it was. One host and a volume that attaches to one host at a time: the old
+      // host goes first (none in service, as the group may not exceed its one host), and the new one is
+      // in service once the launch hook has attached the volume. MinIO is down meanwhile (the README says so).
+      updatePolicy: autoscaling.UpdatePolicy.rollingUpdate({ maxBatchSize: 1, minInstancesInService: 0 }),
     });
     this.attachDataVolumeAtLaunch(hosts, props.logRetention);
     const capacity = new ecs.AsgCapacityProvider(this, 'Capacity', {

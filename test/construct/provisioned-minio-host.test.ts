@@ -65,6 +65,23 @@ function vpcWithSubnetsIn(order: string[]): (stack: Stack) => ec2.IVpc {
     });
 }
 
+test('a changed instance type is a new version of the same launch template, and the group replaces its one host with it (old host first, the volume moves)', () => {
+  const before = synth({ instanceType: new ec2.InstanceType('t3.medium') });
+  const after = synth({ instanceType: new ec2.InstanceType('m6i.large') });
+  const [templateId, launchTemplateBefore] = only(before, 'AWS::EC2::LaunchTemplate');
+  const [templateIdAfter, launchTemplateAfter] = only(after, 'AWS::EC2::LaunchTemplate');
+  expect(templateIdAfter).toBe(templateId);
+  expect([launchTemplateBefore.Properties.LaunchTemplateData.InstanceType, launchTemplateAfter.Properties.LaunchTemplateData.InstanceType]).toEqual(['t3.medium', 'm6i.large']);
+  const [groupId, groupBefore] = only(before, 'AWS::AutoScaling::AutoScalingGroup');
+  const [groupIdAfter, groupAfter] = only(after, 'AWS::AutoScaling::AutoScalingGroup');
+  expect(groupIdAfter).toBe(groupId);
+  for (const group of [groupBefore, groupAfter]) {
+    expect(group.Properties.LaunchTemplate).toEqual({ LaunchTemplateId: { Ref: templateId }, Version: { 'Fn::GetAtt': [templateId, 'LatestVersionNumber'] } });
+    expect(group.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 0 });
+    expect(group.Properties).toMatchObject({ MinSize: '1', MaxSize: '1' });
+  }
+});
+
 describe('attaching the volume without the AWS CLI', () => {
   const template = synth();
   const [volumeId] = only(template, 'AWS::EC2::Volume');
