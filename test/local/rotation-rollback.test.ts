@@ -537,4 +537,69 @@ describe('three masters', () => {
       await front.close();
     }
   });
+
+  test('user-owned keys revoked as the second master restarts: that master cannot start on them and is restarted back first, then the one before it; a majority serves throughout', async () => {
+    const { server, local, client, ssm, sample, bucket } = cluster;
+    const started = Date.now();
+    let loop: ReadWriteLoop | undefined;
+    const phases = phaseTracker(() => loop);
+    const fresh = await server.addUser(bucket, randomIdentity('user'));
+    const masterServices = local.cluster.masterServiceNames;
+    let masterUpdates = 0;
+    // The first standby restarts on the new pair while MinIO still accepts it and stays up once it is
+    // refused (a running master does not check the mount again: the case above sees all three keep
+    // serving); the second starts on a refused pair, which a 2.9.6 master, standby or not, does not
+    // survive (FAILED_AFTER_RESTARTS): its restart never settles (SERVICE_NOT_STABLE).
+    const front = await startEcsFront(local.cluster.ecs!, {
+      beforeUpdate: async (service, updates) => {
+        if (masterServices.some((name) => isService(service, name)) && ++masterUpdates === 2) {
+          await server.removeUser(fresh);
+          phases.refused(updates);
+        }
+        phases.onUpdate(updates);
+      },
+    });
+    try {
+      await putPair(ssm, local.parameters, fresh);
+      const written = { access: await history(ssm, local.parameters.accessKey), secret: await history(ssm, local.parameters.secretKey) };
+      loop = await client.readWriteContinuously([sample], '/loop-ha-second-master');
+      loop.phase('before');
+      const masters = watchMasters(local);
+      const result = await local.cluster.rotate(changeEvent(local.parameters.accessKey), { ...PAIR_WAIT, AWS_ENDPOINT_URL_ECS: front.endpoint });
+      const rollbackDone = Date.now();
+      await afterward(loop);
+      const serving = await masters.stop();
+      const summary = await loop.stop();
+      const counts = loopFigures(summary, phases.refusedAt);
+      figures.push({
+        case: 'user-owned keys, three masters, revoked at the second master restart',
+        wallSeconds: Math.round((Date.now() - started) / 1000),
+        loadAverage: readFileSync('/proc/loadavg', 'utf8').trim(),
+        functionMs: result.durationMs,
+        restarted: result.restarted,
+        outcome: result.outcome,
+        code: result.code,
+        reason: result.reason,
+        refusedAtToRollbackDoneMs: phases.refusedAt === undefined ? undefined : rollbackDone - phases.refusedAt,
+        fewestMastersServing: serving.fewest,
+        mastersServing: serving.changes,
+        loop: counts,
+      });
+      expect({ outcome: result.outcome, code: result.code }).toEqual({ outcome: 'rolled-back', code: 'SERVICE_NOT_STABLE' });
+      // The master whose restart did not settle goes back first, then the one restarted before it; the
+      // primary (never restarted) keeps the quorum, and no master is restarted while another is down.
+      const [first, second] = result.restarted as string[];
+      expect(result.restarted).toEqual([first, second, second, first]);
+      expect(first).not.toBe(second);
+      expect({ access: await history(ssm, local.parameters.accessKey), secret: await history(ssm, local.parameters.secretKey) }).toEqual(written);
+      expect(new Set(runningKeys(local))).toEqual(new Set([good.accessKeyId]));
+      expect(serving.fewest).toBe(2);
+      // A standby down at a time leaves the primary serving: no read fails at all, before, during or after.
+      expect({ readsFailed: counts.all.readsFailed, wrongBytes: counts.all.wrongBytes }).toEqual({ readsFailed: 0, wrongBytes: 0 });
+      expectServedAfter(summary, counts);
+    } finally {
+      await loop?.stop().catch(() => undefined);
+      await front.close();
+    }
+  });
 });
