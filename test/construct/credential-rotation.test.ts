@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { CredentialRotation, CredentialRotationProps } from '../../lib/credential-rotation';
 import { cdkNagReport } from '../support/cdk-nag';
+import { roleStatementsOf } from '../support/role-statements';
 
 /*
  * CredentialRotation in a small stack of its own (the AlluxioMinio construct wires it in): the rule
@@ -50,13 +51,6 @@ function rotationStack(overrides: (stack: Stack, vpc: ec2.Vpc) => Partial<Creden
   };
   const rotation = new CredentialRotation(stack, 'Rotation', props);
   return { app, stack, rotation };
-}
-
-/** The statements of the policies attached to the role whose logical id starts with `rolePrefix`. */
-function statementsOf(template: Template, rolePrefix: string): Array<Record<string, unknown>> {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref.startsWith(rolePrefix) && /^[0-9A-F]{8}$/.test(role.Ref.slice(rolePrefix.length))))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
 }
 
 describe('CredentialRotation', () => {
@@ -156,7 +150,7 @@ describe('CredentialRotation', () => {
   test('IAM: SSM on the exact parameter ARNs, ECS on the exact service ARNs, metrics only in the namespace', () => {
     const template = Template.fromStack(rotationStack().stack);
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
-    const stepStatements = statementsOf(template, 'RotationRole');
+    const stepStatements = roleStatementsOf(template, 'RotationRole');
     const bySid = (sid: string) => stepStatements.find((s) => s.Sid === sid)!;
     const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]] });
     // Keys the user named are only read: no write, no label.
@@ -186,19 +180,19 @@ describe('CredentialRotation', () => {
       const template = Template.fromStack(stack);
       const functions = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.name' } });
       expect(Object.values(functions).map((f) => f.Properties.Role['Fn::GetAtt'][0])).toEqual([expect.stringMatching(/^RotationNameRole[0-9A-F]+$/)]);
-      const naming = statementsOf(template, 'RotationNameRole');
+      const naming = roleStatementsOf(template, 'RotationNameRole');
       const actions = naming.flatMap((statement) => [statement.Action].flat().map(String));
       expect(actions).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:ListTagsForResource', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'kms:Decrypt']));
       expect(actions.filter((action) => writes.test(action))).toEqual([]);
       // The rotation step keeps what it needs: the same check finds its writes (so it can fail).
-      const stepActions = statementsOf(template, 'RotationRole').flatMap((statement) => [statement.Action].flat().map(String));
+      const stepActions = roleStatementsOf(template, 'RotationRole').flatMap((statement) => [statement.Action].flat().map(String));
       expect(stepActions.filter((action) => writes.test(action))).toEqual(expect.arrayContaining(['ssm:PutParameter', 'ssm:AddTagsToResource', 'ecs:UpdateService', 'sns:Publish', 'cloudwatch:PutMetricData', 'kms:Encrypt']));
     }
   });
 
   test('IAM with keys of its own (generated): it may write them back and move the label', () => {
     const template = Template.fromStack(rotationStack(() => ({ ownsKeys: true })).stack);
-    const owned = statementsOf(template, 'RotationRole').find((s) => s.Sid === 'KeyParametersWriteLabel')!;
+    const owned = roleStatementsOf(template, 'RotationRole').find((s) => s.Sid === 'KeyParametersWriteLabel')!;
     expect(owned.Action).toEqual(expect.arrayContaining(['ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion', 'ssm:PutParameter']));
     expect(template.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { KEY_OWNERSHIP: 'generated' } } } })).not.toEqual({});
   });

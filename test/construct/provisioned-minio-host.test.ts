@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AlluxioMinio, MinioBackend, ProvisionedMinioOptions } from '../../lib';
 import { DATA_VOLUME_MARKER, DATA_VOLUME_UNITS } from '../../lib/core/minio-data-volume';
+import { roleStatementsOf } from '../support/role-statements';
 
 /*
  * The provisioned MinIO host as CloudFormation gets it: the volume is attached by a function during
@@ -48,12 +49,6 @@ function attachFunction(template: Template): [string, any] {
   return found[0] as [string, any];
 }
 
-function policyStatementsOf(template: Template, rolePrefix: string): any[] {
-  return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref.startsWith(rolePrefix)))
-    .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-}
-
 /** Two private subnets in eu-west-1a and eu-west-1b, listed in the given order. */
 function vpcWithSubnetsIn(order: string[]): (stack: Stack) => ec2.IVpc {
   const subnetOf: Record<string, string> = { 'eu-west-1a': 'subnet-0aaaaaaaaaaaaaaaa', 'eu-west-1b': 'subnet-0bbbbbbbbbbbbbbbb' };
@@ -88,7 +83,7 @@ describe('attaching the volume without the AWS CLI', () => {
 
   test('the host calls no AWS API: its user data has no aws command and its role may not attach volumes', () => {
     expect(userDataOf(template)).not.toMatch(/(^|\s)aws\s/m);
-    const hostStatements = policyStatementsOf(template, 'CacheMinioHostRole');
+    const hostStatements = roleStatementsOf(template, 'CacheMinioHostRole');
     expect(hostStatements.length).toBeGreaterThan(0);
     expect(JSON.stringify(hostStatements)).not.toContain('ec2:AttachVolume');
   });
@@ -127,7 +122,7 @@ describe('attaching the volume without the AWS CLI', () => {
     const [, group] = only(template, 'AWS::AutoScaling::AutoScalingGroup');
     const tag = group.Properties.Tags.find((t: any) => t.Key === 'cdk-alluxio-minio:data-volume-host');
     expect(tag.PropagateAtLaunch).toBe(true);
-    const statements = policyStatementsOf(template, 'CacheMinioAttachDataRole');
+    const statements = roleStatementsOf(template, 'CacheMinioAttachDataRole');
     const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
     expect(JSON.stringify(bySid('AttachTheDataVolume').Resource)).toContain(`"Ref":"${volumeId}"`);
     expect(bySid('ToTheseHostsOnly').Condition).toEqual({ StringEquals: { 'ec2:ResourceTag/cdk-alluxio-minio:data-volume-host': tag.Value } });
@@ -136,7 +131,7 @@ describe('attaching the volume without the AWS CLI', () => {
   });
 
   test("the function may detach this volume only from hosts carrying the group's tag, and let EC2 use the volume's KMS key through grants only", () => {
-    const statements = policyStatementsOf(template, 'CacheMinioAttachDataRole');
+    const statements = roleStatementsOf(template, 'CacheMinioAttachDataRole');
     const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
     expect(bySid('AttachTheDataVolume').Action).toEqual(['ec2:AttachVolume', 'ec2:DetachVolume']);
     expect(bySid('ToTheseHostsOnly').Action).toEqual(['ec2:AttachVolume', 'ec2:DetachVolume']);
@@ -201,7 +196,7 @@ describe('the volume stays where its data is', () => {
     expect(attachFunction(template)[1].Properties.Environment.Variables.DATA_VOLUME_ID).toBe('vol-0123456789abcdef0');
     expect(userDataOf(template)).toContain("volume_id='vol-0123456789abcdef0'");
     expect(only(template, 'AWS::AutoScaling::AutoScalingGroup')[1].Properties.VPCZoneIdentifier).toEqual(['subnet-0bbbbbbbbbbbbbbbb']);
-    expect(JSON.stringify(policyStatementsOf(template, 'CacheMinioAttachDataRole'))).toContain(':volume/vol-0123456789abcdef0');
+    expect(JSON.stringify(roleStatementsOf(template, 'CacheMinioAttachDataRole'))).toContain(':volume/vol-0123456789abcdef0');
   });
 });
 
