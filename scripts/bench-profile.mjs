@@ -1,0 +1,223 @@
+// `npm run bench:profile`: where the time of bench:cache's unmet ratios goes (issue 19). One local
+// cluster behind the same shaped link (20 ms RTT, 125 MB/s); for each transfer its rate and the CPU
+// seconds every process spent meanwhile (scripts/bench/cpu.mjs): the client JVM, the workers, the
+// master, the S3 proxy, the S3 server, the link's relay, and the machine's busy share of all its
+// cores. Measured: a direct PUT and GET over the link, then through Alluxio the first write of a new
+// cluster (its servers' JIT still compiling) and the next one, with the rendered default write type, a
+// cold read, warm reads, a warm GET through the S3 proxy, and 4 client JVMs reading 4 cached files at
+// once. With --jfr DIR, the workers record a flight
+// recording of the write, and the run prints what share of their sampled Java time went to digests
+// and from where. Every transfer's bytes are hashed and compared. Prints, never asserts; writes
+// bench-results/profile.json.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { mbps, sha256, timedGet, timedPut } from './bench/cluster.mjs';
+import { CpuSampler } from './bench/cpu.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const require = createRequire(import.meta.url);
+const { values: options } = parseArgs({ options: { jfr: { type: 'string' } } });
+
+const FILE_BYTES = 256 * 1024 * 1024;
+const CLIENTS = 4;
+const LINK = { bytesPerSecond: 125e6, rttMs: 20 };
+// Below Linux's ephemeral range, apart from bench:cache's proxy port.
+const PROXY_PORT = 31996;
+
+const sandboxFile = join(root, '.sandbox', 'endpoints.json');
+const sandboxWasUp = existsSync(sandboxFile);
+if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+try {
+  await main(JSON.parse(readFileSync(sandboxFile, 'utf8')));
+} finally {
+  if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'down'], { stdio: 'ignore' });
+}
+
+async function main(sandbox) {
+  const { LocalCluster } = require('./local/local-cluster.js');
+  const { ShapedLink } = require('./local/shaped-link.js');
+  const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
+  const { CreateBucketCommand } = require('@aws-sdk/client-s3');
+
+  const workDir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  const stateDir = join(workDir, 'cluster');
+  const id = randomBytes(3).toString('hex');
+  const bucket = `bench-profile-${id}`;
+  const roleOf = (commandLine, pid) => {
+    if (pid === process.pid) return 'this script (the link, S3 clients)';
+    // Under load the kernel hands loopback packets to ksoftirqd: network work no process is charged for.
+    if (commandLine.startsWith('[ksoftirqd')) return 'kernel softirq threads';
+    if (commandLine.startsWith('[')) return 'other kernel threads';
+    if (commandLine.includes('versitygw')) return 'S3 server';
+    if (commandLine.includes('TuningProbe')) return 'client JVM';
+    if (!commandLine.includes(stateDir)) return undefined;
+    const role = [
+      ['alluxio.master.AlluxioJobMaster', 'job master'],
+      ['alluxio.master.AlluxioMaster', 'master'],
+      ['alluxio.worker.AlluxioJobWorker', 'job workers'],
+      ['alluxio.worker.AlluxioWorker', 'workers'],
+      ['alluxio.proxy.AlluxioProxy', 'S3 proxy'],
+    ].find(([mainClass]) => commandLine.includes(mainClass));
+    return role?.[1];
+  };
+  const sampler = new CpuSampler(roleOf);
+  const direct = createMinioS3Client(sandbox.s3, { connectTimeoutMs: 5000, requestTimeoutMs: 300_000 });
+  const link = await ShapedLink.start({ targetPort: Number(new URL(sandbox.s3.endpoint).port), ...LINK });
+  const viaLink = createMinioS3Client({ ...sandbox.s3, endpoint: link.endpoint }, { connectTimeoutMs: 5000, requestTimeoutMs: 300_000 });
+  const rows = [];
+  // One row: a transfer's rate and where the machine's CPU went while it ran (epoch ms window).
+  const record = (what, bytes, fromMs, toMs) => {
+    const cpu = sampler.between(fromMs, toMs);
+    const row = { what, MBps: mbps(bytes, toMs - fromMs), seconds: (toMs - fromMs) / 1000, busyShare: cpu.busyShare, cpuSeconds: cpu.roles, cpuSecondsPerGB: cpu.busySeconds / (bytes / 1e9) };
+    rows.push(row);
+    const roles = Object.entries(cpu.roles).filter(([, s]) => s >= 0.05).sort((a, b) => b[1] - a[1]).map(([role, s]) => `${role} ${s.toFixed(2)}`).join(', ');
+    console.log(`${what.padEnd(46)} ${row.MBps.toFixed(1).padStart(6)} MB/s  ${row.seconds.toFixed(2).padStart(6)} s  cores busy ${(cpu.busyShare * 100).toFixed(0).padStart(3)}%  CPU s: ${roles}`);
+    return row;
+  };
+  const epoch = () => performance.timeOrigin + performance.now();
+  let cluster;
+  try {
+    await direct.send(new CreateBucketCommand({ Bucket: bucket }));
+    const files = Array.from({ length: CLIENTS }, (_, i) => {
+      const data = randomBytes(FILE_BYTES);
+      const local = join(workDir, `file-${i}.bin`);
+      writeFileSync(local, data);
+      return { local, sha: sha256(data), data };
+    });
+    console.log(`# bench:profile: ${FILE_BYTES / 2 ** 20} MiB files over a ${LINK.rttMs} ms, ${LINK.bytesPerSecond / 1e6} MB/s shaped link; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}); load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
+    console.log('CPU s: seconds of CPU each process took during the transfer; "other": the machine\'s busy time none of them took\n');
+
+    const putFrom = epoch();
+    const put = await timedPut(viaLink, bucket, 'direct-put.bin', files[0].data);
+    record('direct PUT over the link', put.bytes, putFrom, epoch());
+    if ((await timedGet(direct, bucket, 'direct-put.bin')).sha256 !== files[0].sha) throw new Error('the direct PUT stored other bytes');
+    const getFrom = epoch();
+    const get = await timedGet(viaLink, bucket, 'direct-put.bin');
+    record('direct GET over the link', get.bytes, getFrom, epoch());
+    if (get.sha256 !== files[0].sha) throw new Error('the direct GET read other bytes');
+
+    cluster = await LocalCluster.deploy({
+      stateDir,
+      addressBlock: '127.0.230',
+      jarsDir: join(root, '.tools', 'alluxio-lib'),
+      aws: sandbox.aws,
+      minio: { ...sandbox.s3, endpoint: link.endpoint, bucket, directory: 'alluxio', createBucket: false },
+      parameters: { accessKey: `/bench-profile-${id}/access-key`, secretKey: `/bench-profile-${id}/secret-key`, prefix: `/bench-profile-${id}/alluxio` },
+      alluxio: {},
+      s3Endpoint: { enabled: true, port: PROXY_PORT },
+      healthCheckIntervalMs: 1000,
+    });
+    const writeType = (await cluster.masterInfo()).configuration['alluxio.user.file.writetype.default'];
+    const clients = Array.from({ length: CLIENTS }, (_, i) => cluster.client(`profile-client-${i}`));
+    // A TuningProbe call's timed transfers: bytes and the epoch window of each.
+    const probe = async (client, args) => {
+      const result = await client.run(['runClass', 'TuningProbe', ...args], 600_000);
+      if (result.code !== 0) throw new Error(`TuningProbe ${args.join(' ')} failed: ${(result.stdout + result.stderr).slice(-2000)}`);
+      const lines = result.stdout.trim().split('\n');
+      const transfers = [];
+      lines.forEach((line, i) => {
+        const timed = /^(\d+) (\d+)$/.exec(line);
+        const ended = /^ended (\d+)$/.exec(lines[i + 1] ?? '');
+        if (timed && ended) transfers.push({ bytes: Number(timed[1]), fromMs: Number(ended[1]) - Number(timed[2]) / 1e6, toMs: Number(ended[1]) });
+      });
+      return transfers;
+    };
+    const digest = async (client, path, expected) => {
+      const [line] = (await client.run(['runClass', 'TuningProbe', 'digest', path], 600_000)).stdout.trim().split('\n').filter((l) => /^\d+ [0-9a-f]{64}$/.test(l));
+      if (line !== `${FILE_BYTES} ${expected}`) throw new Error(`${path} read back as ${line}, expected ${FILE_BYTES} bytes with SHA-256 ${expected}`);
+    };
+    const workerPids = () => execFileSync('pgrep', ['-f', `alluxio.worker.AlluxioWorker`]).toString().trim().split('\n').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir));
+
+    await clients[0].fs('mkdir', '/profile');
+    // The first write and reads of a new cluster, where the servers' JIT compiles those paths (bench:cache
+    // measures in a new cluster); the rows after them are a cluster that has run a while.
+    const [firstWrite] = await probe(clients[0], ['write', '/profile/first.bin', files[CLIENTS - 1].local]);
+    record(`write, the first in a new cluster (${writeType})`, firstWrite.bytes, firstWrite.fromMs, firstWrite.toMs);
+    await probe(clients[0], ['read', '/profile/first.bin', '2']);
+
+    if (options.jfr) {
+      mkdirSync(options.jfr, { recursive: true });
+      for (const pid of workerPids()) execFileSync('jcmd', [pid, 'JFR.start', 'name=profile-write', 'settings=profile', `filename=${join(options.jfr, `worker-write-${pid}.jfr`)}`], { stdio: 'ignore' });
+    }
+    const [write] = await probe(clients[0], ['write', '/profile/file-0.bin', files[0].local]);
+    record(`write through Alluxio, the next (${writeType})`, write.bytes, write.fromMs, write.toMs);
+    if (options.jfr) for (const pid of workerPids()) execFileSync('jcmd', [pid, 'JFR.stop', 'name=profile-write'], { stdio: 'ignore' });
+    if ((await timedGet(direct, bucket, 'alluxio/profile/file-0.bin')).sha256 !== files[0].sha) throw new Error('the write through Alluxio stored other bytes in the S3 server');
+
+    await clients[0].fs('free', '/profile/file-0.bin');
+    const [cold] = await probe(clients[0], ['read', '/profile/file-0.bin', '1']);
+    record('cold read through Alluxio (worker reads S3)', cold.bytes, cold.fromMs, cold.toMs);
+    const warm = await probe(clients[0], ['read', '/profile/file-0.bin', '3']);
+    record('warm read through Alluxio (3 in one client)', warm.reduce((sum, t) => sum + t.bytes, 0), warm[0].fromMs, warm[warm.length - 1].toMs);
+    await digest(clients[0], '/profile/file-0.bin', files[0].sha);
+
+    // Alluxio's S3 proxy serves the Alluxio directory /profile as bucket "profile", to the files' owner.
+    const proxyUrl = new URL(Object.entries(cluster.outputs).find(([name]) => name.includes('S3EndpointUrl'))[1]);
+    proxyUrl.hostname = cluster.ecs.tasksOf(cluster.serviceName('s3Endpoint'))[0].address;
+    const proxy = createMinioS3Client(
+      { endpoint: proxyUrl.toString().replace(/\/$/, ''), region: 'us-east-1', accessKeyId: userInfo().username, secretAccessKey: 'unused-by-alluxio' },
+      { connectTimeoutMs: 5000, requestTimeoutMs: 300_000 },
+    );
+    try {
+      await timedGet(proxy, 'profile', 'file-0.bin');
+      const proxyFrom = epoch();
+      const proxyGet = await timedGet(proxy, 'profile', 'file-0.bin');
+      record('warm GET through the S3 proxy', proxyGet.bytes, proxyFrom, epoch());
+      if (proxyGet.sha256 !== files[0].sha) throw new Error('the GET through the S3 proxy read other bytes');
+    } finally {
+      proxy.destroy();
+    }
+
+    for (let i = 1; i < CLIENTS; i++) {
+      await probe(clients[i], ['write', `/profile/file-${i}.bin`, files[i].local]);
+      await probe(clients[i], ['read', `/profile/file-${i}.bin`, '1']);
+    }
+    const together = await Promise.all(clients.map((client, i) => probe(client, ['read', `/profile/file-${i}.bin`, '2'])));
+    const all = together.flat();
+    record(`warm, ${CLIENTS} client JVMs on ${CLIENTS} files at once`, all.reduce((sum, t) => sum + t.bytes, 0), Math.min(...all.map((t) => t.fromMs)), Math.max(...all.map((t) => t.toMs)));
+    for (let i = 0; i < CLIENTS; i++) await digest(clients[i], `/profile/file-${i}.bin`, files[i].sha);
+
+    const result = { link: LINK, cores: cpus().length, writeType, rows, bytesVerified: true };
+    if (options.jfr) result.workerWriteDigests = digestShare(options.jfr);
+    mkdirSync(join(root, 'bench-results'), { recursive: true });
+    writeFileSync(join(root, 'bench-results', 'profile.json'), JSON.stringify(result, null, 2));
+    console.log('\nbytes verified (SHA-256 of every file read back and of the objects in the S3 server); bench-results/profile.json written');
+  } finally {
+    sampler.stop();
+    viaLink.destroy();
+    direct.destroy();
+    await cluster?.stop();
+    await link.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The workers' write recordings: of their Java execution samples, the share in MessageDigest and the
+ * first frames outside the JDK that called it (SigV4 chunk signing, the UFS stream's MD5, ...).
+ */
+function digestShare(dir) {
+  let samples = 0;
+  const callers = {};
+  for (const file of readdirSync(dir).filter((name) => name.startsWith('worker-write-'))) {
+    const json = JSON.parse(execFileSync('jfr', ['print', '--json', '--stack-depth', '64', '--events', 'jdk.ExecutionSample', join(dir, file)], { maxBuffer: 1 << 30 }).toString());
+    for (const event of json.recording.events) {
+      const frames = (event.values.stackTrace?.frames ?? []).map((frame) => `${frame.method.type.name}.${frame.method.name}`);
+      if (frames.length === 0) continue;
+      samples++;
+      if (!frames.some((frame) => frame.startsWith('java/security/MessageDigest'))) continue;
+      const caller = frames.find((frame) => !/^(java|sun|jdk)\//.test(frame)) ?? 'the JDK';
+      callers[caller] = (callers[caller] ?? 0) + 1;
+    }
+  }
+  console.log(`\nworkers' Java samples during the write: ${samples}; in MessageDigest, by caller:`);
+  for (const [caller, count] of Object.entries(callers).sort((a, b) => b[1] - a[1])) console.log(`  ${((count / samples) * 100).toFixed(0).padStart(3)}%  ${caller}`);
+  return { samples, callers };
+}

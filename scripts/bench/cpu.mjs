@@ -1,0 +1,80 @@
+// Where a benchmark's CPU goes: the machine's busy time and each process's (by role), sampled from /proc
+// every 100 ms, so a figure can be read against what the cores could give (a 2-core machine runs the
+// client, the worker, the S3 server and the shaped link at once; on AWS they are separate hosts).
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+// USER_HZ: the unit of /proc's CPU times on every Linux architecture this runs on.
+const TICKS_PER_SECOND = 100;
+const now = () => performance.timeOrigin + performance.now();
+
+function busySeconds() {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / TICKS_PER_SECOND;
+}
+
+export class CpuSampler {
+  /**
+   * `roleOf(commandLine, pid)` names a process's role, or undefined to count it under "other"; a kernel
+   * thread's command line is its name in brackets, e.g. "[ksoftirqd/0]".
+   */
+  constructor(roleOf, intervalMs = 100) {
+    this.roleOf = roleOf;
+    this.roles = new Map();
+    this.samples = [];
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  sample() {
+    const processes = {};
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        // A named role is kept; an unnamed one is asked again, since a start script execs its JVM in the
+        // same process (a kernel thread has no command line: its name is passed instead).
+        if (!this.roles.get(pid)) {
+          const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+          this.roles.set(pid, this.roleOf(commandLine || `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`, Number(pid)));
+        }
+        const role = this.roles.get(pid);
+        if (!role) continue;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        processes[pid] = { role, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
+      } catch {
+        // The process ended between the listing and the read.
+      }
+    }
+    this.samples.push({ at: now(), busy: busySeconds(), processes });
+  }
+
+  /**
+   * CPU seconds between two epoch times (ms): the machine's busy time, its share of every core's, and each
+   * role's (a process first seen inside the window counts from zero; one that ended inside it, to its last
+   * sample); "other" is the machine's busy time no named role took.
+   */
+  between(fromMs, toMs) {
+    const nearest = (at) => this.samples.reduce((best, s) => (Math.abs(s.at - at) < Math.abs(best.at - at) ? s : best));
+    const first = nearest(fromMs);
+    const last = nearest(toMs);
+    const inWindow = this.samples.filter((s) => s.at >= first.at && s.at <= last.at);
+    const roles = {};
+    const pids = new Set(inWindow.flatMap((s) => Object.keys(s.processes)));
+    for (const pid of pids) {
+      const seen = inWindow.filter((s) => s.processes[pid]);
+      const start = first.processes[pid]?.seconds ?? 0;
+      const end = seen[seen.length - 1].processes[pid].seconds;
+      const role = seen[0].processes[pid].role;
+      roles[role] = (roles[role] ?? 0) + end - start;
+    }
+    const wall = (last.at - first.at) / 1000;
+    const busy = last.busy - first.busy;
+    const named = Object.values(roles).reduce((sum, s) => sum + s, 0);
+    return { wallSeconds: wall, busySeconds: busy, busyShare: wall > 0 ? busy / (wall * cpus().length) : 0, roles: { ...roles, other: Math.max(0, busy - named) } };
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+}
