@@ -2,10 +2,10 @@
 // cluster behind the same shaped link (20 ms RTT, 125 MB/s); for each transfer its rate and the CPU
 // seconds every process spent meanwhile (scripts/bench/cpu.mjs): the client JVM, the workers, the
 // master, the S3 proxy, the S3 server, the link's relay, and the machine's busy share of all its
-// cores. Measured: a direct PUT and GET over the link, then through Alluxio the first write of a new
-// cluster (its servers' JIT still compiling) and the next one, with the rendered default write type, a
-// cold read, warm reads, a warm GET through the S3 proxy, and 4 client JVMs reading 4 cached files at
-// once. With --jfr DIR, the workers record a flight
+// cores. Measured with bench:cache's client programs (TimedWrite, TimedRead): a direct PUT and GET over
+// the link, then through Alluxio the first write of a new cluster (its servers' JIT still compiling)
+// and the next one, with the rendered default write type, two cold reads, warm reads, a warm GET through
+// the S3 proxy, and 4 readers on 4 cached files at once. With --jfr DIR, the workers record a flight
 // recording of the write, and the run prints what share of their sampled Java time went to digests
 // and from where. Every transfer's bytes are hashed and compared. Prints, never asserts; writes
 // bench-results/profile.json.
@@ -56,7 +56,7 @@ async function main(sandbox) {
     if (commandLine.startsWith('[ksoftirqd')) return 'kernel softirq threads';
     if (commandLine.startsWith('[')) return 'other kernel threads';
     if (commandLine.includes('versitygw')) return 'S3 server';
-    if (commandLine.includes('TuningProbe')) return 'client JVM';
+    if (/TimedRead|TimedWrite/.test(commandLine)) return 'client JVM';
     if (!commandLine.includes(stateDir)) return undefined;
     const role = [
       ['alluxio.master.AlluxioJobMaster', 'job master'],
@@ -73,12 +73,21 @@ async function main(sandbox) {
   const viaLink = createMinioS3Client({ ...sandbox.s3, endpoint: link.endpoint }, { connectTimeoutMs: 5000, requestTimeoutMs: 300_000 });
   const rows = [];
   // One row: a transfer's rate and where the machine's CPU went while it ran (epoch ms window).
-  const record = (what, bytes, fromMs, toMs) => {
-    const cpu = sampler.between(fromMs, toMs);
-    const row = { what, MBps: mbps(bytes, toMs - fromMs), seconds: (toMs - fromMs) / 1000, busyShare: cpu.busyShare, cpuSeconds: cpu.roles, cpuSecondsPerGB: cpu.busySeconds / (bytes / 1e9) };
+  // One row: the rate of a transfer (or of several, e.g. rounds) and where the machine's CPU went while
+  // they ran; `windows` are their bytes and epoch-ms spans.
+  const record = (what, windows) => {
+    const bytes = windows.reduce((sum, w) => sum + w.bytes, 0);
+    const ms = windows.reduce((sum, w) => sum + w.toMs - w.fromMs, 0);
+    const spans = windows.map((w) => sampler.between(w.fromMs, w.toMs));
+    const busySeconds = spans.reduce((sum, c) => sum + c.busySeconds, 0);
+    const roles = {};
+    for (const c of spans) for (const [role, seconds] of Object.entries(c.roles)) roles[role] = (roles[role] ?? 0) + seconds;
+    const wallSeconds = spans.reduce((sum, c) => sum + c.wallSeconds, 0);
+    const busyShare = wallSeconds > 0 ? busySeconds / (wallSeconds * cpus().length) : 0;
+    const row = { what, MBps: mbps(bytes, ms), seconds: ms / 1000, busyShare, cpuSeconds: roles, cpuSecondsPerGB: busySeconds / (bytes / 1e9) };
     rows.push(row);
-    const roles = Object.entries(cpu.roles).filter(([, s]) => s >= 0.05).sort((a, b) => b[1] - a[1]).map(([role, s]) => `${role} ${s.toFixed(2)}`).join(', ');
-    console.log(`${what.padEnd(46)} ${row.MBps.toFixed(1).padStart(6)} MB/s  ${row.seconds.toFixed(2).padStart(6)} s  cores busy ${(cpu.busyShare * 100).toFixed(0).padStart(3)}%  CPU s: ${roles}`);
+    const named = Object.entries(roles).filter(([, seconds]) => seconds >= 0.05).sort((a, b) => b[1] - a[1]).map(([role, seconds]) => `${role} ${seconds.toFixed(2)}`).join(', ');
+    console.log(`${what.padEnd(52)} ${row.MBps.toFixed(1).padStart(6)} MB/s  ${row.seconds.toFixed(2).padStart(6)} s  cores busy ${(busyShare * 100).toFixed(0).padStart(3)}%  CPU s/GB ${row.cpuSecondsPerGB.toFixed(1).padStart(5)}  CPU s: ${named}`);
     return row;
   };
   const epoch = () => performance.timeOrigin + performance.now();
@@ -96,11 +105,11 @@ async function main(sandbox) {
 
     const putFrom = epoch();
     const put = await timedPut(viaLink, bucket, 'direct-put.bin', files[0].data);
-    record('direct PUT over the link', put.bytes, putFrom, epoch());
+    record('direct PUT over the link', [{ bytes: put.bytes, fromMs: putFrom, toMs: epoch() }]);
     if ((await timedGet(direct, bucket, 'direct-put.bin')).sha256 !== files[0].sha) throw new Error('the direct PUT stored other bytes');
     const getFrom = epoch();
     const get = await timedGet(viaLink, bucket, 'direct-put.bin');
-    record('direct GET over the link', get.bytes, getFrom, epoch());
+    record('direct GET over the link', [{ bytes: get.bytes, fromMs: getFrom, toMs: epoch() }]);
     if (get.sha256 !== files[0].sha) throw new Error('the direct GET read other bytes');
 
     cluster = await LocalCluster.deploy({
@@ -115,48 +124,61 @@ async function main(sandbox) {
       healthCheckIntervalMs: 1000,
     });
     const writeType = (await cluster.masterInfo()).configuration['alluxio.user.file.writetype.default'];
-    const clients = Array.from({ length: CLIENTS }, (_, i) => cluster.client(`profile-client-${i}`));
-    // A TuningProbe call's timed transfers: bytes and the epoch window of each.
-    const probe = async (client, args) => {
-      const result = await client.run(['runClass', 'TuningProbe', ...args], 600_000);
-      if (result.code !== 0) throw new Error(`TuningProbe ${args.join(' ')} failed: ${(result.stdout + result.stderr).slice(-2000)}`);
-      const lines = result.stdout.trim().split('\n');
-      const transfers = [];
-      lines.forEach((line, i) => {
-        const timed = /^(\d+) (\d+)$/.exec(line);
-        const ended = /^ended (\d+)$/.exec(lines[i + 1] ?? '');
-        if (timed && ended) transfers.push({ bytes: Number(timed[1]), fromMs: Number(ended[1]) - Number(timed[2]) / 1e6, toMs: Number(ended[1]) });
-      });
-      return transfers;
+    // bench:cache's own client programs (TimedWrite, TimedRead), each transfer placed on the wall clock by
+    // the "ended" line they print after it.
+    const timedWrite = async (client, local, path, sha) => {
+      const result = await client.run(['runClass', 'TimedWrite', local, path], 600_000);
+      const timed = /^(\d+) (\d+)\nended (\d+)$/m.exec(result.stdout);
+      if (result.code !== 0 || !timed) throw new Error(`writing ${path} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
+      if ((await timedGet(direct, bucket, `alluxio${path}`)).sha256 !== sha) throw new Error(`the write of ${path} through Alluxio stored other bytes in the S3 server`);
+      return [{ bytes: Number(timed[1]), fromMs: Number(timed[3]) - Number(timed[2]) / 1e6, toMs: Number(timed[3]) }];
     };
-    const digest = async (client, path, expected) => {
-      const [line] = (await client.run(['runClass', 'TuningProbe', 'digest', path], 600_000)).stdout.trim().split('\n').filter((l) => /^\d+ [0-9a-f]{64}$/.test(l));
-      if (line !== `${FILE_BYTES} ${expected}`) throw new Error(`${path} read back as ${line}, expected ${FILE_BYTES} bytes with SHA-256 ${expected}`);
+    const timedReads = async (client, chosen, rounds) => {
+      const result = await client.run(['runClass', 'TimedRead', chosen.map((file) => file.path).join(','), String(rounds)], 600_000);
+      if (result.code !== 0) throw new Error(`reading ${chosen.map((file) => file.path).join(', ')} failed: ${(result.stdout + result.stderr).slice(-2000)}`);
+      const windows = [];
+      let reads = [];
+      for (const line of result.stdout.trim().split('\n')) {
+        const read = /^(\d+) \d+ ([0-9a-f]{64})$/.exec(line);
+        const round = /^round (\d+)$/.exec(line);
+        const ended = /^ended (\d+)$/.exec(line);
+        if (read) reads.push({ bytes: Number(read[1]), sha: read[2] });
+        else if (round) windows.push({ ms: Number(round[1]) / 1e6 });
+        else if (ended) {
+          const window = windows[windows.length - 1];
+          reads.forEach((r, i) => {
+            if (r.bytes !== FILE_BYTES || r.sha !== chosen[i].sha) throw new Error(`${chosen[i].path} read back ${r.bytes} bytes with SHA-256 ${r.sha}`);
+          });
+          Object.assign(window, { bytes: reads.reduce((sum, r) => sum + r.bytes, 0), fromMs: Number(ended[1]) - window.ms, toMs: Number(ended[1]) });
+          reads = [];
+        }
+      }
+      if (windows.length !== rounds || windows.some((w) => w.toMs === undefined)) throw new Error(`TimedRead printed ${windows.length} of ${rounds} rounds: ${result.stdout.slice(-2000)}`);
+      return windows;
     };
     const workerPids = () => execFileSync('pgrep', ['-f', `alluxio.worker.AlluxioWorker`]).toString().trim().split('\n').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir));
 
-    await clients[0].fs('mkdir', '/profile');
+    const client = cluster.client('profile-client');
+    files.forEach((file, i) => (file.path = `/profile/file-${i}.bin`));
     // The first write and reads of a new cluster, where the servers' JIT compiles those paths (bench:cache
     // measures in a new cluster); the rows after them are a cluster that has run a while.
-    const [firstWrite] = await probe(clients[0], ['write', '/profile/first.bin', files[CLIENTS - 1].local]);
-    record(`write, the first in a new cluster (${writeType})`, firstWrite.bytes, firstWrite.fromMs, firstWrite.toMs);
-    await probe(clients[0], ['read', '/profile/first.bin', '2']);
+    const first = { path: '/profile/first.bin', sha: files[CLIENTS - 1].sha };
+    record(`write, the first in a new cluster (${writeType})`, await timedWrite(client, files[CLIENTS - 1].local, first.path, first.sha));
+    await timedReads(client, [first], 2);
 
     if (options.jfr) {
       mkdirSync(options.jfr, { recursive: true });
       for (const pid of workerPids()) execFileSync('jcmd', [pid, 'JFR.start', 'name=profile-write', 'settings=profile', `filename=${join(options.jfr, `worker-write-${pid}.jfr`)}`], { stdio: 'ignore' });
     }
-    const [write] = await probe(clients[0], ['write', '/profile/file-0.bin', files[0].local]);
-    record(`write through Alluxio, the next (${writeType})`, write.bytes, write.fromMs, write.toMs);
+    record(`write through Alluxio, the next (${writeType})`, await timedWrite(client, files[0].local, files[0].path, files[0].sha));
     if (options.jfr) for (const pid of workerPids()) execFileSync('jcmd', [pid, 'JFR.stop', 'name=profile-write'], { stdio: 'ignore' });
-    if ((await timedGet(direct, bucket, 'alluxio/profile/file-0.bin')).sha256 !== files[0].sha) throw new Error('the write through Alluxio stored other bytes in the S3 server');
 
-    await clients[0].fs('free', '/profile/file-0.bin');
-    const [cold] = await probe(clients[0], ['read', '/profile/file-0.bin', '1']);
-    record('cold read through Alluxio (worker reads S3)', cold.bytes, cold.fromMs, cold.toMs);
-    const warm = await probe(clients[0], ['read', '/profile/file-0.bin', '3']);
-    record('warm read through Alluxio (3 in one client)', warm.reduce((sum, t) => sum + t.bytes, 0), warm[0].fromMs, warm[warm.length - 1].toMs);
-    await digest(clients[0], '/profile/file-0.bin', files[0].sha);
+    // Cold twice, as with the writes: the first read from S3 in this cluster, then the next.
+    await client.fs('free', files[0].path);
+    record('cold read, the first in this cluster', await timedReads(client, [files[0]], 1));
+    await client.fs('free', files[0].path);
+    record('cold read through Alluxio, the next (worker reads S3)', await timedReads(client, [files[0]], 1));
+    record('warm read through Alluxio (3 rounds)', await timedReads(client, [files[0]], 3));
 
     // Alluxio's S3 proxy serves the Alluxio directory /profile as bucket "profile", to the files' owner.
     const proxyUrl = new URL(Object.entries(cluster.outputs).find(([name]) => name.includes('S3EndpointUrl'))[1]);
@@ -169,20 +191,17 @@ async function main(sandbox) {
       await timedGet(proxy, 'profile', 'file-0.bin');
       const proxyFrom = epoch();
       const proxyGet = await timedGet(proxy, 'profile', 'file-0.bin');
-      record('warm GET through the S3 proxy', proxyGet.bytes, proxyFrom, epoch());
+      record('warm GET through the S3 proxy', [{ bytes: proxyGet.bytes, fromMs: proxyFrom, toMs: epoch() }]);
       if (proxyGet.sha256 !== files[0].sha) throw new Error('the GET through the S3 proxy read other bytes');
     } finally {
       proxy.destroy();
     }
 
     for (let i = 1; i < CLIENTS; i++) {
-      await probe(clients[i], ['write', `/profile/file-${i}.bin`, files[i].local]);
-      await probe(clients[i], ['read', `/profile/file-${i}.bin`, '1']);
+      await timedWrite(client, files[i].local, files[i].path, files[i].sha);
+      await timedReads(client, [files[i]], 1);
     }
-    const together = await Promise.all(clients.map((client, i) => probe(client, ['read', `/profile/file-${i}.bin`, '2'])));
-    const all = together.flat();
-    record(`warm, ${CLIENTS} client JVMs on ${CLIENTS} files at once`, all.reduce((sum, t) => sum + t.bytes, 0), Math.min(...all.map((t) => t.fromMs)), Math.max(...all.map((t) => t.toMs)));
-    for (let i = 0; i < CLIENTS; i++) await digest(clients[i], `/profile/file-${i}.bin`, files[i].sha);
+    record(`warm, ${CLIENTS} readers at once (one client JVM, 2 rounds)`, await timedReads(client, files, 2));
 
     const result = { link: LINK, cores: cpus().length, writeType, rows, bytesVerified: true };
     if (options.jfr) result.workerWriteDigests = digestShare(options.jfr);

@@ -13,9 +13,9 @@ import java.util.concurrent.Future;
  * Reads Alluxio files to their end through Alluxio's own client, as many rounds as asked, and prints
  * one line per file and round: "<bytes> <nanoseconds> <sha256>"; with several paths (comma-separated)
  * they are read at once, one thread each (clients of one JVM), and each round ends with a line
- * "round <nanoseconds>" from the first open to the last byte. One JVM for every read, so the times are
- * the reads' alone, not a JVM's start. Each file is read into memory and hashed after its timed read,
- * so the digest's CPU time is not counted as reading.
+ * "round <nanoseconds>" from the first open to the last byte, then "ended <epoch milliseconds>" of that
+ * byte. One JVM for every read, so the times are the reads' alone, not a JVM's start. Each file is read
+ * into memory and hashed after its timed read, so the digest's CPU time is not counted as reading.
  */
 public class TimedRead {
   public static void main(String[] args) throws Exception {
@@ -34,6 +34,8 @@ public class TimedRead {
           System.out.println(read.bytes + " " + read.nanos + " " + read.sha256);
         }
         System.out.println("round " + (lastByte - started));
+        // The round's last byte on the wall clock, so a caller can place it among samples taken outside this JVM.
+        System.out.println("ended " + (System.currentTimeMillis() - (System.nanoTime() - lastByte) / 1_000_000));
       }
     } finally {
       threads.shutdown();

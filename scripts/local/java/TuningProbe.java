@@ -14,8 +14,6 @@ import java.security.MessageDigest;
  *   write <alluxio path> <local file>  the local file (read into memory first) written with the
  *                                      client's default write type: "<bytes> <nanoseconds>"
  *   read <alluxio path> <times>        the file read to its end, times over: one "<bytes> <nanoseconds>" a read
- * Each timed write or read is followed by "ended <epoch milliseconds>", so a caller can place it among
- * samples taken outside this JVM (scripts/bench-profile.mjs, the CPU each process spent meanwhile).
  *   digest <alluxio path>              the file read once, untimed: "<bytes> <sha-256 hex>"
  *   conf <key>...                      the value and source of each key as this client sees it after
  *                                      connecting (cluster defaults merged): "<key> <value> <source>"
@@ -35,7 +33,6 @@ public class TuningProbe {
             }
           }
           System.out.println(data.length + " " + (System.nanoTime() - started));
-          System.out.println("ended " + System.currentTimeMillis());
           break;
         }
         case "read": {
@@ -47,7 +44,6 @@ public class TuningProbe {
               for (int read; (read = in.read(buffer)) > 0; ) bytes += read;
             }
             System.out.println(bytes + " " + (System.nanoTime() - started));
-            System.out.println("ended " + System.currentTimeMillis());
           }
           break;
         }
