@@ -8,14 +8,13 @@
 // never above; its RTT); the run stops there if it is not what it says. Every transfer's bytes are
 // hashed and compared with what was written. Prints each ratio beside its goal (issue 19) and writes
 // bench-results/cache.json. Measures, never asserts a speed.
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mbps, rawCacheRead, sha256, timedGet, timedPut } from './bench/cluster.mjs';
+import { mbps, rawCacheRead, sha256, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
 import { median } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -34,14 +33,7 @@ const PROXY_PORT = 31997;
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-const sandboxFile = join(root, '.sandbox', 'endpoints.json');
-const sandboxWasUp = existsSync(sandboxFile);
-if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
-try {
-  await main(JSON.parse(readFileSync(sandboxFile, 'utf8')));
-} finally {
-  if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'down'], { stdio: 'ignore' });
-}
+await withSandbox(main);
 
 async function main(sandbox) {
   const { LocalCluster } = require('./local/local-cluster.js');

@@ -10,14 +10,14 @@
 // and from where. Every transfer's bytes are hashed and compared. Prints, never asserts; writes
 // bench-results/profile.json.
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mbps, sha256, timedGet, timedPut } from './bench/cluster.mjs';
+import { mbps, sha256, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
 import { CpuSampler } from './bench/cpu.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,14 +31,7 @@ const LINK = { bytesPerSecond: 125e6, rttMs: 20 };
 // Below Linux's ephemeral range, apart from bench:cache's proxy port.
 const PROXY_PORT = 31996;
 
-const sandboxFile = join(root, '.sandbox', 'endpoints.json');
-const sandboxWasUp = existsSync(sandboxFile);
-if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
-try {
-  await main(JSON.parse(readFileSync(sandboxFile, 'utf8')));
-} finally {
-  if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'down'], { stdio: 'ignore' });
-}
+await withSandbox(main);
 
 async function main(sandbox) {
   const { LocalCluster } = require('./local/local-cluster.js');

@@ -1,12 +1,32 @@
-// Shared by the cluster benches (bench-cluster, bench-s3-endpoint, bench-cache): timed S3 transfers with
-// their bytes hashed, the raw read of a local cluster's cached block files, and its processes' memory.
+// Shared by the cluster benches (bench-cluster, bench-s3-endpoint, bench-cache, bench-profile): the sandbox
+// around a run, timed S3 transfers with their bytes hashed, the raw read of a local cluster's cached block
+// files, and its processes' memory.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { GetObjectCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Runs `main` with the sandbox's endpoints (.sandbox/endpoints.json), bringing the sandbox up first if it
+ * is not, and down afterwards only if this call brought it up.
+ */
+export async function withSandbox(main) {
+  const sandboxFile = join(root, '.sandbox', 'endpoints.json');
+  const sandboxWasUp = existsSync(sandboxFile);
+  if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    return await main(JSON.parse(readFileSync(sandboxFile, 'utf8')));
+  } finally {
+    if (!sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'down'], { stdio: 'ignore' });
+  }
+}
 
 export const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 export const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
