@@ -142,7 +142,9 @@ export interface AlluxioOptions {
   readonly metadataSyncInterval?: Duration;
   /**
    * Additional `alluxio-site.properties` entries. Keys the construct manages and credential keys are
-   * rejected at synth; credentials only ever come from SSM.
+   * rejected at synth; credentials only ever come from SSM. So is a client write chunk
+   * (`alluxio.user.streaming.writer.chunk.size.bytes`) that does not fit the workers' inbound message
+   * limit (`alluxio.worker.network.max.inbound.message.size`, 4MB by default): every write would fail.
    *
    * @default - none
    */

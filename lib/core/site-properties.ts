@@ -182,6 +182,7 @@ function settingsEntries(settings: SiteSettings): SettingsEntries {
   validateRegion(region);
   const cluster = clusterEntries(settings.cluster);
   validateExtraProperties(settings.extraProperties ?? {}, MANAGED_PROPERTIES);
+  checkWriteChunkFits(settings.extraProperties ?? {});
 
   const extra = Object.entries(settings.extraProperties ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const connection: Array<[string, string]> = [
@@ -239,7 +240,7 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
       throw new InputError('cluster.workerTier.path', `${JSON.stringify(tier.path)} is not a list of absolute paths`, 'give absolute directories separated by commas, e.g. "/mnt/ramdisk"');
     }
     const quotas = tier.quota.split(',');
-    if (quotas.some((q) => !/^\d+(\.\d+)?(B|KB|MB|GB|TB|PB|K|M|G|T|P)?$/i.test(q))) {
+    if (quotas.some((q) => parseAlluxioSize(q) === undefined)) {
       throw new InputError('cluster.workerTier.quota', `${JSON.stringify(tier.quota)} is not a size`, 'give a size such as "4GB" (one per path, separated by commas)');
     }
     if (quotas.length !== paths.length) {
@@ -284,6 +285,49 @@ function validateHostname(host: string, prop: string): void {
 
 /** Alluxio's time format in whole units, and its two special values (0: every time, -1: never). */
 const ALLUXIO_INTERVAL = /^(-1|0|[1-9]\d*(ms|sec|min|hour|day))$/;
+
+/**
+ * The bytes in an Alluxio size ("4MB", "512k", "1.5GB", "4194304"): binary units, as Alluxio's
+ * FormatUtils.parseSpaceSize reads them; undefined when the text is not a size.
+ */
+export function parseAlluxioSize(value: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB|PB|K|M|G|T|P)?$/i.exec(value.trim());
+  if (!match) return undefined;
+  return Math.floor(Number(match[1]) * 1024 ** 'BKMGTP'.indexOf((match[2] ?? 'B')[0].toUpperCase()));
+}
+
+export const WRITE_CHUNK_KEY = 'alluxio.user.streaming.writer.chunk.size.bytes';
+export const WORKER_INBOUND_MESSAGE_KEY = 'alluxio.worker.network.max.inbound.message.size';
+// Alluxio 2.9.6's own defaults for the two (test/java/property-keys.test.ts pins them).
+export const DEFAULT_WRITE_CHUNK = '1MB';
+export const DEFAULT_WORKER_INBOUND_MESSAGE = '4MB';
+/** Room for the write request's own fields beside its chunk (under 15 bytes on 2.9.6; a round margin). */
+const WRITE_REQUEST_HEADER_ROOM = 1024;
+
+/**
+ * A client sends each chunk of a write as one gRPC message, and a 2.9 worker refuses any message larger
+ * than its inbound limit: a chunk that does not fit under it, with the request around it, gets every
+ * write cancelled ("Stream is canceled by server"). On 2.9.6 at the default 4MB limit a 4MB chunk is
+ * cancelled and one 14 bytes smaller writes (test/local/cluster.test.ts). Refused here, at synth, rather
+ * than found on the first write.
+ */
+function checkWriteChunkFits(extra: Readonly<Record<string, string>>): void {
+  const chunkText = extra[WRITE_CHUNK_KEY] ?? DEFAULT_WRITE_CHUNK;
+  const limitText = extra[WORKER_INBOUND_MESSAGE_KEY] ?? DEFAULT_WORKER_INBOUND_MESSAGE;
+  for (const [key, text] of [[WRITE_CHUNK_KEY, chunkText], [WORKER_INBOUND_MESSAGE_KEY, limitText]]) {
+    if (parseAlluxioSize(text) === undefined) {
+      throw new InputError(`extraProperties[${JSON.stringify(key)}]`, `${JSON.stringify(text)} is not a size`, 'give a size such as "1MB"');
+    }
+  }
+  if (parseAlluxioSize(chunkText)! + WRITE_REQUEST_HEADER_ROOM > parseAlluxioSize(limitText)!) {
+    const key = extra[WRITE_CHUNK_KEY] !== undefined ? WRITE_CHUNK_KEY : WORKER_INBOUND_MESSAGE_KEY;
+    throw new InputError(
+      `extraProperties[${JSON.stringify(key)}]`,
+      `a write chunk of ${chunkText} does not fit the workers' inbound message limit of ${limitText} (${WORKER_INBOUND_MESSAGE_KEY}) with its request around it: every write would be cancelled`,
+      `keep ${WRITE_CHUNK_KEY} at least 1KB under ${WORKER_INBOUND_MESSAGE_KEY}`,
+    );
+  }
+}
 
 /**
  * An absolute path, or one under `${alluxio.home}/`: Alluxio resolves `${...}` references in property

@@ -44,6 +44,11 @@ describe('synth-time validation names the prop and the fix', () => {
     ]),
     ['an extra property that sets a credential', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'aws.secretKey': 'x' } } }, /extraProperties.*Fix:/],
     ['an extra property that overrides a managed key', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.underfs.s3.endpoint': 'http://x' } } }, /extraProperties.*Fix:/],
+    [
+      "a write chunk the workers' inbound message limit refuses",
+      { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.user.streaming.writer.chunk.size.bytes': '4MB' } } },
+      /extraProperties\["alluxio\.user\.streaming\.writer\.chunk\.size\.bytes"\].*every write would be cancelled.*Fix: keep/,
+    ],
     ['a health-check timeout over 50 minutes', { minio: MinioBackend.provisioned(), healthCheckTimeout: Duration.minutes(90) }, /healthCheckTimeout: .*Fix:/],
     ['a parameter prefix without a leading slash', { minio: MinioBackend.provisioned(), parameterPrefix: 'team/minio' }, /parameterPrefix: .*Fix:/],
     ['a tiny provisioned data volume', { minio: MinioBackend.provisioned({ dataVolumeSize: Size.gibibytes(1) }) }, /minio\.dataVolumeSize: .*Fix:/],

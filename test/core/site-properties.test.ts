@@ -6,6 +6,7 @@ import {
   MANAGED_PROPERTY_KEYS,
   maskSecrets,
   minioLocationOf,
+  parseAlluxioSize,
   withCredentials,
   renderedPropertyKeys,
   renderSiteProperties,
@@ -181,6 +182,40 @@ describe('validateSiteSettings', () => {
     [{ journal: { type: 'EMBEDDED', folder: '/j' } }, 'cluster.journal.type'],
   ])('refuses cluster layout %j naming %s', (cluster, input) => {
     expectInputError(() => validateSiteSettings({ ...settings, cluster }), input);
+  });
+
+  test.each([
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4MB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '8MB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
+    // With the default 1MB chunk, a limit the chunk cannot fit under is the one to name.
+    [{ 'alluxio.worker.network.max.inbound.message.size': '1MB' }, 'alluxio.worker.network.max.inbound.message.size'],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': 'large' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
+  ])('refuses a write chunk that does not fit the workers\' inbound message limit: %j names %s', (extraProperties, key) => {
+    const error = expectInputError(() => validateSiteSettings({ ...settings, extraProperties }), `extraProperties[${JSON.stringify(key)}]`);
+    expect(error.fix).toMatch(/1KB under|a size such as/);
+  });
+
+  test.each([
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '2MB' }],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4095KB' }],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '9MB' }],
+    [{ 'alluxio.worker.network.max.inbound.message.size': '1025KB' }],
+  ])('renders a write chunk that fits under the workers\' inbound message limit: %j', (extraProperties) => {
+    expect(() => validateSiteSettings({ ...settings, extraProperties })).not.toThrow();
+  });
+
+  test.each([
+    ['4MB', 4 * 1024 ** 2],
+    ['512k', 512 * 1024],
+    ['1.5GB', 1.5 * 1024 ** 3],
+    ['4194304', 4194304],
+    ['10b', 10],
+    [' 2mb ', 2 * 1024 ** 2],
+    ['lots', undefined],
+    ['4 MB', undefined],
+    ['-1MB', undefined],
+  ])('reads the Alluxio size %j as %s bytes', (text, bytes) => {
+    expect(parseAlluxioSize(text)).toBe(bytes);
   });
 
   test('a quorum of masters is named in the journal and RPC address lists of masters and job masters, each with its own journal ports', () => {

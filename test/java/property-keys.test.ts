@@ -1,7 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { MANAGED_PROPERTY_KEYS, renderedPropertyKeys, SiteSettings } from '../../lib/core/site-properties';
+import {
+  DEFAULT_WORKER_INBOUND_MESSAGE,
+  DEFAULT_WRITE_CHUNK,
+  MANAGED_PROPERTY_KEYS,
+  renderedPropertyKeys,
+  SiteSettings,
+  WORKER_INBOUND_MESSAGE_KEY,
+  WRITE_CHUNK_KEY,
+} from '../../lib/core/site-properties';
 import { JavaHelpers } from './java-harness';
 import TUNING_CANDIDATES from '../../scripts/bench/tuning-candidates.json';
 
@@ -67,6 +75,14 @@ test("every tuning candidate is a canonical 2.9.6 key whose recorded default and
   for (const [key, entry] of candidates) {
     expect({ key, declared: declared[key] }).toEqual({ key, declared: [entry.alluxioDefault, entry.scope] });
   }
+});
+
+// The write-chunk rule (lib/core/site-properties) compares the two when extra properties leave them unset.
+test("the write-chunk rule's defaults are 2.9.6's own: the client's chunk and the worker's inbound message limit", () => {
+  expect(java.run('PropertyKeyDefaults', [WRITE_CHUNK_KEY, WORKER_INBOUND_MESSAGE_KEY])).toEqual([
+    `${WRITE_CHUNK_KEY}\t${DEFAULT_WRITE_CHUNK}\tCLIENT`,
+    `${WORKER_INBOUND_MESSAGE_KEY}\t${DEFAULT_WORKER_INBOUND_MESSAGE}\tWORKER`,
+  ]);
 });
 
 test('the default check can fail: a misspelt key is unknown, a known key reports its own default and scope', () => {

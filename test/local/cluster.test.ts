@@ -6,6 +6,7 @@ import { DescribeServicesCommand, ECSClient, RunTaskCommand, StopTaskCommand, Up
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Duration, Size } from 'aws-cdk-lib';
 import { ALLUXIO_PORTS, alluxioMasterCommand, alluxioWorkerCommand, JOURNAL_FORMATTED_MARKER, JOURNAL_LOCK_FILE } from '../../lib/core/alluxio-container';
+import { DEFAULT_WORKER_INBOUND_MESSAGE, validateSiteSettings, WRITE_CHUNK_KEY } from '../../lib/core/site-properties';
 import { runMinioChecks } from '../../lib/runtime/minio-checks';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
 import { localizeImagePaths } from '../../scripts/local/alluxio-image';
@@ -191,6 +192,16 @@ describe('data through Alluxio', () => {
     expect((await objectBytes('/data/durable.bin'))?.equals(content)).toBe(true);
     await waitForReplacedWorkers();
   }, 180_000);
+
+  test("a write chunk as large as the workers' inbound message limit gets the write cancelled, one 1KB under it writes: the rule that refuses the first at synth", async () => {
+    const { path, content } = localFile('chunked.bin', 6 * 1024 * 1024);
+    await expect(client.fs(`-D${WRITE_CHUNK_KEY}=${DEFAULT_WORKER_INBOUND_MESSAGE}`, 'copyFromLocal', path, '/data/chunk-at-limit.bin')).rejects.toThrow(/canceled by server/);
+    await client.fs(`-D${WRITE_CHUNK_KEY}=4095KB`, 'copyFromLocal', path, '/data/chunk-under-limit.bin');
+    expect((await objectBytes('/data/chunk-under-limit.bin'))?.equals(content)).toBe(true);
+    const settings = { alluxioVersion: '2.9.6', minio: { endpoint: 'http://10.0.12.7:9000', bucket: 'datalake' } };
+    expect(() => validateSiteSettings({ ...settings, extraProperties: { [WRITE_CHUNK_KEY]: DEFAULT_WORKER_INBOUND_MESSAGE } })).toThrow(/does not fit the workers' inbound message limit/);
+    expect(() => validateSiteSettings({ ...settings, extraProperties: { [WRITE_CHUNK_KEY]: '4095KB' } })).not.toThrow();
+  }, 120_000);
 
   test("negative control: Alluxio 2.9's default ASYNC_THROUGH acknowledges first, and the same kill loses the write", async () => {
     const { path } = localFile('async.bin', 8 * 1024 * 1024);
