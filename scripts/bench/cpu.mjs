@@ -31,16 +31,18 @@ export class CpuSampler {
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         // A named role is kept; an unnamed one is asked again, since a start script execs its JVM in the
-        // same process (a kernel thread has no command line: its name is passed instead).
+        // same process. A kernel thread (kthreadd's child) has no command line: its name is passed
+        // instead; a process caught mid-exec has none either, and waits for the next sample.
         if (!this.roles.get(pid)) {
           const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-          this.roles.set(pid, this.roleOf(commandLine || `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`, Number(pid)));
+          const kernelThread = pid === '2' || fields[1] === '2';
+          if (commandLine || kernelThread) this.roles.set(pid, this.roleOf(commandLine || `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`, Number(pid)));
         }
         const role = this.roles.get(pid);
         if (!role) continue;
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         processes[pid] = { role, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
       } catch {
         // The process ended between the listing and the read.
