@@ -308,8 +308,8 @@ const WRITE_REQUEST_HEADER_ROOM = 1024;
  * A client sends each chunk of a write as one gRPC message, and a 2.9 worker refuses any message larger
  * than its inbound limit: a chunk that does not fit under it, with the request around it, gets every
  * write cancelled ("Stream is canceled by server"). On 2.9.6 at the default 4MB limit a 4MB chunk is
- * cancelled and one 14 bytes smaller writes (test/local/cluster.test.ts). Refused here, at synth, rather
- * than found on the first write.
+ * cancelled and one 1KB smaller writes (test/local/cluster.test.ts); by hand, 14 bytes smaller wrote too.
+ * Refused here, at synth, rather than found on the first write.
  */
 function checkWriteChunkFits(extra: Readonly<Record<string, string>>): void {
   const chunkText = extra[WRITE_CHUNK_KEY] ?? DEFAULT_WRITE_CHUNK;
