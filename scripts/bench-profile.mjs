@@ -44,7 +44,7 @@ async function main(sandbox) {
   const id = randomBytes(3).toString('hex');
   const bucket = `bench-profile-${id}`;
   const roleOf = (commandLine, pid) => {
-    if (pid === process.pid) return 'this script (the link, S3 clients)';
+    if (pid === process.pid) return 'this script (link relay, S3 clients, sampler)';
     // Under load the kernel hands loopback packets to ksoftirqd: network work no process is charged for.
     if (commandLine.startsWith('[ksoftirqd')) return 'kernel softirq threads';
     if (commandLine.startsWith('[')) return 'other kernel threads';
@@ -65,7 +65,6 @@ async function main(sandbox) {
   const link = await ShapedLink.start({ targetPort: Number(new URL(sandbox.s3.endpoint).port), ...LINK });
   const viaLink = createMinioS3Client({ ...sandbox.s3, endpoint: link.endpoint }, { connectTimeoutMs: 5000, requestTimeoutMs: 300_000 });
   const rows = [];
-  // One row: a transfer's rate and where the machine's CPU went while it ran (epoch ms window).
   // One row: the rate of a transfer (or of several, e.g. rounds) and where the machine's CPU went while
   // they ran; `windows` are their bytes and epoch-ms spans.
   const record = (what, windows) => {
@@ -118,37 +117,19 @@ async function main(sandbox) {
     });
     const writeType = (await cluster.masterInfo()).configuration['alluxio.user.file.writetype.default'];
     // bench:cache's own client programs (TimedWrite, TimedRead), each transfer placed on the wall clock by
-    // the "ended" line they print after it.
+    // the end time they print after it; every byte checked.
     const timedWrite = async (client, local, path, sha) => {
-      const result = await client.run(['runClass', 'TimedWrite', local, path], 600_000);
-      const timed = /^(\d+) (\d+)\nended (\d+)$/m.exec(result.stdout);
-      if (result.code !== 0 || !timed) throw new Error(`writing ${path} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
+      const write = await client.timedWrite(local, path, 600_000);
       if ((await timedGet(direct, bucket, `alluxio${path}`)).sha256 !== sha) throw new Error(`the write of ${path} through Alluxio stored other bytes in the S3 server`);
-      return [{ bytes: Number(timed[1]), fromMs: Number(timed[3]) - Number(timed[2]) / 1e6, toMs: Number(timed[3]) }];
+      return [{ bytes: write.bytes, fromMs: write.endedMs - write.ms, toMs: write.endedMs }];
     };
-    const timedReads = async (client, chosen, rounds) => {
-      const result = await client.run(['runClass', 'TimedRead', chosen.map((file) => file.path).join(','), String(rounds)], 600_000);
-      if (result.code !== 0) throw new Error(`reading ${chosen.map((file) => file.path).join(', ')} failed: ${(result.stdout + result.stderr).slice(-2000)}`);
-      const windows = [];
-      let reads = [];
-      for (const line of result.stdout.trim().split('\n')) {
-        const read = /^(\d+) \d+ ([0-9a-f]{64})$/.exec(line);
-        const round = /^round (\d+)$/.exec(line);
-        const ended = /^ended (\d+)$/.exec(line);
-        if (read) reads.push({ bytes: Number(read[1]), sha: read[2] });
-        else if (round) windows.push({ ms: Number(round[1]) / 1e6 });
-        else if (ended) {
-          const window = windows[windows.length - 1];
-          reads.forEach((r, i) => {
-            if (r.bytes !== FILE_BYTES || r.sha !== chosen[i].sha) throw new Error(`${chosen[i].path} read back ${r.bytes} bytes with SHA-256 ${r.sha}`);
-          });
-          Object.assign(window, { bytes: reads.reduce((sum, r) => sum + r.bytes, 0), fromMs: Number(ended[1]) - window.ms, toMs: Number(ended[1]) });
-          reads = [];
-        }
-      }
-      if (windows.length !== rounds || windows.some((w) => w.toMs === undefined)) throw new Error(`TimedRead printed ${windows.length} of ${rounds} rounds: ${result.stdout.slice(-2000)}`);
-      return windows;
-    };
+    const timedReads = async (client, chosen, rounds) =>
+      (await client.timedReadRounds(chosen.map((file) => file.path), rounds, 600_000)).map((round) => {
+        round.reads.forEach((read, i) => {
+          if (read.bytes !== FILE_BYTES || read.sha256 !== chosen[i].sha) throw new Error(`${chosen[i].path} read back ${read.bytes} bytes with SHA-256 ${read.sha256}`);
+        });
+        return { bytes: round.reads.reduce((sum, read) => sum + read.bytes, 0), fromMs: round.endedMs - round.ms, toMs: round.endedMs };
+      });
     const workerPids = () => execFileSync('pgrep', ['-f', `alluxio.worker.AlluxioWorker`]).toString().trim().split('\n').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir));
 
     const client = cluster.client('profile-client');

@@ -287,11 +287,11 @@ function validateHostname(host: string, prop: string): void {
 const ALLUXIO_INTERVAL = /^(-1|0|[1-9]\d*(ms|sec|min|hour|day))$/;
 
 /**
- * The bytes in an Alluxio size ("4MB", "512k", "1.5GB", "4194304"): binary units, as Alluxio's
- * FormatUtils.parseSpaceSize reads them; undefined when the text is not a size.
+ * The bytes in an Alluxio size ("4MB", "512k", "8MiB", "64Mi", "1.5GB", "4194304"): binary units whatever
+ * the spelling, as Alluxio 2.9's FormatUtils.parseSpaceSize reads them; undefined when the text is not a size.
  */
 export function parseAlluxioSize(value: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(B|KB|MB|GB|TB|PB|K|M|G|T|P)?$/i.exec(value.trim());
+  const match = /^(\d+(?:\.\d+)?)(B|[KMGTP](?:IB|I|B)?)?$/i.exec(value.trim());
   if (!match) return undefined;
   return Math.floor(Number(match[1]) * 1024 ** 'BKMGTP'.indexOf((match[2] ?? 'B')[0].toUpperCase()));
 }
@@ -301,15 +301,20 @@ export const WORKER_INBOUND_MESSAGE_KEY = 'alluxio.worker.network.max.inbound.me
 // Alluxio 2.9.6's own defaults for the two (test/java/property-keys.test.ts pins them).
 export const DEFAULT_WRITE_CHUNK = '1MB';
 export const DEFAULT_WORKER_INBOUND_MESSAGE = '4MB';
-/** Room for the write request's own fields beside its chunk (under 15 bytes on 2.9.6; a round margin). */
-const WRITE_REQUEST_HEADER_ROOM = 1024;
+/**
+ * Room for the rest of a write request beside its chunk. 2.9's GrpcDataWriter builds each request from its
+ * command and the chunk; a write through to the UFS names the UFS path (an S3 key: up to 1 KiB), owner,
+ * group, mode and ACL in that command. 64 KiB covers it with room to spare, and costs a chunk nothing a
+ * user would notice.
+ */
+const WRITE_REQUEST_HEADER_ROOM = 64 * 1024;
 
 /**
  * A client sends each chunk of a write as one gRPC message, and a 2.9 worker refuses any message larger
  * than its inbound limit: a chunk that does not fit under it, with the request around it, gets every
- * write cancelled ("Stream is canceled by server"). On 2.9.6 at the default 4MB limit a 4MB chunk is
- * cancelled and one 1KB smaller writes (test/local/cluster.test.ts); by hand, 14 bytes smaller wrote too.
- * Refused here, at synth, rather than found on the first write.
+ * write cancelled ("Stream is canceled by server"). On 2.9.6 at the default 4MB limit, with CACHE_THROUGH,
+ * a 4MB chunk is cancelled and one 1KB smaller writes (test/local/cluster.test.ts; by hand, to a 40-byte
+ * UFS path, 14 bytes smaller wrote too). Refused here, at synth, rather than found on the first write.
  */
 function checkWriteChunkFits(extra: Readonly<Record<string, string>>): void {
   const chunkText = extra[WRITE_CHUNK_KEY] ?? DEFAULT_WRITE_CHUNK;
@@ -324,7 +329,7 @@ function checkWriteChunkFits(extra: Readonly<Record<string, string>>): void {
     throw new InputError(
       `extraProperties[${JSON.stringify(key)}]`,
       `a write chunk of ${chunkText} does not fit the workers' inbound message limit of ${limitText} (${WORKER_INBOUND_MESSAGE_KEY}) with its request around it: every write would be cancelled`,
-      `keep ${WRITE_CHUNK_KEY} at least 1KB under ${WORKER_INBOUND_MESSAGE_KEY}`,
+      `keep ${WRITE_CHUNK_KEY} at least 64KB under ${WORKER_INBOUND_MESSAGE_KEY}`,
     );
   }
 }

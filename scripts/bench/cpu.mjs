@@ -20,6 +20,7 @@ export class CpuSampler {
    */
   constructor(roleOf, intervalMs = 100) {
     this.roleOf = roleOf;
+    this.intervalMs = intervalMs;
     this.roles = new Map();
     this.samples = [];
     this.sample();
@@ -53,26 +54,31 @@ export class CpuSampler {
 
   /**
    * CPU seconds between two epoch times (ms): the machine's busy time, its share of every core's, and each
-   * role's (a process first seen inside the window counts from zero; one that ended inside it, to its last
-   * sample); "other" is the machine's busy time no named role took.
+   * role's; "other" is the machine's busy time no named role took. Each counter is read at the window's
+   * edges by interpolating between the samples around them (a process counts from zero before its first
+   * sample and keeps its last value after it ended).
    */
   between(fromMs, toMs) {
-    const nearest = (at) => this.samples.reduce((best, s) => (Math.abs(s.at - at) < Math.abs(best.at - at) ? s : best));
-    const first = nearest(fromMs);
-    const last = nearest(toMs);
-    const inWindow = this.samples.filter((s) => s.at >= first.at && s.at <= last.at);
+    const { samples } = this;
+    const at = (t, read) => {
+      const after = samples.findIndex((s) => s.at >= t);
+      if (after <= 0) return read(after === -1 ? samples.length - 1 : 0);
+      const [a, b] = [samples[after - 1], samples[after]];
+      return read(after - 1) + ((read(after) - read(after - 1)) * (t - a.at)) / (b.at - a.at);
+    };
+    const busy = at(toMs, (i) => samples[i].busy) - at(fromMs, (i) => samples[i].busy);
+    const cpuOf = (pid) => (i) => {
+      for (let j = i; j >= 0; j--) if (samples[j].processes[pid]) return samples[j].processes[pid].seconds;
+      return 0;
+    };
     const roles = {};
-    const pids = new Set(inWindow.flatMap((s) => Object.keys(s.processes)));
-    for (const pid of pids) {
-      const seen = inWindow.filter((s) => s.processes[pid]);
-      const start = first.processes[pid]?.seconds ?? 0;
-      const end = seen[seen.length - 1].processes[pid].seconds;
-      const role = seen[0].processes[pid].role;
-      roles[role] = (roles[role] ?? 0) + end - start;
+    const near = samples.filter((s) => s.at >= fromMs - this.intervalMs && s.at <= toMs + this.intervalMs);
+    for (const pid of new Set(near.flatMap((s) => Object.keys(s.processes)))) {
+      const role = near.find((s) => s.processes[pid]).processes[pid].role;
+      roles[role] = (roles[role] ?? 0) + at(toMs, cpuOf(pid)) - at(fromMs, cpuOf(pid));
     }
-    const wall = (last.at - first.at) / 1000;
-    const busy = last.busy - first.busy;
-    const named = Object.values(roles).reduce((sum, s) => sum + s, 0);
+    const wall = (toMs - fromMs) / 1000;
+    const named = Object.values(roles).reduce((sum, seconds) => sum + seconds, 0);
     return { wallSeconds: wall, busySeconds: busy, busyShare: wall > 0 ? busy / (wall * cpus().length) : 0, roles: { ...roles, other: Math.max(0, busy - named) } };
   }
 

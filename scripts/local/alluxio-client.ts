@@ -199,37 +199,41 @@ export class AlluxioClient {
 
   /**
    * Reads every one of `paths` at once (a thread each, clients of one JVM), `rounds` times: per round,
-   * each file's read (as timedReads) and the milliseconds from the first open to the last byte.
-   * `jvmOptions` (-X..., -D...) go to the client's JVM, e.g. a flight recording.
+   * each file's read (as timedReads), the milliseconds from the first open to the last byte, and the
+   * last byte's time on the wall clock (epoch ms). `jvmOptions` (-X..., -D...) go to the client's JVM,
+   * e.g. a flight recording.
    */
-  async timedReadRounds(paths: readonly string[], rounds = 1, timeoutMs = 300_000, jvmOptions: readonly string[] = []): Promise<Array<{ reads: TimedRead[]; ms: number }>> {
+  async timedReadRounds(paths: readonly string[], rounds = 1, timeoutMs = 300_000, jvmOptions: readonly string[] = []): Promise<Array<{ reads: TimedRead[]; ms: number; endedMs: number }>> {
     const result = await this.run(['runClass', 'TimedRead', ...jvmOptions, paths.join(','), String(rounds)], timeoutMs);
     if (result.code !== 0) throw new Error(`reading ${paths.join(', ')} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
-    const parsed: Array<{ reads: TimedRead[]; ms: number }> = [];
+    const parsed: Array<{ reads: TimedRead[]; ms: number; endedMs: number }> = [];
     let reads: TimedRead[] = [];
     for (const line of result.stdout.trim().split('\n')) {
       const read = /^(\d+) (\d+) ([0-9a-f]{64})$/.exec(line);
       const round = /^round (\d+)$/.exec(line);
+      const ended = /^ended (\d+)$/.exec(line);
       if (read) reads.push({ bytes: Number(read[1]), ms: Number(read[2]) / 1e6, sha256: read[3] });
       else if (round) {
-        parsed.push({ reads, ms: Number(round[1]) / 1e6 });
+        parsed.push({ reads, ms: Number(round[1]) / 1e6, endedMs: NaN });
         reads = [];
-      }
+      } else if (ended && parsed.length > 0) parsed[parsed.length - 1].endedMs = Number(ended[1]);
     }
-    if (parsed.length !== rounds || parsed.some((round) => round.reads.length !== paths.length)) throw new Error(`TimedRead printed ${parsed.length} of ${rounds} rounds: ${result.stdout.slice(-2000)}`);
+    if (parsed.length !== rounds || parsed.some((round) => round.reads.length !== paths.length || Number.isNaN(round.endedMs))) {
+      throw new Error(`TimedRead printed ${parsed.length} of ${rounds} rounds: ${result.stdout.slice(-2000)}`);
+    }
     return parsed;
   }
 
   /**
    * Writes `localFile` to the new Alluxio file `path` through Alluxio's Java client
-   * (scripts/local/java/TimedWrite.java) with the cluster's default write type: bytes and milliseconds
-   * from create to a closed stream.
+   * (scripts/local/java/TimedWrite.java) with the cluster's default write type: bytes, milliseconds from
+   * create to a closed stream, and the close's time on the wall clock (epoch ms).
    */
-  async timedWrite(localFile: string, path: string, timeoutMs = 300_000): Promise<{ bytes: number; ms: number }> {
+  async timedWrite(localFile: string, path: string, timeoutMs = 300_000): Promise<{ bytes: number; ms: number; endedMs: number }> {
     const result = await this.run(['runClass', 'TimedWrite', localFile, path], timeoutMs);
-    const line = /^(\d+) (\d+)$/m.exec(result.stdout);
+    const line = /^(\d+) (\d+)\nended (\d+)$/m.exec(result.stdout);
     if (result.code !== 0 || !line) throw new Error(`writing ${path} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
-    return { bytes: Number(line[1]), ms: Number(line[2]) / 1e6 };
+    return { bytes: Number(line[1]), ms: Number(line[2]) / 1e6, endedMs: Number(line[3]) };
   }
 }
 

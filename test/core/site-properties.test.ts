@@ -186,26 +186,31 @@ describe('validateSiteSettings', () => {
 
   test.each([
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4MB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
-    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '8MB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4033KB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '8MiB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
     // With the default 1MB chunk, a limit the chunk cannot fit under is the one to name.
     [{ 'alluxio.worker.network.max.inbound.message.size': '1MB' }, 'alluxio.worker.network.max.inbound.message.size'],
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': 'large' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
   ])('refuses a write chunk that does not fit the workers\' inbound message limit: %j names %s', (extraProperties, key) => {
     const error = expectInputError(() => validateSiteSettings({ ...settings, extraProperties }), `extraProperties[${JSON.stringify(key)}]`);
-    expect(error.fix).toMatch(/1KB under|a size such as/);
+    expect(error.fix).toMatch(/64KB under|a size such as/);
   });
 
   test.each([
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '2MB' }],
-    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4095KB' }],
-    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '9MB' }],
-    [{ 'alluxio.worker.network.max.inbound.message.size': '1025KB' }],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4032KB' }],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '9MiB' }],
+    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '512Ki' }],
+    [{ 'alluxio.worker.network.max.inbound.message.size': '1088KB' }],
   ])('renders a write chunk that fits under the workers\' inbound message limit: %j', (extraProperties) => {
     expect(() => validateSiteSettings({ ...settings, extraProperties })).not.toThrow();
   });
 
   test.each([
     ['4MB', 4 * 1024 ** 2],
+    ['8MiB', 8 * 1024 ** 2],
+    ['64Mi', 64 * 1024 ** 2],
+    ['1kib', 1024],
     ['512k', 512 * 1024],
     ['1.5GB', 1.5 * 1024 ** 3],
     ['4194304', 4194304],
@@ -213,6 +218,7 @@ describe('validateSiteSettings', () => {
     [' 2mb ', 2 * 1024 ** 2],
     ['lots', undefined],
     ['4 MB', undefined],
+    ['4MBi', undefined],
     ['-1MB', undefined],
   ])('reads the Alluxio size %j as %s bytes', (text, bytes) => {
     expect(parseAlluxioSize(text)).toBe(bytes);
