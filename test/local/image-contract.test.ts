@@ -1,16 +1,10 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { Size } from 'aws-cdk-lib';
-import { parseRenderProperties } from '../../lib/core/custom-resource-props';
-import { renderSiteProperties } from '../../lib/core/site-properties';
 import { AlluxioClient, masterInfo } from '../../scripts/local/alluxio-client';
-import { ssmClient } from '../../scripts/local/local-cluster';
-import { CLOUD_MAP_NAME_TAG } from '../../scripts/local/local-ecs';
+import { ExtraServices } from '../support/extra-services';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
-import { loadSandbox } from '../support/sandbox';
 
 /*
  * Negative controls on the real cluster: the start scripts as they were before this library wrote the
@@ -47,62 +41,25 @@ const MASTER_WITH_JOURNAL_OPTIONS = [
 const OLD_MASTER_JAVA_OPTS = '-Dalluxio.master.journal.type=UFS -Dalluxio.master.journal.folder=/opt/alluxio/journal-volume/journal';
 
 let local: TestCluster;
-let ecs: ECSClient;
+let services: ExtraServices;
 let shmWorkerDirExisted: boolean;
 const SHM_WORKER_DIR = '/dev/shm/alluxioworker';
 
 beforeAll(async () => {
   shmWorkerDirExisted = existsSync(SHM_WORKER_DIR);
   local = await deployTestCluster('image-contract', { alluxio: { workerCount: 1, cacheSize: Size.gibibytes(1) } });
-  const { aws } = loadSandbox();
-  ecs = new ECSClient({ endpoint: local.cluster.ecsEndpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  services = new ExtraServices(local);
 }, CLUSTER_DEPLOY_TIMEOUT_MS);
 
 afterAll(async () => {
-  ecs?.destroy();
+  services?.destroy();
   await local?.stop();
   if (!shmWorkerDirExisted) rmSync(SHM_WORKER_DIR, { recursive: true, force: true });
 }, 120_000);
 
-/** The deployed task definition of `role` with its container's command (and environment) replaced. */
-async function variantOf(role: 'master' | 'worker', name: string, command: string, environment?: Array<{ name: string; value: string }>, secretFrom?: string) {
-  const service = local.cluster.serviceName(role);
-  const deployed = local.cluster.ecs!.tasksOf(service)[0].taskDefinition;
-  const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: deployed }));
-  const [container] = taskDefinition!.containerDefinitions!;
-  const registered = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: name,
-      volumes: taskDefinition!.volumes,
-      containerDefinitions: [
-        {
-          ...container,
-          command: [command],
-          environment: environment ?? container.environment,
-          secrets: secretFrom ? [{ name: 'ALLUXIO_SITE_PROPERTIES', valueFrom: secretFrom }] : container.secrets,
-        },
-      ],
-    }),
-  );
-  return registered.taskDefinition!.taskDefinitionArn!;
-}
-
-async function runService(name: string, taskDefinition: string, cloudMapName?: string): Promise<string> {
-  await ecs.send(
-    new CreateServiceCommand({
-      serviceName: name,
-      taskDefinition,
-      desiredCount: 1,
-      deploymentConfiguration: { minimumHealthyPercent: 0, maximumPercent: 100 },
-      tags: cloudMapName ? [{ key: CLOUD_MAP_NAME_TAG, value: cloudMapName }] : undefined,
-    }),
-  );
-  return eventually(`a task of ${name} runs`, 30_000, async () => local.cluster.ecs!.tasksOf(name).find((t) => t.status === 'RUNNING')?.address);
-}
-
 test("today's worker script before the fix: no site file, so the worker never finds the master and never serves", async () => {
   const name = 'worker-without-site-file';
-  const address = await runService(name, await variantOf('worker', name, WORKER_WITHOUT_SITE_FILE));
+  const address = await services.run(name, await services.variantOf('worker', name, { command: WORKER_WITHOUT_SITE_FILE }));
   const logs = () =>
     readdirSync(join(local.stateDir, 'ecs', 'tasks'))
       .filter((dir) => dir.startsWith(`${name}-`))
@@ -117,13 +74,12 @@ test("today's worker script before the fix: no site file, so the worker never fi
     return both ? text : undefined;
   });
   expect(log).toContain('Please modify alluxio-site.properties to either set alluxio.master.hostname');
-  const { services } = await ecs.send(new DescribeServicesCommand({ services: [name] }));
-  expect(services![0].deployments![0].failedTasks).toBeGreaterThanOrEqual(1);
+  expect((await services.describe(name)).deployments![0].failedTasks).toBeGreaterThanOrEqual(1);
   expect((await local.cluster.masterInfo()).workers.map((w) => w.address.host)).not.toContain(address);
 }, 120_000);
 
 test('a site file without the tier variable: the entrypoint sets ALLUXIO_RAM_FOLDER and the worker caches in MEM on /dev/shm', async () => {
-  const address = await runService('worker-without-tier', await variantOf('worker', 'worker-without-tier', WORKER_WITHOUT_TIER_VARIABLE));
+  const address = await services.run('worker-without-tier', await services.variantOf('worker', 'worker-without-tier', { command: WORKER_WITHOUT_TIER_VARIABLE }));
   const registered = await eventually('the worker registers', 90_000, async () => (await local.cluster.masterInfo()).workers.find((w) => w.address.host === address));
   expect(Object.keys(registered.capacityBytesOnTiers)).toEqual(['MEM']);
   // The deployed worker, started by the fixed script from the same file, caches on the rendered SSD tier.
@@ -139,25 +95,19 @@ test('the journal named only by master options reaches the workers anyway: they 
   // source of truth (and the embedded journal, which every process must know), not a fix of this.
   // Found by its own name, as the deployed master is (the local ECS's hosts file stands in for Cloud Map).
   const masterName = 'master-journal-options.local';
-  const request = parseRenderProperties(
-    (Object.values(local.cluster.template.Resources).find((r) => r.Type === 'Custom::AlluxioSiteProperties')!.Properties ?? {}) as Record<string, unknown>,
-  );
-  const { journal: _journal, ...cluster } = request.settings.cluster!;
-  const text = renderSiteProperties({
-    ...request.settings,
-    minio: { ...request.settings.minio, endpoint: local.minio.endpoint, directory: 'journal-by-options' },
-    cluster: { ...cluster, masterHostname: masterName },
-    accessKeyId: local.minio.accessKeyId,
-    secretKey: local.minio.secretAccessKey,
-  });
+  const { parameter, text } = await services.siteFileForOwnMaster('site-properties-without-journal', { masterHostname: masterName, directory: 'journal-by-options', journalKeys: false });
   expect(text).not.toContain('alluxio.master.journal');
-  const parameter = `${local.parameters.prefix}/site-properties-without-journal`;
-  const ssm = ssmClient(loadSandbox().aws);
-  await ssm.send(new PutParameterCommand({ Name: parameter, Value: text, Type: 'SecureString', Overwrite: true }));
-  ssm.destroy();
-  const masterAddress = await runService('master-journal-options', await variantOf('master', 'master-journal-options', MASTER_WITH_JOURNAL_OPTIONS, [{ name: 'ALLUXIO_JAVA_OPTS', value: OLD_MASTER_JAVA_OPTS }], parameter), masterName);
+  const masterAddress = await services.run(
+    'master-journal-options',
+    await services.variantOf('master', 'master-journal-options', {
+      command: MASTER_WITH_JOURNAL_OPTIONS,
+      environment: [{ name: 'ALLUXIO_JAVA_OPTS', value: OLD_MASTER_JAVA_OPTS }],
+      sitePropertiesFrom: parameter,
+    }),
+    masterName,
+  );
   expect((await eventually('the second master answers', 90_000, async () => masterInfo(masterAddress))).configuration['alluxio.master.journal.type']).toBe('UFS');
-  const workerAddress = await runService('worker-no-journal-keys', await variantOf('worker', 'worker-no-journal-keys', await workerCommand(), undefined, parameter));
+  const workerAddress = await services.run('worker-no-journal-keys', await services.variantOf('worker', 'worker-no-journal-keys', { sitePropertiesFrom: parameter }));
   await eventually('its worker registers', 90_000, async () => (await masterInfo(masterAddress)).workers.find((w) => w.address.host === workerAddress));
   const workerConfiguration = await eventually('the worker answers its REST info', 30_000, async () => (await getJson(`http://${workerAddress}:30000/api/v1/worker/info`)).configuration);
   expect(workerConfiguration['alluxio.master.journal.type']).toBe('UFS');
@@ -187,12 +137,4 @@ function getJson(url: string): Promise<any> {
         this.destroy(new Error(`no answer from ${url}`));
       });
   });
-}
-
-/** The deployed worker container's command (the fixed script), as the template has it. */
-async function workerCommand(): Promise<string> {
-  const definition = Object.values(local.cluster.template.Resources).find(
-    (r) => r.Type === 'AWS::ECS::TaskDefinition' && (r.Properties as any).ContainerDefinitions[0].Name === 'worker',
-  )!;
-  return (definition.Properties as any).ContainerDefinitions[0].Command[0];
 }
