@@ -64,7 +64,9 @@ export interface AlluxioOptions {
   readonly masterCpu?: number;
   /**
    * Memory of the master task in MiB; must pair with `masterCpu` on Fargate. The master and job
-   * master JVMs of the task get heap and direct-memory limits derived from it (at least 2048).
+   * master JVMs of the task get heap and direct-memory limits derived from it (at least 2048), and the
+   * master's lock pools a size from its heap. The heap bounds the namespace one metadata load can
+   * take: give more for a large bucket (see the README's master memory figures).
    *
    * @default 4096
    */

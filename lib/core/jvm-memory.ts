@@ -44,8 +44,8 @@ export const JVM_NON_HEAP_RESERVE_MIB = 384;
 // here: in 2.9 it defaults to the heap Alluxio finds, Runtime.maxMemory() / 2 / 2000 bytes an inode
 // (PropertyKey.MASTER_METASTORE_INODE_CACHE_MAX_SIZE in alluxio-core-common 2.9.6; Alluxio PRs #13115
 // and #13592), not the fixed 10 M inodes of older releases; test/java/property-keys.test.ts pins it.
-// That alone does not bound the heap: a master with -Xmx256m on this machine served 60 k files (55 k
-// cached, 111 MB live) but ran out of heap loading 250 k in one recursive metadata load (issue 21).
+// The master's lock pools are not sized from the heap by Alluxio, so they are below
+// (masterLockPoolWatermarks).
 const SHARES: Record<AlluxioContainerRole, Partial<Record<AlluxioProcess, { heap: number; direct: number }>>> = {
   master: { master: { heap: 0.7, direct: 0.1 }, jobMaster: { heap: 0.15, direct: 0.05 } },
   worker: { worker: { heap: 0.35, direct: 0.4 }, jobWorker: { heap: 0.2, direct: 0.05 } },
@@ -86,12 +86,48 @@ export function minimumTaskMemoryMiB(role: AlluxioContainerRole, sidecarMiB = 0)
   return Math.ceil(budget) + sidecarMiB + CONTAINER_RESERVE_MIB + shares.length * JVM_NON_HEAP_RESERVE_MIB;
 }
 
-/** The environment variables that give each JVM of the container its limits (the image's launch-process then adds none of its own). */
+/** The two master properties that bound its lock pools; this library sets them (site-properties' MANAGED_PROPERTIES). */
+export const MASTER_LOCK_POOL_KEYS = {
+  low: 'alluxio.master.lock.pool.low.watermark',
+  high: 'alluxio.master.lock.pool.high.watermark',
+} as const;
+
+// The master locks each inode and each edge (parent to child) it touches through two pools
+// (InodeLockManager: one LockPool<Long>, one LockPool<Edge>, both sized by alluxio.master.lock.pool.*).
+// A pool keeps every lock it has made until it holds more than its high watermark, then evicts the
+// unused ones down to its low watermark (alluxio.collections.LockPool's Evictor). Alluxio's defaults,
+// 1 M and 500 k a pool, do not follow the heap: a recursive metadata load of 250 k files ran a master
+// with -Xmx256m into back-to-back full GCs for minutes, with 330 k locks (about 70 MB) on its heap
+// beside its inode cache (a class histogram, issue 21). With the pools at this rule's watermarks the
+// same load finished in about 70 s. An entry costs about 224 bytes (the lock, its Sync and two views,
+// the pool's Resource and counter, the map node and the key, summed from that histogram); the two
+// pools together get a tenth of the heap before they evict, so at the default 2150 MiB heap a pool
+// evicts above 503 k locks rather than 1 M. Evicting only drops locks no one holds, so a smaller pool
+// costs the evictor's scans, never a lock in use.
+const LOCK_POOLS_HEAP_SHARE = 0.1;
+const LOCK_POOL_ENTRY_BYTES = 224;
+
+/** The lock-pool watermarks (locks a pool, for each of the master's two pools) for a master JVM with `heapMiB` of heap. */
+export function masterLockPoolWatermarks(heapMiB: number): { low: number; high: number } {
+  const high = Math.floor((heapMiB * 1024 * 1024 * LOCK_POOLS_HEAP_SHARE) / 2 / LOCK_POOL_ENTRY_BYTES);
+  // Half, as in Alluxio's defaults: an eviction frees enough that the next is not due at once.
+  return { low: Math.floor(high / 2), high };
+}
+
+/**
+ * The environment variables that give each JVM of the container its limits (the image's launch-process
+ * then adds none of its own), and the master the lock-pool watermarks of its heap: as system properties
+ * they are the master's alone, where the site file is shared by every process.
+ */
 export function jvmMemoryEnvironment(memory: Partial<Record<AlluxioProcess, JvmMemory>>): Record<string, string> {
   return Object.fromEntries(
-    (Object.entries(memory) as Array<[AlluxioProcess, JvmMemory]>).map(([process, { heapMiB, directMiB }]) => [
-      JAVA_OPTS_VARIABLES[process],
-      `-Xmx${heapMiB}m -XX:MaxDirectMemorySize=${directMiB}m`,
-    ]),
+    (Object.entries(memory) as Array<[AlluxioProcess, JvmMemory]>).map(([process, { heapMiB, directMiB }]) => {
+      const options = [`-Xmx${heapMiB}m`, `-XX:MaxDirectMemorySize=${directMiB}m`];
+      if (process === 'master') {
+        const { low, high } = masterLockPoolWatermarks(heapMiB);
+        options.push(`-D${MASTER_LOCK_POOL_KEYS.high}=${high}`, `-D${MASTER_LOCK_POOL_KEYS.low}=${low}`);
+      }
+      return [JAVA_OPTS_VARIABLES[process], options.join(' ')];
+    }),
   );
 }

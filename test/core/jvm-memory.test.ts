@@ -5,6 +5,8 @@ import {
   JAVA_OPTS_VARIABLES,
   JVM_NON_HEAP_RESERVE_MIB,
   jvmMemoryEnvironment,
+  MASTER_LOCK_POOL_KEYS,
+  masterLockPoolWatermarks,
   minimumTaskMemoryMiB,
 } from '../../lib/core/jvm-memory';
 import { expectInputError } from './expect-input-error';
@@ -80,5 +82,39 @@ describe('a sidecar beside the JVMs (the metrics agent)', () => {
     expect(error.fix).toBe('give at least 3072 MiB');
     expect(() => alluxioJvmMemory('master', 3072, 'alluxio.masterMemoryMiB', 256)).not.toThrow();
     expect(minimumTaskMemoryMiB('master', 256)).toBe(minimumTaskMemoryMiB('master') + 256);
+  });
+});
+
+describe("the master's lock pools follow its heap", () => {
+  // Worked by hand: a tenth of the heap for both pools, 224 bytes a lock, the low watermark half the high.
+  //   2150 MiB: 2150 x 1048576 x 0.1 / 2 / 224 = 503222.8 -> 503222, 251611
+  //    256 MiB:  256 x 1048576 x 0.1 / 2 / 224 =  59918.6 ->  59918,  29959
+  test.each([
+    [2150, 503222, 251611],
+    [256, 59918, 29959],
+  ])('with a %i MiB heap a pool evicts above %i locks, down to %i', (heapMiB, high, low) => {
+    expect(masterLockPoolWatermarks(heapMiB)).toEqual({ low, high });
+  });
+
+  test("below Alluxio's fixed 1 M / 500 k at the default heap, and at every task size both full pools take at most a tenth of the heap", () => {
+    expect(masterLockPoolWatermarks(2150).high).toBeLessThan(1_000_000);
+    for (const memory of TASK_SIZES) {
+      const { heapMiB } = alluxioJvmMemory('master', memory, 'm').master!;
+      const { low, high } = masterLockPoolWatermarks(heapMiB);
+      expect(2 * high * 224).toBeLessThanOrEqual(heapMiB * 1024 * 1024 * 0.1);
+      expect(low).toBeLessThan(high);
+    }
+  });
+
+  test('the master JVM (and only the master, not its job master or any worker JVM) gets them as system properties after its memory limits', () => {
+    const master = jvmMemoryEnvironment(alluxioJvmMemory('master', 4096, 'm'));
+    expect(master).toEqual({
+      ALLUXIO_MASTER_JAVA_OPTS: '-Xmx2150m -XX:MaxDirectMemorySize=307m -Dalluxio.master.lock.pool.high.watermark=503222 -Dalluxio.master.lock.pool.low.watermark=251611',
+      ALLUXIO_JOB_MASTER_JAVA_OPTS: '-Xmx460m -XX:MaxDirectMemorySize=153m',
+    });
+    expect(Object.values(MASTER_LOCK_POOL_KEYS).sort()).toEqual(['alluxio.master.lock.pool.high.watermark', 'alluxio.master.lock.pool.low.watermark']);
+    for (const role of ['worker', 'proxy'] as const) {
+      expect(Object.values(jvmMemoryEnvironment(alluxioJvmMemory(role, 4096, 'x'))).join(' ')).not.toContain('lock.pool');
+    }
   });
 });

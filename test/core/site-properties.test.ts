@@ -161,6 +161,14 @@ describe('validateSiteSettings', () => {
     expect(error.message).toMatch(/set by this library/);
   });
 
+  test.each(['alluxio.master.lock.pool.low.watermark', 'alluxio.master.lock.pool.high.watermark'])(
+    "refuses %s as an extra property: the master's system property from its heap would override it, so the error names the memory prop",
+    (key) => {
+      const error = expectInputError(() => validateSiteSettings({ ...settings, extraProperties: { [key]: '2000000' } }), `extraProperties[${JSON.stringify(key)}]`);
+      expect(error.message).toContain('alluxio.masterMemoryMiB');
+    },
+  );
+
   test.each(['s3a.accessKeyId', 's3a.secretKey', 'aws.secretKey'])('refuses credential key %s as an extra property', (key) => {
     const error = expectInputError(() => validateSiteSettings({ ...settings, extraProperties: { [key]: 'x' } }), `extraProperties[${JSON.stringify(key)}]`);
     expect(error.message).toMatch(/names a credential/);

@@ -10,6 +10,7 @@ import {
   WORKER_INBOUND_MESSAGE_KEY,
   WRITE_CHUNK_KEY,
 } from '../../lib/core/site-properties';
+import { MASTER_LOCK_POOL_KEYS } from '../../lib/core/jvm-memory';
 import { JavaHelpers } from './java-harness';
 import TUNING_CANDIDATES from '../../scripts/bench/tuning-candidates.json';
 
@@ -127,4 +128,11 @@ test.each([256, 1024])('2.9.6 sizes the master inode cache from the heap: with -
   // maxMemory is -Xmx less at most one survivor space (G1 reports it whole; the others slightly less).
   expect(Number(size)).toBeLessThanOrEqual(Math.floor((heapMiB * 1024 * 1024) / 4000));
   expect(Number(size)).toBeGreaterThan(Math.floor((heapMiB * 1024 * 1024 * 0.9) / 4000));
+});
+
+// lib/core/jvm-memory.ts sizes the master's lock pools from its heap because 2.9.6 does not: their
+// watermarks are the same 1 M / 500 k locks a pool at any heap. A release that sized them would fail here.
+test.each([256, 4096])("2.9.6's master lock-pool watermarks do not follow the heap: 1 M and 500 k with -Xmx%im", (heapMiB) => {
+  const lines = java.run('PropertyKeyDefaults', [MASTER_LOCK_POOL_KEYS.high, MASTER_LOCK_POOL_KEYS.low], [`-Xmx${heapMiB}m`]);
+  expect(lines).toEqual([`${MASTER_LOCK_POOL_KEYS.high}\t1000000\tMASTER`, `${MASTER_LOCK_POOL_KEYS.low}\t500000\tMASTER`]);
 });

@@ -1,6 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { AlluxioProcess } from '../../lib/core/jvm-memory';
-import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { AlluxioProcess, jvmMemoryEnvironment, MASTER_LOCK_POOL_KEYS } from '../../lib/core/jvm-memory';
+import { AlluxioClient, masterInfo } from '../../scripts/local/alluxio-client';
+import { ExtraServices } from '../support/extra-services';
+import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, JARS_DIR, TestCluster } from '../support/local-cluster';
+import { SANDBOX_ENDPOINTS_FILE } from '../support/sandbox';
 
 /*
  * The four Alluxio JVMs of a real cluster (one worker) run with the heap and direct-memory limits the
@@ -22,6 +26,8 @@ const MAIN_CLASSES: Record<AlluxioProcess, string> = {
 };
 
 let local: TestCluster;
+let services: ExtraServices | undefined;
+let namespaceDir: string | undefined;
 
 beforeAll(async () => {
   local = await deployTestCluster('memory', {
@@ -30,7 +36,9 @@ beforeAll(async () => {
 }, CLUSTER_DEPLOY_TIMEOUT_MS);
 
 afterAll(async () => {
+  services?.destroy();
   await local?.stop();
+  if (namespaceDir) rmSync(namespaceDir, { recursive: true, force: true });
 }, 120_000);
 
 /** The command lines of the processes in a task's process group (the local ECS starts each task as one). */
@@ -76,3 +84,57 @@ test.each<['master' | 'worker', AlluxioProcess, string, string]>([
 ])('the %s task: the %s JVM runs with -Xmx%s and %s of direct memory', async (role, process, heap, direct) => {
   expect(memoryFlags(await jvmOf(role, process))).toEqual({ heap, direct });
 });
+
+/*
+ * The master's lock pools follow its heap (lib/core/jvm-memory masterLockPoolWatermarks), worked by hand:
+ * a tenth of the 3584 MiB heap for both pools, 224 bytes a lock: 3584 x 1048576 x 0.1 / 2 / 224 =
+ * 838860.8 -> 838860, the low watermark half of it. The master reports them as its own configuration,
+ * so Alluxio took the system properties over its defaults (1 M and 500 k).
+ */
+test("the master JVM runs with its heap's lock-pool watermarks, and the master serves with them", async () => {
+  const commandLine = await jvmOf('master', 'master');
+  expect(commandLine).toEqual(expect.arrayContaining([`-D${MASTER_LOCK_POOL_KEYS.high}=838860`, `-D${MASTER_LOCK_POOL_KEYS.low}=419430`]));
+  const { configuration } = await local.cluster.masterInfo();
+  expect([configuration[MASTER_LOCK_POOL_KEYS.high], configuration[MASTER_LOCK_POOL_KEYS.low]]).toEqual([838860, 419430]);
+});
+
+/*
+ * A namespace that crosses Alluxio's fixed lock-pool limits at a scaled-down heap: 250 k files in 250
+ * directories, loaded in one recursive metadata load by a master with a 256 MiB heap. With Alluxio's
+ * defaults this master spent minutes in back-to-back full GCs and never finished (by hand, issue 21:
+ * 330 k locks, about 70 MB, held beside its heap-sized inode cache); with the rule's watermarks for that
+ * heap it loads them in about 70 s. The construct refuses a master task that small (2048 MiB at least:
+ * a 716 MiB heap, which would take a namespace of about a million files and many minutes to cross), so
+ * the master is a variant of the deployed one, under the same image and start script, whose only
+ * change is the master JVM's options, given by the same rule for a 256 MiB heap. The objects are put
+ * straight into the S3 server's bucket directory (versitygw's posix backend serves a file there as an
+ * object; putting 250 k objects through S3 would take minutes) and listed by the master through S3.
+ */
+const SCALED_HEAP_MIB = 256;
+const NAMESPACE = { directories: 250, filesEach: 1000 };
+
+test(`a master with a ${SCALED_HEAP_MIB} MiB heap and the rule's watermarks for it loads a ${(NAMESPACE.directories * NAMESPACE.filesEach) / 1000} k-file namespace in one recursive metadata load`, async () => {
+  const directory = 'heap-namespace';
+  namespaceDir = join(SANDBOX_ENDPOINTS_FILE, '..', 'versitygw-data', local.minio.bucket, directory);
+  for (let d = 0; d < NAMESPACE.directories; d++) {
+    const dir = join(namespaceDir, `d${String(d).padStart(4, '0')}`);
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < NAMESPACE.filesEach; f++) closeSync(openSync(join(dir, `f${String(f).padStart(5, '0')}`), 'w'));
+  }
+  services = new ExtraServices(local);
+  const masterName = 'master-scaled-heap.local';
+  const { parameter } = await services.siteFileForOwnMaster('site-properties-scaled-heap', { masterHostname: masterName, directory });
+  const scaled = jvmMemoryEnvironment({ master: { heapMiB: SCALED_HEAP_MIB, directMiB: 64 } });
+  expect(scaled.ALLUXIO_MASTER_JAVA_OPTS).toContain(`-Xmx${SCALED_HEAP_MIB}m`);
+  const address = await services.run('master-scaled-heap', await services.variantOf('master', 'master-scaled-heap', { environmentOverrides: scaled, ownVolumes: true, sitePropertiesFrom: parameter }), masterName);
+  const info = await eventually(`the scaled master answers\n${local.logTail()}`, 120_000, async () => masterInfo(address));
+  expect([info.configuration[MASTER_LOCK_POOL_KEYS.high], info.configuration[MASTER_LOCK_POOL_KEYS.low]]).toEqual([59918, 29959]);
+
+  const client = new AlluxioClient(join(local.stateDir, 'scaled-heap-client'), JARS_DIR, masterName, [masterName], local.cluster.hostsFile);
+  const load = await client.run(['fs', 'loadMetadata', '-R', '/'], 300_000);
+  // Its output only when it failed (a master out of heap makes the client's calls time out: exit 255).
+  expect(load.code === 0 ? 'loaded' : `exit ${load.code}: ${(load.stdout + load.stderr).slice(-2000)}`).toBe('loaded');
+  const count = await client.run(['fs', 'count', '/'], 120_000);
+  // "File Count  Folder Count  Folder Size" then the three numbers; the root itself is not counted.
+  expect(count.stdout.trim().split('\n').pop()!.trim().split(/\s+/).map(Number)).toEqual([NAMESPACE.directories * NAMESPACE.filesEach, NAMESPACE.directories, 0]);
+}, 600_000);
