@@ -15,9 +15,10 @@ import { InputError } from './core/input-error';
 import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
 import { HA_MASTER_MIN_ZONES } from './core/master-placement';
 import { masterJournalPortRange, validateQuorumSize } from './core/master-quorum';
-import { alluxioJvmMemory, jvmMemoryEnvironment } from './core/jvm-memory';
+import { alluxioJvmMemory, jvmMemoryEnvironment, MASTER_JVM_PROPERTIES } from './core/jvm-memory';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
+import { validateExtraProperties } from './core/validate';
 import { AlluxioMasters, JournalMigration } from './alluxio-masters';
 import { AlluxioWorkers } from './alluxio-workers';
 import { AlluxioClusterMetrics, MetricsOptions } from './cluster-metrics';
@@ -841,6 +842,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     cluster: { clientDefaults: { writeType, metadataSyncInterval } },
     extraProperties,
   });
+  validateExtraProperties(extraProperties, MASTER_JVM_PROPERTIES);
   if (minio._provisioned?.dataVolumeSize) {
     validateWholeNumber('minio.dataVolumeSize', minio._provisioned.dataVolumeSize.toGibibytes(), 10, 16384, 'give 10 to 16384 GiB');
   }

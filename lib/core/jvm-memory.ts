@@ -86,24 +86,35 @@ export function minimumTaskMemoryMiB(role: AlluxioContainerRole, sidecarMiB = 0)
   return Math.ceil(budget) + sidecarMiB + CONTAINER_RESERVE_MIB + shares.length * JVM_NON_HEAP_RESERVE_MIB;
 }
 
-/** The two master properties that bound its lock pools; this library sets them (site-properties' MANAGED_PROPERTIES). */
+/** The two master properties that bound its lock pools; the construct sets them on the master JVM. */
 export const MASTER_LOCK_POOL_KEYS = {
   low: 'alluxio.master.lock.pool.low.watermark',
   high: 'alluxio.master.lock.pool.high.watermark',
 } as const;
 
+/**
+ * Properties the construct gives the master as system properties, which would override the same key in
+ * the site file, with the input that sets them: refused as the construct's extra properties. `alluxio-minio
+ * render` writes a file for clusters this library does not start, so it lets them through.
+ */
+export const MASTER_JVM_PROPERTIES: Readonly<Record<string, string>> = {
+  [MASTER_LOCK_POOL_KEYS.low]: "the master's heap (alluxio.masterMemoryMiB)",
+  [MASTER_LOCK_POOL_KEYS.high]: "the master's heap (alluxio.masterMemoryMiB)",
+};
+
 // The master locks each inode and each edge (parent to child) it touches through two pools
 // (InodeLockManager: one LockPool<Long>, one LockPool<Edge>, both sized by alluxio.master.lock.pool.*).
 // A pool keeps every lock it has made until it holds more than its high watermark, then evicts the
 // unused ones down to its low watermark (alluxio.collections.LockPool's Evictor). Alluxio's defaults,
-// 1 M and 500 k a pool, do not follow the heap: a recursive metadata load of 250 k files ran a master
-// with -Xmx256m into back-to-back full GCs for minutes, with 330 k locks (about 70 MB) on its heap
-// beside its inode cache (a class histogram, issue 21). With the pools at this rule's watermarks the
-// same load finished in about 70 s. An entry costs about 224 bytes (the lock, its Sync and two views,
+// 1 M and 500 k a pool, do not follow the heap: below them nothing is evicted. In one manual run a
+// recursive metadata load of 250 k files kept a master with -Xmx256m in back-to-back full GCs for
+// minutes, with 330 k locks (about 70 MB) on its heap beside its inode cache (a class histogram, issue
+// 21). With the pools at this rule's watermarks the same load finished in about 70 s. An entry costs about 224 bytes (the lock, its Sync and two views,
 // the pool's Resource and counter, the map node and the key, summed from that histogram); the two
 // pools together get a tenth of the heap before they evict, so at the default 2150 MiB heap a pool
-// evicts above 503 k locks rather than 1 M. Evicting only drops locks no one holds, so a smaller pool
-// costs the evictor's scans, never a lock in use.
+// evicts above 503 k locks rather than 1 M. Above a 4272 MiB heap the rule gives more than Alluxio's
+// 1 M, still a tenth of the heap. Evicting only drops locks no one holds, so a smaller pool costs the
+// evictor's scans, never a lock in use.
 const LOCK_POOLS_HEAP_SHARE = 0.1;
 const LOCK_POOL_ENTRY_BYTES = 224;
 

@@ -2,7 +2,6 @@ import { getProperties } from 'properties-file';
 import { escapeKey, escapeValue } from 'properties-file/escape';
 import { DORA_ROOT_UFS_KEY, parseAlluxioVersion, V2_ROOT_UFS_KEY } from './alluxio-version';
 import { InputError } from './input-error';
-import { MASTER_LOCK_POOL_KEYS } from './jvm-memory';
 import {
   EMBEDDED_JOURNAL_ADDRESSES_KEY,
   EMBEDDED_JOURNAL_PORT_KEY,
@@ -151,9 +150,6 @@ export const MANAGED_PROPERTIES: Readonly<Record<string, string>> = {
   [WORKER_TIMEOUT_KEY]: 'the cluster layout (lost-worker timeout)',
   [WRITE_TYPE_KEY]: 'the write type (alluxio.writeType)',
   [METADATA_SYNC_INTERVAL_KEY]: 'the metadata sync interval (alluxio.metadataSyncInterval)',
-  // Set as the master's system properties (lib/core/jvm-memory), which would override a value in the file.
-  [MASTER_LOCK_POOL_KEYS.low]: "the master's heap (alluxio.masterMemoryMiB)",
-  [MASTER_LOCK_POOL_KEYS.high]: "the master's heap (alluxio.masterMemoryMiB)",
 };
 
 /**

@@ -53,6 +53,11 @@ describe('synth-time validation names the prop and the fix', () => {
     ['a parameter prefix without a leading slash', { minio: MinioBackend.provisioned(), parameterPrefix: 'team/minio' }, /parameterPrefix: .*Fix:/],
     ['a tiny provisioned data volume', { minio: MinioBackend.provisioned({ dataVolumeSize: Size.gibibytes(1) }) }, /minio\.dataVolumeSize: .*Fix:/],
     ['a metadata sync interval in fractions of a second', { minio: MinioBackend.provisioned(), alluxio: { metadataSyncInterval: Duration.millis(1500) } }, /alluxio\.metadataSyncInterval: .*whole number of seconds.*Fix:/],
+    ...['alluxio.master.lock.pool.low.watermark', 'alluxio.master.lock.pool.high.watermark'].map((key): [string, AlluxioMinioProps, RegExp] => [
+      `${key} as an extra property: the master's system property from its heap would override it`,
+      { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { [key]: '2000000' } } },
+      new RegExp(`extraProperties\\["${key.replace(/\./g, '\\.')}"\\]: is set by this library from the master's heap \\(alluxio\\.masterMemoryMiB\\).*Fix: remove it`),
+    ]),
     ['the write type as an extra property', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.user.file.writetype.default': 'THROUGH' } } }, /set by this library from the write type \(alluxio\.writeType\)/],
   ])('%s', (_name, props, expected) => {
     const message = synthError(props);

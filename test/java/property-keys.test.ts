@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { MASTER_LOCK_POOL_KEYS } from '../../lib/core/jvm-memory';
 import {
   DEFAULT_WORKER_INBOUND_MESSAGE,
   DEFAULT_WRITE_CHUNK,
@@ -10,7 +11,6 @@ import {
   WORKER_INBOUND_MESSAGE_KEY,
   WRITE_CHUNK_KEY,
 } from '../../lib/core/site-properties';
-import { MASTER_LOCK_POOL_KEYS } from '../../lib/core/jvm-memory';
 import { JavaHelpers } from './java-harness';
 import TUNING_CANDIDATES from '../../scripts/bench/tuning-candidates.json';
 

@@ -39,6 +39,7 @@ export class ExtraServices {
 
   /** Registers `family`: the deployed task definition of `role` with its container changed as `variant` says. */
   async variantOf(role: 'master' | 'worker', family: string, variant: TaskVariant): Promise<string> {
+    if (variant.environment && variant.environmentOverrides) throw new Error('a variant takes a whole environment or overrides, not both');
     const service = this.local.cluster.serviceName(role);
     const deployed = this.local.cluster.ecs!.tasksOf(service)[0].taskDefinition;
     const { taskDefinition } = await this.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: deployed }));
@@ -77,7 +78,8 @@ export class ExtraServices {
   /**
    * The deployed site file rendered again for a master of its own (named `masterHostname`) mounting
    * `directory` of the same bucket, put in a SecureString parameter whose name it returns. Its journal is
-   * the deployed one's (on the variant task's own volume), or none with `journalKeys: false`.
+   * the deployed one's (on the variant task's own volume), or none with `journalKeys: false`. For a
+   * cluster of one master: the layout of a quorum would stay beside the name.
    */
   async siteFileForOwnMaster(name: string, options: { masterHostname: string; directory: string; journalKeys?: boolean }): Promise<{ parameter: string; text: string }> {
     const resource = Object.values(this.local.cluster.template.Resources).find((r) => r.Type === 'Custom::AlluxioSiteProperties')!;
