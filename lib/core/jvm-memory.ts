@@ -109,12 +109,12 @@ export const MASTER_JVM_PROPERTIES: Readonly<Record<string, string>> = {
 // 1 M and 500 k a pool, do not follow the heap: below them nothing is evicted. In one manual run a
 // recursive metadata load of 250 k files kept a master with -Xmx256m in back-to-back full GCs for
 // minutes, with 330 k locks (about 70 MB) on its heap beside its inode cache (a class histogram, issue
-// 21). With the pools at this rule's watermarks the same load finished in about 70 s. An entry costs about 224 bytes (the lock, its Sync and two views,
-// the pool's Resource and counter, the map node and the key, summed from that histogram); the two
-// pools together get a tenth of the heap before they evict, so at the default 2150 MiB heap a pool
-// evicts above 503 k locks rather than 1 M. Above a 4272 MiB heap the rule gives more than Alluxio's
-// 1 M, still a tenth of the heap. Evicting only drops locks no one holds, so a smaller pool costs the
-// evictor's scans, never a lock in use.
+// 21). With the pools at this rule's watermarks the same load finished in about 70 s. An entry costs
+// about 224 bytes (the lock, its Sync and two views, the pool's Resource and counter, the map node and
+// the key, summed from that histogram); the two pools together get a tenth of the heap before they
+// evict, so at the default 2150 MiB heap a pool evicts above 503 k locks rather than 1 M. Above a
+// 4272 MiB heap the rule gives more than Alluxio's 1 M, still a tenth of the heap. Evicting only drops
+// locks no one holds, so a smaller pool costs the evictor's scans, never a lock in use.
 const LOCK_POOLS_HEAP_SHARE = 0.1;
 const LOCK_POOL_ENTRY_BYTES = 224;
 
