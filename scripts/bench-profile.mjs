@@ -17,7 +17,7 @@ import { cpus, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mbps, sha256, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
+import { BENCH_LINK, mbps, sha256, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
 import { CpuSampler } from './bench/cpu.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,7 +27,7 @@ const { values: options } = parseArgs({ options: { jfr: { type: 'string' } } });
 
 const FILE_BYTES = 256 * 1024 * 1024;
 const CLIENTS = 4;
-const LINK = { bytesPerSecond: 125e6, rttMs: 20 };
+const LINK = BENCH_LINK;
 // Below Linux's ephemeral range, apart from bench:cache's proxy port.
 const PROXY_PORT = 31996;
 

@@ -9,12 +9,15 @@
 // bench-results/tuning.json. Candidates: scripts/bench/tuning-candidates.json.
 //
 // Alone (after npm run build, with the sandbox up): node scripts/bench-tuning.mjs
-//   --endpoint URL --bucket NAME   mount an S3 server elsewhere (e.g. behind a shaped link) with the sandbox keys
+//   --link                         the sandbox's S3 server behind issue 19's shaped link (20 ms RTT, 125 MB/s)
+//   --endpoint URL --bucket NAME   mount an S3 server elsewhere with the sandbox keys
 //   --only KEY[,KEY...]            only these candidates on side B (default: all of them)
 //   --file-mb N                    file size (default 256)
 //   --rounds N                     rounds (default 3)
 // BENCH_TUNING_A / BENCH_TUNING_B (JSON objects) replace a side's extraProperties, and
 // BENCH_TUNING_CLIENT_A / _B (lines separated by ';') add lines to that side's client configuration.
+// BENCH_TUNING_JAVA_OPTS_A / _B add JVM options to every Alluxio JVM of that side, servers and client (the
+// run checks that each server's command line and the client's collectors show them).
 // From another script: import { runTuningAB } from './bench-tuning.mjs'.
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { rawCacheRead } from './bench/cluster.mjs';
+import { BENCH_LINK, rawCacheRead } from './bench/cluster.mjs';
 import { median } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,7 +35,9 @@ const require = createRequire(import.meta.url);
 const { LocalCluster } = require('./local/local-cluster.js');
 const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
 const CANDIDATES = require('./bench/tuning-candidates.json');
-const { GetObjectCommand } = require('@aws-sdk/client-s3');
+const { CreateBucketCommand, GetObjectCommand } = require('@aws-sdk/client-s3');
+const { ShapedLink } = require('./local/shaped-link.js');
+const { sessionMembers } = require('./local/processes.js');
 
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
 const load = () => loadavg()[0].toFixed(2);
@@ -84,6 +89,7 @@ async function deploySide(side, options, sandbox, index) {
     minio,
     parameters: { accessKey: `/bench-tuning-${id}/access-key`, secretKey: `/bench-tuning-${id}/secret-key`, prefix: `/bench-tuning-${id}/alluxio` },
     alluxio: { extraProperties: side.extraProperties },
+    javaOptions: side.javaOptions || undefined,
     s3Endpoint: { enabled: true, port: 31990 + index },
     healthCheckIntervalMs: 1000,
   });
@@ -99,8 +105,41 @@ async function deploySide(side, options, sandbox, index) {
 }
 
 /**
+ * A side's JVM options as its JVMs run them: every Alluxio server process of the cluster has them on its
+ * command line (a JVM refuses to start on two collectors, so a collector there is the one in effect), and
+ * the client's collectors as it reports them. Throws when a server lacks them.
+ */
+async function checkJavaOptions(side) {
+  const wanted = side.javaOptions ? side.javaOptions.split(/\s+/) : [];
+  const servers = [];
+  const { cluster } = side;
+  const masters = cluster.masterServiceNames.length ? cluster.masterServiceNames : [cluster.serviceName('master')];
+  for (const service of [...masters, cluster.serviceName('worker'), cluster.serviceName('s3Endpoint')]) {
+    for (const task of cluster.ecs.tasksOf(service)) {
+      for (const pid of sessionMembers(task.pid)) {
+        let args;
+        try {
+          args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        } catch {
+          continue; // gone meanwhile
+        }
+        const main = args.find((arg) => /^alluxio\.(master|worker|proxy)\.Alluxio/.test(arg));
+        if (!main) continue;
+        const missing = wanted.filter((option) => !args.includes(option));
+        if (missing.length) throw new Error(`${side.name}: ${main} (pid ${pid}) runs without ${missing.join(' ')}`);
+        servers.push(main.split('.').pop());
+      }
+    }
+  }
+  const collectors = (await probe(side.client, ['gc'])).map((line) => line.split(' ')[1]);
+  console.log(`  ${side.name}: ${servers.length} server JVMs run with ${side.javaOptions || 'no added JVM options'}; the client's collectors: ${collectors.join(', ')}`);
+  return { serverJvms: servers.length, clientCollectors: collectors };
+}
+
+/**
  * Runs the A/B and returns its figures (also printed). `options`: endpoint/bucket (an S3 server other
- * than the sandbox's), fileMb, rounds, sides (override the two sides' extraProperties and client lines).
+ * than the sandbox's) and linkDescription (what is between, for the output), fileMb, rounds, sides
+ * (override the two sides' extraProperties, client lines and JVM options).
  */
 export async function runTuningAB(options = {}) {
   const sandbox = JSON.parse(readFileSync(join(root, '.sandbox', 'endpoints.json'), 'utf8'));
@@ -109,16 +148,20 @@ export async function runTuningAB(options = {}) {
   const envLines = (name) => (process.env[name] ? process.env[name].split(';').filter(Boolean) : []);
   const candidates = candidateProperties(options.only);
   const sideSpecs = options.sides ?? [
-    { name: 'as-rendered', extraProperties: process.env.BENCH_TUNING_A ? JSON.parse(process.env.BENCH_TUNING_A) : {}, clientLines: envLines('BENCH_TUNING_CLIENT_A') },
-    { name: 'candidates', extraProperties: process.env.BENCH_TUNING_B ? JSON.parse(process.env.BENCH_TUNING_B) : candidates, clientLines: envLines('BENCH_TUNING_CLIENT_B') },
+    { name: 'as-rendered', extraProperties: process.env.BENCH_TUNING_A ? JSON.parse(process.env.BENCH_TUNING_A) : {}, clientLines: envLines('BENCH_TUNING_CLIENT_A'), javaOptions: process.env.BENCH_TUNING_JAVA_OPTS_A ?? '' },
+    { name: 'candidates', extraProperties: process.env.BENCH_TUNING_B ? JSON.parse(process.env.BENCH_TUNING_B) : candidates, clientLines: envLines('BENCH_TUNING_CLIENT_B'), javaOptions: process.env.BENCH_TUNING_JAVA_OPTS_B ?? '' },
   ];
   const workDir = mkdtempSync(join(tmpdir(), 'bench-tuning-data-'));
   const sides = [];
   try {
     console.log(`## Candidate settings A/B (real Alluxio 2.9.6, 2 workers each, ${fileMb} MB files, medians of ${rounds}; load average beside each figure)`);
-    for (const spec of sideSpecs) console.log(`  ${spec.name}: extraProperties ${JSON.stringify(spec.extraProperties)}${spec.clientLines.length ? `, client: ${spec.clientLines.join(', ')}` : ''}`);
+    for (const spec of sideSpecs) {
+      console.log(`  ${spec.name}: extraProperties ${JSON.stringify(spec.extraProperties)}${spec.clientLines?.length ? `, client: ${spec.clientLines.join(', ')}` : ''}${spec.javaOptions ? `, JVM options: ${spec.javaOptions}` : ''}`);
+    }
     // One deploy at a time: the machine has 2 cores, and a deploy's JVM starts compete with its health checks.
-    for (const [index, spec] of sideSpecs.entries()) sides.push(await deploySide(spec, options, sandbox, index));
+    for (const [index, spec] of sideSpecs.entries()) sides.push(await deploySide({ clientLines: [], javaOptions: '', ...spec }, options, sandbox, index));
+    const jvms = {};
+    for (const side of sides) jvms[side.name] = await checkJavaOptions(side);
     const direct = createMinioS3Client(options.endpoint ? { ...sandbox.s3, endpoint: options.endpoint } : sandbox.s3, { connectTimeoutMs: 2000, requestTimeoutMs: 300_000 });
 
     // What the clients see: the client-scope keys' values and where they came from (CLUSTER_DEFAULT
@@ -173,13 +216,14 @@ export async function runTuningAB(options = {}) {
       const ms = median(runs.map((r) => r.ms));
       return { MBps: Number(mbps(runs[0].bytes, ms).toFixed(0)), loads: runs.map((r) => r.load) };
     };
-    const result = { fileMb, rounds, link: options.endpoint ?? 'loopback', sides: {}, directGet: summary(directRuns), bytesVerified, clientView: seen };
+    const result = { fileMb, rounds, link: options.linkDescription ?? options.endpoint ?? 'loopback', sides: {}, directGet: summary(directRuns), bytesVerified, clientView: seen, jvms };
     for (const side of sides) {
       const f = figures[side.name];
       const raw = rawCacheRead(join(side.stateDir, 'ecs', 'tasks'));
       result.sides[side.name] = {
         extraProperties: side.extraProperties,
         clientLines: side.clientLines,
+        javaOptions: side.javaOptions,
         write: summary(f.write),
         cold: summary(f.cold),
         warm: summary(f.warm),
@@ -223,14 +267,32 @@ export async function runTuningAB(options = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { endpoint: { type: 'string' }, bucket: { type: 'string' }, only: { type: 'string' }, 'file-mb': { type: 'string' }, rounds: { type: 'string' }, output: { type: 'string' } } });
+  const { values } = parseArgs({ options: { link: { type: 'boolean' }, endpoint: { type: 'string' }, bucket: { type: 'string' }, only: { type: 'string' }, 'file-mb': { type: 'string' }, rounds: { type: 'string' }, output: { type: 'string' } } });
   if (values.endpoint && !values.bucket) throw new Error('with --endpoint, also pass --bucket (an existing bucket the sandbox keys may write)');
-  await runTuningAB({
-    endpoint: values.endpoint,
-    bucket: values.bucket,
-    only: values.only?.split(','),
-    fileMb: values['file-mb'] ? Number(values['file-mb']) : undefined,
-    rounds: values.rounds ? Number(values.rounds) : undefined,
-    output: values.output,
-  });
+  if (values.endpoint && values.link) throw new Error('--link puts the sandbox\'s S3 server behind the link: leave out --endpoint');
+  let link;
+  let endpoint = values.endpoint;
+  let bucket = values.bucket;
+  if (values.link) {
+    const sandbox = JSON.parse(readFileSync(join(root, '.sandbox', 'endpoints.json'), 'utf8'));
+    link = await ShapedLink.start({ targetPort: Number(new URL(sandbox.s3.endpoint).port), ...BENCH_LINK });
+    endpoint = link.endpoint;
+    bucket = `bench-tuning-${randomBytes(3).toString('hex')}`;
+    const s3 = createMinioS3Client(sandbox.s3);
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    s3.destroy();
+  }
+  try {
+    await runTuningAB({
+      endpoint,
+      bucket,
+      linkDescription: link ? `shaped link ${BENCH_LINK.rttMs} ms RTT, ${BENCH_LINK.bytesPerSecond / 1e6} MB/s` : undefined,
+      only: values.only?.split(','),
+      fileMb: values['file-mb'] ? Number(values['file-mb']) : undefined,
+      rounds: values.rounds ? Number(values.rounds) : undefined,
+      output: values.output,
+    });
+  } finally {
+    await link?.close();
+  }
 }

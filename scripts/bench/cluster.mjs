@@ -28,6 +28,9 @@ export async function withSandbox(main) {
   }
 }
 
+/** Issue 19's link between Alluxio and MinIO: 20 ms RTT, 1 Gbit/s each way (scripts/local/shaped-link.ts). */
+export const BENCH_LINK = { bytesPerSecond: 125e6, rttMs: 20 };
+
 export const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 export const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
 

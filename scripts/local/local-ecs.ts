@@ -54,6 +54,11 @@ export interface LocalEcsOptions {
   readonly launchBackOff?: LaunchBackOff;
   /** Every scheduler decision, for a log. */
   readonly onEvent?: (message: string) => void;
+  /**
+   * JVM options added to every Alluxio container's ALLUXIO_JAVA_OPTS, after the task definition's: a
+   * bench's JVM A/B. A real deployment changes them in the task definition's environment instead.
+   */
+  readonly javaOptions?: string;
 }
 
 /**
@@ -702,7 +707,7 @@ export class LocalEcs {
         AWS_EC2_METADATA_DISABLED: 'true',
         ...environment,
       };
-      env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, localNetworkJavaOptions(task.address, this.hostsFile)].filter(Boolean).join(' ');
+      env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, this.options.javaOptions, localNetworkJavaOptions(task.address, this.hostsFile)].filter(Boolean).join(' ');
       [program, ...args] = [...(spec.entryPoint ?? []), ...(spec.command ?? []).map((part) => localizeImagePaths(part, filesystem.root))];
       cwd = filesystem.root;
     }

@@ -4,6 +4,8 @@ import alluxio.client.file.FileOutStream;
 import alluxio.client.file.FileSystem;
 import alluxio.conf.AlluxioConfiguration;
 import alluxio.conf.PropertyKey;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.security.MessageDigest;
@@ -17,6 +19,8 @@ import java.security.MessageDigest;
  *   digest <alluxio path>              the file read once, untimed: "<bytes> <sha-256 hex>"
  *   conf <key>...                      the value and source of each key as this client sees it after
  *                                      connecting (cluster defaults merged): "<key> <value> <source>"
+ *   gc                                 the garbage collectors this JVM runs (what a JVM option A/B changed):
+ *                                      "gc <collector name, spaces as _>"
  */
 public class TuningProbe {
   public static void main(String[] args) throws Exception {
@@ -69,6 +73,12 @@ public class TuningProbe {
           for (int i = 1; i < args.length; i++) {
             PropertyKey key = PropertyKey.fromString(args[i]);
             System.out.println(args[i] + " " + (conf.isSet(key) ? conf.get(key) : "(unset)") + " " + conf.getSource(key));
+          }
+          break;
+        }
+        case "gc": {
+          for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            System.out.println("gc " + collector.getName().replace(' ', '_'));
           }
           break;
         }
