@@ -17,7 +17,7 @@ import { cpus, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCH_LINK, mbps, sha256, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
+import { alluxioServerRole, BENCH_LINK, mbps, sha256, startBenchLink, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
 import { CpuSampler } from './bench/cpu.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,7 +27,6 @@ const { values: options } = parseArgs({ options: { jfr: { type: 'string' } } });
 
 const FILE_BYTES = 256 * 1024 * 1024;
 const CLIENTS = 4;
-const LINK = BENCH_LINK;
 // Below Linux's ephemeral range, apart from bench:cache's proxy port.
 const PROXY_PORT = 31996;
 
@@ -35,7 +34,6 @@ await withSandbox(main);
 
 async function main(sandbox) {
   const { LocalCluster } = require('./local/local-cluster.js');
-  const { ShapedLink } = require('./local/shaped-link.js');
   const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
   const { CreateBucketCommand } = require('@aws-sdk/client-s3');
 
@@ -51,18 +49,11 @@ async function main(sandbox) {
     if (commandLine.includes('versitygw')) return 'S3 server';
     if (/TimedRead|TimedWrite/.test(commandLine)) return 'client JVM';
     if (!commandLine.includes(stateDir)) return undefined;
-    const role = [
-      ['alluxio.master.AlluxioJobMaster', 'job master'],
-      ['alluxio.master.AlluxioMaster', 'master'],
-      ['alluxio.worker.AlluxioJobWorker', 'job workers'],
-      ['alluxio.worker.AlluxioWorker', 'workers'],
-      ['alluxio.proxy.AlluxioProxy', 'S3 proxy'],
-    ].find(([mainClass]) => commandLine.includes(mainClass));
-    return role?.[1];
+    return alluxioServerRole(commandLine);
   };
   const sampler = new CpuSampler(roleOf);
   const direct = createMinioS3Client(sandbox.s3, { connectTimeoutMs: 5000, requestTimeoutMs: 300_000 });
-  const link = await ShapedLink.start({ targetPort: Number(new URL(sandbox.s3.endpoint).port), ...LINK });
+  const link = await startBenchLink(sandbox);
   const viaLink = createMinioS3Client({ ...sandbox.s3, endpoint: link.endpoint }, { connectTimeoutMs: 5000, requestTimeoutMs: 300_000 });
   const rows = [];
   // One row: the rate of a transfer (or of several, e.g. rounds) and where the machine's CPU went while
@@ -92,7 +83,7 @@ async function main(sandbox) {
       writeFileSync(local, data);
       return { local, sha: sha256(data), data };
     });
-    console.log(`# bench:profile: ${FILE_BYTES / 2 ** 20} MiB files over a ${LINK.rttMs} ms, ${LINK.bytesPerSecond / 1e6} MB/s shaped link; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}); load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
+    console.log(`# bench:profile: ${FILE_BYTES / 2 ** 20} MiB files over a ${BENCH_LINK.rttMs} ms, ${BENCH_LINK.bytesPerSecond / 1e6} MB/s shaped link; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}); load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
     console.log('CPU s: seconds of CPU each process took during the transfer; "other": the machine\'s busy time none of them took\n');
 
     const putFrom = epoch();
@@ -177,7 +168,7 @@ async function main(sandbox) {
     }
     record(`warm, ${CLIENTS} readers at once (one client JVM, 2 rounds)`, await timedReads(client, files, 2));
 
-    const result = { link: LINK, cores: cpus().length, writeType, rows, bytesVerified: true };
+    const result = { link: BENCH_LINK, cores: cpus().length, writeType, rows, bytesVerified: true };
     if (options.jfr) result.workerWriteDigests = digestShare(options.jfr);
     mkdirSync(join(root, 'bench-results'), { recursive: true });
     writeFileSync(join(root, 'bench-results', 'profile.json'), JSON.stringify(result, null, 2));

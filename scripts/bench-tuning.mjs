@@ -16,8 +16,8 @@
 //   --rounds N                     rounds (default 3)
 // BENCH_TUNING_A / BENCH_TUNING_B (JSON objects) replace a side's extraProperties, and
 // BENCH_TUNING_CLIENT_A / _B (lines separated by ';') add lines to that side's client configuration.
-// BENCH_TUNING_JAVA_OPTS_A / _B add JVM options to every Alluxio JVM of that side, servers and client (the
-// run checks that each server's command line and the client's collectors show them).
+// BENCH_TUNING_JAVA_OPTS_A / _B (separated by spaces) add JVM options to every Alluxio JVM of that side,
+// servers and client; the run checks that each of them runs with them, and prints the client's collectors.
 // From another script: import { runTuningAB } from './bench-tuning.mjs'.
 import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCH_LINK, rawCacheRead } from './bench/cluster.mjs';
+import { alluxioServerRole, BENCH_LINK, rawCacheRead, startBenchLink } from './bench/cluster.mjs';
 import { median } from './bench/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,7 +36,6 @@ const { LocalCluster } = require('./local/local-cluster.js');
 const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
 const CANDIDATES = require('./bench/tuning-candidates.json');
 const { CreateBucketCommand, GetObjectCommand } = require('@aws-sdk/client-s3');
-const { ShapedLink } = require('./local/shaped-link.js');
 const { sessionMembers } = require('./local/processes.js');
 
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
@@ -89,7 +88,7 @@ async function deploySide(side, options, sandbox, index) {
     minio,
     parameters: { accessKey: `/bench-tuning-${id}/access-key`, secretKey: `/bench-tuning-${id}/secret-key`, prefix: `/bench-tuning-${id}/alluxio` },
     alluxio: { extraProperties: side.extraProperties },
-    javaOptions: side.javaOptions || undefined,
+    jvmOptions: side.jvmOptions,
     s3Endpoint: { enabled: true, port: 31990 + index },
     healthCheckIntervalMs: 1000,
   });
@@ -105,35 +104,44 @@ async function deploySide(side, options, sandbox, index) {
 }
 
 /**
- * A side's JVM options as its JVMs run them: every Alluxio server process of the cluster has them on its
- * command line (a JVM refuses to start on two collectors, so a collector there is the one in effect), and
- * the client's collectors as it reports them. Throws when a server lacks them.
+ * A side's JVM options as its JVMs run them, or an error: every Alluxio server of every task (the main
+ * process and its job process; the proxy alone) has them on its command line, and the client reports them
+ * among its input arguments. A JVM refuses to start on two collectors, so a collector named there is the
+ * one in effect; the client's collectors are returned as it names them.
  */
-async function checkJavaOptions(side) {
-  const wanted = side.javaOptions ? side.javaOptions.split(/\s+/) : [];
-  const servers = [];
+async function checkJvmOptions(side) {
   const { cluster } = side;
+  const roles = { master: ['job master', 'master'], worker: ['job workers', 'workers'], s3Endpoint: ['S3 proxy'] };
   const masters = cluster.masterServiceNames.length ? cluster.masterServiceNames : [cluster.serviceName('master')];
-  for (const service of [...masters, cluster.serviceName('worker'), cluster.serviceName('s3Endpoint')]) {
+  const services = [...masters.map((name) => [name, roles.master]), [cluster.serviceName('worker'), roles.worker], [cluster.serviceName('s3Endpoint'), roles.s3Endpoint]];
+  let serverJvms = 0;
+  for (const [service, expected] of services) {
     for (const task of cluster.ecs.tasksOf(service)) {
-      for (const pid of sessionMembers(task.pid)) {
+      const found = [];
+      for (const pid of task.pid === undefined ? [] : sessionMembers(task.pid)) {
         let args;
         try {
           args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
         } catch {
-          continue; // gone meanwhile
+          continue; // ended between listing and reading
         }
-        const main = args.find((arg) => /^alluxio\.(master|worker|proxy)\.Alluxio/.test(arg));
-        if (!main) continue;
-        const missing = wanted.filter((option) => !args.includes(option));
-        if (missing.length) throw new Error(`${side.name}: ${main} (pid ${pid}) runs without ${missing.join(' ')}`);
-        servers.push(main.split('.').pop());
+        const role = alluxioServerRole(args);
+        if (!role) continue;
+        const missing = side.jvmOptions.filter((option) => !args.includes(option));
+        if (missing.length) throw new Error(`${side.name}: the ${role} of ${service} (pid ${pid}) runs without ${missing.join(' ')}`);
+        found.push(role);
       }
+      if (found.sort().join() !== expected.join()) throw new Error(`${side.name}: a task of ${service} runs ${found.join(', ') || 'no Alluxio server'}, expected ${expected.join(', ')}`);
+      serverJvms += found.length;
     }
   }
-  const collectors = (await probe(side.client, ['gc'])).map((line) => line.split(' ')[1]);
-  console.log(`  ${side.name}: ${servers.length} server JVMs run with ${side.javaOptions || 'no added JVM options'}; the client's collectors: ${collectors.join(', ')}`);
-  return { serverJvms: servers.length, clientCollectors: collectors };
+  const lines = await probe(side.client, ['jvm']);
+  const clientArgs = lines.filter((line) => line.startsWith('arg ')).map((line) => line.slice(4));
+  const missing = side.jvmOptions.filter((option) => !clientArgs.includes(option));
+  if (missing.length) throw new Error(`${side.name}: the client JVM runs without ${missing.join(' ')}`);
+  const clientCollectors = lines.filter((line) => line.startsWith('gc ')).map((line) => line.slice(3));
+  console.log(`  ${side.name}: ${serverJvms} server JVMs and the client run with ${side.jvmOptions.join(' ') || 'no added JVM options'}; the client's collectors: ${clientCollectors.join(', ')}`);
+  return { serverJvms, clientCollectors };
 }
 
 /**
@@ -146,22 +154,37 @@ export async function runTuningAB(options = {}) {
   const fileMb = options.fileMb ?? 256;
   const rounds = options.rounds ?? 3;
   const envLines = (name) => (process.env[name] ? process.env[name].split(';').filter(Boolean) : []);
+  const envOptions = (name) => (process.env[name] ?? '').trim().split(/\s+/).filter(Boolean);
   const candidates = candidateProperties(options.only);
   const sideSpecs = options.sides ?? [
-    { name: 'as-rendered', extraProperties: process.env.BENCH_TUNING_A ? JSON.parse(process.env.BENCH_TUNING_A) : {}, clientLines: envLines('BENCH_TUNING_CLIENT_A'), javaOptions: process.env.BENCH_TUNING_JAVA_OPTS_A ?? '' },
-    { name: 'candidates', extraProperties: process.env.BENCH_TUNING_B ? JSON.parse(process.env.BENCH_TUNING_B) : candidates, clientLines: envLines('BENCH_TUNING_CLIENT_B'), javaOptions: process.env.BENCH_TUNING_JAVA_OPTS_B ?? '' },
+    {
+      name: 'as-rendered',
+      extraProperties: process.env.BENCH_TUNING_A ? JSON.parse(process.env.BENCH_TUNING_A) : {},
+      clientLines: envLines('BENCH_TUNING_CLIENT_A'),
+      jvmOptions: envOptions('BENCH_TUNING_JAVA_OPTS_A'),
+    },
+    {
+      name: 'candidates',
+      extraProperties: process.env.BENCH_TUNING_B ? JSON.parse(process.env.BENCH_TUNING_B) : candidates,
+      clientLines: envLines('BENCH_TUNING_CLIENT_B'),
+      jvmOptions: envOptions('BENCH_TUNING_JAVA_OPTS_B'),
+    },
   ];
   const workDir = mkdtempSync(join(tmpdir(), 'bench-tuning-data-'));
   const sides = [];
   try {
+    const over = options.linkDescription ?? options.endpoint ?? 'the S3 server on loopback';
     console.log(`## Candidate settings A/B (real Alluxio 2.9.6, 2 workers each, ${fileMb} MB files, medians of ${rounds}; load average beside each figure)`);
+    console.log(`  started ${new Date().toISOString()}, over ${over}`);
     for (const spec of sideSpecs) {
-      console.log(`  ${spec.name}: extraProperties ${JSON.stringify(spec.extraProperties)}${spec.clientLines?.length ? `, client: ${spec.clientLines.join(', ')}` : ''}${spec.javaOptions ? `, JVM options: ${spec.javaOptions}` : ''}`);
+      const client = spec.clientLines?.length ? `, client: ${spec.clientLines.join(', ')}` : '';
+      const jvm = spec.jvmOptions?.length ? `, JVM options: ${spec.jvmOptions.join(' ')}` : '';
+      console.log(`  ${spec.name}: extraProperties ${JSON.stringify(spec.extraProperties)}${client}${jvm}`);
     }
     // One deploy at a time: the machine has 2 cores, and a deploy's JVM starts compete with its health checks.
-    for (const [index, spec] of sideSpecs.entries()) sides.push(await deploySide({ clientLines: [], javaOptions: '', ...spec }, options, sandbox, index));
+    for (const [index, spec] of sideSpecs.entries()) sides.push(await deploySide({ clientLines: [], jvmOptions: [], ...spec }, options, sandbox, index));
     const jvms = {};
-    for (const side of sides) jvms[side.name] = await checkJavaOptions(side);
+    for (const side of sides) jvms[side.name] = await checkJvmOptions(side);
     const direct = createMinioS3Client(options.endpoint ? { ...sandbox.s3, endpoint: options.endpoint } : sandbox.s3, { connectTimeoutMs: 2000, requestTimeoutMs: 300_000 });
 
     // What the clients see: the client-scope keys' values and where they came from (CLUSTER_DEFAULT
@@ -216,14 +239,14 @@ export async function runTuningAB(options = {}) {
       const ms = median(runs.map((r) => r.ms));
       return { MBps: Number(mbps(runs[0].bytes, ms).toFixed(0)), loads: runs.map((r) => r.load) };
     };
-    const result = { fileMb, rounds, link: options.linkDescription ?? options.endpoint ?? 'loopback', sides: {}, directGet: summary(directRuns), bytesVerified, clientView: seen, jvms };
+    const result = { fileMb, rounds, link: over, sides: {}, directGet: summary(directRuns), bytesVerified, clientView: seen, jvms };
     for (const side of sides) {
       const f = figures[side.name];
       const raw = rawCacheRead(join(side.stateDir, 'ecs', 'tasks'));
       result.sides[side.name] = {
         extraProperties: side.extraProperties,
         clientLines: side.clientLines,
-        javaOptions: side.javaOptions,
+        jvmOptions: side.jvmOptions,
         write: summary(f.write),
         cold: summary(f.cold),
         warm: summary(f.warm),
@@ -267,26 +290,38 @@ export async function runTuningAB(options = {}) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { link: { type: 'boolean' }, endpoint: { type: 'string' }, bucket: { type: 'string' }, only: { type: 'string' }, 'file-mb': { type: 'string' }, rounds: { type: 'string' }, output: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      link: { type: 'boolean' },
+      endpoint: { type: 'string' },
+      bucket: { type: 'string' },
+      only: { type: 'string' },
+      'file-mb': { type: 'string' },
+      rounds: { type: 'string' },
+      output: { type: 'string' },
+    },
+  });
   if (values.endpoint && !values.bucket) throw new Error('with --endpoint, also pass --bucket (an existing bucket the sandbox keys may write)');
-  if (values.endpoint && values.link) throw new Error('--link puts the sandbox\'s S3 server behind the link: leave out --endpoint');
+  if (values.link && (values.endpoint || values.bucket)) throw new Error('--link puts the sandbox\'s S3 server behind the link, with a bucket of its own: leave out --endpoint and --bucket');
   let link;
-  let endpoint = values.endpoint;
-  let bucket = values.bucket;
-  if (values.link) {
-    const sandbox = JSON.parse(readFileSync(join(root, '.sandbox', 'endpoints.json'), 'utf8'));
-    link = await ShapedLink.start({ targetPort: Number(new URL(sandbox.s3.endpoint).port), ...BENCH_LINK });
-    endpoint = link.endpoint;
-    bucket = `bench-tuning-${randomBytes(3).toString('hex')}`;
-    const s3 = createMinioS3Client(sandbox.s3);
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    s3.destroy();
-  }
   try {
+    let { endpoint, bucket } = values;
+    if (values.link) {
+      const sandbox = JSON.parse(readFileSync(join(root, '.sandbox', 'endpoints.json'), 'utf8'));
+      link = await startBenchLink(sandbox);
+      endpoint = link.endpoint;
+      bucket = `bench-tuning-${randomBytes(3).toString('hex')}`;
+      const s3 = createMinioS3Client(sandbox.s3);
+      try {
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      } finally {
+        s3.destroy();
+      }
+    }
     await runTuningAB({
       endpoint,
       bucket,
-      linkDescription: link ? `shaped link ${BENCH_LINK.rttMs} ms RTT, ${BENCH_LINK.bytesPerSecond / 1e6} MB/s` : undefined,
+      linkDescription: link ? `the shaped link (${BENCH_LINK.rttMs} ms RTT, ${BENCH_LINK.bytesPerSecond / 1e6} MB/s)` : undefined,
       only: values.only?.split(','),
       fileMb: values['file-mb'] ? Number(values['file-mb']) : undefined,
       rounds: values.rounds ? Number(values.rounds) : undefined,

@@ -31,6 +31,24 @@ export async function withSandbox(main) {
 /** Issue 19's link between Alluxio and MinIO: 20 ms RTT, 1 Gbit/s each way (scripts/local/shaped-link.ts). */
 export const BENCH_LINK = { bytesPerSecond: 125e6, rttMs: 20 };
 
+/** The sandbox's S3 server behind a shaped link (BENCH_LINK unless given): a ShapedLink, to close. */
+export function startBenchLink(sandbox, link = BENCH_LINK) {
+  const { ShapedLink } = require('../local/shaped-link.js');
+  return ShapedLink.start({ targetPort: Number(new URL(sandbox.s3.endpoint).port), ...link });
+}
+
+/** Alluxio 2.9.6's server main classes, as a process's command line names them, and the role each plays. */
+export const ALLUXIO_SERVER_ROLES = [
+  ['alluxio.master.AlluxioJobMaster', 'job master'],
+  ['alluxio.master.AlluxioMaster', 'master'],
+  ['alluxio.worker.AlluxioJobWorker', 'job workers'],
+  ['alluxio.worker.AlluxioWorker', 'workers'],
+  ['alluxio.proxy.AlluxioProxy', 'S3 proxy'],
+];
+
+/** The role of the Alluxio server whose command line is `args` (its arguments), or undefined. */
+export const alluxioServerRole = (args) => ALLUXIO_SERVER_ROLES.find(([mainClass]) => args.includes(mainClass))?.[1];
+
 export const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 export const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
 

@@ -94,8 +94,8 @@ export class AlluxioClient {
     masterHosts: readonly string[] = [masterHost],
     /** The local ECS's hosts file, when the masters are named by their Cloud Map names. */
     private readonly hostsFile?: string,
-    /** JVM options beside the hosts file's (a bench's JVM A/B). */
-    private readonly javaOptions?: string,
+    /** JVM options for every command of this client, beside the hosts file's (a bench's JVM A/B). */
+    private readonly jvmOptions: readonly string[] = [],
   ) {
     this.filesystem = createContainerFilesystem(dir, jarsDir, '127.0.0.1');
     const site = masterHosts.length > 1 ? `alluxio.master.rpc.addresses=${masterHosts.map((host) => `${host}:19998`).join(',')}` : `alluxio.master.hostname=${masterHost}`;
@@ -161,7 +161,7 @@ export class AlluxioClient {
           HOME: this.filesystem.root,
           ALLUXIO_CLASSPATH: this.classesDir,
           AWS_EC2_METADATA_DISABLED: 'true',
-          ALLUXIO_JAVA_OPTS: [this.hostsFile ? `-Djdk.net.hosts.file=${this.hostsFile}` : '', this.javaOptions ?? ''].filter(Boolean).join(' '),
+          ALLUXIO_JAVA_OPTS: [this.hostsFile && `-Djdk.net.hosts.file=${this.hostsFile}`, ...this.jvmOptions].filter(Boolean).join(' '),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

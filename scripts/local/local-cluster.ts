@@ -52,8 +52,12 @@ export interface LocalClusterSettings {
   readonly healthCheckIntervalMs?: number;
   /** How long the deploy waits for a service to be stable (CloudFormation: up to 3 h; the local default 10 min). */
   readonly serviceStableTimeoutMs?: number;
-  /** JVM options for every Alluxio process of the cluster and its clients (an in-process local ECS only): a bench's JVM A/B. */
-  readonly javaOptions?: string;
+  /**
+   * JVM options for every Alluxio process of the cluster and its clients (an in-process local ECS only):
+   * a bench's JVM A/B.
+   * @default - none
+   */
+  readonly jvmOptions?: readonly string[];
   readonly log?: (line: string) => void;
 }
 
@@ -83,7 +87,7 @@ export class LocalCluster {
     const { template, assemblyDir } = synthesizeExistingStack(settings);
     let ecs: LocalEcs | undefined;
     let ecsEndpoint = settings.ecsEndpoint;
-    if (ecsEndpoint && settings.javaOptions) throw new Error('javaOptions apply to a local ECS in this process; a running one (ecsEndpoint) started its tasks with its own');
+    if (ecsEndpoint && settings.jvmOptions?.length) throw new Error('jvmOptions apply to a local ECS in this process; a running one (ecsEndpoint) started its tasks with its own');
     if (!ecsEndpoint) {
       ecs = new LocalEcs({
         stateDir: join(settings.stateDir, 'ecs'),
@@ -92,7 +96,7 @@ export class LocalCluster {
         addressBlock: settings.addressBlock,
         healthCheckIntervalMs: settings.healthCheckIntervalMs ?? 2000,
         onEvent: (message) => settings.log?.(`  ecs: ${message}`),
-        javaOptions: settings.javaOptions,
+        jvmOptions: settings.jvmOptions,
       });
       ecsEndpoint = await ecs.listen(await freePort());
     }
@@ -198,7 +202,7 @@ export class LocalCluster {
   /** A client on this machine, with its own folder under the cluster's state. */
   client(name = 'client'): AlluxioClient {
     // By name, through the hosts file, as an application in the VPC reaches the masters through Cloud Map.
-    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterNames[0], this.masterNames, this.hostsFile, this.settings.javaOptions);
+    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterNames[0], this.masterNames, this.hostsFile, this.settings.jvmOptions);
   }
 
   /**

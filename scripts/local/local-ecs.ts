@@ -56,9 +56,11 @@ export interface LocalEcsOptions {
   readonly onEvent?: (message: string) => void;
   /**
    * JVM options added to every Alluxio container's ALLUXIO_JAVA_OPTS, after the task definition's: a
-   * bench's JVM A/B. A real deployment changes them in the task definition's environment instead.
+   * bench's JVM A/B. Each process's own ALLUXIO_<PROCESS>_JAVA_OPTS (heap, direct memory) come later in
+   * its command line and win. A real deployment changes them in the task definition's environment.
+   * @default - none
    */
-  readonly javaOptions?: string;
+  readonly jvmOptions?: readonly string[];
 }
 
 /**
@@ -707,7 +709,7 @@ export class LocalEcs {
         AWS_EC2_METADATA_DISABLED: 'true',
         ...environment,
       };
-      env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, this.options.javaOptions, localNetworkJavaOptions(task.address, this.hostsFile)].filter(Boolean).join(' ');
+      env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, ...(this.options.jvmOptions ?? []), localNetworkJavaOptions(task.address, this.hostsFile)].filter(Boolean).join(' ');
       [program, ...args] = [...(spec.entryPoint ?? []), ...(spec.command ?? []).map((part) => localizeImagePaths(part, filesystem.root))];
       cwd = filesystem.root;
     }

@@ -19,8 +19,8 @@ import java.security.MessageDigest;
  *   digest <alluxio path>              the file read once, untimed: "<bytes> <sha-256 hex>"
  *   conf <key>...                      the value and source of each key as this client sees it after
  *                                      connecting (cluster defaults merged): "<key> <value> <source>"
- *   gc                                 the garbage collectors this JVM runs (what a JVM option A/B changed):
- *                                      "gc <collector name, spaces as _>"
+ *   jvm                                what a JVM option A/B changed: "arg <option>" for each of this JVM's
+ *                                      options, "gc <collector name, spaces as _>" for each collector
  */
 public class TuningProbe {
   public static void main(String[] args) throws Exception {
@@ -76,7 +76,10 @@ public class TuningProbe {
           }
           break;
         }
-        case "gc": {
+        case "jvm": {
+          for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            System.out.println("arg " + option.replace(' ', '_'));
+          }
           for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
             System.out.println("gc " + collector.getName().replace(' ', '_'));
           }
