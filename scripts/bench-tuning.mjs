@@ -15,7 +15,9 @@
 //   --file-mb N                    file size (default 256)
 //   --rounds N                     rounds (default 3)
 // BENCH_TUNING_A / BENCH_TUNING_B (JSON objects) replace a side's extraProperties, and
-// BENCH_TUNING_CLIENT_A / _B (lines separated by ';') add lines to that side's client configuration.
+// BENCH_TUNING_CLIENT_A / _B (lines separated by ';') add lines to that side's client configuration;
+// {firstWorker} in them is the address of the side's first worker task (alluxio.user.hostname={firstWorker}
+// makes the client that worker's neighbour, so it reads that worker's cached blocks from disk itself).
 // BENCH_TUNING_JAVA_OPTS_A / _B (separated by spaces) add JVM options to every Alluxio JVM of that side,
 // servers and client; the run checks that each of them runs with them, and prints the client's collectors.
 // From another script: import { runTuningAB } from './bench-tuning.mjs'.
@@ -93,7 +95,11 @@ async function deploySide(side, options, sandbox, index) {
     healthCheckIntervalMs: 1000,
   });
   const client = cluster.client('tuning-client');
-  if (side.clientLines.length) appendFileSync(join(stateDir, 'tuning-client', 'opt', 'alluxio', 'conf', 'alluxio-site.properties'), side.clientLines.join('\n') + '\n');
+  if (side.clientLines.length) {
+    const firstWorker = cluster.ecs.tasksOf(cluster.serviceName('worker'))[0].address;
+    const lines = side.clientLines.map((line) => line.replaceAll('{firstWorker}', firstWorker));
+    appendFileSync(join(stateDir, 'tuning-client', 'opt', 'alluxio', 'conf', 'alluxio-site.properties'), lines.join('\n') + '\n');
+  }
   const url = new URL(Object.entries(cluster.outputs).find(([name]) => name.includes('S3EndpointUrl'))[1]);
   url.hostname = cluster.ecs.tasksOf(cluster.serviceName('s3Endpoint'))[0].address;
   const proxy = createMinioS3Client(
@@ -196,7 +202,7 @@ export async function runTuningAB(options = {}) {
       for (const line of seen[side.name]) console.log(`  ${side.name} client sees ${line}`);
     }
 
-    const figures = Object.fromEntries(sides.map((side) => [side.name, { write: [], cold: [], warm: [], proxyWarm: [], load: [] }]));
+    const figures = Object.fromEntries(sides.map((side) => [side.name, { write: [], cold: [], warm: [], proxyWarm: [], load: [], bytesReadLocal: 0 }]));
     const directRuns = [];
     let bytesVerified = true;
     const files = [];
@@ -213,7 +219,9 @@ export async function runTuningAB(options = {}) {
         const [write] = timings(await probe(side.client, ['write', path, local]));
         f.write.push({ ...write, load: load() });
         await side.client.fs('free', path);
-        const reads = timings(await probe(side.client, ['read', path, '4']));
+        const readLines = await probe(side.client, ['read', path, '4']);
+        const reads = timings(readLines);
+        f.bytesReadLocal += Number(readLines.find((line) => line.startsWith('local '))?.slice(6) ?? 0);
         f.cold.push({ ...reads[0], load: load() });
         f.warm.push({ bytes: reads[1].bytes, ms: median(reads.slice(1).map((r) => r.ms)), load: load() });
         if (reads.some((r) => r.bytes !== data.length)) bytesVerified = false;
@@ -250,6 +258,7 @@ export async function runTuningAB(options = {}) {
         write: summary(f.write),
         cold: summary(f.cold),
         warm: summary(f.warm),
+        bytesReadLocal: f.bytesReadLocal,
         proxyWarm: summary(f.proxyWarm),
         rawDiskMBps: Number(mbps(raw.bytes, raw.ms).toFixed(0)),
       };
@@ -274,6 +283,9 @@ export async function runTuningAB(options = {}) {
     row('warm read (worker cache)', 'warm');
     row('GET through the S3 proxy, warm', 'proxyWarm');
     console.log(`  ${'raw read of the cached block files'.padEnd(34)} ${String(a.rawDiskMBps).padStart(6)} MB/s  ${String(b.rawDiskMBps).padStart(6)} MB/s`);
+    // Client.BytesReadLocal: the bytes a client read from a worker's block files itself, not over gRPC.
+    const readLocal = (side) => `${(side.bytesReadLocal / 1e6).toFixed(0)} MB`.padStart(11);
+    console.log(`  ${'short-circuit reads (all reads)'.padEnd(34)} ${readLocal(a)}       ${readLocal(b)}`);
     console.log(`  ${'direct GET from the S3 server'.padEnd(34)} ${result.directGet.MBps} MB/s (load ${result.directGet.loads.join('/')})`);
     console.log(`  warm / raw disk: ${(a.warm.MBps / a.rawDiskMBps).toFixed(2)} -> ${(b.warm.MBps / b.rawDiskMBps).toFixed(2)}; bytes verified (SHA-256 of every file read back, through the proxy and in the S3 server): ${bytesVerified}`);
     mkdirSync(join(root, 'bench-results'), { recursive: true });

@@ -4,6 +4,8 @@ import alluxio.client.file.FileOutStream;
 import alluxio.client.file.FileSystem;
 import alluxio.conf.AlluxioConfiguration;
 import alluxio.conf.PropertyKey;
+import alluxio.metrics.MetricKey;
+import alluxio.metrics.MetricsSystem;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -15,7 +17,9 @@ import java.security.MessageDigest;
  * start is never inside a figure:
  *   write <alluxio path> <local file>  the local file (read into memory first) written with the
  *                                      client's default write type: "<bytes> <nanoseconds>"
- *   read <alluxio path> <times>        the file read to its end, times over: one "<bytes> <nanoseconds>" a read
+ *   read <alluxio path> <times>        the file read to its end, times over: one "<bytes> <nanoseconds>" a read,
+ *                                      then "local <bytes>": how many of them the client read from a
+ *                                      worker's block files itself (short-circuit, Client.BytesReadLocal)
  *   digest <alluxio path>              the file read once, untimed: "<bytes> <sha-256 hex>"
  *   conf <key>...                      the value and source of each key as this client sees it after
  *                                      connecting (cluster defaults merged): "<key> <value> <source>"
@@ -49,6 +53,7 @@ public class TuningProbe {
             }
             System.out.println(bytes + " " + (System.nanoTime() - started));
           }
+          System.out.println("local " + MetricsSystem.counter(MetricKey.CLIENT_BYTES_READ_LOCAL.getName()).getCount());
           break;
         }
         case "digest": {
