@@ -46,8 +46,11 @@ export const ALLUXIO_SERVER_ROLES = [
   ['alluxio.proxy.AlluxioProxy', 'S3 proxy'],
 ];
 
-/** The role of the Alluxio server whose command line is `args` (its arguments), or undefined. */
-export const alluxioServerRole = (args) => ALLUXIO_SERVER_ROLES.find(([mainClass]) => args.includes(mainClass))?.[1];
+/**
+ * The role of the Alluxio server with this command line, or undefined: `commandLine` is the line as one
+ * string (the main class found within it) or its arguments (the main class one of them).
+ */
+export const alluxioServerRole = (commandLine) => ALLUXIO_SERVER_ROLES.find(([mainClass]) => commandLine.includes(mainClass))?.[1];
 
 export const sha256 = (data) => createHash('sha256').update(data).digest('hex');
 export const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
