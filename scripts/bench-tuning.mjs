@@ -118,8 +118,7 @@ async function deploySide(side, options, sandbox, index) {
 async function checkJvmOptions(side) {
   const { cluster } = side;
   const roles = { master: ['job master', 'master'], worker: ['job workers', 'workers'], s3Endpoint: ['S3 proxy'] };
-  const masters = cluster.masterServiceNames.length ? cluster.masterServiceNames : [cluster.serviceName('master')];
-  const services = [...masters.map((name) => [name, roles.master]), [cluster.serviceName('worker'), roles.worker], [cluster.serviceName('s3Endpoint'), roles.s3Endpoint]];
+  const services = [...cluster.allMasterServiceNames.map((name) => [name, roles.master]), [cluster.serviceName('worker'), roles.worker], [cluster.serviceName('s3Endpoint'), roles.s3Endpoint]];
   let serverJvms = 0;
   for (const [service, expected] of services) {
     for (const task of cluster.ecs.tasksOf(service)) {

@@ -194,6 +194,12 @@ export class LocalCluster {
       .map((entry) => entry.name);
   }
 
+  /** The ECS service names of every master: the quorum's in index order, or the one master's. */
+  get allMasterServiceNames(): string[] {
+    const quorum = this.masterServiceNames;
+    return quorum.length ? quorum : [this.serviceName('master')];
+  }
+
   /** The primary master's MasterInfo (the only master with one). */
   async masterInfo(): Promise<MasterInfo> {
     return (await primaryMasterInfo(this.masterHosts)).info;

@@ -105,8 +105,7 @@ const isService = (asked: string, name: string) => asked === name || asked.endsW
 
 /** The services of the cluster's Alluxio processes: the masters, then the workers. */
 function alluxioServices(local: TestCluster): string[] {
-  const masters = local.cluster.masterServiceNames.length ? local.cluster.masterServiceNames : [local.cluster.serviceName('master')];
-  return [...masters, local.cluster.serviceName('worker')];
+  return [...local.cluster.allMasterServiceNames, local.cluster.serviceName('worker')];
 }
 
 /** The access key each running Alluxio task was started with (its start script wrote it into conf/). */
