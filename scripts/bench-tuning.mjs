@@ -18,6 +18,8 @@
 // BENCH_TUNING_CLIENT_A / _B (lines separated by ';') add lines to that side's client configuration;
 // {firstWorker} in them is the address of the side's first worker task (alluxio.user.hostname={firstWorker}
 // makes the client that worker's neighbour, so it reads that worker's cached blocks from disk itself).
+// {domainSocketDir} in BENCH_TUNING_A / _B values is a directory of that side's own, for
+// alluxio.worker.data.server.domain.socket.address.
 // BENCH_TUNING_JAVA_OPTS_A / _B (separated by spaces) add JVM options to every Alluxio JVM of that side,
 // servers and client; the run checks that each of them runs with them, and prints the client's collectors.
 // From another script: import { runTuningAB } from './bench-tuning.mjs'.
@@ -75,6 +77,18 @@ export function candidateProperties(only) {
   return Object.fromEntries(keys.map((key) => [key, CANDIDATES[key].candidate]));
 }
 
+/**
+ * `{domainSocketDir}` in a side's property values becomes a directory of that side's own, created here: the
+ * worker binds its domain socket in it, and a socket's path must stay within Linux's 108 bytes, which a
+ * path under a task's home (`${alluxio.home}`, about 120 bytes here) does not.
+ */
+function withDomainSocketDir(properties, stateDir) {
+  if (!Object.values(properties).some((value) => value.includes('{domainSocketDir}'))) return properties;
+  const dir = join(stateDir, 'domain');
+  mkdirSync(dir, { recursive: true });
+  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, value.replaceAll('{domainSocketDir}', dir)]));
+}
+
 async function deploySide(side, options, sandbox, index) {
   const stateDir = mkdtempSync(join(tmpdir(), `bench-tuning-${side.name}-`));
   const id = randomBytes(3).toString('hex');
@@ -89,7 +103,7 @@ async function deploySide(side, options, sandbox, index) {
     aws: sandbox.aws,
     minio,
     parameters: { accessKey: `/bench-tuning-${id}/access-key`, secretKey: `/bench-tuning-${id}/secret-key`, prefix: `/bench-tuning-${id}/alluxio` },
-    alluxio: { extraProperties: side.extraProperties },
+    alluxio: { extraProperties: withDomainSocketDir(side.extraProperties, stateDir) },
     jvmOptions: side.jvmOptions,
     s3Endpoint: { enabled: true, port: 31990 + index },
     healthCheckIntervalMs: 1000,

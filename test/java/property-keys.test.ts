@@ -86,6 +86,28 @@ test("the write-chunk rule's defaults are 2.9.6's own: the client's chunk and th
   ]);
 });
 
+// The README's short-circuit A/B (Performance) rests on these 2.9.6 defaults: short-circuit reads are on for
+// a client on its worker's host; the cold read caches a block on that worker first (LocalFirstPolicy); a
+// worker has no domain socket unless given a directory; and with one, a local client reads the block files
+// itself only when it prefers short-circuit (otherwise it streams over the socket).
+test("the short-circuit keys' defaults that README's A/B names are 2.9.6's own", () => {
+  expect(
+    java.run('PropertyKeyDefaults', [
+      'alluxio.user.short.circuit.enabled',
+      'alluxio.user.ufs.block.read.location.policy',
+      'alluxio.worker.data.server.domain.socket.address',
+      'alluxio.worker.data.server.domain.socket.as.uuid',
+      'alluxio.user.short.circuit.preferred',
+    ]),
+  ).toEqual([
+    'alluxio.user.short.circuit.enabled\ttrue\tCLIENT',
+    'alluxio.user.ufs.block.read.location.policy\talluxio.client.block.policy.LocalFirstPolicy\tCLIENT',
+    'alluxio.worker.data.server.domain.socket.address\tnull\tWORKER',
+    'alluxio.worker.data.server.domain.socket.as.uuid\tfalse\tALL',
+    'alluxio.user.short.circuit.preferred\tfalse\tCLIENT',
+  ]);
+});
+
 test('the default check can fail: a misspelt key is unknown, a known key reports its own default and scope', () => {
   const lines = java.run('PropertyKeyDefaults', ['alluxio.user.block.size.bytes.defualt', 'alluxio.worker.network.reader.buffer.size']);
   expect(lines).toEqual(['alluxio.user.block.size.bytes.defualt\t-', 'alluxio.worker.network.reader.buffer.size\t4MB\tWORKER']);
