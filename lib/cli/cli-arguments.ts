@@ -1,6 +1,6 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { InputError } from '../core/input-error';
-import { CliIo, EXIT_USAGE } from './run-cli';
+import { CliIo, EXIT_USAGE } from './cli-command';
 
 /** A subcommand's flags; every subcommand has -h/--help. */
 export type CommandOptions = NonNullable<ParseArgsConfig['options']> & { readonly help: { readonly type: 'boolean'; readonly short: 'h' } };

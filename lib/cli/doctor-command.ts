@@ -7,7 +7,7 @@ import { validateBucket, validateCredential, validateDirectory, validateEndpoint
 import { ACCESS_KEY_ENV, loadMinioCredentials, SECRET_KEY_ENV } from '../runtime/credential-source';
 import { DEFAULT_CHECK_OPTIONS, runMinioChecks } from '../runtime/minio-checks';
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
-import { CliCommand } from './run-cli';
+import { CliCommand } from './cli-command';
 
 const USAGE = `usage: alluxio-minio doctor --endpoint URL --bucket NAME [options]
 

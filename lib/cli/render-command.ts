@@ -4,7 +4,7 @@ import { DEFAULT_CLIENT_DEFAULTS, DEFAULT_MINIO_REGION, maskSecrets, renderSiteP
 import { parsePropertyAssignment } from '../core/validate';
 import { loadMinioCredentials } from '../runtime/credential-source';
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
-import { CliCommand } from './run-cli';
+import { CliCommand } from './cli-command';
 
 const USAGE = `usage: alluxio-minio render --endpoint URL --bucket NAME [options]
 

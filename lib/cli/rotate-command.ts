@@ -15,7 +15,7 @@ import { SsmParameters } from '../runtime/ssm-parameters';
 import { formatKeyStatus } from './status-command';
 import { ROTATION_PARAMETER_OPTIONS, ROTATION_PARAMETER_USAGE, rotationLabel, rotationParameterNames } from './rotation-options';
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
-import { CliCommand } from './run-cli';
+import { CliCommand } from './cli-command';
 
 // Followed for as long as the construct's state machines may run with their default waits on its
 // largest topology (five masters, the workers and a provisioned MinIO restarted, each twice when

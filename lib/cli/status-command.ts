@@ -7,7 +7,7 @@ import { askMasters } from '../runtime/minio-checks';
 import { KeyStatus, readRotationStatus, RotationStatus } from '../runtime/rotation-status';
 import { ROTATION_PARAMETER_OPTIONS, ROTATION_PARAMETER_USAGE, rotationLabel, rotationParameterNames } from './rotation-options';
 import { parseCommandArguments, reportUsageError } from './cli-arguments';
-import { CliCommand } from './run-cli';
+import { CliCommand } from './cli-command';
 
 const USAGE = `usage: alluxio-minio status (--prefix P | --access-key-parameter A --secret-key-parameter S --site-properties-parameter N) [--json]
        alluxio-minio status --cluster HOST[:PORT][,HOST[:PORT]...] [--json]
