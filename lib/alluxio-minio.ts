@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
-import { ALLUXIO_PORTS, SITE_JOURNAL_FOLDER } from './core/alluxio-container';
+import { ALLUXIO_CLUSTER_PORT_RANGE, ALLUXIO_PORTS, SITE_JOURNAL_FOLDER } from './core/alluxio-container';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion, parseDeployableAlluxioVersion } from './core/alluxio-version';
 import { RenderSettingsSource } from './core/custom-resource-props';
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
@@ -471,7 +471,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
 
     store.allowFrom(alluxioSecurityGroup, 'Alluxio reads and writes MinIO');
     store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
-    alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(19998, 30003), 'Alluxio ports within the cluster');
+    alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(ALLUXIO_CLUSTER_PORT_RANGE.from, ALLUXIO_CLUSTER_PORT_RANGE.to), 'Alluxio ports within the cluster');
     if (settings.quorumSize !== undefined) {
       // The masters' Raft ports (the job masters' are in the range above).
       const [first, last] = masterJournalPortRange(settings.quorumSize);

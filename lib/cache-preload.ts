@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
-import { OFFICIAL_IMAGE_LAYOUT } from './core/alluxio-container';
+import { OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from './core/alluxio-container';
 import {
   alluxioPreloadCommand,
   PRELOAD_DEPLOYMENT_ENV,
@@ -123,7 +123,7 @@ export class CachePreload extends Construct {
       entryPoint: ['/bin/sh', '-c'],
       command: [alluxioPreloadCommand(OFFICIAL_IMAGE_LAYOUT, { mastersUnreachableSeconds })],
       environment: { [PRELOAD_PATHS_ENV]: preloadPathsValue(entries), [PRELOAD_DEPLOYMENT_ENV]: props.deploymentName },
-      secrets: { ALLUXIO_SITE_PROPERTIES: props.siteProperties },
+      secrets: { [SITE_PROPERTIES_SECRET]: props.siteProperties },
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 'preload' }),
     });
     const taskRoles = [this.taskDefinition.taskRole, this.taskDefinition.obtainExecutionRole()];

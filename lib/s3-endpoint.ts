@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioProxyCommand, OFFICIAL_IMAGE_LAYOUT } from './core/alluxio-container';
+import { ALLUXIO_PORTS, alluxioProxyCommand, OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from './core/alluxio-container';
 import { InputError } from './core/input-error';
 import { checkS3ClientPeer, resolveS3EndpointSettings, S3_ENDPOINT_CLOUD_MAP_NAME, s3EndpointUrl, S3EndpointSettings } from './core/s3-endpoint';
 import { acknowledgeNagFindings } from './nag-acknowledgements';
@@ -124,7 +124,7 @@ export class AlluxioS3Endpoint extends Construct implements ec2.IConnectable {
       entryPoint: ['/bin/sh', '-c'],
       command: [alluxioProxyCommand(OFFICIAL_IMAGE_LAYOUT, { port: settings.port })],
       environment: { ALLUXIO_CONFIG_HASH: props.configHash, ...settings.jvmOptions },
-      secrets: { ALLUXIO_SITE_PROPERTIES: props.siteProperties },
+      secrets: { [SITE_PROPERTIES_SECRET]: props.siteProperties },
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: 's3-proxy' }),
       portMappings: [{ containerPort: settings.port }],
       // The proxy holds no journal and no cache: it is up in well under a minute.

@@ -5,7 +5,7 @@
 import { ALLUXIO_PORTS } from './alluxio-ports';
 import { journalPortsOf } from './master-quorum';
 
-export { ALLUXIO_PORTS } from './alluxio-ports';
+export { ALLUXIO_CLUSTER_PORT_RANGE, ALLUXIO_PORTS } from './alluxio-ports';
 
 /** Paths inside the image; parameters only so tests and the local deployment run the scripts against a stand-in layout. */
 export interface AlluxioImageLayout {
@@ -67,6 +67,9 @@ export const JOURNAL_LOCK_FILE = '.master.lock';
  */
 export const JOURNAL_LOCK_WAIT_SECONDS = 120;
 
+/** The container secret every Alluxio task receives the rendered site file in (the start scripts write it to conf/). */
+export const SITE_PROPERTIES_SECRET = 'ALLUXIO_SITE_PROPERTIES';
+
 /**
  * The first step of every start script: the rendered file from the ALLUXIO_SITE_PROPERTIES secret
  * into conf/, because the image's entrypoint never writes alluxio-site.properties (its writeConf only
@@ -78,9 +81,9 @@ export const JOURNAL_LOCK_WAIT_SECONDS = 120;
 export function writeSitePropertiesStep(layout: AlluxioImageLayout): string[] {
   const siteFile = `${layout.home}/conf/alluxio-site.properties`;
   return [
-    ': "${ALLUXIO_SITE_PROPERTIES:?is empty: the task has no rendered alluxio-site.properties (check the secret ALLUXIO_SITE_PROPERTIES)}"',
+    `: "\${${SITE_PROPERTIES_SECRET}:?is empty: the task has no rendered alluxio-site.properties (check the secret ${SITE_PROPERTIES_SECRET})}"`,
     `rm -f ${siteFile}`,
-    `(umask 077 && printf '%s\\n' "$ALLUXIO_SITE_PROPERTIES" > ${siteFile})`,
+    `(umask 077 && printf '%s\\n' "$${SITE_PROPERTIES_SECRET}" > ${siteFile})`,
   ];
 }
 

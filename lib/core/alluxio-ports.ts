@@ -15,3 +15,10 @@ export const ALLUXIO_PORTS = {
   masterAll: [19998, 19999, 19200, 20001, 20002, 20003],
   workerAll: [29999, 30000, 30001, 30002, 30003],
 } as const;
+
+/**
+ * The ports the masters and workers use among themselves, opened within the cluster's security group as
+ * one range: from the master's RPC port to the job worker's web port (the embedded journal's 19200, below
+ * it, has a rule of its own, and only with a quorum).
+ */
+export const ALLUXIO_CLUSTER_PORT_RANGE = { from: ALLUXIO_PORTS.masterRpc, to: 30003 } as const;

@@ -1,4 +1,4 @@
-import { ALLUXIO_PORTS, S3_API_PATH } from './alluxio-container';
+import { ALLUXIO_CLUSTER_PORT_RANGE, ALLUXIO_PORTS, S3_API_PATH } from './alluxio-container';
 import { validateFargateSize, validateWholeNumber } from './fargate-sizing';
 import { InputError } from './input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment } from './jvm-memory';
@@ -38,9 +38,6 @@ export const S3_ENDPOINT_DEFAULTS = {
 /** The Cloud Map name of the proxy service: the endpoint is `s3.<namespace>`. */
 export const S3_ENDPOINT_CLOUD_MAP_NAME = 's3';
 
-// The ports the master and workers use among themselves (the cluster's security group opens
-// 19998-30003 internally, the embedded journal 19200): the proxy's port must not be one of them.
-const ALLUXIO_PORT_RANGE = { from: ALLUXIO_PORTS.masterRpc, to: 30003 };
 
 /** The endpoint's settings, checked; undefined when the endpoint is off. Errors name the prop and the fix. */
 export function resolveS3EndpointSettings(input: S3EndpointInput | undefined): S3EndpointSettings | undefined {
@@ -48,10 +45,11 @@ export function resolveS3EndpointSettings(input: S3EndpointInput | undefined): S
   const port = input?.port ?? S3_ENDPOINT_DEFAULTS.port;
   // The image runs as uid 1000, which cannot bind a port below 1024.
   validateWholeNumber('s3Endpoint.port', port, 1024, 65535, `choose a port from 1024 to 65535 (the default is ${S3_ENDPOINT_DEFAULTS.port})`);
-  if ((port >= ALLUXIO_PORT_RANGE.from && port <= ALLUXIO_PORT_RANGE.to) || port === ALLUXIO_PORTS.masterEmbeddedJournal) {
+  // The master's and workers' own ports, which the cluster's security group opens among them.
+  if ((port >= ALLUXIO_CLUSTER_PORT_RANGE.from && port <= ALLUXIO_CLUSTER_PORT_RANGE.to) || port === ALLUXIO_PORTS.masterEmbeddedJournal) {
     throw new InputError(
       's3Endpoint.port',
-      `${port} is one of the ports Alluxio's master and workers use (${ALLUXIO_PORTS.masterEmbeddedJournal}, ${ALLUXIO_PORT_RANGE.from}-${ALLUXIO_PORT_RANGE.to})`,
+      `${port} is one of the ports Alluxio's master and workers use (${ALLUXIO_PORTS.masterEmbeddedJournal}, ${ALLUXIO_CLUSTER_PORT_RANGE.from}-${ALLUXIO_CLUSTER_PORT_RANGE.to})`,
       `choose a port outside them (the default is ${S3_ENDPOINT_DEFAULTS.port})`,
     );
   }

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
 import { acknowledgeNagFindings } from '../nag-acknowledgements';
 import { SiteConfiguration } from './site-configuration';
 
@@ -40,7 +41,7 @@ export function alluxioContainerDefaults(context: AlluxioServiceContext, role: s
     entryPoint: ['/bin/sh', '-c'],
     command: [command],
     environment: { ALLUXIO_CONFIG_HASH: context.configuration.configHash, ...jvmOptions },
-    secrets: { ALLUXIO_SITE_PROPERTIES: context.configuration.secret },
+    secrets: { [SITE_PROPERTIES_SECRET]: context.configuration.secret },
     logging: ecs.LogDrivers.awsLogs({ logGroup: context.logGroup, streamPrefix: role }),
   };
 }

@@ -3,6 +3,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, Upda
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
 import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, ROTATION_POLL_SECONDS } from '../core/rotation-budget';
@@ -154,9 +155,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Raised while ECS or CloudFormation is changing a service: the run then does nothing and says why. */
 class Deferred extends Error {}
-
-/** The secret the construct's task definitions name the configuration parameter in. */
-const SITE_PROPERTIES_SECRET = 'ALLUXIO_SITE_PROPERTIES';
 
 /** One thing left to do; the first of RotationExecution.todo is the one in progress. */
 export type RotationTask =
