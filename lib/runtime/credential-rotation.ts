@@ -1,223 +1,68 @@
-import { CloudWatchClient, PutMetricDataCommand, StandardUnit } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
+/*
+ * The credential rotation's run: a rotation as steps (runRotationStep, one Step Functions invocation
+ * each, or runCredentialRotation in-process), and the naming step (nameRotation). Its types are in
+ * rotation-types.ts, its ECS calls in rotation-ecs-services.ts, its report in rotation-report.ts.
+ */
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { formatFinding } from '../core/diagnose';
 import { InputError } from '../core/input-error';
-import { DEFAULT_PAIR_WAIT_SECONDS, DEFAULT_SERVICE_RESTART_SECONDS, DEFAULT_VERIFICATION_SECONDS, ROTATION_POLL_SECONDS } from '../core/rotation-budget';
+import { leaderIndexes } from '../core/master-leader';
 import {
-  FAILURE_METRIC,
-  isFailureOutcome,
-  KeyParameterVersions,
-  labelRefusal,
-  METRIC_DIMENSION,
-  planRotation,
-  RotationDecision,
   deferredRotationFromTags,
   deferredRotationTags,
+  KeyParameterVersions,
+  labelRefusal,
   lastKnownGoodFromTags,
   lastKnownGoodTags,
   masterRestartOrder,
-  RotationFailureCode,
+  planRotation,
   RotationOutcome,
-  rotationRecordTags,
-  RotationState,
   rotationExecutionName,
-  SUCCESS_METRIC,
+  RotationState,
   writesLeftBeforeLabelBlocks,
 } from '../core/rotation-plan';
 import { credentialsOf, minioLocationOf, withCredentials } from '../core/site-properties';
-import { leaderIndexes } from '../core/master-leader';
-import { askMasters, DEFAULT_CHECK_OPTIONS, MinioCheckOptions, runMinioChecks } from './minio-checks';
+import { askMasters, runMinioChecks } from './minio-checks';
 import { labelParameterVersion, listParameterTags, readParameterVersions, tagParameter, unlabelParameterVersion } from './parameter-labels';
+import { forceNewDeployment, runningConfigurationParameter, serviceRollout } from './rotation-ecs-services';
+import { reportRotation, versionsOf } from './rotation-report';
+import {
+  asFailure,
+  DEFAULT_ROTATION_TIMING,
+  Deferred,
+  masterRole,
+  newRotationExecution,
+  RotationClients,
+  RotationConfig,
+  RotationExecution,
+  RotationFailure,
+  RotationProgress,
+  RotationResult,
+  RotationStart,
+  RotationTask,
+  RotationTiming,
+  RotationTrigger,
+} from './rotation-types';
 import { DecryptedParameter, KmsKeyContext, SsmParameters } from './ssm-parameters';
 
-/**
- * The ECS services a rotation restarts, in this order: MinIO (provisioned only), the masters
- * (followers first, the leader last), the workers.
- */
-export interface RotationServices {
-  readonly cluster: string;
-  /** One per master (one entry: a single master), index-aligned with RotationConfig.alluxioMasters. */
-  readonly masterServices: readonly string[];
-  readonly workerService: string;
-  /** Set when the construct runs MinIO, whose root credentials are the pair. */
-  readonly minioService?: string;
-}
-
-/** The key parameters and the deployment's configuration parameters. */
-export interface RotationParameters {
-  readonly accessKeyParameterName: string;
-  readonly secretKeyParameterName: string;
-  /** The base name of the configuration parameters (`<base>/<generation>`): the metric dimension. */
-  readonly sitePropertiesBaseName: string;
-  /** Omitted: alias/aws/ssm. */
-  readonly kmsKeyId?: string;
-}
-
-export interface RotationConfig {
-  readonly parameters: RotationParameters;
-  /**
-   * Whether the key parameters are this deployment's own (generated): a failed rotation then writes
-   * the last-known-good pair back and labels versions. Parameters the user named are only read: a
-   * failure restores the cluster's configuration and reports, and last-known-good is kept in tags on
-   * the deployment's own configuration parameter.
-   */
-  readonly ownsKeys: boolean;
-  readonly services: RotationServices;
-  /** SSM label marking the versions known to work. */
-  readonly label: string;
-  /**
-   * `host[:port]` of each master's web port, index-aligned with the master services: before the
-   * masters are restarted the leader (the one answering) is found and restarted last, and the
-   * post-restart check compares the leader's root mount.
-   */
-  readonly alluxioMasters?: readonly string[];
-  /** Where every outcome is published; omitted: metrics and tags only. */
-  readonly topicArn?: string;
-  readonly metricNamespace: string;
-  /**
-   * The rotation state machine. While one of its executions runs, the naming step starts no other
-   * (a second pair written during a rotation would otherwise start a second rotation racing the first).
-   */
-  readonly rotationStateMachineArn?: string;
-}
-
-/** The clients, injected so tests pass the sandbox's SSM, SNS and CloudWatch and a mocked ECS. */
-export interface RotationClients {
-  readonly ssm: SSMClient;
-  readonly ecs: ECSClient;
-  readonly sns?: SNSClient;
-  readonly cloudwatch?: CloudWatchClient;
-  /** For the naming step's look for a running rotation (RotationConfig.rotationStateMachineArn). */
-  readonly sfn?: SFNClient;
-}
-
-/** Every wait is bounded; tests shorten them. */
-export interface RotationTiming {
-  /** How long to wait for the other half of the pair after one half changed. */
-  readonly pairWaitMs: number;
-  /** Poll step of every wait. */
-  readonly pollMs: number;
-  /** Per service, from forceNewDeployment to a single deployment with all tasks running. */
-  readonly serviceStableTimeoutMs: number;
-  /** After the restarts, until the checks (including the master's root mount) pass. */
-  readonly healthTimeoutMs: number;
-  readonly checkOptions: MinioCheckOptions;
-}
-
-// The construct passes its own bounds (lib/core/rotation-budget); these are for a caller that passes none.
-export const DEFAULT_ROTATION_TIMING: RotationTiming = {
-  pairWaitMs: DEFAULT_PAIR_WAIT_SECONDS * 1000,
-  pollMs: ROTATION_POLL_SECONDS * 1000,
-  serviceStableTimeoutMs: DEFAULT_SERVICE_RESTART_SECONDS * 1000,
-  healthTimeoutMs: DEFAULT_VERIFICATION_SECONDS * 1000,
-  checkOptions: DEFAULT_CHECK_OPTIONS,
-};
-
-/** What started the run. */
-export interface RotationTrigger {
-  readonly kind: 'parameter-change' | 'schedule' | 'manual';
-  /** For a parameter change: the parameter the event names. */
-  readonly parameterName?: string;
-}
-
-/** One line of progress; never a value. */
-export interface RotationProgress {
-  readonly step: string;
-  readonly [detail: string]: unknown;
-}
-
-export interface RotationResult {
-  readonly outcome: RotationOutcome;
-  readonly code?: RotationFailureCode | string;
-  /** One sentence, no secret. */
-  readonly reason: string;
-  readonly accessKeyVersion: number;
-  readonly secretKeyVersion: number;
-  /** Services restarted, in order (a rollback's restarts included). */
-  readonly restarted: string[];
-  readonly durationMs: number;
-}
-
-class RotationFailure extends Error {
-  constructor(
-    public readonly code: RotationFailureCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+// What callers (the rotation handler, the CLI, the benches and tests) import from here.
+export { DEFAULT_ROTATION_TIMING, newRotationExecution } from './rotation-types';
+export type {
+  RotationClients,
+  RotationConfig,
+  RotationExecution,
+  RotationNaming,
+  RotationParameters,
+  RotationProgress,
+  RotationResult,
+  RotationServices,
+  RotationStart,
+  RotationTask,
+  RotationTiming,
+  RotationTrigger,
+} from './rotation-types';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Raised while ECS or CloudFormation is changing a service: the run then does nothing and says why. */
-class Deferred extends Error {}
-
-/** One thing left to do; the first of RotationExecution.todo is the one in progress. */
-export type RotationTask =
-  /** forceNewDeployment (once), then wait for one stable deployment until `until`. */
-  | { readonly kind: 'restart'; readonly role: string; readonly service: string; readonly until?: number }
-  /**
-   * Expands into one restart per master, followers first and the leader (the one answering) last; in a
-   * rollback, the master whose restart did not settle (`unsettled`) before all of them.
-   */
-  | { readonly kind: 'restart-masters'; readonly indexes: readonly number[]; readonly unsettled?: number }
-  /** The current pair against MinIO (and the leader's root mount), retried while transient until `until`. */
-  | { readonly kind: 'verify'; readonly code: RotationFailureCode; readonly withMasters: boolean; readonly until?: number }
-  /** The current pair into the live configuration; restarts the masters and workers when it changed. */
-  | { readonly kind: 'render' }
-  /** The current versions become last-known-good. */
-  | { readonly kind: 'label' };
-
-/**
- * Where a rotation stands between two steps: what the Step Functions state machine carries from one
- * invocation to the next (and the in-process driver from one loop to the next). It holds versions,
- * names and times, never a value: Step Functions keeps every state's input and output in the
- * execution history. A step reads the values it needs again, by version.
- */
-export interface RotationExecution {
-  readonly trigger: RotationTrigger;
-  readonly startedAt: number;
-  /** plan: gathering and deciding (the pair wait too); forward; rollback; done. */
-  readonly stage: 'plan' | 'forward' | 'rollback' | 'done';
-  readonly todo: readonly RotationTask[];
-  readonly restarted: readonly string[];
-  readonly pairWaitUntil?: number;
-  /** The execution's name and the configuration parameter it was named from (absent when run in-process): where a deferral is recorded. */
-  readonly named?: RotationNaming;
-  readonly decision?: Pick<RotationDecision, 'action' | 'reason'>;
-  readonly plan?: RotationState;
-  /** The configuration the services ran when the rotation was planned: its name and that version. */
-  readonly live?: { readonly parameterName: string; readonly version: number };
-  readonly lastKnownGood?: { readonly accessKeyVersion: number; readonly secretKeyVersion: number };
-  readonly sitePropertiesRewritten?: boolean;
-  /** Why the forward path failed, while it is rolled back. */
-  readonly failure?: { readonly code: RotationFailureCode; readonly message: string };
-  /** Set once done; also reported. */
-  readonly result?: RotationResult;
-  /** For the state machine's Choice state: true when nothing is left. */
-  readonly done: boolean;
-  /** For the state machine's Wait state: how long to wait before the next step. */
-  readonly waitSeconds: number;
-}
-
-/** What the naming step named a rotation, and from which configuration parameter. */
-export interface RotationNaming {
-  readonly name: string;
-  readonly configurationParameter: string;
-}
-
-/**
- * A new execution for `trigger`: the first step plans it. `pairWaitUntil` is the end of a pair wait
- * already waited (by the start state machine), so the rotation does not wait it again; `named` is
- * what the start state machine named it.
- */
-export function newRotationExecution(trigger: RotationTrigger, now = Date.now(), pairWaitUntil?: number, named?: RotationNaming): RotationExecution {
-  return { trigger, startedAt: now, stage: 'plan', todo: [], restarted: [], done: false, waitSeconds: 0, ...(pairWaitUntil !== undefined ? { pairWaitUntil } : {}), ...(named ? { named } : {}) };
-}
 
 /**
  * Runs a rotation to its end in this process, one step after the other with the waits in between
@@ -258,20 +103,6 @@ export async function runRotationStep(
 ): Promise<RotationExecution> {
   const step = new RotationStep(config, clients, timing, onProgress, execution);
   return step.run();
-}
-
-/** Where a start stands: waiting for the other half of a pair, not to start (and why), or started under `name`. */
-export interface RotationStart {
-  readonly ready: boolean;
-  /** The execution name (lib/core rotationExecutionName); absent when nothing is to start. */
-  readonly name?: string;
-  /** The configuration parameter the name was taken from (absent with `name` absent, or a state that could not be read). */
-  readonly configurationParameter?: string;
-  /** Why nothing is started: a deployment in progress (the outcome `deferred`, which is not reported, as before). */
-  readonly deferred?: string;
-  readonly trigger: RotationTrigger;
-  readonly pairWaitUntil?: number;
-  readonly waitSeconds: number;
 }
 
 /**
@@ -565,41 +396,11 @@ class RotationStep {
     return this.execution;
   }
 
-  /**
-   * The configuration the services run: each service must have one completed deployment (while ECS or
-   * a CloudFormation update is rolling one, a rotation would race it: the run is deferred), and the
-   * master's and the workers' task definitions must name the same configuration parameter.
-   */
+  /** The configuration the services run (rotation-ecs-services), and its text and version. */
   private async liveConfiguration(): Promise<{ parameterName: string; version: number; text: string }> {
-    const { cluster, masterServices, workerService, minioService } = this.config.services;
-    const services = [...masterServices, workerService, ...(minioService ? [minioService] : [])];
-    const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services }));
-    // The environment names services by ARN (or name, in tests); DescribeServices answers with both.
-    const serviceNamed = (name: string) => described.services?.find((s) => s.serviceArn === name || s.serviceName === name || name.endsWith(`/${s.serviceName}`));
-    for (const name of services) {
-      const service = serviceNamed(name);
-      const deployments = service?.deployments ?? [];
-      if (!service) throw new RotationFailure('UNEXPECTED_ERROR', `ECS service ${name} was not found`);
-      if (deployments.length !== 1 || deployments[0].rolloutState === 'IN_PROGRESS') {
-        throw new Deferred(`ECS service ${name} has a deployment in progress (${deployments.length} deployments); the next run (the reconcile schedule) rotates once it is done`);
-      }
-    }
-    const parameterOf = async (serviceName: string): Promise<string> => {
-      const service = serviceNamed(serviceName)!;
-      const { taskDefinition } = await this.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
-      const secret = taskDefinition?.containerDefinitions?.flatMap((c) => c.secrets ?? []).find((s) => s.name === SITE_PROPERTIES_SECRET);
-      if (!secret?.valueFrom) throw new RotationFailure('UNEXPECTED_ERROR', `the task definition of ${serviceName} has no ${SITE_PROPERTIES_SECRET} secret`);
-      return secret.valueFrom.replace(/^arn:[^:]+:ssm:[^:]*:[^:]*:parameter/, '');
-    };
-    const workerParameter = await parameterOf(workerService);
-    for (const [index, masterService] of masterServices.entries()) {
-      const masterParameter = await parameterOf(masterService);
-      if (masterParameter !== workerParameter) {
-        throw new Deferred(`the ${this.masterRole(index)} runs ${masterParameter} and the workers ${workerParameter}: a deployment is changing the configuration; the next run rotates once it is done`);
-      }
-    }
-    const stored = await this.parameters.getDecrypted(workerParameter, 'SitePropertiesParameterName', this.kms);
-    return { parameterName: workerParameter, version: stored.version, text: stored.value };
+    const parameterName = await runningConfigurationParameter(this.clients.ecs, this.config.services);
+    const stored = await this.parameters.getDecrypted(parameterName, 'SitePropertiesParameterName', this.kms);
+    return { parameterName, version: stored.version, text: stored.value };
   }
 
   /** Versions and last-known-good of both keys, whether the current values are the last good ones, and whether the cluster runs them. */
@@ -722,9 +523,8 @@ class RotationStep {
     return { finished: false, task: { ...task, until } };
   }
 
-  /** How a master is named in progress and results: `master` when there is one, `master-<index>` in a quorum. */
   private masterRole(index: number): string {
-    return this.config.services.masterServices.length === 1 ? 'master' : `master-${index}`;
+    return masterRole(index, this.config.services.masterServices.length);
   }
 
   /**
@@ -770,26 +570,22 @@ class RotationStep {
     let until = task.until;
     if (until === undefined) {
       this.progress('restarting', { role, service });
-      await this.clients.ecs.send(new UpdateServiceCommand({ cluster, service, forceNewDeployment: true }));
+      await forceNewDeployment(this.clients.ecs, cluster, service);
       this.restarted.push(role);
       until = Date.now() + this.timing.serviceStableTimeoutMs;
       this.execution = { ...this.execution, restarted: [...this.restarted] };
     }
-    const described = await this.clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
-    const current = described.services?.[0];
-    const deployments = current?.deployments ?? [];
-    const primary = deployments.find((d) => d.status === 'PRIMARY') ?? deployments[0];
-    if (primary?.rolloutState === 'FAILED') {
-      throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) failed its deployment: ${primary.rolloutStateReason ?? 'no reason given'}`);
+    const rollout = await serviceRollout(this.clients.ecs, cluster, service);
+    if (rollout.failedReason !== undefined) {
+      throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) failed its deployment: ${rollout.failedReason}`);
     }
-    if (current && deployments.length === 1 && current.runningCount === current.desiredCount && primary?.rolloutState !== 'IN_PROGRESS') {
+    if (rollout.stable) {
       this.progress('stable', { role, service });
       return { finished: true };
     }
     if (Date.now() + this.timing.pollMs >= until) {
-      const tasks = `(${current?.runningCount ?? 0}/${current?.desiredCount ?? '?'} tasks running, ${deployments.length} deployments)`;
       const rest = this.execution.stage === 'rollback' ? '; no further service is restarted, so a quorum keeps its majority' : '';
-      throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ${tasks}${rest}`);
+      throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ${rollout.counts}${rest}`);
     }
     return { finished: false, task: { ...task, until } };
   }
@@ -853,93 +649,3 @@ class RotationStep {
 }
 
 const USER_KEYS_UNTOUCHED = 'the key parameters are yours and were left as they are: put a pair MinIO accepts into them (the next run rolls it out)';
-
-/** SNS, CloudWatch and the configuration parameter's tags; a reporting fault is logged, never thrown. */
-async function reportRotation(
-  config: RotationConfig,
-  clients: RotationClients,
-  result: RotationResult,
-  trigger: RotationTrigger,
-  liveParameterName: string | undefined,
-  onProgress: (progress: RotationProgress) => void,
-): Promise<void> {
-  const { parameters } = config;
-  onProgress({ step: 'outcome', outcome: result.outcome, code: result.code, reason: result.reason, restarted: result.restarted, durationMs: result.durationMs });
-  // Nothing happened: in sync, or a deployment is in progress (the schedule comes back).
-  if (result.outcome === 'in-sync' || result.outcome === 'deferred') return;
-  const failed = isFailureOutcome(result.outcome);
-  const attempts: Array<[string, () => Promise<unknown>]> = [];
-  if (clients.cloudwatch) {
-    const dimensions = [{ Name: METRIC_DIMENSION, Value: parameters.sitePropertiesBaseName }];
-    attempts.push([
-      'metric',
-      () =>
-        clients.cloudwatch!.send(
-          new PutMetricDataCommand({
-            Namespace: config.metricNamespace,
-            MetricData: [
-              { MetricName: SUCCESS_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 0 : 1 },
-              { MetricName: FAILURE_METRIC, Dimensions: dimensions, Unit: StandardUnit.Count, Value: failed ? 1 : 0 },
-            ],
-          }),
-        ),
-    ]);
-  }
-  if (clients.sns && config.topicArn) {
-    const message = {
-      outcome: result.outcome,
-      code: result.code,
-      reason: result.reason,
-      trigger: trigger.kind,
-      triggeredBy: trigger.parameterName,
-      accessKeyParameter: { name: parameters.accessKeyParameterName, version: result.accessKeyVersion },
-      secretKeyParameter: { name: parameters.secretKeyParameterName, version: result.secretKeyVersion },
-      siteProperties: liveParameterName ?? parameters.sitePropertiesBaseName,
-      restarted: result.restarted,
-      durationMs: result.durationMs,
-    };
-    attempts.push([
-      'sns',
-      () =>
-        clients.sns!.send(
-          new PublishCommand({
-            TopicArn: config.topicArn,
-            Subject: `Alluxio MinIO credential rotation: ${result.outcome}`.slice(0, 100),
-            Message: JSON.stringify(message),
-          }),
-        ),
-    ]);
-  }
-  // The record sits on the configuration the cluster runs (where `alluxio-minio status` finds it).
-  if (liveParameterName !== undefined) {
-    attempts.push([
-      'tags',
-      () =>
-        tagParameter(
-          clients.ssm,
-          liveParameterName,
-          rotationRecordTags({ outcome: result.outcome, at: new Date().toISOString(), accessKeyVersion: result.accessKeyVersion, secretKeyVersion: result.secretKeyVersion, code: result.code }),
-        ),
-    ]);
-  }
-  for (const [what, attempt] of attempts) {
-    try {
-      await attempt();
-    } catch (error) {
-      onProgress({ step: 'report-failed', what, error: error instanceof Error ? error.name : 'UnknownError' });
-    }
-  }
-}
-
-function versionsOf(state: RotationState): Record<string, unknown> {
-  return {
-    accessKey: { current: state.accessKey.currentVersion, labelled: state.accessKey.labelledVersion },
-    secretKey: { current: state.secretKey.currentVersion, labelled: state.secretKey.labelledVersion },
-  };
-}
-
-function asFailure(error: unknown): RotationFailure {
-  if (error instanceof RotationFailure) return error;
-  // SSM/ECS adapters explain their faults without values; keep their sentence.
-  return new RotationFailure('UNEXPECTED_ERROR', error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-}
