@@ -19,16 +19,16 @@ import { alluxioJvmMemory, jvmMemoryEnvironment, MASTER_JVM_PROPERTIES } from '.
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { validateExtraProperties } from './core/validate';
-import { AlluxioMasters, JournalMigration } from './alluxio-masters';
-import { AlluxioWorkers } from './alluxio-workers';
-import { AlluxioClusterMetrics, MetricsOptions } from './cluster-metrics';
-import { CachePreload, PreloadPath } from './cache-preload';
-import { CredentialRotation } from './credential-rotation';
-import { CustomResourceFunctions } from './custom-resource-functions';
-import { ImageMirror } from './image-mirror';
-import { MinioBackend } from './minio-backend';
-import { MinioCredentials } from './minio-credentials';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+import { AlluxioMasters, JournalMigration } from './choices/alluxio-masters';
+import { AlluxioWorkers } from './choices/alluxio-workers';
+import { AlluxioClusterMetrics, MetricsOptions } from './features/cluster-metrics';
+import { CachePreload, PreloadPath } from './features/cache-preload';
+import { CredentialRotation } from './features/credential-rotation';
+import { CustomResourceFunctions } from './parts/custom-resource-functions';
+import { ImageMirror } from './choices/image-mirror';
+import { MinioBackend } from './choices/minio-backend';
+import { MinioCredentials } from './choices/minio-credentials';
+import { acknowledgeNagFindings } from './private/nag-acknowledgements';
 import { AlluxioMasterGroup, masterHostnamesIn, quorumMemberSubnets } from './parts/alluxio-master-group';
 import { AlluxioServiceContext } from './parts/alluxio-services';
 import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
@@ -38,7 +38,7 @@ import { DeployChecks } from './parts/deploy-checks';
 import { MinioStore } from './parts/minio-store';
 import { SiteConfiguration } from './parts/site-configuration';
 import { resolveWorkerSettings, WorkerSettings } from './parts/worker-settings';
-import { AlluxioS3Endpoint, S3EndpointOptions } from './s3-endpoint';
+import { AlluxioS3Endpoint, S3EndpointOptions } from './features/s3-endpoint';
 
 /** How the Alluxio master and workers run. */
 export interface AlluxioOptions {

@@ -17,7 +17,7 @@ import {
 } from '../../lib/runtime/credential-rotation';
 
 /*
- * Credential rotation as short steps of two Step Functions state machines (lib/credential-rotation.ts):
+ * Credential rotation as short steps of two Step Functions state machines (lib/features/credential-rotation.ts):
  * - `name`, in the start machine that EventBridge starts (a "Parameter Store Change" of either key
  *   parameter, best effort and value-free, or the reconcile schedule): waits out the pair and names
  *   the rotation, which the start machine passes to StartExecution (a name seen before is refused);

@@ -4,7 +4,7 @@ import { InputError } from './input-error';
  * How long a rotation waits, and for what. The forward path is sequential: the pair wait, then each
  * service's restart (MinIO when provisioned, the masters one at a time, the workers), then the
  * verification; a rollback restarts again what was restarted, one at a time. The waits are held by a
- * Step Functions state machine (its Wait state between short Lambda steps, lib/credential-rotation.ts),
+ * Step Functions state machine (its Wait state between short Lambda steps, lib/features/credential-rotation.ts),
  * not by one Lambda run, so every restart gets the full bound whatever the number of masters: no sum
  * of waits has to fit Lambda's 15 minutes.
  */
@@ -49,7 +49,7 @@ const START_STEPS_ALLOWANCE_SECONDS = 10 * 60;
 /**
  * A Standard workflow execution fails once its history reaches 25,000 events, a hard quota
  * (https://docs.aws.amazon.com/step-functions/latest/dg/bp-history-limit.html). One poll round of
- * either machine (lib/credential-rotation.ts) writes nine: the Lambda task (TaskStateEntered,
+ * either machine (lib/features/credential-rotation.ts) writes nine: the Lambda task (TaskStateEntered,
  * LambdaFunctionScheduled, LambdaFunctionStarted, LambdaFunctionSucceeded, TaskStateExited), the
  * Choice (entered, exited) and the Wait (entered, exited). The rounds are at least a poll apart, so
  * an execution that runs its whole timeout writes at most nine events a poll, plus its first and last

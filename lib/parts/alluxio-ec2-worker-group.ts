@@ -9,7 +9,7 @@ import { ecsAgentSettingsUserData } from '../core/ecs-agent-config';
 import { hostSignalWaits, registrationSignalUserData } from '../core/host-registration-signal';
 import { InstanceStore } from '../core/instance-store';
 import { cacheDiskMountPoints, cacheDisksUserData } from '../core/worker-cache-disks';
-import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../nag-acknowledgements';
+import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../private/nag-acknowledgements';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
 
 /**

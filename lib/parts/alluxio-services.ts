@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
-import { acknowledgeNagFindings } from '../nag-acknowledgements';
+import { acknowledgeNagFindings } from '../private/nag-acknowledgements';
 import { SiteConfiguration } from './site-configuration';
 
 /** What every Alluxio service of the deployment shares. */

@@ -3,9 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { CustomResourceFunctions } from '../custom-resource-functions';
-import { MinioCredentials } from '../minio-credentials';
-import { acknowledgeNagFindings } from '../nag-acknowledgements';
+import { CustomResourceFunctions } from './custom-resource-functions';
+import { MinioCredentials } from '../choices/minio-credentials';
+import { acknowledgeNagFindings } from '../private/nag-acknowledgements';
 
 export interface ClusterCredentialsProps {
   readonly credentials: MinioCredentials;

@@ -1,7 +1,7 @@
 import { CustomResource } from 'aws-cdk-lib';
 import { Construct, IDependable } from 'constructs';
-import { CustomResourceFunctions } from '../custom-resource-functions';
-import { MinioBackend } from '../minio-backend';
+import { CustomResourceFunctions } from './custom-resource-functions';
+import { MinioBackend } from '../choices/minio-backend';
 import { ClusterCredentials } from './cluster-credentials';
 import { MinioStore } from './minio-store';
 

@@ -2,9 +2,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ImageMirror } from '../image-mirror';
-import { MinioBackend } from '../minio-backend';
-import { ProvisionedMinioServer } from '../provisioned-minio-server';
+import { ImageMirror } from '../choices/image-mirror';
+import { MinioBackend } from '../choices/minio-backend';
+import { ProvisionedMinioServer } from './provisioned-minio-server';
 import { ClusterCredentials } from './cluster-credentials';
 
 export interface MinioStoreProps {

@@ -4,8 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { keyFreeSitePropertiesBaseName, renderResourceProperties, RenderSettingsSource } from '../core/custom-resource-props';
-import { CustomResourceFunctions } from '../custom-resource-functions';
-import { acknowledgeNagFindings, parameterPathWildcardFinding } from '../nag-acknowledgements';
+import { CustomResourceFunctions } from './custom-resource-functions';
+import { acknowledgeNagFindings, parameterPathWildcardFinding } from '../private/nag-acknowledgements';
 import { allowDescribeParameters, ClusterCredentials } from './cluster-credentials';
 
 export interface SiteConfigurationProps {

@@ -1,6 +1,6 @@
 import { Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioWorkers } from '../alluxio-workers';
+import { AlluxioWorkers } from '../choices/alluxio-workers';
 import { SITE_WORKER_CACHE_DIR, workerCacheDirs } from '../core/alluxio-container';
 import { validateFargateSize, validateWholeNumber } from '../core/fargate-sizing';
 import { InputError } from '../core/input-error';

@@ -67,7 +67,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Runs a rotation to its end in this process, one step after the other with the waits in between
  * (the CLI, the benches and the tests). Deployed, Step Functions runs the same steps
- * (lib/credential-rotation.ts), and its Wait state does what the sleep does here.
+ * (lib/features/credential-rotation.ts), and its Wait state does what the sleep does here.
  */
 export async function runCredentialRotation(
   config: RotationConfig,

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { CredentialRotation, CredentialRotationProps } from '../../lib/credential-rotation';
+import { CredentialRotation, CredentialRotationProps } from '../../lib/features/credential-rotation';
 import { cdkNagReport } from '../support/cdk-nag';
 import { roleStatementsOf } from '../support/role-statements';
 

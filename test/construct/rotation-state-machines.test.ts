@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import { CredentialRotation } from '../../lib/credential-rotation';
+import { CredentialRotation } from '../../lib/features/credential-rotation';
 import { runStateMachine, StateMachineFailed, StateMachineHost, TaskError } from '../../scripts/local/state-machine';
 
 /*

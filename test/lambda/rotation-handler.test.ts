@@ -61,7 +61,7 @@ function parameterChange(name: string) {
 const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
 
 /**
- * What the two state machines do with the handler's exports (lib/credential-rotation.ts): `name`
+ * What the two state machines do with the handler's exports (lib/features/credential-rotation.ts): `name`
  * until ready (the pair wait), then, when named, `step` until done; the machines' Waits are not
  * waited here (the steps' bounds are wall-clock, so a short sleep between rounds stands in).
  * Returns the rotation's result and every execution state the machine would carry.
@@ -74,7 +74,7 @@ async function handler(event: unknown): Promise<any> {
     start = await name(start);
   }
   if (!start.name) return { outcome: 'deferred', reason: start.deferred };
-  // The start machine's StartExecution passes the naming step's whole answer (lib/credential-rotation.ts).
+  // The start machine's StartExecution passes the naming step's whole answer (lib/features/credential-rotation.ts).
   let execution = await step(start);
   carried.push(execution);
   while (!execution.done) {

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { MinioBackend, MinioCredentials } from '../../../lib';
-import { CustomResourceFunctions } from '../../../lib/custom-resource-functions';
+import { CustomResourceFunctions } from '../../../lib/parts/custom-resource-functions';
 import { AlluxioMasterGroup } from '../../../lib/parts/alluxio-master-group';
 import { AlluxioServiceContext } from '../../../lib/parts/alluxio-services';
 import { AlluxioWorkerGroup } from '../../../lib/parts/alluxio-worker-group';

@@ -3,7 +3,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IDependable } from 'constructs';
 import { AlluxioClusterDashboard } from './cluster-dashboard';
-import { InputError } from './core/input-error';
+import { InputError } from '../core/input-error';
 import { CredentialRotation } from './credential-rotation';
 import { AlluxioMetricsAgent, AlluxioMetricsTarget } from './metrics-agent';
 

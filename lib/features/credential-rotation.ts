@@ -14,7 +14,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as sfnTasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { createAlarmTopic } from './alarm-topic';
+import { createAlarmTopic } from '../private/alarm-topic';
 import {
   DEFAULT_PAIR_WAIT_SECONDS,
   DEFAULT_SERVICE_RESTART_SECONDS,
@@ -23,8 +23,8 @@ import {
   rotationExecutionTimeoutSeconds,
   startExecutionTimeoutSeconds,
   validateRotationWaits,
-} from './core/rotation-budget';
-import { ROTATION_ENV } from './core/rotation-environment';
+} from '../core/rotation-budget';
+import { ROTATION_ENV } from '../core/rotation-environment';
 import {
   DEFAULT_LAST_KNOWN_GOOD_LABEL,
   DEFAULT_METRIC_NAMESPACE,
@@ -32,9 +32,9 @@ import {
   METRIC_DIMENSION,
   SUCCESS_METRIC,
   validateLabelName,
-} from './core/rotation-plan';
-import { bundledHandlerCode } from './handler-code';
-import { acknowledgeNagFindings, arnWildcardFinding, parameterPathWildcardFinding } from './nag-acknowledgements';
+} from '../core/rotation-plan';
+import { bundledHandlerCode } from '../private/handler-code';
+import { acknowledgeNagFindings, arnWildcardFinding, parameterPathWildcardFinding } from '../private/nag-acknowledgements';
 
 export interface CredentialRotationProps {
   /** The MinIO access key parameter (SecureString). */

@@ -10,13 +10,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
-import { ecsAgentSettingsUserData } from './core/ecs-agent-config';
-import { InputError } from './core/input-error';
-import { ATTACH_VOLUME_ENV, DATA_VOLUME_DEVICE, dataVolumeUserData, HOST_LAYOUT, minioStartScript } from './core/minio-data-volume';
-import { bundledHandlerCode } from './handler-code';
-import { ImageMirror } from './image-mirror';
-import { MinioBackend, ProvisionedMinioOptions } from './minio-backend';
-import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from './nag-acknowledgements';
+import { ecsAgentSettingsUserData } from '../core/ecs-agent-config';
+import { InputError } from '../core/input-error';
+import { ATTACH_VOLUME_ENV, DATA_VOLUME_DEVICE, dataVolumeUserData, HOST_LAYOUT, minioStartScript } from '../core/minio-data-volume';
+import { bundledHandlerCode } from '../private/handler-code';
+import { ImageMirror } from '../choices/image-mirror';
+import { MinioBackend, ProvisionedMinioOptions } from '../choices/minio-backend';
+import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../private/nag-acknowledgements';
 
 export interface ProvisionedMinioServerProps {
   readonly cluster: ecs.Cluster;

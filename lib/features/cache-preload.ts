@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
-import { OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from './core/alluxio-container';
+import { OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
 import {
   alluxioPreloadCommand,
   PRELOAD_DEPLOYMENT_ENV,
@@ -20,9 +20,9 @@ import {
   PreloadEntry,
   preloadPathsValue,
   validatePreloadEntries,
-} from './core/preload';
-import { DEFAULT_METRIC_NAMESPACE, METRIC_DIMENSION } from './core/rotation-plan';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+} from '../core/preload';
+import { DEFAULT_METRIC_NAMESPACE, METRIC_DIMENSION } from '../core/rotation-plan';
+import { acknowledgeNagFindings } from '../private/nag-acknowledgements';
 
 /** One Alluxio path to load into the cache. */
 export interface PreloadPath {

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
  * Synth only points at the folder: it never bundles, so users need neither esbuild nor Docker.
  */
 export function bundledHandlerCode(handlerName: string): lambda.Code {
-  const dir = join(__dirname, '..', 'lambda-dist', handlerName);
+  const dir = join(__dirname, '..', '..', 'lambda-dist', handlerName);
   if (!existsSync(join(dir, 'index.js'))) {
     throw new Error(
       `cdk-alluxio-minio: the bundled handler '${handlerName}' is missing at ${dir}. ` +

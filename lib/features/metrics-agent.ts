@@ -2,7 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { AlluxioMetricSource, METRICS_AGENT_CPU, METRICS_AGENT_MEMORY_MIB, renderAgentConfig, renderScrapeConfig } from './core/alluxio-metrics';
+import { AlluxioMetricSource, METRICS_AGENT_CPU, METRICS_AGENT_MEMORY_MIB, renderAgentConfig, renderScrapeConfig } from '../core/alluxio-metrics';
 
 /** Which Alluxio process of a task the metrics agent scrapes. */
 export enum AlluxioMetricsTarget {

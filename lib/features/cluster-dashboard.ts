@@ -13,7 +13,7 @@ import {
   HIT_RATIO_EXPRESSIONS,
   HIT_RATIO_INPUTS,
   validateHitRatioThreshold,
-} from './core/alluxio-metrics';
+} from '../core/alluxio-metrics';
 import { CredentialRotation } from './credential-rotation';
 
 /** Props of {@link AlluxioClusterDashboard}. */

@@ -10,8 +10,8 @@ import {
   parseUpstreamImage,
   validateEcrRepositoryPrefix,
   validateRegistryMirror,
-} from './core/image-mirror';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
+} from '../core/image-mirror';
+import { acknowledgeNagFindings } from '../private/nag-acknowledgements';
 
 /** ECR pull-through cache rules of the stack's account and region that stand in for Docker Hub and quay.io. */
 export interface EcrPullThroughCacheOptions {

@@ -3,11 +3,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioProxyCommand, OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from './core/alluxio-container';
-import { InputError } from './core/input-error';
-import { checkS3ClientPeer, resolveS3EndpointSettings, S3_ENDPOINT_CLOUD_MAP_NAME, s3EndpointUrl, S3EndpointSettings } from './core/s3-endpoint';
-import { acknowledgeNagFindings } from './nag-acknowledgements';
-import { tcpHealthCheck } from './parts/alluxio-services';
+import { ALLUXIO_PORTS, alluxioProxyCommand, OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
+import { InputError } from '../core/input-error';
+import { checkS3ClientPeer, resolveS3EndpointSettings, S3_ENDPOINT_CLOUD_MAP_NAME, s3EndpointUrl, S3EndpointSettings } from '../core/s3-endpoint';
+import { acknowledgeNagFindings } from '../private/nag-acknowledgements';
+import { tcpHealthCheck } from '../parts/alluxio-services';
 
 /**
  * An S3 endpoint through the cache: Alluxio 2.9's proxy serving the S3 API. Buckets are the

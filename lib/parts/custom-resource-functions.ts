@@ -6,8 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { bundledHandlerCode } from './handler-code';
-import { acknowledgeNagFindings, arnWildcardFinding } from './nag-acknowledgements';
+import { bundledHandlerCode } from '../private/handler-code';
+import { acknowledgeNagFindings, arnWildcardFinding } from '../private/nag-acknowledgements';
 
 export interface CustomResourceFunctionsProps {
   readonly vpc: ec2.IVpc;
