@@ -1,6 +1,6 @@
 // `npm run bench:cache`: what the cache buys, in one run with two settings. On loopback (the S3 server,
 // versitygw, on this machine): warm reads through Alluxio beside a raw read of the cached block files.
-// Over a shaped link (scripts/local/shaped-link.ts: 20 ms RTT, 125 MB/s shared by all its connections,
+// Over a shaped link (local/network/shaped-link.ts: 20 ms RTT, 125 MB/s shared by all its connections,
 // the S3 server behind it as a remote MinIO would be): cold and warm reads through Alluxio's Java client,
 // warm GETs through Alluxio's S3 proxy, a write through Alluxio with the rendered default write type,
 // 4 clients at once, beside direct GETs and PUTs over the same link, and the bytes that crossed the link
@@ -36,9 +36,9 @@ const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] $
 await withSandbox(main);
 
 async function main(sandbox) {
-  const { LocalCluster } = require('./local/local-cluster.js');
-  const { measureRoundTripMs } = require('./local/shaped-link.js');
-  const { listening } = require('./local/ports.js');
+  const { LocalCluster } = require('../local/alluxio/local-cluster.js');
+  const { measureRoundTripMs } = require('../local/network/shaped-link.js');
+  const { listening } = require('../local/network/ports.js');
   const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
   const { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
 

@@ -18,8 +18,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Before the SDK loads: its Node.js 20 support warning would interleave with the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { AlluxioClient } = require('./local/alluxio-client.js');
-const { freePort } = require('./local/ports.js');
+const { AlluxioClient } = require('../local/alluxio/alluxio-client.js');
+const { freePort } = require('../local/network/ports.js');
 const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
 
 const FILE_MB = 256;
@@ -29,7 +29,7 @@ const mbps = (bytes, ms) => (bytes / 1e6 / (ms / 1000)).toFixed(0);
 
 function cli(args, env, timeoutMs = 600_000) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(root, 'scripts', 'local', 'cli.js'), ...args], { env, timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [join(root, 'local', 'cli.js'), ...args], { env, timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
       resolve({ ok: !error, stdout, stderr }),
     );
   });

@@ -15,8 +15,8 @@ import { median } from './bench/stats.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { LocalCluster } = require('./local/local-cluster.js');
-const { primaryMasterInfo } = require('./local/alluxio-client.js');
+const { LocalCluster } = require('../local/alluxio/local-cluster.js');
+const { primaryMasterInfo } = require('../local/alluxio/alluxio-client.js');
 const lib = require('../lib');
 
 const KILLS = 5;

@@ -33,7 +33,7 @@ const PROXY_PORT = 31996;
 await withSandbox(main);
 
 async function main(sandbox) {
-  const { LocalCluster } = require('./local/local-cluster.js');
+  const { LocalCluster } = require('../local/alluxio/local-cluster.js');
   const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
   const { CreateBucketCommand } = require('@aws-sdk/client-s3');
 

@@ -26,11 +26,11 @@ const entry = `
   export { leaderIndexes } from './lib/core/master-leader';
 `;
 // The stand-in image's module finds the image's files from its own __dirname: it stays outside the bundle
-// (its build output, scripts/local/alluxio-image.js, which npm run bench builds first).
+// (its build output, local/alluxio/alluxio-image.js, which npm run bench builds first).
 const imageModuleOutside = {
   name: 'image-module-outside',
   setup(build) {
-    build.onResolve({ filter: /scripts\/local\/alluxio-image$/ }, () => ({ path: join(root, 'scripts', 'local', 'alluxio-image.js'), external: true }));
+    build.onResolve({ filter: /local\/alluxio\/alluxio-image$/ }, () => ({ path: join(root, 'local', 'alluxio', 'alluxio-image.js'), external: true }));
   },
 };
 await build({

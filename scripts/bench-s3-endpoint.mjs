@@ -15,7 +15,7 @@ import { median } from './bench/stats.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { LocalCluster } = require('./local/local-cluster.js');
+const { LocalCluster } = require('../local/alluxio/local-cluster.js');
 const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
 const { CreateBucketCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
 

@@ -36,11 +36,11 @@ import { median } from './bench/stats.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { LocalCluster } = require('./local/local-cluster.js');
+const { LocalCluster } = require('../local/alluxio/local-cluster.js');
 const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
 const CANDIDATES = require('./bench/tuning-candidates.json');
 const { CreateBucketCommand, GetObjectCommand } = require('@aws-sdk/client-s3');
-const { sessionMembers } = require('./local/processes.js');
+const { sessionMembers } = require('../local/ecs/processes.js');
 
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
 const load = () => loadavg()[0].toFixed(2);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm start`: on a fresh machine, install what the local deployment needs (node modules, the sandbox's
 # S3 server, moto and the Alluxio 2.9.6 jars), build, and deploy the example app's existing-MinIO stack
-# on 127.0.0.1 (scripts/local/cli.ts). Arguments go to the deploy: `npm start -- --endpoint URL --bucket B`.
+# on 127.0.0.1 (local/cli.ts). Arguments go to the deploy: `npm start -- --endpoint URL --bucket B`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -14,4 +14,4 @@ if ! bash scripts/sandbox.sh status >/dev/null 2>&1; then
   CI=true bash scripts/sandbox.sh up
   touch .sandbox/started-by-npm-start
 fi
-node scripts/local/cli.js up "$@"
+node local/cli.js up "$@"

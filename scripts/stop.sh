@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-[[ -f scripts/local/cli.js ]] && node scripts/local/cli.js down
+[[ -f local/cli.js ]] && node local/cli.js down
 if [[ -f .sandbox/started-by-npm-start ]]; then
   bash scripts/sandbox.sh down
   rm -f .sandbox/started-by-npm-start

@@ -28,12 +28,12 @@ export async function withSandbox(main) {
   }
 }
 
-/** Issue 19's link between Alluxio and MinIO: 20 ms RTT, 1 Gbit/s each way (scripts/local/shaped-link.ts). */
+/** Issue 19's link between Alluxio and MinIO: 20 ms RTT, 1 Gbit/s each way (local/network/shaped-link.ts). */
 export const BENCH_LINK = { bytesPerSecond: 125e6, rttMs: 20 };
 
 /** The sandbox's S3 server behind a shaped link (BENCH_LINK unless given): a ShapedLink, to close. */
 export function startBenchLink(sandbox, link = BENCH_LINK) {
-  const { ShapedLink } = require('../local/shaped-link.js');
+  const { ShapedLink } = require('../../local/network/shaped-link.js');
   return ShapedLink.start({ targetPort: Number(new URL(sandbox.s3.endpoint).port), ...link });
 }
 

@@ -4,11 +4,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { CredentialRotation } from '../../lib/features/credential-rotation';
-import { runStateMachine, StateMachineFailed, StateMachineHost, TaskError } from '../../scripts/local/state-machine';
+import { runStateMachine, StateMachineFailed, StateMachineHost, TaskError } from '../../local/cloudformation/state-machine';
 
 /*
  * The synthesized state machines of CredentialRotation, stepped through by the local harness's
- * interpreter (scripts/local/state-machine.ts) with scripted functions: the paths the rotation
+ * interpreter (local/cloudformation/state-machine.ts) with scripted functions: the paths the rotation
  * depends on (loop until done, the waits the steps ask for, a failed step, the retry of a Lambda
  * service error, the pair wait and a name already used), and that the interpreter refuses what it
  * does not run.

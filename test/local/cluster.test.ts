@@ -9,11 +9,11 @@ import { ALLUXIO_PORTS, alluxioMasterCommand, alluxioWorkerCommand, JOURNAL_FORM
 import { DEFAULT_WORKER_INBOUND_MESSAGE, validateSiteSettings, WRITE_CHUNK_KEY } from '../../lib/core/site-properties';
 import { runMinioChecks } from '../../lib/runtime/minio-checks';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
-import { localizeImagePaths } from '../../scripts/local/alluxio-image';
-import { STANDALONE_TASKS } from '../../scripts/local/local-ecs';
-import { listening } from '../../scripts/local/ports';
-import { dependencyGraph } from '../../scripts/local/template';
-import { AlluxioClient } from '../../scripts/local/alluxio-client';
+import { localizeImagePaths } from '../../local/alluxio/alluxio-image';
+import { STANDALONE_TASKS } from '../../local/ecs/local-ecs';
+import { listening } from '../../local/network/ports';
+import { dependencyGraph } from '../../local/cloudformation/template';
+import { AlluxioClient } from '../../local/alluxio/alluxio-client';
 import { runCommand } from '../support/cli';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
 import { loadSandbox, sandboxAwsEnv } from '../support/sandbox';

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AlluxioOptions } from '../../lib';
-import { ssmClient } from '../../scripts/local/local-cluster';
-import { AlluxioClient } from '../../scripts/local/alluxio-client';
+import { ssmClient } from '../../local/alluxio/local-cluster';
+import { AlluxioClient } from '../../local/alluxio/alluxio-client';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
 import { loadSandbox } from '../support/sandbox';
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { Size } from 'aws-cdk-lib';
-import { AlluxioClient, masterInfo } from '../../scripts/local/alluxio-client';
+import { AlluxioClient, masterInfo } from '../../local/alluxio/alluxio-client';
 import { ExtraServices } from '../support/extra-services';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlluxioMasters, AlluxioOptions, JournalMigration } from '../../lib';
-import { primaryMasterInfo } from '../../scripts/local/alluxio-client';
+import { primaryMasterInfo } from '../../local/alluxio/alluxio-client';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
 
 /*

@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlluxioProcess, jvmMemoryEnvironment, MASTER_LOCK_POOL_KEYS } from '../../lib/core/jvm-memory';
-import { AlluxioClient, masterInfo } from '../../scripts/local/alluxio-client';
+import { AlluxioClient, masterInfo } from '../../local/alluxio/alluxio-client';
 import { ExtraServices } from '../support/extra-services';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, JARS_DIR, TestCluster } from '../support/local-cluster';
 import { SANDBOX_ENDPOINTS_FILE } from '../support/sandbox';

@@ -3,14 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
-import { AlluxioClient } from '../../scripts/local/alluxio-client';
-import { LinkCounters, ShapedLink } from '../../scripts/local/shaped-link';
+import { AlluxioClient } from '../../local/alluxio/alluxio-client';
+import { LinkCounters, ShapedLink } from '../../local/network/shaped-link';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, TestCluster } from '../support/local-cluster';
 import { loadSandbox, uniqueBucketName } from '../support/sandbox';
 
 /*
  * The two traps of a remote MinIO (issue 19), on a real Alluxio 2.9.6 cluster whose S3 server sits
- * behind the shaped link (scripts/local/shaped-link.ts, checked by shaped-link.test.ts): a write through
+ * behind the shaped link (local/network/shaped-link.ts, checked by shaped-link.test.ts): a write through
  * Alluxio must reach the bucket intact over the link, and the UFS's S3 client (its socket timeout and
  * retries, as rendered) must carry a read and a write through a 2-second stall of the link. A slow link
  * (8 MB/s) and 16 MiB files, so a transfer lasts long enough to stall it halfway, and costs little.

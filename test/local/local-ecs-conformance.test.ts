@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { addressesInHostsFile } from '../../scripts/local/hosts-resolver';
-import { LocalEcs, STAND_IN_CONTAINER } from '../../scripts/local/local-ecs';
-import { sessionMembers } from '../../scripts/local/processes';
+import { addressesInHostsFile } from '../../local/network/hosts-resolver';
+import { LocalEcs, STAND_IN_CONTAINER } from '../../local/ecs/local-ecs';
+import { sessionMembers } from '../../local/ecs/processes';
 import { eventually } from '../support/local-cluster';
 
 /*

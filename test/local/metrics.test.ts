@@ -5,7 +5,7 @@ import { Size } from 'aws-cdk-lib';
 import { ALLUXIO_METRICS, AlluxioMetricSource, HIT_RATIO_INPUTS, metricsOf } from '../../lib/core/alluxio-metrics';
 import { clusterStatusOf } from '../../lib/core/cluster-status';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
-import { AlluxioClient } from '../../scripts/local/alluxio-client';
+import { AlluxioClient } from '../../local/alluxio/alluxio-client';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
 import { fetchText, parsePrometheusText, PrometheusFamily, sampleNames } from '../support/prometheus-text';
 import { loadSandbox } from '../support/sandbox';

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { masterInfo } from '../../scripts/local/alluxio-client';
-import { freePort, listening } from '../../scripts/local/ports';
+import { masterInfo } from '../../local/alluxio/alluxio-client';
+import { freePort, listening } from '../../local/network/ports';
 import { SANDBOX_ENDPOINTS_FILE } from '../support/sandbox';
 
 /*
@@ -13,7 +13,7 @@ import { SANDBOX_ENDPOINTS_FILE } from '../support/sandbox';
  * machine: its own state folder, address block, local-ECS port and parameter names.
  */
 
-const CLI = join(__dirname, '..', '..', 'scripts', 'local', 'cli.js');
+const CLI = join(__dirname, '..', '..', 'local', 'cli.js');
 const stateDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
 const endpointsFile = join(stateDir, 'endpoints.json');
 const block = `127.0.${200 + Math.floor(Math.random() * 50)}`;

@@ -1,5 +1,5 @@
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { LocalExecution, SfnFront } from '../../scripts/local/sfn-front';
+import { LocalExecution, SfnFront } from '../../local/cloudformation/sfn-front';
 import { loadSandbox } from '../support/sandbox';
 
 /*

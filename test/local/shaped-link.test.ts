@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AddressInfo, connect, createServer, Server } from 'node:net';
 import { CreateBucketCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
-import { measureRoundTripMs, ShapedLink } from '../../scripts/local/shaped-link';
+import { measureRoundTripMs, ShapedLink } from '../../local/network/shaped-link';
 import { loadSandbox, uniqueBucketName } from '../support/sandbox';
 
 /*
- * The shaped link (scripts/local/shaped-link.ts) against its reference: what a link of a set rate and
+ * The shaped link (local/network/shaped-link.ts) against its reference: what a link of a set rate and
  * round-trip time would deliver, checked with the real S3 stand-in (versitygw, which verifies each
  * request's SigV4 payload hash) and, for exact byte counts, a TCP echo server of the test's own.
  * Modest rates, so a loaded machine's CPU is not what limits the transfers.

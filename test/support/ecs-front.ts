@@ -1,6 +1,6 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { LocalEcs } from '../../scripts/local/local-ecs';
+import type { LocalEcs } from '../../local/ecs/local-ecs';
 
 /*
  * The ECS endpoint a rotation suite hands the rotation function: every call goes to the cluster's

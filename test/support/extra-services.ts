@@ -2,8 +2,8 @@ import { CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCo
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parseRenderProperties } from '../../lib/core/custom-resource-props';
 import { renderSiteProperties } from '../../lib/core/site-properties';
-import { ssmClient } from '../../scripts/local/local-cluster';
-import { CLOUD_MAP_NAME_TAG } from '../../scripts/local/local-ecs';
+import { ssmClient } from '../../local/alluxio/local-cluster';
+import { CLOUD_MAP_NAME_TAG } from '../../local/ecs/local-ecs';
 import { eventually, TestCluster } from './local-cluster';
 import { loadSandbox } from './sandbox';
 

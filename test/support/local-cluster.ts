@@ -3,8 +3,8 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '../../lib';
-import { LocalCluster, LocalMinio } from '../../scripts/local/local-cluster';
-import { listening } from '../../scripts/local/ports';
+import { LocalCluster, LocalMinio } from '../../local/alluxio/local-cluster';
+import { listening } from '../../local/network/ports';
 import { loadSandbox, uniqueBucketName } from './sandbox';
 
 /*

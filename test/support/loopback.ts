@@ -1,4 +1,4 @@
-import { freePort } from '../../scripts/local/ports';
+import { freePort } from '../../local/network/ports';
 
 /**
  * A loopback port nothing listens on, below Linux's ephemeral range: a port the kernel hands out for

@@ -2,8 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createContainerFilesystem, ContainerFilesystem, localNetworkJavaOptions } from '../../scripts/local/alluxio-image';
-import { listening } from '../../scripts/local/ports';
+import { createContainerFilesystem, ContainerFilesystem, localNetworkJavaOptions } from '../../local/alluxio/alluxio-image';
+import { listening } from '../../local/network/ports';
 import { httpGet } from '../../lib/runtime/minio-checks';
 
 /*

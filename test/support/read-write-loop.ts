@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { LoopPhase, ReadWriteSummary } from '../../scripts/local/alluxio-client';
+import type { LoopPhase, ReadWriteSummary } from '../../local/alluxio/alluxio-client';
 
 /*
- * Sums and times over the read-write loop's summary (scripts/local/java/ReadLoop.java), for the
+ * Sums and times over the read-write loop's summary (local/alluxio/java/ReadLoop.java), for the
  * suites that report what an application saw during a rotation.
  */
 

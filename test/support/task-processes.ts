@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { escapeValue } from 'properties-file/escape';
-import { sessionMembers } from '../../scripts/local/processes';
+import { sessionMembers } from '../../local/ecs/processes';
 
-/* The processes of one local ECS container (its session, scripts/local/processes.ts), with their command lines and environments. */
+/* The processes of one local ECS container (its session, local/ecs/processes.ts), with their command lines and environments. */
 
 export interface TaskProcess {
   readonly pid: number;

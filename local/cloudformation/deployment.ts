@@ -7,7 +7,7 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { invokeLambda, LambdaFunction } from './lambda-runner';
 import { LocalExecution, SfnFront } from './sfn-front';
 import { runStateMachine, StateMachineFailed } from './state-machine';
-import { CLOUD_MAP_NAME_TAG } from './local-ecs';
+import { CLOUD_MAP_NAME_TAG } from '../ecs/local-ecs';
 import { dependencyGraph, resolveValue, ResolveContext, Template, TemplateResource } from './template';
 
 /*
@@ -287,7 +287,7 @@ export class LocalDeployment {
 
   /**
    * Runs a state machine of the stack as Step Functions would start it (docs/local-ecs.md): its
-   * synthesized definition stepped through by scripts/local/state-machine.ts, each Lambda task the
+   * synthesized definition stepped through by local/cloudformation/state-machine.ts, each Lambda task the
    * function's bundled code in a process of its own (with `extraEnvironment` on top of its own),
    * each Wait scaled by `waitScale`. A StartExecution task runs the started execution to its end
    * before it returns. Returns the output of the last execution started (the rotation's, when the

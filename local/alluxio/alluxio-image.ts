@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { AlluxioImageLayout } from '../../lib/core/alluxio-container';
 
 /*
- * The local stand-in of the official Alluxio image (scripts/local/image, see its README): what a local
+ * The local stand-in of the official Alluxio image (local/alluxio/image, see its README): what a local
  * container's filesystem holds, and what differs between a local container and an ECS task.
  */
 

@@ -4,24 +4,24 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { clusterStatusOf, formatBytes } from '../../lib/core/cluster-status';
-import { DEFAULT_MINIO_REGION } from '../../lib/core/site-properties';
-import { createMinioS3Client } from '../../lib/runtime/s3-client';
-import { ResourceFailed } from './deployment';
-import { LocalCluster, LocalClusterSettings } from './local-cluster';
-import { listening } from './ports';
+import { clusterStatusOf, formatBytes } from '../lib/core/cluster-status';
+import { DEFAULT_MINIO_REGION } from '../lib/core/site-properties';
+import { createMinioS3Client } from '../lib/runtime/s3-client';
+import { ResourceFailed } from './cloudformation/deployment';
+import { LocalCluster, LocalClusterSettings } from './alluxio/local-cluster';
+import { listening } from './network/ports';
 
 /*
  * `npm start` / `npm stop`: this library's deploy flow on 127.0.0.1 (see README, Quick start).
  *
- *   node scripts/local/cli.js up [--endpoint URL --bucket NAME [--directory DIR] [--region R]]
- *   node scripts/local/cli.js down | status
+ *   node local/cli.js up [--endpoint URL --bucket NAME [--directory DIR] [--region R]]
+ *   node local/cli.js down | status
  *
  * Without --endpoint the sandbox's S3 server stands in for MinIO (bucket datalake, directory alluxio);
  * with it, the keys come from MINIO_ACCESS_KEY and MINIO_SECRET_KEY and nothing is created on the server.
  */
 
-const ROOT = join(__dirname, '..', '..');
+const ROOT = join(__dirname, '..');
 const SANDBOX_ENDPOINTS = join(ROOT, '.sandbox', 'endpoints.json');
 const JARS = join(ROOT, '.tools', 'alluxio-lib');
 // A second local deployment beside the first (the tests run one) sets these; the defaults are npm start's.
@@ -69,7 +69,7 @@ function agentPid(): number | undefined {
 async function startAgent(sandbox: Sandbox): Promise<string> {
   const log = openSync(join(STATE_DIR, 'agent.log'), 'a');
   const { aws } = sandbox;
-  const agent = spawn(process.execPath, [join(__dirname, 'agent.js'), STATE_DIR, String(AGENT_PORT), ADDRESS_BLOCK, JARS, aws.endpoint, aws.region, aws.accessKeyId, aws.secretAccessKey], {
+  const agent = spawn(process.execPath, [join(__dirname, 'ecs', 'agent.js'), STATE_DIR, String(AGENT_PORT), ADDRESS_BLOCK, JARS, aws.endpoint, aws.region, aws.accessKeyId, aws.secretAccessKey], {
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -181,7 +181,7 @@ async function up(args: string[]): Promise<number> {
 }
 
 async function report(master: string, endpoint: string): Promise<void> {
-  const { masterInfo } = await import('./alluxio-client');
+  const { masterInfo } = await import('./alluxio/alluxio-client');
   // Read as `alluxio-minio status --cluster` reads it: one reader of the master's document.
   const status = clusterStatusOf(await masterInfo(master));
   const tiers = Object.entries(status.tiers)
@@ -251,7 +251,7 @@ async function main(): Promise<number> {
     case 'status':
       return status();
     default:
-      process.stderr.write('usage: node scripts/local/cli.js up [--endpoint URL --bucket NAME [--directory DIR] [--region R]] | down | status\n');
+      process.stderr.write('usage: node local/cli.js up [--endpoint URL --bucket NAME [--directory DIR] [--region R]] | down | status\n');
       return 2;
   }
 }

@@ -114,7 +114,7 @@ export class AlluxioClient {
   }
 
   /**
-   * Writes and reads through Alluxio's client in a loop (scripts/local/java/ReadLoop.java) until
+   * Writes and reads through Alluxio's client in a loop (local/alluxio/java/ReadLoop.java) until
    * `stop()`, as an application working throughout would: each round writes a new file under
    * `writeDir` and reads one whose bytes are known (`files` first, then what it wrote), a read being
    * ok only when its SHA-256 is the one written. `phase(name)` names the phase the next operations
@@ -192,7 +192,7 @@ export class AlluxioClient {
   }
 
   /**
-   * Reads `path` through Alluxio's Java client (scripts/local/java/TimedRead.java) `times` times in one
+   * Reads `path` through Alluxio's Java client (local/alluxio/java/TimedRead.java) `times` times in one
    * JVM: bytes, milliseconds (the read alone) and SHA-256 of what was read, per read.
    */
   async timedReads(path: string, times = 1, timeoutMs = 300_000): Promise<TimedRead[]> {
@@ -228,7 +228,7 @@ export class AlluxioClient {
 
   /**
    * Writes `localFile` to the new Alluxio file `path` through Alluxio's Java client
-   * (scripts/local/java/TimedWrite.java) with the cluster's default write type: bytes, milliseconds from
+   * (local/alluxio/java/TimedWrite.java) with the cluster's default write type: bytes, milliseconds from
    * create to a closed stream, and the close's time on the wall clock (epoch ms).
    */
   async timedWrite(localFile: string, path: string, timeoutMs = 300_000): Promise<{ bytes: number; ms: number; endedMs: number }> {

@@ -6,11 +6,11 @@ import { createExampleApp, EXAMPLE_STACKS, ExistingMinioSettings } from '../../b
 import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '../../lib';
 import { createMinioS3Client, MinioConnection } from '../../lib/runtime/s3-client';
 import { AlluxioClient, MasterInfo, primaryMasterInfo } from './alluxio-client';
-import { DeployResult, LocalDeployment, SandboxAws } from './deployment';
-import { addressesInHostsFile } from './hosts-resolver';
-import { LocalEcs } from './local-ecs';
-import { freePort } from './ports';
-import { Template } from './template';
+import { DeployResult, LocalDeployment, SandboxAws } from '../cloudformation/deployment';
+import { addressesInHostsFile } from '../network/hosts-resolver';
+import { LocalEcs } from '../ecs/local-ecs';
+import { freePort } from '../network/ports';
+import { Template } from '../cloudformation/template';
 
 /*
  * The example app's existing-MinIO stack deployed on this machine: the "team's" key parameters put

@@ -37,7 +37,7 @@ Promise.resolve()
 
 /** Invokes `fn` with `event`; `baseEnvironment` (endpoints, region, credentials) under the function's own variables. */
 /** The preload that resolves the local ECS's Cloud Map names (LOCAL_HOSTS_FILE) inside a function. */
-const HOSTS_RESOLVER = join(__dirname, 'hosts-resolver.js');
+const HOSTS_RESOLVER = join(__dirname, '..', 'network', 'hosts-resolver.js');
 
 export async function invokeLambda(fn: LambdaFunction, event: unknown, baseEnvironment: Record<string, string>): Promise<Invocation> {
   const [file, exportName] = fn.handler.split('.');

@@ -24,7 +24,7 @@ import { freePort } from './ports';
  *
  * The relay runs in a worker thread of its own, so the timing of its deliveries does not depend on the
  * event loop (and the garbage collector) of the process measuring through it. The worker runs the
- * compiled scripts/local/shaped-link.js: build first (npm run build), as for every local script.
+ * compiled local/network/shaped-link.js: build first (npm run build), as for every local script.
  */
 
 export interface ShapedLinkOptions {

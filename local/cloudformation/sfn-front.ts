@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
-import { freePort } from './ports';
+import { freePort } from '../network/ports';
 
-/** An execution as the local deployer keeps it (scripts/local/deployment.ts). */
+/** An execution as the local deployer keeps it (local/cloudformation/deployment.ts). */
 export interface LocalExecution {
   readonly stateMachineArn: string;
   readonly name: string;

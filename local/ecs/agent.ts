@@ -1,14 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalEcs } from './local-ecs';
-import { ssmClient } from './local-cluster';
+import { ssmClient } from '../alluxio/local-cluster';
 
 /*
  * The local ECS as a long-running process, for `npm start`: it owns the Alluxio tasks after the deploy
  * command has returned, restarts them as ECS would (health checks, rotation's force-new-deployment),
  * and stops them all on SIGTERM (`npm stop`).
  *
- *   node scripts/local/agent.js <state dir> <port> <address block> <jars dir> <moto endpoint> <region> <access key> <secret key>
+ *   node local/ecs/agent.js <state dir> <port> <address block> <jars dir> <moto endpoint> <region> <access key> <secret key>
  */
 async function main(): Promise<void> {
   const [stateDir, port, addressBlock, jarsDir, endpoint, region, accessKeyId, secretAccessKey] = process.argv.slice(2);

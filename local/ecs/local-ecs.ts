@@ -12,7 +12,7 @@ import {
   localNetworkJavaOptions,
   mountVolume,
   OFFICIAL_IMAGE_REPOSITORY,
-} from './alluxio-image';
+} from '../alluxio/alluxio-image';
 import { sessionMembers } from './processes';
 
 /*
@@ -1062,7 +1062,7 @@ function signalProcess(pid: number, signal: NodeJS.Signals): void {
 }
 
 /**
- * Every process of a container (its session: scripts/local/processes.ts), as the end of its PID
+ * Every process of a container (its session: local/ecs/processes.ts), as the end of its PID
  * namespace ends them on ECS.
  */
 function signalContainer(pid: number, signal: NodeJS.Signals): void {
