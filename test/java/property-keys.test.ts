@@ -65,7 +65,7 @@ test('every managed key except the dora root is a canonical Alluxio 2.9 key', ()
   expect(v2Keys.filter((key) => names[key] !== key)).toEqual([]);
 });
 
-// scripts/bench-tuning.mjs compares candidate settings with the file as rendered, which leaves them at
+// scripts/bench/bench-tuning.mjs compares candidate settings with the file as rendered, which leaves them at
 // Alluxio's defaults: each must be a 2.9.6 key whose default and scope are the ones recorded beside it.
 test("every tuning candidate is a canonical 2.9.6 key whose recorded default and scope are PropertyKey's own", () => {
   const candidates = Object.entries(TUNING_CANDIDATES).filter(([key]) => key !== '//') as Array<[string, { alluxioDefault: string; scope: string }]>;

@@ -13,7 +13,7 @@ import java.nio.file.Paths;
 import java.security.MessageDigest;
 
 /**
- * What scripts/bench-tuning.mjs measures through Alluxio's own client, one JVM per call so a JVM's
+ * What scripts/bench/bench-tuning.mjs measures through Alluxio's own client, one JVM per call so a JVM's
  * start is never inside a figure:
  *   write <alluxio path> <local file>  the local file (read into memory first) written with the
  *                                      client's default write type: "<bytes> <nanoseconds>"

@@ -17,10 +17,10 @@ import { cpus, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { alluxioServerRole, BENCH_LINK, mbps, sha256, startBenchLink, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
-import { CpuSampler } from './bench/cpu.mjs';
+import { alluxioServerRole, BENCH_LINK, mbps, sha256, startBenchLink, timedGet, timedPut, withSandbox } from './cluster.mjs';
+import { CpuSampler } from './cpu.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
 const { values: options } = parseArgs({ options: { jfr: { type: 'string' } } });
@@ -33,8 +33,8 @@ const PROXY_PORT = 31996;
 await withSandbox(main);
 
 async function main(sandbox) {
-  const { LocalCluster } = require('../local/alluxio/local-cluster.js');
-  const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
+  const { LocalCluster } = require('../../local/alluxio/local-cluster.js');
+  const { createMinioS3Client } = require('../../lib/runtime/s3-client.js');
   const { CreateBucketCommand } = require('@aws-sdk/client-s3');
 
   const workDir = mkdtempSync(join(tmpdir(), 'bench-profile-'));

@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, RUNS } from './bench/stats.mjs';
+import { median, RUNS } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Child processes inherit this: the SDK's Node.js 20 support warning would interleave with the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -54,12 +54,12 @@ for (const name of existsSync(dist) ? readdirSync(dist).sort() : []) {
 }
 
 console.log('');
-execFileSync(process.execPath, [join(root, 'scripts/bench-package.mjs')], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'scripts/bench/bench-package.mjs')], { cwd: root, stdio: 'inherit' });
 
 // Suites that need the sandbox (handler cold start, time to a health verdict, rotation) add their
 // figures here; the sandbox is started for them when it is not already running, and stopped after.
 const sandboxSuites = ['bench-handlers.mjs', 'bench-health.mjs', 'bench-rotation.mjs', 'bench-cluster.mjs', 'bench-s3-endpoint.mjs', 'bench-quorum.mjs', 'bench-failover.mjs']
-  .map((name) => join(root, 'scripts', name))
+  .map((name) => join(root, 'scripts', 'bench', name))
   .filter((file) => existsSync(file));
 const sandboxWasUp = existsSync(join(root, '.sandbox', 'endpoints.json'));
 if (sandboxSuites.length > 0 && !sandboxWasUp) execFileSync('bash', [join(root, 'scripts/sandbox.sh'), 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -2,22 +2,22 @@
 // as primary (its web API answers MasterInfo), and how long until a client's `fs ls` through it
 // succeeds, over several kills of whichever master leads. One real cluster (three 2.9.6 masters on
 // the embedded journal, one worker) deployed from the example stack with AlluxioMasters.highlyAvailable().
-// Prints, never asserts. Called by scripts/bench.mjs; also runs alone (after npm run build, with the
-// sandbox up): node scripts/bench-failover.mjs
+// Prints, never asserts. Called by scripts/bench/bench.mjs; also runs alone (after npm run build, with the
+// sandbox up): node scripts/bench/bench-failover.mjs
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median } from './bench/stats.mjs';
+import { median } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { LocalCluster } = require('../local/alluxio/local-cluster.js');
-const { primaryMasterInfo } = require('../local/alluxio/alluxio-client.js');
-const lib = require('../lib');
+const { LocalCluster } = require('../../local/alluxio/local-cluster.js');
+const { primaryMasterInfo } = require('../../local/alluxio/alluxio-client.js');
+const lib = require('../../lib');
 
 const KILLS = 5;
 const sandbox = JSON.parse(readFileSync(join(root, '.sandbox', 'endpoints.json'), 'utf8'));

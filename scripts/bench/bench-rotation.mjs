@@ -2,15 +2,15 @@
 // new pair verified and labelled, and to the rollback of a bad pair. Real servers: a private versitygw
 // with two identities, the sandbox's moto for SSM/SNS/CloudWatch. ECS is simulated (every service stable
 // at the first look), so the figures exclude the time ECS takes to replace tasks. Prints, never asserts.
-// Called by scripts/bench.mjs; also runs alone: node scripts/bench-rotation.mjs
+// Called by scripts/bench/bench.mjs; also runs alone: node scripts/bench/bench-rotation.mjs
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { median, RUNS } from './bench/stats.mjs';
+import { median, RUNS } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const GOAL_MS = 30_000;
 
 if (!existsSync(join(root, '.sandbox', 'endpoints.json'))) {

@@ -2,15 +2,15 @@
 // from the first start to a leader answering its web port, from kill -9 of the leader to another one
 // answering (BENCH_RUNS failovers, median; each killed master is started again as a standby before the
 // next), and how long asking all three masters for the leader takes (the health check's and the
-// rotation's lookup). Prints, never asserts. Called by scripts/bench.mjs; also runs alone.
+// rotation's lookup). Prints, never asserts. Called by scripts/bench/bench.mjs; also runs alone.
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { median, RUNS } from './bench/stats.mjs';
+import { median, RUNS } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 if (!existsSync(join(root, '.tools', 'alluxio-lib'))) {
   console.log('## Master quorum: skipped (no Alluxio jars: run npm run sandbox:up)');
   process.exit(0);

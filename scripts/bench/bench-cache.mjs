@@ -14,10 +14,10 @@ import { createRequire } from 'node:module';
 import { cpus, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_LINK, mbps, rawCacheRead, sha256, startBenchLink, timedGet, timedPut, withSandbox } from './bench/cluster.mjs';
-import { median } from './bench/stats.mjs';
+import { BENCH_LINK, mbps, rawCacheRead, sha256, startBenchLink, timedGet, timedPut, withSandbox } from './cluster.mjs';
+import { median } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
 
@@ -36,10 +36,10 @@ const log = (line) => console.log(`[${new Date().toISOString().slice(11, 19)}] $
 await withSandbox(main);
 
 async function main(sandbox) {
-  const { LocalCluster } = require('../local/alluxio/local-cluster.js');
-  const { measureRoundTripMs } = require('../local/network/shaped-link.js');
-  const { listening } = require('../local/network/ports.js');
-  const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
+  const { LocalCluster } = require('../../local/alluxio/local-cluster.js');
+  const { measureRoundTripMs } = require('../../local/network/shaped-link.js');
+  const { listening } = require('../../local/network/ports.js');
+  const { createMinioS3Client } = require('../../lib/runtime/s3-client.js');
   const { CreateBucketCommand, HeadBucketCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
 
   const workDir = mkdtempSync(join(tmpdir(), 'bench-cache-'));

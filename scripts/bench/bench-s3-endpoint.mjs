@@ -2,21 +2,21 @@
 // the worker reads it from the S3 server) and warm (from the worker's cache), beside GETs of the same
 // object straight from the S3 server (versitygw, the MinIO stand-in). One real cluster (master, one
 // worker, the proxy) deployed from the example stack with s3Endpoint on. Prints, never asserts.
-// Called by scripts/bench.mjs; also runs alone (after npm run build, with the sandbox up): node scripts/bench-s3-endpoint.mjs
+// Called by scripts/bench/bench.mjs; also runs alone (after npm run build, with the sandbox up): node scripts/bench/bench-s3-endpoint.mjs
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256, timedGet } from './bench/cluster.mjs';
-import { median } from './bench/stats.mjs';
+import { sha256, timedGet } from './cluster.mjs';
+import { median } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { LocalCluster } = require('../local/alluxio/local-cluster.js');
-const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
+const { LocalCluster } = require('../../local/alluxio/local-cluster.js');
+const { createMinioS3Client } = require('../../lib/runtime/s3-client.js');
 const { CreateBucketCommand, PutObjectCommand } = require('@aws-sdk/client-s3');
 
 const OBJECT_MB = 64;

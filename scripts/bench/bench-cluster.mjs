@@ -2,7 +2,7 @@
 // 256 MB file through Alluxio cold (from the S3 server) and warm (from a worker's cache) beside a direct
 // GET from the S3 server and a raw read of the cached blocks, and the memory of each Alluxio process.
 // Prints, never asserts. The same paths behind a slow link, with their goals: npm run bench:cache.
-// Called by scripts/bench.mjs; also runs alone (after npm run build, with the sandbox up): node scripts/bench-cluster.mjs
+// Called by scripts/bench/bench.mjs; also runs alone (after npm run build, with the sandbox up): node scripts/bench/bench-cluster.mjs
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,17 +10,17 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { processMemory, rawCacheRead, sha256, timedGet } from './bench/cluster.mjs';
-import { scrapeFigures } from './bench/metrics-scrape.mjs';
-import { median } from './bench/stats.mjs';
+import { processMemory, rawCacheRead, sha256, timedGet } from './cluster.mjs';
+import { scrapeFigures } from './metrics-scrape.mjs';
+import { median } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Before the SDK loads: its Node.js 20 support warning would interleave with the figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { AlluxioClient } = require('../local/alluxio/alluxio-client.js');
-const { freePort } = require('../local/network/ports.js');
-const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
+const { AlluxioClient } = require('../../local/alluxio/alluxio-client.js');
+const { freePort } = require('../../local/network/ports.js');
+const { createMinioS3Client } = require('../../lib/runtime/s3-client.js');
 
 const FILE_MB = 256;
 const WARM_RUNS = 3;

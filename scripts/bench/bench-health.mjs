@@ -1,6 +1,6 @@
 // Time to a health verdict, per failure mode and for the healthy case (median of BENCH_RUNS runs), against
 // the sandbox (npm run sandbox:up) on loopback, beside the anchors this check replaces. Prints, never asserts.
-// Called by scripts/bench.mjs; also runs alone: node scripts/bench-health.mjs
+// Called by scripts/bench/bench.mjs; also runs alone: node scripts/bench/bench-health.mjs
 import { spawn, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
-import { median, RUNS } from './bench/stats.mjs';
+import { median, RUNS } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const GOAL_MS = 5000;
 const ANCHORS = [
   ['CloudFormation custom resource that never answers', 3600_000],

@@ -3,9 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, RUNS } from './bench/stats.mjs';
+import { median, RUNS } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 console.log(`## Handler cold start (fresh process, median of ${RUNS}; first call against moto SSM)`);
 for (const name of ['credentials', 'render']) {

@@ -8,7 +8,7 @@
 // (the two runs of a pair were taken one after the other). Prints, never asserts; writes
 // bench-results/tuning.json. Candidates: scripts/bench/tuning-candidates.json.
 //
-// Alone (after npm run build, with the sandbox up): node scripts/bench-tuning.mjs
+// Alone (after npm run build, with the sandbox up): node scripts/bench/bench-tuning.mjs
 //   --link                         the sandbox's S3 server behind issue 19's shaped link (20 ms RTT, 125 MB/s)
 //   --endpoint URL --bucket NAME   mount an S3 server elsewhere with the sandbox keys
 //   --only KEY[,KEY...]            only these candidates on side B (default: all of them)
@@ -30,17 +30,17 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { alluxioServerRole, BENCH_LINK, rawCacheRead, startBenchLink } from './bench/cluster.mjs';
-import { median } from './bench/stats.mjs';
+import { alluxioServerRole, BENCH_LINK, rawCacheRead, startBenchLink } from './cluster.mjs';
+import { median } from './stats.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const require = createRequire(import.meta.url);
-const { LocalCluster } = require('../local/alluxio/local-cluster.js');
-const { createMinioS3Client } = require('../lib/runtime/s3-client.js');
-const CANDIDATES = require('./bench/tuning-candidates.json');
+const { LocalCluster } = require('../../local/alluxio/local-cluster.js');
+const { createMinioS3Client } = require('../../lib/runtime/s3-client.js');
+const CANDIDATES = require('./tuning-candidates.json');
 const { CreateBucketCommand, GetObjectCommand } = require('@aws-sdk/client-s3');
-const { sessionMembers } = require('../local/ecs/processes.js');
+const { sessionMembers } = require('../../local/ecs/processes.js');
 
 const mbps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
 const load = () => loadavg()[0].toFixed(2);
