@@ -1,322 +1,33 @@
-import { CfnOutput, Duration, Fn, Names, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
+import { AlluxioMinioProps, RotationOptions } from './alluxio-minio-props';
+import { LOST_WORKER_TIMEOUT, MINIO_PORT, resolveSettings, ResolvedSettings, withPropErrors } from './alluxio-minio-settings';
 import { ALLUXIO_CLUSTER_PORT_RANGE, ALLUXIO_PORTS, SITE_JOURNAL_FOLDER } from './core/alluxio-container';
-import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion, parseDeployableAlluxioVersion } from './core/alluxio-version';
+import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { RenderSettingsSource } from './core/custom-resource-props';
-import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
-import { InputError } from './core/input-error';
-import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
 import { HA_MASTER_MIN_ZONES } from './core/master-placement';
-import { masterJournalPortRange, validateQuorumSize } from './core/master-quorum';
-import { alluxioJvmMemory, jvmMemoryEnvironment, MASTER_JVM_PROPERTIES } from './core/jvm-memory';
-import { validateDataVolumePlacement } from './core/minio-data-volume';
-import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
-import { validateExtraProperties } from './core/validate';
-import { AlluxioMasters, JournalMigration } from './choices/alluxio-masters';
-import { AlluxioWorkers } from './choices/alluxio-workers';
-import { AlluxioClusterMetrics, MetricsOptions } from './features/cluster-metrics';
+import { masterJournalPortRange } from './core/master-quorum';
 import { CachePreload, PreloadPath } from './features/cache-preload';
+import { AlluxioClusterMetrics, MetricsOptions } from './features/cluster-metrics';
 import { CredentialRotation } from './features/credential-rotation';
-import { CustomResourceFunctions } from './parts/custom-resource-functions';
-import { ImageMirror } from './choices/image-mirror';
-import { MinioBackend } from './choices/minio-backend';
-import { MinioCredentials } from './choices/minio-credentials';
-import { acknowledgeNagFindings } from './private/nag-acknowledgements';
+import { AlluxioS3Endpoint, S3EndpointOptions } from './features/s3-endpoint';
+import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
 import { AlluxioMasterGroup, masterHostnamesIn, quorumMemberSubnets } from './parts/alluxio-master-group';
 import { AlluxioServiceContext } from './parts/alluxio-services';
-import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
 import { AlluxioWorkerGroup } from './parts/alluxio-worker-group';
 import { ClusterCredentials } from './parts/cluster-credentials';
+import { CustomResourceFunctions } from './parts/custom-resource-functions';
 import { DeployChecks } from './parts/deploy-checks';
 import { MinioStore } from './parts/minio-store';
 import { SiteConfiguration } from './parts/site-configuration';
-import { resolveWorkerSettings, WorkerSettings } from './parts/worker-settings';
-import { AlluxioS3Endpoint, S3EndpointOptions } from './features/s3-endpoint';
-
-/** How the Alluxio master and workers run. */
-export interface AlluxioOptions {
-  /**
-   * The Alluxio release: a 2.x version such as `2.9.5`. It chooses the default image tag.
-   *
-   * A 3xx "dora" release (294 to 313) is refused at synth: its workers need a page store and a
-   * membership setting this construct does not deploy (`alluxio-minio render` still writes its site file).
-   *
-   * @default - `AlluxioMinio.DEFAULT_ALLUXIO_VERSION`, the newest 2.9.x with an official image
-   */
-  readonly version?: string;
-  /**
-   * The Alluxio image, when not the official `alluxio/alluxio:<version>`.
-   *
-   * @default - `alluxio/alluxio:<version>` from Docker Hub
-   */
-  readonly image?: ecs.ContainerImage;
-  /**
-   * CPU units of the master task (Fargate sizes).
-   *
-   * @default 1024
-   */
-  readonly masterCpu?: number;
-  /**
-   * Memory of the master task in MiB; must pair with `masterCpu` on Fargate. The master and job
-   * master JVMs of the task get heap and direct-memory limits derived from it (at least 2048), and the
-   * master's lock pools a size from its heap. The heap bounds the namespace one metadata load can
-   * take: give more for a large bucket (see the README's master memory figures).
-   *
-   * @default 4096
-   */
-  readonly masterMemoryMiB?: number;
-  /**
-   * How many masters run: one on the UFS journal, or a highly available quorum on the embedded journal
-   * (`AlluxioMasters.highlyAvailable()`: three masters, each its own service and Cloud Map name, a new
-   * primary elected without a deploy when one is lost). `masterCpu` and `masterMemoryMiB` size each.
-   *
-   * @default AlluxioMasters.single()
-   */
-  readonly masters?: AlluxioMasters;
-  /**
-   * Lets a deploy change `masters` between `AlluxioMasters.single()` and
-   * `AlluxioMasters.highlyAvailable()`, which moves the masters to another journal and loses the
-   * namespace (see `JournalMigration.abandonNamespace()`). Without it such a deploy fails in the render
-   * resource and rolls back, the previous masters still serving.
-   *
-   * @default - a switch between single and highly available masters is refused
-   */
-  readonly journalMigration?: JournalMigration;
-  /**
-   * Where the workers run and cache: Fargate tasks caching on ephemeral storage, or EC2 hosts with
-   * instance-store NVMe (`AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge') })`).
-   * `workerCpu`, `workerMemoryMiB` and `cacheSize` remain the Fargate sizes; `workerCount` is the count of
-   * either (give it once: here or in the factory's options).
-   *
-   * @default AlluxioWorkers.fargate()
-   */
-  readonly workers?: AlluxioWorkers;
-  /**
-   * CPU units of each worker task.
-   *
-   * @default 1024
-   */
-  readonly workerCpu?: number;
-  /**
-   * Memory of each worker task in MiB; must pair with `workerCpu` on Fargate. The worker and job
-   * worker JVMs of the task get heap and direct-memory limits derived from it (at least 2048); the
-   * cache is on ephemeral storage and takes none of it.
-   *
-   * @default 4096
-   */
-  readonly workerMemoryMiB?: number;
-  /**
-   * How many worker tasks run.
-   *
-   * @default 2
-   */
-  readonly workerCount?: number;
-  /**
-   * Cache capacity of each worker, on the task's Fargate ephemeral storage (whole GiB, 1 to 190).
-   *
-   * @default 20 GiB
-   */
-  readonly cacheSize?: Size;
-  /**
-   * When a write through Alluxio is acknowledged, as the default of every client of the cluster
-   * (`alluxio.user.file.writetype.default`). `CACHE_THROUGH` acknowledges once the file is in MinIO
-   * (and cached); `THROUGH` writes to MinIO only; `ASYNC_THROUGH`, Alluxio 2.9's own default,
-   * acknowledges once it is cached and persists later, so a worker lost before that loses the write,
-   * and Fargate workers lose their storage on every restart (a credential rotation restarts them all).
-   *
-   * @default WriteType.CACHE_THROUGH
-   */
-  readonly writeType?: WriteType;
-  /**
-   * How stale Alluxio's view of MinIO may get: objects other tools put into the bucket appear in a
-   * directory Alluxio has listed within this interval (`alluxio.user.file.metadata.sync.interval`).
-   * Each sync of a directory is one listing of its prefix in MinIO, at most once per interval per
-   * path accessed. `Duration.seconds(0)` syncs on every access. Alluxio 2.9's own default never syncs.
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly metadataSyncInterval?: Duration;
-  /**
-   * Additional `alluxio-site.properties` entries. Keys the construct manages and credential keys are
-   * rejected at synth; credentials only ever come from SSM. So is a client write chunk
-   * (`alluxio.user.streaming.writer.chunk.size.bytes`) that does not fit the workers' inbound message
-   * limit (`alluxio.worker.network.max.inbound.message.size`, 4MB by default): every write would fail.
-   *
-   * @default - none
-   */
-  readonly extraProperties?: { [key: string]: string };
-  /**
-   * ECS Exec on the master and worker tasks (`aws ecs execute-command ... --interactive --command
-   * /bin/bash`): a shell for diagnosis, e.g. `alluxio fsadmin report`. It lets each task role open SSM
-   * session channels, and whoever may call `ecs:ExecuteCommand` on the cluster gets a shell in a
-   * container that holds the MinIO keys.
-   *
-   * @default false
-   */
-  readonly enableExecuteCommand?: boolean;
-}
-
-/** When a write through Alluxio is acknowledged (Alluxio's write types a deployment may default to). */
-export enum WriteType {
-  /** Acknowledged once the file is in MinIO and in the cache. */
-  CACHE_THROUGH = 'CACHE_THROUGH',
-  /** Acknowledged once the file is in MinIO; not cached on write. */
-  THROUGH = 'THROUGH',
-  /** Acknowledged once cached; persisted to MinIO later by the job service. A lost worker loses what was not yet persisted. */
-  ASYNC_THROUGH = 'ASYNC_THROUGH',
-}
-
-/** How credential rotation through SSM runs. */
-export interface RotationOptions {
-  /**
-   * Rotate when the key parameters change (and reconcile on a schedule). When false, new key values
-   * reach the cluster only when a later deploy changes the configuration (and so re-renders it).
-   *
-   * @default true
-   */
-  readonly enabled?: boolean;
-  /**
-   * Where every rotation outcome is published, and what the rotation alarms notify. CloudWatch must
-   * be allowed to publish to it (its topic policy, and the policy of the key that encrypts it), or
-   * alarm notifications are dropped.
-   *
-   * @default - a new topic (`rotation.topic`), encrypted with a key of its own that CloudWatch may use
-   */
-  readonly topic?: sns.ITopic;
-  /**
-   * How often the cluster compares what is rendered with the current parameter versions and repairs
-   * drift (SSM change events are best effort).
-   *
-   * @default Duration.hours(1)
-   */
-  readonly reconcileSchedule?: Duration;
-  /**
-   * How long each service's restart during a rotation is waited for (CredentialRotation's prop).
-   *
-   * @default - 5 minutes per restart, whatever the number of masters (a Step Functions state machine holds the waits)
-   */
-  readonly serviceRestartTimeout?: Duration;
-  /**
-   * How long the checks after a rotation's restarts may take to pass (CredentialRotation's prop).
-   *
-   * @default Duration.seconds(60)
-   */
-  readonly verificationTimeout?: Duration;
-}
-
-/** Props of {@link AlluxioMinio}. */
-export interface AlluxioMinioProps {
-  /**
-   * Which MinIO Alluxio mounts as its root.
-   */
-  readonly minio: MinioBackend;
-  /**
-   * The MinIO access key and secret key. Required with an existing MinIO.
-   *
-   * @default - `MinioCredentials.generated()` with a provisioned MinIO
-   */
-  readonly credentials?: MinioCredentials;
-  /**
-   * The VPC the cluster, MinIO and the health check run in. With highly available masters, its private
-   * subnets with egress must span at least 3 AZs (one master per AZ); a VPC made in a stack without an
-   * env has only 2 (give the stack an env, or the VPC explicit `availabilityZones`).
-   *
-   * @default - a new VPC with public subnets and private subnets with egress: over 2 AZs with one NAT
-   * gateway, or with highly available masters over 3 AZs with a NAT gateway in each
-   */
-  readonly vpc?: ec2.IVpc;
-  /**
-   * Prefix of the SSM parameters the construct writes (`<prefix>/site-properties`, and for generated
-   * credentials `<prefix>/access-key` and `<prefix>/secret-key`). Starts with `/`, no trailing `/`.
-   *
-   * @default - `/alluxio-minio/<unique id of this construct>`
-   */
-  readonly parameterPrefix?: string;
-  /**
-   * Alluxio version, image, sizes and extra properties.
-   *
-   * @default - see `AlluxioOptions`
-   */
-  readonly alluxio?: AlluxioOptions;
-  /**
-   * How long the post-deploy health check keeps trying before it fails the deploy. Definitive
-   * failures (wrong keys, missing bucket) fail at once. From 1 to 50 minutes.
-   *
-   * @default Duration.minutes(10)
-   */
-  readonly healthCheckTimeout?: Duration;
-  /**
-   * Retention of the containers' and handlers' CloudWatch logs.
-   *
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Pull the default images (Alluxio from Docker Hub, the provisioned MinIO from quay.io) through an
-   * ECR pull-through cache or a registry mirror. Anonymous Docker Hub pulls are limited to 10 an hour
-   * per IP address, and every task pulls through the VPC's one NAT address: a rotation restarts every
-   * task. Images given explicitly are used as they are.
-   *
-   * @default - the public registries, anonymously
-   */
-  readonly imageMirror?: ImageMirror;
-  /**
-   * Credential rotation through SSM: re-render, rolling restart, verify, roll back.
-   *
-   * @default - enabled, with a new SNS topic and an hourly reconcile
-   */
-  readonly rotation?: RotationOptions;
-  /**
-   * The cluster's own metrics in CloudWatch (a CloudWatch agent beside the master and each worker),
-   * a dashboard, and alarms on no live worker and a low cache hit ratio.
-   *
-   * @default - off: no agent, dashboard or alarms
-   */
-  readonly metrics?: MetricsOptions;
-  /**
-   * What happens to generated credential parameters and the master's journal file system when the
-   * construct is deleted.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-  /**
-   * An S3 endpoint through the cache: Alluxio's proxy serving the S3 API at
-   * `http://s3.<namespace>:39999/api/v1/s3` (path-style; buckets are top-level Alluxio directories).
-   * It checks no signature: it takes the access key id as the Alluxio user and ignores the secret, so
-   * whoever reaches it can act as any user. Only the peers given to `allowS3ClientsFrom` reach it.
-   *
-   * @default - no S3 endpoint
-   */
-  readonly s3Endpoint?: S3EndpointOptions;
-  /**
-   * Paths to load into the cache (`alluxio fs load <path> --submit`, the distributed load, in a Fargate task) once the health check
-   * has passed after each deploy that changes the configuration or the paths, and on each path's own
-   * schedule. Every run ends with an outcome line in the Alluxio log group (stream prefix `preload`),
-   * counted in the `PreloadSuccesses` / `PreloadFailures` metrics; a failed run never fails the deploy.
-   *
-   * @default - no warm-up
-   */
-  readonly preload?: PreloadPath[];
-}
-
-const DEFAULTS = {
-  masterCpu: 1024,
-  masterMemoryMiB: 4096,
-  healthCheckMinutes: 10,
-};
-
-const MINIO_PORT = 9000;
-/** A worker silent this long (it heartbeats every second) has left: its task was replaced or died. */
-const LOST_WORKER_TIMEOUT = '30sec';
-const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
+import { WorkerSettings } from './parts/worker-settings';
+import { acknowledgeNagFindings } from './private/nag-acknowledgements';
 
 /**
  * Alluxio (one master, or a highly available quorum of three or five, on ECS Fargate, and N workers on
@@ -433,20 +144,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       configHash: configuration.configHash,
     });
 
-    const alluxioSecurityGroup = new ec2.SecurityGroup(this, 'AlluxioSecurityGroup', {
-      vpc,
-      description: 'Alluxio master and workers',
-      allowAllOutbound: true,
-    });
-    const officialImage = `alluxio/alluxio:${settings.alluxioVersion}`;
-    const context: AlluxioServiceContext = {
-      cluster: this.cluster,
-      securityGroup: alluxioSecurityGroup,
-      image: settings.image ?? props.imageMirror?._imageFor(officialImage) ?? ecs.ContainerImage.fromRegistry(officialImage),
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: settings.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
-      configuration,
-      enableExecuteCommand: settings.enableExecuteCommand,
-    };
+    const context = this.serviceContext(vpc, settings, props, configuration);
     const masters = new AlluxioMasterGroup(this, 'Master', {
       context,
       cpu: settings.masterCpu,
@@ -469,98 +167,134 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     // The deploy passes only when a primary serves the MinIO root mount and lists every worker.
     const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoints, settings.workers.count, alluxioServices);
 
-    store.allowFrom(alluxioSecurityGroup, 'Alluxio reads and writes MinIO');
-    store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
-    alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(ALLUXIO_CLUSTER_PORT_RANGE.from, ALLUXIO_CLUSTER_PORT_RANGE.to), 'Alluxio ports within the cluster');
-    if (settings.quorumSize !== undefined) {
-      // The masters' Raft ports (the job masters' are in the range above).
-      const [first, last] = masterJournalPortRange(settings.quorumSize);
-      alluxioSecurityGroup.connections.allowInternally(ec2.Port.tcpRange(first, last), 'embedded journal between the masters');
-    }
-    alluxioSecurityGroup.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'health check reads the master info');
+    this.allowAlluxioTraffic(context.securityGroup, store, functions, settings.quorumSize);
     this.connections = new ec2.Connections({
-      securityGroups: [alluxioSecurityGroup],
+      securityGroups: [context.securityGroup],
       defaultPort: ec2.Port.tcp(ALLUXIO_PORTS.masterRpc),
     });
     this.minioClients = new ec2.Connections({
-      securityGroups: [alluxioSecurityGroup, functions.healthCheckSecurityGroup],
+      securityGroups: [context.securityGroup, functions.healthCheckSecurityGroup],
     });
 
-    if (props.s3Endpoint?.enabled) {
-      this.s3Endpoint = withPropErrors(this, () => new AlluxioS3Endpoint(this, 'S3Endpoint', {
-        options: props.s3Endpoint!,
-        cluster: this.cluster,
-        namespaceName: settings.namespace,
-        vpc,
-        alluxioSecurityGroup,
-        image: context.image,
-        logGroup: context.logGroup,
-        siteProperties: configuration.keyFreeSecret,
-        configHash: configuration.configHash,
-      }));
-      configuration.grantReadEveryKeyFreeConfiguration(this.s3Endpoint.taskDefinition);
-      // The proxy gets the configuration without the MinIO keys (the workers alone read and write
-      // MinIO), and its roles cannot read the one with them; a rotation need not restart it.
-      this.s3Endpoint.service.node.addDependency(...this.masterServices);
-      new CfnOutput(this, 'S3EndpointUrl', { value: this.s3Endpoint.url });
-    }
-
-    if (props.rotation?.enabled ?? true) {
-      this.rotation = new CredentialRotation(this, 'Rotation', {
-        accessKeyParameter: this.accessKeyParameter,
-        secretKeyParameter: this.secretKeyParameter,
-        sitePropertiesParameterName: configuration.parameterBaseName,
-        ownsKeys: settings.credentials.isGenerated,
-        cluster: this.cluster,
-        masterServices: this.masterServices,
-        workerService: this.workerService,
-        minioService: store.server?.service,
-        alluxioMasterWebAddresses: masters.webEndpoints,
-        vpc,
-        kmsKey: settings.credentials.kmsKey,
-        topic: props.rotation?.topic,
-        reconcileSchedule: props.rotation?.reconcileSchedule,
-        serviceRestartTimeout: props.rotation?.serviceRestartTimeout,
-        verificationTimeout: props.rotation?.verificationTimeout,
-        logRetention: settings.logRetention,
-      });
-      this.minioClients.addSecurityGroup(...this.rotation.connections.securityGroups);
-      store.allowFrom(this.rotation, 'rotation verifies new keys against MinIO');
-      alluxioSecurityGroup.connections.allowFrom(this.rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');
-      this.labelLastKnownGoodAfter(alluxioCheck, this.rotation, configuration.configHash, settings.logRetention);
-    }
-
-    if (props.preload && props.preload.length > 0) {
-      this.preload = withPropErrors(this, () => new CachePreload(this, 'Preload', {
-        paths: props.preload!,
-        cluster: this.cluster,
-        image: context.image,
-        // A client of the master only: the configuration without the MinIO keys.
-        siteProperties: configuration.keyFreeSecret,
-        logGroup: context.logGroup,
-        securityGroup: alluxioSecurityGroup,
-        deploymentName: configuration.parameterBaseName,
-        runAfter: alluxioCheck,
-        logRetention: settings.logRetention,
-        mastersUnreachableTimeout: props.rotation?.serviceRestartTimeout,
-      }));
-      acknowledgeAwsCustomResourceSingleton(this);
-    }
-
-    if (props.metrics?.enabled ?? false) {
-      this.metrics = withPropErrors(this, () => new AlluxioClusterMetrics(this, 'Metrics', {
-        options: props.metrics!,
-        cluster: this.cluster,
-        masterTaskDefinition: masters.taskDefinitions[0],
-        otherMasterTaskDefinitions: masters.taskDefinitions.slice(1),
-        workerTaskDefinition: workers.taskDefinition,
-        logGroup: context.logGroup,
-        rotation: this.rotation,
-        alarmsAfter: alluxioServices,
-      }));
-    }
+    // The optional features, each from its prop.
+    const wiring: FeatureWiring = { vpc, settings, context, configuration, store, masters, alluxioCheck };
+    this.s3Endpoint = props.s3Endpoint?.enabled ? this.addS3Endpoint(props.s3Endpoint, wiring) : undefined;
+    this.rotation = (props.rotation?.enabled ?? true) ? this.addRotation(props.rotation ?? {}, wiring) : undefined;
+    this.preload = props.preload && props.preload.length > 0 ? this.addPreload(props.preload, props.rotation, wiring) : undefined;
+    this.metrics = (props.metrics?.enabled ?? false) ? this.addMetrics(props.metrics!, masters, workers.taskDefinition, context, alluxioServices) : undefined;
 
     this.createOutputs(configuration.parameterBaseName);
+  }
+
+  /** What every Alluxio service shares: the cluster, its security group, the image, the log group and the configuration. */
+  private serviceContext(vpc: ec2.IVpc, settings: ResolvedSettings, props: AlluxioMinioProps, configuration: SiteConfiguration): AlluxioServiceContext {
+    const securityGroup = new ec2.SecurityGroup(this, 'AlluxioSecurityGroup', {
+      vpc,
+      description: 'Alluxio master and workers',
+      allowAllOutbound: true,
+    });
+    const officialImage = `alluxio/alluxio:${settings.alluxioVersion}`;
+    return {
+      cluster: this.cluster,
+      securityGroup,
+      image: settings.image ?? props.imageMirror?._imageFor(officialImage) ?? ecs.ContainerImage.fromRegistry(officialImage),
+      logGroup: new logs.LogGroup(this, 'Logs', { retention: settings.logRetention, removalPolicy: RemovalPolicy.DESTROY }),
+      configuration,
+      enableExecuteCommand: settings.enableExecuteCommand,
+    };
+  }
+
+  /** MinIO from Alluxio and the health check; Alluxio's own ports within the cluster; the health check to the master's web port. */
+  private allowAlluxioTraffic(securityGroup: ec2.ISecurityGroup, store: MinioStore, functions: CustomResourceFunctions, quorumSize: number | undefined): void {
+    store.allowFrom(securityGroup, 'Alluxio reads and writes MinIO');
+    store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
+    securityGroup.connections.allowInternally(ec2.Port.tcpRange(ALLUXIO_CLUSTER_PORT_RANGE.from, ALLUXIO_CLUSTER_PORT_RANGE.to), 'Alluxio ports within the cluster');
+    if (quorumSize !== undefined) {
+      // The masters' Raft ports (the job masters' are in the range above).
+      const [first, last] = masterJournalPortRange(quorumSize);
+      securityGroup.connections.allowInternally(ec2.Port.tcpRange(first, last), 'embedded journal between the masters');
+    }
+    securityGroup.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'health check reads the master info');
+  }
+
+  private addS3Endpoint(options: S3EndpointOptions, wiring: FeatureWiring): AlluxioS3Endpoint {
+    const { configuration, context } = wiring;
+    const endpoint = withPropErrors(this, () => new AlluxioS3Endpoint(this, 'S3Endpoint', {
+      options,
+      cluster: this.cluster,
+      namespaceName: wiring.settings.namespace,
+      vpc: wiring.vpc,
+      alluxioSecurityGroup: context.securityGroup,
+      image: context.image,
+      logGroup: context.logGroup,
+      siteProperties: configuration.keyFreeSecret,
+      configHash: configuration.configHash,
+    }));
+    configuration.grantReadEveryKeyFreeConfiguration(endpoint.taskDefinition);
+    // The proxy gets the configuration without the MinIO keys (the workers alone read and write
+    // MinIO), and its roles cannot read the one with them; a rotation need not restart it.
+    endpoint.service.node.addDependency(...this.masterServices);
+    new CfnOutput(this, 'S3EndpointUrl', { value: endpoint.url });
+    return endpoint;
+  }
+
+  private addRotation(options: RotationOptions, wiring: FeatureWiring): CredentialRotation {
+    const { settings } = wiring;
+    const rotation = new CredentialRotation(this, 'Rotation', {
+      accessKeyParameter: this.accessKeyParameter,
+      secretKeyParameter: this.secretKeyParameter,
+      sitePropertiesParameterName: wiring.configuration.parameterBaseName,
+      ownsKeys: settings.credentials.isGenerated,
+      cluster: this.cluster,
+      masterServices: this.masterServices,
+      workerService: this.workerService,
+      minioService: wiring.store.server?.service,
+      alluxioMasterWebAddresses: wiring.masters.webEndpoints,
+      vpc: wiring.vpc,
+      kmsKey: settings.credentials.kmsKey,
+      topic: options.topic,
+      reconcileSchedule: options.reconcileSchedule,
+      serviceRestartTimeout: options.serviceRestartTimeout,
+      verificationTimeout: options.verificationTimeout,
+      logRetention: settings.logRetention,
+    });
+    this.minioClients.addSecurityGroup(...rotation.connections.securityGroups);
+    wiring.store.allowFrom(rotation, 'rotation verifies new keys against MinIO');
+    wiring.context.securityGroup.connections.allowFrom(rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');
+    this.labelLastKnownGoodAfter(wiring.alluxioCheck, rotation, wiring.configuration.configHash, settings.logRetention);
+    return rotation;
+  }
+
+  private addPreload(paths: PreloadPath[], rotation: RotationOptions | undefined, wiring: FeatureWiring): CachePreload {
+    const { configuration, context } = wiring;
+    const preload = withPropErrors(this, () => new CachePreload(this, 'Preload', {
+      paths,
+      cluster: this.cluster,
+      image: context.image,
+      // A client of the master only: the configuration without the MinIO keys.
+      siteProperties: configuration.keyFreeSecret,
+      logGroup: context.logGroup,
+      securityGroup: context.securityGroup,
+      deploymentName: configuration.parameterBaseName,
+      runAfter: wiring.alluxioCheck,
+      logRetention: wiring.settings.logRetention,
+      mastersUnreachableTimeout: rotation?.serviceRestartTimeout,
+    }));
+    acknowledgeAwsCustomResourceSingleton(this);
+    return preload;
+  }
+
+  private addMetrics(options: MetricsOptions, masters: AlluxioMasterGroup, workerTaskDefinition: ecs.TaskDefinition, context: AlluxioServiceContext, alarmsAfter: ecs.BaseService[]): AlluxioClusterMetrics {
+    return withPropErrors(this, () => new AlluxioClusterMetrics(this, 'Metrics', {
+      options,
+      cluster: this.cluster,
+      masterTaskDefinition: masters.taskDefinitions[0],
+      otherMasterTaskDefinitions: masters.taskDefinitions.slice(1),
+      workerTaskDefinition,
+      logGroup: context.logGroup,
+      rotation: this.rotation,
+      alarmsAfter,
+    }));
   }
 
   private createWorkers(context: AlluxioServiceContext, workers: WorkerSettings): { readonly service: ecs.BaseService; readonly taskDefinition: ecs.TaskDefinition } {
@@ -720,171 +454,13 @@ function acknowledgeAwsCustomResourceSingleton(scope: Construct): void {
 // The construct id aws-cdk-lib gives the AwsCustomResource singleton function (stable across releases).
 const AWS_CUSTOM_RESOURCE_SINGLETON_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
-interface ResolvedSettings {
-  readonly minio: MinioBackend;
-  readonly credentials: MinioCredentials;
-  readonly parameterPrefix: string;
-  readonly namespace: string;
-  readonly alluxioVersion: string;
-  readonly image?: ecs.ContainerImage;
-  readonly masterCpu: number;
-  readonly masterMemoryMiB: number;
-  /** ALLUXIO_*_JAVA_OPTS of the master container (master and job master), sized from its task memory. */
-  readonly masterJvmOptions: Record<string, string>;
-  /** How many masters are on the embedded journal; undefined for the single master. */
-  readonly quorumSize?: number;
-  readonly workers: WorkerSettings;
-  readonly writeType: string;
-  readonly metadataSyncInterval: string;
-  readonly extraProperties: Record<string, string>;
-  readonly enableExecuteCommand: boolean;
-  readonly healthCheckTimeout: Duration;
-  readonly logRetention: logs.RetentionDays;
-  readonly removalPolicy: RemovalPolicy;
-}
-
-/** Every prop checked at synth; each error names the prop and the fix. */
-function resolveSettings(scope: Construct, props: AlluxioMinioProps): ResolvedSettings {
-  return withPropErrors(scope, () => resolveSettingsOrThrow(scope, props));
-}
-
-/** Runs `build`; an InputError from it becomes the construct's synth error, with the construct's path. */
-function withPropErrors<T>(scope: Construct, build: () => T): T {
-  try {
-    return build();
-  } catch (err) {
-    if (err instanceof InputError) {
-      throw new Error(`AlluxioMinio ${scope.node.path}: ${err.message}`);
-    }
-    throw err;
-  }
-}
-
-function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): ResolvedSettings {
-  const minio = props.minio;
-  if (!minio) {
-    throw new InputError('minio', 'is required', 'pass MinioBackend.existing({...}) or MinioBackend.provisioned()');
-  }
-  let credentials = props.credentials;
-  if (!credentials) {
-    if (!minio.isProvisioned) {
-      throw new InputError(
-        'credentials',
-        'is required with an existing MinIO, which would not know a generated key pair',
-        "pass MinioCredentials.fromParameters('/path/access-key', '/path/secret-key') naming SecureString parameters that hold the server's keys",
-      );
-    }
-    credentials = MinioCredentials.generated();
-  }
-  if (credentials.isGenerated && !minio.isProvisioned) {
-    throw new InputError(
-      'credentials',
-      'MinioCredentials.generated() cannot work with an existing MinIO: the server does not know the generated pair',
-      'use MinioCredentials.fromParameters(...) with the keys your MinIO accepts',
-    );
-  }
-
-  const alluxio = props.alluxio ?? {};
-  const alluxioVersion = alluxio.version ?? DEFAULT_ALLUXIO_VERSION;
-  parseDeployableAlluxioVersion(alluxioVersion, 'alluxio.version');
-  const masterCpu = alluxio.masterCpu ?? DEFAULTS.masterCpu;
-  const masterMemoryMiB = alluxio.masterMemoryMiB ?? DEFAULTS.masterMemoryMiB;
-  validateFargateSize('alluxio.master', masterCpu, masterMemoryMiB);
-  // Without sizes the image gives the master an 8 GiB heap and the worker 4 GiB of heap and as much
-  // direct memory, and each job process a quarter of the container: more than the task has.
-  // With metrics on, the agent beside each JVM pair has a hard limit of its own out of the task's memory.
-  const sidecarMiB = props.metrics?.enabled ? METRICS_AGENT_MEMORY_MIB : 0;
-  const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB', sidecarMiB));
-  const workers = resolveWorkerSettings(alluxio, sidecarMiB);
-  const quorumSize = alluxio.masters?._quorumSize;
-  if (quorumSize !== undefined) {
-    validateQuorumSize(quorumSize, 'alluxio.masters.count');
-  }
-  const extraProperties = { ...(alluxio.extraProperties ?? {}) };
-  const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
-  const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
-
-  props.imageMirror?._validate();
-
-  const healthCheckTimeout = props.healthCheckTimeout ?? Duration.minutes(DEFAULTS.healthCheckMinutes);
-  validateWholeNumber(
-    'healthCheckTimeout',
-    healthCheckTimeout.toSeconds(),
-    60,
-    50 * 60,
-    'choose from Duration.minutes(1) to Duration.minutes(50) (CloudFormation waits at most an hour for a custom resource)',
-  );
-
-  const parameterPrefix = props.parameterPrefix ?? `/alluxio-minio/${Names.uniqueId(scope)}`;
-  if (!/^(\/[A-Za-z0-9_.-]+)+$/.test(parameterPrefix)) {
-    throw new InputError(
-      'parameterPrefix',
-      `'${parameterPrefix}' is not an SSM parameter path`,
-      "start with '/', use letters, digits, '_', '.', '-' between slashes, no trailing '/'",
-    );
-  }
-
-  if (minio.isProvisioned && minio._existing) {
-    throw new InputError('minio', 'is both existing and provisioned', 'use one of MinioBackend.existing or MinioBackend.provisioned');
-  }
-  // Values only known at deploy time (tokens: a CloudFormation parameter, an imported value) are
-  // checked by the render resource then; literal values are checked here, at synth.
-  const literalOr = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
-  validateSiteSettings({
-    alluxioVersion,
-    minio: {
-      // A provisioned MinIO's endpoint is the construct's own Cloud Map name: valid by construction.
-      endpoint: literalOr(minio._existing?.endpoint ?? PROVISIONED_ENDPOINT_SHAPE, PROVISIONED_ENDPOINT_SHAPE),
-      bucket: literalOr(minio.bucket, 'deploy-time-bucket'),
-      directory: literalOr(minio.directory, ''),
-      region: literalOr(minio.region, 'us-east-1'),
-    },
-    cluster: { clientDefaults: { writeType, metadataSyncInterval } },
-    extraProperties,
-  });
-  validateExtraProperties(extraProperties, MASTER_JVM_PROPERTIES);
-  if (minio._provisioned?.dataVolumeSize) {
-    validateWholeNumber('minio.dataVolumeSize', minio._provisioned.dataVolumeSize.toGibibytes(), 10, 16384, 'give 10 to 16384 GiB');
-  }
-  if (minio._provisioned) {
-    validateDataVolumePlacement(
-      {
-        availabilityZone: minio._provisioned.availabilityZone,
-        dataVolumeId: minio._provisioned.dataVolumeId,
-        dataVolumeSizeGiven: minio._provisioned.dataVolumeSize !== undefined,
-        dataVolumeRemovalPolicyGiven: minio._provisioned.dataVolumeRemovalPolicy !== undefined,
-      },
-      (value) => Token.isUnresolved(value),
-    );
-  }
-
-  return {
-    minio,
-    credentials,
-    parameterPrefix,
-    namespace: `alluxio-${Names.uniqueId(scope).slice(-8).toLowerCase()}.internal`,
-    alluxioVersion,
-    image: alluxio.image,
-    masterCpu,
-    masterMemoryMiB,
-    masterJvmOptions,
-    quorumSize,
-    workers,
-    writeType,
-    metadataSyncInterval,
-    extraProperties,
-    enableExecuteCommand: alluxio.enableExecuteCommand ?? false,
-    healthCheckTimeout,
-    logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-  };
-}
-
-/** A Duration in Alluxio's interval format (whole seconds, `0` for every access). */
-function alluxioInterval(interval: Duration): string {
-  const seconds = interval.toSeconds({ integral: false });
-  if (!Number.isInteger(seconds)) {
-    throw new InputError('alluxio.metadataSyncInterval', `${interval.toHumanString()} is not a whole number of seconds`, 'give whole seconds, e.g. Duration.seconds(30)');
-  }
-  return seconds === 0 ? '0' : `${seconds}sec`;
+/** What the optional features are wired to: built by the constructor before them. */
+interface FeatureWiring {
+  readonly vpc: ec2.IVpc;
+  readonly settings: ResolvedSettings;
+  readonly context: AlluxioServiceContext;
+  readonly configuration: SiteConfiguration;
+  readonly store: MinioStore;
+  readonly masters: AlluxioMasterGroup;
+  readonly alluxioCheck: IDependable;
 }

@@ -1,4 +1,5 @@
 export * from './alluxio-minio';
+export * from './alluxio-minio-props';
 export * from './choices/minio-backend';
 export * from './choices/minio-credentials';
 export * from './features/credential-rotation';
