@@ -65,7 +65,7 @@ export function withPropErrors<T>(scope: Construct, build: () => T): T {
     return build();
   } catch (err) {
     if (err instanceof InputError) {
-      throw new Error(`AlluxioMinio ${scope.node.path}: ${err.message}`);
+      throw new Error(`AlluxioMinio ${scope.node.path}: ${err.message}`, { cause: err });
     }
     throw err;
   }

@@ -58,9 +58,27 @@ export function clusterStatusFromMasterInfo(body: string): ClusterStatus {
   return clusterStatusOf(info);
 }
 
+/** The fields of Alluxio's MasterInfo document read here; each is checked before use (the JSON is the server's). */
+interface MasterInfoFields {
+  readonly workers?: unknown;
+  readonly capacity: { readonly total?: unknown; readonly used?: unknown };
+  readonly metrics?: Record<string, unknown>;
+  readonly tierCapacity?: unknown;
+  readonly mountPoints?: Record<string, { readonly ufsUri?: unknown } | undefined>;
+  readonly version?: unknown;
+  readonly uptimeMs?: unknown;
+  readonly lostWorkers?: unknown;
+}
+
+interface WorkerInfoFields {
+  readonly address?: { readonly host?: unknown };
+  readonly capacityBytes?: unknown;
+  readonly usedBytes?: unknown;
+}
+
 /** The same from a MasterInfo document already parsed. */
 export function clusterStatusOf(document: unknown): ClusterStatus {
-  const info = document as Record<string, any>;
+  const info = document as MasterInfoFields;
   if (typeof info !== 'object' || info === null || !Array.isArray(info.workers) || typeof info.capacity !== 'object') {
     throw new Error('the answer is not an Alluxio MasterInfo document (no workers and capacity): is this the master web port (19999)?');
   }
@@ -79,7 +97,7 @@ export function clusterStatusOf(document: unknown): ClusterStatus {
     version: String(info.version ?? 'unknown'),
     uptimeSeconds: Math.floor(bytes(info.uptimeMs) / 1000),
     rootUfs: typeof rootUfs === 'string' ? rootUfs : undefined,
-    liveWorkers: (info.workers as Array<Record<string, any>>).map((worker) => ({
+    liveWorkers: (info.workers as WorkerInfoFields[]).map((worker) => ({
       host: String(worker.address?.host ?? 'unknown'),
       capacityBytes: bytes(worker.capacityBytes),
       usedBytes: bytes(worker.usedBytes),

@@ -359,12 +359,10 @@ async function checkDirectoryWritable(state: RunState): Promise<CheckOutcome> {
   const { bucket } = state.target;
   const key = `${prefixOf(state)}${PROBE_OBJECT_PREFIX}${randomBytes(6).toString('hex')}`;
   const body = `alluxio-minio health probe ${new Date().toISOString()}`;
-  let written = false;
   try {
     await withAbortAfter(s3Bound(state), (abortSignal) =>
       state.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'text/plain' }), { abortSignal }),
     );
-    written = true;
   } catch (error) {
     return judge(observeS3Error('PutObject', error, secretsOf(state), key), state, '');
   }
@@ -383,9 +381,10 @@ async function checkDirectoryWritable(state: RunState): Promise<CheckOutcome> {
   } catch (error) {
     readFailure = judge(observeS3Error('GetObject', error, secretsOf(state), key), state, '');
   }
-  // Delete even after a failed read, so a failing run leaves no litter when it may delete.
+  // Delete even after a failed read (the write succeeded: a failed one returned above), so a failing run
+  // leaves no litter when it may delete.
   try {
-    if (written) await withAbortAfter(s3Bound(state), (abortSignal) => state.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
+    await withAbortAfter(s3Bound(state), (abortSignal) => state.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }));
   } catch (error) {
     return readFailure ?? judge(observeS3Error('DeleteObject', error, secretsOf(state), key), state, '');
   }

@@ -115,7 +115,7 @@ beforeAll(async () => {
           return `${task.address}: ${text.split('\n').filter((line) => /^Worker_BytesRead(Remote|UfsAll|Cache) /.test(line)).join(', ')}`;
         }));
         const diagnosis = `round ${round}: ${error instanceof Error ? error.message : String(error)}; the master is up ${status.uptimeSeconds} s (the reads began ${Math.round((Date.now() - readAt) / 1000)} s ago); the workers' own counters: ${workers.join('; ')}`;
-        if (round === 3) throw new Error(`${diagnosis}\n${local.logTail(4000)}`);
+        if (round === 3) throw new Error(`${diagnosis}\n${local.logTail(4000)}`, { cause: error });
         console.warn(`metrics suite: reading again, ${diagnosis}`);
       }
     }

@@ -9,7 +9,6 @@ import {
   FAST_TIMING,
   labelledVersions,
   metricSum,
-  mockEcs,
   putSecureString,
   restartedServices,
   rotationConfig,

@@ -81,7 +81,7 @@ export async function deployTestCluster(name: string, options: TestClusterOption
     });
   } catch (error) {
     rmSync(stateDir, { recursive: true, force: true });
-    throw new Error(`the ${name} cluster did not deploy: ${error instanceof Error ? error.message : String(error)}\n${lines.join('\n').slice(-6000)}`);
+    throw new Error(`the ${name} cluster did not deploy: ${error instanceof Error ? error.message : String(error)}\n${lines.join('\n').slice(-6000)}`, { cause: error });
   }
   return {
     cluster,
