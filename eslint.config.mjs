@@ -8,7 +8,24 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   {
     // Build output (tsc writes .js and .d.ts beside the sources), bundles, tools and local state.
-    ignores: ['lib/**/*.js', 'bin/**/*.js', 'lambda/**/*.js', 'local/**/*.js', 'test/**/*.js', '**/*.d.ts', 'node_modules/', 'cdk.out*/', 'lambda-dist/', 'cli-dist/', 'dist/', '.tools/', '.sandbox/', '.jest-cache/', 'coverage/', 'test/jsii/java-app/'],
+    ignores: [
+      'lib/**/*.js',
+      'bin/**/*.js',
+      'lambda/**/*.js',
+      'local/**/*.js',
+      'test/**/*.js',
+      '**/*.d.ts',
+      'node_modules/',
+      'cdk.out*/',
+      'lambda-dist/',
+      'cli-dist/',
+      'dist/',
+      '.tools/',
+      '.sandbox/',
+      '.jest-cache/',
+      'coverage/',
+      'test/jsii/java-app/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -17,7 +34,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       // A leading underscore names what is left out on purpose (a destructured field dropped, an unused argument).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   {

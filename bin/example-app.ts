@@ -1,6 +1,16 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioMasters, AlluxioMinio, AlluxioOptions, AlluxioWorkers, MetricsOptions, MinioBackend, MinioCredentials, PreloadPath, S3EndpointOptions } from '../lib';
+import {
+  AlluxioMasters,
+  AlluxioMinio,
+  AlluxioOptions,
+  AlluxioWorkers,
+  MetricsOptions,
+  MinioBackend,
+  MinioCredentials,
+  PreloadPath,
+  S3EndpointOptions,
+} from '../lib';
 
 /** The stacks `cdk synth` builds from this repository: one per MinIO mode, and the NVMe-worker topology. */
 export const EXAMPLE_STACKS = {
@@ -70,7 +80,11 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     description: 'Alluxio on ECS with workers on instance-store NVMe hosts (cdk-alluxio-minio example)',
   });
   new AlluxioMinio(nvme, 'Cache', {
-    minio: MinioBackend.existing({ endpoint: EXAMPLE_EXISTING_MINIO.endpoint, bucket: EXAMPLE_EXISTING_MINIO.bucket, directory: EXAMPLE_EXISTING_MINIO.directory }),
+    minio: MinioBackend.existing({
+      endpoint: EXAMPLE_EXISTING_MINIO.endpoint,
+      bucket: EXAMPLE_EXISTING_MINIO.bucket,
+      directory: EXAMPLE_EXISTING_MINIO.directory,
+    }),
     credentials: MinioCredentials.fromParameters(EXAMPLE_EXISTING_MINIO.accessKeyParameter, EXAMPLE_EXISTING_MINIO.secretKeyParameter),
     alluxio: { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge'), count: 2 }) },
   });
@@ -80,7 +94,11 @@ export function createExampleApp(outdir?: string, existingMinio: ExistingMinioSe
     description: 'Alluxio on ECS with three highly available masters (cdk-alluxio-minio example)',
   });
   new AlluxioMinio(ha, 'Cache', {
-    minio: MinioBackend.existing({ endpoint: EXAMPLE_EXISTING_MINIO.endpoint, bucket: EXAMPLE_EXISTING_MINIO.bucket, directory: EXAMPLE_EXISTING_MINIO.directory }),
+    minio: MinioBackend.existing({
+      endpoint: EXAMPLE_EXISTING_MINIO.endpoint,
+      bucket: EXAMPLE_EXISTING_MINIO.bucket,
+      directory: EXAMPLE_EXISTING_MINIO.directory,
+    }),
     credentials: MinioCredentials.fromParameters(EXAMPLE_EXISTING_MINIO.accessKeyParameter, EXAMPLE_EXISTING_MINIO.secretKeyParameter),
     alluxio: { masters: AlluxioMasters.highlyAvailable({ count: 3 }) },
   });

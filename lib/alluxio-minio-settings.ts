@@ -195,7 +195,11 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
 function alluxioInterval(interval: Duration): string {
   const seconds = interval.toSeconds({ integral: false });
   if (!Number.isInteger(seconds)) {
-    throw new InputError('alluxio.metadataSyncInterval', `${interval.toHumanString()} is not a whole number of seconds`, 'give whole seconds, e.g. Duration.seconds(30)');
+    throw new InputError(
+      'alluxio.metadataSyncInterval',
+      `${interval.toHumanString()} is not a whole number of seconds`,
+      'give whole seconds, e.g. Duration.seconds(30)',
+    );
   }
   return seconds === 0 ? '0' : `${seconds}sec`;
 }

@@ -115,14 +115,18 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     this.accessKeyParameter = this.credentials.accessKeyParameter;
     this.secretKeyParameter = this.credentials.secretKeyParameter;
 
-    const store = withPropErrors(this, () => new MinioStore(this, 'Minio', {
-      backend: settings.minio,
-      credentials: this.credentials,
-      cluster: this.cluster,
-      port: MINIO_PORT,
-      logRetention: settings.logRetention,
-      imageMirror: props.imageMirror,
-    }));
+    const store = withPropErrors(
+      this,
+      () =>
+        new MinioStore(this, 'Minio', {
+          backend: settings.minio,
+          credentials: this.credentials,
+          cluster: this.cluster,
+          port: MINIO_PORT,
+          logRetention: settings.logRetention,
+          imageMirror: props.imageMirror,
+        }),
+    );
     this.minioEndpoint = store.endpoint;
 
     const configuration = new SiteConfiguration(this, 'SiteProperties', {
@@ -153,7 +157,8 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey,
       removalPolicy: settings.removalPolicy,
       quorumSize: settings.quorumSize,
-      quorumSubnets: settings.quorumSize === undefined ? undefined : withPropErrors(this, () => quorumMemberSubnets(vpc, settings.quorumSize!, props.vpc !== undefined)),
+      quorumSubnets:
+        settings.quorumSize === undefined ? undefined : withPropErrors(this, () => quorumMemberSubnets(vpc, settings.quorumSize!, props.vpc !== undefined)),
     });
     const workers = this.createWorkers(context, settings.workers);
     this.masterServices = masters.services;
@@ -208,7 +213,10 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   private allowAlluxioTraffic(securityGroup: ec2.ISecurityGroup, store: MinioStore, functions: CustomResourceFunctions, quorumSize: number | undefined): void {
     store.allowFrom(securityGroup, 'Alluxio reads and writes MinIO');
     store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
-    securityGroup.connections.allowInternally(ec2.Port.tcpRange(ALLUXIO_CLUSTER_PORT_RANGE.from, ALLUXIO_CLUSTER_PORT_RANGE.to), 'Alluxio ports within the cluster');
+    securityGroup.connections.allowInternally(
+      ec2.Port.tcpRange(ALLUXIO_CLUSTER_PORT_RANGE.from, ALLUXIO_CLUSTER_PORT_RANGE.to),
+      'Alluxio ports within the cluster',
+    );
     if (quorumSize !== undefined) {
       // The masters' Raft ports (the job masters' are in the range above).
       const [first, last] = masterJournalPortRange(quorumSize);
@@ -219,17 +227,21 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
 
   private addS3Endpoint(options: S3EndpointOptions, wiring: FeatureWiring): AlluxioS3Endpoint {
     const { configuration, context } = wiring;
-    const endpoint = withPropErrors(this, () => new AlluxioS3Endpoint(this, 'S3Endpoint', {
-      options,
-      cluster: this.cluster,
-      namespaceName: wiring.settings.namespace,
-      vpc: wiring.vpc,
-      alluxioSecurityGroup: context.securityGroup,
-      image: context.image,
-      logGroup: context.logGroup,
-      siteProperties: configuration.keyFreeSecret,
-      configHash: configuration.configHash,
-    }));
+    const endpoint = withPropErrors(
+      this,
+      () =>
+        new AlluxioS3Endpoint(this, 'S3Endpoint', {
+          options,
+          cluster: this.cluster,
+          namespaceName: wiring.settings.namespace,
+          vpc: wiring.vpc,
+          alluxioSecurityGroup: context.securityGroup,
+          image: context.image,
+          logGroup: context.logGroup,
+          siteProperties: configuration.keyFreeSecret,
+          configHash: configuration.configHash,
+        }),
+    );
     configuration.grantReadEveryKeyFreeConfiguration(endpoint.taskDefinition);
     // The proxy gets the configuration without the MinIO keys (the workers alone read and write
     // MinIO), and its roles cannot read the one with them; a rotation need not restart it.
@@ -267,37 +279,54 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
 
   private addPreload(paths: PreloadPath[], rotation: RotationOptions | undefined, wiring: FeatureWiring): CachePreload {
     const { configuration, context } = wiring;
-    const preload = withPropErrors(this, () => new CachePreload(this, 'Preload', {
-      paths,
-      cluster: this.cluster,
-      image: context.image,
-      // A client of the master only: the configuration without the MinIO keys.
-      siteProperties: configuration.keyFreeSecret,
-      logGroup: context.logGroup,
-      securityGroup: context.securityGroup,
-      deploymentName: configuration.parameterBaseName,
-      runAfter: wiring.alluxioCheck,
-      logRetention: wiring.settings.logRetention,
-      mastersUnreachableTimeout: rotation?.serviceRestartTimeout,
-    }));
+    const preload = withPropErrors(
+      this,
+      () =>
+        new CachePreload(this, 'Preload', {
+          paths,
+          cluster: this.cluster,
+          image: context.image,
+          // A client of the master only: the configuration without the MinIO keys.
+          siteProperties: configuration.keyFreeSecret,
+          logGroup: context.logGroup,
+          securityGroup: context.securityGroup,
+          deploymentName: configuration.parameterBaseName,
+          runAfter: wiring.alluxioCheck,
+          logRetention: wiring.settings.logRetention,
+          mastersUnreachableTimeout: rotation?.serviceRestartTimeout,
+        }),
+    );
     acknowledgeAwsCustomResourceSingleton(this);
     return preload;
   }
 
-  private addMetrics(options: MetricsOptions, masters: AlluxioMasterGroup, workerTaskDefinition: ecs.TaskDefinition, context: AlluxioServiceContext, alarmsAfter: ecs.BaseService[]): AlluxioClusterMetrics {
-    return withPropErrors(this, () => new AlluxioClusterMetrics(this, 'Metrics', {
-      options,
-      cluster: this.cluster,
-      masterTaskDefinition: masters.taskDefinitions[0],
-      otherMasterTaskDefinitions: masters.taskDefinitions.slice(1),
-      workerTaskDefinition,
-      logGroup: context.logGroup,
-      rotation: this.rotation,
-      alarmsAfter,
-    }));
+  private addMetrics(
+    options: MetricsOptions,
+    masters: AlluxioMasterGroup,
+    workerTaskDefinition: ecs.TaskDefinition,
+    context: AlluxioServiceContext,
+    alarmsAfter: ecs.BaseService[],
+  ): AlluxioClusterMetrics {
+    return withPropErrors(
+      this,
+      () =>
+        new AlluxioClusterMetrics(this, 'Metrics', {
+          options,
+          cluster: this.cluster,
+          masterTaskDefinition: masters.taskDefinitions[0],
+          otherMasterTaskDefinitions: masters.taskDefinitions.slice(1),
+          workerTaskDefinition,
+          logGroup: context.logGroup,
+          rotation: this.rotation,
+          alarmsAfter,
+        }),
+    );
   }
 
-  private createWorkers(context: AlluxioServiceContext, workers: WorkerSettings): { readonly service: ecs.BaseService; readonly taskDefinition: ecs.TaskDefinition } {
+  private createWorkers(
+    context: AlluxioServiceContext,
+    workers: WorkerSettings,
+  ): { readonly service: ecs.BaseService; readonly taskDefinition: ecs.TaskDefinition } {
     if (workers.kind === 'ec2') {
       return new AlluxioEc2WorkerGroup(this, 'Worker', { context, ...workers });
     }
@@ -376,7 +405,9 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
    */
   public allowS3ClientsFrom(client: ec2.IConnectable): void {
     if (!this.s3Endpoint) {
-      throw new Error(`AlluxioMinio ${this.node.path}: s3Endpoint: is not enabled, so there is no S3 endpoint to let clients reach. Fix: pass s3Endpoint: { enabled: true }`);
+      throw new Error(
+        `AlluxioMinio ${this.node.path}: s3Endpoint: is not enabled, so there is no S3 endpoint to let clients reach. Fix: pass s3Endpoint: { enabled: true }`,
+      );
     }
     withPropErrors(this, () => this.s3Endpoint!.allowS3ClientsFrom(client));
   }

@@ -69,11 +69,15 @@ function agentPid(): number | undefined {
 async function startAgent(sandbox: Sandbox): Promise<string> {
   const log = openSync(join(STATE_DIR, 'agent.log'), 'a');
   const { aws } = sandbox;
-  const agent = spawn(process.execPath, [join(__dirname, 'ecs', 'agent.js'), STATE_DIR, String(AGENT_PORT), ADDRESS_BLOCK, JARS, aws.endpoint, aws.region, aws.accessKeyId, aws.secretAccessKey], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
+  const agent = spawn(
+    process.execPath,
+    [join(__dirname, 'ecs', 'agent.js'), STATE_DIR, String(AGENT_PORT), ADDRESS_BLOCK, JARS, aws.endpoint, aws.region, aws.accessKeyId, aws.secretAccessKey],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    },
+  );
   closeSync(log);
   agent.unref();
   const deadline = Date.now() + 15_000;
@@ -82,7 +86,9 @@ async function startAgent(sandbox: Sandbox): Promise<string> {
     if (agent.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`the local ECS did not start on 127.0.0.1:${AGENT_PORT} (log: ${join(STATE_DIR, 'agent.log')}); set LOCAL_ECS_PORT to a free port if another program holds it`);
+  throw new Error(
+    `the local ECS did not start on 127.0.0.1:${AGENT_PORT} (log: ${join(STATE_DIR, 'agent.log')}); set LOCAL_ECS_PORT to a free port if another program holds it`,
+  );
 }
 
 function minioFromArguments(sandbox: Sandbox, values: Record<string, string | undefined>): LocalClusterSettings['minio'] & { standIn: boolean } {
@@ -106,10 +112,13 @@ function minioFromArguments(sandbox: Sandbox, values: Record<string, string | un
   };
 }
 
-const rate = (bytes: number, ms: number) => `${((bytes / 1e6) / (ms / 1000)).toFixed(0)} MB/s`;
+const rate = (bytes: number, ms: number) => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
 
 async function up(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { endpoint: { type: 'string' }, bucket: { type: 'string' }, directory: { type: 'string' }, region: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { endpoint: { type: 'string' }, bucket: { type: 'string' }, directory: { type: 'string' }, region: { type: 'string' } },
+  });
   const sandbox = loadSandbox();
   if (agentPid() !== undefined) {
     write('The local deployment is already running; its report:');
@@ -122,7 +131,9 @@ async function up(args: string[]): Promise<number> {
   const started = Date.now();
   const ecsEndpoint = await startAgent(sandbox);
   write(`Deploying the example app's stack AlluxioMinioExisting on this machine (local ECS ${ecsEndpoint}):`);
-  write(`  MinIO: ${minio.endpoint}${minio.standIn ? ' (the sandbox S3 server, versitygw, standing in)' : ''}, bucket ${minio.bucket}, directory ${minio.directory || '(root)'}`);
+  write(
+    `  MinIO: ${minio.endpoint}${minio.standIn ? ' (the sandbox S3 server, versitygw, standing in)' : ''}, bucket ${minio.bucket}, directory ${minio.directory || '(root)'}`,
+  );
   let cluster: LocalCluster;
   try {
     cluster = await LocalCluster.deploy({
@@ -167,13 +178,19 @@ async function up(args: string[]): Promise<number> {
   write();
   write(`Deployed in ${deploySeconds.toFixed(0)} s. Alluxio 2.9.6 is running on this machine:`);
   await report(cluster.masterHost, minio.endpoint);
-  write(`  wrote /hello/sample.bin (${SAMPLE_MIB} MiB) through Alluxio: it is s3://${minio.bucket}/${key} in the bucket (${formatBytes(object.ContentLength ?? 0)})`);
-  write(`  read cold (from MinIO) ${cold.ms.toFixed(0)} ms (${rate(cold.bytes, cold.ms)}), warm (from a worker's cache) ${warm.ms.toFixed(0)} ms (${rate(warm.bytes, warm.ms)})`);
+  write(
+    `  wrote /hello/sample.bin (${SAMPLE_MIB} MiB) through Alluxio: it is s3://${minio.bucket}/${key} in the bucket (${formatBytes(object.ContentLength ?? 0)})`,
+  );
+  write(
+    `  read cold (from MinIO) ${cold.ms.toFixed(0)} ms (${rate(cold.bytes, cold.ms)}), warm (from a worker's cache) ${warm.ms.toFixed(0)} ms (${rate(warm.bytes, warm.ms)})`,
+  );
   write();
   write('Try:');
   write(`  ${join(STATE_DIR, 'client', 'opt', 'alluxio', 'bin', 'alluxio')} fs ls /hello`);
   write(`  npx alluxio-minio status --cluster ${master}:19999`);
-  write(`  AWS_ENDPOINT_URL=${sandbox.aws.endpoint} AWS_REGION=${sandbox.aws.region} AWS_ACCESS_KEY_ID=${sandbox.aws.accessKeyId} AWS_SECRET_ACCESS_KEY=${sandbox.aws.secretAccessKey} \\`);
+  write(
+    `  AWS_ENDPOINT_URL=${sandbox.aws.endpoint} AWS_REGION=${sandbox.aws.region} AWS_ACCESS_KEY_ID=${sandbox.aws.accessKeyId} AWS_SECRET_ACCESS_KEY=${sandbox.aws.secretAccessKey} \\`,
+  );
   write(`    npx alluxio-minio doctor --endpoint ${minio.endpoint} --bucket ${minio.bucket}${minio.directory ? ` --directory ${minio.directory}` : ''} \\`);
   write(`    --access-key-parameter ${parameterNames().accessKey} --secret-key-parameter ${parameterNames().secretKey} --alluxio-master ${master}:19999`);
   write('Stop with: npm stop');

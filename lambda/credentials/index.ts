@@ -47,10 +47,7 @@ async function ensureCredentials(request: CredentialsRequest): Promise<Credentia
     const generated = generateMinioCredentials();
     const accessWritten = await parameters.createSecureStringIfAbsent(request.accessKeyParameterName, generated.accessKeyId, kms);
     const secretWritten = await parameters.createSecureStringIfAbsent(request.secretKeyParameterName, generated.secretKey, kms);
-    written = [
-      ...(accessWritten ? [request.accessKeyParameterName] : []),
-      ...(secretWritten ? [request.secretKeyParameterName] : []),
-    ];
+    written = [...(accessWritten ? [request.accessKeyParameterName] : []), ...(secretWritten ? [request.secretKeyParameterName] : [])];
   }
   const access = await requireSecureString(request.accessKeyParameterName, 'AccessKeyParameterName', kms);
   const secret = await requireSecureString(request.secretKeyParameterName, 'SecretKeyParameterName', kms);

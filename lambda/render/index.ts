@@ -25,7 +25,12 @@ async function renderToParameter(request: RenderRequest, keyChanged: boolean, ru
       secretKey: { name: request.secretKeyParameterName, version: rendered.secretKeyVersion },
     }),
   );
-  return { ParameterName: rendered.parameterName, KeyFreeParameterName: rendered.keyFreeParameterName, ParameterVersion: String(rendered.version), ConfigHash: rendered.configHash };
+  return {
+    ParameterName: rendered.parameterName,
+    KeyFreeParameterName: rendered.keyFreeParameterName,
+    ParameterVersion: String(rendered.version),
+    ConfigHash: rendered.configHash,
+  };
 }
 
 async function deleteRendered(event: CustomResourceEvent): Promise<void> {
@@ -60,7 +65,10 @@ export async function handler(event: CustomResourceEvent): Promise<CustomResourc
   const request = parseRenderProperties(event.ResourceProperties);
   const previousKey = event.OldResourceProperties?.KmsKeyId || undefined;
   const keyChanged = event.RequestType === 'Update' && previousKey !== request.kmsKeyId;
-  const running = event.RequestType === 'Update' && isSitePropertiesParameterOf(request.sitePropertiesParameterName, event.PhysicalResourceId) ? event.PhysicalResourceId : undefined;
+  const running =
+    event.RequestType === 'Update' && isSitePropertiesParameterOf(request.sitePropertiesParameterName, event.PhysicalResourceId)
+      ? event.PhysicalResourceId
+      : undefined;
   const data = await renderToParameter(request, keyChanged, running);
   // A new configuration gets a new parameter, hence a new physical id: CloudFormation then deletes the
   // old parameter after the update succeeded, or the new one when the stack rolls back. The hash is

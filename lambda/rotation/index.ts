@@ -74,9 +74,12 @@ export async function name(input: { event?: unknown } & Partial<RotationStart>):
  * The rotation machine's input is what `name` returned last (the start machine passes it whole), with
  * the end of the pair wait it waited; every later step passes back what the last one returned.
  */
-export async function step(input: RotationExecution | Pick<RotationStart, 'trigger' | 'pairWaitUntil' | 'name' | 'configurationParameter'>): Promise<RotationExecution> {
+export async function step(
+  input: RotationExecution | Pick<RotationStart, 'trigger' | 'pairWaitUntil' | 'name' | 'configurationParameter'>,
+): Promise<RotationExecution> {
   const { config, timing } = configured();
-  const named = 'stage' in input || !input.name || !input.configurationParameter ? undefined : { name: input.name, configurationParameter: input.configurationParameter };
+  const named =
+    'stage' in input || !input.name || !input.configurationParameter ? undefined : { name: input.name, configurationParameter: input.configurationParameter };
   const execution = 'stage' in input ? input : newRotationExecution(input.trigger, Date.now(), input.pairWaitUntil, named);
   return runRotationStep(config, clients, execution, timing, log);
 }

@@ -87,7 +87,10 @@ export abstract class ImageMirror {
 }
 
 class EcrPullThroughCache extends ImageMirror {
-  constructor(private readonly dockerHubPrefix: string, private readonly quayPrefix: string) {
+  constructor(
+    private readonly dockerHubPrefix: string,
+    private readonly quayPrefix: string,
+  ) {
     super();
   }
 
@@ -127,7 +130,10 @@ class RegistryMirror extends ImageMirror {
  * to (ecr:CreateRepository, ecr:BatchImportUpstreamImage), besides the usual pull permissions.
  */
 class PullThroughCacheImage extends ecs.ContainerImage {
-  constructor(private readonly upstream: ImageReference, private readonly prefix: string) {
+  constructor(
+    private readonly upstream: ImageReference,
+    private readonly prefix: string,
+  ) {
     super();
   }
 
@@ -144,7 +150,10 @@ class PullThroughCacheImage extends ecs.ContainerImage {
     );
     executionRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
     acknowledgeNagFindings(executionRole, [
-      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulls are limited to the mirrored repositories.' },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ecr:GetAuthorizationToken has no resource-level permissions; pulls are limited to the mirrored repositories.',
+      },
     ]);
     return { imageName: `${stack.account}.dkr.ecr.${stack.region}.${stack.urlSuffix}/${repositoryName}:${this.upstream.tag}` };
   }

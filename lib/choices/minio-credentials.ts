@@ -31,11 +31,7 @@ export abstract class MinioCredentials {
    * @param accessKeyParameterName name of the parameter holding the access key, e.g. `/team/minio/access-key`
    * @param secretKeyParameterName name of the parameter holding the secret key
    */
-  public static fromParameters(
-    accessKeyParameterName: string,
-    secretKeyParameterName: string,
-    options: MinioCredentialsOptions = {},
-  ): MinioCredentials {
+  public static fromParameters(accessKeyParameterName: string, secretKeyParameterName: string, options: MinioCredentialsOptions = {}): MinioCredentials {
     return new ParameterCredentials(accessKeyParameterName, secretKeyParameterName, options.kmsKey);
   }
 

@@ -65,10 +65,7 @@ export const doctorCommand: CliCommand = async (args, env, io) => {
     const masterOption = values['alluxio-master'];
     const masters = masterOption === undefined ? undefined : parseMasterAddressList(masterOption, '--alluxio-master');
     // Inputs first: a wrong bucket is reported without touching SSM or needing keys.
-    const keys = await loadMinioCredentials(
-      { accessKeyParameter: values['access-key-parameter'], secretKeyParameter: values['secret-key-parameter'] },
-      env,
-    );
+    const keys = await loadMinioCredentials({ accessKeyParameter: values['access-key-parameter'], secretKeyParameter: values['secret-key-parameter'] }, env);
     validateCredential(keys.accessKeyId, 's3a.accessKeyId');
     validateCredential(keys.secretKey, 's3a.secretKey');
     target = {

@@ -72,10 +72,7 @@ export const renderCommand: CliCommand = async (args, env, io) => {
     };
     // Settings first: a wrong bucket is reported without touching SSM or needing keys.
     validateSiteSettings(settings);
-    const keys = await loadMinioCredentials(
-      { accessKeyParameter: values['access-key-parameter'], secretKeyParameter: values['secret-key-parameter'] },
-      env,
-    );
+    const keys = await loadMinioCredentials({ accessKeyParameter: values['access-key-parameter'], secretKeyParameter: values['secret-key-parameter'] }, env);
     const input = { ...settings, ...keys };
     const text = renderSiteProperties(input);
     io.stdout(values['reveal-secrets'] ? text : maskSecrets(text, input));

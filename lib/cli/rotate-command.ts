@@ -79,7 +79,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function wholeNumber(text: string | undefined, flag: string, fallback: number): number {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InputError(flag, `${JSON.stringify(text)} is not a positive whole number`, `pass ${flag} as a number, e.g. ${fallback}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new InputError(flag, `${JSON.stringify(text)} is not a positive whole number`, `pass ${flag} as a number, e.g. ${fallback}`);
   return Number(text);
 }
 
@@ -98,15 +99,25 @@ export const rotateCommand: CliCommand = async (args, env, io) => {
     let check: MinioCheckTarget | undefined;
     if (values.generate) {
       if (values.endpoint !== undefined || env[ACCESS_KEY_ENV] !== undefined || env[SECRET_KEY_ENV] !== undefined) {
-        throw new InputError('--generate', `cannot be combined with --endpoint or ${ACCESS_KEY_ENV}/${SECRET_KEY_ENV}`, 'use --generate for a provisioned MinIO, or give an existing pair through the environment and --endpoint/--bucket');
+        throw new InputError(
+          '--generate',
+          `cannot be combined with --endpoint or ${ACCESS_KEY_ENV}/${SECRET_KEY_ENV}`,
+          'use --generate for a provisioned MinIO, or give an existing pair through the environment and --endpoint/--bucket',
+        );
       }
       pair = generateMinioCredentials();
     } else {
       for (const required of ['endpoint', 'bucket'] as const) {
-        if (values[required] === undefined) throw new InputError(`--${required}`, 'is required to check the new pair (or pass --generate for a provisioned MinIO)', `pass --${required}`);
+        if (values[required] === undefined)
+          throw new InputError(`--${required}`, 'is required to check the new pair (or pass --generate for a provisioned MinIO)', `pass --${required}`);
       }
       for (const name of [ACCESS_KEY_ENV, SECRET_KEY_ENV]) {
-        if (env[name] === undefined) throw new InputError(name, 'is not set', `export ${ACCESS_KEY_ENV} and ${SECRET_KEY_ENV} with the new pair (or pass --generate for a provisioned MinIO)`);
+        if (env[name] === undefined)
+          throw new InputError(
+            name,
+            'is not set',
+            `export ${ACCESS_KEY_ENV} and ${SECRET_KEY_ENV} with the new pair (or pass --generate for a provisioned MinIO)`,
+          );
       }
       pair = { accessKeyId: env[ACCESS_KEY_ENV]!, secretKey: env[SECRET_KEY_ENV]! };
       const endpoint = validateEndpoint(values.endpoint!, '--endpoint');
@@ -146,7 +157,9 @@ export const rotateCommand: CliCommand = async (args, env, io) => {
     // The access key first: the function waits for the second half, which follows at once.
     const access = await parameters.putSecureStringIfChanged(names.accessKey, plan.pair.accessKeyId, ACCESS_KEY_ENV, kms, false);
     const secret = await parameters.putSecureStringIfChanged(names.secretKey, plan.pair.secretKey, SECRET_KEY_ENV, kms, false);
-    say(`wrote ${names.accessKey} version ${access.version} and ${names.secretKey} version ${secret.version} (was ${before.accessKey.currentVersion} and ${before.secretKey.currentVersion})`);
+    say(
+      `wrote ${names.accessKey} version ${access.version} and ${names.secretKey} version ${secret.version} (was ${before.accessKey.currentVersion} and ${before.secretKey.currentVersion})`,
+    );
     if (values['no-follow']) {
       say(`not following; run 'alluxio-minio status' to see the outcome`);
       return 0;
@@ -181,10 +194,8 @@ async function follow(
       if (isFailureOutcome(record.outcome)) {
         stderr(
           `alluxio-minio rotate: rotation ${record.outcome}${record.code ? ` (${record.code})` : ''}: ` +
-            (record.outcome === 'rolled-back'
-              ? `the last-known-good pair is back as versions ${record.accessKeyVersion} / ${record.secretKeyVersion}. `
-              : '') +
-            'The reason is in the SNS notification and the rotation function\'s logs\n',
+            (record.outcome === 'rolled-back' ? `the last-known-good pair is back as versions ${record.accessKeyVersion} / ${record.secretKeyVersion}. ` : '') +
+            "The reason is in the SNS notification and the rotation function's logs\n",
         );
         return 1;
       }

@@ -34,7 +34,8 @@ export function rotationParameterNames(flags: RotationParameterFlags): RotationP
   }
   const pick = (flag: 'access-key-parameter' | 'secret-key-parameter' | 'site-properties-parameter', leaf: string): string => {
     const name = flags[flag] ?? (prefix !== undefined ? `${prefix}/${leaf}` : undefined);
-    if (name === undefined) throw new InputError(`--${flag}`, 'is required without --prefix', `pass --prefix, or --${flag} with the name from the stack outputs`);
+    if (name === undefined)
+      throw new InputError(`--${flag}`, 'is required without --prefix', `pass --prefix, or --${flag} with the name from the stack outputs`);
     return name;
   };
   return {

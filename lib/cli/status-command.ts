@@ -41,13 +41,15 @@ async function clusterStatus(addresses: string[], json: boolean | undefined, io:
     const leaders = leaderIndexes(answers);
     if (leaders.length !== 1) {
       const asked = answers.map((a) => `${a.address}: ${leaders.includes(answers.indexOf(a)) ? 'answers as the leader' : why(a)}`).join('; ');
-      io.stderr(`alluxio-minio status: ${leaders.length === 0 ? 'no master is the leader (yet)' : `${leaders.length} masters answer as the leader (split brain)`} (${asked})\n`);
+      io.stderr(
+        `alluxio-minio status: ${leaders.length === 0 ? 'no master is the leader (yet)' : `${leaders.length} masters answer as the leader (split brain)`} (${asked})\n`,
+      );
       return 1;
     }
     answer = answers[leaders[0]];
     standbys = answers.filter((a) => a !== answer).map((a) => a.address);
   } else if (answer.status !== 200 || answer.body === undefined) {
-    const reason = answer.timedOut ? `no answer within ${MASTER_INFO_TIMEOUT_MS / 1000} s` : answer.errno ?? `HTTP ${answer.status}`;
+    const reason = answer.timedOut ? `no answer within ${MASTER_INFO_TIMEOUT_MS / 1000} s` : (answer.errno ?? `HTTP ${answer.status}`);
     io.stderr(`alluxio-minio status: the master at ${answer.address} did not answer GET /api/v1/master/info (${reason})\n`);
     return 1;
   }

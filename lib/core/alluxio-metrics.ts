@@ -201,7 +201,11 @@ export const DEFAULT_HIT_RATIO_ALARM_PERCENT = 50;
 /** The hit-ratio alarm's threshold, in percent: above 0 (nothing could breach it) and at most 100. */
 export function validateHitRatioThreshold(percent: number): number {
   if (!Number.isFinite(percent) || percent <= 0 || percent > 100) {
-    throw new InputError('metrics.hitRatioAlarmThreshold', `${percent} is not a percentage a hit ratio can fall below`, 'give a number above 0 and at most 100, e.g. 50');
+    throw new InputError(
+      'metrics.hitRatioAlarmThreshold',
+      `${percent} is not a percentage a hit ratio can fall below`,
+      'give a number above 0 and at most 100, e.g. 50',
+    );
   }
   return percent;
 }

@@ -86,7 +86,10 @@ export function clusterStatusOf(document: unknown): ClusterStatus {
   const missingMetrics = Object.values(CLUSTER_READ_METRICS).filter((name) => typeof metrics[name] !== 'number');
   const counter = (name: string) => bytes(metrics[name]);
   const bytesServed =
-    counter(CLUSTER_READ_METRICS.remote) + counter(CLUSTER_READ_METRICS.domainSocket) + counter(CLUSTER_READ_METRICS.shortCircuit) + counter(CLUSTER_READ_METRICS.workerInternal);
+    counter(CLUSTER_READ_METRICS.remote) +
+    counter(CLUSTER_READ_METRICS.domainSocket) +
+    counter(CLUSTER_READ_METRICS.shortCircuit) +
+    counter(CLUSTER_READ_METRICS.workerInternal);
   const bytesFromUnderStore = Math.min(counter(CLUSTER_READ_METRICS.fromUnderStore), bytesServed);
   const tiers: Record<string, { capacityBytes: number; usedBytes: number }> = {};
   for (const [alias, tier] of Object.entries((info.tierCapacity ?? {}) as Record<string, { total?: unknown; used?: unknown }>)) {

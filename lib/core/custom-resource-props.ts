@@ -197,7 +197,11 @@ export function keyFreeSitePropertiesBaseName(baseName: string): string {
 /** The key-free twin of one configuration parameter (`<base>/<generation>` to `<base>-without-keys/<generation>`). */
 export function keyFreeSitePropertiesName(baseName: string, generationName: string): string {
   if (!isSitePropertiesParameterOf(baseName, generationName) || generationName === baseName) {
-    throw new InputError('ParameterName', `${generationName} is not a configuration parameter under ${baseName}`, 'pass a name made by sitePropertiesGenerationName');
+    throw new InputError(
+      'ParameterName',
+      `${generationName} is not a configuration parameter under ${baseName}`,
+      'pass a name made by sitePropertiesGenerationName',
+    );
   }
   return `${keyFreeSitePropertiesBaseName(baseName)}${generationName.slice(baseName.length)}`;
 }
@@ -443,7 +447,11 @@ function journalMigration(props: Record<string, unknown>): boolean | undefined {
   const value = optionalString(props, 'JournalMigration');
   if (value === undefined) return undefined;
   if (value !== JOURNAL_MIGRATION_ABANDON_NAMESPACE) {
-    throw new InputError('JournalMigration', `${JSON.stringify(value)} is not ${JSON.stringify(JOURNAL_MIGRATION_ABANDON_NAMESPACE)}`, `pass "${JOURNAL_MIGRATION_ABANDON_NAMESPACE}" or leave it out`);
+    throw new InputError(
+      'JournalMigration',
+      `${JSON.stringify(value)} is not ${JSON.stringify(JOURNAL_MIGRATION_ABANDON_NAMESPACE)}`,
+      `pass "${JOURNAL_MIGRATION_ABANDON_NAMESPACE}" or leave it out`,
+    );
   }
   return true;
 }

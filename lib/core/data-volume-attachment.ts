@@ -56,7 +56,13 @@ function previousHostIsGone(host: PreviousHostView): boolean {
   return host.impaired || ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(host.state);
 }
 
-export function nextAttachmentStep(volumeId: string, volume: DataVolumeView | undefined, instance: LaunchingInstanceView, previousHost?: PreviousHostView, hold?: HoldTime): AttachmentStep {
+export function nextAttachmentStep(
+  volumeId: string,
+  volume: DataVolumeView | undefined,
+  instance: LaunchingInstanceView,
+  previousHost?: PreviousHostView,
+  hold?: HoldTime,
+): AttachmentStep {
   if (!volume) {
     return { kind: 'refuse', reason: `the data volume ${volumeId} does not exist (deleted? adopt a retained one with minio.dataVolumeId)` };
   }
@@ -79,7 +85,11 @@ export function nextAttachmentStep(volumeId: string, volume: DataVolumeView | un
     if (previousHost?.instanceId === other.instanceId && previousHostIsGone(previousHost)) {
       const condition = previousHost.impaired ? `${previousHost.state}, status checks impaired` : previousHost.state;
       if (hold && hold.heldForMs >= hold.forceDetachAfterMs) {
-        return { kind: 'force-detach', instanceId: other.instanceId, reason: `${held}, which is ${condition} and has not released it in ${Math.round(hold.heldForMs / 1000)} s: forcing the detach` };
+        return {
+          kind: 'force-detach',
+          instanceId: other.instanceId,
+          reason: `${held}, which is ${condition} and has not released it in ${Math.round(hold.heldForMs / 1000)} s: forcing the detach`,
+        };
       }
       return { kind: 'wait', reason: `${held}, which is ${condition}: waiting for a clean release before forcing the detach` };
     }

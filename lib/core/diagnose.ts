@@ -216,13 +216,7 @@ export interface AlluxioWorkersObservation {
 }
 
 export type Observation =
-  | DnsObservation
-  | TcpObservation
-  | LivenessObservation
-  | S3Observation
-  | AlluxioMasterObservation
-  | AlluxioLeaderObservation
-  | AlluxioWorkersObservation;
+  DnsObservation | TcpObservation | LivenessObservation | S3Observation | AlluxioMasterObservation | AlluxioLeaderObservation | AlluxioWorkersObservation;
 
 const ENDPOINT_PROPERTY = 'alluxio.underfs.s3.endpoint';
 const CREDENTIAL_PROPERTIES = 's3a.accessKeyId, s3a.secretKey';
@@ -267,12 +261,7 @@ function where(ctx: DiagnosisContext): string {
  * Failures below HTTP: the same for S3, liveness and master calls, except for which property names the
  * host (the MinIO endpoint or the Alluxio master).
  */
-function diagnoseNetworkFailure(
-  target: string,
-  property: string,
-  errno: string | undefined,
-  timedOut: boolean | undefined,
-): Finding | undefined {
+function diagnoseNetworkFailure(target: string, property: string, errno: string | undefined, timedOut: boolean | undefined): Finding | undefined {
   if (timedOut || (errno !== undefined && TIMED_OUT.has(errno))) {
     return finding(
       'TIMEOUT',
@@ -307,12 +296,7 @@ function diagnoseNetworkFailure(
       `use http:// in ${property} if the server does not speak TLS, or give it a certificate for that host name signed by a trusted CA`,
     );
   }
-  return finding(
-    'UNEXPECTED_RESPONSE',
-    `${target} failed with ${errno}`,
-    property,
-    `check ${property} and that the server is an S3-compatible endpoint`,
-  );
+  return finding('UNEXPECTED_RESPONSE', `${target} failed with ${errno}`, property, `check ${property} and that the server is an S3-compatible endpoint`);
 }
 
 function diagnoseS3(obs: S3Observation, ctx: DiagnosisContext): Finding | undefined {
@@ -330,9 +314,7 @@ function diagnoseS3(obs: S3Observation, ctx: DiagnosisContext): Finding | undefi
   const status = obs.httpStatus;
   const code = obs.code ?? '';
   if (status === undefined || (status >= 200 && status < 300)) {
-    return code
-      ? finding('UNEXPECTED_RESPONSE', `${obs.operation} failed with ${code}`, ENDPOINT_PROPERTY, `check ${ENDPOINT_PROPERTY}`)
-      : undefined;
+    return code ? finding('UNEXPECTED_RESPONSE', `${obs.operation} failed with ${code}`, ENDPOINT_PROPERTY, `check ${ENDPOINT_PROPERTY}`) : undefined;
   }
   if (code === 'NoSuchBucket' || (obs.operation === 'HeadBucket' && status === 404)) {
     return finding(
@@ -495,12 +477,15 @@ function masterUnreachable(address: string, why: string): Finding {
 
 /** Scheme, bucket and path without trailing slashes: `s3://b/dir/` and `s3a://b/dir` name the same root. */
 export function normaliseUfsUri(uri: string): string {
-  return uri.trim().replace(/^s3a:\/\//, 's3://').replace(/\/+$/, '');
+  return uri
+    .trim()
+    .replace(/^s3a:\/\//, 's3://')
+    .replace(/\/+$/, '');
 }
 
 function diagnoseAlluxioMaster(obs: AlluxioMasterObservation, ctx: DiagnosisContext): Finding | undefined {
   if (obs.timedOut || obs.errno) {
-    return masterUnreachable(obs.address, obs.timedOut ? 'no answer within the timeout' : obs.errno ?? 'network error');
+    return masterUnreachable(obs.address, obs.timedOut ? 'no answer within the timeout' : (obs.errno ?? 'network error'));
   }
   if (obs.status !== 200) return masterUnreachable(obs.address, `HTTP ${obs.status ?? 'no status'}`);
   if (obs.malformed || obs.rootUfsUri === undefined) {
@@ -512,7 +497,7 @@ function diagnoseAlluxioMaster(obs: AlluxioMasterObservation, ctx: DiagnosisCont
       `the master at ${obs.address} has '${obs.rootUfsUri}' mounted at / but this deployment rendered '${obs.expectedRootUfs}'`,
       rootProperty(ctx),
       'the master runs a configuration other than the rendered one: it was not restarted since the site properties changed ' +
-        '(force a new deployment of the master service), or the address names another cluster\'s master. Alluxio 2.9 takes the ' +
+        "(force a new deployment of the master service), or the address names another cluster's master. Alluxio 2.9 takes the " +
         'root mount from the site file at every start, even on a journal written under another root, whose files would then ' +
         'name keys that are not there: this library refuses such a change, so fix the configuration the master reads, not the journal',
     );

@@ -15,11 +15,7 @@ const FARGATE_MEMORY_BY_CPU: ReadonlyArray<{ cpu: number; min: number; max: numb
 export function validateFargateSize(prop: string, cpu: number, memoryMiB: number): void {
   const row = FARGATE_MEMORY_BY_CPU.find((r) => r.cpu === cpu);
   if (!row) {
-    throw new InputError(
-      `${prop}Cpu`,
-      `${cpu} is not a Fargate CPU value`,
-      `use one of ${FARGATE_MEMORY_BY_CPU.map((r) => r.cpu).join(', ')}`,
-    );
+    throw new InputError(`${prop}Cpu`, `${cpu} is not a Fargate CPU value`, `use one of ${FARGATE_MEMORY_BY_CPU.map((r) => r.cpu).join(', ')}`);
   }
   const inRange = memoryMiB >= row.min && memoryMiB <= row.max && (memoryMiB - row.min) % row.step === 0;
   if (!inRange && !(row.extra ?? []).includes(memoryMiB)) {

@@ -96,7 +96,11 @@ const WAIT_STEP_SECONDS = 5;
  * then for a healthy worker container on this host (until the worker bound or the deadline), then
  * signal success.
  */
-export function registrationSignalScript(target: RegistrationSignalTarget, waits: HostSignalWaits, layout: RegistrationSignalLayout = REGISTRATION_SIGNAL_LAYOUT): string {
+export function registrationSignalScript(
+  target: RegistrationSignalTarget,
+  waits: HostSignalWaits,
+  layout: RegistrationSignalLayout = REGISTRATION_SIGNAL_LAYOUT,
+): string {
   if (!/^[A-Za-z0-9_-]+$/.test(target.workerTaskFamily)) {
     // ECS families are letters, digits, hyphens and underscores; anything else would break the quoting.
     throw new Error(`not a task definition family: ${JSON.stringify(target.workerTaskFamily)}`);
@@ -167,7 +171,11 @@ export function registrationSignalUnit(layout: RegistrationSignalLayout = REGIST
  * The user data commands: install the script and the unit, and queue the unit without waiting for it
  * (it runs after the agent, which starts after the user data).
  */
-export function registrationSignalUserData(target: RegistrationSignalTarget, waits: HostSignalWaits, layout: RegistrationSignalLayout = REGISTRATION_SIGNAL_LAYOUT): string[] {
+export function registrationSignalUserData(
+  target: RegistrationSignalTarget,
+  waits: HostSignalWaits,
+  layout: RegistrationSignalLayout = REGISTRATION_SIGNAL_LAYOUT,
+): string[] {
   return [
     ...installScriptAndUnitsUserData({
       scriptPath: layout.scriptPath,

@@ -11,19 +11,57 @@ import { InputError } from './input-error';
  */
 const NVME_INSTANCE_STORE: { readonly [instanceType: string]: readonly [disks: number, gbPerDisk: number] } = {
   // i3
-  'i3.large': [1, 475], 'i3.xlarge': [1, 950], 'i3.2xlarge': [1, 1900], 'i3.4xlarge': [2, 1900], 'i3.8xlarge': [4, 1900], 'i3.16xlarge': [8, 1900],
+  'i3.large': [1, 475],
+  'i3.xlarge': [1, 950],
+  'i3.2xlarge': [1, 1900],
+  'i3.4xlarge': [2, 1900],
+  'i3.8xlarge': [4, 1900],
+  'i3.16xlarge': [8, 1900],
   // i3en
-  'i3en.large': [1, 1250], 'i3en.xlarge': [1, 2500], 'i3en.2xlarge': [2, 2500], 'i3en.3xlarge': [1, 7500], 'i3en.6xlarge': [2, 7500], 'i3en.12xlarge': [4, 7500], 'i3en.24xlarge': [8, 7500],
+  'i3en.large': [1, 1250],
+  'i3en.xlarge': [1, 2500],
+  'i3en.2xlarge': [2, 2500],
+  'i3en.3xlarge': [1, 7500],
+  'i3en.6xlarge': [2, 7500],
+  'i3en.12xlarge': [4, 7500],
+  'i3en.24xlarge': [8, 7500],
   // i4i
-  'i4i.large': [1, 468], 'i4i.xlarge': [1, 937], 'i4i.2xlarge': [1, 1875], 'i4i.4xlarge': [1, 3750], 'i4i.8xlarge': [2, 3750], 'i4i.16xlarge': [4, 3750], 'i4i.32xlarge': [8, 3750],
+  'i4i.large': [1, 468],
+  'i4i.xlarge': [1, 937],
+  'i4i.2xlarge': [1, 1875],
+  'i4i.4xlarge': [1, 3750],
+  'i4i.8xlarge': [2, 3750],
+  'i4i.16xlarge': [4, 3750],
+  'i4i.32xlarge': [8, 3750],
   // r5d
-  'r5d.large': [1, 75], 'r5d.xlarge': [1, 150], 'r5d.2xlarge': [1, 300], 'r5d.4xlarge': [2, 300], 'r5d.8xlarge': [2, 600], 'r5d.12xlarge': [2, 900], 'r5d.16xlarge': [4, 600], 'r5d.24xlarge': [4, 900],
+  'r5d.large': [1, 75],
+  'r5d.xlarge': [1, 150],
+  'r5d.2xlarge': [1, 300],
+  'r5d.4xlarge': [2, 300],
+  'r5d.8xlarge': [2, 600],
+  'r5d.12xlarge': [2, 900],
+  'r5d.16xlarge': [4, 600],
+  'r5d.24xlarge': [4, 900],
   // r6id
-  'r6id.large': [1, 118], 'r6id.xlarge': [1, 237], 'r6id.2xlarge': [1, 474], 'r6id.4xlarge': [1, 950], 'r6id.8xlarge': [1, 1900], 'r6id.12xlarge': [2, 1425], 'r6id.16xlarge': [2, 1900], 'r6id.24xlarge': [4, 1425], 'r6id.32xlarge': [4, 1900],
+  'r6id.large': [1, 118],
+  'r6id.xlarge': [1, 237],
+  'r6id.2xlarge': [1, 474],
+  'r6id.4xlarge': [1, 950],
+  'r6id.8xlarge': [1, 1900],
+  'r6id.12xlarge': [2, 1425],
+  'r6id.16xlarge': [2, 1900],
+  'r6id.24xlarge': [4, 1425],
+  'r6id.32xlarge': [4, 1900],
   // m5d
-  'm5d.large': [1, 75], 'm5d.xlarge': [1, 150], 'm5d.2xlarge': [1, 300], 'm5d.4xlarge': [2, 300],
+  'm5d.large': [1, 75],
+  'm5d.xlarge': [1, 150],
+  'm5d.2xlarge': [1, 300],
+  'm5d.4xlarge': [2, 300],
   // m6id
-  'm6id.large': [1, 118], 'm6id.xlarge': [1, 237], 'm6id.2xlarge': [1, 474], 'm6id.4xlarge': [1, 950],
+  'm6id.large': [1, 118],
+  'm6id.xlarge': [1, 237],
+  'm6id.2xlarge': [1, 474],
+  'm6id.4xlarge': [1, 950],
 };
 
 export interface InstanceStore {

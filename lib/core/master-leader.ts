@@ -31,7 +31,8 @@ export function parseMasterAddressList(text: string, input: string): string[] {
     .map((entry) => entry.trim())
     .filter((entry) => entry !== '');
   const bad = addresses.find((address) => !MASTER_ADDRESS.test(address));
-  const fix = "give the master's host and web port, or every master's separated by commas, e.g. master-0.alluxio.internal:19999,master-1.alluxio.internal:19999";
+  const fix =
+    "give the master's host and web port, or every master's separated by commas, e.g. master-0.alluxio.internal:19999,master-1.alluxio.internal:19999";
   if (addresses.length === 0) throw new InputError(input, `${JSON.stringify(text)} names no master`, fix);
   if (bad !== undefined) throw new InputError(input, `${JSON.stringify(bad)} is not HOST or HOST:PORT`, fix);
   if (new Set(addresses).size !== addresses.length) throw new InputError(input, `${JSON.stringify(text)} names a master twice`, 'name each master once');

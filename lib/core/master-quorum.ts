@@ -38,7 +38,11 @@ export function masterJournalPortRange(count: number): [number, number] {
 /** Refuses a master count Raft cannot use well. */
 export function validateQuorumSize(count: number, prop: string): void {
   if (!QUORUM_SIZES.includes(count)) {
-    throw new InputError(prop, `${count} masters cannot form a useful Raft quorum`, `use ${QUORUM_SIZES.join(' or ')} (an odd count: a majority must survive a loss)`);
+    throw new InputError(
+      prop,
+      `${count} masters cannot form a useful Raft quorum`,
+      `use ${QUORUM_SIZES.join(' or ')} (an odd count: a majority must survive a loss)`,
+    );
   }
 }
 
@@ -65,5 +69,9 @@ export function quorumSiteEntries(hostnames: readonly string[]): Array<[string, 
  */
 export function quorumMemberJavaOptions(hostname: string, index: number): string {
   const ports = journalPortsOf(index);
-  return [`-Dalluxio.master.hostname=${hostname}`, `-D${EMBEDDED_JOURNAL_PORT_KEY}=${ports.master}`, `-D${JOB_EMBEDDED_JOURNAL_PORT_KEY}=${ports.jobMaster}`].join(' ');
+  return [
+    `-Dalluxio.master.hostname=${hostname}`,
+    `-D${EMBEDDED_JOURNAL_PORT_KEY}=${ports.master}`,
+    `-D${JOB_EMBEDDED_JOURNAL_PORT_KEY}=${ports.jobMaster}`,
+  ].join(' ');
 }

@@ -129,7 +129,7 @@ export function dataVolumeMountScript(volumeId: string, layout: DataVolumeHostLa
     '  # Any other line for the mount point is an earlier volume: this one replaces it.',
     '  grep -v "^[^#]*[[:space:]]$mount_point[[:space:]]" "$fstab" > "$fstab.cdk-alluxio-minio" || true',
     '  printf \'%s\\n\' "$entry" >> "$fstab.cdk-alluxio-minio"',
-    '  # Rewritten in place, keeping the file\'s owner, mode and SELinux label.',
+    "  # Rewritten in place, keeping the file's owner, mode and SELinux label.",
     '  cat "$fstab.cdk-alluxio-minio" > "$fstab"',
     '  rm -f "$fstab.cdk-alluxio-minio"',
     'fi',
@@ -229,14 +229,22 @@ export interface DataVolumePlacement {
 export function validateDataVolumePlacement(placement: DataVolumePlacement, isToken: (value: string) => boolean): void {
   const literal = (value: string | undefined): value is string => value !== undefined && !isToken(value);
   if (placement.availabilityZone !== undefined && isToken(placement.availabilityZone)) {
-    throw new InputError('minio.availabilityZone', 'is only known at deploy time, but the host\'s subnet is chosen at synth', "give the zone's name as a literal, e.g. 'eu-west-1a'");
+    throw new InputError(
+      'minio.availabilityZone',
+      "is only known at deploy time, but the host's subnet is chosen at synth",
+      "give the zone's name as a literal, e.g. 'eu-west-1a'",
+    );
   }
   if (literal(placement.availabilityZone) && !/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/.test(placement.availabilityZone)) {
     throw new InputError('minio.availabilityZone', `'${placement.availabilityZone}' is not an availability zone name`, "give a zone name such as 'eu-west-1a'");
   }
   if (placement.dataVolumeId === undefined) return;
   if (literal(placement.dataVolumeId) && !/^vol-([0-9a-f]{8}|[0-9a-f]{17})$/.test(placement.dataVolumeId)) {
-    throw new InputError('minio.dataVolumeId', `'${placement.dataVolumeId}' is not an EBS volume id`, "give the id of the retained volume, e.g. 'vol-0123456789abcdef0'");
+    throw new InputError(
+      'minio.dataVolumeId',
+      `'${placement.dataVolumeId}' is not an EBS volume id`,
+      "give the id of the retained volume, e.g. 'vol-0123456789abcdef0'",
+    );
   }
   if (placement.availabilityZone === undefined) {
     throw new InputError(
@@ -248,7 +256,7 @@ export function validateDataVolumePlacement(placement: DataVolumePlacement, isTo
   if (placement.dataVolumeSizeGiven || placement.dataVolumeRemovalPolicyGiven) {
     throw new InputError(
       'minio.dataVolumeId',
-      'an adopted volume is not the stack\'s: dataVolumeSize and dataVolumeRemovalPolicy do not apply to it',
+      "an adopted volume is not the stack's: dataVolumeSize and dataVolumeRemovalPolicy do not apply to it",
       'drop dataVolumeSize and dataVolumeRemovalPolicy (grow an adopted volume with aws ec2 modify-volume; the host grows its file system)',
     );
   }

@@ -50,7 +50,11 @@ export function validatePreloadEntry(index: number, entry: PreloadEntry): void {
   const prop = `preload[${index}].path`;
   const { path } = entry;
   if (typeof path !== 'string' || !path.startsWith('/')) {
-    throw new InputError(prop, `${JSON.stringify(String(path))} is not an absolute Alluxio path`, "start with '/' (the root of the MinIO mount), e.g. '/datasets/train'");
+    throw new InputError(
+      prop,
+      `${JSON.stringify(String(path))} is not an absolute Alluxio path`,
+      "start with '/' (the root of the MinIO mount), e.g. '/datasets/train'",
+    );
   }
   const segments = path.split('/').slice(1);
   if (segments[segments.length - 1] === '') segments.pop();
@@ -65,7 +69,11 @@ export function validatePreloadEntry(index: number, entry: PreloadEntry): void {
   }
   const seconds = entry.timeoutSeconds;
   if (!Number.isInteger(seconds) || seconds < PRELOAD_TIMEOUT_BOUNDS.min || seconds > PRELOAD_TIMEOUT_BOUNDS.max) {
-    throw new InputError(`preload[${index}].timeout`, `${seconds} s is not a whole number of seconds from 60 to 86400`, 'give from Duration.minutes(1) to Duration.hours(24)');
+    throw new InputError(
+      `preload[${index}].timeout`,
+      `${seconds} s is not a whole number of seconds from 60 to 86400`,
+      'give from Duration.minutes(1) to Duration.hours(24)',
+    );
   }
 }
 

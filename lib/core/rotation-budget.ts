@@ -105,7 +105,8 @@ export function worstCaseHistoryEvents(timeoutSeconds: number, pollSeconds = ROT
 }
 
 /** The longest execution timeout whose worst case stays within MAX_ROTATION_HISTORY_EVENTS. */
-const MAX_EXECUTION_SECONDS = (Math.floor((MAX_ROTATION_HISTORY_EVENTS - HISTORY_EVENTS_OUTSIDE_POLLS) / HISTORY_EVENTS_PER_POLL) + 1) * ROTATION_POLL_SECONDS - 1;
+const MAX_EXECUTION_SECONDS =
+  (Math.floor((MAX_ROTATION_HISTORY_EVENTS - HISTORY_EVENTS_OUTSIDE_POLLS) / HISTORY_EVENTS_PER_POLL) + 1) * ROTATION_POLL_SECONDS - 1;
 
 /**
  * Refuses waits that are not whole seconds from 1 s to a day, and waits whose executions could
@@ -128,7 +129,8 @@ export function validateRotationWaits(
       throw new InputError(name, `is ${value} s`, `use a whole number of seconds from 1 to ${MAX_ROTATION_WAIT_SECONDS}`);
     }
   }
-  const history = (seconds: number) => `${worstCaseHistoryEvents(seconds)} history events, over the ${MAX_ROTATION_HISTORY_EVENTS} kept under Step Functions' limit of ${STEP_FUNCTIONS_HISTORY_LIMIT}`;
+  const history = (seconds: number) =>
+    `${worstCaseHistoryEvents(seconds)} history events, over the ${MAX_ROTATION_HISTORY_EVENTS} kept under Step Functions' limit of ${STEP_FUNCTIONS_HISTORY_LIMIT}`;
   const startSeconds = startExecutionTimeoutSeconds(waits);
   if (worstCaseHistoryEvents(startSeconds) > MAX_ROTATION_HISTORY_EVENTS) {
     throw new InputError(
@@ -143,13 +145,17 @@ export function validateRotationWaits(
     // restart twice: the larger share is named, with the longest that fits the other waits as given
     // (rotationExecutionTimeoutSeconds solved for it).
     const pairsShare = waits.pairWaitSeconds >= restartedServices * waits.serviceRestartSeconds;
-    const [name, value, per] = pairsShare ? [props.pairWait, waits.pairWaitSeconds, 2] : [props.serviceRestart, waits.serviceRestartSeconds, 2 * restartedServices];
+    const [name, value, per] = pairsShare
+      ? [props.pairWait, waits.pairWaitSeconds, 2]
+      : [props.serviceRestart, waits.serviceRestartSeconds, 2 * restartedServices];
     const others = rotationExecutionTimeoutSeconds(pairsShare ? { ...waits, pairWaitSeconds: 0 } : { ...waits, serviceRestartSeconds: 0 }, restartedServices);
     const longest = Math.floor((MAX_EXECUTION_SECONDS - others) / per);
     throw new InputError(
       name,
       `is ${value} s: with ${restartedServices} restarted services (each twice when rolled back) and a ${ROTATION_POLL_SECONDS} s poll, a rotation execution could write ${history(rotationSeconds)}`,
-      longest >= 1 ? `use at most ${longest} s with these services and the other waits given` : `shorten ${props.pairWait}, ${props.serviceRestart} and ${props.verification} together`,
+      longest >= 1
+        ? `use at most ${longest} s with these services and the other waits given`
+        : `shorten ${props.pairWait}, ${props.serviceRestart} and ${props.verification} together`,
     );
   }
 }

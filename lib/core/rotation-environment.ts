@@ -28,7 +28,12 @@ export const ROTATION_ENV = {
 } as const;
 
 export interface RotationEnvironment {
-  readonly parameters: { readonly accessKeyParameterName: string; readonly secretKeyParameterName: string; readonly sitePropertiesBaseName: string; readonly kmsKeyId?: string };
+  readonly parameters: {
+    readonly accessKeyParameterName: string;
+    readonly secretKeyParameterName: string;
+    readonly sitePropertiesBaseName: string;
+    readonly kmsKeyId?: string;
+  };
   /** Generated keys are the deployment's own (written back on failure); keys the user named are only read. */
   readonly ownsKeys: boolean;
   /** `masterServices` one per master (one entry: a single master), index-aligned with `alluxioMasters`. */
@@ -45,7 +50,8 @@ export interface RotationEnvironment {
 
 function required(env: Record<string, string | undefined>, name: string): string {
   const value = env[name];
-  if (value === undefined || value === '') throw new InputError(name, 'is not set', `set ${name} on the rotation function (the CredentialRotation construct does)`);
+  if (value === undefined || value === '')
+    throw new InputError(name, 'is not set', `set ${name} on the rotation function (the CredentialRotation construct does)`);
   return value;
 }
 
@@ -58,7 +64,11 @@ function seconds(env: Record<string, string | undefined>, name: string): number 
 
 function stateMachineArn(value: string | undefined): string | undefined {
   if (value !== undefined && !/^arn:[^:]+:states:[^:]*:[^:]*:stateMachine:[^:]+$/.test(value)) {
-    throw new InputError(ROTATION_ENV.rotationStateMachine, `${JSON.stringify(value)} is not a state machine ARN`, `set it to the rotation state machine's ARN (the CredentialRotation construct does), or leave it unset`);
+    throw new InputError(
+      ROTATION_ENV.rotationStateMachine,
+      `${JSON.stringify(value)} is not a state machine ARN`,
+      `set it to the rotation state machine's ARN (the CredentialRotation construct does), or leave it unset`,
+    );
   }
   return value;
 }
@@ -68,7 +78,11 @@ export function parseRotationEnvironment(env: Record<string, string | undefined>
   const optional = (name: string) => (env[name] === '' ? undefined : env[name]);
   const ownership = required(env, ROTATION_ENV.keyOwnership);
   if (ownership !== 'generated' && ownership !== 'existing') {
-    throw new InputError(ROTATION_ENV.keyOwnership, `${JSON.stringify(ownership)} is not "generated" or "existing"`, `set ${ROTATION_ENV.keyOwnership} to generated or existing`);
+    throw new InputError(
+      ROTATION_ENV.keyOwnership,
+      `${JSON.stringify(ownership)} is not "generated" or "existing"`,
+      `set ${ROTATION_ENV.keyOwnership} to generated or existing`,
+    );
   }
   // Read in this order so the first missing variable is the one named.
   const parameters = {
@@ -82,7 +96,11 @@ export function parseRotationEnvironment(env: Record<string, string | undefined>
     .split(',')
     .map((service) => service.trim());
   if (masterServices.some((service) => service === '')) {
-    throw new InputError(ROTATION_ENV.masterService, 'has an empty entry', `set ${ROTATION_ENV.masterService} to the master services' ARNs separated by commas`);
+    throw new InputError(
+      ROTATION_ENV.masterService,
+      'has an empty entry',
+      `set ${ROTATION_ENV.masterService} to the master services' ARNs separated by commas`,
+    );
   }
   const masterAddresses = optional(ROTATION_ENV.alluxioMaster);
   const services = { cluster, masterServices, workerService: required(env, ROTATION_ENV.workerService), minioService: optional(ROTATION_ENV.minioService) };

@@ -30,7 +30,11 @@ export function validateLabelName(label: string, input = 'lastKnownGoodLabel'): 
     throw new InputError(input, `${JSON.stringify(label)} starts with a digit`, 'start the label with a letter');
   }
   if (/^(aws|ssm)/i.test(label)) {
-    throw new InputError(input, `${JSON.stringify(label)} starts with a prefix SSM reserves (aws, ssm)`, `choose another name, e.g. "${DEFAULT_LAST_KNOWN_GOOD_LABEL}"`);
+    throw new InputError(
+      input,
+      `${JSON.stringify(label)} starts with a prefix SSM reserves (aws, ssm)`,
+      `choose another name, e.g. "${DEFAULT_LAST_KNOWN_GOOD_LABEL}"`,
+    );
   }
   return label;
 }
@@ -213,7 +217,9 @@ export function lastKnownGoodTags(accessKeyVersion: number, secretKeyVersion: nu
 }
 
 /** The last-known-good versions back from the tags; undefined when none were recorded. */
-export function lastKnownGoodFromTags(tags: ReadonlyArray<{ Key?: string; Value?: string }>): { accessKeyVersion: number; secretKeyVersion: number } | undefined {
+export function lastKnownGoodFromTags(
+  tags: ReadonlyArray<{ Key?: string; Value?: string }>,
+): { accessKeyVersion: number; secretKeyVersion: number } | undefined {
   const value = tags.find((tag) => tag.Key === ROTATION_TAG_KEYS.lastKnownGood)?.Value;
   const versions = /^access:(\d+) secret:(\d+)$/.exec(value ?? '');
   return versions ? { accessKeyVersion: Number(versions[1]), secretKeyVersion: Number(versions[2]) } : undefined;
@@ -257,7 +263,13 @@ export function rotationRecordFromTags(tags: ReadonlyArray<{ Key?: string; Value
  */
 export function masterRestartOrder(masters: readonly number[], leader: number | undefined, unsettled?: number): number[] {
   if (unsettled !== undefined && masters.includes(unsettled)) {
-    return [unsettled, ...masterRestartOrder(masters.filter((index) => index !== unsettled), leader)];
+    return [
+      unsettled,
+      ...masterRestartOrder(
+        masters.filter((index) => index !== unsettled),
+        leader,
+      ),
+    ];
   }
   const followers = masters.filter((index) => index !== leader);
   return leader !== undefined && masters.includes(leader) ? [...followers, leader] : [...masters];
@@ -291,7 +303,11 @@ export function rotationExecutionName(
 ): string {
   const label = (version: number | undefined) => (version === undefined ? 'n' : String(version));
   const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 8);
-  const generation = configuration.parameterName.split('/').pop()!.replace(/[^A-Za-z0-9_-]/g, '_').slice(-24);
+  const generation = configuration.parameterName
+    .split('/')
+    .pop()!
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(-24);
   const versions = `a${label(state.accessKey.labelledVersion)}-${state.accessKey.currentVersion}-s${label(state.secretKey.labelledVersion)}-${state.secretKey.currentVersion}`;
   // 72 characters leave room for a retry's suffix within Step Functions' 80.
   const name = `rotation-${digest(JSON.stringify(settings))}-${versions}-c${generation}-${digest(withoutCredentials(configuration.text))}`.slice(0, 72);

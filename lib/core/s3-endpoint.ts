@@ -38,7 +38,6 @@ export const S3_ENDPOINT_DEFAULTS = {
 /** The Cloud Map name of the proxy service: the endpoint is `s3.<namespace>`. */
 export const S3_ENDPOINT_CLOUD_MAP_NAME = 's3';
 
-
 /** The endpoint's settings, checked; undefined when the endpoint is off. Errors name the prop and the fix. */
 export function resolveS3EndpointSettings(input: S3EndpointInput | undefined): S3EndpointSettings | undefined {
   if (!(input?.enabled ?? S3_ENDPOINT_DEFAULTS.enabled)) return undefined;

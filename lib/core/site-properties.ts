@@ -12,14 +12,7 @@ import {
   quorumSiteEntries,
   validateQuorumSize,
 } from './master-quorum';
-import {
-  validateBucket,
-  validateCredential,
-  validateDirectory,
-  validateEndpoint,
-  validateExtraProperties,
-  validateRegion,
-} from './validate';
+import { validateBucket, validateCredential, validateDirectory, validateEndpoint, validateExtraProperties, validateRegion } from './validate';
 
 /** Where the root mount lives on MinIO. */
 export interface MinioLocation {
@@ -226,7 +219,11 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
       );
     }
     if (!isServerPath(journal.folder)) {
-      throw new InputError('cluster.journal.folder', `${JSON.stringify(journal.folder)} is not an absolute path`, 'give an absolute directory, or one under ${alluxio.home}/');
+      throw new InputError(
+        'cluster.journal.folder',
+        `${JSON.stringify(journal.folder)} is not an absolute path`,
+        'give an absolute directory, or one under ${alluxio.home}/',
+      );
     }
     entries.push([JOURNAL_TYPE_KEY, journal.type], [JOURNAL_FOLDER_KEY, journal.folder]);
   }
@@ -237,11 +234,19 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
     }
     const paths = tier.path.split(',');
     if (!paths.every(isServerPath)) {
-      throw new InputError('cluster.workerTier.path', `${JSON.stringify(tier.path)} is not a list of absolute paths`, 'give absolute directories separated by commas, e.g. "/mnt/ramdisk"');
+      throw new InputError(
+        'cluster.workerTier.path',
+        `${JSON.stringify(tier.path)} is not a list of absolute paths`,
+        'give absolute directories separated by commas, e.g. "/mnt/ramdisk"',
+      );
     }
     const quotas = tier.quota.split(',');
     if (quotas.some((q) => parseAlluxioSize(q) === undefined)) {
-      throw new InputError('cluster.workerTier.quota', `${JSON.stringify(tier.quota)} is not a size`, 'give a size such as "4GB" (one per path, separated by commas)');
+      throw new InputError(
+        'cluster.workerTier.quota',
+        `${JSON.stringify(tier.quota)} is not a size`,
+        'give a size such as "4GB" (one per path, separated by commas)',
+      );
     }
     if (quotas.length !== paths.length) {
       throw new InputError('cluster.workerTier.quota', `has ${quotas.length} sizes for ${paths.length} paths`, 'give one size per path');
@@ -253,14 +258,22 @@ function clusterEntries(cluster: ClusterLayout | undefined): Array<[string, stri
   }
   if (cluster?.lostWorkerTimeout !== undefined) {
     if (!ALLUXIO_INTERVAL.test(cluster.lostWorkerTimeout) || /^-?[01]$/.test(cluster.lostWorkerTimeout)) {
-      throw new InputError('cluster.lostWorkerTimeout', `${JSON.stringify(cluster.lostWorkerTimeout)} is not an Alluxio interval`, 'give whole units such as "30sec" or "2min"');
+      throw new InputError(
+        'cluster.lostWorkerTimeout',
+        `${JSON.stringify(cluster.lostWorkerTimeout)} is not an Alluxio interval`,
+        'give whole units such as "30sec" or "2min"',
+      );
     }
     entries.push([WORKER_TIMEOUT_KEY, cluster.lostWorkerTimeout]);
   }
   const clients = cluster?.clientDefaults;
   if (clients?.writeType !== undefined) {
     if (!ALLUXIO_WRITE_TYPES.includes(clients.writeType)) {
-      throw new InputError('cluster.clientDefaults.writeType', `${JSON.stringify(clients.writeType)} is not an Alluxio write type`, `use one of ${ALLUXIO_WRITE_TYPES.join(', ')}`);
+      throw new InputError(
+        'cluster.clientDefaults.writeType',
+        `${JSON.stringify(clients.writeType)} is not an Alluxio write type`,
+        `use one of ${ALLUXIO_WRITE_TYPES.join(', ')}`,
+      );
     }
     entries.push([WRITE_TYPE_KEY, clients.writeType]);
   }
@@ -319,7 +332,10 @@ const WRITE_REQUEST_HEADER_ROOM = 64 * 1024;
 function checkWriteChunkFits(extra: Readonly<Record<string, string>>): void {
   const chunkText = extra[WRITE_CHUNK_KEY] ?? DEFAULT_WRITE_CHUNK;
   const limitText = extra[WORKER_INBOUND_MESSAGE_KEY] ?? DEFAULT_WORKER_INBOUND_MESSAGE;
-  for (const [key, text] of [[WRITE_CHUNK_KEY, chunkText], [WORKER_INBOUND_MESSAGE_KEY, limitText]]) {
+  for (const [key, text] of [
+    [WRITE_CHUNK_KEY, chunkText],
+    [WORKER_INBOUND_MESSAGE_KEY, limitText],
+  ]) {
     if (parseAlluxioSize(text) === undefined) {
       throw new InputError(`extraProperties[${JSON.stringify(key)}]`, `${JSON.stringify(text)} is not a size`, 'give a size such as "1MB"');
     }
@@ -364,12 +380,7 @@ export function renderSiteProperties(input: SitePropertiesInput): string {
   validateCredential(input.accessKeyId, ACCESS_KEY_PROPERTY);
   validateCredential(input.secretKey, SECRET_KEY_PROPERTY);
   const release = parseAlluxioVersion(input.alluxioVersion);
-  const ordered: Array<[string, string]> = [
-    ...connection,
-    [ACCESS_KEY_PROPERTY, input.accessKeyId],
-    [SECRET_KEY_PROPERTY, input.secretKey],
-    ...deployment,
-  ];
+  const ordered: Array<[string, string]> = [...connection, [ACCESS_KEY_PROPERTY, input.accessKeyId], [SECRET_KEY_PROPERTY, input.secretKey], ...deployment];
   const header = `# Generated by cdk-alluxio-minio for Alluxio ${release.version} (${release.line === 'v2' ? '2.x' : 'dora 3xx'}). Edits are replaced on the next deploy.`;
   return [header, ...ordered.map(([key, value]) => formatLine(key, value))].join('\n') + '\n';
 }
@@ -447,7 +458,11 @@ export function checkRootMountUnchanged(currentText: string | undefined, nextTex
  * CloudFormation rolling a failed switch back (its cleanup deletes a configuration's parameter once a
  * later deploy succeeded), which must not fail.
  */
-export function checkJournalTypeUnchanged(currentText: string | undefined, nextText: string, options: { migrationAccepted: boolean; returningToDeployed: boolean }): void {
+export function checkJournalTypeUnchanged(
+  currentText: string | undefined,
+  nextText: string,
+  options: { migrationAccepted: boolean; returningToDeployed: boolean },
+): void {
   const change = journalTypeChange(currentText, nextText);
   if (change === undefined || options.migrationAccepted || options.returningToDeployed) return;
   const { current, next } = change;
@@ -500,7 +515,11 @@ export function withCredentials(text: string, accessKeyId: string, secretKey: st
     return replacements[credential];
   });
   if (seen.size !== 2) {
-    throw new InputError('siteProperties', 'has no s3a.accessKeyId and s3a.secretKey lines to replace', 'deploy the stack again so the render resource writes a complete file');
+    throw new InputError(
+      'siteProperties',
+      'has no s3a.accessKeyId and s3a.secretKey lines to replace',
+      'deploy the stack again so the render resource writes a complete file',
+    );
   }
   return lines.join('\n');
 }

@@ -21,10 +21,18 @@ export function validateBucket(bucket: string, input = 'minio.bucket'): void {
     throw new InputError(input, `${JSON.stringify(bucket)} must start and end with a lowercase letter or digit`, fix);
   }
   if (/\.\.|\.-|-\./.test(bucket)) {
-    throw new InputError(input, `${JSON.stringify(bucket)} has a dot next to another dot or a hyphen`, 'separate the labels of the name by a single dot, e.g. "logs.archive"');
+    throw new InputError(
+      input,
+      `${JSON.stringify(bucket)} has a dot next to another dot or a hyphen`,
+      'separate the labels of the name by a single dot, e.g. "logs.archive"',
+    );
   }
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) {
-    throw new InputError(input, `${JSON.stringify(bucket)} is formatted as an IP address, which S3 forbids for bucket names`, 'choose a name that is not an IP address, e.g. "datalake"');
+    throw new InputError(
+      input,
+      `${JSON.stringify(bucket)} is formatted as an IP address, which S3 forbids for bucket names`,
+      'choose a name that is not an IP address, e.g. "datalake"',
+    );
   }
   for (const prefix of ['xn--', 'sthree-']) {
     if (bucket.startsWith(prefix)) {
@@ -102,10 +110,18 @@ export function validateEndpoint(endpoint: string, input = 'minio.endpoint'): En
   }
   if (authority.includes('@')) {
     // The part before '@' may be a password: never quote it.
-    throw new InputError(input, 'carries user information ("user:password@") in the URL', 'remove it from the endpoint; credentials come from SSM parameters, never from the URL');
+    throw new InputError(
+      input,
+      'carries user information ("user:password@") in the URL',
+      'remove it from the endpoint; credentials come from SSM parameters, never from the URL',
+    );
   }
   if (rest !== '' && rest !== '/') {
-    throw new InputError(input, `${JSON.stringify(endpoint)} has a path, query or fragment after the host`, `remove everything after the host and port; ${ENDPOINT_FORM}`);
+    throw new InputError(
+      input,
+      `${JSON.stringify(endpoint)} has a path, query or fragment after the host`,
+      `remove everything after the host and port; ${ENDPOINT_FORM}`,
+    );
   }
   const hostPort = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(.*))?$/.exec(authority);
   if (!hostPort) {
@@ -181,11 +197,19 @@ export function validateExtraProperties(
   for (const [key, value] of Object.entries(properties)) {
     const name = `${input}[${JSON.stringify(key)}]`;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key)) {
-      throw new InputError(name, 'is not a property name', 'use an Alluxio property name made of letters, digits, ".", "_" and "-", e.g. "alluxio.user.file.replication.min"');
+      throw new InputError(
+        name,
+        'is not a property name',
+        'use an Alluxio property name made of letters, digits, ".", "_" and "-", e.g. "alluxio.user.file.replication.min"',
+      );
     }
     if (isCredentialKey(key)) {
       // The value is never quoted here: it may be a secret.
-      throw new InputError(name, 'names a credential, which must not travel as a plain property', 'remove it; credentials come only from the access-key and secret-key SSM parameters');
+      throw new InputError(
+        name,
+        'names a credential, which must not travel as a plain property',
+        'remove it; credentials come only from the access-key and secret-key SSM parameters',
+      );
     }
     if (Object.prototype.hasOwnProperty.call(managed, key)) {
       throw new InputError(name, `is set by this library from ${managed[key]}`, 'remove it and set that input instead');
@@ -223,7 +247,11 @@ export function validateCredential(value: string, input: string): void {
   // Alluxio resolves ${name} in every property value as a reference to another property (and fails
   // on an unknown name); no escape exists, so such a key would never reach MinIO as written.
   if (ALLUXIO_REFERENCE.test(value)) {
-    throw new InputError(input, 'contains "${...}", which Alluxio expands as a reference to another property', 'use a key without the character sequence "${" followed by "}" (rotate it in MinIO and store the new one)');
+    throw new InputError(
+      input,
+      'contains "${...}", which Alluxio expands as a reference to another property',
+      'use a key without the character sequence "${" followed by "}" (rotate it in MinIO and store the new one)',
+    );
   }
 }
 

@@ -60,7 +60,7 @@ export function cacheDisksMountScript(diskCount: number, layout: CacheDiskHostLa
     `  for link in '${layout.diskById}'/nvme-Amazon_EC2_NVMe_Instance_Storage_*; do`,
     '    case "$link" in *-part*) continue ;; esac',
     '    [ -e "$link" ] && readlink -f "$link"',
-    '  done | awk \'!seen[$0]++\'',
+    "  done | awk '!seen[$0]++'",
     '}',
     '',
     'waited=0',

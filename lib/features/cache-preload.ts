@@ -142,7 +142,9 @@ export class CachePreload extends Construct {
         taskDefinition: this.taskDefinition.taskDefinitionArn,
         launchType: 'FARGATE',
         count: 1,
-        networkConfiguration: { awsvpcConfiguration: { subnets: subnetIds, securityGroups: [props.securityGroup.securityGroupId], assignPublicIp: 'DISABLED' } },
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: subnetIds, securityGroups: [props.securityGroup.securityGroupId], assignPublicIp: 'DISABLED' },
+        },
         startedBy: 'cdk-alluxio-minio-deploy',
       },
       physicalResourceId: cr.PhysicalResourceId.of(this.taskDefinition.taskDefinitionArn),
@@ -160,7 +162,10 @@ export class CachePreload extends Construct {
         new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: taskRoles.map((role) => role.roleArn) }),
       ]),
       installLatestAwsSdk: false,
-      logGroup: new logs.LogGroup(this, 'RunAfterDeployLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      logGroup: new logs.LogGroup(this, 'RunAfterDeployLogs', {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
     });
     afterDeploy.node.addDependency(props.runAfter);
 
@@ -215,7 +220,10 @@ export class CachePreload extends Construct {
     if (this.scheduleRules.length > 0) {
       // The rules' role, which aws-cdk-lib's EcsTask target makes under the task definition.
       acknowledgeNagFindings(this.taskDefinition, [
-        { id: taskTaggingFinding(props.cluster), reason: "aws-cdk-lib's EcsTask target may tag the tasks it starts, which have ids only known at run time, in this cluster only." },
+        {
+          id: taskTaggingFinding(props.cluster),
+          reason: "aws-cdk-lib's EcsTask target may tag the tasks it starts, which have ids only known at run time, in this cluster only.",
+        },
       ]);
     }
   }

@@ -79,15 +79,19 @@ export class AlluxioClusterDashboard extends Construct {
       // A period with nothing read has no ratio: idleness is not a falling hit ratio.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.noLiveWorkersAlarm = this.metric('liveWorkers', { statistic: cloudwatch.Stats.MINIMUM, period: LIVE_WORKERS_PERIOD }).createAlarm(this, 'NoLiveWorkersAlarm', {
-      alarmDescription: `The Alluxio master of ${this.clusterName} reported no live worker (or reported nothing) for ${NO_LIVE_WORKER_PERIODS} minutes: reads fail or go to MinIO`,
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: NO_LIVE_WORKER_PERIODS,
-      datapointsToAlarm: NO_LIVE_WORKER_PERIODS,
-      // A master that sends nothing is no evidence of a live worker: a stopped master or agent alarms too.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    this.noLiveWorkersAlarm = this.metric('liveWorkers', { statistic: cloudwatch.Stats.MINIMUM, period: LIVE_WORKERS_PERIOD }).createAlarm(
+      this,
+      'NoLiveWorkersAlarm',
+      {
+        alarmDescription: `The Alluxio master of ${this.clusterName} reported no live worker (or reported nothing) for ${NO_LIVE_WORKER_PERIODS} minutes: reads fail or go to MinIO`,
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: NO_LIVE_WORKER_PERIODS,
+        datapointsToAlarm: NO_LIVE_WORKER_PERIODS,
+        // A master that sends nothing is no evidence of a live worker: a stopped master or agent alarms too.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      },
+    );
     const notify = new cloudwatchActions.SnsAction(props.alarmTopic);
     for (const alarm of [this.lowHitRatioAlarm, this.noLiveWorkersAlarm]) {
       alarm.addAlarmAction(notify);
@@ -114,10 +118,7 @@ export class AlluxioClusterDashboard extends Construct {
         }),
         new cloudwatch.GraphWidget({
           title: 'Bytes read: from the cache vs from MinIO, per 5 minutes',
-          left: [
-            this.hitRatioExpression('fromCache', 'from the cache', perPeriod),
-            this.hitRatioExpression('fromMinio', 'from MinIO', perPeriod),
-          ],
+          left: [this.hitRatioExpression('fromCache', 'from the cache', perPeriod), this.hitRatioExpression('fromMinio', 'from MinIO', perPeriod)],
           stacked: true,
           width: 12,
         }),
@@ -158,11 +159,11 @@ export class AlluxioClusterDashboard extends Construct {
         }),
         props.rotation
           ? new cloudwatch.GraphWidget({
-            title: 'Credential rotations per 5 minutes',
-            left: [props.rotation.metricRotationSuccesses({ label: 'succeeded' }), props.rotation.metricRotationFailures({ label: 'failed or rolled back' })],
-            leftYAxis: { min: 0, showUnits: false },
-            width: 12,
-          })
+              title: 'Credential rotations per 5 minutes',
+              left: [props.rotation.metricRotationSuccesses({ label: 'succeeded' }), props.rotation.metricRotationFailures({ label: 'failed or rolled back' })],
+              leftYAxis: { min: 0, showUnits: false },
+              width: 12,
+            })
           : new cloudwatch.TextWidget({ markdown: 'Credential rotation is off (`rotation.enabled: false`): no outcomes to show.', width: 12, height: 6 }),
       ],
       [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [this.noLiveWorkersAlarm, this.lowHitRatioAlarm], width: 24, height: 3 })],
@@ -187,7 +188,11 @@ export class AlluxioClusterDashboard extends Construct {
   private hitRatioExpression(name: 'hitRatioPercent' | 'fromCache' | 'fromMinio', label: string, period: Duration): cloudwatch.MathExpression {
     const counters = (keys: readonly AlluxioMetricKey[]) => Object.fromEntries(keys.map((key) => [key, this.metric(key, { period })]));
     const served = new cloudwatch.MathExpression({ expression: HIT_RATIO_EXPRESSIONS.served, usingMetrics: counters(HIT_RATIO_INPUTS.served), period });
-    const fromUnderStore = new cloudwatch.MathExpression({ expression: HIT_RATIO_EXPRESSIONS.fromUnderStore, usingMetrics: counters(HIT_RATIO_INPUTS.fromUnderStore), period });
+    const fromUnderStore = new cloudwatch.MathExpression({
+      expression: HIT_RATIO_EXPRESSIONS.fromUnderStore,
+      usingMetrics: counters(HIT_RATIO_INPUTS.fromUnderStore),
+      period,
+    });
     return new cloudwatch.MathExpression({ expression: HIT_RATIO_EXPRESSIONS[name], usingMetrics: { served, fromUnderStore }, label, period });
   }
 }

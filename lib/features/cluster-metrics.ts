@@ -96,7 +96,9 @@ export class AlluxioClusterMetrics extends Construct {
     const agent = (agentId: string, taskDefinition: ecs.TaskDefinition, target: AlluxioMetricsTarget) =>
       new AlluxioMetricsAgent(this, agentId, { taskDefinition, target, cluster: props.cluster, logGroup: props.logGroup, image: props.options.agentImage });
     this.masterAgent = agent('MasterAgent', props.masterTaskDefinition, AlluxioMetricsTarget.MASTER);
-    this.otherMasterAgents = (props.otherMasterTaskDefinitions ?? []).map((taskDefinition, index) => agent(`MasterAgent${index + 1}`, taskDefinition, AlluxioMetricsTarget.MASTER));
+    this.otherMasterAgents = (props.otherMasterTaskDefinitions ?? []).map((taskDefinition, index) =>
+      agent(`MasterAgent${index + 1}`, taskDefinition, AlluxioMetricsTarget.MASTER),
+    );
     this.workerAgent = agent('WorkerAgent', props.workerTaskDefinition, AlluxioMetricsTarget.WORKER);
     this.dashboard = new AlluxioClusterDashboard(this, 'Dashboard', {
       cluster: props.cluster,

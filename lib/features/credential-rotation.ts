@@ -190,7 +190,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const label = validateLabelName(props.lastKnownGoodLabel ?? DEFAULT_LAST_KNOWN_GOOD_LABEL, 'lastKnownGoodLabel');
     const schedule = props.reconcileSchedule ?? Duration.hours(1);
     if (schedule.toMinutes({ integral: false }) < 1) {
-      throw new Error(`CredentialRotation: reconcileSchedule is ${schedule.toHumanString()}. Fix: use at least Duration.minutes(1) (EventBridge's smallest rate)`);
+      throw new Error(
+        `CredentialRotation: reconcileSchedule is ${schedule.toHumanString()}. Fix: use at least Duration.minutes(1) (EventBridge's smallest rate)`,
+      );
     }
     const pairWait = props.pairWait ?? Duration.seconds(DEFAULT_PAIR_WAIT_SECONDS);
     if (props.masterServices.length === 0) {
@@ -278,20 +280,32 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const keyArns = [props.accessKeyParameter.parameterArn, props.secretKeyParameter.parameterArn];
     const services = [...props.masterServices, props.workerService, ...(props.minioService ? [props.minioService] : [])];
     for (const reader of [role, nameRole]) {
-      reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'KeyParametersRead', actions: ['ssm:GetParameter', 'ssm:GetParameterHistory'], resources: keyArns }));
-      reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SitePropertiesRead', actions: ['ssm:GetParameter', 'ssm:ListTagsForResource'], resources: sitePropertiesArns }));
+      reader.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'KeyParametersRead', actions: ['ssm:GetParameter', 'ssm:GetParameterHistory'], resources: keyArns }),
+      );
+      reader.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'SitePropertiesRead', actions: ['ssm:GetParameter', 'ssm:ListTagsForResource'], resources: sitePropertiesArns }),
+      );
       props.kmsKey?.grantDecrypt(reader);
-      reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WatchServices', actions: ['ecs:DescribeServices'], resources: services.map((service) => service.serviceArn) }));
+      reader.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'WatchServices', actions: ['ecs:DescribeServices'], resources: services.map((service) => service.serviceArn) }),
+      );
       // Which configuration parameter the running task definitions name (no resource-level permissions).
       reader.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadTaskDefinitions', actions: ['ecs:DescribeTaskDefinition'], resources: ['*'] }));
     }
     // The rotation step alone writes: keys it owns (and their labels), the configuration and its record.
     if (ownsKeys) {
       role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: 'KeyParametersWriteLabel', actions: ['ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'], resources: keyArns }),
+        new iam.PolicyStatement({
+          sid: 'KeyParametersWriteLabel',
+          actions: ['ssm:PutParameter', 'ssm:LabelParameterVersion', 'ssm:UnlabelParameterVersion'],
+          resources: keyArns,
+        }),
       );
     }
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'SitePropertiesRenderAndRecord', actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'], resources: sitePropertiesArns }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'SitePropertiesRenderAndRecord', actions: ['ssm:PutParameter', 'ssm:AddTagsToResource'], resources: sitePropertiesArns }),
+    );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ParameterTierLookup',
@@ -300,7 +314,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       }),
     );
     props.kmsKey?.grantEncrypt(role);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RestartServices', actions: ['ecs:UpdateService'], resources: services.map((service) => service.serviceArn) }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'RestartServices', actions: ['ecs:UpdateService'], resources: services.map((service) => service.serviceArn) }),
+    );
     this.topic.grantPublish(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -322,13 +338,19 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     });
     // Inputs and outputs hold versions and names only (never a value), but the step's own log has them.
     const machineLogging: sfn.LogOptions = { destination: machineLogs, level: sfn.LogLevel.ALL, includeExecutionData: false };
-    const step = new sfnTasks.LambdaInvoke(this, 'Step', { lambdaFunction: this.function, payloadResponseOnly: true, comment: 'The rotation up to its next wait' });
+    const step = new sfnTasks.LambdaInvoke(this, 'Step', {
+      lambdaFunction: this.function,
+      payloadResponseOnly: true,
+      comment: 'The rotation up to its next wait',
+    });
     // CDK's task retries Lambda's service errors only; a throttled step
     // (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html) is tried
     // again too before the execution fails. A step only reads its input and repeats idempotent writes,
     // so running it twice is safe; its own failures are in its answer, never thrown.
     step.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 6 });
-    step.addCatch(new sfn.Fail(this, 'StepFailed', { error: 'RotationStepFailed', cause: 'A rotation step failed or timed out: see the rotation function log' }));
+    step.addCatch(
+      new sfn.Fail(this, 'StepFailed', { error: 'RotationStepFailed', cause: 'A rotation step failed or timed out: see the rotation function log' }),
+    );
     const again = new sfn.Wait(this, 'Poll', { time: sfn.WaitTime.secondsPath('$.waitSeconds') }).next(step);
     step.next(new sfn.Choice(this, 'Done?').when(sfn.Condition.booleanEquals('$.done', true), new sfn.Succeed(this, 'Reported')).otherwise(again));
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
@@ -340,9 +362,15 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     });
     // The naming step starts no rotation while one runs (lib/runtime nameRotation).
     this.nameFunction.addEnvironment(ROTATION_ENV.rotationStateMachine, this.stateMachine.stateMachineArn);
-    nameRole.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'RunningRotations', actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }));
+    nameRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'RunningRotations', actions: ['states:ListExecutions'], resources: [this.stateMachine.stateMachineArn] }),
+    );
 
-    const named = new sfnTasks.LambdaInvoke(this, 'Name', { lambdaFunction: this.nameFunction, payloadResponseOnly: true, comment: 'After the pair wait: the execution name' });
+    const named = new sfnTasks.LambdaInvoke(this, 'Name', {
+      lambdaFunction: this.nameFunction,
+      payloadResponseOnly: true,
+      comment: 'After the pair wait: the execution name',
+    });
     const startRotation = new sfnTasks.StepFunctionsStartExecution(this, 'StartRotation', {
       stateMachine: this.stateMachine,
       name: sfn.JsonPath.stringAt('$.name'),
@@ -439,7 +467,8 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
       acknowledgeNagFindings(machine.role, [
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: "Step Functions' log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing actions have no resource-level permissions.",
+          reason:
+            "Step Functions' log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing actions have no resource-level permissions.",
         },
         { id: arnWildcardFinding(invoked), reason: 'The task invokes its own step function, any version of it (what LambdaInvoke grants).' },
       ]);

@@ -141,7 +141,10 @@ export class AlluxioEc2WorkerGroup extends Construct {
     this.service.node.defaultChild!.node.addDependency(context.cluster);
     acknowledgeAlluxioTaskFindings(this.taskDefinition, context);
     acknowledgeNagFindings(this.hosts, [
-      { id: 'AwsSolutions-AS3', reason: 'A fixed-size group of cache hosts; ECS service events (and, with metrics on, the no-live-worker alarm) report their health.' },
+      {
+        id: 'AwsSolutions-AS3',
+        reason: 'A fixed-size group of cache hosts; ECS service events (and, with metrics on, the no-live-worker alarm) report their health.',
+      },
       { id: 'AwsSolutions-EC28', reason: 'Container Insights on the cluster covers the worker hosts.' },
       { id: 'AwsSolutions-EC29', reason: 'Cache hosts are disposable: every block they hold is in MinIO.' },
     ]);

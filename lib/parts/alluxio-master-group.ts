@@ -99,7 +99,11 @@ export class AlluxioMasterGroup extends Construct {
     }
   }
 
-  private addMaster(scope: Construct, props: AlluxioMasterGroupProps, master: { journalPath: string; cloudMapName: string; quorumMember?: { hostname: string; index: number; subnet?: ec2.ISubnet } }): void {
+  private addMaster(
+    scope: Construct,
+    props: AlluxioMasterGroupProps,
+    master: { journalPath: string; cloudMapName: string; quorumMember?: { hostname: string; index: number; subnet?: ec2.ISubnet } },
+  ): void {
     const context = props.context;
     // The image runs as uid/gid 1000; the access point makes the journal theirs.
     const journalAccessPoint = this.journal.addAccessPoint(master.quorumMember ? `JournalAccessPoint${master.quorumMember.index}` : 'JournalAccessPoint', {

@@ -123,7 +123,9 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
     });
     const container = task.addContainer('minio', {
       image:
-        props.options.image ?? props.imageMirror?._imageFor(MinioBackend.DEFAULT_IMAGE_NAME) ?? ecs.ContainerImage.fromRegistry(MinioBackend.DEFAULT_IMAGE_NAME),
+        props.options.image ??
+        props.imageMirror?._imageFor(MinioBackend.DEFAULT_IMAGE_NAME) ??
+        ecs.ContainerImage.fromRegistry(MinioBackend.DEFAULT_IMAGE_NAME),
       memoryReservationMiB: 1024,
       // Never on the empty directory of the root disk that is there when the volume is not mounted.
       entryPoint: ['/bin/sh', '-c'],
@@ -211,7 +213,11 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       }),
     );
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'SeeVolumeAndHost', actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'SeeVolumeAndHost',
+        actions: ['ec2:DescribeVolumes', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'],
+        resources: ['*'],
+      }),
     );
     // The volume is encrypted with the account's default EBS key (or, adopted, with any key), which may be a
     // customer managed key: attaching it has EC2 create a grant on that key for the instance, with the
@@ -287,11 +293,11 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',
-        reason: 'The data volume attaches only to instances carrying this construct\'s host tag (the condition).',
+        reason: "The data volume attaches only to instances carrying this construct's host tag (the condition).",
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:<AWS::Region>:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/*]',
-        reason: 'Only groups carrying this construct\'s host tag (the condition); naming the group would make it depend on its own hook.',
+        reason: "Only groups carrying this construct's host tag (the condition); naming the group would make it depend on its own hook.",
       },
     ]);
   }

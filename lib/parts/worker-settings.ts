@@ -98,9 +98,21 @@ export function resolveWorkerSettings(props: WorkerProps, sidecarMiB = 0): Worke
   const maxCpu = host.cpu - (sidecarMiB > 0 ? METRICS_AGENT_CPU : 0);
   const maxMemoryMiB = host.memoryMiB - sidecarMiB;
   const cpu = ec2Options.cpu ?? DEFAULTS.cpu;
-  validateWholeNumber('alluxio.workers.cpu', cpu, 256, maxCpu, `give CPU units from 256 to ${maxCpu}, what a ${instanceStore.instanceType} host has for the worker`);
+  validateWholeNumber(
+    'alluxio.workers.cpu',
+    cpu,
+    256,
+    maxCpu,
+    `give CPU units from 256 to ${maxCpu}, what a ${instanceStore.instanceType} host has for the worker`,
+  );
   const memoryMiB = ec2Options.memoryMiB ?? DEFAULTS.memoryMiB;
-  validateWholeNumber('alluxio.workers.memoryMiB', memoryMiB, 2048, maxMemoryMiB, `give 2048 to ${maxMemoryMiB} MiB, what a ${instanceStore.instanceType} host has for the worker`);
+  validateWholeNumber(
+    'alluxio.workers.memoryMiB',
+    memoryMiB,
+    2048,
+    maxMemoryMiB,
+    `give 2048 to ${maxMemoryMiB} MiB, what a ${instanceStore.instanceType} host has for the worker`,
+  );
   const quotaGiB = cacheQuotaGiBPerDisk(instanceStore, quotaPercent);
   return {
     kind: 'ec2',
@@ -120,7 +132,11 @@ export function resolveWorkerSettings(props: WorkerProps, sidecarMiB = 0): Worke
 /** The one of the two given, or an error naming both when both are. */
 function exclusive<T>(inWorkers: T | undefined, legacy: T | undefined, factory: 'fargate' | 'ec2', workersName: string, legacyName: string): T | undefined {
   if (inWorkers !== undefined && legacy !== undefined) {
-    throw new InputError(`alluxio.${legacyName}`, `is given twice, also as alluxio.workers' ${workersName}`, `give it once, in AlluxioWorkers.${factory}({ ${workersName} })`);
+    throw new InputError(
+      `alluxio.${legacyName}`,
+      `is given twice, also as alluxio.workers' ${workersName}`,
+      `give it once, in AlluxioWorkers.${factory}({ ${workersName} })`,
+    );
   }
   return inWorkers ?? legacy;
 }

@@ -197,7 +197,16 @@ class RotationStep {
     const parameterName = gathered.live.parameterName;
     const settings = { ownsKeys: this.config.ownsKeys, services: this.config.services, label: this.config.label };
     const name = rotationExecutionName(gathered.plan, { parameterName, text: gathered.liveText }, settings, gathered.deferredRotation);
-    return (await this.deferredWhileAnotherRuns(name, trigger, waitSeconds)) ?? { ready: true, trigger, waitSeconds, ...waited, name, configurationParameter: parameterName };
+    return (
+      (await this.deferredWhileAnotherRuns(name, trigger, waitSeconds)) ?? {
+        ready: true,
+        trigger,
+        waitSeconds,
+        ...waited,
+        name,
+        configurationParameter: parameterName,
+      }
+    );
   }
 
   /**
@@ -222,7 +231,12 @@ class RotationStep {
     }
     const other = running.find((runningName) => runningName !== name);
     if (other === undefined) return undefined;
-    return { ready: true, trigger, waitSeconds, deferred: `rotation ${other} is still running: a second one would race it; the next run (the reconcile schedule) rotates once it has ended` };
+    return {
+      ready: true,
+      trigger,
+      waitSeconds,
+      deferred: `rotation ${other} is still running: a second one would race it; the next run (the reconcile schedule) rotates once it has ended`,
+    };
   }
 
   /**
@@ -252,7 +266,8 @@ class RotationStep {
     // The first step has no plan yet (a pair wait the start machine waited may already be set).
     const first = this.execution.plan === undefined;
     let decision = planRotation(gathered.plan, { pairWaitOver: false, provisionedMinio });
-    if (first) this.progress('planned', { trigger: this.execution.trigger.kind, action: decision.action, reason: decision.reason, ...versionsOf(gathered.plan) });
+    if (first)
+      this.progress('planned', { trigger: this.execution.trigger.kind, action: decision.action, reason: decision.reason, ...versionsOf(gathered.plan) });
     this.execution = { ...this.execution, plan: gathered.plan, live: gathered.live, lastKnownGood: gathered.lastKnownGood };
     if (decision.action === 'wait-for-pair') {
       const until = this.execution.pairWaitUntil ?? Date.now() + this.timing.pairWaitMs;
@@ -277,11 +292,18 @@ class RotationStep {
         this.execution = { ...this.execution, stage: 'forward', todo: [{ kind: 'verify', code: 'PAIR_REJECTED', withMasters: false }, { kind: 'label' }] };
         return undefined;
       default: {
-        const minio: RotationTask[] = decision.restartMinio && this.config.services.minioService ? [{ kind: 'restart', role: 'minio', service: this.config.services.minioService }] : [];
+        const minio: RotationTask[] =
+          decision.restartMinio && this.config.services.minioService ? [{ kind: 'restart', role: 'minio', service: this.config.services.minioService }] : [];
         this.execution = {
           ...this.execution,
           stage: 'forward',
-          todo: [...minio, { kind: 'verify', code: 'PAIR_REJECTED', withMasters: false }, { kind: 'render' }, { kind: 'verify', code: 'HEALTH_CHECK_FAILED', withMasters: true }, { kind: 'label' }],
+          todo: [
+            ...minio,
+            { kind: 'verify', code: 'PAIR_REJECTED', withMasters: false },
+            { kind: 'render' },
+            { kind: 'verify', code: 'HEALTH_CHECK_FAILED', withMasters: true },
+            { kind: 'label' },
+          ],
         };
         return undefined;
       }
@@ -355,7 +377,10 @@ class RotationStep {
       }
     } catch (rollbackError) {
       const reason = rollbackError instanceof Error ? rollbackError.message : String(rollbackError);
-      return fail(`${failure.message}; ${this.config.ownsKeys ? 'rolling back' : 'restoring the previous configuration'} failed too: ${reason}`, 'ROLLBACK_FAILED');
+      return fail(
+        `${failure.message}; ${this.config.ownsKeys ? 'rolling back' : 'restoring the previous configuration'} failed too: ${reason}`,
+        'ROLLBACK_FAILED',
+      );
     }
     this.execution = { ...this.execution, stage: 'rollback', todo: this.restartsAgain(rewritten, failure) };
     return this.work();
@@ -373,14 +398,18 @@ class RotationStep {
     if (this.restarted.includes('minio') && services.minioService) tasks.push({ kind: 'restart', role: 'minio', service: services.minioService });
     if (rewritten) {
       const masters = services.masterServices.map((_, index) => index).filter((index) => this.restarted.includes(this.masterRole(index)));
-      const unsettled = failure.code === 'SERVICE_NOT_STABLE' ? masters.find((index) => this.masterRole(index) === this.restarted[this.restarted.length - 1]) : undefined;
+      const unsettled =
+        failure.code === 'SERVICE_NOT_STABLE' ? masters.find((index) => this.masterRole(index) === this.restarted[this.restarted.length - 1]) : undefined;
       if (masters.length > 0) tasks.push({ kind: 'restart-masters', indexes: masters, unsettled });
       if (this.restarted.includes('workers')) tasks.push({ kind: 'restart', role: 'workers', service: services.workerService });
     }
     return tasks;
   }
 
-  private async finish(outcome: { outcome: RotationOutcome; reason: string; code?: string }, versions?: { accessKeyVersion: number; secretKeyVersion: number }): Promise<RotationExecution> {
+  private async finish(
+    outcome: { outcome: RotationOutcome; reason: string; code?: string },
+    versions?: { accessKeyVersion: number; secretKeyVersion: number },
+  ): Promise<RotationExecution> {
     const plan = this.execution.plan;
     const result: RotationResult = {
       outcome: outcome.outcome,
@@ -451,7 +480,10 @@ class RotationStep {
   }
 
   /** The values of these versions of the keys; held in memory for one step, never logged or returned. */
-  private async pairAt(versions: { accessKeyVersion: number; secretKeyVersion: number }): Promise<{ accessKey: DecryptedParameter; secretKey: DecryptedParameter }> {
+  private async pairAt(versions: {
+    accessKeyVersion: number;
+    secretKeyVersion: number;
+  }): Promise<{ accessKey: DecryptedParameter; secretKey: DecryptedParameter }> {
     const { access, secret } = this.names;
     return {
       accessKey: await this.parameters.getDecrypted(`${access}:${versions.accessKeyVersion}`, 'AccessKeyParameterName', this.kms),
@@ -517,7 +549,12 @@ class RotationStep {
       },
       this.timing.checkOptions,
     );
-    this.progress('verified', { alluxioMaster: alluxioMasters !== undefined, ok: !run.failure, code: run.failure?.code, versions: { access: accessKey.version, secret: secretKey.version } });
+    this.progress('verified', {
+      alluxioMaster: alluxioMasters !== undefined,
+      ok: !run.failure,
+      code: run.failure?.code,
+      versions: { access: accessKey.version, secret: secretKey.version },
+    });
     if (!run.failure) return { finished: true };
     if (!run.failure.transient || Date.now() + this.timing.pollMs >= until) throw new RotationFailure(task.code, formatFinding(run.failure));
     return { finished: false, task: { ...task, until } };
@@ -585,7 +622,10 @@ class RotationStep {
     }
     if (Date.now() + this.timing.pollMs >= until) {
       const rest = this.execution.stage === 'rollback' ? '; no further service is restarted, so a quorum keeps its majority' : '';
-      throw new RotationFailure('SERVICE_NOT_STABLE', `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ${rollout.counts}${rest}`);
+      throw new RotationFailure(
+        'SERVICE_NOT_STABLE',
+        `ECS service ${service} (${role}) was not stable within ${Math.round(this.timing.serviceStableTimeoutMs / 1000)} s ${rollout.counts}${rest}`,
+      );
     }
     return { finished: false, task: { ...task, until } };
   }
@@ -636,7 +676,11 @@ class RotationStep {
         await unlabelParameterVersion(this.clients.ssm, name, versions.labelledVersion!, this.config.label);
       }
       const written = await this.parameters.putSecureStringIfChanged(name, good.value, input, kms, false);
-      versions = { ...versions, currentVersion: written.version, labelsByVersion: { ...versions.labelsByVersion, [written.version]: versions.labelsByVersion[written.version] ?? [] } };
+      versions = {
+        ...versions,
+        currentVersion: written.version,
+        labelsByVersion: { ...versions.labelsByVersion, [written.version]: versions.labelsByVersion[written.version] ?? [] },
+      };
       await labelParameterVersion(this.clients.ssm, name, written.version, this.config.label);
       restoredVersions.push({ ...versions, labelledVersion: written.version });
     }

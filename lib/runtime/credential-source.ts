@@ -29,7 +29,11 @@ export async function loadMinioCredentials(options: CredentialSourceOptions, env
   }
   if (accessKeyParameter === undefined || secretKeyParameter === undefined) {
     const missing = accessKeyParameter === undefined ? '--access-key-parameter' : '--secret-key-parameter';
-    throw new InputError(missing, 'is missing while the other key parameter is given', 'name both SSM parameters, or neither to read MINIO_ACCESS_KEY and MINIO_SECRET_KEY');
+    throw new InputError(
+      missing,
+      'is missing while the other key parameter is given',
+      'name both SSM parameters, or neither to read MINIO_ACCESS_KEY and MINIO_SECRET_KEY',
+    );
   }
   return fromSsm(accessKeyParameter, secretKeyParameter, env);
 }
@@ -73,7 +77,11 @@ async function fromSsm(accessKeyParameter: string, secretKeyParameter: string, e
       ['--secret-key-parameter', secretKeyParameter],
     ] as const) {
       if (invalid.includes(name)) {
-        throw new InputError(flag, `SSM parameter ${JSON.stringify(name)} does not exist in ${region}`, 'name an existing parameter (check the prefix and the region)');
+        throw new InputError(
+          flag,
+          `SSM parameter ${JSON.stringify(name)} does not exist in ${region}`,
+          'name an existing parameter (check the prefix and the region)',
+        );
       }
     }
     const valueOf = (name: string): string => result.Parameters?.find((p) => p.Name === name)?.Value ?? '';

@@ -1,5 +1,12 @@
 import { AutoScalingClient, CompleteLifecycleActionCommand } from '@aws-sdk/client-auto-scaling';
-import { AttachVolumeCommand, DescribeInstancesCommand, DescribeInstanceStatusCommand, DescribeVolumesCommand, DetachVolumeCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  AttachVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceStatusCommand,
+  DescribeVolumesCommand,
+  DetachVolumeCommand,
+  EC2Client,
+} from '@aws-sdk/client-ec2';
 import { DataVolumeView, LaunchLifecycleAction, nextAttachmentStep, PreviousHostView } from '../core/data-volume-attachment';
 
 export interface AttachmentSettings {
@@ -39,7 +46,11 @@ export interface AttachmentOutcome {
  * action: CONTINUE once attached, ABANDON when it cannot be (the group then replaces the instance and
  * the next launch tries again). Waits while the previous host still holds the volume.
  */
-export async function attachDataVolumeAtLaunch(action: LaunchLifecycleAction, settings: AttachmentSettings, clients: AttachmentClients): Promise<AttachmentOutcome> {
+export async function attachDataVolumeAtLaunch(
+  action: LaunchLifecycleAction,
+  settings: AttachmentSettings,
+  clients: AttachmentClients,
+): Promise<AttachmentOutcome> {
   const sleep = clients.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = clients.now ?? Date.now;
   const log = clients.log ?? ((entry) => console.log(JSON.stringify(entry)));

@@ -3,14 +3,7 @@ import { promises as dns } from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, Socket } from 'node:net';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ALLUXIO_PORTS } from '../core/alluxio-container';
 import {
   DEFAULT_ROOT_UFS_PROPERTY,
@@ -211,11 +204,7 @@ async function checkEndpointReachable(state: RunState): Promise<CheckOutcome> {
   }
   const tcp = await connectTcp(lookup.address, state.port, remaining(state, state.options.connectTimeoutMs));
   const resolved = lookup.address === state.host ? '' : ` resolves to ${lookup.address} and`;
-  return judge(
-    { kind: 'tcp', host: state.host, port: state.port, ...tcp },
-    state,
-    `${state.host}${resolved} accepts connections on port ${state.port}`,
-  );
+  return judge({ kind: 'tcp', host: state.host, port: state.port, ...tcp }, state, `${state.host}${resolved} accepts connections on port ${state.port}`);
 }
 
 export interface HttpAnswer {
@@ -290,7 +279,7 @@ export function observeS3Error(operation: S3Operation, error: unknown, secrets: 
   if (httpStatus === undefined || aborted) {
     // No HTTP answer: a network failure. Node puts its errno in `code`; the SDK names timeouts TimeoutError.
     const timedOut = aborted || e?.name === 'TimeoutError' || e?.code === 'ETIMEDOUT';
-    return { kind: 's3', operation, key, timedOut, errno: timedOut ? undefined : e?.code ?? e?.name ?? 'UNKNOWN', message };
+    return { kind: 's3', operation, key, timedOut, errno: timedOut ? undefined : (e?.code ?? e?.name ?? 'UNKNOWN'), message };
   }
   return { kind: 's3', operation, key, httpStatus, code: e?.name, message };
 }
@@ -432,7 +421,8 @@ export async function askMasters(addresses: readonly string[], ms: number): Prom
  */
 async function checkAlluxioMaster(state: RunState): Promise<CheckOutcome> {
   const masters = state.target.alluxioMasters!;
-  const expectedRootUfs = state.target.expectedRootUfs ?? (state.ctx.directory ? `s3://${state.target.bucket}/${state.ctx.directory}` : `s3://${state.target.bucket}`);
+  const expectedRootUfs =
+    state.target.expectedRootUfs ?? (state.ctx.directory ? `s3://${state.target.bucket}/${state.ctx.directory}` : `s3://${state.target.bucket}`);
   const answers = await askMasters(masters, remaining(state, state.options.requestTimeoutMs));
   let answer = answers[0];
   let among = '';

@@ -44,7 +44,9 @@ export async function labelParameterVersion(client: SSMClient, name: string, ver
   try {
     const result = await client.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }));
     if (result.InvalidLabels?.length) {
-      throw new Error(`SSM refused the label '${label}' on ${name} (invalid label). Fix: use a label SSM accepts (letters, digits, . - _; not starting with a digit, aws or ssm)`);
+      throw new Error(
+        `SSM refused the label '${label}' on ${name} (invalid label). Fix: use a label SSM accepts (letters, digits, . - _; not starting with a digit, aws or ssm)`,
+      );
     }
   } catch (error) {
     if (error instanceof Error && error.message.startsWith('SSM refused the label')) throw error;

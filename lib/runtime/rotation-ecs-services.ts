@@ -23,7 +23,9 @@ export async function runningConfigurationParameter(ecs: ECSClient, services: Ro
     const deployments = service?.deployments ?? [];
     if (!service) throw new RotationFailure('UNEXPECTED_ERROR', `ECS service ${name} was not found`);
     if (deployments.length !== 1 || deployments[0].rolloutState === 'IN_PROGRESS') {
-      throw new Deferred(`ECS service ${name} has a deployment in progress (${deployments.length} deployments); the next run (the reconcile schedule) rotates once it is done`);
+      throw new Deferred(
+        `ECS service ${name} has a deployment in progress (${deployments.length} deployments); the next run (the reconcile schedule) rotates once it is done`,
+      );
     }
   }
   const parameterOf = async (serviceName: string): Promise<string> => {

@@ -14,7 +14,14 @@ export async function reportRotation(
   onProgress: (progress: RotationProgress) => void,
 ): Promise<void> {
   const { parameters } = config;
-  onProgress({ step: 'outcome', outcome: result.outcome, code: result.code, reason: result.reason, restarted: result.restarted, durationMs: result.durationMs });
+  onProgress({
+    step: 'outcome',
+    outcome: result.outcome,
+    code: result.code,
+    reason: result.reason,
+    restarted: result.restarted,
+    durationMs: result.durationMs,
+  });
   // Nothing happened: in sync, or a deployment is in progress (the schedule comes back).
   if (result.outcome === 'in-sync' || result.outcome === 'deferred') return;
   const failed = isFailureOutcome(result.outcome);
@@ -68,7 +75,13 @@ export async function reportRotation(
         tagParameter(
           clients.ssm,
           liveParameterName,
-          rotationRecordTags({ outcome: result.outcome, at: new Date().toISOString(), accessKeyVersion: result.accessKeyVersion, secretKeyVersion: result.secretKeyVersion, code: result.code }),
+          rotationRecordTags({
+            outcome: result.outcome,
+            at: new Date().toISOString(),
+            accessKeyVersion: result.accessKeyVersion,
+            secretKeyVersion: result.secretKeyVersion,
+            code: result.code,
+          }),
         ),
     ]);
   }

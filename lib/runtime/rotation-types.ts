@@ -193,7 +193,17 @@ export interface RotationNaming {
  * what the start state machine named it.
  */
 export function newRotationExecution(trigger: RotationTrigger, now = Date.now(), pairWaitUntil?: number, named?: RotationNaming): RotationExecution {
-  return { trigger, startedAt: now, stage: 'plan', todo: [], restarted: [], done: false, waitSeconds: 0, ...(pairWaitUntil !== undefined ? { pairWaitUntil } : {}), ...(named ? { named } : {}) };
+  return {
+    trigger,
+    startedAt: now,
+    stage: 'plan',
+    todo: [],
+    restarted: [],
+    done: false,
+    waitSeconds: 0,
+    ...(pairWaitUntil !== undefined ? { pairWaitUntil } : {}),
+    ...(named ? { named } : {}),
+  };
 }
 
 /** Where a start stands: waiting for the other half of a pair, not to start (and why), or started under `name`. */

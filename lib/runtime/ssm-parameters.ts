@@ -55,13 +55,7 @@ function errorName(error: unknown): string {
  * Turns an SSM or KMS fault into a sentence that names the parameter, the input and the fix.
  * `echoMessage` is false for writes: a service validation message may quote the value it refused.
  */
-export function explainSsmError(
-  error: unknown,
-  operation: string,
-  parameterName: string,
-  kms: KmsKeyContext,
-  echoMessage: boolean,
-): Error {
+export function explainSsmError(error: unknown, operation: string, parameterName: string, kms: KmsKeyContext, echoMessage: boolean): Error {
   const name = errorName(error);
   const detail = echoMessage && error instanceof Error && error.message ? ` (${name}: ${error.message})` : ` (${name})`;
   const key = kms.kmsKeyId ?? `${DEFAULT_SSM_KMS_KEY} (default)`;
@@ -166,9 +160,7 @@ export class SsmParameters {
   private async describe(name: string, kms: KmsKeyContext): Promise<DescribedParameter | undefined> {
     let output;
     try {
-      output = await this.client.send(
-        new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] }),
-      );
+      output = await this.client.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] }));
     } catch (error) {
       throw explainError(error, 'DescribeParameters', name, kms, true);
     }
@@ -182,9 +174,7 @@ export class SsmParameters {
    */
   async createSecureStringIfAbsent(name: string, value: string, kms: KmsKeyContext): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', KeyId: kms.kmsKeyId, Overwrite: false }),
-      );
+      await this.client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', KeyId: kms.kmsKeyId, Overwrite: false }));
       return true;
     } catch (error) {
       if (errorName(error) === 'ParameterAlreadyExists') {

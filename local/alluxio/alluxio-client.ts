@@ -23,7 +23,12 @@ export interface CommandResult {
 export interface MasterInfo {
   readonly version: string;
   readonly mountPoints: Record<string, { ufsUri: string }>;
-  readonly workers: Array<{ address: { host: string; rpcPort: number }; state: string; capacityBytesOnTiers: Record<string, number>; usedBytesOnTiers: Record<string, number> }>;
+  readonly workers: Array<{
+    address: { host: string; rpcPort: number };
+    state: string;
+    capacityBytesOnTiers: Record<string, number>;
+    usedBytesOnTiers: Record<string, number>;
+  }>;
   readonly lostWorkers: unknown[];
   readonly tierCapacity: Record<string, { total: number; used: number }>;
   readonly configuration: Record<string, unknown>;
@@ -98,7 +103,8 @@ export class AlluxioClient {
     private readonly jvmOptions: readonly string[] = [],
   ) {
     this.filesystem = createContainerFilesystem(dir, jarsDir, '127.0.0.1');
-    const site = masterHosts.length > 1 ? `alluxio.master.rpc.addresses=${masterHosts.map((host) => `${host}:19998`).join(',')}` : `alluxio.master.hostname=${masterHost}`;
+    const site =
+      masterHosts.length > 1 ? `alluxio.master.rpc.addresses=${masterHosts.map((host) => `${host}:19998`).join(',')}` : `alluxio.master.hostname=${masterHost}`;
     writeFileSync(join(this.filesystem.layout.home, 'conf', 'alluxio-site.properties'), `${site}\n`);
     this.classesDir = join(dir, 'classes');
     mkdirSync(this.classesDir, { recursive: true });
@@ -120,7 +126,12 @@ export class AlluxioClient {
    * ok only when its SHA-256 is the one written. `phase(name)` names the phase the next operations
    * are counted in. Resolves once a first read was ok, so what follows happens while the loop runs.
    */
-  async readWriteContinuously(files: ReadonlyArray<{ path: string; sha256: string }>, writeDir: string, pauseMs = 250, boundMs = 900_000): Promise<ReadWriteLoop> {
+  async readWriteContinuously(
+    files: ReadonlyArray<{ path: string; sha256: string }>,
+    writeDir: string,
+    pauseMs = 250,
+    boundMs = 900_000,
+  ): Promise<ReadWriteLoop> {
     const id = `${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
     const stopFile = join(this.filesystem.root, `stop-loop-${id}`);
     const phaseFile = join(this.filesystem.root, `phase-loop-${id}`);
@@ -130,13 +141,17 @@ export class AlluxioClient {
     const spec = files.map((file) => `${file.path}=${file.sha256}`).join(',');
     let operations = 0;
     let counted = 0;
-    const running = this.start(['runClass', 'ReadLoop', spec, writeDir, stopFile, String(boundMs), String(pauseMs), summaryFile, phaseFile], boundMs + 60_000, (stdout) => {
-      if (/^ok read /m.test(stdout)) firstRead();
-      // Whole lines only: a chunk may end inside one.
-      const end = stdout.lastIndexOf('\n') + 1;
-      operations += (stdout.slice(counted, end).match(/^(ok|wrong|fail) (read|write) /gm) ?? []).length;
-      counted = end;
-    });
+    const running = this.start(
+      ['runClass', 'ReadLoop', spec, writeDir, stopFile, String(boundMs), String(pauseMs), summaryFile, phaseFile],
+      boundMs + 60_000,
+      (stdout) => {
+        if (/^ok read /m.test(stdout)) firstRead();
+        // Whole lines only: a chunk may end inside one.
+        const end = stdout.lastIndexOf('\n') + 1;
+        operations += (stdout.slice(counted, end).match(/^(ok|wrong|fail) (read|write) /gm) ?? []).length;
+        counted = end;
+      },
+    );
     const first = await Promise.race([reading.then(() => undefined), running]);
     if (first !== undefined) throw new Error(`the read-write loop ended before its first read: ${(first.stdout + first.stderr).slice(-2000)}`);
     return {
@@ -187,7 +202,10 @@ export class AlluxioClient {
   /** `bin/alluxio fs <args>`; throws with the shell's own output unless it exits 0. */
   async fs(...args: string[]): Promise<string> {
     const result = await this.run(['fs', ...args]);
-    if (result.code !== 0) throw new Error(`alluxio fs ${args.join(' ')} exited ${result.timedOut ? 'after its time bound' : result.code}: ${(result.stdout + result.stderr).slice(-2000)}`);
+    if (result.code !== 0)
+      throw new Error(
+        `alluxio fs ${args.join(' ')} exited ${result.timedOut ? 'after its time bound' : result.code}: ${(result.stdout + result.stderr).slice(-2000)}`,
+      );
     return result.stdout;
   }
 
@@ -205,7 +223,12 @@ export class AlluxioClient {
    * last byte's time on the wall clock (epoch ms). `jvmOptions` (-X..., -D...) go to the client's JVM,
    * e.g. a flight recording.
    */
-  async timedReadRounds(paths: readonly string[], rounds = 1, timeoutMs = 300_000, jvmOptions: readonly string[] = []): Promise<Array<{ reads: TimedRead[]; ms: number; endedMs: number }>> {
+  async timedReadRounds(
+    paths: readonly string[],
+    rounds = 1,
+    timeoutMs = 300_000,
+    jvmOptions: readonly string[] = [],
+  ): Promise<Array<{ reads: TimedRead[]; ms: number; endedMs: number }>> {
     const result = await this.run(['runClass', 'TimedRead', ...jvmOptions, paths.join(','), String(rounds)], timeoutMs);
     if (result.code !== 0) throw new Error(`reading ${paths.join(', ')} through Alluxio failed: ${(result.stdout + result.stderr).slice(-2000)}`);
     const parsed: Array<{ reads: TimedRead[]; ms: number; endedMs: number }> = [];
@@ -244,7 +267,10 @@ export class AlluxioClient {
  * one master answering a MasterInfo document; 2.9's standbys accept the connection and answer nothing).
  */
 export async function primaryMasterInfo(hosts: readonly string[], timeoutMs = 5000): Promise<{ host: string; info: MasterInfo }> {
-  const answers = await askMasters(hosts.map((host) => `${host}:19999`), timeoutMs);
+  const answers = await askMasters(
+    hosts.map((host) => `${host}:19999`),
+    timeoutMs,
+  );
   const leaders = leaderIndexes(answers);
   if (leaders.length !== 1) throw new Error(`${leaders.length} of the masters ${hosts.join(', ')} answer as primary`);
   return { host: hosts[leaders[0]], info: JSON.parse(answers[leaders[0]].body!) as MasterInfo };

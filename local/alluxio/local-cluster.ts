@@ -87,7 +87,8 @@ export class LocalCluster {
     const { template, assemblyDir } = synthesizeExistingStack(settings);
     let ecs: LocalEcs | undefined;
     let ecsEndpoint = settings.ecsEndpoint;
-    if (ecsEndpoint && settings.jvmOptions?.length) throw new Error('jvmOptions apply to a local ECS in this process; a running one (ecsEndpoint) started its tasks with its own');
+    if (ecsEndpoint && settings.jvmOptions?.length)
+      throw new Error('jvmOptions apply to a local ECS in this process; a running one (ecsEndpoint) started its tasks with its own');
     if (!ecsEndpoint) {
       ecs = new LocalEcs({
         stateDir: join(settings.stateDir, 'ecs'),
@@ -208,7 +209,14 @@ export class LocalCluster {
   /** A client on this machine, with its own folder under the cluster's state. */
   client(name = 'client'): AlluxioClient {
     // By name, through the hosts file, as an application in the VPC reaches the masters through Cloud Map.
-    return new AlluxioClient(join(this.settings.stateDir, name), this.settings.jarsDir, this.masterNames[0], this.masterNames, this.hostsFile, this.settings.jvmOptions);
+    return new AlluxioClient(
+      join(this.settings.stateDir, name),
+      this.settings.jarsDir,
+      this.masterNames[0],
+      this.masterNames,
+      this.hostsFile,
+      this.settings.jvmOptions,
+    );
   }
 
   /**
@@ -226,7 +234,9 @@ export class LocalCluster {
 
   /** rotate(), with every invocation's log (the functions' progress lines), for a test that reports them. */
   async rotateWithLog(event: unknown, environment: Record<string, string> = {}): Promise<{ result: any; log: string; started: string[] }> {
-    const [startMachine] = Object.entries(this.template.Resources).filter(([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && /RotationStartMachine/.test(id));
+    const [startMachine] = Object.entries(this.template.Resources).filter(
+      ([id, r]) => r.Type === 'AWS::StepFunctions::StateMachine' && /RotationStartMachine/.test(id),
+    );
     if (!startMachine) throw new Error('the stack has no rotation start state machine');
     const arn = this.deployment.attribute(startMachine[0], 'Arn');
     const run = await this.deployment.startExecution(arn, `event-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, JSON.stringify(event), environment);
@@ -236,11 +246,13 @@ export class LocalCluster {
     const unchecked = /\{[^\n]*"step":"running-rotation-unknown"[^\n]*\}/.exec(run.log);
     if (unchecked) throw new Error(`the naming step could not list running rotations: ${unchecked[0]}`);
     // ...and a rotation started without the look at all (no state machine ARN or client) would pass unseen.
-    if (run.started.length > 1 && !run.log.includes('"step":"running-rotations"')) throw new Error('a rotation started without the naming step listing running rotations');
+    if (run.started.length > 1 && !run.log.includes('"step":"running-rotations"'))
+      throw new Error('a rotation started without the naming step listing running rotations');
     if (run.started.length > 1) return { result: (run.output as { result?: unknown }).result, log: run.log, started: run.started };
     // Nothing started: deferred by the name step (a deployment in progress), or a name already used.
     const deferred = (run.output as { deferred?: string } | undefined)?.deferred;
-    const result = deferred !== undefined ? { outcome: 'deferred', reason: deferred, restarted: [] } : { outcome: 'not-started', output: run.output, restarted: [] };
+    const result =
+      deferred !== undefined ? { outcome: 'deferred', reason: deferred, restarted: [] } : { outcome: 'not-started', output: run.output, restarted: [] };
     return { result, log: run.log, started: run.started };
   }
 

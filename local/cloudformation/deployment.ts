@@ -174,7 +174,10 @@ export class LocalDeployment {
     const failure = await this.runAlongGraph(step);
     if (failure) {
       this.log(`UPDATE_ROLLBACK_IN_PROGRESS: ${failure.logicalId}: ${failure.reason}`);
-      await this.rollBack(changes, attempted.filter((id) => !changes.some((c) => c.id === id)));
+      await this.rollBack(
+        changes,
+        attempted.filter((id) => !changes.some((c) => c.id === id)),
+      );
       this.log('UPDATE_ROLLBACK_COMPLETE');
       throw failure;
     }
@@ -267,7 +270,14 @@ export class LocalDeployment {
           if (reverted.physicalId !== after.physicalId) await this.deleteCustomResource(id, after);
         } else if (before.type === 'AWS::ECS::Service') {
           const properties = before.properties as { TaskDefinition: string; DesiredCount?: number; Cluster?: string };
-          await this.ecs.send(new UpdateServiceCommand({ cluster: properties.Cluster, service: before.attributes.Name, taskDefinition: properties.TaskDefinition, desiredCount: Number(properties.DesiredCount ?? 1) }));
+          await this.ecs.send(
+            new UpdateServiceCommand({
+              cluster: properties.Cluster,
+              service: before.attributes.Name,
+              taskDefinition: properties.TaskDefinition,
+              desiredCount: Number(properties.DesiredCount ?? 1),
+            }),
+          );
           await this.waitForSteadyState(id, before.attributes.Name);
         }
         this.deployed.set(id, before);
@@ -317,7 +327,9 @@ export class LocalDeployment {
         const outcome = await this.invokeFunction(this.functionByArn(functionArn), payload, extraEnvironment);
         log += outcome.log;
         // A function's error is the task's error; a function that ended without a result, Lambda's.
-        return outcome.ok ? { ok: true, result: outcome.result } : { ok: false, error: { Error: /without a result/.test(outcome.error) ? 'Lambda.Unknown' : 'Error', Cause: outcome.error } };
+        return outcome.ok
+          ? { ok: true, result: outcome.result }
+          : { ok: false, error: { Error: /without a result/.test(outcome.error) ? 'Lambda.Unknown' : 'Error', Cause: outcome.error } };
       },
       startExecution: async (childArn, childName, childInput) => {
         const child = await this.startExecution(childArn, childName, childInput, extraEnvironment, waitScale);
@@ -381,7 +393,8 @@ export class LocalDeployment {
     const resource = this.deployed.get(id);
     if (!resource) throw new Error(`${id} is referenced before it is deployed`);
     if (attribute === 'Ref') return resource.physicalId;
-    const value = resource.attributes[attribute] ?? (resource.placeholder ? placeholderAttribute(id, resource.type, attribute, this.options.aws.region) : undefined);
+    const value =
+      resource.attributes[attribute] ?? (resource.placeholder ? placeholderAttribute(id, resource.type, attribute, this.options.aws.region) : undefined);
     if (value === undefined) throw new Error(`${id} (${resource.type}) has no attribute ${attribute} in the local deployment`);
     return value;
   }
@@ -418,12 +431,19 @@ export class LocalDeployment {
       throw error instanceof ResourceFailed ? error : new ResourceFailed(id, reason);
     }
     // Placeholders are instant and many (VPC, IAM, logs); only what runs here is worth a line.
-    if (!result.placeholder && resource.Type !== 'AWS::Lambda::Function') this.log(`${verb}_COMPLETE ${id} (${resource.Type}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    if (!result.placeholder && resource.Type !== 'AWS::Lambda::Function')
+      this.log(`${verb}_COMPLETE ${id} (${resource.Type}, ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return result;
   }
 
   private async applyType(id: string, type: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
-    const placeholder = (): DeployedResource => ({ type, physicalId: before?.physicalId ?? `${this.options.stackName}-${id}`, attributes: {}, placeholder: true, properties });
+    const placeholder = (): DeployedResource => ({
+      type,
+      physicalId: before?.physicalId ?? `${this.options.stackName}-${id}`,
+      attributes: {},
+      placeholder: true,
+      properties,
+    });
     const arn = (service: string, resourcePart: string) => `arn:aws:${service}:${this.options.aws.region}:${ACCOUNT_ID}:${resourcePart}`;
     switch (type) {
       case 'AWS::Lambda::Function': {
@@ -461,7 +481,12 @@ export class LocalDeployment {
   private lambdaFunction(id: string): LambdaFunction {
     const deployed = this.deployed.get(id);
     if (!deployed || deployed.type !== 'AWS::Lambda::Function') throw new Error(`${id} is not a deployed Lambda function`);
-    const properties = deployed.properties as { Handler: string; Code: { S3Key?: string }; Environment?: { Variables?: Record<string, string> }; Timeout?: number };
+    const properties = deployed.properties as {
+      Handler: string;
+      Code: { S3Key?: string };
+      Environment?: { Variables?: Record<string, string> };
+      Timeout?: number;
+    };
     const hash = String(properties.Code.S3Key ?? '').replace(/\.zip$/, '');
     const codeDir = join(this.options.assemblyDir, `asset.${hash}`);
     if (!hash || !existsSync(codeDir)) throw new Error(`${id}: its code asset ${hash || '(none)'} is not in ${this.options.assemblyDir}`);
@@ -547,7 +572,7 @@ export class LocalDeployment {
    * limited to `outputPaths` as the real handler does.
    */
   private async awsCustomResource(id: string, properties: any, before: DeployedResource | undefined): Promise<DeployedResource> {
-    const call = JSON.parse(String(before ? properties.Update ?? properties.Create : properties.Create)) as {
+    const call = JSON.parse(String(before ? (properties.Update ?? properties.Create) : properties.Create)) as {
       service: string;
       action: string;
       parameters: Record<string, any>;
@@ -604,7 +629,13 @@ export class LocalDeployment {
       secrets: (c.Secrets ?? []).map((s: any) => ({ name: s.Name, valueFrom: s.ValueFrom })),
       mountPoints: (c.MountPoints ?? []).map((m: any) => ({ sourceVolume: m.SourceVolume, containerPath: m.ContainerPath, readOnly: m.ReadOnly })),
       healthCheck: c.HealthCheck
-        ? { command: c.HealthCheck.Command, interval: c.HealthCheck.Interval, timeout: c.HealthCheck.Timeout, retries: c.HealthCheck.Retries, startPeriod: c.HealthCheck.StartPeriod }
+        ? {
+            command: c.HealthCheck.Command,
+            interval: c.HealthCheck.Interval,
+            timeout: c.HealthCheck.Timeout,
+            retries: c.HealthCheck.Retries,
+            startPeriod: c.HealthCheck.StartPeriod,
+          }
         : undefined,
     }));
     const registered = await this.ecs.send(
@@ -637,7 +668,12 @@ export class LocalDeployment {
     let answer;
     if (before) {
       answer = await this.ecs.send(
-        new UpdateServiceCommand({ cluster: properties.Cluster, service: serviceName, taskDefinition: properties.TaskDefinition, desiredCount: Number(properties.DesiredCount ?? 1) }),
+        new UpdateServiceCommand({
+          cluster: properties.Cluster,
+          service: serviceName,
+          taskDefinition: properties.TaskDefinition,
+          desiredCount: Number(properties.DesiredCount ?? 1),
+        }),
       );
     } else {
       answer = await this.ecs.send(
@@ -675,9 +711,14 @@ export class LocalDeployment {
       if (deploymentId !== undefined && watched === undefined && primary?.rolloutState === 'COMPLETED') {
         throw new ResourceFailed(id, `the deployment of service ${serviceName} was replaced before it completed`);
       }
-      if (watched?.rolloutState === 'FAILED') throw new ResourceFailed(id, `Error occurred during operation 'ECS Deployment Circuit Breaker was triggered': ${watched.rolloutStateReason}`);
+      if (watched?.rolloutState === 'FAILED')
+        throw new ResourceFailed(id, `Error occurred during operation 'ECS Deployment Circuit Breaker was triggered': ${watched.rolloutStateReason}`);
       if (service && watched?.rolloutState === 'COMPLETED' && service.deployments!.length === 1) return service.serviceArn!;
-      if (Date.now() > deadline) throw new ResourceFailed(id, `service ${serviceName} did not stabilize within ${Math.round((this.options.serviceStableTimeoutMs ?? 600_000) / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new ResourceFailed(
+          id,
+          `service ${serviceName} did not stabilize within ${Math.round((this.options.serviceStableTimeoutMs ?? 600_000) / 1000)} s`,
+        );
       await sleep(500);
     }
   }

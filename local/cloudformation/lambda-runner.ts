@@ -19,7 +19,8 @@ export interface LambdaFunction {
   readonly timeoutSeconds: number;
 }
 
-export type Invocation = { readonly ok: true; readonly result: any; readonly log: string } | { readonly ok: false; readonly error: string; readonly log: string };
+export type Invocation =
+  { readonly ok: true; readonly result: any; readonly log: string } | { readonly ok: false; readonly error: string; readonly log: string };
 
 // Runs in the child: loads the module, calls the export with the event and a Lambda-like context,
 // and writes the outcome to the file named by the parent (stdout stays the function's log).

@@ -31,7 +31,11 @@ export class SfnFront {
       readBody(request).then(
         (text) => {
           const operation = String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
-          if (operation !== 'ListExecutions') return answer(400, { __type: 'UnknownOperationException', message: `the local Step Functions front serves ListExecutions only, not ${operation || 'this request'}` });
+          if (operation !== 'ListExecutions')
+            return answer(400, {
+              __type: 'UnknownOperationException',
+              message: `the local Step Functions front serves ListExecutions only, not ${operation || 'this request'}`,
+            });
           const input = JSON.parse(text || '{}') as { stateMachineArn?: string; statusFilter?: string; maxResults?: number };
           if (!input.stateMachineArn || !knownStateMachine(input.stateMachineArn)) {
             return answer(400, { __type: 'StateMachineDoesNotExist', message: `State Machine Does Not Exist: '${input.stateMachineArn}'` });

@@ -166,7 +166,8 @@ export async function runStateMachine(definition: StateMachineDefinition, input:
       }
       case 'Wait': {
         const seconds = state.SecondsPath !== undefined ? path(state.SecondsPath, data) : state.Seconds;
-        if (!Number.isInteger(seconds) || seconds < 0) throw new StateMachineFailed('States.Runtime', `Wait seconds ${JSON.stringify(seconds)} is not a non-negative integer`);
+        if (!Number.isInteger(seconds) || seconds < 0)
+          throw new StateMachineFailed('States.Runtime', `Wait seconds ${JSON.stringify(seconds)} is not a non-negative integer`);
         await clock.wait(seconds);
         break;
       }
@@ -180,7 +181,12 @@ export async function runStateMachine(definition: StateMachineDefinition, input:
   }
 }
 
-async function runTask(state: State, data: unknown, host: StateMachineHost, clock: ExecutionClock): Promise<{ ok: true; result: unknown } | { ok: false; error: TaskError }> {
+async function runTask(
+  state: State,
+  data: unknown,
+  host: StateMachineHost,
+  clock: ExecutionClock,
+): Promise<{ ok: true; result: unknown } | { ok: false; error: TaskError }> {
   const input = state.Parameters === undefined ? data : parameters(state.Parameters, data);
   // Each retrier counts its own attempts across the state's run: "A Retrier's parameters apply across
   // all visits to that Retrier in the context of a single state execution" (states-language.net/spec.html,
@@ -191,7 +197,12 @@ async function runTask(state: State, data: unknown, host: StateMachineHost, cloc
     if (/^arn:[^:]+:states:::states:startExecution$/.test(state.Resource)) {
       const request = input as { StateMachineArn: string; Name: string; Input: unknown };
       try {
-        outcome = { ok: true, result: await clock.outside(() => host.startExecution(request.StateMachineArn, request.Name, typeof request.Input === 'string' ? request.Input : JSON.stringify(request.Input))) };
+        outcome = {
+          ok: true,
+          result: await clock.outside(() =>
+            host.startExecution(request.StateMachineArn, request.Name, typeof request.Input === 'string' ? request.Input : JSON.stringify(request.Input)),
+          ),
+        };
       } catch (error) {
         outcome = { ok: false, error: asTaskError(error) };
       }
@@ -233,7 +244,8 @@ function holds(stateName: string, choice: State, data: unknown): boolean {
   if (ruleKind(choice) === 'IsPresent') return present === choice.IsPresent;
   // A comparison on a variable that is not there fails the execution (States.Runtime), it is not
   // false; test with IsPresent first where a field may be missing.
-  if (!present) throw new StateMachineFailed('States.Runtime', `Invalid path '${choice.Variable}': the Choice state ${stateName} compares a value its input does not have`);
+  if (!present)
+    throw new StateMachineFailed('States.Runtime', `Invalid path '${choice.Variable}': the Choice state ${stateName} compares a value its input does not have`);
   return path(choice.Variable, data) === choice.BooleanEquals;
 }
 
@@ -262,6 +274,8 @@ function path(reference: string, data: unknown): any {
 function parameters(template: unknown, data: unknown): unknown {
   if (template === null || typeof template !== 'object' || Array.isArray(template)) return template;
   return Object.fromEntries(
-    Object.entries(template as Record<string, unknown>).map(([key, value]) => (key.endsWith('.$') ? [key.slice(0, -2), path(String(value), data)] : [key, parameters(value, data)])),
+    Object.entries(template as Record<string, unknown>).map(([key, value]) =>
+      key.endsWith('.$') ? [key.slice(0, -2), path(String(value), data)] : [key, parameters(value, data)],
+    ),
   );
 }

@@ -6,13 +6,7 @@ import { AddressInfo } from 'node:net';
 import { constants as osConstants, hostname } from 'node:os';
 import { join } from 'node:path';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import {
-  createContainerFilesystem,
-  localizeImagePaths,
-  localNetworkJavaOptions,
-  mountVolume,
-  OFFICIAL_IMAGE_REPOSITORY,
-} from '../alluxio/alluxio-image';
+import { createContainerFilesystem, localizeImagePaths, localNetworkJavaOptions, mountVolume, OFFICIAL_IMAGE_REPOSITORY } from '../alluxio/alluxio-image';
 import { sessionMembers } from './processes';
 
 /*
@@ -299,7 +293,11 @@ export class LocalEcs {
       case 'DeleteService':
         return { service: this.describe(this.deleteService(input.service)) };
       case 'ListTasks':
-        return { taskArns: this.service(input.serviceName).tasks.filter((t) => t.lastStatus !== 'STOPPED').map((t) => t.taskArn) };
+        return {
+          taskArns: this.service(input.serviceName)
+            .tasks.filter((t) => t.lastStatus !== 'STOPPED')
+            .map((t) => t.taskArn),
+        };
       case 'DescribeTasks':
         return { tasks: (input.tasks as string[]).map((arn) => this.describeTask(this.findTask(arn))), failures: [] };
       case 'RunTask':
@@ -322,14 +320,21 @@ export class LocalEcs {
     if (!containers.some((c) => c.essential)) throw new EcsError('ClientException', `${family}: a task definition needs at least one essential container`);
     const taskMemory = input.memory === undefined ? undefined : Number(input.memory);
     for (const c of containers) {
-      for (const [name, value] of [['memory', c.memory], ['memoryReservation', c.memoryReservation]] as const) {
-        if (value !== undefined && (!Number.isInteger(Number(value)) || Number(value) < 6)) throw new EcsError('ClientException', `${family}/${c.name}: ${name} must be a whole number of MiB (at least 6), not ${value}`);
+      for (const [name, value] of [
+        ['memory', c.memory],
+        ['memoryReservation', c.memoryReservation],
+      ] as const) {
+        if (value !== undefined && (!Number.isInteger(Number(value)) || Number(value) < 6))
+          throw new EcsError('ClientException', `${family}/${c.name}: ${name} must be a whole number of MiB (at least 6), not ${value}`);
       }
       const limit = Number(c.memory ?? c.memoryReservation ?? 0);
-      if (taskMemory !== undefined && limit > taskMemory) throw new EcsError('ClientException', `${family}/${c.name}: its memory ${limit} MiB is more than the task's ${taskMemory} MiB`);
-      if (c.stopTimeout !== undefined && !(Number(c.stopTimeout) >= 0 && Number(c.stopTimeout) <= 120)) throw new EcsError('ClientException', `${family}/${c.name}: stopTimeout ${c.stopTimeout} is outside 0 to 120 s`);
+      if (taskMemory !== undefined && limit > taskMemory)
+        throw new EcsError('ClientException', `${family}/${c.name}: its memory ${limit} MiB is more than the task's ${taskMemory} MiB`);
+      if (c.stopTimeout !== undefined && !(Number(c.stopTimeout) >= 0 && Number(c.stopTimeout) <= 120))
+        throw new EcsError('ClientException', `${family}/${c.name}: stopTimeout ${c.stopTimeout} is outside 0 to 120 s`);
     }
-    if (taskMemory !== undefined && !Number.isInteger(taskMemory)) throw new EcsError('ClientException', `${family}: the task memory ${input.memory} is not a whole number of MiB`);
+    if (taskMemory !== undefined && !Number.isInteger(taskMemory))
+      throw new EcsError('ClientException', `${family}: the task memory ${input.memory} is not a whole number of MiB`);
     const revision = (this.revisions.get(family) ?? 0) + 1;
     this.revisions.set(family, revision);
     const definition: TaskDefinition = {
@@ -668,7 +673,9 @@ export class LocalEcs {
       secrets.push(values);
     }
     if (task.lastStatus !== 'PENDING') return;
-    task.containers.forEach((container, index) => this.startContainer(service, task, definition, container, join(taskDir, index === 0 ? 'root' : `${container.definition.name}-root`), secrets[index]));
+    task.containers.forEach((container, index) =>
+      this.startContainer(service, task, definition, container, join(taskDir, index === 0 ? 'root' : `${container.definition.name}-root`), secrets[index]),
+    );
     task.lastStatus = 'RUNNING';
     // A task that runs ends the streak: the throttle is for tasks that "repeatedly fail to enter the
     // RUNNING state" (how ECS itself resets is not published; this is the reading the docs allow).
@@ -677,7 +684,14 @@ export class LocalEcs {
     for (const container of task.containers) this.scheduleHealthChecks(service, task, container);
   }
 
-  private startContainer(service: Service, task: Task, definition: TaskDefinition, container: ContainerRun, root: string, secrets: Record<string, string>): void {
+  private startContainer(
+    service: Service,
+    task: Task,
+    definition: TaskDefinition,
+    container: ContainerRun,
+    root: string,
+    secrets: Record<string, string>,
+  ): void {
     const spec = container.definition;
     const environment: Record<string, string> = {
       ...Object.fromEntries((spec.environment ?? []).map((e) => [e.name, e.value])),
@@ -691,7 +705,12 @@ export class LocalEcs {
     if (container.standIn) {
       // No image to run: the stand-in process, given the limit the container runtime would enforce.
       [program, args] = [process.execPath, ['-e', STAND_IN_CONTAINER]];
-      env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...environment, LOCAL_ECS_IMAGE: spec.image, LOCAL_ECS_MEMORY_MIB: String(spec.memory ?? spec.memoryReservation ?? definition.memory) };
+      env = {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        ...environment,
+        LOCAL_ECS_IMAGE: spec.image,
+        LOCAL_ECS_MEMORY_MIB: String(spec.memory ?? spec.memoryReservation ?? definition.memory),
+      };
     } else if (spec.image === HOST_COMMAND_IMAGE) {
       // The conformance suite's tasks: the command runs on this host as it is.
       [program, ...args] = [...(spec.entryPoint ?? []), ...(spec.command ?? [])];
@@ -709,7 +728,9 @@ export class LocalEcs {
         AWS_EC2_METADATA_DISABLED: 'true',
         ...environment,
       };
-      env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, ...(this.options.jvmOptions ?? []), localNetworkJavaOptions(task.address, this.hostsFile)].filter(Boolean).join(' ');
+      env.ALLUXIO_JAVA_OPTS = [environment.ALLUXIO_JAVA_OPTS, ...(this.options.jvmOptions ?? []), localNetworkJavaOptions(task.address, this.hostsFile)]
+        .filter(Boolean)
+        .join(' ');
       [program, ...args] = [...(spec.entryPoint ?? []), ...(spec.command ?? []).map((part) => localizeImagePaths(part, filesystem.root))];
       cwd = filesystem.root;
     }
@@ -725,7 +746,9 @@ export class LocalEcs {
     container.process.once('error', (error) => {
       appendFileSync(container.logFile, `local ECS: the container could not start: ${error.message}\n`);
     });
-    container.process.once('exit', (code, signal) => this.containerExited(service, task, container, code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : null)));
+    container.process.once('exit', (code, signal) =>
+      this.containerExited(service, task, container, code ?? (signal ? 128 + (osConstants.signals[signal] ?? 0) : null)),
+    );
   }
 
   /**
@@ -746,7 +769,10 @@ export class LocalEcs {
       return;
     }
     if (!container.essential) {
-      this.event(service, `service ${service.serviceName} task ${task.id.slice(0, 8)}: non-essential container ${container.definition.name} exited (exit code ${exitCode}); the task runs on`);
+      this.event(
+        service,
+        `service ${service.serviceName} task ${task.id.slice(0, 8)}: non-essential container ${container.definition.name} exited (exit code ${exitCode}); the task runs on`,
+      );
       return;
     }
     const reason = `Essential container in task exited (${container.definition.name}, exit code ${exitCode})`;
@@ -829,7 +855,10 @@ export class LocalEcs {
     if (status === 'HEALTHY') {
       const deployment = service.deployments.find((d) => d.id === task.deploymentId);
       if (deployment?.rolloutState === 'IN_PROGRESS' && deployment.failedTasks > 0) {
-        this.event(service, `service ${service.serviceName}: task ${task.id.slice(0, 8)} is healthy; the circuit breaker's failed-task count (${deployment.failedTasks}) resets`);
+        this.event(
+          service,
+          `service ${service.serviceName}: task ${task.id.slice(0, 8)} is healthy; the circuit breaker's failed-task count (${deployment.failedTasks}) resets`,
+        );
         deployment.failedTasks = 0;
       }
     }
@@ -997,7 +1026,14 @@ export class LocalEcs {
         taskDefinition: t.taskDefinitionArn,
         exitCode: t.containers[0].exitCode,
         stoppedReason: t.stoppedReason,
-        containers: t.containers.map((c) => ({ name: c.definition.name, pid: c.process?.pid, exitCode: c.exitCode, health: c.healthStatus, logFile: c.logFile, standIn: c.standIn })),
+        containers: t.containers.map((c) => ({
+          name: c.definition.name,
+          pid: c.process?.pid,
+          exitCode: c.exitCode,
+          health: c.healthStatus,
+          logFile: c.logFile,
+          standIn: c.standIn,
+        })),
       }));
   }
 

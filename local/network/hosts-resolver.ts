@@ -37,7 +37,14 @@ export function installHostsFileResolver(file: string): void {
     if (addresses.length === 0) return typeof options === 'function' ? original(hostname, cb) : original(hostname, options, cb);
     // Several records: a client takes the first answer, as a DNS client takes the first of a shuffled list.
     const shuffled = [...addresses].sort(() => Math.random() - 0.5);
-    process.nextTick(() => (opts.all ? cb(null, shuffled.map((address) => ({ address, family: 4 }))) : cb(null, shuffled[0], 4)));
+    process.nextTick(() =>
+      opts.all
+        ? cb(
+            null,
+            shuffled.map((address) => ({ address, family: 4 })),
+          )
+        : cb(null, shuffled[0], 4),
+    );
   };
   (dns as { lookup: unknown }).lookup = patched;
   const promises = dns.promises as { lookup: unknown };

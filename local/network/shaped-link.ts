@@ -230,7 +230,6 @@ class LinkRelay {
     };
     setTimeout(open, this.options.rttMs);
   }
-
 }
 
 /** A shaped link on 127.0.0.1, its relay in a worker thread: where clients connect, its counters, its stall. */
@@ -244,7 +243,8 @@ export class ShapedLink {
 
   /** Starts a link on 127.0.0.1 (a free port from ports.ts) in front of `targetHost:targetPort`. */
   static async start(options: ShapedLinkOptions): Promise<ShapedLink> {
-    if (!(options.bytesPerSecond > 0) || !(options.rttMs >= 0)) throw new Error(`a shaped link needs a positive rate and a non-negative RTT (got ${options.bytesPerSecond} B/s, ${options.rttMs} ms)`);
+    if (!(options.bytesPerSecond > 0) || !(options.rttMs >= 0))
+      throw new Error(`a shaped link needs a positive rate and a non-negative RTT (got ${options.bytesPerSecond} B/s, ${options.rttMs} ms)`);
     const port = await freePort();
     const shared = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
     const worker = new Worker(join(__dirname, 'shaped-link.js'), { workerData: { shapedLink: { options, port, shared } } });
@@ -308,7 +308,12 @@ if (!isMainThread && workerData?.shapedLink) {
  * through the link (2 where the server closes the connection after each answer, as versitygw does:
  * the handshake's and the request's).
  */
-export async function measureRoundTripMs(viaLink: () => Promise<unknown>, direct: () => Promise<unknown>, roundTripsPerRequest: number, samples = 9): Promise<number> {
+export async function measureRoundTripMs(
+  viaLink: () => Promise<unknown>,
+  direct: () => Promise<unknown>,
+  roundTripsPerRequest: number,
+  samples = 9,
+): Promise<number> {
   const timed = async (ask: () => Promise<unknown>) => {
     const t0 = performance.now();
     await ask();

@@ -81,7 +81,11 @@ async function main(sandbox) {
       jarsDir: join(root, '.tools', 'alluxio-lib'),
       aws: sandbox.aws,
       minio: { ...sandbox.s3, endpoint, bucket, directory: 'alluxio', createBucket: false },
-      parameters: { accessKey: `/bench-cache-${id}-${name}/access-key`, secretKey: `/bench-cache-${id}-${name}/secret-key`, prefix: `/bench-cache-${id}-${name}/alluxio` },
+      parameters: {
+        accessKey: `/bench-cache-${id}-${name}/access-key`,
+        secretKey: `/bench-cache-${id}-${name}/secret-key`,
+        prefix: `/bench-cache-${id}-${name}/alluxio`,
+      },
       s3Endpoint,
       healthCheckIntervalMs: 1000,
     });
@@ -98,14 +102,18 @@ async function main(sandbox) {
    * recording there (where its time goes).
    */
   const alluxioReads = async (client, chosen, rounds, recording) => {
-    const jfr = process.env.BENCH_CACHE_JFR && recording ? [`-XX:StartFlightRecording=settings=profile,filename=${join(process.env.BENCH_CACHE_JFR, `${recording}.jfr`)}`] : [];
+    const jfr =
+      process.env.BENCH_CACHE_JFR && recording
+        ? [`-XX:StartFlightRecording=settings=profile,filename=${join(process.env.BENCH_CACHE_JFR, `${recording}.jfr`)}`]
+        : [];
     const result = await client.timedReadRounds(
       chosen.map((file) => file.alluxioPath),
       rounds,
       600_000,
       jfr,
     );
-    for (const round of result) round.reads.forEach((read, i) => expectBytes(`a read of ${chosen[i].alluxioPath} through Alluxio`, read.sha256, chosen[i].sha256));
+    for (const round of result)
+      round.reads.forEach((read, i) => expectBytes(`a read of ${chosen[i].alluxioPath} through Alluxio`, read.sha256, chosen[i].sha256));
     return result.map((round) => ({ bytes: round.reads.reduce((sum, read) => sum + read.bytes, 0), ms: chosen.length === 1 ? round.reads[0].ms : round.ms }));
   };
   const medianMBps = (runs) => median(runs.map((run) => mbps(run.bytes, run.ms)));
@@ -124,7 +132,9 @@ async function main(sandbox) {
     const raw = rawCacheRead(join(loopback.stateDir, 'ecs', 'tasks'));
     if (raw.bytes < FILE_BYTES) throw new Error(`the workers' cache holds ${raw.bytes} bytes in ${raw.blocks} blocks, less than the file read`);
     figures.loopback = { warmMBps: medianMBps(warm), rawDiskMBps: mbps(raw.bytes, raw.ms) };
-    log(`loopback: warm ${figures.loopback.warmMBps.toFixed(0)} MB/s, raw read of the ${raw.blocks} cached blocks ${figures.loopback.rawDiskMBps.toFixed(0)} MB/s`);
+    log(
+      `loopback: warm ${figures.loopback.warmMBps.toFixed(0)} MB/s, raw read of the ${raw.blocks} cached blocks ${figures.loopback.rawDiskMBps.toFixed(0)} MB/s`,
+    );
   } finally {
     await stop(loopback);
   }
@@ -146,12 +156,15 @@ async function main(sandbox) {
     if (rttMs < 0.85 * LINK.rttMs || rttMs > 1.5 * LINK.rttMs) problems.push(`its RTT measured ${rttMs.toFixed(1)} ms, set ${LINK.rttMs} ms`);
     for (const get of gets) {
       if (mbps(get.bytes, get.ms) > setMBps) problems.push(`a GET ran at ${mbps(get.bytes, get.ms).toFixed(1)} MB/s, above the set ${setMBps}`);
-      if (mbps(get.bytes, get.bodyMs) < 0.92 * setMBps) problems.push(`a GET's body ran at ${mbps(get.bytes, get.bodyMs).toFixed(1)} MB/s, more than 8% under the set ${setMBps}`);
+      if (mbps(get.bytes, get.bodyMs) < 0.92 * setMBps)
+        problems.push(`a GET's body ran at ${mbps(get.bytes, get.bodyMs).toFixed(1)} MB/s, more than 8% under the set ${setMBps}`);
     }
     if (problems.length > 0) throw new Error(`the shaped link is not what it says (load ${loadAverage()}): ${problems.join('; ')}`);
     figures.link = { rateMBps: median(gets.map((get) => mbps(get.bytes, get.bodyMs))), rttMs };
     figures.overLink.directGetMBps = medianMBps(gets);
-    log(`link checked: body rate ${figures.link.rateMBps.toFixed(1)} MB/s (set ${setMBps}), RTT ${rttMs.toFixed(1)} ms (set ${LINK.rttMs}); direct GET ${figures.overLink.directGetMBps.toFixed(1)} MB/s`);
+    log(
+      `link checked: body rate ${figures.link.rateMBps.toFixed(1)} MB/s (set ${setMBps}), RTT ${rttMs.toFixed(1)} ms (set ${LINK.rttMs}); direct GET ${figures.overLink.directGetMBps.toFixed(1)} MB/s`,
+    );
 
     const puts = [];
     for (let i = 0; i < RUNS; i++) {
@@ -164,10 +177,15 @@ async function main(sandbox) {
     for (let i = 0; i < RUNS; i++) {
       const runs = await Promise.all(files.map((file) => timedGet(viaLink, bucket, file.key)));
       runs.forEach((run, j) => expectBytes('a concurrent direct GET over the link', run.sha256, files[j].sha256));
-      concurrentDirect.push({ bytes: runs.reduce((sum, run) => sum + run.bytes, 0), ms: Math.max(...runs.map((r) => r.endedAt)) - Math.min(...runs.map((r) => r.startedAt)) });
+      concurrentDirect.push({
+        bytes: runs.reduce((sum, run) => sum + run.bytes, 0),
+        ms: Math.max(...runs.map((r) => r.endedAt)) - Math.min(...runs.map((r) => r.startedAt)),
+      });
     }
     figures.overLink.concurrent.directGetMBps = medianMBps(concurrentDirect);
-    log(`direct over the link: PUT ${figures.overLink.directPutMBps.toFixed(1)} MB/s; ${CLIENTS} GETs at once ${figures.overLink.concurrent.directGetMBps.toFixed(1)} MB/s together`);
+    log(
+      `direct over the link: PUT ${figures.overLink.directPutMBps.toFixed(1)} MB/s; ${CLIENTS} GETs at once ${figures.overLink.concurrent.directGetMBps.toFixed(1)} MB/s together`,
+    );
 
     remote = await deploy('link', link.endpoint, { enabled: true, port: PROXY_PORT });
     const { client, cluster } = remote;
@@ -197,7 +215,9 @@ async function main(sandbox) {
     linkBytesDuringWarm += after.up - before.up + (after.down - before.down);
     figures.overLink.concurrent.warmMBps = medianMBps(concurrentWarm);
     figures.overLink.linkBytesDuringWarm = linkBytesDuringWarm;
-    log(`${CLIENTS} clients at once, warm: ${figures.overLink.concurrent.warmMBps.toFixed(1)} MB/s together; link bytes during the warm reads: ${linkBytesDuringWarm}`);
+    log(
+      `${CLIENTS} clients at once, warm: ${figures.overLink.concurrent.warmMBps.toFixed(1)} MB/s together; link bytes during the warm reads: ${linkBytesDuringWarm}`,
+    );
 
     // Alluxio's S3 proxy: the Alluxio directory /bench is its bucket "bench". Warm: the file is cached.
     const proxyUrl = new URL(Object.entries(cluster.outputs).find(([name]) => name.includes('S3EndpointUrl'))[1]);
@@ -217,7 +237,9 @@ async function main(sandbox) {
       after = link.counters();
       proxyWarm.forEach((get) => expectBytes('a GET through the S3 proxy', get.sha256, files[0].sha256));
       figures.overLink.proxyWarmMBps = medianMBps(proxyWarm);
-      log(`through the S3 proxy, warm: ${figures.overLink.proxyWarmMBps.toFixed(1)} MB/s (link bytes meanwhile: ${after.up - before.up + after.down - before.down})`);
+      log(
+        `through the S3 proxy, warm: ${figures.overLink.proxyWarmMBps.toFixed(1)} MB/s (link bytes meanwhile: ${after.up - before.up + after.down - before.down})`,
+      );
     } finally {
       proxy.destroy();
     }
@@ -248,7 +270,9 @@ async function main(sandbox) {
     [`concurrent warm / concurrent direct (${CLIENTS} clients)`, o.concurrent.warmMBps / o.concurrent.directGetMBps, '>= 4', (r) => r >= 4],
     ['write / direct PUT', o.writeMBps / o.directPutMBps, '>= 0.8', (r) => r >= 0.8],
   ];
-  console.log(`\n## Figures (MB/s = 10^6 bytes/s), link ${LINK.rttMs} ms RTT ${LINK.bytesPerSecond / 1e6} MB/s: measured ${figures.link.rttMs.toFixed(1)} ms, ${figures.link.rateMBps.toFixed(1)} MB/s`);
+  console.log(
+    `\n## Figures (MB/s = 10^6 bytes/s), link ${LINK.rttMs} ms RTT ${LINK.bytesPerSecond / 1e6} MB/s: measured ${figures.link.rttMs.toFixed(1)} ms, ${figures.link.rateMBps.toFixed(1)} MB/s`,
+  );
   console.log(`loopback: warm ${figures.loopback.warmMBps.toFixed(0)}, raw disk ${figures.loopback.rawDiskMBps.toFixed(0)}`);
   console.log(
     `over the link: direct GET ${o.directGetMBps.toFixed(1)}, cold ${o.coldMBps.toFixed(1)}, warm ${o.warmMBps.toFixed(1)}, proxy warm ${o.proxyWarmMBps.toFixed(1)}, direct PUT ${o.directPutMBps.toFixed(1)}, write ${o.writeMBps.toFixed(1)}; ${CLIENTS} at once: direct ${o.concurrent.directGetMBps.toFixed(1)}, warm ${o.concurrent.warmMBps.toFixed(1)}`,

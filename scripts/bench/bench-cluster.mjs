@@ -121,7 +121,9 @@ function printReads(label, figures, raw) {
 console.log(`## Local cluster (real Alluxio 2.9.6: master, job master, 2 workers, 2 job workers; ${FILE_MB} MB file)`);
 const loopback = await deployment('loopback');
 try {
-  console.log(`deploy command to a healthy cluster: ${loopback.deploySeconds.toFixed(1)} s (whole command with its sample write and reads: ${loopback.wallSeconds.toFixed(1)} s)`);
+  console.log(
+    `deploy command to a healthy cluster: ${loopback.deploySeconds.toFixed(1)} s (whole command with its sample write and reads: ${loopback.wallSeconds.toFixed(1)} s)`,
+  );
   const figures = await readFigures(loopback, sandbox.s3, 'datalake', `alluxio/bench-${FILE_MB}mb.bin`);
   printReads('S3 server on loopback', figures, rawCacheRead(join(loopback.dir, 'local', 'ecs', 'tasks')));
   const preload = await preloadFigures(loopback, `/bench-${FILE_MB}mb.bin`);
@@ -131,10 +133,17 @@ try {
   console.log('resident memory per process:');
   for (const row of processMemory(loopback.dir)) console.log(`  ${row.process.padEnd(10)} ${row.rssMiB.toFixed(0)} MiB`);
   console.log(`one metrics-agent scrape (GET /metrics/prometheus/, median of ${WARM_RUNS}), and what its keep filter leaves:`);
-  for (const row of await scrapeFigures([['master', loopback.master], ['worker', loopback.firstWorker]], WARM_RUNS)) {
-    console.log(`  ${row.source.padEnd(6)} ${row.ms.toFixed(0)} ms, ${row.bytes} bytes, ${row.families} metric families; kept ${row.kept} metrics, ${row.keptBytes} bytes of sample lines`);
+  for (const row of await scrapeFigures(
+    [
+      ['master', loopback.master],
+      ['worker', loopback.firstWorker],
+    ],
+    WARM_RUNS,
+  )) {
+    console.log(
+      `  ${row.source.padEnd(6)} ${row.ms.toFixed(0)} ms, ${row.bytes} bytes, ${row.families} metric families; kept ${row.kept} metrics, ${row.keptBytes} bytes of sample lines`,
+    );
   }
 } finally {
   await loopback.down();
 }
-

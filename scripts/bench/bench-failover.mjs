@@ -62,7 +62,12 @@ try {
     cluster.ecs.call('UpdateService', { service: victim.service, desiredCount: 0 });
     const killedAt = Date.now();
     cluster.ecs.killTask(victim.id);
-    await until('the killed master stopped', 30_000, async () => (cluster.ecs.tasksOf(victim.service, true).find((t) => t.id === victim.id)?.status === 'STOPPED' ? true : undefined), 100);
+    await until(
+      'the killed master stopped',
+      30_000,
+      async () => (cluster.ecs.tasksOf(victim.service, true).find((t) => t.id === victim.id)?.status === 'STOPPED' ? true : undefined),
+      100,
+    );
     const after = await until('a primary again', 180_000, () => primaryMasterInfo(hosts(), 1000));
     toPrimary.push(Date.now() - killedAt);
     await until('a listing through the new primary', 120_000, async () => ((await client.run(['fs', 'ls', '/'], 30_000)).code === 0 ? true : undefined), 100);

@@ -49,7 +49,6 @@ const connection = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.a
 const bucket = `bench-${randomBytes(4).toString('hex')}`;
 const directory = 'alluxio';
 
-
 async function unusedPort() {
   const server = createServer();
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,27 +79,76 @@ async function policyServer() {
   const port = await unusedPort();
   const rootKeys = { accessKeyId: `root${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(16).toString('hex') };
   const user = { accessKeyId: `user${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(16).toString('hex') };
-  const child = spawn(binary, ['--port', `127.0.0.1:${port}`, '--access', rootKeys.accessKeyId, '--secret', rootKeys.secretAccessKey,
-    '--iam-dir', join(dir, 'iam'), '--quiet', 'posix', '--sidecar', join(dir, 'meta'), join(dir, 'data')], { stdio: 'ignore' });
+  const child = spawn(
+    binary,
+    [
+      '--port',
+      `127.0.0.1:${port}`,
+      '--access',
+      rootKeys.accessKeyId,
+      '--secret',
+      rootKeys.secretAccessKey,
+      '--iam-dir',
+      join(dir, 'iam'),
+      '--quiet',
+      'posix',
+      '--sidecar',
+      join(dir, 'meta'),
+      join(dir, 'data'),
+    ],
+    { stdio: 'ignore' },
+  );
   const endpoint = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     const up = await new Promise((resolve) => {
       const s = new Socket();
-      const done = (ok) => { s.destroy(); resolve(ok); };
-      s.once('connect', () => done(true)).once('error', () => done(false)).connect(port, '127.0.0.1');
+      const done = (ok) => {
+        s.destroy();
+        resolve(ok);
+      };
+      s.once('connect', () => done(true))
+        .once('error', () => done(false))
+        .connect(port, '127.0.0.1');
     });
     if (up) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  execFileSync(binary, ['admin', '--access', rootKeys.accessKeyId, '--secret', rootKeys.secretAccessKey, '--endpoint-url', endpoint,
-    'create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', 'user']);
+  execFileSync(binary, [
+    'admin',
+    '--access',
+    rootKeys.accessKeyId,
+    '--secret',
+    rootKeys.secretAccessKey,
+    '--endpoint-url',
+    endpoint,
+    'create-user',
+    '--access',
+    user.accessKeyId,
+    '--secret',
+    user.secretAccessKey,
+    '--role',
+    'user',
+  ]);
   const admin = lib.createMinioS3Client({ endpoint, region: 'us-east-1', ...rootKeys });
   await admin.send(new lib.CreateBucketCommand({ Bucket: 'bench-policy' }));
   const principal = { AWS: [user.accessKeyId] };
-  await admin.send(new lib.PutBucketPolicyCommand({ Bucket: 'bench-policy', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [
-    { Effect: 'Allow', Principal: principal, Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::bench-policy'] },
-    { Effect: 'Allow', Principal: principal, Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: ['arn:aws:s3:::bench-policy/writable/*'] },
-  ] }) }));
+  await admin.send(
+    new lib.PutBucketPolicyCommand({
+      Bucket: 'bench-policy',
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: principal, Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::bench-policy'] },
+          {
+            Effect: 'Allow',
+            Principal: principal,
+            Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+            Resource: ['arn:aws:s3:::bench-policy/writable/*'],
+          },
+        ],
+      }),
+    }),
+  );
   admin.destroy();
   return {
     connection: { endpoint, region: 'us-east-1', ...user },
@@ -137,7 +185,9 @@ const cases = [
 ];
 
 const opts = lib.DEFAULT_CHECK_OPTIONS;
-console.log(`## Time to a health verdict (loopback, ${RUNS} runs each, median; bounds: connect ${opts.connectTimeoutMs} ms, request ${opts.requestTimeoutMs} ms, run ${opts.totalTimeoutMs} ms)`);
+console.log(
+  `## Time to a health verdict (loopback, ${RUNS} runs each, median; bounds: connect ${opts.connectTimeoutMs} ms, request ${opts.requestTimeoutMs} ms, run ${opts.totalTimeoutMs} ms)`,
+);
 const rows = [];
 try {
   for (const [name, target] of cases) {

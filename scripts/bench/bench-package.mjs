@@ -11,11 +11,15 @@ const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
 
 console.log('## Package (npm pack, jsii-pacmak)');
 const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
-console.log(`npm tarball: ${kib(packed.size)} packed, ${kib(packed.unpackedSize)} unpacked, ${packed.entryCount} files (bundled: ${packed.bundled.join(', ') || 'none'})`);
+console.log(
+  `npm tarball: ${kib(packed.size)} packed, ${kib(packed.unpackedSize)} unpacked, ${packed.entryCount} files (bundled: ${packed.bundled.join(', ') || 'none'})`,
+);
 
 const found = (dir, test) => {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true }).map((f) => join(dir, f)).filter((f) => test(f) && statSync(f).isFile());
+  return readdirSync(dir, { recursive: true })
+    .map((f) => join(dir, f))
+    .filter((f) => test(f) && statSync(f).isFile());
 };
 const artifacts = [
   ...found(join(root, 'dist', 'python'), (f) => f.endsWith('.whl')),

@@ -69,8 +69,14 @@ async function main(sandbox) {
     const busyShare = wallSeconds > 0 ? busySeconds / (wallSeconds * cpus().length) : 0;
     const row = { what, MBps: mbps(bytes, ms), seconds: ms / 1000, busyShare, cpuSeconds: roles, cpuSecondsPerGB: busySeconds / (bytes / 1e9) };
     rows.push(row);
-    const named = Object.entries(roles).filter(([, seconds]) => seconds >= 0.05).sort((a, b) => b[1] - a[1]).map(([role, seconds]) => `${role} ${seconds.toFixed(2)}`).join(', ');
-    console.log(`${what.padEnd(52)} ${row.MBps.toFixed(1).padStart(6)} MB/s  ${row.seconds.toFixed(2).padStart(6)} s  cores busy ${(busyShare * 100).toFixed(0).padStart(3)}%  CPU s/GB ${row.cpuSecondsPerGB.toFixed(1).padStart(5)}  CPU s: ${named}`);
+    const named = Object.entries(roles)
+      .filter(([, seconds]) => seconds >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([role, seconds]) => `${role} ${seconds.toFixed(2)}`)
+      .join(', ');
+    console.log(
+      `${what.padEnd(52)} ${row.MBps.toFixed(1).padStart(6)} MB/s  ${row.seconds.toFixed(2).padStart(6)} s  cores busy ${(busyShare * 100).toFixed(0).padStart(3)}%  CPU s/GB ${row.cpuSecondsPerGB.toFixed(1).padStart(5)}  CPU s: ${named}`,
+    );
     return row;
   };
   const epoch = () => performance.timeOrigin + performance.now();
@@ -83,7 +89,9 @@ async function main(sandbox) {
       writeFileSync(local, data);
       return { local, sha: sha256(data), data };
     });
-    console.log(`# bench:profile: ${FILE_BYTES / 2 ** 20} MiB files over a ${BENCH_LINK.rttMs} ms, ${BENCH_LINK.bytesPerSecond / 1e6} MB/s shaped link; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}); load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
+    console.log(
+      `# bench:profile: ${FILE_BYTES / 2 ** 20} MiB files over a ${BENCH_LINK.rttMs} ms, ${BENCH_LINK.bytesPerSecond / 1e6} MB/s shaped link; ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}); load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
+    );
     console.log('CPU s: seconds of CPU each process took during the transfer; "other": the machine\'s busy time none of them took\n');
 
     const putFrom = epoch();
@@ -111,17 +119,30 @@ async function main(sandbox) {
     // the end time they print after it; every byte checked.
     const timedWrite = async (client, local, path, sha) => {
       const write = await client.timedWrite(local, path, 600_000);
-      if ((await timedGet(direct, bucket, `alluxio${path}`)).sha256 !== sha) throw new Error(`the write of ${path} through Alluxio stored other bytes in the S3 server`);
+      if ((await timedGet(direct, bucket, `alluxio${path}`)).sha256 !== sha)
+        throw new Error(`the write of ${path} through Alluxio stored other bytes in the S3 server`);
       return [{ bytes: write.bytes, fromMs: write.endedMs - write.ms, toMs: write.endedMs }];
     };
     const timedReads = async (client, chosen, rounds) =>
-      (await client.timedReadRounds(chosen.map((file) => file.path), rounds, 600_000)).map((round) => {
+      (
+        await client.timedReadRounds(
+          chosen.map((file) => file.path),
+          rounds,
+          600_000,
+        )
+      ).map((round) => {
         round.reads.forEach((read, i) => {
-          if (read.bytes !== FILE_BYTES || read.sha256 !== chosen[i].sha) throw new Error(`${chosen[i].path} read back ${read.bytes} bytes with SHA-256 ${read.sha256}`);
+          if (read.bytes !== FILE_BYTES || read.sha256 !== chosen[i].sha)
+            throw new Error(`${chosen[i].path} read back ${read.bytes} bytes with SHA-256 ${read.sha256}`);
         });
         return { bytes: round.reads.reduce((sum, read) => sum + read.bytes, 0), fromMs: round.endedMs - round.ms, toMs: round.endedMs };
       });
-    const workerPids = () => execFileSync('pgrep', ['-f', `alluxio.worker.AlluxioWorker`]).toString().trim().split('\n').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir));
+    const workerPids = () =>
+      execFileSync('pgrep', ['-f', `alluxio.worker.AlluxioWorker`])
+        .toString()
+        .trim()
+        .split('\n')
+        .filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(stateDir));
 
     const client = cluster.client('profile-client');
     files.forEach((file, i) => (file.path = `/profile/file-${i}.bin`));
@@ -133,7 +154,10 @@ async function main(sandbox) {
 
     if (options.jfr) {
       mkdirSync(options.jfr, { recursive: true });
-      for (const pid of workerPids()) execFileSync('jcmd', [pid, 'JFR.start', 'name=profile-write', 'settings=profile', `filename=${join(options.jfr, `worker-write-${pid}.jfr`)}`], { stdio: 'ignore' });
+      for (const pid of workerPids())
+        execFileSync('jcmd', [pid, 'JFR.start', 'name=profile-write', 'settings=profile', `filename=${join(options.jfr, `worker-write-${pid}.jfr`)}`], {
+          stdio: 'ignore',
+        });
     }
     record(`write through Alluxio, the next (${writeType})`, await timedWrite(client, files[0].local, files[0].path, files[0].sha));
     if (options.jfr) for (const pid of workerPids()) execFileSync('jcmd', [pid, 'JFR.stop', 'name=profile-write'], { stdio: 'ignore' });
@@ -191,7 +215,9 @@ function digestShare(dir) {
   let samples = 0;
   const callers = {};
   for (const file of readdirSync(dir).filter((name) => name.startsWith('worker-write-'))) {
-    const json = JSON.parse(execFileSync('jfr', ['print', '--json', '--stack-depth', '64', '--events', 'jdk.ExecutionSample', join(dir, file)], { maxBuffer: 1 << 30 }).toString());
+    const json = JSON.parse(
+      execFileSync('jfr', ['print', '--json', '--stack-depth', '64', '--events', 'jdk.ExecutionSample', join(dir, file)], { maxBuffer: 1 << 30 }).toString(),
+    );
     for (const event of json.recording.events) {
       const frames = (event.values.stackTrace?.frames ?? []).map((frame) => `${frame.method.type.name}.${frame.method.name}`);
       if (frames.length === 0) continue;
@@ -202,6 +228,7 @@ function digestShare(dir) {
     }
   }
   console.log(`\nworkers' Java samples during the write: ${samples}; in MessageDigest, by caller:`);
-  for (const [caller, count] of Object.entries(callers).sort((a, b) => b[1] - a[1])) console.log(`  ${((count / samples) * 100).toFixed(0).padStart(3)}%  ${caller}`);
+  for (const [caller, count] of Object.entries(callers).sort((a, b) => b[1] - a[1]))
+    console.log(`  ${((count / samples) * 100).toFixed(0).padStart(3)}%  ${caller}`);
   return { samples, callers };
 }

@@ -68,7 +68,10 @@ try {
   for (let run = 0; run < failovers; run++) {
     await quorum.kill(leader);
     const killed = Date.now();
-    const next = await quorum.awaitLeader(undefined, [0, 1, 2].filter((i) => i !== leader));
+    const next = await quorum.awaitLeader(
+      undefined,
+      [0, 1, 2].filter((i) => i !== leader),
+    );
     samples.push(Date.now() - killed);
     await quorum.start(leader);
     // Let the restarted master catch up as a standby before the next kill.

@@ -27,9 +27,15 @@ const entry = `
   export { startRotationSandbox, deployPair, rotationConfig, putSecureString, mockEcs, uniqueRotationPrefix } from './test/support/rotation-sandbox';
   export { ECSClient } from '@aws-sdk/client-ecs';
 `;
-buildSync({ stdin: { contents: entry, resolveDir: root, loader: 'ts' }, bundle: true, platform: 'node', format: 'cjs', outfile: join(work, 'rotation.cjs'), logLevel: 'error' });
+buildSync({
+  stdin: { contents: entry, resolveDir: root, loader: 'ts' },
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: join(work, 'rotation.cjs'),
+  logLevel: 'error',
+});
 const lib = createRequire(import.meta.url)(join(work, 'rotation.cjs'));
-
 
 const sandbox = await lib.startRotationSandbox();
 const ecs = lib.mockEcs();

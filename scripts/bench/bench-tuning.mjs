@@ -53,7 +53,10 @@ function sha256(buffer) {
 async function probe(client, args, timeoutMs = 600_000) {
   const result = await client.run(['runClass', 'TuningProbe', ...args], timeoutMs);
   if (result.code !== 0) throw new Error(`TuningProbe ${args.join(' ')} failed: ${(result.stdout + result.stderr).slice(-2000)}`);
-  return result.stdout.trim().split('\n').filter((line) => /^\S+ \S+( \S+)?$/.test(line));
+  return result.stdout
+    .trim()
+    .split('\n')
+    .filter((line) => /^\S+ \S+( \S+)?$/.test(line));
 }
 
 const timings = (lines) => lines.filter((l) => /^\d+ \d+$/.test(l)).map((l) => ({ bytes: Number(l.split(' ')[0]), ms: Number(l.split(' ')[1]) / 1e6 }));
@@ -132,7 +135,11 @@ async function deploySide(side, options, sandbox, index) {
 async function checkJvmOptions(side) {
   const { cluster } = side;
   const roles = { master: ['job master', 'master'], worker: ['job workers', 'workers'], s3Endpoint: ['S3 proxy'] };
-  const services = [...cluster.allMasterServiceNames.map((name) => [name, roles.master]), [cluster.serviceName('worker'), roles.worker], [cluster.serviceName('s3Endpoint'), roles.s3Endpoint]];
+  const services = [
+    ...cluster.allMasterServiceNames.map((name) => [name, roles.master]),
+    [cluster.serviceName('worker'), roles.worker],
+    [cluster.serviceName('s3Endpoint'), roles.s3Endpoint],
+  ];
   let serverJvms = 0;
   for (const [service, expected] of services) {
     for (const task of cluster.ecs.tasksOf(service)) {
@@ -150,7 +157,8 @@ async function checkJvmOptions(side) {
         if (missing.length) throw new Error(`${side.name}: the ${role} of ${service} (pid ${pid}) runs without ${missing.join(' ')}`);
         found.push(role);
       }
-      if (found.sort().join() !== expected.join()) throw new Error(`${side.name}: a task of ${service} runs ${found.join(', ') || 'no Alluxio server'}, expected ${expected.join(', ')}`);
+      if (found.sort().join() !== expected.join())
+        throw new Error(`${side.name}: a task of ${service} runs ${found.join(', ') || 'no Alluxio server'}, expected ${expected.join(', ')}`);
       serverJvms += found.length;
     }
   }
@@ -159,7 +167,9 @@ async function checkJvmOptions(side) {
   const missing = side.jvmOptions.filter((option) => !clientArgs.includes(option));
   if (missing.length) throw new Error(`${side.name}: the client JVM runs without ${missing.join(' ')}`);
   const clientCollectors = lines.filter((line) => line.startsWith('gc ')).map((line) => line.slice(3));
-  console.log(`  ${side.name}: ${serverJvms} server JVMs and the client run with ${side.jvmOptions.join(' ') || 'no added JVM options'}; the client's collectors: ${clientCollectors.join(', ')}`);
+  console.log(
+    `  ${side.name}: ${serverJvms} server JVMs and the client run with ${side.jvmOptions.join(' ') || 'no added JVM options'}; the client's collectors: ${clientCollectors.join(', ')}`,
+  );
   return { serverJvms, clientCollectors };
 }
 
@@ -204,7 +214,10 @@ export async function runTuningAB(options = {}) {
     for (const [index, spec] of sideSpecs.entries()) sides.push(await deploySide({ clientLines: [], jvmOptions: [], ...spec }, options, sandbox, index));
     const jvms = {};
     for (const side of sides) jvms[side.name] = await checkJvmOptions(side);
-    const direct = createMinioS3Client(options.endpoint ? { ...sandbox.s3, endpoint: options.endpoint } : sandbox.s3, { connectTimeoutMs: 2000, requestTimeoutMs: 300_000 });
+    const direct = createMinioS3Client(options.endpoint ? { ...sandbox.s3, endpoint: options.endpoint } : sandbox.s3, {
+      connectTimeoutMs: 2000,
+      requestTimeoutMs: 300_000,
+    });
 
     // What the clients see: the client-scope keys' values and where they came from (CLUSTER_DEFAULT
     // means the master's site file reached the client without any client-side setting).
@@ -290,7 +303,9 @@ export async function runTuningAB(options = {}) {
         `  ${label.padEnd(34)} ${String(a[key].MBps).padStart(6)} MB/s (load ${a[key].loads.join('/')})  ${String(b[key].MBps).padStart(6)} MB/s (load ${b[key].loads.join('/')})  ` +
           `x${result.pairedRatios[key].median} (rounds ${result.pairedRatios[key].perRound.join(', ')})`,
       );
-    console.log(`  ${''.padEnd(34)} ${sideSpecs[0].name.padStart(26)}  ${sideSpecs[1].name.padStart(26)}  ${sideSpecs[1].name} / ${sideSpecs[0].name}, paired by round`);
+    console.log(
+      `  ${''.padEnd(34)} ${sideSpecs[0].name.padStart(26)}  ${sideSpecs[1].name.padStart(26)}  ${sideSpecs[1].name} / ${sideSpecs[0].name}, paired by round`,
+    );
     row('write through Alluxio', 'write');
     row('cold read (freed; worker reads S3)', 'cold');
     row('warm read (worker cache)', 'warm');
@@ -300,7 +315,9 @@ export async function runTuningAB(options = {}) {
     const readLocal = (side) => `${(side.bytesReadLocal / 1e6).toFixed(0)} MB`.padStart(11);
     console.log(`  ${'short-circuit reads (all reads)'.padEnd(34)} ${readLocal(a)}       ${readLocal(b)}`);
     console.log(`  ${'direct GET from the S3 server'.padEnd(34)} ${result.directGet.MBps} MB/s (load ${result.directGet.loads.join('/')})`);
-    console.log(`  warm / raw disk: ${(a.warm.MBps / a.rawDiskMBps).toFixed(2)} -> ${(b.warm.MBps / b.rawDiskMBps).toFixed(2)}; bytes verified (SHA-256 of every file read back, through the proxy and in the S3 server): ${bytesVerified}`);
+    console.log(
+      `  warm / raw disk: ${(a.warm.MBps / a.rawDiskMBps).toFixed(2)} -> ${(b.warm.MBps / b.rawDiskMBps).toFixed(2)}; bytes verified (SHA-256 of every file read back, through the proxy and in the S3 server): ${bytesVerified}`,
+    );
     mkdirSync(join(root, 'bench-results'), { recursive: true });
     writeFileSync(join(root, 'bench-results', options.output ?? 'tuning.json'), JSON.stringify(result, null, 2));
     return result;
@@ -327,7 +344,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     },
   });
   if (values.endpoint && !values.bucket) throw new Error('with --endpoint, also pass --bucket (an existing bucket the sandbox keys may write)');
-  if (values.link && (values.endpoint || values.bucket)) throw new Error('--link puts the sandbox\'s S3 server behind the link, with a bucket of its own: leave out --endpoint and --bucket');
+  if (values.link && (values.endpoint || values.bucket))
+    throw new Error("--link puts the sandbox's S3 server behind the link, with a bucket of its own: leave out --endpoint and --bucket");
   let link;
   try {
     let { endpoint, bucket } = values;

@@ -58,7 +58,15 @@ execFileSync(process.execPath, [join(root, 'scripts/bench/bench-package.mjs')], 
 
 // Suites that need the sandbox (handler cold start, time to a health verdict, rotation) add their
 // figures here; the sandbox is started for them when it is not already running, and stopped after.
-const sandboxSuites = ['bench-handlers.mjs', 'bench-health.mjs', 'bench-rotation.mjs', 'bench-cluster.mjs', 'bench-s3-endpoint.mjs', 'bench-quorum.mjs', 'bench-failover.mjs']
+const sandboxSuites = [
+  'bench-handlers.mjs',
+  'bench-health.mjs',
+  'bench-rotation.mjs',
+  'bench-cluster.mjs',
+  'bench-s3-endpoint.mjs',
+  'bench-quorum.mjs',
+  'bench-failover.mjs',
+]
   .map((name) => join(root, 'scripts', 'bench', name))
   .filter((file) => existsSync(file));
 const sandboxWasUp = existsSync(join(root, '.sandbox', 'endpoints.json'));

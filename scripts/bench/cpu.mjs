@@ -40,7 +40,8 @@ export class CpuSampler {
         if (!this.roles.get(pid)) {
           const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
           const kernelThread = pid === '2' || fields[1] === '2';
-          if (commandLine || kernelThread) this.roles.set(pid, this.roleOf(commandLine || `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`, Number(pid)));
+          if (commandLine || kernelThread)
+            this.roles.set(pid, this.roleOf(commandLine || `[${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()}]`, Number(pid)));
         }
         const role = this.roles.get(pid);
         if (!role) continue;
@@ -79,7 +80,12 @@ export class CpuSampler {
     }
     const wall = (toMs - fromMs) / 1000;
     const named = Object.values(roles).reduce((sum, seconds) => sum + seconds, 0);
-    return { wallSeconds: wall, busySeconds: busy, busyShare: wall > 0 ? busy / (wall * cpus().length) : 0, roles: { ...roles, other: Math.max(0, busy - named) } };
+    return {
+      wallSeconds: wall,
+      busySeconds: busy,
+      busyShare: wall > 0 ? busy / (wall * cpus().length) : 0,
+      roles: { ...roles, other: Math.max(0, busy - named) },
+    };
   }
 
   stop() {

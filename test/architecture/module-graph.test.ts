@@ -19,8 +19,14 @@ test('lib/core imports only Node built-ins, properties-file and lib/core', () =>
   const core = [...graph.local.keys()].filter((module) => module.startsWith('lib/core/'));
   expect(core.length).toBeGreaterThan(20);
   const outside = core.flatMap((module) => [
-    ...graph.local.get(module)!.filter((target) => !target.startsWith('lib/core/')).map((target) => `${module} -> ${target}`),
-    ...graph.packages.get(module)!.filter((name) => !name.startsWith('node:') && !/^properties-file(\/|$)/.test(name)).map((name) => `${module} -> ${name}`),
+    ...graph.local
+      .get(module)!
+      .filter((target) => !target.startsWith('lib/core/'))
+      .map((target) => `${module} -> ${target}`),
+    ...graph.packages
+      .get(module)!
+      .filter((name) => !name.startsWith('node:') && !/^properties-file(\/|$)/.test(name))
+      .map((name) => `${module} -> ${name}`),
   ]);
   expect(outside).toEqual([]);
 });

@@ -59,7 +59,17 @@ describe('alluxio-minio doctor', () => {
     const { AWS_ENDPOINT_URL: endpoint, ...rest } = sandboxAwsEnv();
     const env = { ...rest, AWS_ENDPOINT_URL_SSM: endpoint };
     const { code, stdout } = await doctor(
-      ['--endpoint', s3.endpoint, '--bucket', bucket, '--access-key-parameter', `${prefix}/access-key`, '--secret-key-parameter', `${prefix}/secret-key`, '--json'],
+      [
+        '--endpoint',
+        s3.endpoint,
+        '--bucket',
+        bucket,
+        '--access-key-parameter',
+        `${prefix}/access-key`,
+        '--secret-key-parameter',
+        `${prefix}/secret-key`,
+        '--json',
+      ],
       env,
     );
     expect(code).toBe(0);

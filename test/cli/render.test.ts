@@ -73,14 +73,20 @@ describe('alluxio-minio render', () => {
   });
 
   test.each([
-    [['--endpoint', 'http://10.0.12.7:70000', '--bucket', 'datalake'], /^alluxio-minio render: --endpoint \(minio\.endpoint: port "70000".*80 for http and 443 for https/],
+    [
+      ['--endpoint', 'http://10.0.12.7:70000', '--bucket', 'datalake'],
+      /^alluxio-minio render: --endpoint \(minio\.endpoint: port "70000".*80 for http and 443 for https/,
+    ],
     [['--endpoint', '10.0.12.7:9000', '--bucket', 'datalake'], /--endpoint .*http\(s\):\/\/host\[:port\]\//],
     [['--endpoint', 'http://10.0.12.7:9000', '--bucket', 'Bad_Bucket'], /--bucket \(minio\.bucket: .*Fix: /],
     [[...REQUIRED, '--directory', 'a/../b'], /--directory \(minio\.directory: .*"\.\." segment/],
     [[...REQUIRED, '--region', 'us east'], /--region \(minio\.region: /],
     [[...REQUIRED, '--alluxio-version', '1.8.1'], /--alluxio-version \(alluxio\.version: .*294 to 313/],
     [[...REQUIRED, '--property', 'alluxio.user.file.writetype.default'], /--property: .*has no "=value"/],
-    [[...REQUIRED, '--property', 'alluxio.underfs.s3.endpoint=http://x:1'], /--property \(extraProperties\["alluxio\.underfs\.s3\.endpoint"\]: is set by this library/],
+    [
+      [...REQUIRED, '--property', 'alluxio.underfs.s3.endpoint=http://x:1'],
+      /--property \(extraProperties\["alluxio\.underfs\.s3\.endpoint"\]: is set by this library/,
+    ],
     [[...REQUIRED, '--property', 'alluxio.user.file.writetype.default=THROUGH'], /--property \(.*is set by this library from the write type/],
     [[...REQUIRED, '--write-type', 'FAST'], /^alluxio-minio render: --write-type \(.*CACHE_THROUGH, THROUGH, ASYNC_THROUGH, MUST_CACHE/],
     [[...REQUIRED, '--metadata-sync-interval', '1m'], /^alluxio-minio render: --metadata-sync-interval \(.*"60sec"/],
@@ -119,7 +125,12 @@ describe('alluxio-minio render', () => {
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(message);
     // Only the values this row hands to the command can leak.
-    expectNoSecret(out, Object.values(env).map((v) => v.trim()).filter((v) => v !== ''));
+    expectNoSecret(
+      out,
+      Object.values(env)
+        .map((v) => v.trim())
+        .filter((v) => v !== ''),
+    );
   });
 
   test('only one of the two key parameters is an input error', async () => {

@@ -35,7 +35,12 @@ function deployedRotationFunction(config: RotationConfig): { stop: () => Promise
     const initial = (await currentValue(rotation.sandbox.ssm, config.parameters.accessKeyParameterName)).version;
     while (!stopped) {
       if ((await currentValue(rotation.sandbox.ssm, config.parameters.accessKeyParameterName)).version !== initial) {
-        await runCredentialRotation(config, { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: rotation.sandbox.sns, cloudwatch: rotation.sandbox.cloudwatch }, { kind: 'parameter-change', parameterName: config.parameters.accessKeyParameterName }, FAST_TIMING);
+        await runCredentialRotation(
+          config,
+          { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }), sns: rotation.sandbox.sns, cloudwatch: rotation.sandbox.cloudwatch },
+          { kind: 'parameter-change', parameterName: config.parameters.accessKeyParameterName },
+          FAST_TIMING,
+        );
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -80,7 +85,11 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
     expect(status.stdout).toContain(`${prefix}/access-key: version 2, 'last-known-good' on the current version`);
     expect(status.stdout).toMatch(/last rotation: rotated at \S+, keys access v2 \/ secret v2/);
     const json = JSON.parse((await cli(['status', '--prefix', prefix, '--json'], sandboxAwsEnv())).stdout);
-    expect(json).toMatchObject({ label: 'last-known-good', accessKey: { currentVersion: 2, labelledVersion: 2, writesLeft: 99 }, lastRotation: { outcome: 'rotated' } });
+    expect(json).toMatchObject({
+      label: 'last-known-good',
+      accessKey: { currentVersion: 2, labelledVersion: 2, writesLeft: 99 },
+      lastRotation: { outcome: 'rotated' },
+    });
 
     for (const secret of [rotation.sandbox.first.secretAccessKey, rotation.sandbox.second.secretAccessKey]) {
       expect(run.all + status.all).not.toContain(secret);
@@ -90,7 +99,11 @@ describe('rotate with an existing MinIO (the new pair from the environment)', ()
   test('a pair MinIO refuses is reported before anything is written (exit 1)', async () => {
     const { prefix } = await adopted('cli-refused');
     const wrong = 'this-secret-is-wrong-for-the-second-user';
-    const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], { ...sandboxAwsEnv(), MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId, MINIO_SECRET_KEY: wrong });
+    const run = await cli(['rotate', '--prefix', prefix, ...existingTarget(), ...FOLLOW], {
+      ...sandboxAwsEnv(),
+      MINIO_ACCESS_KEY: rotation.sandbox.second.accessKeyId,
+      MINIO_SECRET_KEY: wrong,
+    });
 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('the new pair does not work against MinIO (REQUEST_FORBIDDEN); nothing was written');

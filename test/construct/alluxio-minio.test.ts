@@ -28,22 +28,60 @@ function synthError(props: AlluxioMinioProps): string {
 describe('synth-time validation names the prop and the fix', () => {
   test.each<[string, AlluxioMinioProps, RegExp]>([
     ['existing MinIO without credentials', { minio: EXISTING }, /credentials: is required with an existing MinIO.*Fix: pass MinioCredentials\.fromParameters/],
-    ['generated credentials with an existing MinIO', { minio: EXISTING, credentials: MinioCredentials.generated() }, /credentials: .*generated\(\) cannot work with an existing MinIO.*Fix:/],
-    ['an invalid bucket', { minio: MinioBackend.existing({ endpoint: 'http://m:9000', bucket: 'Bad_Bucket' }), credentials: TEAM_KEYS }, /minio\.bucket: .*Fix:/],
-    ['an endpoint with a path', { minio: MinioBackend.existing({ endpoint: 'http://m:9000/some/path', bucket: 'b1b' }), credentials: TEAM_KEYS }, /minio\.endpoint: .*Fix:/],
-    ['a directory with ..', { minio: MinioBackend.existing({ endpoint: 'http://m:9000', bucket: 'abc', directory: 'a/../b' }), credentials: TEAM_KEYS }, /minio\.directory: .*Fix:/],
-    ['a Fargate CPU/memory pair that does not exist', { minio: MinioBackend.provisioned(), alluxio: { masterCpu: 256, masterMemoryMiB: 8192 } }, /alluxio\.masterMemoryMiB: 8192 MiB does not pair with 256 CPU units.*Fix:/],
-    ['a CPU value Fargate lacks', { minio: MinioBackend.provisioned(), alluxio: { workerCpu: 300 } }, /alluxio\.workerCpu: 300 is not a Fargate CPU value.*Fix:/],
+    [
+      'generated credentials with an existing MinIO',
+      { minio: EXISTING, credentials: MinioCredentials.generated() },
+      /credentials: .*generated\(\) cannot work with an existing MinIO.*Fix:/,
+    ],
+    [
+      'an invalid bucket',
+      { minio: MinioBackend.existing({ endpoint: 'http://m:9000', bucket: 'Bad_Bucket' }), credentials: TEAM_KEYS },
+      /minio\.bucket: .*Fix:/,
+    ],
+    [
+      'an endpoint with a path',
+      { minio: MinioBackend.existing({ endpoint: 'http://m:9000/some/path', bucket: 'b1b' }), credentials: TEAM_KEYS },
+      /minio\.endpoint: .*Fix:/,
+    ],
+    [
+      'a directory with ..',
+      { minio: MinioBackend.existing({ endpoint: 'http://m:9000', bucket: 'abc', directory: 'a/../b' }), credentials: TEAM_KEYS },
+      /minio\.directory: .*Fix:/,
+    ],
+    [
+      'a Fargate CPU/memory pair that does not exist',
+      { minio: MinioBackend.provisioned(), alluxio: { masterCpu: 256, masterMemoryMiB: 8192 } },
+      /alluxio\.masterMemoryMiB: 8192 MiB does not pair with 256 CPU units.*Fix:/,
+    ],
+    [
+      'a CPU value Fargate lacks',
+      { minio: MinioBackend.provisioned(), alluxio: { workerCpu: 300 } },
+      /alluxio\.workerCpu: 300 is not a Fargate CPU value.*Fix:/,
+    ],
     ['zero workers', { minio: MinioBackend.provisioned(), alluxio: { workerCount: 0 } }, /alluxio\.workerCount: .*Fix:/],
-    ['a cache larger than Fargate storage', { minio: MinioBackend.provisioned(), alluxio: { cacheSize: Size.gibibytes(500) } }, /alluxio\.cacheSize: .*Fix:.*200 GiB/],
+    [
+      'a cache larger than Fargate storage',
+      { minio: MinioBackend.provisioned(), alluxio: { cacheSize: Size.gibibytes(500) } },
+      /alluxio\.cacheSize: .*Fix:.*200 GiB/,
+    ],
     ['an unsupported Alluxio version', { minio: MinioBackend.provisioned(), alluxio: { version: '1.8.2' } }, /alluxio\.version: .*Fix:/],
     ...['294', '309', '313'].map((version): [string, AlluxioMinioProps, RegExp] => [
       `dora release ${version}, whose worker needs a page store and membership this construct does not deploy`,
       { minio: EXISTING, credentials: TEAM_KEYS, alluxio: { version } },
-      new RegExp(`alluxio\\.version: ${version} is a 3\\.x "dora" release.*page store.*membership.*Fix: use a 2\\.x release such as 2\\.9\\.5.*alluxio-minio render --alluxio-version ${version}`),
+      new RegExp(
+        `alluxio\\.version: ${version} is a 3\\.x "dora" release.*page store.*membership.*Fix: use a 2\\.x release such as 2\\.9\\.5.*alluxio-minio render --alluxio-version ${version}`,
+      ),
     ]),
-    ['an extra property that sets a credential', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'aws.secretKey': 'x' } } }, /extraProperties.*Fix:/],
-    ['an extra property that overrides a managed key', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.underfs.s3.endpoint': 'http://x' } } }, /extraProperties.*Fix:/],
+    [
+      'an extra property that sets a credential',
+      { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'aws.secretKey': 'x' } } },
+      /extraProperties.*Fix:/,
+    ],
+    [
+      'an extra property that overrides a managed key',
+      { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.underfs.s3.endpoint': 'http://x' } } },
+      /extraProperties.*Fix:/,
+    ],
     [
       "a write chunk the workers' inbound message limit refuses",
       { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.user.streaming.writer.chunk.size.bytes': '4MB' } } },
@@ -52,13 +90,23 @@ describe('synth-time validation names the prop and the fix', () => {
     ['a health-check timeout over 50 minutes', { minio: MinioBackend.provisioned(), healthCheckTimeout: Duration.minutes(90) }, /healthCheckTimeout: .*Fix:/],
     ['a parameter prefix without a leading slash', { minio: MinioBackend.provisioned(), parameterPrefix: 'team/minio' }, /parameterPrefix: .*Fix:/],
     ['a tiny provisioned data volume', { minio: MinioBackend.provisioned({ dataVolumeSize: Size.gibibytes(1) }) }, /minio\.dataVolumeSize: .*Fix:/],
-    ['a metadata sync interval in fractions of a second', { minio: MinioBackend.provisioned(), alluxio: { metadataSyncInterval: Duration.millis(1500) } }, /alluxio\.metadataSyncInterval: .*whole number of seconds.*Fix:/],
+    [
+      'a metadata sync interval in fractions of a second',
+      { minio: MinioBackend.provisioned(), alluxio: { metadataSyncInterval: Duration.millis(1500) } },
+      /alluxio\.metadataSyncInterval: .*whole number of seconds.*Fix:/,
+    ],
     ...['alluxio.master.lock.pool.low.watermark', 'alluxio.master.lock.pool.high.watermark'].map((key): [string, AlluxioMinioProps, RegExp] => [
       `${key} as an extra property: the master's system property from its heap would override it`,
       { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { [key]: '2000000' } } },
-      new RegExp(`extraProperties\\["${key.replace(/\./g, '\\.')}"\\]: is set by this library from the master's heap \\(alluxio\\.masterMemoryMiB\\).*Fix: remove it`),
+      new RegExp(
+        `extraProperties\\["${key.replace(/\./g, '\\.')}"\\]: is set by this library from the master's heap \\(alluxio\\.masterMemoryMiB\\).*Fix: remove it`,
+      ),
     ]),
-    ['the write type as an extra property', { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.user.file.writetype.default': 'THROUGH' } } }, /set by this library from the write type \(alluxio\.writeType\)/],
+    [
+      'the write type as an extra property',
+      { minio: MinioBackend.provisioned(), alluxio: { extraProperties: { 'alluxio.user.file.writetype.default': 'THROUGH' } } },
+      /set by this library from the write type \(alluxio\.writeType\)/,
+    ],
   ])('%s', (_name, props, expected) => {
     const message = synthError(props);
     expect(message).toMatch(expected);
@@ -111,7 +159,9 @@ describe('existing MinIO with imported parameters', () => {
     const rotationWrites = JSON.stringify(policies[rotationPolicyId]);
     expect(rotationWrites).toContain('ssm:PutParameter');
     expect(rotationWrites).toContain(':parameter/team/minio/access-key');
-    const others = Object.entries(policies).filter(([id]) => id !== rotationPolicyId).map(([, p]) => p);
+    const others = Object.entries(policies)
+      .filter(([id]) => id !== rotationPolicyId)
+      .map(([, p]) => p);
     const writes = others.flatMap((p: any) =>
       p.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => /ssm:(Put|Delete)Parameter/.test(a))),
     );
@@ -157,10 +207,7 @@ describe('provisioned MinIO with defaults', () => {
       ContainerDefinitions: Match.arrayWith([
         Match.objectLike({
           Name: 'minio',
-          Secrets: Match.arrayWith([
-            Match.objectLike({ Name: 'MINIO_ROOT_USER' }),
-            Match.objectLike({ Name: 'MINIO_ROOT_PASSWORD' }),
-          ]),
+          Secrets: Match.arrayWith([Match.objectLike({ Name: 'MINIO_ROOT_USER' }), Match.objectLike({ Name: 'MINIO_ROOT_PASSWORD' })]),
         }),
       ]),
     });
@@ -195,7 +242,12 @@ describe('provisioned MinIO with defaults', () => {
   });
 
   test('each container is health-checked with TCP on the RPC ports of both its JVMs: master and job master, worker and job worker', () => {
-    const probed = (name: string) => [...containerNamed(template, name).HealthCheck.Command.join(' ').matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g)].map((m) => Number(m[1]));
+    const probed = (name: string) =>
+      [
+        ...containerNamed(template, name)
+          .HealthCheck.Command.join(' ')
+          .matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g),
+      ].map((m) => Number(m[1]));
     expect(probed('master')).toEqual([19998, 20001]);
     expect(probed('worker')).toEqual([29999, 30001]);
   });
@@ -219,7 +271,7 @@ describe('provisioned MinIO with defaults', () => {
     template.hasResourceProperties('Custom::AlluxioSiteProperties', { WriteType: 'CACHE_THROUGH', MetadataSyncInterval: '60sec', MasterUpdateCheck: 'false' });
   });
 
-  test('a replaced worker leaves the master within 30 s, not Alluxio\'s 5 minutes', () => {
+  test("a replaced worker leaves the master within 30 s, not Alluxio's 5 minutes", () => {
     template.hasResourceProperties('Custom::AlluxioSiteProperties', { LostWorkerTimeout: '30sec' });
   });
 
@@ -310,7 +362,7 @@ describe('security', () => {
     for (const template of [kmsTemplate, provisioned]) {
       const json = template.toJSON();
       const ingress = Object.values(json.Resources as Record<string, any>).flatMap((r) =>
-        r.Type === 'AWS::EC2::SecurityGroup' ? r.Properties.SecurityGroupIngress ?? [] : r.Type === 'AWS::EC2::SecurityGroupIngress' ? [r.Properties] : [],
+        r.Type === 'AWS::EC2::SecurityGroup' ? (r.Properties.SecurityGroupIngress ?? []) : r.Type === 'AWS::EC2::SecurityGroupIngress' ? [r.Properties] : [],
       );
       expect(ingress.length).toBeGreaterThan(0);
       for (const rule of ingress) {
@@ -332,15 +384,11 @@ describe('security', () => {
     expect(sources[2]).toMatch(/RotationSecurityGroup/);
   });
 
-  test('SSM permissions name exact parameter ARNs; the only wildcards are the configurations (and their key-free twins) under the construct\'s own prefix', () => {
+  test("SSM permissions name exact parameter ARNs; the only wildcards are the configurations (and their key-free twins) under the construct's own prefix", () => {
     for (const template of [kmsTemplate, provisioned]) {
-      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
-        (p: any) => p.Properties.PolicyDocument.Statement,
-      );
+      const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
       // DescribeParameters (metadata only) cannot be scoped by IAM; every action that reads or writes a value is.
-      const ssmStatements = statements.filter((s: any) =>
-        [s.Action].flat().some((a: string) => a.startsWith('ssm:') && a !== 'ssm:DescribeParameters'),
-      );
+      const ssmStatements = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('ssm:') && a !== 'ssm:DescribeParameters'));
       expect(ssmStatements.length).toBeGreaterThan(0);
       for (const statement of ssmStatements) {
         const rendered = JSON.stringify(statement.Resource).replace(/parameter\/alluxio-minio\/\w+\/site-properties(-without-keys)?\/\*/g, 'CONFIGURATIONS');
@@ -361,9 +409,7 @@ describe('security', () => {
 
   test('no container gets a secret through a plain environment variable', () => {
     for (const template of [kmsTemplate, provisioned]) {
-      const containers = Object.values(template.findResources('AWS::ECS::TaskDefinition')).flatMap(
-        (t: any) => t.Properties.ContainerDefinitions,
-      );
+      const containers = Object.values(template.findResources('AWS::ECS::TaskDefinition')).flatMap((t: any) => t.Properties.ContainerDefinitions);
       for (const container of containers) {
         for (const env of container.Environment ?? []) {
           expect(env.Name).not.toMatch(/SECRET|PASSWORD|ACCESS_KEY|SITE_PROPERTIES/i);
@@ -383,9 +429,7 @@ describe('security', () => {
     const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
     cache.grantReadCredentials(reader);
     const template = Template.fromStack(stack);
-    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) =>
-      JSON.stringify(p.Properties.Roles).includes('Reader'),
-    ) as any;
+    const policy = Object.values(template.findResources('AWS::IAM::Policy')).find((p: any) => JSON.stringify(p.Properties.Roles).includes('Reader')) as any;
     const statements = policy.Properties.PolicyDocument.Statement;
     const ssm = statements.find((s: any) => [s.Action].flat().includes('ssm:GetParameter'));
     expect(JSON.stringify(ssm.Resource)).toContain(':parameter/team/minio/access-key');
@@ -429,9 +473,7 @@ describe('security', () => {
 });
 
 function containerNamed(template: Template, name: string): any {
-  const containers = Object.values(template.findResources('AWS::ECS::TaskDefinition')).flatMap(
-    (t: any) => t.Properties.ContainerDefinitions,
-  );
+  const containers = Object.values(template.findResources('AWS::ECS::TaskDefinition')).flatMap((t: any) => t.Properties.ContainerDefinitions);
   const found = containers.find((c: any) => c.Name === name);
   if (!found) throw new Error(`no container named ${name}`);
   return found;

@@ -61,7 +61,10 @@ describe('preload', () => {
       expect(runTask.Resource).toEqual({ Ref: taskId });
       expect(runTask.Condition.ArnEquals['ecs:cluster']).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CacheCluster/), 'Arn'] });
       const passed = statements.filter((s) => s.Action === 'iam:PassRole').flatMap((s) => [s.Resource].flat());
-      expect(passed.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual([expect.stringMatching(/^CachePreloadTaskExecutionRole/), expect.stringMatching(/^CachePreloadTaskTaskRole/)]);
+      expect(passed.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual([
+        expect.stringMatching(/^CachePreloadTaskExecutionRole/),
+        expect.stringMatching(/^CachePreloadTaskTaskRole/),
+      ]);
       expect(JSON.stringify(statements)).not.toMatch(/"Action":"\*"|"iam:\*"|"ecs:\*"/);
     }
   });
@@ -85,7 +88,9 @@ describe('preload', () => {
       Dimensions: [{ Name: 'SitePropertiesParameter', Value: Match.stringLikeRegexp('/site-properties$') }],
       TreatMissingData: 'notBreaching',
     });
-    expect(stack.resolve(construct.preload!.metricPreloadSuccesses().dimensions)).toEqual({ SitePropertiesParameter: expect.stringMatching(/\/site-properties$/) });
+    expect(stack.resolve(construct.preload!.metricPreloadSuccesses().dimensions)).toEqual({
+      SitePropertiesParameter: expect.stringMatching(/\/site-properties$/),
+    });
   });
 
   test("a run waits for silent masters as long as a rotation waits for a restart: the default 300 s, or the rotation's serviceRestartTimeout", () => {

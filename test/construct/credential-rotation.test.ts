@@ -27,7 +27,10 @@ function machines(stack: Stack) {
   const definition = (idPrefix: string) => {
     const [, machine] = Object.entries(found).find(([id]) => id.startsWith(idPrefix))! as [string, any];
     const body = machine.Properties.DefinitionString;
-    const text = typeof body === 'string' ? body : (body['Fn::Join'][1] as unknown[]).map((piece) => (typeof piece === 'string' ? piece : referenceOf(piece as Record<string, any>))).join('');
+    const text =
+      typeof body === 'string'
+        ? body
+        : (body['Fn::Join'][1] as unknown[]).map((piece) => (typeof piece === 'string' ? piece : referenceOf(piece as Record<string, any>))).join('');
     return { ...JSON.parse(text) };
   };
   return { rotation: definition('RotationStateMachine'), start: definition('RotationStartMachine'), definition };
@@ -104,9 +107,17 @@ describe('CredentialRotation', () => {
         expect.objectContaining({ ErrorEquals: ['Lambda.TooManyRequestsException'], MaxAttempts: 6, BackoffRate: 2 }),
       ]),
     );
-    expect(rotation.States['Done?']).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Reported' }], Default: 'Poll' });
+    expect(rotation.States['Done?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Reported' }],
+      Default: 'Poll',
+    });
     expect(rotation.States.Poll).toEqual({ Type: 'Wait', SecondsPath: '$.waitSeconds', Next: 'Step' });
-    expect(Object.values(rotation.States).map((state: any) => state.Type).sort()).toEqual(['Choice', 'Fail', 'Succeed', 'Task', 'Wait']);
+    expect(
+      Object.values(rotation.States)
+        .map((state: any) => state.Type)
+        .sort(),
+    ).toEqual(['Choice', 'Fail', 'Succeed', 'Task', 'Wait']);
     // The execution outlasts every restart twice (forward and rollback), however long: no 15-minute ceiling.
     expect(definition('RotationStateMachine').TimeoutSeconds).toBeGreaterThanOrEqual(2 * (60 + 2 * 300 + 60));
   });
@@ -120,14 +131,23 @@ describe('CredentialRotation', () => {
       { Variable: '$.name', IsPresent: true, Next: 'StartRotation' },
     ]);
     // The naming step's whole answer: the trigger and the end of the pair wait it waited (the rotation does not wait it again).
-    expect(start.States.StartRotation).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::states:startExecution', Parameters: { 'Name.$': '$.name', 'Input.$': '$' } });
-    expect(start.States.StartRotation.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], Next: 'AlreadyStarted' })]);
+    expect(start.States.StartRotation).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution',
+      Parameters: { 'Name.$': '$.name', 'Input.$': '$' },
+    });
+    expect(start.States.StartRotation.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['StepFunctions.ExecutionAlreadyExistsException'], Next: 'AlreadyStarted' }),
+    ]);
   });
 
   test('IAM of the state machines: each invokes only its own function, the start machine starts only the rotation machine', () => {
     const template = Template.fromStack(rotationStack().stack);
     const roles = template.findResources('AWS::IAM::Role');
-    const machineRoles = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).map(([id, m]: [string, any]) => [id, m.Properties.RoleArn['Fn::GetAtt'][0]]);
+    const machineRoles = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).map(([id, m]: [string, any]) => [
+      id,
+      m.Properties.RoleArn['Fn::GetAtt'][0],
+    ]);
     expect(machineRoles).toHaveLength(2);
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as any[];
     for (const [machine, role] of machineRoles) {
@@ -138,7 +158,10 @@ describe('CredentialRotation', () => {
       expect(invoked).toMatch(isStart ? /RotationNameFunction/ : /"RotationFunction/);
       expect(invoked).not.toMatch(isStart ? /"RotationFunction/ : /RotationNameFunction/);
       const starts = statements.filter((st: any) => [st.Action].flat().some((action: string) => action.startsWith('states:')));
-      if (isStart) expect(starts).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: expect.stringMatching(/^RotationStateMachine/) } })]);
+      if (isStart)
+        expect(starts).toEqual([
+          expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: expect.stringMatching(/^RotationStateMachine/) } }),
+        ]);
       else expect(starts).toEqual([]);
       // What remains on '*' is what Step Functions logging and X-Ray tracing need (no resource-level permissions).
       for (const st of statements.filter((candidate: any) => candidate.Resource === '*')) {
@@ -149,7 +172,9 @@ describe('CredentialRotation', () => {
 
   test('IAM: SSM on the exact parameter ARNs, ECS on the exact service ARNs, metrics only in the namespace', () => {
     const template = Template.fromStack(rotationStack().stack);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+    );
     const stepStatements = roleStatementsOf(template, 'RotationRole');
     const bySid = (sid: string) => stepStatements.find((s) => s.Sid === sid)!;
     const arn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ssm:us-east-1:123456789012:parameter${name}`]] });
@@ -182,11 +207,22 @@ describe('CredentialRotation', () => {
       expect(Object.values(functions).map((f) => f.Properties.Role['Fn::GetAtt'][0])).toEqual([expect.stringMatching(/^RotationNameRole[0-9A-F]+$/)]);
       const naming = roleStatementsOf(template, 'RotationNameRole');
       const actions = naming.flatMap((statement) => [statement.Action].flat().map(String));
-      expect(actions).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:GetParameterHistory', 'ssm:ListTagsForResource', 'ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'kms:Decrypt']));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'ssm:GetParameter',
+          'ssm:GetParameterHistory',
+          'ssm:ListTagsForResource',
+          'ecs:DescribeServices',
+          'ecs:DescribeTaskDefinition',
+          'kms:Decrypt',
+        ]),
+      );
       expect(actions.filter((action) => writes.test(action))).toEqual([]);
       // The rotation step keeps what it needs: the same check finds its writes (so it can fail).
       const stepActions = roleStatementsOf(template, 'RotationRole').flatMap((statement) => [statement.Action].flat().map(String));
-      expect(stepActions.filter((action) => writes.test(action))).toEqual(expect.arrayContaining(['ssm:PutParameter', 'ssm:AddTagsToResource', 'ecs:UpdateService', 'sns:Publish', 'cloudwatch:PutMetricData', 'kms:Encrypt']));
+      expect(stepActions.filter((action) => writes.test(action))).toEqual(
+        expect.arrayContaining(['ssm:PutParameter', 'ssm:AddTagsToResource', 'ecs:UpdateService', 'sns:Publish', 'cloudwatch:PutMetricData', 'kms:Encrypt']),
+      );
     }
   });
 
@@ -200,12 +236,17 @@ describe('CredentialRotation', () => {
   test('three masters: every master service in the restart grant and MASTER_SERVICE, index-aligned with ALLUXIO_MASTER; each restart keeps its whole bound', () => {
     const addresses = ['master-0.ns:19999', 'master-1.ns:19999', 'master-2.ns:19999'];
     const { stack } = rotationStack((s) => {
-      const cluster = ecs.Cluster.fromClusterAttributes(s, 'C3', { clusterName: 'c', vpc: ec2.Vpc.fromVpcAttributes(s, 'V3', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) });
+      const cluster = ecs.Cluster.fromClusterAttributes(s, 'C3', {
+        clusterName: 'c',
+        vpc: ec2.Vpc.fromVpcAttributes(s, 'V3', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }),
+      });
       const master = (i: number) => ecs.FargateService.fromFargateServiceAttributes(s, `Master${i}`, { cluster, serviceName: `alluxio-master-${i}` });
       return { masterServices: [master(0), master(1), master(2)], alluxioMasterWebAddresses: addresses };
     });
     const template = Template.fromStack(stack);
-    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>,
+    );
     const granted = JSON.stringify(statements.find((st) => st.Sid === 'RestartServices')!.Resource);
     for (const name of ['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-2', 'alluxio-workers']) expect(granted).toContain(name);
     const variables = Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
@@ -223,12 +264,17 @@ describe('CredentialRotation', () => {
   test('one master: MASTER_SERVICE is its ARN alone, as before (no separator)', () => {
     const variables = Object.values(Template.fromStack(rotationStack().stack).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
     // The same shape as the workers' ARN: one service's ARN, nothing joined to it.
-    expect(JSON.stringify(variables.MASTER_SERVICE).replace('alluxio-master', 'S')).toBe(JSON.stringify(variables.WORKER_SERVICE).replace('alluxio-workers', 'S'));
+    expect(JSON.stringify(variables.MASTER_SERVICE).replace('alluxio-master', 'S')).toBe(
+      JSON.stringify(variables.WORKER_SERVICE).replace('alluxio-workers', 'S'),
+    );
   });
 
   test('a provisioned MinIO service joins the restart grant', () => {
     const { stack } = rotationStack((s, vpc) => ({
-      minioService: ecs.Ec2Service.fromEc2ServiceAttributes(s, 'Minio', { cluster: ecs.Cluster.fromClusterAttributes(s, 'C2', { clusterName: 'c', vpc }), serviceName: 'minio' }),
+      minioService: ecs.Ec2Service.fromEc2ServiceAttributes(s, 'Minio', {
+        cluster: ecs.Cluster.fromClusterAttributes(s, 'C2', { clusterName: 'c', vpc }),
+        serviceName: 'minio',
+      }),
     }));
     const template = Template.fromStack(stack);
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain('/minio');
@@ -252,7 +298,7 @@ describe('CredentialRotation', () => {
     });
   });
 
-  test("the state machines log under /aws/vendedlogs/states/, one group per rotation", () => {
+  test('the state machines log under /aws/vendedlogs/states/, one group per rotation', () => {
     const template = Template.fromStack(rotationStack().stack);
     const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as any[];
     const groups = machines.map((m) => m.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0]);
@@ -262,7 +308,9 @@ describe('CredentialRotation', () => {
 
   test('the executions alarm sums failed, timed-out and aborted executions of both machines, each empty period counted as 0', () => {
     const template = Template.fromStack(rotationStack().stack);
-    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((r: any) => (r.Properties.Metrics ?? []).some((m: any) => m.Expression));
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((r: any) =>
+      (r.Properties.Metrics ?? []).some((m: any) => m.Expression),
+    );
     const expression = alarm.Properties.Metrics.find((m: any) => m.Expression).Expression as string;
     const ids = alarm.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.Id as string);
     expect(ids).toHaveLength(6);
@@ -270,10 +318,15 @@ describe('CredentialRotation', () => {
   });
 
   test("the user's topic and key are used instead", () => {
-    const { stack } = rotationStack((s) => ({ topic: sns.Topic.fromTopicArn(s, 'Mine', 'arn:aws:sns:us-east-1:123456789012:mine'), kmsKey: new kms.Key(s, 'Key', { enableKeyRotation: true }) }));
+    const { stack } = rotationStack((s) => ({
+      topic: sns.Topic.fromTopicArn(s, 'Mine', 'arn:aws:sns:us-east-1:123456789012:mine'),
+      kmsKey: new kms.Key(s, 'Key', { enableKeyRotation: true }),
+    }));
     const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::SNS::Topic', 0);
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:mine' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:mine' }) },
+    });
     expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain('kms:Decrypt');
   });
 
@@ -282,7 +335,9 @@ describe('CredentialRotation', () => {
     expect(() => rotationStack(() => ({ reconcileSchedule: Duration.seconds(30) }))).toThrow(/reconcileSchedule .*Fix: use at least Duration.minutes\(1\)/);
     expect(() => rotationStack(() => ({ pairWait: Duration.seconds(0) }))).toThrow(/^pairWait: is 0 s\. Fix: use a whole number of seconds/);
     expect(() => rotationStack(() => ({ masterServices: [] }))).toThrow(/masterServices is empty\. Fix: /);
-    expect(() => rotationStack(() => ({ alluxioMasterWebAddresses: ['m0:19999', 'm1:19999'] }))).toThrow(/alluxioMasterWebAddresses names 2 masters but masterServices 1\. Fix: /);
+    expect(() => rotationStack(() => ({ alluxioMasterWebAddresses: ['m0:19999', 'm1:19999'] }))).toThrow(
+      /alluxioMasterWebAddresses names 2 masters but masterServices 1\. Fix: /,
+    );
   });
 
   test('the waits reach the function: 5 min per restart whatever the topology (five masters and a provisioned MinIO too), 60 s verification', () => {
@@ -291,7 +346,10 @@ describe('CredentialRotation', () => {
     expect([two.SERVICE_STABLE_TIMEOUT_SECONDS, two.HEALTH_TIMEOUT_SECONDS, two.PAIR_WAIT_SECONDS]).toEqual(['300', '60', '60']);
     const seven = env(
       rotationStack((s) => {
-        const cluster = ecs.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'c', vpc: ec2.Vpc.fromVpcAttributes(s, 'V', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }) });
+        const cluster = ecs.Cluster.fromClusterAttributes(s, 'C', {
+          clusterName: 'c',
+          vpc: ec2.Vpc.fromVpcAttributes(s, 'V', { vpcId: 'vpc-1', availabilityZones: ['us-east-1a'] }),
+        });
         const service = (id: string) => ecs.FargateService.fromFargateServiceAttributes(s, id, { cluster, serviceName: id });
         return { minioService: service('minio'), masterServices: [0, 1, 2, 3, 4].map((i) => service(`master-${i}`)) };
       }).stack,

@@ -44,12 +44,19 @@ function userDataCommands(userData: string): string[] {
  */
 function agentConfigWrittenBy(userData: string): Record<string, string> {
   const file = join(mkdtempSync(join(tmpdir(), 'ecs-config-')), 'ecs.config');
-  const appends = userData.split('\n').filter((line) => line.startsWith('echo ') && (line.endsWith(`>> ${ECS_AGENT_CONFIG_FILE}`) || line.endsWith(`>> '${ECS_AGENT_CONFIG_FILE}'`)));
+  const appends = userData
+    .split('\n')
+    .filter((line) => line.startsWith('echo ') && (line.endsWith(`>> ${ECS_AGENT_CONFIG_FILE}`) || line.endsWith(`>> '${ECS_AGENT_CONFIG_FILE}'`)));
   // A reference to a resource runs as its logical id.
   const script = appends.map((line) => line.replace(/<\{"Ref":"(\w+)"\}>/g, 'ref:$1').replace(/>> '?\/etc\/ecs\/ecs\.config'?$/, `>> '${file}'`)).join('\n');
   const run = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
   expect(run.status).toBe(0);
-  return Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 }
 
 describe('ECS agent settings of every EC2 host', () => {
@@ -57,18 +64,30 @@ describe('ECS agent settings of every EC2 host', () => {
   const hosts = app.node
     .findAll()
     .filter((c): c is Stack => Stack.isStack(c))
-    .flatMap((stack) => Object.entries(Template.fromStack(stack).findResources('AWS::EC2::LaunchTemplate')).map(([id, lt]) => ({ id: `${stack.stackName}/${id}`, userData: userDataText(lt) })));
+    .flatMap((stack) =>
+      Object.entries(Template.fromStack(stack).findResources('AWS::EC2::LaunchTemplate')).map(([id, lt]) => ({
+        id: `${stack.stackName}/${id}`,
+        userData: userDataText(lt),
+      })),
+    );
 
   test('the example stacks have both kinds of host (the NVMe workers and the provisioned MinIO)', () => {
     expect(hosts.map((h) => h.id)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^AlluxioMinioNvmeWorkers\/CacheWorkerHostTemplate/), expect.stringMatching(/^AlluxioMinioProvisioned\/CacheMinioHostTemplate/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^AlluxioMinioNvmeWorkers\/CacheWorkerHostTemplate/),
+        expect.stringMatching(/^AlluxioMinioProvisioned\/CacheMinioHostTemplate/),
+      ]),
     );
   });
 
   test('each host blocks its awsvpc tasks from the instance metadata service (ECS_AWSVPC_BLOCK_IMDS=true), in its own cluster', () => {
     for (const host of hosts) {
       const config = agentConfigWrittenBy(host.userData);
-      expect({ host: host.id, block: config.ECS_AWSVPC_BLOCK_IMDS, cluster: config.ECS_CLUSTER }).toEqual({ host: host.id, block: 'true', cluster: expect.stringMatching(/^ref:CacheCluster/) });
+      expect({ host: host.id, block: config.ECS_AWSVPC_BLOCK_IMDS, cluster: config.ECS_CLUSTER }).toEqual({
+        host: host.id,
+        block: 'true',
+        cluster: expect.stringMatching(/^ref:CacheCluster/),
+      });
     }
   });
 
@@ -109,21 +128,32 @@ describe('NVMe worker hosts follow their launch template', () => {
     const [templateIdAfter, launchTemplateAfter] = only(after, 'AWS::EC2::LaunchTemplate');
     // The same launch template resource, updated: a new version with the new type.
     expect(templateIdAfter).toBe(templateId);
-    expect([launchTemplateBefore.Properties.LaunchTemplateData.InstanceType, launchTemplateAfter.Properties.LaunchTemplateData.InstanceType]).toEqual(['r5d.xlarge', 'r5d.2xlarge']);
+    expect([launchTemplateBefore.Properties.LaunchTemplateData.InstanceType, launchTemplateAfter.Properties.LaunchTemplateData.InstanceType]).toEqual([
+      'r5d.xlarge',
+      'r5d.2xlarge',
+    ]);
     const [groupId, groupBefore] = only(before, 'AWS::AutoScaling::AutoScalingGroup');
     const [groupIdAfter, groupAfter] = only(after, 'AWS::AutoScaling::AutoScalingGroup');
     // The same group, whose LaunchTemplate property follows the template's latest version: a template
     // change is a change of the group, which its update policy governs (not a replacement of the group).
     expect(groupIdAfter).toBe(groupId);
-    expect(groupAfter.Properties.LaunchTemplate).toEqual({ LaunchTemplateId: { Ref: templateId }, Version: { 'Fn::GetAtt': [templateId, 'LatestVersionNumber'] } });
+    expect(groupAfter.Properties.LaunchTemplate).toEqual({
+      LaunchTemplateId: { Ref: templateId },
+      Version: { 'Fn::GetAtt': [templateId, 'LatestVersionNumber'] },
+    });
     for (const group of [groupBefore, groupAfter]) {
-      expect(group.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({ MaxBatchSize: 1, MinInstancesInService: 2, WaitOnResourceSignals: true, PauseTime: 'PT15M' });
+      expect(group.UpdatePolicy.AutoScalingRollingUpdate).toMatchObject({
+        MaxBatchSize: 1,
+        MinInstancesInService: 2,
+        WaitOnResourceSignals: true,
+        PauseTime: 'PT15M',
+      });
       expect(group.CreationPolicy).toEqual({ ResourceSignal: { Count: 3, Timeout: 'PT15M' } });
       expect(group.Properties).toMatchObject({ MinSize: '3', MaxSize: '3' });
     }
   });
 
-  test("each new host signals its own group, in its own stack and region, from its user data", () => {
+  test('each new host signals its own group, in its own stack and region, from its user data', () => {
     const { template } = synth('r5d.xlarge', 2);
     const [groupId] = only(template, 'AWS::AutoScaling::AutoScalingGroup');
     const userData = userDataText(only(template, 'AWS::EC2::LaunchTemplate')[1]);
@@ -135,7 +165,9 @@ describe('NVMe worker hosts follow their launch template', () => {
     const { template } = synth('r5d.xlarge', 2);
     const [, group] = only(template, 'AWS::AutoScaling::AutoScalingGroup');
     const userData = userDataText(only(template, 'AWS::EC2::LaunchTemplate')[1]);
-    const workerTask = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t: any) => t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'worker')) as any;
+    const workerTask = Object.values(template.findResources('AWS::ECS::TaskDefinition')).find((t: any) =>
+      t.Properties.ContainerDefinitions.some((c: any) => c.Name === 'worker'),
+    ) as any;
     expect(userData).toContain(`family='${workerTask.Properties.Family}'`);
     const pauseSeconds = Number(/^PT(\d+)M$/.exec(group.UpdatePolicy.AutoScalingRollingUpdate.PauseTime)![1]) * 60;
     expect(userData).toContain(`deadline=$((started + ${pauseSeconds - BOOT_AND_SIGNAL_MARGIN_SECONDS}))`);

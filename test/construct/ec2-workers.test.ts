@@ -36,19 +36,27 @@ describe('AlluxioWorkers.ec2', () => {
     const template = r5d4xl();
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 'r5d.4xlarge' }) });
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '3', MaxSize: '3' });
-    const [worker] = Object.values(template.findResources('AWS::ECS::Service')).filter((s: any) => s.Properties.LaunchType !== 'FARGATE' && !s.Properties.PlatformVersion) as any[];
+    const [worker] = Object.values(template.findResources('AWS::ECS::Service')).filter(
+      (s: any) => s.Properties.LaunchType !== 'FARGATE' && !s.Properties.PlatformVersion,
+    ) as any[];
     expect(worker.Properties).toMatchObject({
       DesiredCount: 3,
       PlacementConstraints: [{ Type: 'distinctInstance' }],
       DeploymentConfiguration: expect.objectContaining({ MaximumPercent: 100, MinimumHealthyPercent: 50 }),
-      NetworkConfiguration: { AwsvpcConfiguration: expect.objectContaining({ SecurityGroups: [{ 'Fn::GetAtt': [expect.stringMatching(/^CacheAlluxioSecurityGroup/), 'GroupId'] }] }) },
+      NetworkConfiguration: {
+        AwsvpcConfiguration: expect.objectContaining({ SecurityGroups: [{ 'Fn::GetAtt': [expect.stringMatching(/^CacheAlluxioSecurityGroup/), 'GroupId'] }] }),
+      },
     });
   });
 
   test('the EC2 worker container is health-checked on the worker and job worker RPC ports', () => {
-    const [task] = Object.values(r5d4xl().findResources('AWS::ECS::TaskDefinition')).filter((t: any) => t.Properties.RequiresCompatibilities?.includes('EC2')) as any[];
+    const [task] = Object.values(r5d4xl().findResources('AWS::ECS::TaskDefinition')).filter((t: any) =>
+      t.Properties.RequiresCompatibilities?.includes('EC2'),
+    ) as any[];
     const worker = task.Properties.ContainerDefinitions.find((c: any) => c.Name === 'worker');
-    expect([...worker.HealthCheck.Command.join(' ').matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g)].map((m: RegExpMatchArray) => Number(m[1]))).toEqual([29999, 30001]);
+    expect([...worker.HealthCheck.Command.join(' ').matchAll(/\/dev\/tcp\/127\.0\.0\.1\/(\d+)/g)].map((m: RegExpMatchArray) => Number(m[1]))).toEqual([
+      29999, 30001,
+    ]);
   });
 
   test('the tier is sized from the disks: one path and 90% of each disk (r5d.4xlarge: 2 x 300 GB = 251 GiB each)', () => {
@@ -57,7 +65,9 @@ describe('AlluxioWorkers.ec2', () => {
       WorkerTierPath: '${alluxio.home}/cache/0,${alluxio.home}/cache/1',
       WorkerTierQuota: '251GB,251GB',
     });
-    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')).filter((t: any) => t.Properties.Volumes?.some((v: any) => v.Host)) as any[];
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')).filter((t: any) =>
+      t.Properties.Volumes?.some((v: any) => v.Host),
+    ) as any[];
     expect(task.Properties.Volumes).toEqual([
       { Name: 'cache-0', Host: { SourcePath: '/mnt/alluxio-cache/0' } },
       { Name: 'cache-1', Host: { SourcePath: '/mnt/alluxio-cache/1' } },
@@ -75,19 +85,50 @@ describe('AlluxioWorkers.ec2', () => {
   });
 
   test('cacheQuotaPercent sets the share of each disk', () => {
-    synth({ workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('i3en.xlarge'), cacheQuotaPercent: 50 }) }).hasResourceProperties('Custom::AlluxioSiteProperties', {
-      WorkerTierQuota: '1164GB',
-    });
+    synth({ workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('i3en.xlarge'), cacheQuotaPercent: 50 }) }).hasResourceProperties(
+      'Custom::AlluxioSiteProperties',
+      {
+        WorkerTierQuota: '1164GB',
+      },
+    );
   });
 
   test.each<[string, AlluxioMinioProps['alluxio'], RegExp]>([
-    ['an instance type without instance storage', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('m5.large') }) }, /alluxio\.workers\.instanceType: "m5\.large" is not an instance type with NVMe instance storage.*Fix: choose one with instance-store NVMe SSDs/],
-    ['a Fargate cache size with EC2 workers', { cacheSize: Size.gibibytes(50), workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large') }) }, /alluxio\.cacheSize: sizes Fargate workers.*Fix: .*cacheQuotaPercent/],
-    ['a quota above 95%', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), cacheQuotaPercent: 99 }) }, /alluxio\.workers\.cacheQuotaPercent: .*Fix:/],
-    ['a count given twice', { workerCount: 3, workers: AlluxioWorkers.fargate({ count: 2 }) }, /alluxio\.workerCount: is given twice.*Fix: give it once, in AlluxioWorkers\.fargate\(\{ count \}\)/],
-    ['a worker memory above what the host has', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), memoryMiB: 16384 }) }, /alluxio\.workers\.memoryMiB: .*Fix: give 2048 to 14745 MiB, what a r5d\.large host has/],
-    ['a worker CPU above what the host has', { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), cpu: 4096 }) }, /alluxio\.workers\.cpu: .*Fix: give CPU units from 256 to 2048/],
-    ['a host count given twice', { workerCount: 3, workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), count: 2 }) }, /alluxio\.workerCount: is given twice.*Fix: give it once, in AlluxioWorkers\.ec2\(\{ count \}\)/],
+    [
+      'an instance type without instance storage',
+      { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('m5.large') }) },
+      /alluxio\.workers\.instanceType: "m5\.large" is not an instance type with NVMe instance storage.*Fix: choose one with instance-store NVMe SSDs/,
+    ],
+    [
+      'a Fargate cache size with EC2 workers',
+      { cacheSize: Size.gibibytes(50), workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large') }) },
+      /alluxio\.cacheSize: sizes Fargate workers.*Fix: .*cacheQuotaPercent/,
+    ],
+    [
+      'a quota above 95%',
+      { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), cacheQuotaPercent: 99 }) },
+      /alluxio\.workers\.cacheQuotaPercent: .*Fix:/,
+    ],
+    [
+      'a count given twice',
+      { workerCount: 3, workers: AlluxioWorkers.fargate({ count: 2 }) },
+      /alluxio\.workerCount: is given twice.*Fix: give it once, in AlluxioWorkers\.fargate\(\{ count \}\)/,
+    ],
+    [
+      'a worker memory above what the host has',
+      { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), memoryMiB: 16384 }) },
+      /alluxio\.workers\.memoryMiB: .*Fix: give 2048 to 14745 MiB, what a r5d\.large host has/,
+    ],
+    [
+      'a worker CPU above what the host has',
+      { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), cpu: 4096 }) },
+      /alluxio\.workers\.cpu: .*Fix: give CPU units from 256 to 2048/,
+    ],
+    [
+      'a host count given twice',
+      { workerCount: 3, workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.large'), count: 2 }) },
+      /alluxio\.workerCount: is given twice.*Fix: give it once, in AlluxioWorkers\.ec2\(\{ count \}\)/,
+    ],
   ])('refuses %s at synth, naming the prop and the fix', (_name, alluxio, message) => {
     expect(synthError(alluxio)).toMatch(message);
   });
@@ -98,11 +139,15 @@ describe('AlluxioWorkers.ec2', () => {
     const workers = AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge') });
     new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, alluxio: { workers }, metrics: { enabled: true } });
     const template = Template.fromStack(stack);
-    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')).filter((t: any) => t.Properties.RequiresCompatibilities?.includes('EC2')) as any[];
+    const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')).filter((t: any) =>
+      t.Properties.RequiresCompatibilities?.includes('EC2'),
+    ) as any[];
     const containers = task.Properties.ContainerDefinitions as any[];
     expect(containers.map((c) => c.Name).sort()).toEqual(['metrics-agent', 'worker']);
     const jvm = (t: Template) => {
-      const [ec2Task] = Object.values(t.findResources('AWS::ECS::TaskDefinition')).filter((d: any) => d.Properties.RequiresCompatibilities?.includes('EC2')) as any[];
+      const [ec2Task] = Object.values(t.findResources('AWS::ECS::TaskDefinition')).filter((d: any) =>
+        d.Properties.RequiresCompatibilities?.includes('EC2'),
+      ) as any[];
       return ec2Task.Properties.ContainerDefinitions.find((c: any) => c.Name === 'worker').Environment.filter((e: any) => e.Name.endsWith('JAVA_OPTS'));
     };
     expect(jvm(template)).toEqual(jvm(synth({ workers })));
@@ -111,6 +156,8 @@ describe('AlluxioWorkers.ec2', () => {
 
   test('AlluxioWorkers.fargate() is the default: the same template as no choice at all', () => {
     expect(synth({ workers: AlluxioWorkers.fargate() }).toJSON()).toEqual(synth({}).toJSON());
-    expect(synth({ workers: AlluxioWorkers.fargate({ count: 3, cacheSize: Size.gibibytes(40) }) }).toJSON()).toEqual(synth({ workerCount: 3, cacheSize: Size.gibibytes(40) }).toJSON());
+    expect(synth({ workers: AlluxioWorkers.fargate({ count: 3, cacheSize: Size.gibibytes(40) }) }).toJSON()).toEqual(
+      synth({ workerCount: 3, cacheSize: Size.gibibytes(40) }).toJSON(),
+    );
   });
 });

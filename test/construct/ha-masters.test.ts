@@ -28,7 +28,7 @@ const masterTasks = (template: Template) =>
 
 describe('AlluxioMasters.highlyAvailable', () => {
   const { template, cache } = synth({ masters: AlluxioMasters.highlyAvailable() });
-  const namespace = (template.findResources('AWS::ServiceDiscovery::PrivateDnsNamespace') as any);
+  const namespace = template.findResources('AWS::ServiceDiscovery::PrivateDnsNamespace') as any;
   const namespaceName: string = (Object.values(namespace)[0] as any).Properties.Name;
   const names = [0, 1, 2].map((i) => `master-${i}.${namespaceName}`);
 
@@ -42,7 +42,10 @@ describe('AlluxioMasters.highlyAvailable', () => {
     const masterServices = services.filter((s) => masterTasks(template).some((t) => t.id === s.Properties.TaskDefinition.Ref));
     expect(masterServices).toHaveLength(3);
     for (const service of masterServices) {
-      expect(service.Properties).toMatchObject({ DesiredCount: 1, DeploymentConfiguration: expect.objectContaining({ MaximumPercent: 100, MinimumHealthyPercent: 0 }) });
+      expect(service.Properties).toMatchObject({
+        DesiredCount: 1,
+        DeploymentConfiguration: expect.objectContaining({ MaximumPercent: 100, MinimumHealthyPercent: 0 }),
+      });
     }
   });
 
@@ -68,7 +71,8 @@ describe('AlluxioMasters.highlyAvailable', () => {
     const options = tasks.map((t) => t.master.Environment.find((e: any) => e.Name === 'ALLUXIO_JAVA_OPTS').Value as string).sort();
     expect(options).toEqual(
       [0, 1, 2].map(
-        (i) => `-Dalluxio.master.hostname=${names[i]} -Dalluxio.master.embedded.journal.port=${19200 + i} -Dalluxio.job.master.embedded.journal.port=${20003 + i}`,
+        (i) =>
+          `-Dalluxio.master.hostname=${names[i]} -Dalluxio.master.embedded.journal.port=${19200 + i} -Dalluxio.job.master.embedded.journal.port=${20003 + i}`,
       ),
     );
     for (const task of tasks) {
@@ -93,12 +97,20 @@ describe('AlluxioMasters.highlyAvailable', () => {
   });
 
   test("the masters reach each other's Raft ports", () => {
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 19200, ToPort: 19202, Description: Match.stringLikeRegexp('embedded journal') });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 19200,
+      ToPort: 19202,
+      Description: Match.stringLikeRegexp('embedded journal'),
+    });
   });
 
   test('the single master keeps the UFS journal and one service named "master"', () => {
     const single = synth({ masters: AlluxioMasters.single() }).template;
-    single.hasResourceProperties('Custom::AlluxioSiteProperties', { JournalType: 'UFS', MasterQuorum: Match.absent(), MasterHostname: Match.stringLikeRegexp('^master\\.') });
+    single.hasResourceProperties('Custom::AlluxioSiteProperties', {
+      JournalType: 'UFS',
+      MasterQuorum: Match.absent(),
+      MasterHostname: Match.stringLikeRegexp('^master\\.'),
+    });
     expect(Object.values(single.findResources('AWS::ServiceDiscovery::Service')).map((s: any) => s.Properties.Name)).toContain('master');
     expect(JSON.stringify(single.toJSON())).not.toContain('embedded.journal');
   });
@@ -143,7 +155,9 @@ describe('highly available masters across AZs', () => {
   test("in a stack without an env, the construct's VPC spans the region's first three AZs (Fn::GetAZs), with a NAT gateway in each", () => {
     const { template } = synth({ masters: AlluxioMasters.highlyAvailable() });
     const zones = subnetsOf(template);
-    expect(new Set(Object.values(zones).map((z) => JSON.stringify(z)))).toEqual(new Set([0, 1, 2].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] }))));
+    expect(new Set(Object.values(zones).map((z) => JSON.stringify(z)))).toEqual(
+      new Set([0, 1, 2].map((i) => JSON.stringify({ 'Fn::Select': [i, { 'Fn::GetAZs': '' }] }))),
+    );
     expect(Object.keys(template.findResources('AWS::EC2::NatGateway'))).toHaveLength(3);
     expect(Object.keys(template.findResources('AWS::EFS::MountTarget'))).toHaveLength(3);
   });
@@ -184,7 +198,9 @@ describe('highly available masters across AZs', () => {
       availabilityZones: ['eu-west-1a', 'eu-west-1b'],
       privateSubnetIds: ['subnet-0aaaaaaaaaaaaaaaa', 'subnet-0bbbbbbbbbbbbbbbb'],
     });
-    expect(() => new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, vpc, alluxio: { masters: AlluxioMasters.highlyAvailable() } })).toThrow(
+    expect(
+      () => new AlluxioMinio(stack, 'Cache', { minio: EXISTING, credentials: TEAM_KEYS, vpc, alluxio: { masters: AlluxioMasters.highlyAvailable() } }),
+    ).toThrow(
       /^AlluxioMinio Test\/Cache: vpc: has private subnets with egress in 2 AZs; highly available masters need 3.*Fix: pass a vpc with private subnets with egress in at least 3 AZs/,
     );
   });

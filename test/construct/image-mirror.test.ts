@@ -21,7 +21,9 @@ function imagesByContainer(template: Template): Record<string, unknown> {
 
 function resolvedImage(stack: Stack, image: unknown): string {
   // Account, region and URL suffix of an environment-specific stack resolve to literals but the suffix.
-  return JSON.stringify(stack.resolve(image)).replace(/\{"Ref":"AWS::URLSuffix"\}/g, 'amazonaws.com').replace(/\{"Fn::Join":\["",\[|\]\]\}|"|,/g, '');
+  return JSON.stringify(stack.resolve(image))
+    .replace(/\{"Ref":"AWS::URLSuffix"\}/g, 'amazonaws.com')
+    .replace(/\{"Fn::Join":\["",\[|\]\]\}|"|,/g, '');
 }
 
 describe('image mirror', () => {
@@ -39,13 +41,16 @@ describe('image mirror', () => {
     expect(resolvedImage(stack, images.minio)).toBe(`${registry}/quay/minio/minio:RELEASE.2025-09-07T16-13-09Z`);
   });
 
-  test('ECR pull-through cache: each execution role may pull, and import from upstream, exactly its image\'s repository', () => {
-    const template = Template.fromStack(synthApp({ imageMirror: ImageMirror.ecrPullThroughCache({ dockerHubPrefix: 'mirrors/hub', quayPrefix: 'mirrors/quay' }) }).stack);
+  test("ECR pull-through cache: each execution role may pull, and import from upstream, exactly its image's repository", () => {
+    const template = Template.fromStack(
+      synthApp({ imageMirror: ImageMirror.ecrPullThroughCache({ dockerHubPrefix: 'mirrors/hub', quayPrefix: 'mirrors/quay' }) }).stack,
+    );
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     const pulls = statements.filter((s: any) => [s.Action].flat().includes('ecr:BatchImportUpstreamImage'));
     const repositories = pulls.map((s: any) => JSON.stringify(s.Resource).replace(/.*:repository\/([^"]+)".*/, '$1')).sort();
     expect(repositories).toEqual(['mirrors/hub/alluxio/alluxio', 'mirrors/hub/alluxio/alluxio', 'mirrors/quay/minio/minio']);
-    for (const statement of pulls) expect(statement.Action).toEqual(expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:CreateRepository']));
+    for (const statement of pulls)
+      expect(statement.Action).toEqual(expect.arrayContaining(['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:CreateRepository']));
   });
 
   test('a registry mirror with credentials: images under its paths, pulled with the secret', () => {
@@ -68,7 +73,11 @@ describe('image mirror', () => {
 
   test('a registry mirror of Docker Hub only leaves the MinIO image on quay.io', () => {
     const images = imagesByContainer(Template.fromStack(synthApp({ imageMirror: ImageMirror.registry({ dockerHub: 'mirror.example.com' }) }).stack));
-    expect(images).toEqual({ master: 'mirror.example.com/alluxio/alluxio:2.9.5', worker: 'mirror.example.com/alluxio/alluxio:2.9.5', minio: MinioBackend.DEFAULT_IMAGE_NAME });
+    expect(images).toEqual({
+      master: 'mirror.example.com/alluxio/alluxio:2.9.5',
+      worker: 'mirror.example.com/alluxio/alluxio:2.9.5',
+      minio: MinioBackend.DEFAULT_IMAGE_NAME,
+    });
   });
 
   test('images given explicitly win over the mirror', () => {
@@ -81,7 +90,11 @@ describe('image mirror', () => {
         }).stack,
       ),
     );
-    expect(images).toEqual({ master: 'registry.example.com/alluxio:2.9.5', worker: 'registry.example.com/alluxio:2.9.5', minio: 'registry.example.com/minio:1' });
+    expect(images).toEqual({
+      master: 'registry.example.com/alluxio:2.9.5',
+      worker: 'registry.example.com/alluxio:2.9.5',
+      minio: 'registry.example.com/minio:1',
+    });
   });
 
   test.each<[string, ImageMirror, RegExp]>([

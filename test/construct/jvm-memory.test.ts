@@ -35,6 +35,8 @@ describe('JVM memory of the Alluxio tasks', () => {
   });
 
   test('a task too small for two JVMs is refused at synth, naming the prop and the fix', () => {
-    expect(() => environmentOf({ workerCpu: 512, workerMemoryMiB: 1024 })).toThrow(/Memory\/Cache: alluxio\.workerMemoryMiB: 1024 MiB cannot hold the worker and jobWorker JVMs.*Fix: give at least 2048 MiB/);
+    expect(() => environmentOf({ workerCpu: 512, workerMemoryMiB: 1024 })).toThrow(
+      /Memory\/Cache: alluxio\.workerMemoryMiB: 1024 MiB cannot hold the worker and jobWorker JVMs.*Fix: give at least 2048 MiB/,
+    );
   });
 });

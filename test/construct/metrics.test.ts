@@ -67,7 +67,7 @@ describe('metrics on', () => {
   test.each([
     ['master', 19999],
     ['worker', 30000],
-  ] as const)("the %s task runs the pinned CloudWatch agent beside Alluxio, scraping its own port %i, never essential", (role, port) => {
+  ] as const)('the %s task runs the pinned CloudWatch agent beside Alluxio, scraping its own port %i, never essential', (role, port) => {
     const { agent, definitions } = agentOf(template, role);
     expect(definitions[0].Name).toBe(role);
     expect(agent.Image).toBe(AlluxioMetricsAgent.DEFAULT_IMAGE);
@@ -97,7 +97,9 @@ describe('metrics on', () => {
       const task = template.toJSON().Resources[taskId];
       const roleId = task.Properties.TaskRoleArn['Fn::GetAtt'][0];
       const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
-      const statements = policies.flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('logs:') || a.startsWith('cloudwatch:')));
+      const statements = policies
+        .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+        .filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('logs:') || a.startsWith('cloudwatch:')));
       expect(statements).toHaveLength(1);
       expect(statements[0].Action).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       const group = statements[0].Resource['Fn::GetAtt'][0];
@@ -112,8 +114,14 @@ describe('metrics on', () => {
     const widgets: any[] = body.widgets;
     const titled = (title: string) => widgets.find((w) => w.properties.title === title)!;
     const metricLines = (widget: any) => widget.properties.metrics as any[][];
-    const namesIn = (widget: any) => metricLines(widget).filter((line) => typeof line[0] === 'string').map((line) => line[1]);
-    const expressionsIn = (widget: any) => metricLines(widget).filter((line) => typeof line[0] === 'object').map((line) => line[0]);
+    const namesIn = (widget: any) =>
+      metricLines(widget)
+        .filter((line) => typeof line[0] === 'string')
+        .map((line) => line[1]);
+    const expressionsIn = (widget: any) =>
+      metricLines(widget)
+        .filter((line) => typeof line[0] === 'object')
+        .map((line) => line[0]);
 
     test('has the six graphs and the alarm status, in rows', () => {
       expect(widgets.map((w) => w.properties.title)).toEqual([
@@ -129,13 +137,21 @@ describe('metrics on', () => {
 
     test('the hit ratio is metric math over the five read counters of the master, per 5 minutes', () => {
       const widget = titled('Cache hit ratio (%) per 5 minutes');
-      expect(namesIn(widget).sort()).toEqual(['Cluster_BytesReadDirect', 'Cluster_BytesReadDomain', 'Cluster_BytesReadLocal', 'Cluster_BytesReadRemote', 'Cluster_BytesReadUfsAll']);
+      expect(namesIn(widget).sort()).toEqual([
+        'Cluster_BytesReadDirect',
+        'Cluster_BytesReadDomain',
+        'Cluster_BytesReadLocal',
+        'Cluster_BytesReadRemote',
+        'Cluster_BytesReadUfsAll',
+      ]);
       const visible = expressionsIn(widget).filter((e) => e.visible !== false);
       expect(visible).toHaveLength(1);
       expect(visible[0].expression).toMatch(/^IF\(served > 0/);
       expect(expressionsIn(widget).map((e) => e.expression)).toContain('DIFF(bytesReadUfs)');
       // Maxima of cumulative counters per 5 minutes (CloudWatch's default period, which the lines then omit).
-      const options = metricLines(widget).filter((l) => typeof l[0] === 'string').map((l) => l[l.length - 1]);
+      const options = metricLines(widget)
+        .filter((l) => typeof l[0] === 'string')
+        .map((l) => l[l.length - 1]);
       expect(options.every((o) => o.stat === 'Maximum' && (o.period ?? 300) === 300)).toBe(true);
       expect(widget.properties.annotations.horizontal).toEqual([expect.objectContaining({ value: 50 })]);
     });
@@ -143,14 +159,29 @@ describe('metrics on', () => {
     test('bytes from the cache and from MinIO are stacked, from the same counters', () => {
       const widget = titled('Bytes read: from the cache vs from MinIO, per 5 minutes');
       expect(widget.properties.stacked).toBe(true);
-      expect(expressionsIn(widget).filter((e) => e.visible !== false).map((e) => e.label)).toEqual(['from the cache', 'from MinIO']);
-      expect(new Set(namesIn(widget))).toEqual(new Set(['Cluster_BytesReadDirect', 'Cluster_BytesReadDomain', 'Cluster_BytesReadLocal', 'Cluster_BytesReadRemote', 'Cluster_BytesReadUfsAll']));
+      expect(
+        expressionsIn(widget)
+          .filter((e) => e.visible !== false)
+          .map((e) => e.label),
+      ).toEqual(['from the cache', 'from MinIO']);
+      expect(new Set(namesIn(widget))).toEqual(
+        new Set(['Cluster_BytesReadDirect', 'Cluster_BytesReadDomain', 'Cluster_BytesReadLocal', 'Cluster_BytesReadRemote', 'Cluster_BytesReadUfsAll']),
+      );
     });
 
     test('capacity, workers and MinIO errors show the catalogue metrics', () => {
-      expect(namesIn(titled('Cache capacity (bytes)'))).toEqual(['Cluster_CapacityUsed', 'Cluster_CapacityTotal', 'Worker_CapacityUsed', 'Worker_CapacityUsed']);
+      expect(namesIn(titled('Cache capacity (bytes)'))).toEqual([
+        'Cluster_CapacityUsed',
+        'Cluster_CapacityTotal',
+        'Worker_CapacityUsed',
+        'Worker_CapacityUsed',
+      ]);
       expect(namesIn(titled('Workers'))).toEqual(['Cluster_Workers', 'Cluster_LostWorkers']);
-      expect(namesIn(titled('MinIO (under store) errors per 5 minutes'))).toEqual(['Master_MetadataSyncFail', 'Master_MetadataSyncPathsFail', 'Master_MetadataSyncPrefetchFail']);
+      expect(namesIn(titled('MinIO (under store) errors per 5 minutes'))).toEqual([
+        'Master_MetadataSyncFail',
+        'Master_MetadataSyncPathsFail',
+        'Master_MetadataSyncPrefetchFail',
+      ]);
     });
 
     test('rotation outcomes come from the rotation metrics', () => {
@@ -159,7 +190,11 @@ describe('metrics on', () => {
 
     test('every catalogue metric the agents send is shown somewhere (none is paid for and unused)', () => {
       const shown = new Set(widgets.flatMap((w) => (w.properties.metrics ? namesIn(w) : [])));
-      expect(Object.values(ALLUXIO_METRICS).filter((m) => !shown.has(m.cloudWatchName)).map((m) => m.cloudWatchName)).toEqual([]);
+      expect(
+        Object.values(ALLUXIO_METRICS)
+          .filter((m) => !shown.has(m.cloudWatchName))
+          .map((m) => m.cloudWatchName),
+      ).toEqual([]);
       expect([...metricsOf('master'), ...metricsOf('worker')]).toHaveLength(Object.keys(ALLUXIO_METRICS).length);
     });
   });
@@ -186,7 +221,13 @@ describe('metrics on', () => {
 
     test('low hit ratio: below 50% in three 5-minute periods with reads, idle periods not breaching', () => {
       const [, alarm] = find('LowHitRatioAlarm');
-      expect(alarm.Properties).toMatchObject({ Threshold: 50, ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' });
+      expect(alarm.Properties).toMatchObject({
+        Threshold: 50,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'notBreaching',
+      });
       const returned = alarm.Properties.Metrics.filter((m: any) => m.ReturnData !== false);
       expect(returned).toHaveLength(1);
       expect(returned[0].Expression).toMatch(/^IF\(served > 0/);
@@ -213,7 +254,9 @@ describe('metrics options', () => {
   });
 
   test('with rotation off and no alarm topic, synth stops naming metrics.alarmTopic', () => {
-    expect(() => synthesize({ metrics: { enabled: true }, rotation: { enabled: false } })).toThrow(/AlluxioMinio Metrics\/Cache: metrics\.alarmTopic: is required with rotation turned off.*Fix: pass metrics\.alarmTopic/);
+    expect(() => synthesize({ metrics: { enabled: true }, rotation: { enabled: false } })).toThrow(
+      /AlluxioMinio Metrics\/Cache: metrics\.alarmTopic: is required with rotation turned off.*Fix: pass metrics\.alarmTopic/,
+    );
   });
 
   test('with rotation off and an alarm topic, the dashboard says rotation is off instead of graphing it', () => {
@@ -237,7 +280,11 @@ describe('cdk-nag AwsSolutions with metrics on', () => {
 describe('JVM memory with metrics on', () => {
   test("each task's JVMs are sized without the agent's hard limit, so the agent cannot push the task over its memory", () => {
     const javaOptions = (template: Template, role: 'master' | 'worker') =>
-      Object.fromEntries(agentOf(template, role).definitions[0].Environment.filter((e: any) => e.Name.endsWith('_JAVA_OPTS')).map((e: any) => [e.Name, e.Value]));
+      Object.fromEntries(
+        agentOf(template, role)
+          .definitions[0].Environment.filter((e: any) => e.Name.endsWith('_JAVA_OPTS'))
+          .map((e: any) => [e.Name, e.Value]),
+      );
     const on = synthesize(ON).template;
     const off = synthesize().template;
     expect(javaOptions(on, 'master')).toEqual(jvmMemoryEnvironment(alluxioJvmMemory('master', 4096, 'm', METRICS_AGENT_MEMORY_MIB)));
@@ -247,6 +294,8 @@ describe('JVM memory with metrics on', () => {
   });
 
   test('a 2 GiB master with metrics on is refused at synth, naming the prop and the size that fits', () => {
-    expect(() => synthesize({ metrics: { enabled: true }, alluxio: { masterCpu: 1024, masterMemoryMiB: 2048 } })).toThrow(/alluxio\.masterMemoryMiB: 2048 MiB cannot hold .*256 MiB for the metrics agent.*give at least 3072 MiB/);
+    expect(() => synthesize({ metrics: { enabled: true }, alluxio: { masterCpu: 1024, masterMemoryMiB: 2048 } })).toThrow(
+      /alluxio\.masterMemoryMiB: 2048 MiB cannot hold .*256 MiB for the metrics agent.*give at least 3072 MiB/,
+    );
   });
 });

@@ -53,7 +53,10 @@ test('generated keys: the template drives the credentials handler, and neither g
 test('existing keys: the render handler run from the template keeps both keys out of the responses and logs', async () => {
   const prefix = uniquePrefix('no-secret-existing');
   const secretValue = `s3cr3t=${prefix}:#!`;
-  for (const [name, value] of [[`${prefix}/access-key`, 'TEAMACCESSKEY'], [`${prefix}/secret-key`, secretValue]]) {
+  for (const [name, value] of [
+    [`${prefix}/access-key`, 'TEAMACCESSKEY'],
+    [`${prefix}/secret-key`, secretValue],
+  ]) {
     await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString' }));
   }
   const resources = synthesize((stack) => {

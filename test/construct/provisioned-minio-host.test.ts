@@ -66,7 +66,10 @@ test('a changed instance type is a new version of the same launch template, and 
   const [templateId, launchTemplateBefore] = only(before, 'AWS::EC2::LaunchTemplate');
   const [templateIdAfter, launchTemplateAfter] = only(after, 'AWS::EC2::LaunchTemplate');
   expect(templateIdAfter).toBe(templateId);
-  expect([launchTemplateBefore.Properties.LaunchTemplateData.InstanceType, launchTemplateAfter.Properties.LaunchTemplateData.InstanceType]).toEqual(['t3.medium', 'm6i.large']);
+  expect([launchTemplateBefore.Properties.LaunchTemplateData.InstanceType, launchTemplateAfter.Properties.LaunchTemplateData.InstanceType]).toEqual([
+    't3.medium',
+    'm6i.large',
+  ]);
   const [groupId, groupBefore] = only(before, 'AWS::AutoScaling::AutoScalingGroup');
   const [groupIdAfter, groupAfter] = only(after, 'AWS::AutoScaling::AutoScalingGroup');
   expect(groupIdAfter).toBe(groupId);
@@ -91,7 +94,12 @@ describe('attaching the volume without the AWS CLI', () => {
   test('the group holds each launching host in a hook from its creation on, abandoning it when the volume is not attached in time', () => {
     const [, group] = only(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(group.Properties.LifecycleHookSpecificationList).toEqual([
-      { LifecycleHookName: expect.stringMatching(/-AttachData$/), LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', HeartbeatTimeout: 900, DefaultResult: 'ABANDON' },
+      {
+        LifecycleHookName: expect.stringMatching(/-AttachData$/),
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+        HeartbeatTimeout: 900,
+        DefaultResult: 'ABANDON',
+      },
     ]);
     template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
   });
@@ -101,7 +109,9 @@ describe('attaching the volume without the AWS CLI', () => {
     const [functionId] = attachFunction(template);
     const [ruleId] = Object.entries(template.findResources('AWS::Events::Rule')).find(([id]) => id.includes('MinioHostLaunching'))!;
     expect(group.DependsOn).toEqual(expect.arrayContaining([functionId, ruleId]));
-    const permission = Object.entries(template.findResources('AWS::Lambda::Permission')).find(([, p]: [string, any]) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionId)!;
+    const permission = Object.entries(template.findResources('AWS::Lambda::Permission')).find(
+      ([, p]: [string, any]) => p.Properties.FunctionName['Fn::GetAtt']?.[0] === functionId,
+    )!;
     expect(group.DependsOn).toContain(permission[0]);
     expect(groupId).toBeDefined();
   });
@@ -135,7 +145,12 @@ describe('attaching the volume without the AWS CLI', () => {
     const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
     expect(bySid('AttachTheDataVolume').Action).toEqual(['ec2:AttachVolume', 'ec2:DetachVolume']);
     expect(bySid('ToTheseHostsOnly').Action).toEqual(['ec2:AttachVolume', 'ec2:DetachVolume']);
-    expect(statements.filter((s) => [s.Action].flat().includes('ec2:DetachVolume')).map((s) => s.Sid).sort()).toEqual(['AttachTheDataVolume', 'ToTheseHostsOnly']);
+    expect(
+      statements
+        .filter((s) => [s.Action].flat().includes('ec2:DetachVolume'))
+        .map((s) => s.Sid)
+        .sort(),
+    ).toEqual(['AttachTheDataVolume', 'ToTheseHostsOnly']);
     expect(bySid('SeeVolumeAndHost').Action).toContain('ec2:DescribeInstanceStatus');
     expect(bySid('LetEc2UseTheVolumeKey')).toEqual({
       Sid: 'LetEc2UseTheVolumeKey',
@@ -159,7 +174,9 @@ describe('attaching the volume without the AWS CLI', () => {
   });
 
   test('the MinIO container starts only on the marked volume', () => {
-    const [, task] = Object.entries(template.findResources('AWS::ECS::TaskDefinition')).find(([, t]: [string, any]) => t.Properties.ContainerDefinitions[0].Name === 'minio') as [string, any];
+    const [, task] = Object.entries(template.findResources('AWS::ECS::TaskDefinition')).find(
+      ([, t]: [string, any]) => t.Properties.ContainerDefinitions[0].Name === 'minio',
+    ) as [string, any];
     const container = task.Properties.ContainerDefinitions[0];
     expect(container.EntryPoint).toEqual(['/bin/sh', '-c']);
     expect(container.Command[0]).toContain(`/data/${DATA_VOLUME_MARKER}`);
@@ -178,7 +195,10 @@ describe('the volume stays where its data is', () => {
   });
 
   test('a pinned AZ keeps the volume and the host there whatever the order of the subnets', () => {
-    for (const order of [['eu-west-1a', 'eu-west-1b'], ['eu-west-1b', 'eu-west-1a']]) {
+    for (const order of [
+      ['eu-west-1a', 'eu-west-1b'],
+      ['eu-west-1b', 'eu-west-1a'],
+    ]) {
       const template = synth({ availabilityZone: 'eu-west-1a' }, vpcWithSubnetsIn(order));
       expect(only(template, 'AWS::EC2::Volume')[1].Properties.AvailabilityZone).toBe('eu-west-1a');
       expect(only(template, 'AWS::AutoScaling::AutoScalingGroup')[1].Properties.VPCZoneIdentifier).toEqual(['subnet-0aaaaaaaaaaaaaaaa']);
@@ -203,11 +223,23 @@ describe('the volume stays where its data is', () => {
 describe('placement props refused at synth name the prop and the fix', () => {
   test.each<[string, ProvisionedMinioOptions, RegExp]>([
     ['dataVolumeId without its AZ', { dataVolumeId: 'vol-0123456789abcdef0' }, /minio\.dataVolumeId: needs minio\.availabilityZone.*Fix:/],
-    ['dataVolumeId with a size', { dataVolumeId: 'vol-0123456789abcdef0', availabilityZone: 'eu-west-1a', dataVolumeSize: Size.gibibytes(200) }, /minio\.dataVolumeId: .*dataVolumeSize.*Fix:/],
-    ['dataVolumeId with a removal policy', { dataVolumeId: 'vol-0123456789abcdef0', availabilityZone: 'eu-west-1a', dataVolumeRemovalPolicy: RemovalPolicy.DESTROY }, /minio\.dataVolumeId: .*Fix:/],
+    [
+      'dataVolumeId with a size',
+      { dataVolumeId: 'vol-0123456789abcdef0', availabilityZone: 'eu-west-1a', dataVolumeSize: Size.gibibytes(200) },
+      /minio\.dataVolumeId: .*dataVolumeSize.*Fix:/,
+    ],
+    [
+      'dataVolumeId with a removal policy',
+      { dataVolumeId: 'vol-0123456789abcdef0', availabilityZone: 'eu-west-1a', dataVolumeRemovalPolicy: RemovalPolicy.DESTROY },
+      /minio\.dataVolumeId: .*Fix:/,
+    ],
     ['a malformed volume id', { dataVolumeId: 'vol-xyz', availabilityZone: 'eu-west-1a' }, /minio\.dataVolumeId: 'vol-xyz' is not an EBS volume id.*Fix:/],
     ['a malformed AZ', { availabilityZone: 'eu-west-1' }, /minio\.availabilityZone: 'eu-west-1' is not an availability zone name.*Fix:/],
-    ['an AZ without a private subnet', { availabilityZone: 'eu-west-1c' }, /minio\.availabilityZone: no private subnet of the VPC is in 'eu-west-1c' \(they are in eu-west-1a, eu-west-1b\).*Fix:/],
+    [
+      'an AZ without a private subnet',
+      { availabilityZone: 'eu-west-1c' },
+      /minio\.availabilityZone: no private subnet of the VPC is in 'eu-west-1c' \(they are in eu-west-1a, eu-west-1b\).*Fix:/,
+    ],
   ])('%s', (_name, options, expected) => {
     const message = synthError(options, vpcWithSubnetsIn(['eu-west-1a', 'eu-west-1b']));
     expect(message).toMatch(expected);
@@ -218,10 +250,14 @@ describe('placement props refused at synth name the prop and the fix', () => {
     const app = new App();
     const stack = new Stack(app, 'Host', { env: ENV });
     const zone = new CfnParameter(stack, 'Zone').valueAsString;
-    expect(() => new AlluxioMinio(stack, 'Cache', { minio: MinioBackend.provisioned({ availabilityZone: zone }) })).toThrow(/minio\.availabilityZone: is only known at deploy time.*Fix:/);
+    expect(() => new AlluxioMinio(stack, 'Cache', { minio: MinioBackend.provisioned({ availabilityZone: zone }) })).toThrow(
+      /minio\.availabilityZone: is only known at deploy time.*Fix:/,
+    );
   });
 
   test('a pinned AZ in an environment-agnostic stack, whose AZs are unknown at synth', () => {
-    expect(synthError({ availabilityZone: 'eu-west-1a' }, undefined, true)).toMatch(/minio\.availabilityZone: the VPC's availability zones are not known at synth.*Fix: give the stack an env/);
+    expect(synthError({ availabilityZone: 'eu-west-1a' }, undefined, true)).toMatch(
+      /minio\.availabilityZone: the VPC's availability zones are not known at synth.*Fix: give the stack an env/,
+    );
   });
 });

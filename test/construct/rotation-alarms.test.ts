@@ -60,11 +60,14 @@ describe('the rotation topic the construct creates', () => {
     expect(statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport'))).toBe(true);
   });
 
-  test('the failure alarm, alarms on the step function\'s errors and throttles, and on failed executions, all notify the topic', () => {
+  test("the failure alarm, alarms on the step function's errors and throttles, and on failed executions, all notify the topic", () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
     const metricOf = (alarm: any) =>
       alarm.Properties.Metrics
-        ? alarm.Properties.Metrics.filter((m: any) => m.MetricStat).map((m: any) => `${m.MetricStat.Metric.Namespace}/${m.MetricStat.Metric.MetricName}`).sort().join('+')
+        ? alarm.Properties.Metrics.filter((m: any) => m.MetricStat)
+            .map((m: any) => `${m.MetricStat.Metric.Namespace}/${m.MetricStat.Metric.MetricName}`)
+            .sort()
+            .join('+')
         : `${alarm.Properties.Namespace}/${alarm.Properties.MetricName}`;
     const executions = ['Aborted', 'Aborted', 'Failed', 'Failed', 'TimedOut', 'TimedOut'].map((name) => `AWS/States/Executions${name}`).join('+');
     expect(alarms.map(metricOf).sort()).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/Throttles', executions, 'AlluxioMinio/RotationFailures'].sort());
@@ -75,14 +78,21 @@ describe('the rotation topic the construct creates', () => {
     const functionAlarms = alarms.filter((a) => a.Properties.Namespace === 'AWS/Lambda');
     for (const alarm of functionAlarms) {
       expect(alarm.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^CacheRotationFunction/) } }]);
-      expect(alarm.Properties).toMatchObject({ Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(alarm.Properties).toMatchObject({
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
     }
     expect(alarms.find((a) => a.Properties.MetricName === 'Errors').Properties.EvaluationPeriods).toBe(1);
   });
 
   test('the rotation function may still publish (and encrypt) its outcomes', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    const kms = statements.find((s: any) => [s.Action].flat().includes('kms:GenerateDataKey*') && JSON.stringify(s.Resource).includes(topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0]));
+    const kms = statements.find(
+      (s: any) => [s.Action].flat().includes('kms:GenerateDataKey*') && JSON.stringify(s.Resource).includes(topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0]),
+    );
     expect(kms).toBeDefined();
   });
 

@@ -51,7 +51,10 @@ function definitions() {
 const { rotation, start } = definitions();
 
 /** A host whose functions answer from scripts, recording calls and waits. */
-function scriptedHost(answers: Array<{ ok: true; result: any } | { ok: false; error: TaskError }>, onStart?: (arn: string, name: string, input: string) => unknown) {
+function scriptedHost(
+  answers: Array<{ ok: true; result: any } | { ok: false; error: TaskError }>,
+  onStart?: (arn: string, name: string, input: string) => unknown,
+) {
   const calls: Array<{ functionArn: string; input: any }> = [];
   const waits: number[] = [];
   const starts: Array<{ arn: string; name: string; input: any }> = [];
@@ -82,7 +85,11 @@ describe('the rotation state machine', () => {
     ]);
     const output = await runStateMachine(rotation, { trigger: { kind: 'schedule' } }, host);
     expect(output).toEqual({ n: 3, done: true, waitSeconds: 0, result: { outcome: 'rotated' } });
-    expect(calls.map((c) => c.input)).toEqual([{ trigger: { kind: 'schedule' } }, { n: 1, done: false, waitSeconds: 5 }, { n: 2, done: false, waitSeconds: 7 }]);
+    expect(calls.map((c) => c.input)).toEqual([
+      { trigger: { kind: 'schedule' } },
+      { n: 1, done: false, waitSeconds: 5 },
+      { n: 2, done: false, waitSeconds: 7 },
+    ]);
     expect(calls.every((c) => /:function:RotationFunction[0-9A-F]+$/.test(c.functionArn))).toBe(true);
     expect(waits).toEqual([5, 7]);
   });
@@ -94,7 +101,9 @@ describe('the rotation state machine', () => {
     // IntervalSeconds 2, BackoffRate 2.
     expect(retried.waits).toEqual([2, 4]);
     const failing = scriptedHost([{ ok: false, error: { Error: 'Error', Cause: 'crashed' } }]);
-    await expect(runStateMachine(rotation, {}, failing.host)).rejects.toEqual(new StateMachineFailed('RotationStepFailed', 'A rotation step failed or timed out: see the rotation function log'));
+    await expect(runStateMachine(rotation, {}, failing.host)).rejects.toEqual(
+      new StateMachineFailed('RotationStepFailed', 'A rotation step failed or timed out: see the rotation function log'),
+    );
   });
 });
 
@@ -113,7 +122,11 @@ describe('the start state machine', () => {
     expect(calls.every((c) => /:function:RotationNameFunction[0-9A-F]+$/.test(c.functionArn))).toBe(true);
     expect(waits).toEqual([5]);
     expect(starts).toEqual([
-      { arn: expect.stringMatching(/:stateMachine:RotationStateMachine[0-9A-F]+$/), name: 'rotation-a1-2-s1-2-c1-1', input: { ready: true, trigger, pairWaitUntil: 1, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 } },
+      {
+        arn: expect.stringMatching(/:stateMachine:RotationStateMachine[0-9A-F]+$/),
+        name: 'rotation-a1-2-s1-2-c1-1',
+        input: { ready: true, trigger, pairWaitUntil: 1, name: 'rotation-a1-2-s1-2-c1-1', waitSeconds: 5 },
+      },
     ]);
   });
 
@@ -122,7 +135,10 @@ describe('the start state machine', () => {
     const exists = () => {
       throw { Error: 'StepFunctions.ExecutionAlreadyExistsException', Cause: 'Execution Already Exists' };
     };
-    await expect(runStateMachine(start, {}, scriptedHost([named], exists).host)).resolves.toEqual({ Error: 'StepFunctions.ExecutionAlreadyExistsException', Cause: 'Execution Already Exists' });
+    await expect(runStateMachine(start, {}, scriptedHost([named], exists).host)).resolves.toEqual({
+      Error: 'StepFunctions.ExecutionAlreadyExistsException',
+      Cause: 'Execution Already Exists',
+    });
     const nothing = scriptedHost([{ ok: true, result: { ready: true, trigger, deferred: 'a deployment is in progress', waitSeconds: 5 } }]);
     await expect(runStateMachine(start, {}, nothing.host)).resolves.toMatchObject({ deferred: 'a deployment is in progress' });
     expect(nothing.starts).toEqual([]);
@@ -135,12 +151,16 @@ describe('the start state machine', () => {
 
 test('the harness refuses a state type or field it does not run, by name', async () => {
   const { host } = scriptedHost([]);
-  await expect(runStateMachine({ StartAt: 'M', States: { M: { Type: 'Map', End: true } } }, {}, host)).rejects.toThrow(/state M: the local harness does not run Map states/);
-  await expect(runStateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: functionArn('f'), ResultPath: '$.x', End: true } } }, {}, host)).rejects.toThrow(/state T, a Task state: the local harness does not run the fields ResultPath/);
+  await expect(runStateMachine({ StartAt: 'M', States: { M: { Type: 'Map', End: true } } }, {}, host)).rejects.toThrow(
+    /state M: the local harness does not run Map states/,
+  );
+  await expect(
+    runStateMachine({ StartAt: 'T', States: { T: { Type: 'Task', Resource: functionArn('f'), ResultPath: '$.x', End: true } } }, {}, host),
+  ).rejects.toThrow(/state T, a Task state: the local harness does not run the fields ResultPath/);
 });
 
 describe('the harness runs the Amazon States Language as Step Functions does, or refuses by name', () => {
-  test("the top-level TimeoutSeconds ends an execution that runs past it with States.Timeout, cutting its last wait short", async () => {
+  test('the top-level TimeoutSeconds ends an execution that runs past it with States.Timeout, cutting its last wait short', async () => {
     expect(rotation.TimeoutSeconds).toBe(3360);
     const pending = { ok: true as const, result: { done: false, waitSeconds: 1000 } };
     const { host, waits } = scriptedHost(Array.from({ length: 10 }, () => pending));
@@ -172,12 +192,34 @@ describe('the harness runs the Amazon States Language as Step Functions does, or
       change(copy.States.Step);
       return { ...copy, ...top };
     };
-    await expect(runStateMachine(withStep((step) => (step.Retry[0].JitterStrategy = 'FULL')), {}, host)).rejects.toThrow(/state Step, Retry\[0\]: the local harness does not run the fields JitterStrategy/);
-    await expect(runStateMachine(withStep((step) => (step.Retry[1].MaxDelaySeconds = 30)), {}, host)).rejects.toThrow(/state Step, Retry\[1\]: the local harness does not run the fields MaxDelaySeconds/);
-    await expect(runStateMachine(withStep((step) => (step.Catch[0].ResultPath = '$.error')), {}, host)).rejects.toThrow(/state Step, Catch\[0\]: the local harness does not run the fields ResultPath/);
-    await expect(runStateMachine(withStep(() => undefined, { QueryLanguage: 'JSONata', Version: '1.0' }), {}, host)).rejects.toThrow(
-      /the state machine: the local harness does not run the fields QueryLanguage, Version/,
-    );
+    await expect(
+      runStateMachine(
+        withStep((step) => (step.Retry[0].JitterStrategy = 'FULL')),
+        {},
+        host,
+      ),
+    ).rejects.toThrow(/state Step, Retry\[0\]: the local harness does not run the fields JitterStrategy/);
+    await expect(
+      runStateMachine(
+        withStep((step) => (step.Retry[1].MaxDelaySeconds = 30)),
+        {},
+        host,
+      ),
+    ).rejects.toThrow(/state Step, Retry\[1\]: the local harness does not run the fields MaxDelaySeconds/);
+    await expect(
+      runStateMachine(
+        withStep((step) => (step.Catch[0].ResultPath = '$.error')),
+        {},
+        host,
+      ),
+    ).rejects.toThrow(/state Step, Catch\[0\]: the local harness does not run the fields ResultPath/);
+    await expect(
+      runStateMachine(
+        withStep(() => undefined, { QueryLanguage: 'JSONata', Version: '1.0' }),
+        {},
+        host,
+      ),
+    ).rejects.toThrow(/the state machine: the local harness does not run the fields QueryLanguage, Version/);
   });
 
   test('a Choice comparison on a variable the input does not have fails the execution with States.Runtime, it is not false', async () => {
@@ -185,7 +227,9 @@ describe('the harness runs the Amazon States Language as Step Functions does, or
       { ok: true, result: { waitSeconds: 5 } },
       { ok: true, result: { done: true, waitSeconds: 0 } },
     ]);
-    await expect(runStateMachine(rotation, {}, host)).rejects.toEqual(new StateMachineFailed('States.Runtime', "Invalid path '$.done': the Choice state Done? compares a value its input does not have"));
+    await expect(runStateMachine(rotation, {}, host)).rejects.toEqual(
+      new StateMachineFailed('States.Runtime', "Invalid path '$.done': the Choice state Done? compares a value its input does not have"),
+    );
     expect(calls).toHaveLength(1);
   });
 });

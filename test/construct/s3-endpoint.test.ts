@@ -48,7 +48,8 @@ function ingressOn(stack: Stack, port?: number): Array<{ source: unknown; group:
       rules.push({ source: sourceOf(resource.Properties), group: resource.Properties.GroupId });
     }
     if (resource.Type === 'AWS::EC2::SecurityGroup') {
-      for (const rule of resource.Properties?.SecurityGroupIngress ?? []) if (covers(rule)) rules.push({ source: sourceOf(rule), group: { 'Fn::GetAtt': [id, 'GroupId'] } });
+      for (const rule of resource.Properties?.SecurityGroupIngress ?? [])
+        if (covers(rule)) rules.push({ source: sourceOf(rule), group: { 'Fn::GetAtt': [id, 'GroupId'] } });
     }
   }
   return rules;
@@ -118,7 +119,9 @@ describe('on', () => {
     const resources = resourcesOf(stack);
     // Only the master and workers talk to MinIO.
     expect(JSON.stringify(proxyContainer(stack).Secrets[0].ValueFrom)).toMatch(/"Fn::GetAtt":\["\w*SiteProperties\w*","KeyFreeParameterName"\]/);
-    const [taskDefinition] = Object.values(resources).filter((r) => r.Type === 'AWS::ECS::TaskDefinition' && String(r.Properties.ContainerDefinitions[0].Command?.[0]).includes('/entrypoint.sh proxy'));
+    const [taskDefinition] = Object.values(resources).filter(
+      (r) => r.Type === 'AWS::ECS::TaskDefinition' && String(r.Properties.ContainerDefinitions[0].Command?.[0]).includes('/entrypoint.sh proxy'),
+    );
     const read = ssmResourcesOf(taskRoleStatements(resources, taskDefinition));
     // This deploy's key-free file, and every earlier one for a rolled-back task; nothing else.
     expect([...new Set(read)].sort()).toEqual(['KeyFreeParameterName', expect.stringMatching(/^alluxio-minio\/\w+\/site-properties-without-keys\/\*$/)]);
@@ -174,7 +177,11 @@ describe('on', () => {
   test.each<[string, Partial<AlluxioMinioProps>, RegExp]>([
     ['a port the workers use', { s3Endpoint: { enabled: true, port: 29999 } }, /s3Endpoint\.port: 29999 is one of the ports .*Fix:/],
     ['a privileged port', { s3Endpoint: { enabled: true, port: 80 } }, /s3Endpoint\.port: 80 is not a whole number from 1024 to 65535.*Fix:/],
-    ['a Fargate size that does not pair', { s3Endpoint: { enabled: true, proxyCpu: 256, proxyMemoryMiB: 8192 } }, /s3Endpoint\.proxyMemoryMiB: 8192 MiB does not pair with 256.*Fix:/],
+    [
+      'a Fargate size that does not pair',
+      { s3Endpoint: { enabled: true, proxyCpu: 256, proxyMemoryMiB: 8192 } },
+      /s3Endpoint\.proxyMemoryMiB: 8192 MiB does not pair with 256.*Fix:/,
+    ],
     ['zero tasks', { s3Endpoint: { enabled: true, desiredCount: 0 } }, /s3Endpoint\.desiredCount: .*Fix:/],
   ])('%s is refused at synth, naming the prop', (_name, props, expected) => {
     const message = errorOf(() => build(props));

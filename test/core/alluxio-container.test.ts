@@ -130,9 +130,16 @@ describe('master start script and the journal lock', () => {
     const lock = join(journalMountOf(image.layout), JOURNAL_LOCK_FILE);
     const releaseFile = join(journalMountOf(image.layout), '..', 'release-now');
     const callLog = join(image.layout.home, '..', 'calls.log');
-    const holder = spawn('/bin/sh', ['-c', `exec 9>> ${lock}; flock 9; echo held > ${releaseFile}.ack; while [ ! -e ${releaseFile} ]; do sleep 0.05; done; echo "other-master released" >> ${callLog}`], {
-      stdio: 'ignore',
-    });
+    const holder = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        `exec 9>> ${lock}; flock 9; echo held > ${releaseFile}.ack; while [ ! -e ${releaseFile} ]; do sleep 0.05; done; echo "other-master released" >> ${callLog}`,
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise<void>((resolve) => holder.once('exit', () => resolve()));
     while (!existsSync(`${releaseFile}.ack`)) await new Promise((resolve) => setTimeout(resolve, 20));
     return {
@@ -170,7 +177,10 @@ describe('master start script and the journal lock', () => {
   test('a lock still held when the wait ends stops the start, naming the lock, with the journal untouched', async () => {
     const image = standInImage();
     const other = await holdJournalLock(image);
-    const outcome = await runAsync(alluxioMasterCommand(image.layout, { journalLockWaitSeconds: 1 }), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A });
+    const outcome = await runAsync(alluxioMasterCommand(image.layout, { journalLockWaitSeconds: 1 }), {
+      PATH: '/usr/bin:/bin',
+      ALLUXIO_SITE_PROPERTIES: ROOT_A,
+    });
     await other.release();
     expect(outcome.status).toBe(START_REFUSED_EXIT_CODE);
     expect(outcome.stderr).toContain(`${JOURNAL_LOCK_FILE} is still held after 1 s`);
@@ -182,9 +192,12 @@ describe('master start script and the journal lock', () => {
     const image = standInImage();
     const lock = join(journalMountOf(image.layout), JOURNAL_LOCK_FILE);
     // The stand-in entrypoint tries to take the lock itself, from a separate open: it must find it held.
-    writeFileSync(image.layout.entrypoint, `#!/bin/sh
+    writeFileSync(
+      image.layout.entrypoint,
+      `#!/bin/sh
 if flock -n ${lock} true; then echo "entrypoint lock-free" >> ${join(image.layout.home, '..', 'calls.log')}; else echo "entrypoint lock-held" >> ${join(image.layout.home, '..', 'calls.log')}; fi
-`);
+`,
+    );
     run(alluxioMasterCommand(image.layout), { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: ROOT_A });
     expect(image.calls()).toEqual(['alluxio formatJournal', 'entrypoint lock-held']);
   });
@@ -195,10 +208,17 @@ if flock -n ${lock} true; then echo "entrypoint lock-free" >> ${join(image.layou
     const bare = join(image.bin, '..', 'bare-bin');
     mkdirSync(bare);
     for (const tool of ['grep', 'cat', 'printf', 'rm']) {
-      const found = execFileSync('/bin/sh', ['-c', `command -v ${tool}`]).toString().trim();
-      if (found.startsWith('/')) writeFileSync(join(bare, tool), `#!/bin/sh
+      const found = execFileSync('/bin/sh', ['-c', `command -v ${tool}`])
+        .toString()
+        .trim();
+      if (found.startsWith('/'))
+        writeFileSync(
+          join(bare, tool),
+          `#!/bin/sh
 exec ${found} "$@"
-`, { mode: 0o755 });
+`,
+          { mode: 0o755 },
+        );
     }
     const refused = runFailing(alluxioMasterCommand(image.layout), { PATH: bare, ALLUXIO_SITE_PROPERTIES: ROOT_A });
     expect(refused.status).toBe(START_REFUSED_EXIT_CODE);

@@ -37,7 +37,14 @@ describe('cluster status from the master', () => {
 
   test('every read path counts as served: short-circuit, domain socket and worker-internal reads too', () => {
     const status = clusterStatusFromMasterInfo(
-      masterInfo({ ...allZero, 'Cluster.BytesReadLocal': MiB, 'Cluster.BytesReadDomain': MiB, 'Cluster.BytesReadDirect': MiB, 'Cluster.BytesReadRemote': MiB, 'Cluster.BytesReadUfsAll': MiB }),
+      masterInfo({
+        ...allZero,
+        'Cluster.BytesReadLocal': MiB,
+        'Cluster.BytesReadDomain': MiB,
+        'Cluster.BytesReadDirect': MiB,
+        'Cluster.BytesReadRemote': MiB,
+        'Cluster.BytesReadUfsAll': MiB,
+      }),
     );
     expect(status.bytesServed).toBe(4 * MiB);
     expect(status.hitRatio).toBe(0.75);

@@ -2,7 +2,11 @@ import { DataVolumeView, nextAttachmentStep, parseLaunchLifecycleEvent } from '.
 
 const VOLUME = 'vol-0123456789abcdef0';
 const NEW_HOST = { instanceId: 'i-new', availabilityZone: 'eu-west-1a' };
-const volume = (state: string, attachments: DataVolumeView['attachments'] = [], availabilityZone = 'eu-west-1a'): DataVolumeView => ({ state, availabilityZone, attachments });
+const volume = (state: string, attachments: DataVolumeView['attachments'] = [], availabilityZone = 'eu-west-1a'): DataVolumeView => ({
+  state,
+  availabilityZone,
+  attachments,
+});
 
 describe('nextAttachmentStep', () => {
   test.each<[string, DataVolumeView | undefined, string]>([
@@ -25,7 +29,10 @@ describe('nextAttachmentStep', () => {
   });
 
   test('a wait for the previous host names it', () => {
-    expect(nextAttachmentStep(VOLUME, volume('in-use', [{ instanceId: 'i-old', state: 'attached' }]), NEW_HOST)).toEqual({ kind: 'wait', reason: expect.stringContaining('i-old') });
+    expect(nextAttachmentStep(VOLUME, volume('in-use', [{ instanceId: 'i-old', state: 'attached' }]), NEW_HOST)).toEqual({
+      kind: 'wait',
+      reason: expect.stringContaining('i-old'),
+    });
   });
 });
 
@@ -40,8 +47,15 @@ describe('nextAttachmentStep with a previous host that does not let go', () => {
     ['running with its status checks impaired', { state: 'running', impaired: true }],
   ])('a previous host %s is waited for, then detached with Force once the wait is over', (_name, host) => {
     const previous = { instanceId: 'i-old', ...host };
-    expect(nextAttachmentStep(VOLUME, held, NEW_HOST, previous, after(299_000))).toEqual({ kind: 'wait', reason: expect.stringContaining('before forcing the detach') });
-    expect(nextAttachmentStep(VOLUME, held, NEW_HOST, previous, after(300_000))).toEqual({ kind: 'force-detach', instanceId: 'i-old', reason: expect.stringMatching(/i-old.*300 s: forcing the detach/) });
+    expect(nextAttachmentStep(VOLUME, held, NEW_HOST, previous, after(299_000))).toEqual({
+      kind: 'wait',
+      reason: expect.stringContaining('before forcing the detach'),
+    });
+    expect(nextAttachmentStep(VOLUME, held, NEW_HOST, previous, after(300_000))).toEqual({
+      kind: 'force-detach',
+      instanceId: 'i-old',
+      reason: expect.stringMatching(/i-old.*300 s: forcing the detach/),
+    });
   });
 
   test('a running previous host with passing status checks is never forced, however long it holds the volume', () => {
@@ -63,11 +77,18 @@ describe('parseLaunchLifecycleEvent', () => {
   };
 
   test('reads the action EventBridge delivers', () => {
-    expect(parseLaunchLifecycleEvent(event)).toEqual({ autoScalingGroupName: 'hosts', lifecycleHookName: 'attach-data', lifecycleActionToken: 'token-1', instanceId: 'i-new' });
+    expect(parseLaunchLifecycleEvent(event)).toEqual({
+      autoScalingGroupName: 'hosts',
+      lifecycleHookName: 'attach-data',
+      lifecycleActionToken: 'token-1',
+      instanceId: 'i-new',
+    });
   });
 
   test('refuses anything else, naming the field', () => {
-    expect(() => parseLaunchLifecycleEvent({ detail: { ...event.detail, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' } })).toThrow(/LifecycleTransition/);
+    expect(() => parseLaunchLifecycleEvent({ detail: { ...event.detail, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING' } })).toThrow(
+      /LifecycleTransition/,
+    );
     expect(() => parseLaunchLifecycleEvent({ detail: { ...event.detail, EC2InstanceId: undefined } })).toThrow(/detail\.EC2InstanceId/);
     expect(() => parseLaunchLifecycleEvent(undefined)).toThrow(/LifecycleTransition/);
   });

@@ -17,7 +17,7 @@ function codeOf(observation: Observation): string | undefined {
   return diagnose(observation, ctx)?.code;
 }
 
-describe('diagnose: the seed guide\'s four failure modes', () => {
+describe("diagnose: the seed guide's four failure modes", () => {
   test('a 404 NoSuchBucket names the bucket and the root UFS key', () => {
     const f = diagnose({ kind: 's3', operation: 'PutObject', httpStatus: 404, code: 'NoSuchBucket' }, ctx)!;
     expect(f.code).toBe('NO_SUCH_BUCKET');
@@ -104,12 +104,16 @@ describe('diagnose: failures beyond the seed', () => {
     expect(codeOf(observation)).toBe('TIMEOUT');
   });
 
-  test.each(['DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'])(
-    '%s is TLS_ERROR',
-    (errno) => {
-      expect(codeOf({ kind: 's3', operation: 'HeadBucket', errno })).toBe('TLS_ERROR');
-    },
-  );
+  test.each([
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+    'CERT_HAS_EXPIRED',
+    'EPROTO',
+    'ERR_SSL_WRONG_VERSION_NUMBER',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  ])('%s is TLS_ERROR', (errno) => {
+    expect(codeOf({ kind: 's3', operation: 'HeadBucket', errno })).toBe('TLS_ERROR');
+  });
 
   test.each([
     ['PutObject', 'write'],
@@ -165,17 +169,15 @@ describe('diagnose: failures beyond the seed', () => {
       expect(f.transient).toBe(false);
     });
 
-    test.each([
-      [{ errno: 'ECONNREFUSED' }],
-      [{ timedOut: true }],
-      [{ status: 503 }],
-      [{ status: 200, malformed: true }],
-    ])('%j is ALLUXIO_MASTER_UNREACHABLE and transient', (extra) => {
-      const f = diagnose({ ...base, ...extra }, ctx)!;
-      expect(f.code).toBe('ALLUXIO_MASTER_UNREACHABLE');
-      expect(f.transient).toBe(true);
-      expect(f.property).toContain('alluxio.master.hostname');
-    });
+    test.each([[{ errno: 'ECONNREFUSED' }], [{ timedOut: true }], [{ status: 503 }], [{ status: 200, malformed: true }]])(
+      '%j is ALLUXIO_MASTER_UNREACHABLE and transient',
+      (extra) => {
+        const f = diagnose({ ...base, ...extra }, ctx)!;
+        expect(f.code).toBe('ALLUXIO_MASTER_UNREACHABLE');
+        expect(f.transient).toBe(true);
+        expect(f.property).toContain('alluxio.master.hostname');
+      },
+    );
   });
 });
 

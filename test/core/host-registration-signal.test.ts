@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostSignalWaits, REGISTRATION_SIGNAL_LAYOUT, RegistrationSignalLayout, registrationSignalScript, registrationSignalUnit } from '../../lib/core/host-registration-signal';
+import {
+  hostSignalWaits,
+  REGISTRATION_SIGNAL_LAYOUT,
+  RegistrationSignalLayout,
+  registrationSignalScript,
+  registrationSignalUnit,
+} from '../../lib/core/host-registration-signal';
 
 /*
  * The new worker host's signal script runs for real under /bin/sh, against stand-ins on PATH for what
@@ -12,7 +18,12 @@ import { hostSignalWaits, REGISTRATION_SIGNAL_LAYOUT, RegistrationSignalLayout, 
  * sleep moves it on); and a cfn-signal stand-in that records its arguments.
  */
 
-const TARGET = { stackName: 'AlluxioMinioNvmeWorkers', resource: 'CacheWorkerHostsASGE6697821', region: 'eu-west-1', workerTaskFamily: 'AlluxioMinioNvmeWorkersCacheWorkerTask1A2B3C4D' };
+const TARGET = {
+  stackName: 'AlluxioMinioNvmeWorkers',
+  resource: 'CacheWorkerHostsASGE6697821',
+  region: 'eu-west-1',
+  workerTaskFamily: 'AlluxioMinioNvmeWorkersCacheWorkerTask1A2B3C4D',
+};
 const FAMILY_LABEL = `label=com.amazonaws.ecs.task-definition-family=${TARGET.workerTaskFamily}`;
 
 interface Host {
@@ -22,7 +33,13 @@ interface Host {
   calls(): string[];
 }
 
-function standInHost(options: { registeredAfterPolls?: number; healthyWorkerAfterPolls?: number; cfnSignalInstalled: boolean; dnfWorks?: boolean; dnfSeconds?: number }): Host {
+function standInHost(options: {
+  registeredAfterPolls?: number;
+  healthyWorkerAfterPolls?: number;
+  cfnSignalInstalled: boolean;
+  dnfWorks?: boolean;
+  dnfSeconds?: number;
+}): Host {
   const root = mkdtempSync(join(tmpdir(), 'signal-host-'));
   const bin = join(root, 'bin');
   mkdirSync(bin);
@@ -32,7 +49,12 @@ function standInHost(options: { registeredAfterPolls?: number; healthyWorkerAfte
   const clock = join(root, 'clock');
   writeFileSync(clock, '1700000000\n');
   const record = (name: string) => `echo "${name} $*" >> '${callLog}'`;
-  const layout: RegistrationSignalLayout = { ...REGISTRATION_SIGNAL_LAYOUT, scriptPath: join(root, 'signal'), systemdDir: join(root, 'systemd'), cfnSignal: join(root, 'opt', 'cfn-signal') };
+  const layout: RegistrationSignalLayout = {
+    ...REGISTRATION_SIGNAL_LAYOUT,
+    scriptPath: join(root, 'signal'),
+    systemdDir: join(root, 'systemd'),
+    cfnSignal: join(root, 'opt', 'cfn-signal'),
+  };
   const cfnSignal = `#!/bin/sh\n${record('cfn-signal')}\n`;
   const registered = options.registeredAfterPolls === undefined ? 'false' : `[ "$(wc -l < '${polls}')" -gt ${options.registeredAfterPolls} ]`;
   const healthy = options.healthyWorkerAfterPolls === undefined ? 'false' : `[ "$(wc -l < '${dockerPolls}')" -gt ${options.healthyWorkerAfterPolls} ]`;
@@ -47,7 +69,9 @@ function standInHost(options: { registeredAfterPolls?: number; healthyWorkerAfte
     dnf: [
       record('dnf'),
       advanceClock(String(options.dnfSeconds ?? 0)),
-      options.dnfWorks === false ? 'exit 1' : `mkdir -p '${join(root, 'opt')}' && printf '%s' '${cfnSignal.replace(/'/g, "'\\''")}' > '${layout.cfnSignal}' && chmod 755 '${layout.cfnSignal}'`,
+      options.dnfWorks === false
+        ? 'exit 1'
+        : `mkdir -p '${join(root, 'opt')}' && printf '%s' '${cfnSignal.replace(/'/g, "'\\''")}' > '${layout.cfnSignal}' && chmod 755 '${layout.cfnSignal}'`,
     ].join('\n'),
     // Healthy containers of the family only when asked for exactly those (the label and health filters).
     docker: [
@@ -97,7 +121,9 @@ describe('the registration signal of a new worker host', () => {
     expect(dockerCalls).toHaveLength(3);
     expect(calls.findIndex((c) => c.startsWith('docker'))).toBeGreaterThan(lastCurl);
     expect(dockerCalls[0]).toBe(`docker ps -q --filter ${FAMILY_LABEL} --filter health=healthy`);
-    expect(calls[calls.length - 1]).toBe(`cfn-signal -e 0 --reason registered with the ECS cluster, worker container healthy --stack ${TARGET.stackName} --resource ${TARGET.resource} --region ${TARGET.region}`);
+    expect(calls[calls.length - 1]).toBe(
+      `cfn-signal -e 0 --reason registered with the ECS cluster, worker container healthy --stack ${TARGET.stackName} --resource ${TARGET.resource} --region ${TARGET.region}`,
+    );
     expect(signals(host)).toHaveLength(1);
   });
 
@@ -107,7 +133,9 @@ describe('the registration signal of a new worker host', () => {
     expect(result.status).toBe(0);
     // Registered at 5 s; the worker is looked for until 15 s, by the clock.
     expect(host.calls().filter((c) => c.startsWith('docker'))).toHaveLength(3);
-    expect(signals(host)).toEqual([expect.stringMatching(/^cfn-signal -e 0 --reason registered with the ECS cluster, no healthy worker container within 10 s /)]);
+    expect(signals(host)).toEqual([
+      expect.stringMatching(/^cfn-signal -e 0 --reason registered with the ECS cluster, no healthy worker container within 10 s /),
+    ]);
     expect(result.stderr).toContain('no healthy worker container on this host after 10 s');
   });
 

@@ -1,9 +1,4 @@
-import {
-  mirroredImageName,
-  parseUpstreamImage,
-  validateEcrRepositoryPrefix,
-  validateRegistryMirror,
-} from '../../lib/core/image-mirror';
+import { mirroredImageName, parseUpstreamImage, validateEcrRepositoryPrefix, validateRegistryMirror } from '../../lib/core/image-mirror';
 import { expectInputError } from './expect-input-error';
 
 describe('parseUpstreamImage', () => {
@@ -17,9 +12,12 @@ describe('parseUpstreamImage', () => {
     expect(parseUpstreamImage(name)).toEqual(expected);
   });
 
-  test.each(['ghcr.io/x/y:1', 'localhost:5000/x:1', 'alluxio/alluxio', 'alluxio/alluxio@sha256:abc'])('%s is not a Docker Hub or quay.io name with a tag', (name) => {
-    expect(parseUpstreamImage(name)).toBeUndefined();
-  });
+  test.each(['ghcr.io/x/y:1', 'localhost:5000/x:1', 'alluxio/alluxio', 'alluxio/alluxio@sha256:abc'])(
+    '%s is not a Docker Hub or quay.io name with a tag',
+    (name) => {
+      expect(parseUpstreamImage(name)).toBeUndefined();
+    },
+  );
 });
 
 describe('mirroredImageName', () => {

@@ -59,7 +59,13 @@ test("the options are set in exactly the variables the image's entrypoint copies
     ALLUXIO_WORKER_JAVA_OPTS: '-Xmx1075m -XX:MaxDirectMemorySize=1228m',
     ALLUXIO_JOB_WORKER_JAVA_OPTS: '-Xmx614m -XX:MaxDirectMemorySize=153m',
   });
-  expect(Object.values(JAVA_OPTS_VARIABLES).sort()).toEqual(['ALLUXIO_JOB_MASTER_JAVA_OPTS', 'ALLUXIO_JOB_WORKER_JAVA_OPTS', 'ALLUXIO_MASTER_JAVA_OPTS', 'ALLUXIO_PROXY_JAVA_OPTS', 'ALLUXIO_WORKER_JAVA_OPTS']);
+  expect(Object.values(JAVA_OPTS_VARIABLES).sort()).toEqual([
+    'ALLUXIO_JOB_MASTER_JAVA_OPTS',
+    'ALLUXIO_JOB_WORKER_JAVA_OPTS',
+    'ALLUXIO_MASTER_JAVA_OPTS',
+    'ALLUXIO_PROXY_JAVA_OPTS',
+    'ALLUXIO_WORKER_JAVA_OPTS',
+  ]);
 });
 
 describe('a sidecar beside the JVMs (the metrics agent)', () => {
@@ -109,7 +115,8 @@ describe("the master's lock pools follow its heap", () => {
   test('the master JVM (and only the master, not its job master or any worker JVM) gets them as system properties after its memory limits', () => {
     const master = jvmMemoryEnvironment(alluxioJvmMemory('master', 4096, 'm'));
     expect(master).toEqual({
-      ALLUXIO_MASTER_JAVA_OPTS: '-Xmx2150m -XX:MaxDirectMemorySize=307m -Dalluxio.master.lock.pool.high.watermark=503222 -Dalluxio.master.lock.pool.low.watermark=251611',
+      ALLUXIO_MASTER_JAVA_OPTS:
+        '-Xmx2150m -XX:MaxDirectMemorySize=307m -Dalluxio.master.lock.pool.high.watermark=503222 -Dalluxio.master.lock.pool.low.watermark=251611',
       ALLUXIO_JOB_MASTER_JAVA_OPTS: '-Xmx460m -XX:MaxDirectMemorySize=153m',
     });
     expect(Object.values(MASTER_LOCK_POOL_KEYS).sort()).toEqual(['alluxio.master.lock.pool.high.watermark', 'alluxio.master.lock.pool.low.watermark']);

@@ -3,7 +3,8 @@ import { answersAsLeader, leaderIndexes, liveWorkerCount, MasterInfoAnswer, pars
 import { expectInputError } from './expect-input-error';
 
 const ctx: DiagnosisContext = { endpoint: 'http://10.0.0.7:9000', bucket: 'datalake', directory: 'alluxio' };
-const info = (workers: number) => JSON.stringify({ mountPoints: { '/': { ufsUri: 's3://datalake/alluxio' } }, workers: Array.from({ length: workers }, () => ({ address: { host: 'w' } })) });
+const info = (workers: number) =>
+  JSON.stringify({ mountPoints: { '/': { ufsUri: 's3://datalake/alluxio' } }, workers: Array.from({ length: workers }, () => ({ address: { host: 'w' } })) });
 // What 2.9.6 gives here: the leader a document, a standby a closed connection (node: ECONNRESET), a stopped master a refusal.
 const leader: MasterInfoAnswer = { address: 'm0:19999', status: 200, body: info(2) };
 const standby: MasterInfoAnswer = { address: 'm1:19999', errno: 'ECONNRESET' };
@@ -36,7 +37,7 @@ describe('the leader is the master answering a MasterInfo document', () => {
     expect(leaderIndexes([leader, standby, { ...leader, address: 'm2:19999' }])).toEqual([0, 2]);
   });
 
-  test('liveWorkerCount counts the document\'s workers; not a document: undefined', () => {
+  test("liveWorkerCount counts the document's workers; not a document: undefined", () => {
     expect(liveWorkerCount(info(3))).toBe(3);
     expect(liveWorkerCount(info(0))).toBe(0);
     expect(liveWorkerCount('nope')).toBeUndefined();

@@ -27,7 +27,9 @@ describe('masterZones', () => {
 
   test("a VPC still to be looked up (CDK's two-AZ stand-in) is not refused; once looked up, the same two AZs are", () => {
     expect(masterZones({ subnetZones: ['dummy1a', 'dummy1b'], quorumSize: 3, vpcGiven: true, pendingLookup: true })).toEqual(['dummy1a', 'dummy1b', 'dummy1a']);
-    expect(() => masterZones({ subnetZones: ['a', 'b'], quorumSize: 3, vpcGiven: true, pendingLookup: false })).toThrow(/^vpc: has private subnets with egress in 2 AZs/);
+    expect(() => masterZones({ subnetZones: ['a', 'b'], quorumSize: 3, vpcGiven: true, pendingLookup: false })).toThrow(
+      /^vpc: has private subnets with egress in 2 AZs/,
+    );
   });
 
   test("the construct's own VPC in a region with two AZs is refused, naming alluxio.masters", () => {

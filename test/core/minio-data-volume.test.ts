@@ -119,8 +119,13 @@ describe('the data volume mount script', () => {
     const host = standInHost();
     host.attach();
     expect(boot(host)).toEqual({ status: 0, stderr: expect.stringContaining('is mounted at') });
-    expect(host.calls().filter((c) => c.startsWith('mkfs.xfs'))).toEqual([`mkfs.xfs -q ${host.layout.diskById}/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID.replace('-', '')}`]);
-    expect(fstabLines(host)).toEqual(['UUID=root-uuid / xfs defaults,noatime 1 1', `UUID=fresh-uuid ${host.layout.mountPoint} xfs defaults,noatime,nofail 0 2`]);
+    expect(host.calls().filter((c) => c.startsWith('mkfs.xfs'))).toEqual([
+      `mkfs.xfs -q ${host.layout.diskById}/nvme-Amazon_Elastic_Block_Store_${VOLUME_ID.replace('-', '')}`,
+    ]);
+    expect(fstabLines(host)).toEqual([
+      'UUID=root-uuid / xfs defaults,noatime 1 1',
+      `UUID=fresh-uuid ${host.layout.mountPoint} xfs defaults,noatime,nofail 0 2`,
+    ]);
     expect(host.mounted()).toBe(true);
     // The marker is on the volume, not on the root disk under it.
     expect(readFileSync(join(host.volumeRoot, DATA_VOLUME_MARKER), 'utf8')).toBe(`${VOLUME_ID}\n`);
@@ -156,11 +161,18 @@ describe('the data volume mount script', () => {
 
   test('a line for the mount point left by an earlier volume is replaced, other lines kept', () => {
     const host = standInHost();
-    writeFileSync(host.layout.fstab, `UUID=root-uuid / xfs defaults 1 1\nUUID=old-volume ${host.layout.mountPoint} xfs defaults,nofail 0 2\n# ${host.layout.mountPoint} a comment\n`);
+    writeFileSync(
+      host.layout.fstab,
+      `UUID=root-uuid / xfs defaults 1 1\nUUID=old-volume ${host.layout.mountPoint} xfs defaults,nofail 0 2\n# ${host.layout.mountPoint} a comment\n`,
+    );
     host.attach();
     host.format('new-volume');
     expect(boot(host).status).toBe(0);
-    expect(fstabLines(host)).toEqual(['UUID=root-uuid / xfs defaults 1 1', `# ${host.layout.mountPoint} a comment`, `UUID=new-volume ${host.layout.mountPoint} xfs defaults,noatime,nofail 0 2`]);
+    expect(fstabLines(host)).toEqual([
+      'UUID=root-uuid / xfs defaults 1 1',
+      `# ${host.layout.mountPoint} a comment`,
+      `UUID=new-volume ${host.layout.mountPoint} xfs defaults,noatime,nofail 0 2`,
+    ]);
   });
 
   test('missing volume: waits its bounded time, then fails naming the volume, with nothing formatted, mounted or marked', () => {
@@ -177,7 +189,10 @@ describe('the data volume mount script', () => {
   test('a volume attached while the script waits is mounted as soon as it appears', () => {
     const host = standInHost();
     // The second sleep is when the lifecycle hook's function attaches it.
-    writeFileSync(join(host.bin, 'sleep'), `#!/bin/sh\necho "sleep $*" >> '${join(host.layout.fstab, '..', '..', 'calls.log')}'\n[ "$(grep -c sleep '${join(host.layout.fstab, '..', '..', 'calls.log')}')" -lt 2 ] || : > '${join(host.layout.diskById, `nvme-Amazon_Elastic_Block_Store_${VOLUME_ID.replace('-', '')}`)}'\n`);
+    writeFileSync(
+      join(host.bin, 'sleep'),
+      `#!/bin/sh\necho "sleep $*" >> '${join(host.layout.fstab, '..', '..', 'calls.log')}'\n[ "$(grep -c sleep '${join(host.layout.fstab, '..', '..', 'calls.log')}')" -lt 2 ] || : > '${join(host.layout.diskById, `nvme-Amazon_Elastic_Block_Store_${VOLUME_ID.replace('-', '')}`)}'\n`,
+    );
     expect(boot(host).status).toBe(0);
     expect(host.calls().filter((c) => c.startsWith('sleep'))).toHaveLength(2);
     expect(host.mounted()).toBe(true);
@@ -224,7 +239,10 @@ describe('the data volume mount script', () => {
 describe('the user data (first launch)', () => {
   function withSystemctl(host: StandInHost, startSucceeds: boolean): void {
     const log = join(host.layout.fstab, '..', '..', 'calls.log');
-    writeFileSync(join(host.bin, 'systemctl'), `#!/bin/sh\necho "systemctl $*" >> '${log}'\ncase "$*" in "start ${DATA_VOLUME_UNITS.mount}") ${startSucceeds ? 'exit 0' : 'exit 1'} ;; esac\n`);
+    writeFileSync(
+      join(host.bin, 'systemctl'),
+      `#!/bin/sh\necho "systemctl $*" >> '${log}'\ncase "$*" in "start ${DATA_VOLUME_UNITS.mount}") ${startSucceeds ? 'exit 0' : 'exit 1'} ;; esac\n`,
+    );
     chmodSync(join(host.bin, 'systemctl'), 0o755);
   }
 
@@ -248,7 +266,7 @@ describe('the user data (first launch)', () => {
     ]);
   });
 
-  test('when the volume cannot be mounted, cancels the ECS agent\'s start so the host never joins the cluster', () => {
+  test("when the volume cannot be mounted, cancels the ECS agent's start so the host never joins the cluster", () => {
     const host = standInHost();
     withSystemctl(host, false);
     const result = runScript(host, dataVolumeUserData(VOLUME_ID, host.layout).join('\n'));

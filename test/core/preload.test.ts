@@ -61,7 +61,12 @@ describe('the preload script', () => {
   const script = alluxioPreloadCommand({ home: '/opt/alluxio', entrypoint: '/entrypoint.sh' });
 
   test('names no path: the paths are read from the environment and passed as one quoted argument each', () => {
-    expect(preloadPathsValue([{ path: '/warm', timeoutSeconds: 60 }, { path: '/cold/x', timeoutSeconds: HOUR }])).toBe('60:/warm 3600:/cold/x');
+    expect(
+      preloadPathsValue([
+        { path: '/warm', timeoutSeconds: 60 },
+        { path: '/cold/x', timeoutSeconds: HOUR },
+      ]),
+    ).toBe('60:/warm 3600:/cold/x');
     expect(script).toContain(`for entry in $${PRELOAD_PATHS_ENV}; do`);
     expect(script).toContain('timeout 120 /opt/alluxio/bin/alluxio "$@" > "$output" 2>&1 &');
     expect(script).toContain('alluxio_call fs load "$path" --submit');
@@ -103,7 +108,12 @@ interface Run {
 /** Starts the script (bounded by jest's timeout); `started.pid` is the shell's. */
 function startScript(script: string, paths: string): { pid: number; output: () => string; done: Promise<Run> } {
   const child = spawn('/bin/sh', ['-c', script], {
-    env: { PATH: '/usr/bin:/bin', ALLUXIO_SITE_PROPERTIES: 'alluxio.master.hostname=gone.internal', [PRELOAD_PATHS_ENV]: paths, [PRELOAD_DEPLOYMENT_ENV]: '/p/site-properties' },
+    env: {
+      PATH: '/usr/bin:/bin',
+      ALLUXIO_SITE_PROPERTIES: 'alluxio.master.hostname=gone.internal',
+      [PRELOAD_PATHS_ENV]: paths,
+      [PRELOAD_DEPLOYMENT_ENV]: '/p/site-properties',
+    },
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));

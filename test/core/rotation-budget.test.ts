@@ -24,7 +24,10 @@ describe('the rotation waits', () => {
   test('a zero, fractional or longer-than-a-day wait is refused by its own name', () => {
     expectInputError(() => validateRotationWaits({ pairWaitSeconds: 0, serviceRestartSeconds: 60, verificationSeconds: 60 }, 2), 'pairWait');
     expectInputError(() => validateRotationWaits({ pairWaitSeconds: 60, serviceRestartSeconds: 60, verificationSeconds: 0.5 }, 2), 'verificationTimeout');
-    expectInputError(() => validateRotationWaits({ pairWaitSeconds: 60, serviceRestartSeconds: MAX_ROTATION_WAIT_SECONDS + 1, verificationSeconds: 60 }, 2), 'serviceRestartTimeout');
+    expectInputError(
+      () => validateRotationWaits({ pairWaitSeconds: 60, serviceRestartSeconds: MAX_ROTATION_WAIT_SECONDS + 1, verificationSeconds: 60 }, 2),
+      'serviceRestartTimeout',
+    );
   });
 
   test("the executions' timeouts: every restart twice, both verifications and the pair wait, plus the steps' time", () => {
@@ -43,7 +46,9 @@ describe('the rotation waits', () => {
     const longest = Number(/at most (\d+) s/.exec(error.fix)![1]);
     // The longest it names is accepted, and one second more is not.
     expect(() => validateRotationWaits({ ...defaults, serviceRestartSeconds: longest }, 7)).not.toThrow();
-    expect(worstCaseHistoryEvents(rotationExecutionTimeoutSeconds({ ...defaults, serviceRestartSeconds: longest }, 7))).toBeLessThanOrEqual(MAX_ROTATION_HISTORY_EVENTS);
+    expect(worstCaseHistoryEvents(rotationExecutionTimeoutSeconds({ ...defaults, serviceRestartSeconds: longest }, 7))).toBeLessThanOrEqual(
+      MAX_ROTATION_HISTORY_EVENTS,
+    );
     expectInputError(() => validateRotationWaits({ ...defaults, serviceRestartSeconds: longest + 1 }, 7), 'serviceRestartTimeout');
     // 20 min per restart fits a single master (three services), not seven.
     expect(() => validateRotationWaits({ ...defaults, serviceRestartSeconds: 1200 }, 3)).not.toThrow();

@@ -93,7 +93,12 @@ describe('labels', () => {
 
   test('an eleventh label on one version is refused with a fix; moving a label already there is fine', () => {
     const ten = Array.from({ length: 10 }, (_, i) => `user${i}`);
-    const parameter: KeyParameterVersions = { name: '/p/access-key', currentVersion: 7, labelledVersion: 6, labelsByVersion: { 7: ten, 6: ['last-known-good'] } };
+    const parameter: KeyParameterVersions = {
+      name: '/p/access-key',
+      currentVersion: 7,
+      labelledVersion: 6,
+      labelsByVersion: { 7: ten, 6: ['last-known-good'] },
+    };
     expect(labelRefusal(parameter, 7, 'last-known-good')).toMatch(/already has 10 labels.*Fix: remove one/);
     expect(labelRefusal(parameter, 6, 'last-known-good')).toBeUndefined();
     expect(labelRefusal({ ...parameter, labelsByVersion: { 7: ten.slice(1) } }, 7, 'last-known-good')).toBeUndefined();
@@ -110,7 +115,10 @@ describe('rotation record tags', () => {
   });
 
   test('failure outcomes are the ones the alarm counts', () => {
-    expect(['in-sync', 'adopted', 'label-moved', 'rotated', 'rolled-back', 'failed'].filter((o) => isFailureOutcome(o as never))).toEqual(['rolled-back', 'failed']);
+    expect(['in-sync', 'adopted', 'label-moved', 'rotated', 'rolled-back', 'failed'].filter((o) => isFailureOutcome(o as never))).toEqual([
+      'rolled-back',
+      'failed',
+    ]);
   });
 });
 
@@ -143,13 +151,21 @@ describe('masterRestartOrder', () => {
 });
 
 describe('the execution name of a rotation', () => {
-  const rendered = renderSiteProperties({ alluxioVersion: '2.9.6', minio: { endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' }, accessKeyId: 'AKIAOLD', secretKey: 'old-secret' });
+  const rendered = renderSiteProperties({
+    alluxioVersion: '2.9.6',
+    minio: { endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' },
+    accessKeyId: 'AKIAOLD',
+    secretKey: 'old-secret',
+  });
   const live = { parameterName: '/alluxio-minio/Cache/site-properties/5d0c41f2a9e3b877', text: rendered };
   const settings = { ownsKeys: false, services: { cluster: 'c', masterServices: ['m'], workerService: 'w' }, label: 'last-known-good' };
 
-  test('is one of Step Functions\' names (1-80 of letters, digits, - and _), also for long parameter names and huge versions', () => {
+  test("is one of Step Functions' names (1-80 of letters, digits, - and _), also for long parameter names and huge versions", () => {
     const long = { parameterName: `/${'p'.repeat(900)}/${'g.x'.repeat(40)}`, text: rendered };
-    for (const name of [rotationExecutionName(state([2, 1], [2, 1]), live, settings), rotationExecutionName(state([99999, undefined], [99999, undefined]), long, settings)]) {
+    for (const name of [
+      rotationExecutionName(state([2, 1], [2, 1]), live, settings),
+      rotationExecutionName(state([99999, undefined], [99999, undefined]), long, settings),
+    ]) {
       expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
     }
   });

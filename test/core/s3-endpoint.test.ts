@@ -49,7 +49,7 @@ test('peers standing for every address are refused; others pass', () => {
   expect(() => checkS3ClientPeer('10.0.0.0/16')).not.toThrow();
 });
 
-test('the proxy start script writes the site file first, then runs the entrypoint\'s proxy command on the given port', () => {
+test("the proxy start script writes the site file first, then runs the entrypoint's proxy command on the given port", () => {
   const script = alluxioProxyCommand({ home: '/h', entrypoint: '/e.sh' }, { port: 31999 });
   const lines = script.split('\n');
   expect(lines[0]).toBe('set -e');
@@ -64,14 +64,18 @@ test('the proxy start script writes the key-free configuration it is given as it
   writeFileSync(join(home, 'entrypoint.sh'), '#!/bin/sh\necho "entrypoint $1 $ALLUXIO_PROXY_JAVA_OPTS"\n');
   chmodSync(join(home, 'entrypoint.sh'), 0o755);
   // The task's secret is the key-free twin (withoutCredentials): the script has no keys to strip.
-  const rendered = withoutCredentials(['# header', 'alluxio.master.hostname=m', 's3a.accessKeyId=AK', 's3a.secretKey=S\\=K', 'alluxio.underfs.s3.endpoint=http\\://x\\:9000'].join('\n'));
+  const rendered = withoutCredentials(
+    ['# header', 'alluxio.master.hostname=m', 's3a.accessKeyId=AK', 's3a.secretKey=S\\=K', 'alluxio.underfs.s3.endpoint=http\\://x\\:9000'].join('\n'),
+  );
   const out = execFileSync('/bin/sh', ['-c', alluxioProxyCommand({ home, entrypoint: join(home, 'entrypoint.sh') }, { port: 31999 })], {
     env: { PATH: process.env.PATH, ALLUXIO_SITE_PROPERTIES: rendered, ALLUXIO_PROXY_JAVA_OPTS: '-Xmx300m' },
     encoding: 'utf8',
   });
   // The port is added to the task's options, not in their place.
   expect(out.trim()).toBe('entrypoint proxy -Xmx300m -Dalluxio.proxy.web.port=31999');
-  expect(readFileSync(join(home, 'conf', 'alluxio-site.properties'), 'utf8')).toBe('# header\nalluxio.master.hostname=m\nalluxio.underfs.s3.endpoint=http\\://x\\:9000\n');
+  expect(readFileSync(join(home, 'conf', 'alluxio-site.properties'), 'utf8')).toBe(
+    '# header\nalluxio.master.hostname=m\nalluxio.underfs.s3.endpoint=http\\://x\\:9000\n',
+  );
   expect(statSync(join(home, 'conf', 'alluxio-site.properties')).mode & 0o777).toBe(0o600);
   rmSync(home, { recursive: true, force: true });
 });

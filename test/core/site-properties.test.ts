@@ -194,11 +194,14 @@ describe('validateSiteSettings', () => {
   test.each([
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4MB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '4033KB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
-    [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '8MiB' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
+    [
+      { 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '8MiB' },
+      'alluxio.user.streaming.writer.chunk.size.bytes',
+    ],
     // With the default 1MB chunk, a limit the chunk cannot fit under is the one to name.
     [{ 'alluxio.worker.network.max.inbound.message.size': '1MB' }, 'alluxio.worker.network.max.inbound.message.size'],
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': 'large' }, 'alluxio.user.streaming.writer.chunk.size.bytes'],
-  ])('refuses a write chunk that does not fit the workers\' inbound message limit: %j names %s', (extraProperties, key) => {
+  ])("refuses a write chunk that does not fit the workers' inbound message limit: %j names %s", (extraProperties, key) => {
     const error = expectInputError(() => validateSiteSettings({ ...settings, extraProperties }), `extraProperties[${JSON.stringify(key)}]`);
     expect(error.fix).toMatch(/64KB under|a size such as/);
   });
@@ -209,7 +212,7 @@ describe('validateSiteSettings', () => {
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '8MB', 'alluxio.worker.network.max.inbound.message.size': '9MiB' }],
     [{ 'alluxio.user.streaming.writer.chunk.size.bytes': '512Ki' }],
     [{ 'alluxio.worker.network.max.inbound.message.size': '1088KB' }],
-  ])('renders a write chunk that fits under the workers\' inbound message limit: %j', (extraProperties) => {
+  ])("renders a write chunk that fits under the workers' inbound message limit: %j", (extraProperties) => {
     expect(() => validateSiteSettings({ ...settings, extraProperties })).not.toThrow();
   });
 
@@ -249,7 +252,11 @@ describe('validateSiteSettings', () => {
   });
 
   test('renderedPropertyKeys lists exactly the keys in the file, in order', () => {
-    const withAll = { ...settings, cluster: { masterHostname: 'm', workerTier: { alias: 'MEM', path: '/r', quota: '1GB' } }, extraProperties: { 'alluxio.x': 'y' } };
+    const withAll = {
+      ...settings,
+      cluster: { masterHostname: 'm', workerTier: { alias: 'MEM', path: '/r', quota: '1GB' } },
+      extraProperties: { 'alluxio.x': 'y' },
+    };
     const text = renderSiteProperties({ ...withAll, accessKeyId: ACCESS, secretKey: SECRET });
     expect(renderedPropertyKeys(withAll)).toEqual(Object.keys(getProperties(text)));
   });
@@ -354,11 +361,17 @@ describe('minioLocationOf', () => {
 
 describe('checkJournalTypeUnchanged', () => {
   const single = renderSiteProperties({ ...base, cluster: { masterHostname: 'master.ns', journal: { type: 'UFS', folder: '/j' } } });
-  const quorum = renderSiteProperties({ ...base, cluster: { masterQuorum: { hostnames: ['m-0.ns', 'm-1.ns', 'm-2.ns'] }, journal: { type: 'EMBEDDED', folder: '/j' } } });
+  const quorum = renderSiteProperties({
+    ...base,
+    cluster: { masterQuorum: { hostnames: ['m-0.ns', 'm-1.ns', 'm-2.ns'] }, journal: { type: 'EMBEDDED', folder: '/j' } },
+  });
   const refused = { migrationAccepted: false, returningToDeployed: false };
 
   test('refuses a switch either way, naming alluxio.masters and JournalMigration as the fix', () => {
-    for (const [from, to] of [[single, quorum], [quorum, single]]) {
+    for (const [from, to] of [
+      [single, quorum],
+      [quorum, single],
+    ]) {
       const error = expectInputError(() => checkJournalTypeUnchanged(from, to, refused), 'alluxio.masters');
       expect(error.message).toContain('JournalMigration.abandonNamespace()');
     }
@@ -378,7 +391,10 @@ describe('checkRootMountUnchanged', () => {
     const running = renderSiteProperties(base);
     expect(() => checkRootMountUnchanged(undefined, running)).not.toThrow();
     expect(() => checkRootMountUnchanged(running, renderSiteProperties({ ...base, minio: { ...base.minio, region: 'eu-west-3' } }))).not.toThrow();
-    const error = expectInputError(() => checkRootMountUnchanged(running, renderSiteProperties({ ...base, minio: { ...base.minio, directory: 'other' } })), 'Bucket/Directory');
+    const error = expectInputError(
+      () => checkRootMountUnchanged(running, renderSiteProperties({ ...base, minio: { ...base.minio, directory: 'other' } })),
+      'Bucket/Directory',
+    );
     expect(error.message).toContain('s3://datalake/alluxio');
     expect(error.message).toContain('s3://datalake/other');
   });

@@ -130,9 +130,7 @@ describe('validateExtraProperties', () => {
   const managed = { 'alluxio.underfs.s3.endpoint': 'the endpoint', 'alluxio.master.hostname': 'the cluster layout' };
 
   test('accepts ordinary Alluxio properties with any single-line value', () => {
-    expect(() =>
-      validateExtraProperties({ 'alluxio.user.file.replication.min': '1', 'alluxio.user.block.size.bytes.default': '' }, managed),
-    ).not.toThrow();
+    expect(() => validateExtraProperties({ 'alluxio.user.file.replication.min': '1', 'alluxio.user.block.size.bytes.default': '' }, managed)).not.toThrow();
   });
 
   test('refuses a managed key and names the key and the input to use instead', () => {

@@ -43,9 +43,20 @@ function standInHost(): StandInHost {
   const tools: Record<string, string> = {
     // blkid -p -s TYPE -o value DEVICE: the type when formatted; exit 2 when blank.
     blkid: [record('blkid'), 'for device; do :; done', `[ -e ${fsDir('$device')}.type ] || exit 2`, `cat ${fsDir('$device')}.type`].join('\n'),
-    'mkfs.xfs': [record('mkfs.xfs'), 'for device; do :; done', `rm -rf ${fsDir('$device')}`, `mkdir -p ${fsDir('$device')}`, `echo xfs > ${fsDir('$device')}.type`].join('\n'),
+    'mkfs.xfs': [
+      record('mkfs.xfs'),
+      'for device; do :; done',
+      `rm -rf ${fsDir('$device')}`,
+      `mkdir -p ${fsDir('$device')}`,
+      `echo xfs > ${fsDir('$device')}.type`,
+    ].join('\n'),
     // mount -o noatime DEVICE MOUNTPOINT
-    mount: [record('mount'), '[ "$1" = -o ] && shift 2', `[ -d ${fsDir('$1')} ] || { echo "mount: $1: no file system" >&2; exit 32; }`, `rmdir "$2" && ln -s ${fsDir('$1')} "$2"`].join('\n'),
+    mount: [
+      record('mount'),
+      '[ "$1" = -o ] && shift 2',
+      `[ -d ${fsDir('$1')} ] || { echo "mount: $1: no file system" >&2; exit 32; }`,
+      `rmdir "$2" && ln -s ${fsDir('$1')} "$2"`,
+    ].join('\n'),
     mountpoint: '[ -L "$2" ]',
     sleep: record('sleep'),
   };
@@ -109,7 +120,12 @@ describe('the cache disks boot script', () => {
     host.attach(['nvme1n1', 'nvme2n1']);
     expect(boot(host, 2).status).toBe(0);
     const [first, second] = cacheDiskMountPoints(2, host.layout);
-    expect(host.calls().filter((c) => c.startsWith('mkfs.xfs')).map((c) => c.split('/').pop())).toEqual(['nvme1n1', 'nvme2n1']);
+    expect(
+      host
+        .calls()
+        .filter((c) => c.startsWith('mkfs.xfs'))
+        .map((c) => c.split('/').pop()),
+    ).toEqual(['nvme1n1', 'nvme2n1']);
     expect(host.mountedAt(first)).toBe(host.fsOf('nvme1n1'));
     expect(host.mountedAt(second)).toBe(host.fsOf('nvme2n1'));
     for (const mountPoint of [first, second]) {
@@ -147,7 +163,12 @@ describe('the cache disks boot script', () => {
     boot(host, 1);
     const calls = host.calls().length;
     expect(boot(host, 1).status).toBe(0);
-    expect(host.calls().slice(calls).filter((c) => /^(mkfs|mount)/.test(c))).toEqual([]);
+    expect(
+      host
+        .calls()
+        .slice(calls)
+        .filter((c) => /^(mkfs|mount)/.test(c)),
+    ).toEqual([]);
   });
 
   test('fewer disks than the type has: waits (bounded), then fails before mounting any, saying how many it found', () => {
@@ -168,7 +189,9 @@ describe('the cache disks user data', () => {
     expect(commands).toContain(`systemctl enable ${CACHE_DISKS_UNIT}`);
     expect(commands).toMatch(/RequiredBy=ecs\.service/);
     expect(commands).toMatch(/Before=docker\.service ecs\.service/);
-    expect(commands).toMatch(new RegExp(`if ! systemctl start ${CACHE_DISKS_UNIT.replace(/\./g, '\\.')}; then\\n.*\\n  systemctl stop --no-block ecs\\.service\\n  exit 1`));
+    expect(commands).toMatch(
+      new RegExp(`if ! systemctl start ${CACHE_DISKS_UNIT.replace(/\./g, '\\.')}; then\\n.*\\n  systemctl stop --no-block ecs\\.service\\n  exit 1`),
+    );
   });
 
   test('the installed script is itself valid /bin/sh', () => {

@@ -17,14 +17,19 @@ export class JavaHelpers {
     const classes = join(this.workDir, 'classes');
     this.classesDir = classes;
     mkdirSync(classes);
-    const sources = readdirSync(SOURCES).filter((f) => f.endsWith('.java')).map((f) => join(SOURCES, f));
+    const sources = readdirSync(SOURCES)
+      .filter((f) => f.endsWith('.java'))
+      .map((f) => join(SOURCES, f));
     execFileSync('javac', ['-encoding', 'UTF-8', '-d', classes, '-cp', javaClasspath(), ...sources], { stdio: 'pipe' });
     this.classpath = [classes, javaClasspath()].join(delimiter);
   }
 
   /** Runs a helper class; stdout lines (SLF4J noise goes to stderr). */
   run(mainClass: string, args: string[], jvmOptions: string[] = []): string[] {
-    const out = execFileSync('java', [...ALLUXIO_JAVA17_OPTIONS, ...jvmOptions, '-cp', this.classpath, mainClass, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('java', [...ALLUXIO_JAVA17_OPTIONS, ...jvmOptions, '-cp', this.classpath, mainClass, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return out.split('\n').filter((line) => line !== '');
   }
 

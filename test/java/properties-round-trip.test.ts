@@ -53,15 +53,18 @@ describe('rendered file read by java.util.Properties', () => {
     readBack = readWithJavaProperties(rendered);
   });
 
-  test.each(TRICKY_SECRETS.map(([name, secret], index) => [name, secret, index] as const))('secret key with %s comes back exactly, and so does every other property', (_name, secret, index) => {
-    const text = rendered[index];
-    const expected = getProperties(text);
-    const fromJava = readBack[index];
-    // The credentials are checked against the input itself, the rest against the file's own entries.
-    expect(fromJava['s3a.secretKey']).toBe(secret);
-    expect(fromJava['s3a.accessKeyId']).toBe(`${secret}-id`);
-    expect(fromJava).toEqual(expected);
-  });
+  test.each(TRICKY_SECRETS.map(([name, secret], index) => [name, secret, index] as const))(
+    'secret key with %s comes back exactly, and so does every other property',
+    (_name, secret, index) => {
+      const text = rendered[index];
+      const expected = getProperties(text);
+      const fromJava = readBack[index];
+      // The credentials are checked against the input itself, the rest against the file's own entries.
+      expect(fromJava['s3a.secretKey']).toBe(secret);
+      expect(fromJava['s3a.accessKeyId']).toBe(`${secret}-id`);
+      expect(fromJava).toEqual(expected);
+    },
+  );
 
   test('extra properties with special and non-ASCII values, and an empty value, come back exactly', () => {
     const extraProperties: Record<string, string> = {

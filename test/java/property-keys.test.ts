@@ -135,7 +135,12 @@ describeDora('dora (3xx) PropertyKey', () => {
     // Only the dora jars (with the third-party jars beside them): no 2.9 Alluxio class on the path.
     const classpath = [java.classesDir, join(DORA_LIB, '*')].join(delimiter);
     const out = execFileSync('java', ['-cp', classpath, 'PropertyKeyCheck', ...keys], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const names = Object.fromEntries(out.trim().split('\n').map((line) => line.split(' ') as [string, string]));
+    const names = Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string]),
+    );
     expect(keys.filter((key) => names[key] !== key)).toEqual([]);
   });
 });

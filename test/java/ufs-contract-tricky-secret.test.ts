@@ -32,7 +32,12 @@ test(
       secretKey: user.secretAccessKey,
     });
     const run = (secretText: string) =>
-      runUfsContractTest({ sitePropertiesText: secretText, ufsPath: `s3://${bucket}/`, skipTests: all.filter((n) => !SAMPLE_TESTS.includes(n)), timeoutMs: TIMEOUT_MS });
+      runUfsContractTest({
+        sitePropertiesText: secretText,
+        ufsPath: `s3://${bucket}/`,
+        skipTests: all.filter((n) => !SAMPLE_TESTS.includes(n)),
+        timeoutMs: TIMEOUT_MS,
+      });
     const result = await run(text);
     const summary = { timedOut: result.timedOut, exitCode: result.exitCode, failedCount: result.failedCount, passed: result.passedCount };
     if (summary.exitCode !== 0) {

@@ -34,7 +34,9 @@ function packedFiles(): PackedFile[] {
 
 test('every class the library exports reaches the assembly, so Python and Java have it', () => {
   const { types } = readAssembly();
-  const classes = Object.entries(library).filter(([, value]) => typeof value === 'function').map(([name]) => name);
+  const classes = Object.entries(library)
+    .filter(([, value]) => typeof value === 'function')
+    .map(([name]) => name);
   expect(classes.length).toBeGreaterThan(0);
   for (const name of classes) expect(Object.keys(types)).toContain(`${manifest.name}.${name}`);
 });
@@ -72,7 +74,11 @@ test('the published files hold the assembly and an executable CLI', () => {
 
 test('published library code needs nothing at run time but its dependencies and peers', () => {
   const allowed = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
-  const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+  const packageOf = (specifier: string) =>
+    specifier
+      .split('/')
+      .slice(0, specifier.startsWith('@') ? 2 : 1)
+      .join('/');
   const shippedCode = packedFiles().filter((f) => f.path.startsWith('lib/') && f.path.endsWith('.js'));
   expect(shippedCode.length).toBeGreaterThan(0);
   const unmet: string[] = [];

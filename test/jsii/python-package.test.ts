@@ -20,11 +20,10 @@ testExampleApp('Python', {
 });
 
 test("the wheel's alluxio-minio console script runs the bundled CLI", () => {
-  const out = run(
-    join(python, '..', 'alluxio-minio'),
-    ['render', '--endpoint', 'http://10.0.12.7:9000', '--bucket', 'datalake', '--directory', 'alluxio'],
-    { env: { MINIO_ACCESS_KEY: 'PYTHONACCESSKEY0001', MINIO_SECRET_KEY: 'python-console-secret-1' }, timeoutMs: 120_000 },
-  );
+  const out = run(join(python, '..', 'alluxio-minio'), ['render', '--endpoint', 'http://10.0.12.7:9000', '--bucket', 'datalake', '--directory', 'alluxio'], {
+    env: { MINIO_ACCESS_KEY: 'PYTHONACCESSKEY0001', MINIO_SECRET_KEY: 'python-console-secret-1' },
+    timeoutMs: 120_000,
+  });
   expect(out).toContain('alluxio.master.mount.table.root.ufs=s3\\://datalake/alluxio');
   expect(out).toContain('s3a.secretKey=********');
   expect(out).not.toContain('python-console-secret-1');

@@ -138,16 +138,12 @@ describe('generated credentials', () => {
     const newProps = { ...oldProps, SecretKeyParameterName: `${prefix}/secret-key-2` };
     const created = await handler(cfnEvent('Create', oldProps));
     const before = [await readParameter(ssm, oldProps.AccessKeyParameterName), await readParameter(ssm, oldProps.SecretKeyParameterName)];
-    const error = await failureOf(() =>
-      handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
-    );
+    const error = await failureOf(() => handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })));
     expect(error.message).toMatch(/keep .*access-key.*removal policy destroy.*Fix: rename both parameters/);
     expect(await readParameter(ssm, newProps.SecretKeyParameterName)).toBeUndefined();
 
     // CloudFormation rolls back with the property sets swapped and the physical id unchanged.
-    const rolledBack = await handler(
-      cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: newProps }),
-    );
+    const rolledBack = await handler(cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: newProps }));
     expect(rolledBack).toEqual(created);
     expect([await readParameter(ssm, oldProps.AccessKeyParameterName), await readParameter(ssm, oldProps.SecretKeyParameterName)]).toEqual(before);
     expect(await readParameter(ssm, newProps.SecretKeyParameterName)).toBeUndefined();
@@ -157,13 +153,9 @@ describe('generated credentials', () => {
     const oldProps = generatedProps(uniquePrefix('cred'), 'destroy');
     const swapped = { ...oldProps, AccessKeyParameterName: oldProps.SecretKeyParameterName, SecretKeyParameterName: oldProps.AccessKeyParameterName };
     const created = await handler(cfnEvent('Create', oldProps));
-    const error = await failureOf(() =>
-      handler(cfnEvent('Update', swapped, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
-    );
+    const error = await failureOf(() => handler(cfnEvent('Update', swapped, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })));
     expect((error as InputError).input).toBe('AccessKeyParameterName/SecretKeyParameterName');
-    await expect(
-      handler(cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: swapped })),
-    ).resolves.toEqual(created);
+    await expect(handler(cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: swapped }))).resolves.toEqual(created);
   });
 
   describe('a KMS key change for generated parameters that exist', () => {
@@ -180,19 +172,17 @@ describe('generated credentials', () => {
     test('is refused naming KmsKeyId and no value, and the swapped rollback Update then succeeds and changes nothing', async () => {
       const { props: oldProps, created, stored, before } = await createUnder(oldKey);
       const newProps = { ...oldProps, KmsKeyId: newKey };
-      const error = await failureOf(() =>
-        handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })),
-      );
+      const error = await failureOf(() => handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps })));
       expect(error).toBeInstanceOf(InputError);
       expect((error as InputError).input).toBe('KmsKeyId');
       expect(error.message).toMatch(
-        new RegExp(`^KmsKeyId: the generated parameter ${oldProps.AccessKeyParameterName} already exists encrypted under ${oldKey}, not the requested ${newKey}, .*\\. Fix: keep the old key .*new parameterPrefix`),
+        new RegExp(
+          `^KmsKeyId: the generated parameter ${oldProps.AccessKeyParameterName} already exists encrypted under ${oldKey}, not the requested ${newKey}, .*\\. Fix: keep the old key .*new parameterPrefix`,
+        ),
       );
       expect(await stored()).toEqual(before);
 
-      const rolledBack = await handler(
-        cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: newProps }),
-      );
+      const rolledBack = await handler(cfnEvent('Update', oldProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: newProps }));
       expect(rolledBack).toEqual(created);
       expect(await stored()).toEqual(before);
     });
@@ -215,9 +205,7 @@ describe('generated credentials', () => {
         await ssm.send(new PutParameterCommand({ Name: name, Value: parameter!.value, Type: 'SecureString', KeyId: newKey, Overwrite: true }));
       }
       const newProps = { ...oldProps, KmsKeyId: newKey };
-      const updated = await handler(
-        cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps }),
-      );
+      const updated = await handler(cfnEvent('Update', newProps, { physicalResourceId: created.PhysicalResourceId, oldProperties: oldProps }));
       expect(updated).toEqual({
         PhysicalResourceId: created.PhysicalResourceId,
         Data: { ...created.Data, AccessKeyParameterVersion: '2', SecretKeyParameterVersion: '2' },
@@ -253,7 +241,7 @@ describe('existing credentials', () => {
     await putUserParameters(prefix);
     const response = await handler(cfnEvent('Create', existingProps(prefix)));
     expect(response.Data).toMatchObject({ AccessKeyParameterVersion: '1', SecretKeyParameterVersion: '1' });
-    expect((await readParameter(ssm, `${prefix}/secret-key`))).toMatchObject({ value: 'user-secret-value-0001', version: 1 });
+    expect(await readParameter(ssm, `${prefix}/secret-key`)).toMatchObject({ value: 'user-secret-value-0001', version: 1 });
   });
 
   test('a missing parameter fails with an error naming it and the fix', async () => {

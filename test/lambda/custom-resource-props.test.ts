@@ -237,7 +237,7 @@ describe('parseHealthCheckProperties', () => {
     Bucket: 'datalake',
   };
 
-  test('fills the defaults: bucket root, us-east-1, 600 s, no bucket or directory creation, the default release\'s root key', () => {
+  test("fills the defaults: bucket root, us-east-1, 600 s, no bucket or directory creation, the default release's root key", () => {
     expect(parseHealthCheckProperties(healthCheck)).toEqual({
       accessKeyParameterName: '/team/minio/access-key',
       secretKeyParameterName: '/team/minio/secret-key',

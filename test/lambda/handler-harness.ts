@@ -54,9 +54,7 @@ export interface StoredParameter {
 export async function readParameter(ssm: SSMClient, name: string): Promise<StoredParameter | undefined> {
   try {
     const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
-    const { Parameters } = await ssm.send(
-      new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] }),
-    );
+    const { Parameters } = await ssm.send(new DescribeParametersCommand({ ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: [name] }] }));
     const metadata = Parameters?.find((p) => p.Name === name);
     return { type: Parameter!.Type!, value: Parameter!.Value!, version: Parameter!.Version!, keyId: metadata?.KeyId, tier: metadata?.Tier };
   } catch (error) {
@@ -73,7 +71,7 @@ export function captureOutput(): { text: () => string; restore: () => void } {
   const chunks: string[] = [];
   const spies = (['log', 'info', 'warn', 'error', 'debug', 'trace'] as const).map((method) =>
     jest.spyOn(console, method).mockImplementation((...args: unknown[]) => {
-      chunks.push(args.map((arg) => (typeof arg === 'string' ? arg : JSON.stringify(arg) ?? String(arg))).join(' '));
+      chunks.push(args.map((arg) => (typeof arg === 'string' ? arg : (JSON.stringify(arg) ?? String(arg)))).join(' '));
     }),
   );
   const streams = [process.stdout, process.stderr].map((stream) =>

@@ -89,7 +89,9 @@ describe('health-check handler', () => {
     const client = createMinioS3Client(connection);
     const keys = async () => (await client.send(new ListObjectsV2Command({ Bucket: existing }))).Contents?.map((o) => o.Key) ?? [];
     try {
-      const refused = await deploy(props({ Bucket: existing, Directory: 'lake/root', EnsureDirectory: 'true', SecretKeyParameterName: `${prefix}/wrong-secret-key` }));
+      const refused = await deploy(
+        props({ Bucket: existing, Directory: 'lake/root', EnsureDirectory: 'true', SecretKeyParameterName: `${prefix}/wrong-secret-key` }),
+      );
       await failureOf(refused.poll);
       expect(await keys()).toEqual([]);
       const { poll } = await deploy(props({ Bucket: existing, Directory: 'lake/root', EnsureDirectory: 'true' }));

@@ -55,7 +55,7 @@ function padding(bytes: number): string {
 }
 
 describe('render handler', () => {
-  test('Create writes the rendered file to its configuration\'s own parameter, Standard SecureString; returns name, version and hash, NoEcho', async () => {
+  test("Create writes the rendered file to its configuration's own parameter, Standard SecureString; returns name, version and hash, NoEcho", async () => {
     const { props, base } = await renderSetup();
     const { response, name } = await created(props);
 
@@ -68,7 +68,11 @@ describe('render handler', () => {
     expect(stored!.value).toBe(renderSiteProperties({ ...settings, accessKeyId: ACCESS_KEY, secretKey: SECRET_KEY }));
     const keyFree = keyFreeSitePropertiesName(base, name);
     expect(keyFree).toBe(`${base}-without-keys/${name.split('/').pop()}`);
-    expect(response).toEqual({ PhysicalResourceId: name, NoEcho: true, Data: { ParameterName: name, KeyFreeParameterName: keyFree, ParameterVersion: '1', ConfigHash: configHash } });
+    expect(response).toEqual({
+      PhysicalResourceId: name,
+      NoEcho: true,
+      Data: { ParameterName: name, KeyFreeParameterName: keyFree, ParameterVersion: '1', ConfigHash: configHash },
+    });
     expect(await readParameter(ssm, base)).toBeUndefined();
   });
 
@@ -115,9 +119,14 @@ describe('render handler', () => {
   test('a new bucket or directory on the running cluster is refused, nothing written, and the rollback Update passes', async () => {
     const { props, base } = await renderSetup();
     const { name } = await created(props);
-    for (const moved of [{ ...props, Directory: 'alluxio-2' }, { ...props, Bucket: 'otherbucket' }]) {
+    for (const moved of [
+      { ...props, Directory: 'alluxio-2' },
+      { ...props, Bucket: 'otherbucket' },
+    ]) {
       const error = await failureOf(() => handler(cfnEvent('Update', moved, { physicalResourceId: name, oldProperties: props })));
-      expect(error.message).toMatch(/^Bucket\/Directory: the cluster's journal belongs to the root mount s3:\/\/datalake\/alluxio, .*adopts it.*Fix: deploy the previous bucket and directory again/);
+      expect(error.message).toMatch(
+        /^Bucket\/Directory: the cluster's journal belongs to the root mount s3:\/\/datalake\/alluxio, .*adopts it.*Fix: deploy the previous bucket and directory again/,
+      );
     }
     const { GetParametersByPathCommand } = await import('@aws-sdk/client-ssm');
     const written = (await ssm.send(new GetParametersByPathCommand({ Path: base }))).Parameters ?? [];
@@ -129,7 +138,12 @@ describe('render handler', () => {
 
   test('single ↔ highly available masters is refused without JournalMigration, nothing written; with it, it passes; the rollback of a switch passes', async () => {
     const single = { JournalType: 'UFS', JournalFolder: '/opt/alluxio/journal' };
-    const quorum = { MasterHostname: undefined, MasterQuorum: 'master-0.ns,master-1.ns,master-2.ns', JournalType: 'EMBEDDED', JournalFolder: '/opt/alluxio/journal' };
+    const quorum = {
+      MasterHostname: undefined,
+      MasterQuorum: 'master-0.ns,master-1.ns,master-2.ns',
+      JournalType: 'EMBEDDED',
+      JournalFolder: '/opt/alluxio/journal',
+    };
     const { props, base } = await renderSetup(single);
     const { name } = await created(props);
     const { GetParametersByPathCommand } = await import('@aws-sdk/client-ssm');
@@ -137,20 +151,30 @@ describe('render handler', () => {
 
     const toQuorum = { ...props, ...quorum };
     const error = await failureOf(() => handler(cfnEvent('Update', toQuorum, { physicalResourceId: name, oldProperties: props })));
-    expect(error.message).toMatch(/^alluxio\.masters: the cluster runs AlluxioMasters\.single\(\) \(UFS journal\) and this deploy asks for AlluxioMasters\.highlyAvailable\(\) \(embedded journal\): .*empty embedded journals.*Fix: deploy alluxio\.masters as it was; .*alluxio\.journalMigration: JournalMigration\.abandonNamespace\(\)/);
+    expect(error.message).toMatch(
+      /^alluxio\.masters: the cluster runs AlluxioMasters\.single\(\) \(UFS journal\) and this deploy asks for AlluxioMasters\.highlyAvailable\(\) \(embedded journal\): .*empty embedded journals.*Fix: deploy alluxio\.masters as it was; .*alluxio\.journalMigration: JournalMigration\.abandonNamespace\(\)/,
+    );
     expect(await written()).toEqual([name]);
 
-    const migrated = await handler(cfnEvent('Update', { ...toQuorum, JournalMigration: 'abandon-namespace' }, { physicalResourceId: name, oldProperties: props }));
+    const migrated = await handler(
+      cfnEvent('Update', { ...toQuorum, JournalMigration: 'abandon-namespace' }, { physicalResourceId: name, oldProperties: props }),
+    );
     expect(migrated.PhysicalResourceId).not.toBe(name);
     expect((await readParameter(ssm, migrated.PhysicalResourceId))!.value).toContain('alluxio.master.journal.type=EMBEDDED\n');
     // A later step of that deploy fails: CloudFormation asks for the single master's configuration again, still in place.
-    const rollback = await handler(cfnEvent('Update', props, { physicalResourceId: migrated.PhysicalResourceId, oldProperties: { ...toQuorum, JournalMigration: 'abandon-namespace' } }));
+    const rollback = await handler(
+      cfnEvent('Update', props, { physicalResourceId: migrated.PhysicalResourceId, oldProperties: { ...toQuorum, JournalMigration: 'abandon-namespace' } }),
+    );
     expect(rollback).toMatchObject({ PhysicalResourceId: name, Data: { ParameterVersion: '1' } });
 
     // Once the switch succeeded, CloudFormation deleted the single master's parameter: going back is a switch of its own.
     const { DeleteParameterCommand } = await import('@aws-sdk/client-ssm');
     await ssm.send(new DeleteParameterCommand({ Name: name }));
-    const back = await failureOf(() => handler(cfnEvent('Update', props, { physicalResourceId: migrated.PhysicalResourceId, oldProperties: { ...toQuorum, JournalMigration: 'abandon-namespace' } })));
+    const back = await failureOf(() =>
+      handler(
+        cfnEvent('Update', props, { physicalResourceId: migrated.PhysicalResourceId, oldProperties: { ...toQuorum, JournalMigration: 'abandon-namespace' } }),
+      ),
+    );
     expect(back.message).toMatch(/^alluxio\.masters: the cluster runs AlluxioMasters\.highlyAvailable\(\) .* a stale namespace/);
   });
 
@@ -200,8 +224,10 @@ describe('render handler', () => {
     const { props, base } = await renderSetup({ ExtraProperties: padding(9000) });
     const error = await failureOf(() => handler(cfnEvent('Create', props)));
     expect(error.message).toMatch(
-      new RegExp(`^ExtraProperties: the value for SSM parameter ${base}/[0-9a-f]{16} is \\d+ bytes, above SSM's 8192-byte limit for an advanced parameter\\. ` +
-        'Fix: shrink it by at least \\d+ bytes: remove or shorten extra properties'),
+      new RegExp(
+        `^ExtraProperties: the value for SSM parameter ${base}/[0-9a-f]{16} is \\d+ bytes, above SSM's 8192-byte limit for an advanced parameter\\. ` +
+          'Fix: shrink it by at least \\d+ bytes: remove or shorten extra properties',
+      ),
     );
     const { GetParametersByPathCommand } = await import('@aws-sdk/client-ssm');
     expect((await ssm.send(new GetParametersByPathCommand({ Path: base }))).Parameters ?? []).toEqual([]);
@@ -249,8 +275,12 @@ describe('render handler', () => {
       name = first.PhysicalResourceId;
       seen.push(first);
       seen.push(await handler(cfnEvent('Update', { ...props, Region: 'eu-west-2' }, { physicalResourceId: name, oldProperties: props })));
-      seen.push((await failureOf(() => handler(cfnEvent('Update', { ...props, Directory: 'other' }, { physicalResourceId: name, oldProperties: props })))).message);
-      seen.push((await failureOf(() => handler(cfnEvent('Update', { ...props, Bucket: 'Bad..Bucket' }, { physicalResourceId: name, oldProperties: props })))).message);
+      seen.push(
+        (await failureOf(() => handler(cfnEvent('Update', { ...props, Directory: 'other' }, { physicalResourceId: name, oldProperties: props })))).message,
+      );
+      seen.push(
+        (await failureOf(() => handler(cfnEvent('Update', { ...props, Bucket: 'Bad..Bucket' }, { physicalResourceId: name, oldProperties: props })))).message,
+      );
       seen.push(await handler(cfnEvent('Delete', props, { physicalResourceId: name })));
     } finally {
       output.restore();

@@ -1,14 +1,6 @@
 import { parseRotationEnvironment, ROTATION_ENV, rotationTriggerOf } from '../../lib/core/rotation-environment';
 import { captureOutput, useSandboxSsm } from './handler-harness';
-import {
-  currentValue,
-  deployPair,
-  labelledVersions,
-  putSecureString,
-  restartedServices,
-  SERVICES,
-  uniqueRotationPrefix,
-} from '../support/rotation-sandbox';
+import { currentValue, deployPair, labelledVersions, putSecureString, restartedServices, SERVICES, uniqueRotationPrefix } from '../support/rotation-sandbox';
 import { useRotationFixture } from '../support/rotation-fixture';
 
 /*
@@ -136,7 +128,10 @@ test('a bad pair from an event is rolled back by the handler and reported, not t
   }
   expect(output.text()).not.toContain(WRONG_SECRET);
   expect(output.text()).not.toContain(rotation.sandbox.first.secretAccessKey);
-  const report = rotation.sandbox.notifications().map((n) => JSON.parse(n.Message)).find((m) => m.siteProperties === configuration && m.outcome === 'rolled-back');
+  const report = rotation.sandbox
+    .notifications()
+    .map((n) => JSON.parse(n.Message))
+    .find((m) => m.siteProperties === configuration && m.outcome === 'rolled-back');
   expect(report).toMatchObject({ trigger: 'parameter-change', triggeredBy: `${prefix}/secret-key`, code: 'PAIR_REJECTED' });
 });
 
@@ -233,7 +228,10 @@ test('during a deployment the start defers and starts nothing (no name used up);
   const { name } = await import('../../lambda/rotation/index');
   const output = captureOutput();
   try {
-    rotation.mockEcs(() => ({}), () => ({ rolloutState: 'IN_PROGRESS', deployments: 2 }));
+    rotation.mockEcs(
+      () => ({}),
+      () => ({ rolloutState: 'IN_PROGRESS', deployments: 2 }),
+    );
     const deferred = await name({ event: scheduled });
     expect(deferred).toMatchObject({ ready: true, deferred: expect.stringMatching(/deployment in progress/) });
     expect(deferred.name).toBeUndefined();
@@ -265,7 +263,10 @@ test('a deployment that begins between the naming and the first step defers the 
     let start = await name({ event: scheduled });
     expect(start).toMatchObject({ ready: true, name: expect.stringMatching(/^rotation-/), configurationParameter: expect.stringContaining(prefix) });
     // The deploy starts now, before the rotation machine's first step.
-    rotation.mockEcs(() => ({}), () => ({ rolloutState: 'IN_PROGRESS', deployments: 2 }));
+    rotation.mockEcs(
+      () => ({}),
+      () => ({ rolloutState: 'IN_PROGRESS', deployments: 2 }),
+    );
     const deferred = await step(start);
     carried.push(deferred);
     expect(deferred.result).toMatchObject({ outcome: 'deferred', restarted: [] });
@@ -314,7 +315,7 @@ test('a pair written while a rotation waits on its restarts is not taken up by i
   }
 });
 
-test('while an execution of the rotation state machine runs (Step Functions, moto), the naming step starts no other; the running one\'s own name still goes to StartExecution', async () => {
+test("while an execution of the rotation state machine runs (Step Functions, moto), the naming step starts no other; the running one's own name still goes to StartExecution", async () => {
   const prefix = uniqueRotationPrefix('lambda-running');
   await deployPair(rotation.sandbox, prefix, rotation.sandbox.first);
   configure(prefix);
@@ -380,9 +381,15 @@ describe('configuration and events', () => {
     expect(() => parseRotationEnvironment(base)).toThrow(/^WORKER_SERVICE: is not set/);
     expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', LAST_KNOWN_GOOD_LABEL: 'aws-good' })).toThrow(/^LAST_KNOWN_GOOD_LABEL: .*reserves/);
     expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '1.5' })).toThrow(/^PAIR_WAIT_SECONDS: /);
-    expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '30' })).toMatchObject({ label: 'last-known-good', pairWaitMs: 30000, ownsKeys: false });
+    expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', PAIR_WAIT_SECONDS: '30' })).toMatchObject({
+      label: 'last-known-good',
+      pairWaitMs: 30000,
+      ownsKeys: false,
+    });
     expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', KEY_OWNERSHIP: 'generated' })).toMatchObject({ ownsKeys: true });
-    expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', ROTATION_STATE_MACHINE: 'rotation' })).toThrow(/^ROTATION_STATE_MACHINE: "rotation" is not a state machine ARN/);
+    expect(() => parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', ROTATION_STATE_MACHINE: 'rotation' })).toThrow(
+      /^ROTATION_STATE_MACHINE: "rotation" is not a state machine ARN/,
+    );
     const machine = 'arn:aws:states:us-east-1:123456789012:stateMachine:Rotation';
     expect(parseRotationEnvironment({ ...base, WORKER_SERVICE: 'w', ROTATION_STATE_MACHINE: machine }).rotationStateMachineArn).toBe(machine);
   });
@@ -405,7 +412,9 @@ describe('configuration and events', () => {
       alluxioMasters: ['m0:19999', 'm1:19999', 'm2:19999'],
     });
     expect(parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,arn:m1' }).alluxioMasters).toBeUndefined();
-    expect(() => parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,arn:m1', ALLUXIO_MASTER: 'm0:19999' })).toThrow(/^ALLUXIO_MASTER: names 1 masters but MASTER_SERVICE 2\. Fix: /);
+    expect(() => parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,arn:m1', ALLUXIO_MASTER: 'm0:19999' })).toThrow(
+      /^ALLUXIO_MASTER: names 1 masters but MASTER_SERVICE 2\. Fix: /,
+    );
     expect(() => parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0,,arn:m1' })).toThrow(/^MASTER_SERVICE: has an empty entry/);
     expect(() => parseRotationEnvironment({ ...base, MASTER_SERVICE: 'arn:m0', ALLUXIO_MASTER: 'http://m0' })).toThrow(/^ALLUXIO_MASTER: /);
   });

@@ -1,10 +1,4 @@
-import {
-  DescribeParametersCommand,
-  GetParameterCommand,
-  PutParameterCommand,
-  SSMClient,
-  SSMServiceException,
-} from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, PutParameterCommand, SSMClient, SSMServiceException } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InputError } from '../../lib/core/input-error';
 import { cfnEvent, failureOf } from './handler-harness';
@@ -51,7 +45,9 @@ const renderProps = {
 test('SSM throttling on a credentials write fails with "SSM throttled ... retry the deployment"', async () => {
   ssmMock.on(PutParameterCommand).rejects(serviceError('ThrottlingException', 'Rate exceeded'));
   const error = await failureOf(() => credentialsHandler(cfnEvent('Create', credentialsProps)));
-  expect(error.message).toMatch(/^SSM throttled PutParameter on \/team\/minio\/access-key after the SDK's retries \(ThrottlingException\)\. Fix: retry the deployment/);
+  expect(error.message).toMatch(
+    /^SSM throttled PutParameter on \/team\/minio\/access-key after the SDK's retries \(ThrottlingException\)\. Fix: retry the deployment/,
+  );
 });
 
 test('SSM throttling while reading a credential for rendering fails with the same advice', async () => {
@@ -82,11 +78,17 @@ test('access denied on decrypting a credential names KmsKeyId and the default ke
 test('a disabled key while writing the rendered file fails naming KmsKeyId, and the SDK message (which may quote the value) is not echoed', async () => {
   // The configuration's own parameter (/team/minio/site-properties/<generation>) does not exist yet.
   ssmMock.on(GetParameterCommand).rejects(serviceError('ParameterNotFound', 'not found'));
-  ssmMock.on(GetParameterCommand, { Name: '/team/minio/access-key', WithDecryption: true }).resolves({ Parameter: { Value: 'MOCKACCESSKEY0000001', Version: 3 } });
-  ssmMock.on(GetParameterCommand, { Name: '/team/minio/secret-key', WithDecryption: true }).resolves({ Parameter: { Value: 'mock-secret-value-0000000000000000000001', Version: 4 } });
+  ssmMock
+    .on(GetParameterCommand, { Name: '/team/minio/access-key', WithDecryption: true })
+    .resolves({ Parameter: { Value: 'MOCKACCESSKEY0000001', Version: 3 } });
+  ssmMock
+    .on(GetParameterCommand, { Name: '/team/minio/secret-key', WithDecryption: true })
+    .resolves({ Parameter: { Value: 'mock-secret-value-0000000000000000000001', Version: 4 } });
   ssmMock.on(DescribeParametersCommand).resolves({ Parameters: [] });
   ssmMock.on(PutParameterCommand).rejects(serviceError('KMSDisabledException', 'value mock-secret-value-0000000000000000000001 could not be encrypted'));
   const error = await failureOf(() => renderHandler(cfnEvent('Create', { ...renderProps, KmsKeyId: 'alias/disabled' })));
-  expect(error.message).toMatch(/^KmsKeyId: PutParameter on \/team\/minio\/site-properties\/[0-9a-f]{16} was refused with KMS key alias\/disabled \(KMSDisabledException\)\. Fix: /);
+  expect(error.message).toMatch(
+    /^KmsKeyId: PutParameter on \/team\/minio\/site-properties\/[0-9a-f]{16} was refused with KMS key alias\/disabled \(KMSDisabledException\)\. Fix: /,
+  );
   expect(error.message).not.toContain('mock-secret-value');
 });

@@ -43,7 +43,11 @@ beforeAll(async () => {
   client = local.cluster.client();
   s3 = createMinioS3Client(local.minio);
   const { aws } = loadSandbox();
-  ecs = new ECSClient({ endpoint: local.cluster.ecsEndpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  ecs = new ECSClient({
+    endpoint: local.cluster.ecsEndpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+  });
 }, CLUSTER_DEPLOY_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -87,11 +91,19 @@ async function waitForSteadyState(role: 'master' | 'worker'): Promise<void> {
  */
 async function waitForReplacedWorkers(): Promise<void> {
   await waitForSteadyState('worker');
-  await eventually('the master lists exactly the replacement workers', 90_000, async () => {
-    const addresses = local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map((task) => task.address).sort();
-    const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
-    return JSON.stringify(live) === JSON.stringify(addresses) ? true : undefined;
-  }, 1000);
+  await eventually(
+    'the master lists exactly the replacement workers',
+    90_000,
+    async () => {
+      const addresses = local.cluster
+        .ecs!.tasksOf(local.cluster.serviceName('worker'))
+        .map((task) => task.address)
+        .sort();
+      const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
+      return JSON.stringify(live) === JSON.stringify(addresses) ? true : undefined;
+    },
+    1000,
+  );
 }
 
 describe('the deployed cluster', () => {
@@ -101,11 +113,20 @@ describe('the deployed cluster', () => {
     const graph = dependencyGraph(template);
     const ran = result.created.filter((id) => Resources[id].Type.startsWith('Custom::') || Resources[id].Type === 'AWS::ECS::Service');
     const short = (id: string) => id.replace(/^Cache/, '').replace(/[0-9A-F]{8}$/, '');
-    expect(ran.map(short).sort()).toEqual(['ChecksAlluxioCheck', 'ChecksMinioCheck', 'Credentials', 'LabelLastKnownGood', 'MasterService', 'SiteProperties', 'WorkerService']);
+    expect(ran.map(short).sort()).toEqual([
+      'ChecksAlluxioCheck',
+      'ChecksMinioCheck',
+      'Credentials',
+      'LabelLastKnownGood',
+      'MasterService',
+      'SiteProperties',
+      'WorkerService',
+    ]);
     // Nothing started before all it depends on had finished...
     for (const [id, span] of Object.entries(result.timeline)) {
       for (const dependency of graph.get(id)!) {
-        if (result.timeline[dependency]) expect({ id, dependency, startedAfter: span.started >= result.timeline[dependency].finished }).toEqual({ id, dependency, startedAfter: true });
+        if (result.timeline[dependency])
+          expect({ id, dependency, startedAfter: span.started >= result.timeline[dependency].finished }).toEqual({ id, dependency, startedAfter: true });
       }
     }
     // ...and what the template leaves independent ran at once: the master and the workers' services
@@ -195,18 +216,28 @@ describe('data through Alluxio', () => {
 
   test("a write chunk as large as the workers' inbound message limit gets the write cancelled, one 1KB under it writes: the rule refuses the first at synth, and keeps 64KB of room", async () => {
     const { path, content } = localFile('chunked.bin', 6 * 1024 * 1024);
-    await expect(client.fs(`-D${WRITE_CHUNK_KEY}=${DEFAULT_WORKER_INBOUND_MESSAGE}`, 'copyFromLocal', path, '/data/chunk-at-limit.bin')).rejects.toThrow(/canceled by server/);
+    await expect(client.fs(`-D${WRITE_CHUNK_KEY}=${DEFAULT_WORKER_INBOUND_MESSAGE}`, 'copyFromLocal', path, '/data/chunk-at-limit.bin')).rejects.toThrow(
+      /canceled by server/,
+    );
     await client.fs(`-D${WRITE_CHUNK_KEY}=4095KB`, 'copyFromLocal', path, '/data/chunk-under-limit.bin');
     expect((await objectBytes('/data/chunk-under-limit.bin'))?.equals(content)).toBe(true);
     const settings = { alluxioVersion: '2.9.6', minio: { endpoint: 'http://10.0.12.7:9000', bucket: 'datalake' } };
-    expect(() => validateSiteSettings({ ...settings, extraProperties: { [WRITE_CHUNK_KEY]: DEFAULT_WORKER_INBOUND_MESSAGE } })).toThrow(/does not fit the workers' inbound message limit/);
+    expect(() => validateSiteSettings({ ...settings, extraProperties: { [WRITE_CHUNK_KEY]: DEFAULT_WORKER_INBOUND_MESSAGE } })).toThrow(
+      /does not fit the workers' inbound message limit/,
+    );
     expect(() => validateSiteSettings({ ...settings, extraProperties: { [WRITE_CHUNK_KEY]: '4032KB' } })).not.toThrow();
   }, 120_000);
 
   test("negative control: Alluxio 2.9's default ASYNC_THROUGH acknowledges first, and the same kill loses the write", async () => {
     const { path } = localFile('async.bin', 8 * 1024 * 1024);
     // Persistence delayed a little, as a busy job service would: the acknowledgement comes before it either way.
-    await client.fs('-Dalluxio.user.file.writetype.default=ASYNC_THROUGH', '-Dalluxio.user.file.persistence.initial.wait.time=30sec', 'copyFromLocal', path, '/data/async.bin');
+    await client.fs(
+      '-Dalluxio.user.file.writetype.default=ASYNC_THROUGH',
+      '-Dalluxio.user.file.persistence.initial.wait.time=30sec',
+      'copyFromLocal',
+      path,
+      '/data/async.bin',
+    );
     for (const task of local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker'))) local.cluster.ecs!.killTask(task.id);
     expect(await objectBytes('/data/async.bin')).toBeUndefined();
     await waitForReplacedWorkers();
@@ -235,7 +266,10 @@ describe('the master and its journal', () => {
   test('a master restarted on the same journal keeps its files, and formatJournal ran only on the first start', async () => {
     const service = local.cluster.serviceName('master');
     const [before] = local.cluster.ecs!.tasksOf(service);
-    const workersBefore = local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map((task) => task.id).sort();
+    const workersBefore = local.cluster
+      .ecs!.tasksOf(local.cluster.serviceName('worker'))
+      .map((task) => task.id)
+      .sort();
     await ecs.send(new UpdateServiceCommand({ service, forceNewDeployment: true }));
     await waitForSteadyState('master');
     const [after] = local.cluster.ecs!.tasksOf(service);
@@ -244,8 +278,15 @@ describe('the master and its journal', () => {
     expect(after.address).not.toBe(before.address);
     expect(local.cluster.resolve(local.cluster.masterNames[0])).toBe(after.address);
     // The same worker processes find it by name and register again: nothing restarted them.
-    await eventually('both workers are back with the new master', 120_000, async () => ((await local.cluster.masterInfo()).workers.length === 2 ? true : undefined));
-    expect(local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map((task) => task.id).sort()).toEqual(workersBefore);
+    await eventually('both workers are back with the new master', 120_000, async () =>
+      (await local.cluster.masterInfo()).workers.length === 2 ? true : undefined,
+    );
+    expect(
+      local.cluster
+        .ecs!.tasksOf(local.cluster.serviceName('worker'))
+        .map((task) => task.id)
+        .sort(),
+    ).toEqual(workersBefore);
     expect(await client.fs('ls', '/data')).toContain('written.bin');
     const formats = [before, after].map((task) => (readFileSync(task.logFile, 'utf8').match(/Formatting Alluxio Master/g) ?? []).length);
     expect(formats).toEqual([1, 0]);
@@ -265,7 +306,10 @@ describe('the master and its journal', () => {
     });
     expect(second.address).not.toBe(running.address);
     // Only its start script runs, blocked in flock: no JVM in its process group, no format, the journal marker untouched.
-    const processes = execFileSync('pgrep', ['-l', '-g', String(second.pid)]).toString().trim().split('\n');
+    const processes = execFileSync('pgrep', ['-l', '-g', String(second.pid)])
+      .toString()
+      .trim()
+      .split('\n');
     expect(processes.some((line) => line.includes('flock'))).toBe(true);
     expect(processes.filter((name) => name.includes('java'))).toEqual([]);
     expect(readFileSync(second.logFile, 'utf8')).toContain(`${JOURNAL_LOCK_FILE}`);
@@ -274,7 +318,9 @@ describe('the master and its journal', () => {
     // The first master serves on, with its files.
     expect(await client.fs('ls', '/data')).toContain('written.bin');
     await ecs.send(new StopTaskCommand({ task: started.tasks![0].taskArn! }));
-    await eventually('the second master stops', 40_000, async () => (local.cluster.ecs!.tasksOf(STANDALONE_TASKS).some((task) => task.id === second.id) ? undefined : true));
+    await eventually('the second master stops', 40_000, async () =>
+      local.cluster.ecs!.tasksOf(STANDALONE_TASKS).some((task) => task.id === second.id) ? undefined : true,
+    );
     expect(local.cluster.ecs!.tasksOf(local.cluster.serviceName('master'))[0].id).toBe(running.id);
   }, 120_000);
 });
@@ -318,12 +364,27 @@ describe('the Alluxio check against the real master', () => {
       ResourceProperties: properties,
       Data: { HealthCheckStartedAt: String(Date.now()) },
     });
-    expect(outcome).toMatchObject({ ok: false, error: expect.stringMatching(/^ALLUXIO_ROOT_MOUNT_MISMATCH: the master at .* has 's3:\/\/.*\/alluxio' mounted/) });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^ALLUXIO_ROOT_MOUNT_MISMATCH: the master at .* has 's3:\/\/.*\/alluxio' mounted/),
+    });
   });
 
   test('alluxio-minio doctor --alluxio-master: healthy against the cluster, exit 1 with the code for another directory', async () => {
     const env = { ...sandboxAwsEnv() };
-    const args = ['--endpoint', local.minio.endpoint, '--bucket', local.minio.bucket, '--access-key-parameter', local.parameters.accessKey, '--secret-key-parameter', local.parameters.secretKey, '--alluxio-master', `${local.cluster.masterHost}:19999`, '--json'];
+    const args = [
+      '--endpoint',
+      local.minio.endpoint,
+      '--bucket',
+      local.minio.bucket,
+      '--access-key-parameter',
+      local.parameters.accessKey,
+      '--secret-key-parameter',
+      local.parameters.secretKey,
+      '--alluxio-master',
+      `${local.cluster.masterHost}:19999`,
+      '--json',
+    ];
     const healthy = await runCommand(['doctor', ...args, '--directory', local.minio.directory], env);
     expect(healthy.code).toBe(0);
     const other = await runCommand(['doctor', ...args, '--directory', 'other'], env);
@@ -351,7 +412,12 @@ describe('the Alluxio check against the real master', () => {
       await client.fs('free', '/data/written.bin');
       // 2.9 frees asynchronously (the worker drops the blocks on a later heartbeat): a read before that is
       // a cache hit, and MinIO's bytes would never be counted.
-      await eventually('the file is freed', 60_000, async () => (/inAlluxioPercentage=0\b/.test(await client.fs('stat', '/data/written.bin')) ? true : undefined), 1000);
+      await eventually(
+        'the file is freed',
+        60_000,
+        async () => (/inAlluxioPercentage=0\b/.test(await client.fs('stat', '/data/written.bin')) ? true : undefined),
+        1000,
+      );
       const reads = await client.timedReads('/data/written.bin', 2);
       const fileBytes = reads[0].bytes;
       expect(fileBytes).toBeGreaterThan(0);
@@ -360,12 +426,17 @@ describe('the Alluxio check against the real master', () => {
         // Seen in 2 of 3 rounds of one run: a file of 3 MiB + 17 B read twice counted 5 MiB + 34 B served
         // and 3 MiB + 17 B from MinIO, i.e. one 1 MiB reader chunk (alluxio.user.streaming.reader.chunk.size.bytes)
         // of a read not counted as served (cause not found); so a round may fall short by that chunk.
-        status = await eventually('the master counts both reads', 60_000, async () => {
-          const now = await statusNow();
-          const [s, m] = [now.bytesServed - before.bytesServed, now.bytesFromUnderStore - before.bytesFromUnderStore];
-          if (m >= fileBytes && s - m >= fileBytes - READER_CHUNK_BYTES) return now;
-          throw new Error(`served ${s}, from MinIO ${m}, of ${fileBytes} read twice; the master is up ${now.uptimeSeconds} s`);
-        }, 2000);
+        status = await eventually(
+          'the master counts both reads',
+          60_000,
+          async () => {
+            const now = await statusNow();
+            const [s, m] = [now.bytesServed - before.bytesServed, now.bytesFromUnderStore - before.bytesFromUnderStore];
+            if (m >= fileBytes && s - m >= fileBytes - READER_CHUNK_BYTES) return now;
+            throw new Error(`served ${s}, from MinIO ${m}, of ${fileBytes} read twice; the master is up ${now.uptimeSeconds} s`);
+          },
+          2000,
+        );
       } catch (error) {
         if (round === 3) throw error;
         console.warn(`cluster suite, status --cluster: reading again after round ${round}: ${error instanceof Error ? error.message : String(error)}`);
@@ -390,7 +461,10 @@ describe('the Alluxio check against the real master', () => {
 
 /** The JVMs running in a task's container (its process group), by main class, with their pids. */
 function jvmsOf(task: { pid?: number }): Map<string, number> {
-  const lines = execFileSync('pgrep', ['-a', '-g', String(task.pid)]).toString().trim().split('\n');
+  const lines = execFileSync('pgrep', ['-a', '-g', String(task.pid)])
+    .toString()
+    .trim()
+    .split('\n');
   const jvms = new Map<string, number>();
   for (const line of lines) {
     const mainClass = / (alluxio\.(?:master|worker)\.Alluxio\w+)$/.exec(line);
@@ -413,11 +487,16 @@ async function killJvmAndAwaitReplacement(role: 'master' | 'worker', mainClass: 
   await eventually(`${mainClass} gone`, 10_000, async () => (jvmsOf(victim).has(mainClass) ? undefined : true), 200);
   expect(jvmsOf(victim).has(siblingClass)).toBe(true);
   expect(local.cluster.ecs!.tasksOf(service).find((task) => task.id === victim.id)?.status).toBe('RUNNING');
-  const { stopped, replacement } = await eventually(`the ${role} task failed its health check and a healthy replacement runs`, 300_000, async () => {
-    const old = local.cluster.ecs!.tasksOf(service, true).find((task) => task.id === victim.id)!;
-    const fresh = local.cluster.ecs!.tasksOf(service).filter((task) => !before.includes(task.id) && task.health === 'HEALTHY');
-    return old.status === 'STOPPED' && fresh.length === 1 ? { stopped: old, replacement: fresh[0] } : undefined;
-  }, 1000);
+  const { stopped, replacement } = await eventually(
+    `the ${role} task failed its health check and a healthy replacement runs`,
+    300_000,
+    async () => {
+      const old = local.cluster.ecs!.tasksOf(service, true).find((task) => task.id === victim.id)!;
+      const fresh = local.cluster.ecs!.tasksOf(service).filter((task) => !before.includes(task.id) && task.health === 'HEALTHY');
+      return old.status === 'STOPPED' && fresh.length === 1 ? { stopped: old, replacement: fresh[0] } : undefined;
+    },
+    1000,
+  );
   expect(stopped.stoppedReason).toBe('Task failed container health checks');
   expect([...jvmsOf(replacement).keys()].sort()).toEqual([mainClass, siblingClass].sort());
   return replacement;
@@ -433,15 +512,28 @@ describe('the job processes, which run in the master and worker containers', () 
 
   test("a dead job master fails the master task's health check: ECS replaces it, and an ASYNC_THROUGH write is persisted by a job again", async () => {
     await killJvmAndAwaitReplacement('master', 'alluxio.master.AlluxioJobMaster', 'alluxio.master.AlluxioMaster');
-    await eventually('both workers are back with the new master', 120_000, async () => ((await local.cluster.masterInfo()).workers.length === 2 ? true : undefined));
+    await eventually('both workers are back with the new master', 120_000, async () =>
+      (await local.cluster.masterInfo()).workers.length === 2 ? true : undefined,
+    );
     // ASYNC_THROUGH persistence runs as a job (master -> job master -> a job worker): the file reaches
     // the bucket only when the job service works end to end.
     const { path, content } = localFile('persisted-by-job.bin', 1024 * 1024);
     // The first persist attempt waits 10 s, so the write is seen acknowledged before any job ran: that it
     // then reaches the bucket is the job's doing, not the write's (CACHE_THROUGH would put it there at once).
-    await client.fs('-Dalluxio.user.file.writetype.default=ASYNC_THROUGH', '-Dalluxio.user.file.persistence.initial.wait.time=10sec', 'copyFromLocal', path, '/persisted-by-job.bin');
+    await client.fs(
+      '-Dalluxio.user.file.writetype.default=ASYNC_THROUGH',
+      '-Dalluxio.user.file.persistence.initial.wait.time=10sec',
+      'copyFromLocal',
+      path,
+      '/persisted-by-job.bin',
+    );
     expect(await client.fs('stat', '/persisted-by-job.bin')).toMatch(/persistenceState=TO_BE_PERSISTED\b/);
     expect(await objectBytes('/persisted-by-job.bin')).toBeUndefined();
-    await eventually('a persist job wrote the file to the bucket', 180_000, async () => ((await objectBytes('/persisted-by-job.bin'))?.equals(content) ? true : undefined), 2000);
+    await eventually(
+      'a persist job wrote the file to the bucket',
+      180_000,
+      async () => ((await objectBytes('/persisted-by-job.bin'))?.equals(content) ? true : undefined),
+      2000,
+    );
   }, 600_000);
 });

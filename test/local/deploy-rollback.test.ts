@@ -66,14 +66,26 @@ test('a configuration the master cannot start with is rolled back, and the resta
   expect(configuration['alluxio.master.rpc.port']).toBe(19998);
   // The workers run the previous task definition again (whether or not their update had replaced them
   // before the rollback), healthy, and registered with the rolled-back master.
-  const workers = await eventually('the workers are back on the previous task definition, healthy', 120_000, async () => {
-    const now = tasks('worker');
-    return now.length === before.worker.length && now.every((task) => task.taskDefinition === before.worker[0].taskDefinition && task.health === 'HEALTHY') ? now : undefined;
-  }, 1000);
-  await eventually('the master lists exactly those workers', 120_000, async () => {
-    const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
-    return JSON.stringify(live) === JSON.stringify(workers.map((task) => task.address).sort()) ? true : undefined;
-  }, 1000);
+  const workers = await eventually(
+    'the workers are back on the previous task definition, healthy',
+    120_000,
+    async () => {
+      const now = tasks('worker');
+      return now.length === before.worker.length && now.every((task) => task.taskDefinition === before.worker[0].taskDefinition && task.health === 'HEALTHY')
+        ? now
+        : undefined;
+    },
+    1000,
+  );
+  await eventually(
+    'the master lists exactly those workers',
+    120_000,
+    async () => {
+      const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
+      return JSON.stringify(live) === JSON.stringify(workers.map((task) => task.address).sort()) ? true : undefined;
+    },
+    1000,
+  );
   // The previous configuration's parameter is untouched; the failed one's was deleted in the rollback.
   expect((await ssm.send(new GetParameterCommand({ Name: previous }))).Parameter!.Version).toBe(previousVersion);
   const { Parameters } = await ssm.send(new GetParametersByPathCommand({ Path: base, Recursive: true }));

@@ -117,11 +117,22 @@ describe('workers on instance-store disks', () => {
     );
     expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({ outcome: 'rotated', restarted: ['master', 'workers'] });
     expect(local.cluster.ecs!.tasksOf(workerService).filter((task) => before.includes(task.id))).toEqual([]);
-    await eventually('both replacement workers registered with their disk tiers', 120_000, async () => {
-      const live = (await local.cluster.masterInfo()).workers;
-      const current = local.cluster.ecs!.tasksOf(workerService).map((task) => task.address).sort();
-      return JSON.stringify(live.map((w) => w.address.host).sort()) === JSON.stringify(current) && live.every((w) => w.capacityBytesOnTiers.SSD === store.disks * QUOTA_BYTES) ? true : undefined;
-    }, 1000);
+    await eventually(
+      'both replacement workers registered with their disk tiers',
+      120_000,
+      async () => {
+        const live = (await local.cluster.masterInfo()).workers;
+        const current = local.cluster
+          .ecs!.tasksOf(workerService)
+          .map((task) => task.address)
+          .sort();
+        return JSON.stringify(live.map((w) => w.address.host).sort()) === JSON.stringify(current) &&
+          live.every((w) => w.capacityBytesOnTiers.SSD === store.disks * QUOTA_BYTES)
+          ? true
+          : undefined;
+      },
+      1000,
+    );
     const copy = join(local.stateDir, 'ec2-rotated.copy');
     await client.fs('copyToLocal', '/ec2-sample.bin', copy);
     expect(statSync(copy).size).toBe(8 * 1024 * 1024);

@@ -82,7 +82,9 @@ describe('three masters on the embedded journal', () => {
     expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({ outcome: 'rotated', restarted: [...standbys, `master-${leader}`, 'workers'] });
     // Every master task was replaced (each at a new address, found again by its name), and a primary serves the file the old pair wrote and writes with the new one.
     expect(masterTasks().filter((task) => before.includes(task.id))).toEqual([]);
-    await eventually('a primary listing both workers after the rotation', 120_000, async () => ((await primary()).info.workers.length === 2 ? true : undefined));
+    await eventually('a primary listing both workers after the rotation', 120_000, async () =>
+      (await primary()).info.workers.length === 2 ? true : undefined,
+    );
     const copy = join(local.stateDir, 'ha-rotated.copy');
     await client.fs('copyToLocal', '/ha/sample.bin', copy);
     expect(readFileSync(copy).equals(SAMPLE)).toBe(true);
@@ -100,16 +102,25 @@ describe('three masters on the embedded journal', () => {
   test('the primary killed: another master becomes primary without a deploy, with every file, and the workers register with it', async () => {
     const before = await primary();
     const task = masterTasks().find((t) => t.address === before.host)!;
-    const others = masterTasks().filter((t) => t.id !== task.id).map((t) => t.address);
+    const others = masterTasks()
+      .filter((t) => t.id !== task.id)
+      .map((t) => t.address);
     // The killed master's service gets no replacement until a failover has happened (desired count 0
     // first, then the kill, before the scheduler's next step): only the two others can be primary,
     // so this passes only if they elect one of themselves, as after a lost host.
     local.cluster.ecs!.call('UpdateService', { service: task.service, desiredCount: 0 });
     const killedAt = Date.now();
     local.cluster.ecs!.killTask(task.id);
-    await eventually('the killed master stopped', 30_000, async () => (local.cluster.ecs!.tasksOf(task.service, true).find((t) => t.id === task.id)?.status === 'STOPPED' ? true : undefined), 100);
+    await eventually(
+      'the killed master stopped',
+      30_000,
+      async () => (local.cluster.ecs!.tasksOf(task.service, true).find((t) => t.id === task.id)?.status === 'STOPPED' ? true : undefined),
+      100,
+    );
     const after = await eventually('a primary again', 180_000, () => primary().catch(() => undefined), 250);
-    console.log(`failover: ${after.host} primary ${Date.now() - killedAt} ms after ${before.host} was killed (load ${readFileSync('/proc/loadavg', 'utf8').trim()})`);
+    console.log(
+      `failover: ${after.host} primary ${Date.now() - killedAt} ms after ${before.host} was killed (load ${readFileSync('/proc/loadavg', 'utf8').trim()})`,
+    );
     expect(others).toContain(after.host);
     expect(after.host).not.toBe(before.host);
     // The client finds the new primary itself (it knows every master), and the file is whole.
@@ -122,27 +133,45 @@ describe('three masters on the embedded journal', () => {
     // Its service back at one task: ECS replaces the killed master at a NEW address, its Cloud Map name
     // follows, it rejoins the quorum by name, and the three again have exactly one primary.
     local.cluster.ecs!.call('UpdateService', { service: task.service, desiredCount: 1 });
-    const replaced = await eventually('the killed master replaced and healthy', 240_000, async () => local.cluster.ecs!.tasksOf(task.service).find((t) => t.id !== task.id && t.health === 'HEALTHY'), 1000);
+    const replaced = await eventually(
+      'the killed master replaced and healthy',
+      240_000,
+      async () => local.cluster.ecs!.tasksOf(task.service).find((t) => t.id !== task.id && t.health === 'HEALTHY'),
+      1000,
+    );
     expect(replaced.address).not.toBe(task.address);
     const index = masterServices().indexOf(task.service);
     expect(local.cluster.resolve(local.cluster.masterNames[index])).toBe(replaced.address);
     await eventually('exactly one primary among the three', 120_000, () => primary().catch(() => undefined));
     // Every master answers, one as primary and the others as standbys (they accept the web port's
     // connection and close it), the replacement included.
-    await eventually('one primary and two standbys, the replacement among them', 120_000, async () => {
-      const answers = await askMasters(local.cluster.masterHosts.map((host) => `${host}:19999`), 2000);
-      return leaderIndexes(answers).length === 1 && answers.every((answer) => answersAsLeader(answer) || answer.errno === 'ECONNRESET') ? true : undefined;
-    }, 1000);
+    await eventually(
+      'one primary and two standbys, the replacement among them',
+      120_000,
+      async () => {
+        const answers = await askMasters(
+          local.cluster.masterHosts.map((host) => `${host}:19999`),
+          2000,
+        );
+        return leaderIndexes(answers).length === 1 && answers.every((answer) => answersAsLeader(answer) || answer.errno === 'ECONNRESET') ? true : undefined;
+      },
+      1000,
+    );
   }, 600_000);
 
   test('every master killed at once: the three restart on their journals and keep the namespace', async () => {
     const killed = masterTasks();
     for (const task of killed) local.cluster.ecs!.killTask(task.id);
-    await eventually('a primary again after the restart of all three', 300_000, async () => {
-      const restarted = masterTasks().filter((t) => !killed.some((k) => k.id === t.id) && t.health === 'HEALTHY');
-      if (restarted.length !== 3) return undefined;
-      return (await primary()).info.workers.length === 2 ? true : undefined;
-    }, 1000);
+    await eventually(
+      'a primary again after the restart of all three',
+      300_000,
+      async () => {
+        const restarted = masterTasks().filter((t) => !killed.some((k) => k.id === t.id) && t.health === 'HEALTHY');
+        if (restarted.length !== 3) return undefined;
+        return (await primary()).info.workers.length === 2 ? true : undefined;
+      },
+      1000,
+    );
     expect(await client.fs('ls', '/ha')).toContain('/ha/sample.bin');
     // Each master started on its own journal, formatted once: no task formatted again.
     for (const service of masterServices()) {

@@ -70,7 +70,9 @@ test("today's worker script before the fix: no site file, so the worker never fi
   // The worker and the job worker beside it both give up, for the same reason, and the container exits.
   const log = await eventually('the worker and the job worker report why they stop', 60_000, async () => {
     const text = logs();
-    const both = /Fatal error: Cannot run Alluxio worker; Unable to determine master address/.test(text) && /Cannot run Alluxio job worker; Unable to determine master address/.test(text);
+    const both =
+      /Fatal error: Cannot run Alluxio worker; Unable to determine master address/.test(text) &&
+      /Cannot run Alluxio job worker; Unable to determine master address/.test(text);
     return both ? text : undefined;
   });
   expect(log).toContain('Please modify alluxio-site.properties to either set alluxio.master.hostname');
@@ -79,8 +81,13 @@ test("today's worker script before the fix: no site file, so the worker never fi
 }, 120_000);
 
 test('a site file without the tier variable: the entrypoint sets ALLUXIO_RAM_FOLDER and the worker caches in MEM on /dev/shm', async () => {
-  const address = await services.run('worker-without-tier', await services.variantOf('worker', 'worker-without-tier', { command: WORKER_WITHOUT_TIER_VARIABLE }));
-  const registered = await eventually('the worker registers', 90_000, async () => (await local.cluster.masterInfo()).workers.find((w) => w.address.host === address));
+  const address = await services.run(
+    'worker-without-tier',
+    await services.variantOf('worker', 'worker-without-tier', { command: WORKER_WITHOUT_TIER_VARIABLE }),
+  );
+  const registered = await eventually('the worker registers', 90_000, async () =>
+    (await local.cluster.masterInfo()).workers.find((w) => w.address.host === address),
+  );
   expect(Object.keys(registered.capacityBytesOnTiers)).toEqual(['MEM']);
   // The deployed worker, started by the fixed script from the same file, caches on the rendered SSD tier.
   const fixed = (await local.cluster.masterInfo()).workers.filter((w) => w.address.host !== address);
@@ -95,7 +102,11 @@ test('the journal named only by master options reaches the workers anyway: they 
   // source of truth (and the embedded journal, which every process must know), not a fix of this.
   // Found by its own name, as the deployed master is (the local ECS's hosts file stands in for Cloud Map).
   const masterName = 'master-journal-options.local';
-  const { parameter, text } = await services.siteFileForOwnMaster('site-properties-without-journal', { masterHostname: masterName, directory: 'journal-by-options', journalKeys: false });
+  const { parameter, text } = await services.siteFileForOwnMaster('site-properties-without-journal', {
+    masterHostname: masterName,
+    directory: 'journal-by-options',
+    journalKeys: false,
+  });
   // A yes/no, never the file: it holds the sandbox's secret key.
   expect(text.includes('alluxio.master.journal')).toBe(false);
   const masterAddress = await services.run(
@@ -107,12 +118,27 @@ test('the journal named only by master options reaches the workers anyway: they 
     }),
     masterName,
   );
-  expect((await eventually('the second master answers', 90_000, async () => masterInfo(masterAddress))).configuration['alluxio.master.journal.type']).toBe('UFS');
-  const workerAddress = await services.run('worker-no-journal-keys', await services.variantOf('worker', 'worker-no-journal-keys', { sitePropertiesFrom: parameter }));
+  expect((await eventually('the second master answers', 90_000, async () => masterInfo(masterAddress))).configuration['alluxio.master.journal.type']).toBe(
+    'UFS',
+  );
+  const workerAddress = await services.run(
+    'worker-no-journal-keys',
+    await services.variantOf('worker', 'worker-no-journal-keys', { sitePropertiesFrom: parameter }),
+  );
   await eventually('its worker registers', 90_000, async () => (await masterInfo(masterAddress)).workers.find((w) => w.address.host === workerAddress));
-  const workerConfiguration = await eventually('the worker answers its REST info', 30_000, async () => (await getJson(`http://${workerAddress}:30000/api/v1/worker/info`)).configuration);
+  const workerConfiguration = await eventually(
+    'the worker answers its REST info',
+    30_000,
+    async () => (await getJson(`http://${workerAddress}:30000/api/v1/worker/info`)).configuration,
+  );
   expect(workerConfiguration['alluxio.master.journal.type']).toBe('UFS');
-  const client = new AlluxioClient(`${local.stateDir}/journal-options-client`, local.cluster.settings.jarsDir, masterName, [masterName], local.cluster.hostsFile);
+  const client = new AlluxioClient(
+    `${local.stateDir}/journal-options-client`,
+    local.cluster.settings.jarsDir,
+    masterName,
+    [masterName],
+    local.cluster.hostsFile,
+  );
   const report = await client.run(['fsadmin', 'doctor', 'configuration']);
   expect(report.code).toBe(0);
   expect(report.stdout).not.toContain('errors');

@@ -59,7 +59,11 @@ function commandLinesOfGroup(groupId: number): string[][] {
 
 /** -Xmx and -XX:MaxDirectMemorySize as the JVM takes them: the last occurrence of each wins. */
 function memoryFlags(commandLine: string[]): { heap?: string; direct?: string } {
-  const last = (prefix: string) => commandLine.filter((arg) => arg.startsWith(prefix)).pop()?.slice(prefix.length);
+  const last = (prefix: string) =>
+    commandLine
+      .filter((arg) => arg.startsWith(prefix))
+      .pop()
+      ?.slice(prefix.length);
   return { heap: last('-Xmx'), direct: last('-XX:MaxDirectMemorySize=') };
 }
 
@@ -129,7 +133,11 @@ test(`a master with a ${SCALED_HEAP_MIB} MiB heap and the rule's watermarks for 
   const { parameter } = await services.siteFileForOwnMaster('site-properties-scaled-heap', { masterHostname: masterName, directory });
   const scaled = jvmMemoryEnvironment({ master: { heapMiB: SCALED_HEAP_MIB, directMiB: 64 } });
   expect(scaled.ALLUXIO_MASTER_JAVA_OPTS).toContain(`-Xmx${SCALED_HEAP_MIB}m`);
-  const address = await services.run('master-scaled-heap', await services.variantOf('master', 'master-scaled-heap', { environmentOverrides: scaled, ownVolumes: true, sitePropertiesFrom: parameter }), masterName);
+  const address = await services.run(
+    'master-scaled-heap',
+    await services.variantOf('master', 'master-scaled-heap', { environmentOverrides: scaled, ownVolumes: true, sitePropertiesFrom: parameter }),
+    masterName,
+  );
   const info = await eventually(`the scaled master answers\n${local.logTail()}`, 120_000, async () => masterInfo(address));
   expect([info.configuration[MASTER_LOCK_POOL_KEYS.high], info.configuration[MASTER_LOCK_POOL_KEYS.low]]).toEqual([59918, 29959]);
   const [task] = local.cluster.ecs!.tasksOf('master-scaled-heap');
@@ -144,6 +152,10 @@ test(`a master with a ${SCALED_HEAP_MIB} MiB heap and the rule's watermarks for 
   // recursive sync of the whole namespace is not what is tested.
   const count = await client.run(['fs', '-Dalluxio.user.file.metadata.sync.interval=-1', 'count', '/'], 120_000);
   // "File Count  Folder Count  Folder Size" then the three numbers; the root itself is not counted.
-  expect(count.stdout.trim().split('\n').pop()!.trim().split(/\s+/).map(Number)).toEqual([NAMESPACE.directories * NAMESPACE.filesEach, NAMESPACE.directories, 0]);
+  expect(count.stdout.trim().split('\n').pop()!.trim().split(/\s+/).map(Number)).toEqual([
+    NAMESPACE.directories * NAMESPACE.filesEach,
+    NAMESPACE.directories,
+    0,
+  ]);
   // The waits above: 30 + 120 + 300 + 120 s, and the files made first.
 }, 720_000);

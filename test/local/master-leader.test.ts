@@ -154,4 +154,3 @@ describe('the leader killed (kill -9)', () => {
     }
   });
 });
-

@@ -78,7 +78,11 @@ beforeAll(async () => {
   local = await deployTestCluster('metrics', { alluxio: { cacheSize: Size.gibibytes(1) }, metrics: { enabled: true } });
   client = local.cluster.client();
   const { aws } = loadSandbox();
-  ecs = new ECSClient({ endpoint: local.cluster.ecsEndpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+  ecs = new ECSClient({
+    endpoint: local.cluster.ecsEndpoint,
+    region: aws.region,
+    credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+  });
   // Reads through the workers: a cold one from MinIO and a warm one from the cache, so the read
   // counters (which the workers create on first use) exist and have moved. The object is put into the
   // bucket directly (Alluxio loads an unknown path's metadata on first access), so the first read
@@ -100,20 +104,30 @@ beforeAll(async () => {
       if (reads.map((r) => r.bytes).join() !== `${FILE_BYTES},${FILE_BYTES}`) throw new Error(`the sample reads returned ${JSON.stringify(reads)}`);
       try {
         // The master aggregates the workers' counters from their heartbeats (every second).
-        await eventually('the master counts the bytes read from MinIO and from the cache', 60_000, async () => {
-          const status = clusterStatusOf(await local.cluster.masterInfo());
-          // The cold read counts as served and from MinIO, the warm one as served only (seen here with
-          // separate reads: 8 MiB served, 4 MiB from MinIO); a lost heartbeat can lose part of either.
-          if (status.bytesFromUnderStore >= FILE_BYTES && status.bytesServed > status.bytesFromUnderStore) return true;
-          throw new Error(`served ${status.bytesServed}, from MinIO ${status.bytesFromUnderStore} of ${FILE_BYTES} read twice`);
-        }, 1000);
+        await eventually(
+          'the master counts the bytes read from MinIO and from the cache',
+          60_000,
+          async () => {
+            const status = clusterStatusOf(await local.cluster.masterInfo());
+            // The cold read counts as served and from MinIO, the warm one as served only (seen here with
+            // separate reads: 8 MiB served, 4 MiB from MinIO); a lost heartbeat can lose part of either.
+            if (status.bytesFromUnderStore >= FILE_BYTES && status.bytesServed > status.bytesFromUnderStore) return true;
+            throw new Error(`served ${status.bytesServed}, from MinIO ${status.bytesFromUnderStore} of ${FILE_BYTES} read twice`);
+          },
+          1000,
+        );
         break;
       } catch (error) {
         const status = clusterStatusOf(await local.cluster.masterInfo());
-        const workers = await Promise.all(local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map(async (task) => {
-          const text = await fetchText(task.address, 30000, '/metrics/prometheus/').catch((e) => String(e));
-          return `${task.address}: ${text.split('\n').filter((line) => /^Worker_BytesRead(Remote|UfsAll|Cache) /.test(line)).join(', ')}`;
-        }));
+        const workers = await Promise.all(
+          local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map(async (task) => {
+            const text = await fetchText(task.address, 30000, '/metrics/prometheus/').catch((e) => String(e));
+            return `${task.address}: ${text
+              .split('\n')
+              .filter((line) => /^Worker_BytesRead(Remote|UfsAll|Cache) /.test(line))
+              .join(', ')}`;
+          }),
+        );
         const diagnosis = `round ${round}: ${error instanceof Error ? error.message : String(error)}; the master is up ${status.uptimeSeconds} s (the reads began ${Math.round((Date.now() - readAt) / 1000)} s ago); the workers' own counters: ${workers.join('; ')}`;
         if (round === 3) throw new Error(`${diagnosis}\n${local.logTail(4000)}`, { cause: error });
         console.warn(`metrics suite: reading again, ${diagnosis}`);
@@ -139,24 +153,36 @@ describe.each(['master', 'worker'] as const)("the %s's Prometheus endpoint the d
 
   test('emits every catalogue metric of the process, named from its Alluxio name, as a gauge', () => {
     const { families, names } = scraped[role]!;
-    const missing = metricsOf(role).filter((m) => !names.has(m.prometheusName)).map((m) => m.prometheusName);
+    const missing = metricsOf(role)
+      .filter((m) => !names.has(m.prometheusName))
+      .map((m) => m.prometheusName);
     expect({ role, missing }).toEqual({ role, missing: [] });
     for (const metric of metricsOf(role)) {
       const family = families.get(metric.prometheusName)!;
-      expect({ name: metric.prometheusName, help: family.help }).toEqual({ name: metric.prometheusName, help: expect.stringContaining(`(metric=${metric.alluxioName}, type=`) });
+      expect({ name: metric.prometheusName, help: family.help }).toEqual({
+        name: metric.prometheusName,
+        help: expect.stringContaining(`(metric=${metric.alluxioName}, type=`),
+      });
       // Dropwizard counters are exported as gauges: the values are cumulative, the dashboard takes DIFFs.
       expect({ name: metric.prometheusName, type: family.type }).toEqual({ name: metric.prometheusName, type: 'gauge' });
-      expect({ name: metric.prometheusName, counter: family.help!.includes('type=com.codahale.metrics.Counter') }).toEqual({ name: metric.prometheusName, counter: metric.cumulative });
+      expect({ name: metric.prometheusName, counter: family.help!.includes('type=com.codahale.metrics.Counter') }).toEqual({
+        name: metric.prometheusName,
+        counter: metric.cumulative,
+      });
     }
   });
 
   test("the scrape configuration's keep filter passes exactly the catalogue's metrics of all it emits", () => {
     const { scrapeConfig, names } = scraped[role]!;
     const keep = new RegExp(/regex: '(.*)'/.exec(scrapeConfig)![1]);
-    expect([...names].filter((name) => keep.test(name)).sort()).toEqual(metricsOf(role).map((m) => m.prometheusName).sort());
+    expect([...names].filter((name) => keep.test(name)).sort()).toEqual(
+      metricsOf(role)
+        .map((m) => m.prometheusName)
+        .sort(),
+    );
   });
 
-  test("each metric the agent declares for CloudWatch selects one metric the process emits", () => {
+  test('each metric the agent declares for CloudWatch selects one metric the process emits', () => {
     const { agentConfig, names } = scraped[role]!;
     const selectors: string[] = agentConfig.logs.metrics_collected.prometheus.emf_processor.metric_declaration.flatMap((d: any) => d.metric_selectors);
     expect(selectors.map((selector) => [selector, [...names].filter((name) => new RegExp(selector).test(name)).length])).toEqual(selectors.map((s) => [s, 1]));

@@ -65,7 +65,9 @@ test('the deploy command brings up a healthy cluster, says what runs where, and 
   expect(up.stdout).toMatch(/Deployed in \d+ s\. Alluxio 2\.9\.6 is running on this machine:/);
   expect(up.stdout).toContain(`master web   http://${block}.1:19999`);
   expect(up.stdout).toMatch(/workers +2 live \(.*\), 0 lost; cache SSD 40\.0 GiB/);
-  expect(up.stdout).toMatch(/wrote \/hello\/sample\.bin \(64 MiB\) through Alluxio: it is s3:\/\/datalake\/alluxio\/hello\/sample\.bin in the bucket \(64\.0 MiB\)/);
+  expect(up.stdout).toMatch(
+    /wrote \/hello\/sample\.bin \(64 MiB\) through Alluxio: it is s3:\/\/datalake\/alluxio\/hello\/sample\.bin in the bucket \(64\.0 MiB\)/,
+  );
   expect(up.stdout).toMatch(/read cold \(from MinIO\) \d+ ms \(\d+ MB\/s\), warm \(from a worker's cache\) \d+ ms \(\d+ MB\/s\)/);
   expect(up.stdout).toContain('Stop with: npm stop');
   // The state folder is private: its tasks' site files and environments hold the MinIO keys (with

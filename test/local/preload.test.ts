@@ -49,7 +49,11 @@ beforeAll(async () => {
     preload: PRELOAD,
   });
   client = local.cluster.client();
-  ecs = new ECSClient({ endpoint: local.cluster.ecsEndpoint, region: sandbox.aws.region, credentials: { accessKeyId: sandbox.aws.accessKeyId, secretAccessKey: sandbox.aws.secretAccessKey } });
+  ecs = new ECSClient({
+    endpoint: local.cluster.ecsEndpoint,
+    region: sandbox.aws.region,
+    credentials: { accessKeyId: sandbox.aws.accessKeyId, secretAccessKey: sandbox.aws.secretAccessKey },
+  });
 }, CLUSTER_DEPLOY_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -62,10 +66,15 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 
 /** A preload task to its end (bounded): its exit code and log. */
 async function finished(taskArn: string, timeoutMs = 240_000): Promise<{ exitCode: number | null | undefined; log: string }> {
-  return eventually(`the preload task ${taskArn.split('/').pop()} stops`, timeoutMs, async () => {
-    const task = local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true).find((t) => t.taskArn === taskArn);
-    return task?.status === 'STOPPED' ? { exitCode: task.exitCode, log: readFileSync(task.logFile, 'utf8') } : undefined;
-  }, 1000);
+  return eventually(
+    `the preload task ${taskArn.split('/').pop()} stops`,
+    timeoutMs,
+    async () => {
+      const task = local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true).find((t) => t.taskArn === taskArn);
+      return task?.status === 'STOPPED' ? { exitCode: task.exitCode, log: readFileSync(task.logFile, 'utf8') } : undefined;
+    },
+    1000,
+  );
 }
 
 function preloadTaskArnFromDeploy(): string {
@@ -93,7 +102,9 @@ describe('the preload after a deploy', () => {
     const { timeline } = local.cluster.result;
     expect(timeline[runAfterDeploy].started).toBeGreaterThanOrEqual(timeline[alluxioCheck].finished);
     const [[, definition]] = resourcesOfType('AWS::ECS::TaskDefinition').filter(([, r]) => r.Properties.ContainerDefinitions[0].Name === 'preload');
-    expect(local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true).map((t) => t.taskDefinition.split('/').pop()!.split(':')[0])).toEqual([definition.Properties.Family]);
+    expect(local.cluster.ecs!.tasksOf(STANDALONE_TASKS, true).map((t) => t.taskDefinition.split('/').pop()!.split(':')[0])).toEqual([
+      definition.Properties.Family,
+    ]);
   });
 
   test('loads every path and ends with a SUCCEEDED outcome line (the metric filter fields) and exit code 0', async () => {
@@ -173,7 +184,15 @@ describe('a preload task whose master does not answer, stopped by ECS', () => {
       new RunTaskCommand({
         taskDefinition: preloadTaskDefinition,
         overrides: {
-          containerOverrides: [{ name: 'preload', environment: [{ name: PRELOAD_PATHS_ENV, value: paths }, { name: 'ALLUXIO_JAVA_OPTS', value: `-Dalluxio.master.hostname=${unanswered}` }] }],
+          containerOverrides: [
+            {
+              name: 'preload',
+              environment: [
+                { name: PRELOAD_PATHS_ENV, value: paths },
+                { name: 'ALLUXIO_JAVA_OPTS', value: `-Dalluxio.master.hostname=${unanswered}` },
+              ],
+            },
+          ],
         },
       }),
     );
@@ -213,7 +232,8 @@ describe('the preload on later deploys', () => {
   test('a deploy that changes nothing starts no preload; one that changes only the paths runs it again, with the new paths', async () => {
     const before = standaloneTasks();
     const unchanged = await local.cluster.redeploy(ALLUXIO, PRELOAD);
-    const runs = (result: { updated: string[] }) => result.updated.filter((id) => local.cluster.template.Resources[id]?.Type === 'Custom::AWS' && id.includes('Preload'));
+    const runs = (result: { updated: string[] }) =>
+      result.updated.filter((id) => local.cluster.template.Resources[id]?.Type === 'Custom::AWS' && id.includes('Preload'));
     expect(unchanged.updated.filter((id) => id.includes('Preload'))).toEqual([]);
     expect(standaloneTasks()).toEqual(before);
 

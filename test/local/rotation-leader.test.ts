@@ -2,7 +2,17 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { RotationConfig, RotationProgress, runCredentialRotation } from '../../lib/runtime/credential-rotation';
 import { MasterQuorum, QUORUM_LEADER_TIMEOUT_MS, startMasterQuorum } from '../support/master-quorum';
 import { useRotationFixture } from '../support/rotation-fixture';
-import { deployPair, FAST_TIMING, putSecureString, restartedServices, ROTATION_BUCKET, ROTATION_DIRECTORY, rotationConfig, SERVICES, uniqueRotationPrefix } from '../support/rotation-sandbox';
+import {
+  deployPair,
+  FAST_TIMING,
+  putSecureString,
+  restartedServices,
+  ROTATION_BUCKET,
+  ROTATION_DIRECTORY,
+  rotationConfig,
+  SERVICES,
+  uniqueRotationPrefix,
+} from '../support/rotation-sandbox';
 import { unusedLoopbackPort } from '../support/loopback';
 
 /*
@@ -43,7 +53,9 @@ afterAll(async () => {
 async function rotate(config: RotationConfig, trigger: 'parameter-change' | 'schedule') {
   const progress: RotationProgress[] = [];
   const clients = { ssm: rotation.sandbox.ssm, ecs: new ECSClient({ region: 'us-east-1' }) };
-  const result = await runCredentialRotation(config, clients, { kind: trigger, parameterName: config.parameters.accessKeyParameterName }, FAST_TIMING, (p) => progress.push(p));
+  const result = await runCredentialRotation(config, clients, { kind: trigger, parameterName: config.parameters.accessKeyParameterName }, FAST_TIMING, (p) =>
+    progress.push(p),
+  );
   return { result, progress };
 }
 
@@ -71,7 +83,9 @@ test('the followers are restarted first, one at a time, the leader (the one answ
   expect(progress.find((p) => p.step === 'master-order')).toEqual({ step: 'master-order', leader: quorum.webAddresses[leader] });
   // Each restart was waited for before the next began.
   const steps = progress.filter((p) => p.step === 'restarting' || p.step === 'stable').map((p) => `${p.step} ${p.role}`);
-  expect(steps.slice(0, 6)).toEqual(FOLLOWERS_THEN_LEADER.flatMap((service) => [`restarting master-${MASTER_SERVICES.indexOf(service)}`, `stable master-${MASTER_SERVICES.indexOf(service)}`]));
+  expect(steps.slice(0, 6)).toEqual(
+    FOLLOWERS_THEN_LEADER.flatMap((service) => [`restarting master-${MASTER_SERVICES.indexOf(service)}`, `stable master-${MASTER_SERVICES.indexOf(service)}`]),
+  );
 });
 
 test('no master answering as leader: the given order, said in the log (and the check after the restarts fails: rolled back in the same order)', async () => {
@@ -81,7 +95,8 @@ test('no master answering as leader: the given order, said in the log (and the c
   const { result, progress } = await rotate(config, 'parameter-change');
   const orders = progress.filter((p) => p.step === 'master-order');
   expect(orders.length).toBe(2);
-  for (const order of orders) expect(order).toEqual({ step: 'master-order', leader: null, why: 'no master answered as the leader: restarting in the given order' });
+  for (const order of orders)
+    expect(order).toEqual({ step: 'master-order', leader: null, why: 'no master answered as the leader: restarting in the given order' });
   expect(result).toMatchObject({ outcome: 'rolled-back', code: 'HEALTH_CHECK_FAILED' });
   expect(result.reason).toContain('ALLUXIO_NO_LEADER');
   expect(restartedServices(rotation.ecs)).toEqual([...MASTER_SERVICES, SERVICES.workerService, ...MASTER_SERVICES, SERVICES.workerService]);

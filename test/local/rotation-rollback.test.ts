@@ -296,12 +296,24 @@ function useRollbackCluster(name: string, alluxio: AlluxioOptions, pairOf: (serv
     return value as RollbackCluster[K];
   };
   return {
-    get server() { return get('server'); },
-    get local() { return get('local'); },
-    get client() { return get('client'); },
-    get ssm() { return get('ssm'); },
-    get bucket() { return get('bucket'); },
-    get sample() { return get('sample'); },
+    get server() {
+      return get('server');
+    },
+    get local() {
+      return get('local');
+    },
+    get client() {
+      return get('client');
+    },
+    get ssm() {
+      return get('ssm');
+    },
+    get bucket() {
+      return get('bucket');
+    },
+    get sample() {
+      return get('sample');
+    },
   };
 }
 
@@ -310,7 +322,7 @@ describe('one master', () => {
   const cluster = useRollbackCluster('rollback', { workerCount: 2 }, async (server) => server.root);
   const MINIO_SERVICE = 'minio-standin';
 
-  test('generated keys, the S3 server in MinIO\'s role: MinIO restarted on the new root pair first, forward; then a pair refused after the restarts, rolled back by writing the last good pair', async () => {
+  test("generated keys, the S3 server in MinIO's role: MinIO restarted on the new root pair first, forward; then a pair refused after the restarts, rolled back by writing the last good pair", async () => {
     const { server, local, client, ssm, sample } = cluster;
     const started = Date.now();
     let loop: ReadWriteLoop | undefined;
@@ -389,8 +401,12 @@ describe('one master', () => {
       expect(server.root).toEqual(first);
       expect(new Set(runningKeys(local))).toEqual(new Set([first.accessKeyId]));
       expect(front.updates.map((update) => update.service.split('/').pop())).toEqual([
-        MINIO_SERVICE, local.cluster.serviceName('master'), local.cluster.serviceName('worker'),
-        MINIO_SERVICE, local.cluster.serviceName('master'), local.cluster.serviceName('worker'),
+        MINIO_SERVICE,
+        local.cluster.serviceName('master'),
+        local.cluster.serviceName('worker'),
+        MINIO_SERVICE,
+        local.cluster.serviceName('master'),
+        local.cluster.serviceName('worker'),
       ]);
       expectServedAfter(forwardLoop, forwardCounts);
       expectServedAfter(summary, counts);
@@ -423,7 +439,11 @@ describe('one master', () => {
       // on since, so this run rotates, to the pair the cluster already runs: nothing is restarted.
       // (Checked at the end, so that the rollback's figures are taken either way.)
       const recorded = await local.cluster.rotateWithLog(scheduleEvent, environment);
-      const record = { outcome: recorded.result.outcome, restarted: recorded.result.restarted, log: recorded.log.split('\n').filter((line) => /"step":"(planned|verified|rendered|outcome)"/.test(line)) };
+      const record = {
+        outcome: recorded.result.outcome,
+        restarted: recorded.result.restarted,
+        log: recorded.log.split('\n').filter((line) => /"step":"(planned|verified|rendered|outcome)"/.test(line)),
+      };
       const good = await currentPair(ssm, local.parameters);
 
       const fresh = await server.addUser(bucket, randomIdentity('user'));
@@ -452,7 +472,10 @@ describe('one master', () => {
         loop: counts,
       });
 
-      expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({ outcome: 'rolled-back', restarted: ['master', 'workers', 'master', 'workers'] });
+      expect({ outcome: result.outcome, restarted: result.restarted }).toEqual({
+        outcome: 'rolled-back',
+        restarted: ['master', 'workers', 'master', 'workers'],
+      });
       expect(result.code).toMatch(FAILED_AFTER_RESTARTS);
       expect(result.reason).toContain('the key parameters are yours and were left as they are');
       expect(result.reason).not.toContain(fresh.secretAccessKey);

@@ -61,7 +61,11 @@ async function putPair(pair: S3Identity): Promise<void> {
   await ssm.send(new PutParameterCommand({ Name: local.parameters.secretKey, Value: pair.secretAccessKey, Type: 'SecureString', Overwrite: true }));
 }
 
-const taskIds = (role: 'master' | 'worker') => local.cluster.ecs!.tasksOf(local.cluster.serviceName(role)).map((task) => task.id).sort();
+const taskIds = (role: 'master' | 'worker') =>
+  local.cluster
+    .ecs!.tasksOf(local.cluster.serviceName(role))
+    .map((task) => task.id)
+    .sort();
 
 test('a new pair: the rotation restarts the master and the workers, the old key is deleted on the server, and Alluxio still reads and writes MinIO', async () => {
   const tasksBefore = { master: taskIds('master'), worker: taskIds('worker') };
@@ -77,11 +81,19 @@ test('a new pair: the rotation restarts the master and the workers, the old key 
 
   // The replaced workers leave the master's list within the rendered lost-worker timeout (30 s; Alluxio's
   // own is 5 min), after which no client is sent to them and their blocks are no longer located there.
-  await eventually('the master lists only the replacement workers', 60_000, async () => {
-    const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
-    const current = local.cluster.ecs!.tasksOf(local.cluster.serviceName('worker')).map((task) => task.address).sort();
-    return JSON.stringify(live) === JSON.stringify(current) ? true : undefined;
-  }, 1000);
+  await eventually(
+    'the master lists only the replacement workers',
+    60_000,
+    async () => {
+      const live = (await local.cluster.masterInfo()).workers.map((worker) => worker.address.host).sort();
+      const current = local.cluster
+        .ecs!.tasksOf(local.cluster.serviceName('worker'))
+        .map((task) => task.address)
+        .sort();
+      return JSON.stringify(live) === JSON.stringify(current) ? true : undefined;
+    },
+    1000,
+  );
 
   // The old key no longer works anywhere; whatever Alluxio does with MinIO now, it does with the new one.
   await server.removeUser(oldPair);
@@ -99,7 +111,11 @@ test('a new pair: the rotation restarts the master and the workers, the old key 
   const counts = loopCounts(seen);
   expect(counts.readsOk).toBeGreaterThan(0);
   expect(counts.writesOk).toBeGreaterThan(0);
-  expect({ wrongBytes: counts.wrongBytes, readsFailed: counts.readsFailed, failedReads: notOk(seen, 5, 'read') }).toEqual({ wrongBytes: 0, readsFailed: 0, failedReads: [] });
+  expect({ wrongBytes: counts.wrongBytes, readsFailed: counts.readsFailed, failedReads: notOk(seen, 5, 'read') }).toEqual({
+    wrongBytes: 0,
+    readsFailed: 0,
+    failedReads: [],
+  });
   if (counts.writesFailed) console.log(`writes failed during the rotation: ${counts.writesFailed} of ${counts.writes}\n${notOk(seen, 5, 'write').join('\n')}`);
 }, 600_000);
 
@@ -143,10 +159,17 @@ test('a rotation while a deployment is rolling out defers: nothing is written or
   expect(result.reason).toMatch(/deployment/);
   expect((await ssm.send(new GetParameterCommand({ Name: live }))).Parameter?.Version).toBe(versionBefore);
   // Once the deployment is done, the next run rotates.
-  await eventually('the workers deployment completes', 180_000, async () => {
-    const { services } = local.cluster.ecs!.call('DescribeServices', { services: [workers] }) as { services: Array<{ deployments: Array<{ rolloutState: string }> }> };
-    return services[0].deployments.length === 1 && services[0].deployments[0].rolloutState === 'COMPLETED' ? true : undefined;
-  }, 1000);
+  await eventually(
+    'the workers deployment completes',
+    180_000,
+    async () => {
+      const { services } = local.cluster.ecs!.call('DescribeServices', { services: [workers] }) as {
+        services: Array<{ deployments: Array<{ rolloutState: string }> }>;
+      };
+      return services[0].deployments.length === 1 && services[0].deployments[0].rolloutState === 'COMPLETED' ? true : undefined;
+    },
+    1000,
+  );
   const next = await local.cluster.rotate({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, FAST);
   expect(next.outcome).toBe('rotated');
 }, 600_000);

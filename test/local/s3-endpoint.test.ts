@@ -2,14 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  ListBucketsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { alluxioJvmMemory } from '../../lib/core/jvm-memory';
 import { S3_ENDPOINT_DEFAULTS } from '../../lib/core/s3-endpoint';
 import { createMinioS3Client } from '../../lib/runtime/s3-client';
@@ -69,7 +62,9 @@ const proxyLog = () => {
 test('the stack output is http://s3.<namespace>:<port>/api/v1/s3, and the proxy answers there', async () => {
   const output = Object.entries(local.cluster.outputs).find(([name]) => name.includes('S3EndpointUrl'))![1];
   expect(output).toMatch(new RegExp(`^http://s3\\.alluxio-[a-z0-9]+\\.internal:${PROXY_PORT}/api/v1/s3$`));
-  await eventually(`the proxy answers at ${endpoint}\n${proxyLog()}`, 60_000, async () => ((await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(5000) })).status ? true : undefined));
+  await eventually(`the proxy answers at ${endpoint}\n${proxyLog()}`, 60_000, async () =>
+    (await fetch(`${endpoint}/`, { signal: AbortSignal.timeout(5000) })).status ? true : undefined,
+  );
 });
 
 describe('the AWS SDK through the proxy', () => {
@@ -125,11 +120,14 @@ print(body.decode(), keys)
 const BOTO3_BUCKET = 'from-boto3';
 const PYTHON = join(__dirname, '..', '..', '.tools', 'venv', 'bin', 'python');
 
-test('boto3 (path-style, the README\'s settings) writes, reads and lists through the proxy', async () => {
+test("boto3 (path-style, the README's settings) writes, reads and lists through the proxy", async () => {
   expect(existsSync(PYTHON)).toBe(true);
   const output = await new Promise<string>((resolve, reject) =>
-    execFile(PYTHON, ['-c', BOTO3_SCRIPT], { env: { ENDPOINT: endpoint, KEY_ID: OWNER, BUCKET: BOTO3_BUCKET, PATH: process.env.PATH }, timeout: 60_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`boto3 failed: ${stderr}\n${proxyLog()}`)) : resolve(stdout),
+    execFile(
+      PYTHON,
+      ['-c', BOTO3_SCRIPT],
+      { env: { ENDPOINT: endpoint, KEY_ID: OWNER, BUCKET: BOTO3_BUCKET, PATH: process.env.PATH }, timeout: 60_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`boto3 failed: ${stderr}\n${proxyLog()}`)) : resolve(stdout)),
     ),
   );
   expect(output.trim()).toBe("hello from boto3 ['boto3/hello.txt']");
@@ -148,7 +146,7 @@ function run(program: string, args: string[], env: Record<string, string>): Prom
 
 const CLI_BUCKET = 'from-aws-cli';
 
-test('the AWS CLI (path-style, the README\'s settings) copies up, lists and copies down through the proxy', async () => {
+test("the AWS CLI (path-style, the README's settings) copies up, lists and copies down through the proxy", async () => {
   const config = join(local.stateDir, 'aws-cli-config');
   writeFileSync(config, '[default]\ns3 =\n  addressing_style = path\n');
   const source = join(local.stateDir, 'day.csv');
@@ -268,14 +266,10 @@ describe('who gets in (Alluxio 2.9 checks no signature)', () => {
   test("another access key id: 403 AccessDenied on the owner's objects and an empty bucket list", async () => {
     const stranger = proxyClient('someone-else', 'someone-elses-secret');
     try {
-      const outcome = await stranger.send(new GetObjectCommand({ Bucket: BUCKET, Key: key })).then(
-        async (object) => ({ read: Buffer.from(await object.Body!.transformToByteArray()).equals(content) }),
-        refusal,
-      );
-      const put = await stranger.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'who/stranger.bin', Body: 'x' })).then(
-        () => ({ wrote: true }),
-        refusal,
-      );
+      const outcome = await stranger
+        .send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))
+        .then(async (object) => ({ read: Buffer.from(await object.Body!.transformToByteArray()).equals(content) }), refusal);
+      const put = await stranger.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'who/stranger.bin', Body: 'x' })).then(() => ({ wrote: true }), refusal);
       const list = await stranger.send(new ListBucketsCommand({})).then((listed) => ({ buckets: listed.Buckets?.map((b) => b.Name) }), refusal);
       // Refused by Alluxio's permission bits, not by a key check: the access key id is taken as the
       // Alluxio user, who is not the owner (the next test shows the secret plays no part).

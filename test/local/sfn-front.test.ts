@@ -1,4 +1,11 @@
-import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { LocalExecution, SfnFront } from '../../local/cloudformation/sfn-front';
 import { loadSandbox } from '../support/sandbox';
 
@@ -44,10 +51,14 @@ afterAll(async () => {
 });
 
 test('ListExecutions of the RUNNING ones, as the naming step asks: the same execution, ARN, status and date type from both', async () => {
-  const ask = (client: SFNClient) => client.send(new ListExecutionsCommand({ stateMachineArn: reference.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }));
+  const ask = (client: SFNClient) =>
+    client.send(new ListExecutionsCommand({ stateMachineArn: reference.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }));
   const [fromMoto, fromFront] = await Promise.all([ask(moto), ask(local)]);
   const shape = (listed: typeof fromMoto) =>
-    (listed.executions ?? []).map((execution) => ({ ...execution, startDate: execution.startDate instanceof Date && !Number.isNaN(execution.startDate.getTime()) }));
+    (listed.executions ?? []).map((execution) => ({
+      ...execution,
+      startDate: execution.startDate instanceof Date && !Number.isNaN(execution.startDate.getTime()),
+    }));
   expect(shape(fromFront)).toEqual(shape(fromMoto));
   expect(shape(fromFront)).toEqual([
     {
@@ -61,13 +72,18 @@ test('ListExecutions of the RUNNING ones, as the naming step asks: the same exec
 });
 
 test('without a filter every execution is listed, newest first, by both', async () => {
-  const names = async (client: SFNClient) => ((await client.send(new ListExecutionsCommand({ stateMachineArn: reference.stateMachineArn }))).executions ?? []).map((e) => e.name);
+  const names = async (client: SFNClient) =>
+    ((await client.send(new ListExecutionsCommand({ stateMachineArn: reference.stateMachineArn }))).executions ?? []).map((e) => e.name);
   expect(await names(local)).toEqual(await names(moto));
   expect(await names(local)).toEqual(['rotation-running', 'rotation-ended']);
 });
 
 test('a state machine it does not know is StateMachineDoesNotExist from both; any other operation is refused by name', async () => {
-  const errorOf = async (client: SFNClient, arn: string) => client.send(new ListExecutionsCommand({ stateMachineArn: arn })).then(() => undefined, (error: Error) => error.name);
+  const errorOf = async (client: SFNClient, arn: string) =>
+    client.send(new ListExecutionsCommand({ stateMachineArn: arn })).then(
+      () => undefined,
+      (error: Error) => error.name,
+    );
   const unknown = `${reference.stateMachineArn}-gone`;
   expect(await errorOf(local, unknown)).toBe('StateMachineDoesNotExist');
   expect(await errorOf(moto, unknown)).toBe('StateMachineDoesNotExist');

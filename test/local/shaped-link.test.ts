@@ -40,7 +40,10 @@ afterAll(async () => {
  * (`ms`), and the time from the first body byte to the last (`bodyMs`: the server's own latency, long
  * on a loaded machine, left out).
  */
-async function timedGet(client: S3Client, key: string): Promise<{ hash: string; bytes: number; ms: number; bodyMs: number; startedAt: number; endedAt: number }> {
+async function timedGet(
+  client: S3Client,
+  key: string,
+): Promise<{ hash: string; bytes: number; ms: number; bodyMs: number; startedAt: number; endedAt: number }> {
   const startedAt = performance.now();
   const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const hash = createHash('sha256');
@@ -80,7 +83,7 @@ test('a request through the link takes the set RTT more than the same request wi
   expect(rttMs).toBeLessThan(RTT_MS * 1.5);
 }, 30_000);
 
-test('a 16 MB PUT through the link passes versitygw\'s SigV4 payload hash and lands intact', async () => {
+test("a 16 MB PUT through the link passes versitygw's SigV4 payload hash and lands intact", async () => {
   const content = randomBytes(16 << 20);
   const before = link.counters();
   const t0 = performance.now();

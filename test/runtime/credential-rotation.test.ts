@@ -2,7 +2,15 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-s
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { FAILURE_METRIC, SUCCESS_METRIC } from '../../lib/core/rotation-plan';
 import { withCredentials } from '../../lib/core/site-properties';
-import { newRotationExecution, RotationClients, RotationConfig, RotationExecution, RotationProgress, runCredentialRotation, runRotationStep } from '../../lib/runtime/credential-rotation';
+import {
+  newRotationExecution,
+  RotationClients,
+  RotationConfig,
+  RotationExecution,
+  RotationProgress,
+  runCredentialRotation,
+  runRotationStep,
+} from '../../lib/runtime/credential-rotation';
 import {
   currentValue,
   deployPair,
@@ -32,7 +40,9 @@ function clients(): RotationClients {
 
 async function rotate(config: RotationConfig, trigger: 'parameter-change' | 'schedule' = 'parameter-change') {
   const progress: RotationProgress[] = [];
-  const result = await runCredentialRotation(config, clients(), { kind: trigger, parameterName: config.parameters.accessKeyParameterName }, FAST_TIMING, (p) => progress.push(p));
+  const result = await runCredentialRotation(config, clients(), { kind: trigger, parameterName: config.parameters.accessKeyParameterName }, FAST_TIMING, (p) =>
+    progress.push(p),
+  );
   return { result, progress, log: JSON.stringify(progress) };
 }
 
@@ -52,7 +62,10 @@ function secretsOf(...identities: Array<{ accessKeyId: string; secretAccessKey: 
 }
 
 function notificationsFor(config: RotationConfig) {
-  return rotation.sandbox.notifications().filter((n) => n.Message.includes(config.parameters.sitePropertiesBaseName)).map((n) => JSON.parse(n.Message));
+  return rotation.sandbox
+    .notifications()
+    .filter((n) => n.Message.includes(config.parameters.sitePropertiesBaseName))
+    .map((n) => JSON.parse(n.Message));
 }
 
 /** The configuration parameter the (mocked) services' task definitions name in this test. */
@@ -115,7 +128,10 @@ describe('rotation to a bad pair', () => {
     const [, report] = notificationsFor(config);
     expect(report).toMatchObject({ outcome: 'rolled-back', code: 'PAIR_REJECTED', restarted: [] });
     expect(await metricSum(rotation.sandbox, config.metricNamespace, FAILURE_METRIC, config.parameters.sitePropertiesBaseName)).toBe(1);
-    expectNoSecret(log + JSON.stringify(result) + rotation.sandbox.deliveredBodies().join('\n'), [...secretsOf(rotation.sandbox.first, rotation.sandbox.second), wrongSecret]);
+    expectNoSecret(log + JSON.stringify(result) + rotation.sandbox.deliveredBodies().join('\n'), [
+      ...secretsOf(rotation.sandbox.first, rotation.sandbox.second),
+      wrongSecret,
+    ]);
   });
 
   test('services that do not become stable: restarted ones restarted again on the restored file', async () => {
@@ -151,7 +167,7 @@ describe('rotation to a bad pair', () => {
 });
 
 describe('the check after the restarts', () => {
-  test("a master whose root mount is not the rendered one fails it: rolled back, master and workers restarted on the restored file", async () => {
+  test('a master whose root mount is not the rendered one fails it: rolled back, master and workers restarted on the restored file', async () => {
     const wrongMaster = await startFakeAlluxioMaster({ rootUfsUri: 's3://another-bucket/elsewhere' });
     try {
       const config = await deployedAndAdopted('master-mismatch', { alluxioMasters: [wrongMaster.address] });
@@ -188,7 +204,12 @@ describe('steps and waits (what Step Functions runs)', () => {
       execution = await runRotationStep(config, clients(), execution, FAST_TIMING);
       executions.push(execution);
       // No polling inside a step: each service it waits on is looked at once.
-      const looked = ecs.commandCalls(DescribeServicesCommand).slice(describedBefore).map((call) => call.args[0].input.services ?? []).filter((services) => services.length === 1).map(([service]) => service);
+      const looked = ecs
+        .commandCalls(DescribeServicesCommand)
+        .slice(describedBefore)
+        .map((call) => call.args[0].input.services ?? [])
+        .filter((services) => services.length === 1)
+        .map(([service]) => service);
       expect(new Set(looked).size).toBe(looked.length);
     }
     expect(execution.result).toMatchObject({ outcome: 'rotated', restarted: ['master', 'workers'] });
@@ -235,7 +256,9 @@ describe('steps and waits (what Step Functions runs)', () => {
     // Forward: master-0, master-1 (not stable: fails). Rollback: master-1 first, not stable: stop; master-0 is not taken down again.
     expect(restartedServices(ecs)).toEqual(['alluxio-master-0', 'alluxio-master-1', 'alluxio-master-1']);
     expect(result).toMatchObject({ outcome: 'failed', code: 'ROLLBACK_FAILED', restarted: ['master-0', 'master-1', 'master-1'] });
-    expect(result.reason).toMatch(/alluxio-master-1 \(master-1\) was not stable within 0 s.*rolling back stopped: ECS service alluxio-master-1 \(master-1\) was not stable within 0 s .*no further service is restarted/);
+    expect(result.reason).toMatch(
+      /alluxio-master-1 \(master-1\) was not stable within 0 s.*rolling back stopped: ECS service alluxio-master-1 \(master-1\) was not stable within 0 s .*no further service is restarted/,
+    );
     expect(progress.map((p) => p.step)).toContain('restored');
     // The last-known-good pair is back in the parameters even so.
     expect(await currentValue(rotation.sandbox.ssm, access)).toMatchObject({ value: rotation.sandbox.first.accessKeyId });
@@ -262,7 +285,9 @@ describe('only one half updated', () => {
     const config = await deployedAndAdopted('half-then-pair');
     const { access, secret } = names(config);
     await putSecureString(rotation.sandbox.ssm, access, rotation.sandbox.second.accessKeyId);
-    const later = new Promise<void>((resolve) => setTimeout(() => void putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey).then(() => resolve()), 100));
+    const later = new Promise<void>((resolve) =>
+      setTimeout(() => void putSecureString(rotation.sandbox.ssm, secret, rotation.sandbox.second.secretAccessKey).then(() => resolve()), 100),
+    );
 
     const { result, progress } = await rotate(config);
     await later;
@@ -274,7 +299,8 @@ describe('only one half updated', () => {
 
 describe("SSM's 100-version window", () => {
   async function putMany(name: string, value: string, count: number): Promise<void> {
-    for (let i = 0; i < count; i++) await rotation.sandbox.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+    for (let i = 0; i < count; i++)
+      await rotation.sandbox.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
   }
 
   test('a label on the oldest of 100 versions blocks writes; reconcile moves it forward so writes go on past 100', async () => {
@@ -346,12 +372,19 @@ describe('reconcile (the schedule) repairs what an event missed', () => {
     const { result } = await rotate(config);
 
     expect(result).toMatchObject({ outcome: 'rotated' });
-    expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(withCredentials(edited, rotation.sandbox.second.accessKeyId, rotation.sandbox.second.secretAccessKey));
+    expect((await currentValue(rotation.sandbox.ssm, site)).value).toBe(
+      withCredentials(edited, rotation.sandbox.second.accessKeyId, rotation.sandbox.second.secretAccessKey),
+    );
   });
 });
 
 function names(config: RotationConfig) {
-  return { access: config.parameters.accessKeyParameterName, secret: config.parameters.secretKeyParameterName, site: liveConfiguration, base: config.parameters.sitePropertiesBaseName };
+  return {
+    access: config.parameters.accessKeyParameterName,
+    secret: config.parameters.secretKeyParameterName,
+    site: liveConfiguration,
+    base: config.parameters.sitePropertiesBaseName,
+  };
 }
 
 describe('rotation does not fight a deployment', () => {
@@ -388,7 +421,7 @@ describe('keys the user named (fromParameters): only read', () => {
     return deployedAndAdopted(suite, { ownsKeys: false });
   }
 
-  test('adopting labels nothing: the last-known-good versions are recorded on the deployment\'s own configuration', async () => {
+  test("adopting labels nothing: the last-known-good versions are recorded on the deployment's own configuration", async () => {
     const config = await adoptedReadOnly('readonly-adopt');
     const { access, secret, site } = names(config);
     expect(await labelledVersions(rotation.sandbox.ssm, access)).toEqual([]);
@@ -461,7 +494,12 @@ describe('faults only a mock can produce', () => {
   test('SSM unreachable while reading the state: reported as failed, nothing thrown', async () => {
     const config = await deployedAndAdopted('ssm-down');
     const { SSMClient } = await import('@aws-sdk/client-ssm');
-    const unreachable = new SSMClient({ endpoint: 'http://127.0.0.1:1', region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+    const unreachable = new SSMClient({
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      maxAttempts: 1,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
     const result = await runCredentialRotation(config, { ...clients(), ssm: unreachable }, { kind: 'schedule' }, FAST_TIMING);
     expect(result).toMatchObject({ outcome: 'failed', code: 'UNEXPECTED_ERROR' });
     expect(result.reason).toMatch(/GetParameter/);

@@ -57,13 +57,22 @@ function recordingAutoScaling(): { client: AutoScalingClient; completions: Array
   return { client, completions };
 }
 
-const action = (instanceId: string): LaunchLifecycleAction => ({ autoScalingGroupName: 'hosts', lifecycleHookName: 'attach-data', lifecycleActionToken: 'token-1', instanceId });
+const action = (instanceId: string): LaunchLifecycleAction => ({
+  autoScalingGroupName: 'hosts',
+  lifecycleHookName: 'attach-data',
+  lifecycleActionToken: 'token-1',
+  instanceId,
+});
 
 test('attaches an available volume to the new host and completes the action with CONTINUE', async () => {
   const volumeId = await volumeIn('us-east-1a');
   const host = await instanceIn('us-east-1a');
   const autoScaling = recordingAutoScaling();
-  const outcome = await attachDataVolumeAtLaunch(action(host), { volumeId, device: '/dev/xvdf', deadline: Date.now() + 60_000, pollIntervalMs: 1 }, { ec2, autoScaling: autoScaling.client, log: () => undefined });
+  const outcome = await attachDataVolumeAtLaunch(
+    action(host),
+    { volumeId, device: '/dev/xvdf', deadline: Date.now() + 60_000, pollIntervalMs: 1 },
+    { ec2, autoScaling: autoScaling.client, log: () => undefined },
+  );
   expect(outcome.result).toBe('CONTINUE');
   expect(await attachments(volumeId)).toEqual([`${host} attached /dev/xvdf`]);
   expect(autoScaling.completions).toEqual([
@@ -118,7 +127,11 @@ test('a volume in another AZ is abandoned at once, without an attach', async () 
   const volumeId = await volumeIn('us-east-1b');
   const host = await instanceIn('us-east-1a');
   const autoScaling = recordingAutoScaling();
-  const outcome = await attachDataVolumeAtLaunch(action(host), { volumeId, device: '/dev/xvdf', deadline: Date.now() + 60_000, pollIntervalMs: 1 }, { ec2, autoScaling: autoScaling.client, log: () => undefined });
+  const outcome = await attachDataVolumeAtLaunch(
+    action(host),
+    { volumeId, device: '/dev/xvdf', deadline: Date.now() + 60_000, pollIntervalMs: 1 },
+    { ec2, autoScaling: autoScaling.client, log: () => undefined },
+  );
   expect(outcome).toEqual({ result: 'ABANDON', reason: expect.stringMatching(/us-east-1b.*us-east-1a/) });
   expect(await attachments(volumeId)).toEqual([]);
   expect(autoScaling.completions.map((c) => c.LifecycleActionResult)).toEqual(['ABANDON']);
@@ -127,7 +140,11 @@ test('a volume in another AZ is abandoned at once, without an attach', async () 
 test('a volume that no longer exists is abandoned, naming the prop that adopts a retained one', async () => {
   const host = await instanceIn('us-east-1a');
   const autoScaling = recordingAutoScaling();
-  const outcome = await attachDataVolumeAtLaunch(action(host), { volumeId: 'vol-0000000000000000f', device: '/dev/xvdf', deadline: Date.now() + 60_000 }, { ec2, autoScaling: autoScaling.client, log: () => undefined });
+  const outcome = await attachDataVolumeAtLaunch(
+    action(host),
+    { volumeId: 'vol-0000000000000000f', device: '/dev/xvdf', deadline: Date.now() + 60_000 },
+    { ec2, autoScaling: autoScaling.client, log: () => undefined },
+  );
   expect(outcome).toEqual({ result: 'ABANDON', reason: expect.stringContaining('minio.dataVolumeId') });
 });
 
@@ -181,7 +198,9 @@ describe('a previous host that does not release the volume', () => {
     const impairedView = new EC2Client(sandboxAwsClientConfig());
     const fake = mockClient(impairedView);
     fake.on(DescribeInstanceStatusCommand).resolves({
-      InstanceStatuses: [{ InstanceId: previous, InstanceState: { Name: 'running', Code: 16 }, InstanceStatus: { Status: 'impaired' }, SystemStatus: { Status: 'ok' } }],
+      InstanceStatuses: [
+        { InstanceId: previous, InstanceState: { Name: 'running', Code: 16 }, InstanceStatus: { Status: 'impaired' }, SystemStatus: { Status: 'ok' } },
+      ],
     });
     fake.on(DescribeVolumesCommand).callsFake((input) => ec2.send(new DescribeVolumesCommand(input)));
     fake.on(DescribeInstancesCommand).callsFake((input) => ec2.send(new DescribeInstancesCommand(input)));

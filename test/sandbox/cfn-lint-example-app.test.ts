@@ -43,10 +43,7 @@ describe('cfn-lint on the example app', () => {
 
   test('the linter does report an error on a broken template (negative control)', async () => {
     const broken = join(outdir, 'broken.json');
-    writeFileSync(
-      broken,
-      JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 'not-a-number' } } } }),
-    );
+    writeFileSync(broken, JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { VisibilityTimeout: 'not-a-number' } } } }));
     const findings = await runCfnLint(broken);
     expect(findings.filter((f) => f.level === 'Error').length).toBeGreaterThan(0);
   }, 120_000);

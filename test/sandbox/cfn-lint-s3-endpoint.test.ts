@@ -8,7 +8,7 @@ import { formatCfnLintFindings, runCfnLint } from '../support/cfn-lint';
 
 // The example app keeps the S3 endpoint off (its default); this lints a stack with it on and a client
 // admitted, so the proxy's task definition, service, Cloud Map name and security groups are linted too.
-test('a stack with the S3 endpoint on and a client admitted: cfn-lint reports zero errors, and nothing at all on the endpoint\'s resources', async () => {
+test("a stack with the S3 endpoint on and a client admitted: cfn-lint reports zero errors, and nothing at all on the endpoint's resources", async () => {
   const outdir = mkdtempSync(join(tmpdir(), 's3-endpoint-synth-'));
   try {
     const app = new App({ outdir });

@@ -69,7 +69,12 @@ export function runAlluxioJava(mainClass: string, args: readonly string[], jvmOp
  * (backend/posix/posix.go, CopyObject -> PutObject). MinIO and S3 copy a 0-byte marker.
  * renameLargeDirectoryTest would also wait out its 180 s consistency timeout on that error.
  */
-export const VERSITYGW_DIRECTORY_COPY_TESTS: readonly string[] = ['renameDirectoryTest', 'renameDirectoryDeepTest', 'renameRenamableDirectoryTest', 'renameLargeDirectoryTest'];
+export const VERSITYGW_DIRECTORY_COPY_TESTS: readonly string[] = [
+  'renameDirectoryTest',
+  'renameDirectoryDeepTest',
+  'renameRenamableDirectoryTest',
+  'renameLargeDirectoryTest',
+];
 
 export interface UfsContractTestOptions {
   /** The whole alluxio-site.properties, exactly as a deployment would write it. */
@@ -137,10 +142,9 @@ export function expectAllSelectedPassed(result: UfsContractTestResult, skipped: 
  * method whose name ends in "Test" of these two classes), read from the installed jar.
  */
 export function listUfsContractTests(): string[] {
-  const out = execFileSync(
-    'javap',
-    ['-cp', javaClasspath(), 'alluxio.cli.UnderFileSystemCommonOperations', 'alluxio.cli.S3ASpecificOperations'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const out = execFileSync('javap', ['-cp', javaClasspath(), 'alluxio.cli.UnderFileSystemCommonOperations', 'alluxio.cli.S3ASpecificOperations'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return [...out.matchAll(/ (\w+Test)\(\)/g)].map((m) => m[1]);
 }

@@ -1,4 +1,12 @@
-import { CreateServiceCommand, DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient, KeyValuePair, RegisterTaskDefinitionCommand, Service } from '@aws-sdk/client-ecs';
+import {
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  KeyValuePair,
+  RegisterTaskDefinitionCommand,
+  Service,
+} from '@aws-sdk/client-ecs';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parseRenderProperties } from '../../lib/core/custom-resource-props';
 import { renderSiteProperties } from '../../lib/core/site-properties';
@@ -34,7 +42,11 @@ export class ExtraServices {
 
   constructor(private readonly local: TestCluster) {
     const { aws } = loadSandbox();
-    this.ecs = new ECSClient({ endpoint: local.cluster.ecsEndpoint, region: aws.region, credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey } });
+    this.ecs = new ECSClient({
+      endpoint: local.cluster.ecsEndpoint,
+      region: aws.region,
+      credentials: { accessKeyId: aws.accessKeyId, secretAccessKey: aws.secretAccessKey },
+    });
   }
 
   /** Registers `family`: the deployed task definition of `role` with its container changed as `variant` says. */
@@ -81,7 +93,10 @@ export class ExtraServices {
    * the deployed one's (on the variant task's own volume), or none with `journalKeys: false`. For a
    * cluster of one master: the layout of a quorum would stay beside the name.
    */
-  async siteFileForOwnMaster(name: string, options: { masterHostname: string; directory: string; journalKeys?: boolean }): Promise<{ parameter: string; text: string }> {
+  async siteFileForOwnMaster(
+    name: string,
+    options: { masterHostname: string; directory: string; journalKeys?: boolean },
+  ): Promise<{ parameter: string; text: string }> {
     const resource = Object.values(this.local.cluster.template.Resources).find((r) => r.Type === 'Custom::AlluxioSiteProperties')!;
     const request = parseRenderProperties((resource.Properties ?? {}) as Record<string, unknown>);
     const { journal, ...layout } = request.settings.cluster!;

@@ -55,7 +55,10 @@ export async function deployTestCluster(name: string, options: TestClusterOption
   const logTail = (chars = 6000) => {
     const tasks = join(stateDir, 'ecs', 'tasks');
     const taskLogs = existsSync(tasks)
-      ? readdirSync(tasks).map((task) => `--- ${task}\n${existsSync(join(tasks, task, 'container.log')) ? readFileSync(join(tasks, task, 'container.log'), 'utf8').slice(-1500) : ''}`)
+      ? readdirSync(tasks).map(
+          (task) =>
+            `--- ${task}\n${existsSync(join(tasks, task, 'container.log')) ? readFileSync(join(tasks, task, 'container.log'), 'utf8').slice(-1500) : ''}`,
+        )
       : [];
     return [...lines, ...taskLogs].join('\n').slice(-chars);
   };
@@ -81,7 +84,9 @@ export async function deployTestCluster(name: string, options: TestClusterOption
     });
   } catch (error) {
     rmSync(stateDir, { recursive: true, force: true });
-    throw new Error(`the ${name} cluster did not deploy: ${error instanceof Error ? error.message : String(error)}\n${lines.join('\n').slice(-6000)}`, { cause: error });
+    throw new Error(`the ${name} cluster did not deploy: ${error instanceof Error ? error.message : String(error)}\n${lines.join('\n').slice(-6000)}`, {
+      cause: error,
+    });
   }
   return {
     cluster,
@@ -107,7 +112,8 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} within ${timeoutMs / 1000} s${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
 }

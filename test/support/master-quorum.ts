@@ -52,7 +52,8 @@ async function freeQuorumBlock(count: number): Promise<string> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const block = `127.0.${20 + Math.floor(Math.random() * 230)}`;
     let taken = false;
-    for (let i = 1; i <= count && !taken; i++) taken = (await listening(`${block}.${i}`, MASTER_RPC_PORT, 200)) || (await listening(`${block}.${i}`, MASTER_WEB_PORT, 200));
+    for (let i = 1; i <= count && !taken; i++)
+      taken = (await listening(`${block}.${i}`, MASTER_RPC_PORT, 200)) || (await listening(`${block}.${i}`, MASTER_WEB_PORT, 200));
     if (!taken) return block;
   }
   throw new Error('no free 127.0.N address block for a master quorum');
@@ -166,7 +167,9 @@ export async function startMasterQuorum(name: string, options: MasterQuorumOptio
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    throw new Error(`no master of ${among.map((i) => webAddresses[i]).join(', ')} answered MasterInfo within ${timeoutMs / 1000} s\n${among.map((i) => `--- master ${i}\n${logTail(i)}`).join('\n')}`);
+    throw new Error(
+      `no master of ${among.map((i) => webAddresses[i]).join(', ')} answered MasterInfo within ${timeoutMs / 1000} s\n${among.map((i) => `--- master ${i}\n${logTail(i)}`).join('\n')}`,
+    );
   };
 
   const stop = async () => {

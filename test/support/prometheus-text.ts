@@ -46,7 +46,9 @@ export function fetchText(host: string, port: number, path: string, timeoutMs = 
     const request = http.get({ host, port, path, timeout: timeoutMs }, (response) => {
       let body = '';
       response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${host}:${port}${path} answered HTTP ${response.statusCode}`))));
+      response.on('end', () =>
+        response.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${host}:${port}${path} answered HTTP ${response.statusCode}`)),
+      );
     });
     request.on('timeout', () => request.destroy(new Error(`no answer from ${host}:${port}${path} within ${timeoutMs} ms`)));
     request.on('error', reject);

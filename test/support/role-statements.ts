@@ -6,6 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
  */
 export function roleStatementsOf(template: Template, roleId: string): any[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((policy: any) => (policy.Properties.Roles as Array<{ Ref?: string }>).some((role) => role.Ref?.startsWith(roleId) && /^[0-9A-F]{8}$/.test(role.Ref.slice(roleId.length))))
+    .filter((policy: any) =>
+      (policy.Properties.Roles as Array<{ Ref?: string }>).some((role) => role.Ref?.startsWith(roleId) && /^[0-9A-F]{8}$/.test(role.Ref.slice(roleId.length))),
+    )
     .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
 }

@@ -193,7 +193,11 @@ export type EcsBehaviour = (service: string) => { rolloutState?: string; running
  * every task running until a service has been restarted, and per `behaviour` after that; each
  * service's task definition names the deployed configuration as its ALLUXIO_SITE_PROPERTIES secret.
  */
-export function mockEcs(behaviour: EcsBehaviour = () => ({}), beforeRestart: EcsBehaviour = () => ({}), configurationOf: (service: string) => string = () => deployedConfiguration) {
+export function mockEcs(
+  behaviour: EcsBehaviour = () => ({}),
+  beforeRestart: EcsBehaviour = () => ({}),
+  configurationOf: (service: string) => string = () => deployedConfiguration,
+) {
   const ecs = mockClient(ECSClient);
   const restarted = new Set<string>();
   ecs.on(UpdateServiceCommand).callsFake((input: { service?: string }) => {
@@ -216,7 +220,12 @@ export function mockEcs(behaviour: EcsBehaviour = () => ({}), beforeRestart: Ecs
       containerDefinitions: [
         {
           name: 'alluxio',
-          secrets: [{ name: 'ALLUXIO_SITE_PROPERTIES', valueFrom: `arn:aws:ssm:us-east-1:123456789012:parameter${configurationOf(String(input.taskDefinition).replace(/-task:\d+$/, ''))}` }],
+          secrets: [
+            {
+              name: 'ALLUXIO_SITE_PROPERTIES',
+              valueFrom: `arn:aws:ssm:us-east-1:123456789012:parameter${configurationOf(String(input.taskDefinition).replace(/-task:\d+$/, ''))}`,
+            },
+          ],
         },
       ],
     },

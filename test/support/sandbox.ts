@@ -73,7 +73,12 @@ export function sandboxAwsEnv(): NodeJS.ProcessEnv {
  * lower case, digits and hyphens.
  */
 export function uniqueBucketName(purpose: string): string {
-  const slug = purpose.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'test';
+  const slug =
+    purpose
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'test';
   return `${slug}-${randomBytes(6).toString('hex')}`;
 }
 

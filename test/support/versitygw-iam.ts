@@ -76,9 +76,19 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
     spawn(
       VERSITYGW,
       [
-        '--port', `127.0.0.1:${port}`, '--access', root.accessKeyId, '--secret', root.secretAccessKey,
-        '--iam-dir', join(workDir, 'iam'), '--quiet',
-        'posix', '--sidecar', join(workDir, 'meta'), join(workDir, 'data'),
+        '--port',
+        `127.0.0.1:${port}`,
+        '--access',
+        root.accessKeyId,
+        '--secret',
+        root.secretAccessKey,
+        '--iam-dir',
+        join(workDir, 'iam'),
+        '--quiet',
+        'posix',
+        '--sidecar',
+        join(workDir, 'meta'),
+        join(workDir, 'data'),
       ],
       { stdio: 'ignore' },
     );
@@ -147,8 +157,20 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
     async addUser(bucket, identity, objectPrefix) {
       const user = identity ?? randomIdentity('user');
       await promisify(execFile)(VERSITYGW, [
-        'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
-        'create-user', '--access', user.accessKeyId, '--secret', user.secretAccessKey, '--role', 'user',
+        'admin',
+        '--access',
+        root.accessKeyId,
+        '--secret',
+        root.secretAccessKey,
+        '--endpoint-url',
+        endpoint,
+        'create-user',
+        '--access',
+        user.accessKeyId,
+        '--secret',
+        user.secretAccessKey,
+        '--role',
+        'user',
       ]);
       grantsByBucket.set(bucket, [...(grantsByBucket.get(bucket) ?? []), { user: user.accessKeyId, objects: `arn:aws:s3:::${bucket}/${objectPrefix ?? ''}*` }]);
       await writePolicy(bucket);
@@ -158,12 +180,23 @@ export async function startVersitygwWithIam(): Promise<VersitygwWithIam> {
       // The policies first: versitygw refuses a policy naming an account that no longer exists.
       for (const [bucket, grants] of grantsByBucket) {
         if (!grants.some((grant) => grant.user === identity.accessKeyId)) continue;
-        grantsByBucket.set(bucket, grants.filter((grant) => grant.user !== identity.accessKeyId));
+        grantsByBucket.set(
+          bucket,
+          grants.filter((grant) => grant.user !== identity.accessKeyId),
+        );
         await writePolicy(bucket);
       }
       await promisify(execFile)(VERSITYGW, [
-        'admin', '--access', root.accessKeyId, '--secret', root.secretAccessKey, '--endpoint-url', endpoint,
-        'delete-user', '--access', identity.accessKeyId,
+        'admin',
+        '--access',
+        root.accessKeyId,
+        '--secret',
+        root.secretAccessKey,
+        '--endpoint-url',
+        endpoint,
+        'delete-user',
+        '--access',
+        identity.accessKeyId,
       ]);
     },
     async stop() {

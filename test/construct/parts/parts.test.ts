@@ -35,7 +35,12 @@ function base(): Base {
 }
 
 function credentialsIn(b: Base, credentials = TEAM_KEYS): ClusterCredentials {
-  return new ClusterCredentials(b.stack, 'Credentials', { credentials, parameterPrefix: '/parts', functions: b.functions, removalPolicy: RemovalPolicy.RETAIN });
+  return new ClusterCredentials(b.stack, 'Credentials', {
+    credentials,
+    parameterPrefix: '/parts',
+    functions: b.functions,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
 }
 
 function configurationIn(b: Base, credentials: ClusterCredentials): SiteConfiguration {
@@ -100,7 +105,11 @@ describe('SiteConfiguration', () => {
     configuration.grantReadEveryConfiguration(task);
     const template = Template.fromStack(b.stack);
     const [render] = Object.values(template.findResources('Custom::AlluxioSiteProperties')) as any[];
-    expect(render.Properties).toMatchObject({ SitePropertiesParameterName: '/parts/site-properties', Bucket: 'datalake', MasterHostname: 'master.parts.internal' });
+    expect(render.Properties).toMatchObject({
+      SitePropertiesParameterName: '/parts/site-properties',
+      Bucket: 'datalake',
+      MasterHostname: 'master.parts.internal',
+    });
     expect(render.DependsOn.some((id: string) => id.startsWith('Credentials'))).toBe(true);
     const reads = JSON.stringify(statementsOf(template).filter((s) => [s.Action].flat().includes('ssm:GetParameters')));
     expect(reads).toContain('parameter/parts/site-properties"');
@@ -115,7 +124,13 @@ describe('MinioStore', () => {
       const credentials = credentialsIn(b);
       const client = new ec2.SecurityGroup(b.stack, 'Client', { vpc: b.vpc });
       if (withStore) {
-        const store = new MinioStore(b.stack, 'Minio', { backend: EXISTING, credentials, cluster: b.cluster, port: 9000, logRetention: logs.RetentionDays.ONE_DAY });
+        const store = new MinioStore(b.stack, 'Minio', {
+          backend: EXISTING,
+          credentials,
+          cluster: b.cluster,
+          port: 9000,
+          logRetention: logs.RetentionDays.ONE_DAY,
+        });
         store.allowFrom(client, 'client');
         expect(store.endpoint).toBe('http://10.0.12.7:9000');
         expect(store.server).toBeUndefined();
@@ -138,7 +153,9 @@ describe('MinioStore', () => {
     const template = Template.fromStack(b.stack);
     template.resourceCountIs('AWS::ECS::Service', 1);
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')) as any[];
-    expect(ingress.map((rule) => [rule.Properties.FromPort, rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]])).toEqual([[9000, expect.stringMatching(/^Client/)]]);
+    expect(ingress.map((rule) => [rule.Properties.FromPort, rule.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]])).toEqual([
+      [9000, expect.stringMatching(/^Client/)],
+    ]);
   });
 });
 
@@ -146,14 +163,27 @@ describe('AlluxioMasterGroup and AlluxioWorkerGroup', () => {
   test('one master that never overlaps itself, its journal on EFS; workers sized from the cache', () => {
     const b = base();
     const context = contextIn(b);
-    const masters = new AlluxioMasterGroup(b.stack, 'Master', { context, cpu: 1024, memoryMiB: 4096, jvmOptions: {}, rootUfsKey: 'alluxio.master.mount.table.root.ufs', removalPolicy: RemovalPolicy.DESTROY });
+    const masters = new AlluxioMasterGroup(b.stack, 'Master', {
+      context,
+      cpu: 1024,
+      memoryMiB: 4096,
+      jvmOptions: {},
+      rootUfsKey: 'alluxio.master.mount.table.root.ufs',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     new AlluxioWorkerGroup(b.stack, 'Worker', { context, cpu: 1024, memoryMiB: 4096, jvmOptions: {}, count: 3, cacheGiB: 50 });
     expect(masters.rpcEndpoints).toEqual(['master.parts.internal:19998']);
     expect(masters.webEndpoints).toEqual(['master.parts.internal:19999']);
     const template = Template.fromStack(b.stack);
     template.resourceCountIs('AWS::EFS::FileSystem', 1);
-    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 1, DeploymentConfiguration: Match.objectLike({ MaximumPercent: 100, MinimumHealthyPercent: 0 }) });
-    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 3, DeploymentConfiguration: Match.objectLike({ MaximumPercent: 200, MinimumHealthyPercent: 50 }) });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 1,
+      DeploymentConfiguration: Match.objectLike({ MaximumPercent: 100, MinimumHealthyPercent: 0 }),
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      DesiredCount: 3,
+      DeploymentConfiguration: Match.objectLike({ MaximumPercent: 200, MinimumHealthyPercent: 50 }),
+    });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', { EphemeralStorage: { SizeInGiB: 60 } });
     // Both read the configuration as their secret.
     const secrets = Object.values(template.findResources('AWS::ECS::TaskDefinition')).map((t: any) => t.Properties.ContainerDefinitions[0].Secrets[0].Name);
@@ -165,14 +195,34 @@ describe('DeployChecks', () => {
   test('the MinIO check runs after the credentials; the Alluxio check after the services it is given', () => {
     const b = base();
     const credentials = credentialsIn(b);
-    const store = new MinioStore(b.stack, 'Minio', { backend: EXISTING, credentials, cluster: b.cluster, port: 9000, logRetention: logs.RetentionDays.ONE_DAY });
-    const checks = new DeployChecks(b.stack, 'Checks', { functions: b.functions, credentials, store, backend: EXISTING, alluxioVersion: '2.9.6', timeoutSeconds: 120, configHash: 'abc' });
+    const store = new MinioStore(b.stack, 'Minio', {
+      backend: EXISTING,
+      credentials,
+      cluster: b.cluster,
+      port: 9000,
+      logRetention: logs.RetentionDays.ONE_DAY,
+    });
+    const checks = new DeployChecks(b.stack, 'Checks', {
+      functions: b.functions,
+      credentials,
+      store,
+      backend: EXISTING,
+      alluxioVersion: '2.9.6',
+      timeoutSeconds: 120,
+      configHash: 'abc',
+    });
     const service = new iam.Role(b.stack, 'StandInForAService', { assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com') });
     checks.addAlluxioCheck(['master.parts.internal:19999'], 2, [service]);
     const checksByKind = Object.values(Template.fromStack(b.stack).findResources('Custom::AlluxioMinioHealthCheck')) as any[];
     const minio = checksByKind.find((c) => !c.Properties.AlluxioMaster);
     const alluxio = checksByKind.find((c) => c.Properties.AlluxioMaster);
-    expect(minio.Properties).toMatchObject({ Endpoint: 'http://10.0.12.7:9000', Bucket: 'datalake', EnsureDirectory: 'true', ConfigHash: 'abc', TimeoutSeconds: '120' });
+    expect(minio.Properties).toMatchObject({
+      Endpoint: 'http://10.0.12.7:9000',
+      Bucket: 'datalake',
+      EnsureDirectory: 'true',
+      ConfigHash: 'abc',
+      TimeoutSeconds: '120',
+    });
     expect(minio.DependsOn.some((id: string) => id.startsWith('Credentials'))).toBe(true);
     // One master: its address exactly as before, no separator.
     expect(alluxio.Properties).toMatchObject({ AlluxioMaster: 'master.parts.internal:19999', ExpectedWorkers: '2', EnsureBucket: 'false' });
@@ -182,10 +232,26 @@ describe('DeployChecks', () => {
   test('several masters: every web endpoint, comma-separated, in the order given', () => {
     const b = base();
     const credentials = credentialsIn(b);
-    const store = new MinioStore(b.stack, 'Minio', { backend: EXISTING, credentials, cluster: b.cluster, port: 9000, logRetention: logs.RetentionDays.ONE_DAY });
-    const checks = new DeployChecks(b.stack, 'Checks', { functions: b.functions, credentials, store, backend: EXISTING, alluxioVersion: '2.9.6', timeoutSeconds: 120, configHash: 'abc' });
+    const store = new MinioStore(b.stack, 'Minio', {
+      backend: EXISTING,
+      credentials,
+      cluster: b.cluster,
+      port: 9000,
+      logRetention: logs.RetentionDays.ONE_DAY,
+    });
+    const checks = new DeployChecks(b.stack, 'Checks', {
+      functions: b.functions,
+      credentials,
+      store,
+      backend: EXISTING,
+      alluxioVersion: '2.9.6',
+      timeoutSeconds: 120,
+      configHash: 'abc',
+    });
     checks.addAlluxioCheck(['master-0.ns:19999', 'master-1.ns:19999', 'master-2.ns:19999'], 5, []);
-    const alluxio = (Object.values(Template.fromStack(b.stack).findResources('Custom::AlluxioMinioHealthCheck')) as any[]).find((c) => c.Properties.AlluxioMaster);
+    const alluxio = (Object.values(Template.fromStack(b.stack).findResources('Custom::AlluxioMinioHealthCheck')) as any[]).find(
+      (c) => c.Properties.AlluxioMaster,
+    );
     expect(alluxio.Properties).toMatchObject({ AlluxioMaster: 'master-0.ns:19999,master-1.ns:19999,master-2.ns:19999', ExpectedWorkers: '5' });
     expect(() => checks.addAlluxioCheck([], 1, [])).toThrow(/at least one master/);
   });
