@@ -20,6 +20,11 @@ source scripts/ensure-node-modules.sh
 log "dependencies ready in $(elapsed "$t0")"
 
 t0=$(now_ms)
+# typescript-eslint's rules and prettier's formatting (eslint.config.mjs, .prettierrc.json); npm run format fixes the latter.
+npm run --silent lint
+log "lint passed in $(elapsed "$t0")"
+
+t0=$(now_ms)
 # The jsii build: what `npm run build` emits plus the .jsii assembly, then the Python wheel and Java
 # jar the test/jsii suites install (pacmak reruns only when the npm tarball changed).
 bash scripts/package.sh
