@@ -11,6 +11,7 @@ import { LOST_WORKER_TIMEOUT, MINIO_PORT, resolveSettings, ResolvedSettings, wit
 import { ALLUXIO_CLUSTER_PORT_RANGE, ALLUXIO_PORTS, SITE_JOURNAL_FOLDER } from './core/alluxio-container';
 import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-version';
 import { RenderSettingsSource } from './core/custom-resource-props';
+import { InputError } from './core/input-error';
 import { HA_MASTER_MIN_ZONES } from './core/master-placement';
 import { masterJournalPortRange } from './core/master-quorum';
 import { CachePreload, PreloadPath } from './features/cache-preload';
@@ -404,12 +405,11 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
    * are refused, since the endpoint checks no signature.
    */
   public allowS3ClientsFrom(client: ec2.IConnectable): void {
-    if (!this.s3Endpoint) {
-      throw new Error(
-        `AlluxioMinio ${this.node.path}: s3Endpoint: is not enabled, so there is no S3 endpoint to let clients reach. Fix: pass s3Endpoint: { enabled: true }`,
-      );
-    }
-    withPropErrors(this, () => this.s3Endpoint!.allowS3ClientsFrom(client));
+    withPropErrors(this, () => {
+      if (!this.s3Endpoint)
+        throw new InputError('s3Endpoint', 'is not enabled, so there is no S3 endpoint to let clients reach', 'pass s3Endpoint: { enabled: true }');
+      this.s3Endpoint.allowS3ClientsFrom(client);
+    });
   }
 
   /**

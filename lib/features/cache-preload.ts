@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
 import { OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
+import { InputError } from '../core/input-error';
 import {
   alluxioPreloadCommand,
   PRELOAD_DEPLOYMENT_ENV,
@@ -110,7 +111,7 @@ export class CachePreload extends Construct {
     validatePreloadEntries(entries);
     const mastersUnreachableSeconds = props.mastersUnreachableTimeout?.toSeconds();
     if (mastersUnreachableSeconds !== undefined && mastersUnreachableSeconds < 1) {
-      throw new Error(`CachePreload: mastersUnreachableTimeout is ${mastersUnreachableSeconds} s. Fix: give at least Duration.seconds(1)`);
+      throw new InputError('mastersUnreachableTimeout', `is ${mastersUnreachableSeconds} s`, 'give at least Duration.seconds(1)');
     }
     this.deploymentName = props.deploymentName;
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };

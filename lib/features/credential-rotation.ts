@@ -24,6 +24,7 @@ import {
   startExecutionTimeoutSeconds,
   validateRotationWaits,
 } from '../core/rotation-budget';
+import { InputError } from '../core/input-error';
 import { ROTATION_ENV } from '../core/rotation-environment';
 import {
   DEFAULT_LAST_KNOWN_GOOD_LABEL,
@@ -190,17 +191,17 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const label = validateLabelName(props.lastKnownGoodLabel ?? DEFAULT_LAST_KNOWN_GOOD_LABEL, 'lastKnownGoodLabel');
     const schedule = props.reconcileSchedule ?? Duration.hours(1);
     if (schedule.toMinutes({ integral: false }) < 1) {
-      throw new Error(
-        `CredentialRotation: reconcileSchedule is ${schedule.toHumanString()}. Fix: use at least Duration.minutes(1) (EventBridge's smallest rate)`,
-      );
+      throw new InputError('reconcileSchedule', `is ${schedule.toHumanString()}`, "use at least Duration.minutes(1) (EventBridge's smallest rate)");
     }
     const pairWait = props.pairWait ?? Duration.seconds(DEFAULT_PAIR_WAIT_SECONDS);
     if (props.masterServices.length === 0) {
-      throw new Error('CredentialRotation: masterServices is empty. Fix: pass the master service, or one per master');
+      throw new InputError('masterServices', 'is empty', 'pass the master service, or one per master');
     }
     if (props.alluxioMasterWebAddresses && props.alluxioMasterWebAddresses.length !== props.masterServices.length) {
-      throw new Error(
-        `CredentialRotation: alluxioMasterWebAddresses names ${props.alluxioMasterWebAddresses.length} masters but masterServices ${props.masterServices.length}. Fix: give one web address per master service, in the same order`,
+      throw new InputError(
+        'alluxioMasterWebAddresses',
+        `names ${props.alluxioMasterWebAddresses.length} masters but masterServices ${props.masterServices.length}`,
+        'give one web address per master service, in the same order',
       );
     }
     const restartedServices = props.masterServices.length + 1 + (props.minioService ? 1 : 0);

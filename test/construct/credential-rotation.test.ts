@@ -332,11 +332,13 @@ describe('CredentialRotation', () => {
 
   test('props refused at synth name the prop and the fix', () => {
     expect(() => rotationStack(() => ({ lastKnownGoodLabel: 'ssm-good' }))).toThrow(/^lastKnownGoodLabel: .*reserves.*Fix:/);
-    expect(() => rotationStack(() => ({ reconcileSchedule: Duration.seconds(30) }))).toThrow(/reconcileSchedule .*Fix: use at least Duration.minutes\(1\)/);
+    expect(() => rotationStack(() => ({ reconcileSchedule: Duration.seconds(30) }))).toThrow(
+      /^reconcileSchedule: is 30 seconds\. Fix: use at least Duration.minutes\(1\)/,
+    );
     expect(() => rotationStack(() => ({ pairWait: Duration.seconds(0) }))).toThrow(/^pairWait: is 0 s\. Fix: use a whole number of seconds/);
-    expect(() => rotationStack(() => ({ masterServices: [] }))).toThrow(/masterServices is empty\. Fix: /);
+    expect(() => rotationStack(() => ({ masterServices: [] }))).toThrow(/^masterServices: is empty\. Fix: /);
     expect(() => rotationStack(() => ({ alluxioMasterWebAddresses: ['m0:19999', 'm1:19999'] }))).toThrow(
-      /alluxioMasterWebAddresses names 2 masters but masterServices 1\. Fix: /,
+      /^alluxioMasterWebAddresses: names 2 masters but masterServices 1\. Fix: /,
     );
   });
 
