@@ -59,13 +59,17 @@ export function resolveSettings(scope: Construct, props: AlluxioMinioProps): Res
   return withPropErrors(scope, () => resolveSettingsOrThrow(scope, props));
 }
 
-/** Runs `build`; an InputError from it becomes the construct's synth error, with the construct's path. */
-export function withPropErrors<T>(scope: Construct, build: () => T): T {
+/**
+ * Runs `build`; an InputError from it becomes the construct's synth error, with the construct's path.
+ * `inputPrefix` is the facade prop a feature's own props sit under (`rotation.`), so the error names
+ * the prop as the user wrote it.
+ */
+export function withPropErrors<T>(scope: Construct, build: () => T, inputPrefix = ''): T {
   try {
     return build();
   } catch (err) {
     if (err instanceof InputError) {
-      throw new Error(`AlluxioMinio ${scope.node.path}: ${err.message}`, { cause: err });
+      throw new Error(`AlluxioMinio ${scope.node.path}: ${inputPrefix}${err.message}`, { cause: err });
     }
     throw err;
   }
@@ -116,6 +120,11 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
 
   props.imageMirror?._validate();
+  // The preload task takes its bound on silent masters from it, with or without a rotation.
+  const serviceRestartSeconds = props.rotation?.serviceRestartTimeout?.toSeconds({ integral: false });
+  if (serviceRestartSeconds !== undefined && serviceRestartSeconds < 1) {
+    throw new InputError('rotation.serviceRestartTimeout', `is ${props.rotation!.serviceRestartTimeout!.toHumanString()}`, 'give at least Duration.seconds(1)');
+  }
 
   const healthCheckTimeout = props.healthCheckTimeout ?? Duration.minutes(DEFAULTS.healthCheckMinutes);
   validateWholeNumber(

@@ -253,24 +253,30 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
 
   private addRotation(options: RotationOptions, wiring: FeatureWiring): CredentialRotation {
     const { settings } = wiring;
-    const rotation = new CredentialRotation(this, 'Rotation', {
-      accessKeyParameter: this.accessKeyParameter,
-      secretKeyParameter: this.secretKeyParameter,
-      sitePropertiesParameterName: wiring.configuration.parameterBaseName,
-      ownsKeys: settings.credentials.isGenerated,
-      cluster: this.cluster,
-      masterServices: this.masterServices,
-      workerService: this.workerService,
-      minioService: wiring.store.server?.service,
-      alluxioMasterWebAddresses: wiring.masters.webEndpoints,
-      vpc: wiring.vpc,
-      kmsKey: settings.credentials.kmsKey,
-      topic: options.topic,
-      reconcileSchedule: options.reconcileSchedule,
-      serviceRestartTimeout: options.serviceRestartTimeout,
-      verificationTimeout: options.verificationTimeout,
-      logRetention: settings.logRetention,
-    });
+    // Its checks name its own props, which the user gave under `rotation`.
+    const rotation = withPropErrors(
+      this,
+      () =>
+        new CredentialRotation(this, 'Rotation', {
+          accessKeyParameter: this.accessKeyParameter,
+          secretKeyParameter: this.secretKeyParameter,
+          sitePropertiesParameterName: wiring.configuration.parameterBaseName,
+          ownsKeys: settings.credentials.isGenerated,
+          cluster: this.cluster,
+          masterServices: this.masterServices,
+          workerService: this.workerService,
+          minioService: wiring.store.server?.service,
+          alluxioMasterWebAddresses: wiring.masters.webEndpoints,
+          vpc: wiring.vpc,
+          kmsKey: settings.credentials.kmsKey,
+          topic: options.topic,
+          reconcileSchedule: options.reconcileSchedule,
+          serviceRestartTimeout: options.serviceRestartTimeout,
+          verificationTimeout: options.verificationTimeout,
+          logRetention: settings.logRetention,
+        }),
+      'rotation.',
+    );
     this.minioClients.addSecurityGroup(...rotation.connections.securityGroups);
     wiring.store.allowFrom(rotation, 'rotation verifies new keys against MinIO');
     wiring.context.securityGroup.connections.allowFrom(rotation, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'rotation verifies the master after a restart');

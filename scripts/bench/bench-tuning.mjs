@@ -86,10 +86,10 @@ export function candidateProperties(only) {
  * path under a task's home (`${alluxio.home}`, about 120 bytes here) does not.
  */
 function withDomainSocketDir(properties, stateDir) {
-  if (!Object.values(properties).some((value) => value.includes('{domainSocketDir}'))) return properties;
+  if (!Object.values(properties).some((value) => String(value).includes('{domainSocketDir}'))) return properties;
   const dir = join(stateDir, 'domain');
   mkdirSync(dir, { recursive: true });
-  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, value.replaceAll('{domainSocketDir}', dir)]));
+  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, String(value).replaceAll('{domainSocketDir}', dir)]));
 }
 
 async function deploySide(side, options, sandbox, index) {

@@ -26,6 +26,16 @@ function synthError(props: AlluxioMinioProps): string {
 }
 
 describe('synth-time validation names the prop and the fix', () => {
+  test("the rotation's own checks name its props as the user gave them, under rotation, with the construct's path", () => {
+    const props = { minio: EXISTING, credentials: TEAM_KEYS };
+    expect(synthError({ ...props, rotation: { reconcileSchedule: Duration.seconds(30) } })).toMatch(
+      /^AlluxioMinio Test\/Cache: rotation\.reconcileSchedule: is 30 seconds\. Fix: use at least Duration\.minutes\(1\)/,
+    );
+    expect(synthError({ ...props, rotation: { verificationTimeout: Duration.hours(10) } })).toMatch(
+      /^AlluxioMinio Test\/Cache: rotation\.serviceRestartTimeout: .*history events.*Fix: /,
+    );
+  });
+
   test.each<[string, AlluxioMinioProps, RegExp]>([
     ['existing MinIO without credentials', { minio: EXISTING }, /credentials: is required with an existing MinIO.*Fix: pass MinioCredentials\.fromParameters/],
     [

@@ -102,11 +102,12 @@ describe('preload', () => {
     expect(bound({ preload: PRELOAD, rotation: { serviceRestartTimeout: Duration.minutes(12) } })).toBe('720');
   });
 
-  test("the masters' silence bound is refused below a second in the one error form: the construct, the prop, the fix", () => {
-    // Without a rotation nothing else checks the bound the preload task takes from rotation.serviceRestartTimeout.
-    expect(() => synth({ preload: PRELOAD, rotation: { enabled: false, serviceRestartTimeout: Duration.seconds(0) } })).toThrow(
-      /^AlluxioMinio Test\/Cache: mastersUnreachableTimeout: is 0 s\. Fix: give at least Duration\.seconds\(1\)$/,
-    );
+  test("the masters' silence bound is refused below a second, naming the prop the user set (rotation.serviceRestartTimeout), rotation or not", () => {
+    for (const enabled of [false, true]) {
+      expect(() => synth({ preload: PRELOAD, rotation: { enabled, serviceRestartTimeout: Duration.seconds(0) } })).toThrow(
+        /^AlluxioMinio Test\/Cache: rotation\.serviceRestartTimeout: is 0 seconds\. Fix: give at least Duration\.seconds\(1\)$/,
+      );
+    }
   });
 
   test('no preload: no preload task, run, rule or filter', () => {
