@@ -16,6 +16,7 @@ import { InputError } from './core/input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment, MASTER_JVM_PROPERTIES } from './core/jvm-memory';
 import { validateQuorumSize } from './core/master-quorum';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
+import { validateMastersUnreachableSeconds } from './core/preload';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { validateExtraProperties } from './core/validate';
 import { resolveWorkerSettings, WorkerSettings } from './parts/worker-settings';
@@ -121,10 +122,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
 
   props.imageMirror?._validate();
   // The preload task takes its bound on silent masters from it, with or without a rotation.
-  const serviceRestartSeconds = props.rotation?.serviceRestartTimeout?.toSeconds({ integral: false });
-  if (serviceRestartSeconds !== undefined && serviceRestartSeconds < 1) {
-    throw new InputError('rotation.serviceRestartTimeout', `is ${props.rotation!.serviceRestartTimeout!.toHumanString()}`, 'give at least Duration.seconds(1)');
-  }
+  validateMastersUnreachableSeconds(props.rotation?.serviceRestartTimeout?.toSeconds({ integral: false }), 'rotation.serviceRestartTimeout');
 
   const healthCheckTimeout = props.healthCheckTimeout ?? Duration.minutes(DEFAULTS.healthCheckMinutes);
   validateWholeNumber(

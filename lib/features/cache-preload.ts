@@ -9,7 +9,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IDependable } from 'constructs';
 import { OFFICIAL_IMAGE_LAYOUT, SITE_PROPERTIES_SECRET } from '../core/alluxio-container';
-import { InputError } from '../core/input-error';
 import {
   alluxioPreloadCommand,
   PRELOAD_DEPLOYMENT_ENV,
@@ -21,6 +20,7 @@ import {
   PreloadEntry,
   preloadPathsValue,
   validatePreloadEntries,
+  validateMastersUnreachableSeconds,
 } from '../core/preload';
 import { DEFAULT_METRIC_NAMESPACE, METRIC_DIMENSION } from '../core/rotation-plan';
 import { acknowledgeNagFindings } from '../private/nag-acknowledgements';
@@ -110,9 +110,7 @@ export class CachePreload extends Construct {
     const entries: PreloadEntry[] = props.paths.map((p) => ({ path: p.path, timeoutSeconds: (p.timeout ?? DEFAULT_TIMEOUT).toSeconds({ integral: false }) }));
     validatePreloadEntries(entries);
     const mastersUnreachableSeconds = props.mastersUnreachableTimeout?.toSeconds();
-    if (mastersUnreachableSeconds !== undefined && mastersUnreachableSeconds < 1) {
-      throw new InputError('mastersUnreachableTimeout', `is ${mastersUnreachableSeconds} s`, 'give at least Duration.seconds(1)');
-    }
+    validateMastersUnreachableSeconds(mastersUnreachableSeconds, 'mastersUnreachableTimeout');
     this.deploymentName = props.deploymentName;
     const subnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 

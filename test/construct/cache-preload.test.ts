@@ -105,7 +105,7 @@ describe('preload', () => {
   test("the masters' silence bound is refused below a second, naming the prop the user set (rotation.serviceRestartTimeout), rotation or not", () => {
     for (const enabled of [false, true]) {
       expect(() => synth({ preload: PRELOAD, rotation: { enabled, serviceRestartTimeout: Duration.seconds(0) } })).toThrow(
-        /^AlluxioMinio Test\/Cache: rotation\.serviceRestartTimeout: is 0 seconds\. Fix: give at least Duration\.seconds\(1\)$/,
+        /^AlluxioMinio Test\/Cache: rotation\.serviceRestartTimeout: is 0 s\. Fix: give at least Duration\.seconds\(1\)$/,
       );
     }
   });

@@ -11,6 +11,7 @@ import {
   PRELOAD_PATHS_ENV,
   PRELOAD_STOPPED_EXIT_CODE,
   preloadPathsValue,
+  validateMastersUnreachableSeconds,
   validatePreloadEntries,
   validatePreloadEntry,
 } from '../../lib/core/preload';
@@ -191,4 +192,12 @@ describe('the site file the script writes', () => {
     expect(readFileSync(siteFile, 'utf8')).toBe('alluxio.master.hostname=gone.internal\n');
     expect((statSync(siteFile).mode & 0o777).toString(8)).toBe('600');
   }, 30_000);
+});
+
+test("the masters' silence bound is at least a second, and the error names the input it came from", () => {
+  expect(() => validateMastersUnreachableSeconds(0.5, 'mastersUnreachableTimeout')).toThrow(
+    /^mastersUnreachableTimeout: is 0\.5 s\. Fix: give at least Duration\.seconds\(1\)$/,
+  );
+  expect(() => validateMastersUnreachableSeconds(1, 'mastersUnreachableTimeout')).not.toThrow();
+  expect(() => validateMastersUnreachableSeconds(undefined, 'rotation.serviceRestartTimeout')).not.toThrow();
 });
