@@ -23,6 +23,11 @@ export interface DeployChecksProps {
 export class DeployChecks extends Construct {
   /** The check that MinIO answers with the keys and the bucket exists; the Alluxio services start after it. */
   public readonly minioCheck: CustomResource;
+  /**
+   * The properties the Alluxio check runs with, once added: the poll function, invoked with them as a
+   * Create event, checks the running cluster again (the integration tests' assertion does).
+   */
+  public alluxioCheckProperties?: Record<string, string>;
   private readonly props: DeployChecksProps;
 
   constructor(scope: Construct, id: string, props: DeployChecksProps) {
@@ -50,18 +55,19 @@ export class DeployChecks extends Construct {
    */
   public addAlluxioCheck(webEndpoints: string[], expectedWorkers: number, after: IDependable[]): CustomResource {
     if (webEndpoints.length === 0) throw new Error('addAlluxioCheck needs the web endpoint of at least one master');
+    this.alluxioCheckProperties = {
+      ...this.locationProperties(),
+      EnsureBucket: 'false',
+      // One entry is the single master's address exactly as before; a quorum's are comma-separated.
+      AlluxioMaster: webEndpoints.join(','),
+      ExpectedWorkers: String(expectedWorkers),
+      ConfigHash: this.props.configHash,
+    };
     const check = new CustomResource(this, 'AlluxioCheck', {
       serviceToken: this.props.functions.healthCheckServiceToken,
       resourceType: 'Custom::AlluxioMinioHealthCheck',
       serviceTimeout: this.props.functions.healthCheckServiceTimeout,
-      properties: {
-        ...this.locationProperties(),
-        EnsureBucket: 'false',
-        // One entry is the single master's address exactly as before; a quorum's are comma-separated.
-        AlluxioMaster: webEndpoints.join(','),
-        ExpectedWorkers: String(expectedWorkers),
-        ConfigHash: this.props.configHash,
-      },
+      properties: this.alluxioCheckProperties,
     });
     check.node.addDependency(...after);
     return check;

@@ -362,6 +362,13 @@ export class LocalDeployment {
   }
 
   /** The logical ids of the stack's resources of `type`. */
+  /** The properties a deployed resource was last deployed with, resolved as its handler received them. */
+  deployedProperties(logicalId: string): unknown {
+    const resource = this.deployed.get(logicalId);
+    if (!resource) throw new Error(`${logicalId} is not deployed`);
+    return resource.properties;
+  }
+
   resourcesOfType(type: string): string[] {
     return Object.entries(this.resources)
       .filter(([, r]) => r.Type === type)

@@ -22,6 +22,15 @@ export interface LambdaFunction {
 export type Invocation =
   { readonly ok: true; readonly result: any; readonly log: string } | { readonly ok: false; readonly error: string; readonly log: string };
 
+/**
+ * What Lambda's Invoke API answers for an invocation (RequestResponse): the function's result as the
+ * JSON payload, or, when it threw, FunctionError with the error's message in the payload.
+ */
+export function invokeResponse(invocation: Invocation): { StatusCode: number; FunctionError?: string; Payload: string } {
+  if (invocation.ok) return { StatusCode: 200, Payload: JSON.stringify(invocation.result) };
+  return { StatusCode: 200, FunctionError: 'Unhandled', Payload: JSON.stringify({ errorType: 'Error', errorMessage: invocation.error }) };
+}
+
 // Runs in the child: loads the module, calls the export with the event and a Lambda-like context,
 // and writes the outcome to the file named by the parent (stdout stays the function's log).
 const RUNNER = `

@@ -13,6 +13,9 @@ import { localizeImagePaths } from '../../local/alluxio/alluxio-image';
 import { STANDALONE_TASKS } from '../../local/ecs/local-ecs';
 import { listening } from '../../local/network/ports';
 import { dependencyGraph } from '../../local/cloudformation/template';
+import { invokeResponse } from '../../local/cloudformation/lambda-runner';
+import { healthCheckInvocation } from '../integ/integ-app';
+import { judge, snapshotExpectation } from '../integ/integ-assertion';
 import { AlluxioClient } from '../../local/alluxio/alluxio-client';
 import { runCommand } from '../support/cli';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
@@ -346,6 +349,20 @@ describe('the Alluxio check against the real master', () => {
     expect(mismatch.failure!.cause).toContain(`'s3://${local.minio.bucket}/${local.minio.directory}'`);
     const unreachable = await runMinioChecks(target({ alluxioMasters: [`${local.cluster.masterHost}:19997`] }));
     expect(unreachable.failure).toMatchObject({ code: 'ALLUXIO_MASTER_UNREACHABLE', transient: true });
+  });
+
+  test("the integ tests' assertion passes here: the poll function invoked as it invokes it, with the Alluxio check's deployed properties, answers what integ-tests-alpha's own handler accepts", async () => {
+    const deployment = local.cluster.deployment;
+    const pollId = deployment.resourcesOfType('AWS::Lambda::Function').find((id) => id.includes('HealthCheckPoll'))!;
+    const [checkId] = deployment.resourcesOfType('Custom::AlluxioMinioHealthCheck').filter((id) => id.includes('AlluxioCheck'));
+    const { ServiceToken: _token, ...properties } = deployment.deployedProperties(checkId) as Record<string, string>;
+    const outcome = await deployment.invokeFunction(pollId, healthCheckInvocation(properties));
+    expect(outcome).toMatchObject({ ok: true, result: { IsComplete: true, Data: { Healthy: 'true' } } });
+    const expected = snapshotExpectation('existing-minio', 'invoke');
+    expect(await judge(expected, invokeResponse(outcome))).toEqual({ status: 'success' });
+    // The same call for a directory the master does not serve fails the assertion (the function throws).
+    const elsewhere = await deployment.invokeFunction(pollId, healthCheckInvocation({ ...properties, Directory: 'somewhere-else' }));
+    expect(await judge(expected, invokeResponse(elsewhere))).toMatchObject({ status: 'fail' });
   });
 
   test('the bundled health-check handler fails the deploy with ALLUXIO_ROOT_MOUNT_MISMATCH for another directory', async () => {
