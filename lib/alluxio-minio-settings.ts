@@ -7,6 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AlluxioMinioProps } from './alluxio-minio-props';
+import { AlluxioWorkers } from './choices/alluxio-workers';
 import { MinioBackend } from './choices/minio-backend';
 import { MinioCredentials } from './choices/minio-credentials';
 import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
@@ -19,7 +20,7 @@ import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { validateMastersUnreachableSeconds } from './core/preload';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { validateExtraProperties } from './core/validate';
-import { resolveWorkerSettings, WorkerSettings } from './parts/worker-settings';
+import { WorkerSettings } from './parts/worker-settings';
 
 const DEFAULTS = {
   masterCpu: 1024,
@@ -111,7 +112,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   // With metrics on, the agent beside each JVM pair has a hard limit of its own out of the task's memory.
   const sidecarMiB = props.metrics?.enabled ? METRICS_AGENT_MEMORY_MIB : 0;
   const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB', sidecarMiB));
-  const workers = resolveWorkerSettings(alluxio, sidecarMiB);
+  const workers = (alluxio.workers ?? AlluxioWorkers.fargate())._bind(alluxio, sidecarMiB);
   const quorumSize = alluxio.masters?._quorumSize;
   if (quorumSize !== undefined) {
     validateQuorumSize(quorumSize, 'alluxio.masters.count');

@@ -18,16 +18,13 @@ import { CachePreload, PreloadPath } from './features/cache-preload';
 import { AlluxioClusterMetrics, MetricsOptions } from './features/cluster-metrics';
 import { CredentialRotation } from './features/credential-rotation';
 import { AlluxioS3Endpoint, S3EndpointOptions } from './features/s3-endpoint';
-import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
 import { AlluxioMasterGroup, masterHostnamesIn, quorumMemberSubnets } from './parts/alluxio-master-group';
 import { AlluxioServiceContext } from './parts/alluxio-services';
-import { AlluxioWorkerGroup } from './parts/alluxio-worker-group';
 import { ClusterCredentials } from './parts/cluster-credentials';
 import { CustomResourceFunctions } from './parts/custom-resource-functions';
 import { DeployChecks } from './parts/deploy-checks';
 import { MinioStore } from './parts/minio-store';
 import { SiteConfiguration } from './parts/site-configuration';
-import { WorkerSettings } from './parts/worker-settings';
 import { acknowledgeNagFindings } from './private/nag-acknowledgements';
 
 /**
@@ -161,7 +158,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       quorumSubnets:
         settings.quorumSize === undefined ? undefined : withPropErrors(this, () => quorumMemberSubnets(vpc, settings.quorumSize!, props.vpc !== undefined)),
     });
-    const workers = this.createWorkers(context, settings.workers);
+    const workers = settings.workers.createGroup(this, 'Worker', context);
     this.masterServices = masters.services;
     this.masterService = masters.service;
     this.workerService = workers.service;
@@ -328,16 +325,6 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
           alarmsAfter,
         }),
     );
-  }
-
-  private createWorkers(
-    context: AlluxioServiceContext,
-    workers: WorkerSettings,
-  ): { readonly service: ecs.BaseService; readonly taskDefinition: ecs.TaskDefinition } {
-    if (workers.kind === 'ec2') {
-      return new AlluxioEc2WorkerGroup(this, 'Worker', { context, ...workers });
-    }
-    return new AlluxioWorkerGroup(this, 'Worker', { context, ...workers });
   }
 
   /** What the site file says besides the keys. */
