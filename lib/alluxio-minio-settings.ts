@@ -7,6 +7,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AlluxioMinioProps } from './alluxio-minio-props';
+import { AlluxioMasters } from './choices/alluxio-masters';
 import { AlluxioWorkers } from './choices/alluxio-workers';
 import { MinioBackend } from './choices/minio-backend';
 import { MinioCredentials } from './choices/minio-credentials';
@@ -15,11 +16,11 @@ import { DEFAULT_ALLUXIO_VERSION, parseDeployableAlluxioVersion } from './core/a
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment, MASTER_JVM_PROPERTIES } from './core/jvm-memory';
-import { validateQuorumSize } from './core/master-quorum';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { validateMastersUnreachableSeconds } from './core/preload';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { validateExtraProperties } from './core/validate';
+import { MasterTopology } from './parts/master-topology';
 import { WorkerSettings } from './parts/worker-settings';
 
 const DEFAULTS = {
@@ -44,8 +45,8 @@ export interface ResolvedSettings {
   readonly masterMemoryMiB: number;
   /** ALLUXIO_*_JAVA_OPTS of the master container (master and job master), sized from its task memory. */
   readonly masterJvmOptions: Record<string, string>;
-  /** How many masters are on the embedded journal; undefined for the single master. */
-  readonly quorumSize?: number;
+  /** One master on the UFS journal, or a quorum on the embedded journal. */
+  readonly masters: MasterTopology;
   readonly workers: WorkerSettings;
   readonly writeType: string;
   readonly metadataSyncInterval: string;
@@ -113,10 +114,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   const sidecarMiB = props.metrics?.enabled ? METRICS_AGENT_MEMORY_MIB : 0;
   const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB', sidecarMiB));
   const workers = (alluxio.workers ?? AlluxioWorkers.fargate())._bind(alluxio, sidecarMiB);
-  const quorumSize = alluxio.masters?._quorumSize;
-  if (quorumSize !== undefined) {
-    validateQuorumSize(quorumSize, 'alluxio.masters.count');
-  }
+  const masters = (alluxio.masters ?? AlluxioMasters.single())._bind();
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
@@ -187,7 +185,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     masterCpu,
     masterMemoryMiB,
     masterJvmOptions,
-    quorumSize,
+    masters,
     workers,
     writeType,
     metadataSyncInterval,
