@@ -7,6 +7,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { AlluxioMinioProps } from './alluxio-minio-props';
+import { AlluxioMasters } from './choices/alluxio-masters';
+import { AlluxioWorkers } from './choices/alluxio-workers';
 import { MinioBackend } from './choices/minio-backend';
 import { MinioCredentials } from './choices/minio-credentials';
 import { METRICS_AGENT_MEMORY_MIB } from './core/alluxio-metrics';
@@ -14,12 +16,12 @@ import { DEFAULT_ALLUXIO_VERSION, parseDeployableAlluxioVersion } from './core/a
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment, MASTER_JVM_PROPERTIES } from './core/jvm-memory';
-import { validateQuorumSize } from './core/master-quorum';
 import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { validateMastersUnreachableSeconds } from './core/preload';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { validateExtraProperties } from './core/validate';
-import { resolveWorkerSettings, WorkerSettings } from './parts/worker-settings';
+import { MasterTopology } from './parts/master-topology';
+import { WorkerSettings } from './parts/worker-settings';
 
 const DEFAULTS = {
   masterCpu: 1024,
@@ -43,8 +45,8 @@ export interface ResolvedSettings {
   readonly masterMemoryMiB: number;
   /** ALLUXIO_*_JAVA_OPTS of the master container (master and job master), sized from its task memory. */
   readonly masterJvmOptions: Record<string, string>;
-  /** How many masters are on the embedded journal; undefined for the single master. */
-  readonly quorumSize?: number;
+  /** One master on the UFS journal, or a quorum on the embedded journal. */
+  readonly masters: MasterTopology;
   readonly workers: WorkerSettings;
   readonly writeType: string;
   readonly metadataSyncInterval: string;
@@ -111,11 +113,8 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   // With metrics on, the agent beside each JVM pair has a hard limit of its own out of the task's memory.
   const sidecarMiB = props.metrics?.enabled ? METRICS_AGENT_MEMORY_MIB : 0;
   const masterJvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('master', masterMemoryMiB, 'alluxio.masterMemoryMiB', sidecarMiB));
-  const workers = resolveWorkerSettings(alluxio, sidecarMiB);
-  const quorumSize = alluxio.masters?._quorumSize;
-  if (quorumSize !== undefined) {
-    validateQuorumSize(quorumSize, 'alluxio.masters.count');
-  }
+  const workers = (alluxio.workers ?? AlluxioWorkers.fargate())._bind(alluxio, sidecarMiB);
+  const masters = (alluxio.masters ?? AlluxioMasters.single())._bind();
   const extraProperties = { ...(alluxio.extraProperties ?? {}) };
   const writeType = alluxio.writeType ?? DEFAULT_CLIENT_DEFAULTS.writeType;
   const metadataSyncInterval = alluxio.metadataSyncInterval ? alluxioInterval(alluxio.metadataSyncInterval) : DEFAULT_CLIENT_DEFAULTS.metadataSyncInterval;
@@ -186,7 +185,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     masterCpu,
     masterMemoryMiB,
     masterJvmOptions,
-    quorumSize,
+    masters,
     workers,
     writeType,
     metadataSyncInterval,

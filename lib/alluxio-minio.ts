@@ -13,21 +13,18 @@ import { DEFAULT_ALLUXIO_VERSION, parseAlluxioVersion } from './core/alluxio-ver
 import { RenderSettingsSource } from './core/custom-resource-props';
 import { InputError } from './core/input-error';
 import { HA_MASTER_MIN_ZONES } from './core/master-placement';
-import { masterJournalPortRange } from './core/master-quorum';
 import { CachePreload, PreloadPath } from './features/cache-preload';
 import { AlluxioClusterMetrics, MetricsOptions } from './features/cluster-metrics';
 import { CredentialRotation } from './features/credential-rotation';
 import { AlluxioS3Endpoint, S3EndpointOptions } from './features/s3-endpoint';
-import { AlluxioEc2WorkerGroup } from './parts/alluxio-ec2-worker-group';
-import { AlluxioMasterGroup, masterHostnamesIn, quorumMemberSubnets } from './parts/alluxio-master-group';
+import { AlluxioMasterGroup } from './parts/alluxio-master-group';
 import { AlluxioServiceContext } from './parts/alluxio-services';
-import { AlluxioWorkerGroup } from './parts/alluxio-worker-group';
 import { ClusterCredentials } from './parts/cluster-credentials';
 import { CustomResourceFunctions } from './parts/custom-resource-functions';
 import { DeployChecks } from './parts/deploy-checks';
+import { MasterTopology } from './parts/master-topology';
 import { MinioStore } from './parts/minio-store';
 import { SiteConfiguration } from './parts/site-configuration';
-import { WorkerSettings } from './parts/worker-settings';
 import { acknowledgeNagFindings } from './private/nag-acknowledgements';
 
 /**
@@ -94,7 +91,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     super(scope, id);
     const settings = resolveSettings(this, props);
 
-    const vpc = props.vpc ?? this.createDefaultVpc(settings.logRetention, settings.quorumSize !== undefined);
+    const vpc = props.vpc ?? this.createDefaultVpc(settings.logRetention, settings.masters.spreadAcrossZones);
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -134,7 +131,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       credentials: this.credentials,
       functions,
       parameterBaseName: `${settings.parameterPrefix}/site-properties`,
-      settings: this.siteSettings(settings, masterHostnamesIn(settings.namespace, settings.quorumSize)),
+      settings: this.siteSettings(settings),
       journalMigration: props.alluxio?.journalMigration?._abandonsNamespace ?? false,
     });
     this.sitePropertiesParameter = configuration.parameter;
@@ -157,11 +154,9 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
       jvmOptions: settings.masterJvmOptions,
       rootUfsKey: parseAlluxioVersion(settings.alluxioVersion).rootUfsKey,
       removalPolicy: settings.removalPolicy,
-      quorumSize: settings.quorumSize,
-      quorumSubnets:
-        settings.quorumSize === undefined ? undefined : withPropErrors(this, () => quorumMemberSubnets(vpc, settings.quorumSize!, props.vpc !== undefined)),
+      members: withPropErrors(this, () => settings.masters.membersIn(settings.namespace, vpc, props.vpc !== undefined)),
     });
-    const workers = this.createWorkers(context, settings.workers);
+    const workers = settings.workers.createGroup(this, 'Worker', context);
     this.masterServices = masters.services;
     this.masterService = masters.service;
     this.workerService = workers.service;
@@ -173,7 +168,7 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     // The deploy passes only when a primary serves the MinIO root mount and lists every worker.
     const alluxioCheck = checks.addAlluxioCheck(masters.webEndpoints, settings.workers.count, alluxioServices);
 
-    this.allowAlluxioTraffic(context.securityGroup, store, functions, settings.quorumSize);
+    this.allowAlluxioTraffic(context.securityGroup, store, functions, settings.masters);
     this.connections = new ec2.Connections({
       securityGroups: [context.securityGroup],
       defaultPort: ec2.Port.tcp(ALLUXIO_PORTS.masterRpc),
@@ -211,18 +206,14 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   }
 
   /** MinIO from Alluxio and the health check; Alluxio's own ports within the cluster; the health check to the master's web port. */
-  private allowAlluxioTraffic(securityGroup: ec2.ISecurityGroup, store: MinioStore, functions: CustomResourceFunctions, quorumSize: number | undefined): void {
+  private allowAlluxioTraffic(securityGroup: ec2.ISecurityGroup, store: MinioStore, functions: CustomResourceFunctions, masters: MasterTopology): void {
     store.allowFrom(securityGroup, 'Alluxio reads and writes MinIO');
     store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
     securityGroup.connections.allowInternally(
       ec2.Port.tcpRange(ALLUXIO_CLUSTER_PORT_RANGE.from, ALLUXIO_CLUSTER_PORT_RANGE.to),
       'Alluxio ports within the cluster',
     );
-    if (quorumSize !== undefined) {
-      // The masters' Raft ports (the job masters' are in the range above).
-      const [first, last] = masterJournalPortRange(quorumSize);
-      securityGroup.connections.allowInternally(ec2.Port.tcpRange(first, last), 'embedded journal between the masters');
-    }
+    masters.allowJournalTraffic(securityGroup);
     securityGroup.connections.allowFrom(functions.healthCheckSecurityGroup, ec2.Port.tcp(ALLUXIO_PORTS.masterWeb), 'health check reads the master info');
   }
 
@@ -330,29 +321,15 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     );
   }
 
-  private createWorkers(
-    context: AlluxioServiceContext,
-    workers: WorkerSettings,
-  ): { readonly service: ecs.BaseService; readonly taskDefinition: ecs.TaskDefinition } {
-    if (workers.kind === 'ec2') {
-      return new AlluxioEc2WorkerGroup(this, 'Worker', { context, ...workers });
-    }
-    return new AlluxioWorkerGroup(this, 'Worker', { context, ...workers });
-  }
-
   /** What the site file says besides the keys. */
-  private siteSettings(settings: ResolvedSettings, masterHostnames: string[]): RenderSettingsSource {
+  private siteSettings(settings: ResolvedSettings): RenderSettingsSource {
     return {
       alluxioVersion: settings.alluxioVersion,
       endpoint: this.minioEndpoint,
       bucket: settings.minio.bucket,
       directory: settings.minio.directory,
       region: settings.minio.region,
-      ...(settings.quorumSize === undefined ? { masterHostname: masterHostnames[0] } : { masterQuorum: masterHostnames }),
-      // In the site file, the one place every process and `bin/alluxio formatJournal` read: the format
-      // never sees ALLUXIO_MASTER_JAVA_OPTS, and workers would know a master-only -D only through the
-      // master's cluster defaults (they load them at start; seen with 2.9.6 on the local cluster).
-      journalType: settings.quorumSize === undefined ? 'UFS' : 'EMBEDDED',
+      ...settings.masters.siteSettings(settings.namespace),
       journalFolder: SITE_JOURNAL_FOLDER,
       workerTierAlias: 'SSD',
       workerTierPath: settings.workers.tierPath,
@@ -425,11 +402,11 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
     return this.credentials.grantRead(grantee);
   }
 
-  private createDefaultVpc(logRetention: logs.RetentionDays, highlyAvailableMasters: boolean): ec2.Vpc {
+  private createDefaultVpc(logRetention: logs.RetentionDays, mastersSpreadAcrossZones: boolean): ec2.Vpc {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       // Highly available masters: one per AZ over three AZs, each AZ with its own NAT gateway, so losing
       // one AZ (or its NAT) leaves a quorum with egress. One master: two AZs and one NAT, as before.
-      ...(highlyAvailableMasters ? { availabilityZones: this.threeZones(), natGateways: HA_MASTER_MIN_ZONES } : { maxAzs: 2, natGateways: 1 }),
+      ...(mastersSpreadAcrossZones ? { availabilityZones: this.threeZones(), natGateways: HA_MASTER_MIN_ZONES } : { maxAzs: 2, natGateways: 1 }),
       subnetConfiguration: [
         { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },

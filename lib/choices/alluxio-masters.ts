@@ -1,3 +1,6 @@
+import { validateQuorumSize } from '../core/master-quorum';
+import { MasterTopology, QuorumTopology, SingleMasterTopology } from '../parts/master-topology';
+
 /** Highly available masters: several masters on Alluxio's embedded (Raft) journal. */
 export interface HighlyAvailableMastersOptions {
   /**
@@ -29,19 +32,28 @@ export abstract class AlluxioMasters {
   }
 
   /**
-   * How many masters are on the embedded journal; undefined for the single master on the UFS journal.
+   * These masters, checked at synth (an error names the prop and the fix), as the topology that answers
+   * what depends on their kind: their names, the site file's master fields, the journal's ports, the
+   * zones and the services to build.
    * @internal
    */
-  public abstract readonly _quorumSize?: number;
+  public abstract _bind(): MasterTopology;
 }
 
 class SingleMaster extends AlluxioMasters {
-  public readonly _quorumSize = undefined;
+  public _bind(): MasterTopology {
+    return new SingleMasterTopology();
+  }
 }
 
 class QuorumMasters extends AlluxioMasters {
-  constructor(public readonly _quorumSize: number) {
+  constructor(private readonly count: number) {
     super();
+  }
+
+  public _bind(): MasterTopology {
+    validateQuorumSize(this.count, 'alluxio.masters.count');
+    return new QuorumTopology(this.count);
   }
 }
 

@@ -1,29 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import { Construct } from 'constructs';
-import { ALLUXIO_PORTS, alluxioMasterCommand, MASTER_JOURNAL_MOUNT, masterHealthCheckPorts, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
-import { masterZones } from '../core/master-placement';
-import { journalPortsOf, quorumMemberJavaOptions } from '../core/master-quorum';
+import { ALLUXIO_PORTS, alluxioMasterCommand, MASTER_JOURNAL_MOUNT, OFFICIAL_IMAGE_LAYOUT } from '../core/alluxio-container';
 import { acknowledgeAlluxioTaskFindings, alluxioContainerDefaults, alluxioServiceDefaults, AlluxioServiceContext, tcpHealthCheck } from './alluxio-services';
-
-/** The Cloud Map name of the single master; the site file and every client name it. */
-const MASTER_CLOUD_MAP_NAME = 'master';
-
-/** The master's name inside the VPC, in the cluster's Cloud Map namespace. */
-export function masterHostnameIn(namespace: string): string {
-  return `${MASTER_CLOUD_MAP_NAME}.${namespace}`;
-}
-
-/**
- * The masters' names inside the VPC, in index order: the single master's, or a quorum's
- * (`master-0.<ns>`, `master-1.<ns>`, ...).
- */
-export function masterHostnamesIn(namespace: string, quorumSize: number | undefined): string[] {
-  if (quorumSize === undefined) return [masterHostnameIn(namespace)];
-  return Array.from({ length: quorumSize }, (_, index) => `${MASTER_CLOUD_MAP_NAME}-${index}.${namespace}`);
-}
+import { MasterMember } from './master-topology';
 
 export interface AlluxioMasterGroupProps {
   readonly context: AlluxioServiceContext;
@@ -35,26 +16,8 @@ export interface AlluxioMasterGroupProps {
   readonly rootUfsKey: string;
   /** What happens to the journal file system when the construct is deleted. */
   readonly removalPolicy: RemovalPolicy;
-  /**
-   * How many masters run on the embedded journal.
-   *
-   * @default - one master on the UFS journal
-   */
-  readonly quorumSize?: number;
-  /** The subnet each master of a quorum runs in, in index order (`quorumMemberSubnets`). */
-  readonly quorumSubnets?: ec2.ISubnet[];
-}
-
-/**
- * The private subnet with egress of each master of a quorum, in index order: master i in the VPC's
- * i-th AZ (see masterZones). Throws an InputError naming the prop when the VPC spans fewer than three
- * (not while a looked-up VPC is still CDK's stand-in: the synth after the lookup checks the real one).
- */
-export function quorumMemberSubnets(vpc: ec2.IVpc, quorumSize: number, vpcGiven: boolean): ec2.ISubnet[] {
-  const selection = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
-  const subnets = selection.subnets;
-  const zones = masterZones({ subnetZones: subnets.map((subnet) => subnet.availabilityZone), quorumSize, vpcGiven, pendingLookup: selection.isPendingLookup });
-  return zones.map((zone) => subnets.find((subnet) => subnet.availabilityZone === zone)!);
+  /** The masters to build, in index order (`MasterTopology.membersIn`). */
+  readonly members: MasterMember[];
 }
 
 /**
@@ -74,8 +37,7 @@ export class AlluxioMasterGroup extends Construct {
   constructor(scope: Construct, id: string, props: AlluxioMasterGroupProps) {
     super(scope, id);
     const context = props.context;
-    const namespace = context.cluster.defaultCloudMapNamespace!.namespaceName;
-    this.hostnames = masterHostnamesIn(namespace, props.quorumSize);
+    this.hostnames = props.members.map((member) => member.hostname);
 
     this.journal = new efs.FileSystem(this, 'Journal', {
       vpc: context.cluster.vpc,
@@ -86,27 +48,15 @@ export class AlluxioMasterGroup extends Construct {
       enableAutomaticBackups: true,
     });
     this.journal.connections.allowDefaultPortFrom(context.securityGroup, 'the master mounts its journal');
-    if (props.quorumSize === undefined) {
-      this.addMaster(this, props, { journalPath: '/alluxio-journal', cloudMapName: MASTER_CLOUD_MAP_NAME });
-    } else {
-      this.hostnames.forEach((hostname, index) => {
-        this.addMaster(new Construct(this, String(index)), props, {
-          journalPath: `/alluxio-journal-${index}`,
-          cloudMapName: `${MASTER_CLOUD_MAP_NAME}-${index}`,
-          quorumMember: { hostname, index, subnet: props.quorumSubnets?.[index] },
-        });
-      });
+    for (const member of props.members) {
+      this.addMaster(member.scopeId === undefined ? this : new Construct(this, member.scopeId), props, member);
     }
   }
 
-  private addMaster(
-    scope: Construct,
-    props: AlluxioMasterGroupProps,
-    master: { journalPath: string; cloudMapName: string; quorumMember?: { hostname: string; index: number; subnet?: ec2.ISubnet } },
-  ): void {
+  private addMaster(scope: Construct, props: AlluxioMasterGroupProps, master: MasterMember): void {
     const context = props.context;
     // The image runs as uid/gid 1000; the access point makes the journal theirs.
-    const journalAccessPoint = this.journal.addAccessPoint(master.quorumMember ? `JournalAccessPoint${master.quorumMember.index}` : 'JournalAccessPoint', {
+    const journalAccessPoint = this.journal.addAccessPoint(master.journalAccessPointId, {
       path: master.journalPath,
       posixUser: { uid: '1000', gid: '1000' },
       createAcl: { ownerUid: '1000', ownerGid: '1000', permissions: '750' },
@@ -127,19 +77,14 @@ export class AlluxioMasterGroup extends Construct {
       ],
     });
     this.journal.grantReadWrite(taskDefinition.taskRole);
-    const ports = master.quorumMember ? quorumMemberPorts(master.quorumMember.index) : ALLUXIO_PORTS.masterAll;
-    // Which master of the quorum this one is: for formatJournal, the master and the job master alike.
-    const jvmOptions = master.quorumMember
-      ? { ...props.jvmOptions, ALLUXIO_JAVA_OPTS: quorumMemberJavaOptions(master.quorumMember.hostname, master.quorumMember.index) }
-      : props.jvmOptions;
     const container = taskDefinition.addContainer('master', {
-      ...alluxioContainerDefaults(context, 'master', alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: props.rootUfsKey }), jvmOptions),
-      portMappings: ports.map((containerPort) => ({ containerPort })),
-      // The job master too: it runs in this container, which outlives it. A quorum's master is probed on
-      // its Raft port, which it serves from start to stop: its RPC port closes while it turns from standby
-      // to primary (2.9.6's log shows its standby services stopped before the primary's start), and a
-      // probe there had ECS kill new primaries on the local cluster.
-      healthCheck: tcpHealthCheck(masterHealthCheckPorts(master.quorumMember?.index)),
+      ...alluxioContainerDefaults(context, 'master', alluxioMasterCommand(OFFICIAL_IMAGE_LAYOUT, { rootUfsKey: props.rootUfsKey }), {
+        ...props.jvmOptions,
+        ...master.environment,
+      }),
+      portMappings: master.ports.map((containerPort) => ({ containerPort })),
+      // The job master too: it runs in this container, which outlives it.
+      healthCheck: tcpHealthCheck(master.healthCheckPorts),
     });
     container.addMountPoints({ sourceVolume: 'journal', containerPath: MASTER_JOURNAL_MOUNT, readOnly: false });
     context.configuration.grantReadEveryConfiguration(taskDefinition);
@@ -152,8 +97,7 @@ export class AlluxioMasterGroup extends Construct {
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
       cloudMapOptions: { name: master.cloudMapName, dnsTtl: Duration.seconds(10) },
-      // A quorum's master stays in its own AZ: ECS spreads tasks only within a service, and each master is its own.
-      ...(master.quorumMember?.subnet ? { vpcSubnets: { subnets: [master.quorumMember.subnet] } } : {}),
+      vpcSubnets: master.vpcSubnets,
     });
     // A task whose EFS volume has no available mount target in its subnet fails to start.
     service.node.defaultChild!.node.addDependency(this.journal.mountTargetsAvailable);
@@ -180,11 +124,4 @@ export class AlluxioMasterGroup extends Construct {
   public get webEndpoints(): string[] {
     return this.hostnames.map((host) => `${host}:${ALLUXIO_PORTS.masterWeb}`);
   }
-}
-
-/** The ports master `index` of a quorum listens on: the single master's, with its own journal ports. */
-function quorumMemberPorts(index: number): number[] {
-  const journal = journalPortsOf(index);
-  const shared = ALLUXIO_PORTS.masterAll.filter((port) => port !== ALLUXIO_PORTS.masterEmbeddedJournal && port !== journalPortsOf(0).jobMaster);
-  return [...shared, journal.master, journal.jobMaster];
 }

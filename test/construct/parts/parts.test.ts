@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { MinioBackend, MinioCredentials } from '../../../lib';
+import { AlluxioMasters, MinioBackend, MinioCredentials } from '../../../lib';
 import { CustomResourceFunctions } from '../../../lib/parts/custom-resource-functions';
 import { AlluxioMasterGroup } from '../../../lib/parts/alluxio-master-group';
 import { AlluxioServiceContext } from '../../../lib/parts/alluxio-services';
@@ -170,6 +170,7 @@ describe('AlluxioMasterGroup and AlluxioWorkerGroup', () => {
       jvmOptions: {},
       rootUfsKey: 'alluxio.master.mount.table.root.ufs',
       removalPolicy: RemovalPolicy.DESTROY,
+      members: AlluxioMasters.single()._bind().membersIn('parts.internal', b.vpc, true),
     });
     new AlluxioWorkerGroup(b.stack, 'Worker', { context, cpu: 1024, memoryMiB: 4096, jvmOptions: {}, count: 3, cacheGiB: 50 });
     expect(masters.rpcEndpoints).toEqual(['master.parts.internal:19998']);
