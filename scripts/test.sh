@@ -30,13 +30,22 @@ t0=$(now_ms)
 bash scripts/package.sh
 log "build and packages took $(elapsed "$t0")"
 
+# Every temporary folder of this run goes under one that the run removes however it ends: the
+# suites' mkdtemp folders, the test clusters' state, and the cdk.out folder CDK makes for each App
+# synthesized without an outdir (thousands per run). CI runs on the same machine run after run.
+RUN_TMP="$(mktemp -d "${TMPDIR:-/tmp}/npm-test-XXXXXX")"
+export TMPDIR="$RUN_TMP"
 started_sandbox=false
+cleanup() {
+  if [[ "$started_sandbox" == true ]]; then bash scripts/sandbox.sh down || true; fi
+  rm -rf "$RUN_TMP"
+}
+trap cleanup EXIT
 if bash scripts/sandbox.sh status >/dev/null 2>&1; then
   log "sandbox already running: using it and leaving it up"
 else
+  # From here on the sandbox is ours: cleanup tears it down however this script ends (failure, Ctrl-C).
   started_sandbox=true
-  # From here on the sandbox is ours: tear it down however this script ends (failure, Ctrl-C).
-  trap 'bash scripts/sandbox.sh down || true' EXIT
   bash scripts/sandbox.sh up
 fi
 
