@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { AlluxioMasters } from '../../../lib';
+import { AlluxioMasters } from '../../lib';
 
 // What each choice of masters answers for the facade and the master group, which no longer test the kind.
 

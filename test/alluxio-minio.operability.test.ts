@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials } from '../../lib';
-import { cdkNagReport } from '../support/cdk-nag';
+import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials } from '../lib';
+import { cdkNagReport } from './support/cdk-nag';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
 const TEAM_KEYS = MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key');

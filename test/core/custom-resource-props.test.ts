@@ -12,7 +12,7 @@ import {
   keyFreeSitePropertiesName,
 } from '../../lib/core/custom-resource-props';
 import { InputError } from '../../lib/core/input-error';
-import { expectInputError } from '../core/expect-input-error';
+import { expectInputError } from './expect-input-error';
 
 const credentials = {
   ServiceToken: 'arn:aws:lambda:us-east-1:111111111111:function:provider',

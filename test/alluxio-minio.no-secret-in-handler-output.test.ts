@@ -1,7 +1,7 @@
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { App, Stack } from 'aws-cdk-lib';
-import { AlluxioMinio, MinioBackend, MinioCredentials } from '../../lib';
-import { captureOutput, cfnEvent, readParameter, uniquePrefix, useSandboxSsm } from '../lambda/handler-harness';
+import { AlluxioMinio, MinioBackend, MinioCredentials } from '../lib';
+import { captureOutput, cfnEvent, readParameter, uniquePrefix, useSandboxSsm } from './lambda/handler-harness';
 
 // End to end on the sandbox: the template the construct synthesizes drives the real handlers against
 // moto's SSM, and the keys they handle are searched for in their responses and logs. The template
@@ -9,8 +9,8 @@ import { captureOutput, cfnEvent, readParameter, uniquePrefix, useSandboxSsm } f
 // searching it would prove nothing; the deploy-time handlers are where a key could escape.
 const ssm = useSandboxSsm();
 // Handlers create their SSM client at module load: required only after the environment points at moto.
-const credentialsHandler = require('../../lambda/credentials/index').handler;
-const renderHandler = require('../../lambda/render/index').handler;
+const credentialsHandler = require('../lambda/credentials/index').handler;
+const renderHandler = require('../lambda/render/index').handler;
 
 function synthesize(build: (stack: Stack) => void): Record<string, any> {
   const app = new App();

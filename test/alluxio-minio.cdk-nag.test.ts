@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
-import { createExampleApp, EXAMPLE_STACKS } from '../../bin/example-app';
-import { cdkNagReport } from '../support/cdk-nag';
+import { createExampleApp, EXAMPLE_STACKS } from '../bin/example-app';
+import { cdkNagReport } from './support/cdk-nag';
 
 describe('cdk-nag AwsSolutions', () => {
   test('the example app (every MinIO mode and worker topology) synthesizes with no unacknowledged finding', () => {

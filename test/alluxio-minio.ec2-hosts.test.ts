@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { createExampleApp } from '../../bin/example-app';
-import { AlluxioMinio, AlluxioWorkers, MinioBackend, MinioCredentials } from '../../lib';
-import { ECS_AGENT_CONFIG_FILE } from '../../lib/core/ecs-agent-config';
-import { BOOT_AND_SIGNAL_MARGIN_SECONDS, WORKER_WAIT_SECONDS } from '../../lib/core/host-registration-signal';
+import { createExampleApp } from '../bin/example-app';
+import { AlluxioMinio, AlluxioWorkers, MinioBackend, MinioCredentials } from '../lib';
+import { ECS_AGENT_CONFIG_FILE } from '../lib/core/ecs-agent-config';
+import { BOOT_AND_SIGNAL_MARGIN_SECONDS, WORKER_WAIT_SECONDS } from '../lib/core/host-registration-signal';
 
 /*
  * The EC2 hosts the construct makes (the NVMe workers, the provisioned MinIO), as CloudFormation gets

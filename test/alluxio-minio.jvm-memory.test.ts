@@ -1,7 +1,7 @@
 import { App, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AlluxioMinio, AlluxioOptions, MinioBackend, MinioCredentials } from '../../lib';
-import { alluxioJvmMemory, jvmMemoryEnvironment } from '../../lib/core/jvm-memory';
+import { AlluxioMinio, AlluxioOptions, MinioBackend, MinioCredentials } from '../lib';
+import { alluxioJvmMemory, jvmMemoryEnvironment } from '../lib/core/jvm-memory';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
 const TEAM_KEYS = MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key');

@@ -4,15 +4,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { AlluxioMasters, MinioBackend, MinioCredentials } from '../../../lib';
-import { CustomResourceFunctions } from '../../../lib/parts/custom-resource-functions';
-import { AlluxioMasterGroup } from '../../../lib/parts/alluxio-master-group';
-import { AlluxioServiceContext } from '../../../lib/parts/alluxio-services';
-import { AlluxioWorkerGroup } from '../../../lib/parts/alluxio-worker-group';
-import { ClusterCredentials } from '../../../lib/parts/cluster-credentials';
-import { DeployChecks } from '../../../lib/parts/deploy-checks';
-import { MinioStore } from '../../../lib/parts/minio-store';
-import { SiteConfiguration } from '../../../lib/parts/site-configuration';
+import { AlluxioMasters, MinioBackend, MinioCredentials } from '../../lib';
+import { CustomResourceFunctions } from '../../lib/parts/custom-resource-functions';
+import { AlluxioMasterGroup } from '../../lib/parts/alluxio-master-group';
+import { AlluxioServiceContext } from '../../lib/parts/alluxio-services';
+import { AlluxioWorkerGroup } from '../../lib/parts/alluxio-worker-group';
+import { ClusterCredentials } from '../../lib/parts/cluster-credentials';
+import { DeployChecks } from '../../lib/parts/deploy-checks';
+import { MinioStore } from '../../lib/parts/minio-store';
+import { SiteConfiguration } from '../../lib/parts/site-configuration';
 
 // Each part of AlluxioMinio on its own, with only the inputs its props name.
 

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AlluxioMinio, MinioBackend } from '../../lib';
+import { AlluxioMinio, MinioBackend } from '../lib';
 
 /*
  * The order CloudFormation creates (and, reversed, deletes) resources in, where the implicit order

@@ -3,8 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials, WriteType } from '../../lib';
-import { JOURNAL_FORMATTED_MARKER } from '../../lib/core/alluxio-container';
+import { AlluxioMinio, AlluxioMinioProps, MinioBackend, MinioCredentials, WriteType } from '../lib';
+import { JOURNAL_FORMATTED_MARKER } from '../lib/core/alluxio-container';
 
 const EXISTING = MinioBackend.existing({ endpoint: 'http://10.0.12.7:9000', bucket: 'datalake', directory: 'alluxio' });
 const TEAM_KEYS = MinioCredentials.fromParameters('/team/minio/access-key', '/team/minio/secret-key');
