@@ -355,7 +355,7 @@ describe('the Alluxio check against the real master', () => {
     const deployment = local.cluster.deployment;
     const pollId = deployment.resourcesOfType('AWS::Lambda::Function').find((id) => id.includes('HealthCheckPoll'))!;
     const [checkId] = deployment.resourcesOfType('Custom::AlluxioMinioHealthCheck').filter((id) => id.includes('AlluxioCheck'));
-    const { ServiceToken: _token, ...properties } = deployment.deployedProperties(checkId) as Record<string, string>;
+    const { ServiceToken: _token, ServiceTimeout: _timeout, ...properties } = deployment.deployedProperties(checkId) as Record<string, string>;
     const outcome = await deployment.invokeFunction(pollId, healthCheckInvocation(properties));
     expect(outcome).toMatchObject({ ok: true, result: { IsComplete: true, Data: { Healthy: 'true' } } });
     const expected = snapshotExpectation('existing-minio', 'invoke');
