@@ -16,7 +16,6 @@ import { DEFAULT_ALLUXIO_VERSION, parseDeployableAlluxioVersion } from './core/a
 import { validateFargateSize, validateWholeNumber } from './core/fargate-sizing';
 import { InputError } from './core/input-error';
 import { alluxioJvmMemory, jvmMemoryEnvironment, MASTER_JVM_PROPERTIES } from './core/jvm-memory';
-import { validateDataVolumePlacement } from './core/minio-data-volume';
 import { validateMastersUnreachableSeconds } from './core/preload';
 import { DEFAULT_CLIENT_DEFAULTS, validateSiteSettings } from './core/site-properties';
 import { validateExtraProperties } from './core/validate';
@@ -29,10 +28,8 @@ const DEFAULTS = {
   healthCheckMinutes: 10,
 };
 
-export const MINIO_PORT = 9000;
 /** A worker silent this long (it heartbeats every second) has left: its task was replaced or died. */
 export const LOST_WORKER_TIMEOUT = '30sec';
-const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
 
 export interface ResolvedSettings {
   readonly minio: MinioBackend;
@@ -141,17 +138,14 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     );
   }
 
-  if (minio.isProvisioned && minio._existing) {
-    throw new InputError('minio', 'is both existing and provisioned', 'use one of MinioBackend.existing or MinioBackend.provisioned');
-  }
+  const backend = minio._bind();
   // Values only known at deploy time (tokens: a CloudFormation parameter, an imported value) are
   // checked by the render resource then; literal values are checked here, at synth.
   const literalOr = (value: string, placeholder: string) => (Token.isUnresolved(value) ? placeholder : value);
   validateSiteSettings({
     alluxioVersion,
     minio: {
-      // A provisioned MinIO's endpoint is the construct's own Cloud Map name: valid by construction.
-      endpoint: literalOr(minio._existing?.endpoint ?? PROVISIONED_ENDPOINT_SHAPE, PROVISIONED_ENDPOINT_SHAPE),
+      endpoint: literalOr(backend.endpoint, 'http://deploy-time-endpoint:9000'),
       bucket: literalOr(minio.bucket, 'deploy-time-bucket'),
       directory: literalOr(minio.directory, ''),
       region: literalOr(minio.region, 'us-east-1'),
@@ -160,20 +154,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
     extraProperties,
   });
   validateExtraProperties(extraProperties, MASTER_JVM_PROPERTIES);
-  if (minio._provisioned?.dataVolumeSize) {
-    validateWholeNumber('minio.dataVolumeSize', minio._provisioned.dataVolumeSize.toGibibytes(), 10, 16384, 'give 10 to 16384 GiB');
-  }
-  if (minio._provisioned) {
-    validateDataVolumePlacement(
-      {
-        availabilityZone: minio._provisioned.availabilityZone,
-        dataVolumeId: minio._provisioned.dataVolumeId,
-        dataVolumeSizeGiven: minio._provisioned.dataVolumeSize !== undefined,
-        dataVolumeRemovalPolicyGiven: minio._provisioned.dataVolumeRemovalPolicy !== undefined,
-      },
-      (value) => Token.isUnresolved(value),
-    );
-  }
+  backend.validate((value) => Token.isUnresolved(value));
 
   return {
     minio,

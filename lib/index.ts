@@ -1,6 +1,7 @@
 export * from './alluxio-minio';
 export * from './alluxio-minio-props';
 export * from './choices/minio-backend';
+export * from './choices/minio-backend-options';
 export * from './choices/minio-credentials';
 export * from './features/credential-rotation';
 export * from './choices/image-mirror';

@@ -1,93 +1,12 @@
-import { RemovalPolicy, Size } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { validateWholeNumber } from '../core/fargate-sizing';
+import { validateDataVolumePlacement } from '../core/minio-data-volume';
+import { MINIO_PORT } from '../core/alluxio-ports';
+import { MinioBackendBinding } from '../parts/minio-backend-binding';
+import { ProvisionedMinioServer } from '../parts/provisioned-minio-server';
+import { ExistingMinioOptions, ProvisionedMinioOptions } from './minio-backend-options';
 
-/** A MinIO server that already runs somewhere the cluster's VPC can reach. */
-export interface ExistingMinioOptions {
-  /**
-   * The S3 endpoint, `http(s)://host[:port][/]`, exactly as `alluxio.underfs.s3.endpoint` takes it.
-   * A missing port means 80 for http and 443 for https.
-   */
-  readonly endpoint: string;
-  /** The bucket that becomes Alluxio's root mount. */
-  readonly bucket: string;
-  /**
-   * The directory inside the bucket that becomes Alluxio's root.
-   *
-   * @default - the bucket's root
-   */
-  readonly directory?: string;
-  /**
-   * The region MinIO signs requests for.
-   *
-   * @default 'us-east-1'
-   */
-  readonly region?: string;
-  /**
-   * Create the bucket and directory at deploy time when they are missing (idempotent).
-   *
-   * @default false - the deploy fails with NO_SUCH_BUCKET when the bucket is missing
-   */
-  readonly createBucket?: boolean;
-}
-
-/** A single-node MinIO this construct runs on ECS with EC2 capacity and a persistent EBS volume. */
-export interface ProvisionedMinioOptions {
-  /**
-   * The MinIO server image. MinIO's community edition stopped publishing images in October 2025;
-   * point this at an image you build or mirror.
-   *
-   * @default - `MinioBackend.DEFAULT_IMAGE_NAME` from its registry (the last community release, pinned)
-   */
-  readonly image?: ecs.ContainerImage;
-  /**
-   * The EC2 instance type the MinIO task runs on.
-   *
-   * @default t3.medium
-   */
-  readonly instanceType?: ec2.InstanceType;
-  /**
-   * Size of the encrypted gp3 data volume (formatted XFS). A larger size grows the volume in place
-   * and the host grows its file system within 10 minutes; EBS volumes cannot shrink.
-   *
-   * @default 100 GiB
-   */
-  readonly dataVolumeSize?: Size;
-  /**
-   * What happens to the data volume when the stack deletes it.
-   *
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly dataVolumeRemovalPolicy?: RemovalPolicy;
-  /**
-   * The availability zone of the data volume, and so of the MinIO host and task. A volume created in
-   * another AZ is a new, empty volume: pin it when the VPC is yours, so a change of its subnets
-   * (another order, a new AZ) cannot move it. Required with `dataVolumeId` (the volume's own AZ).
-   *
-   * @default - the AZ of the VPC's first private subnet
-   */
-  readonly availabilityZone?: string;
-  /**
-   * An existing EBS volume to keep MinIO's data on instead of a new one, e.g. the volume a deleted
-   * stack retained (`dataVolumeRemovalPolicy` RETAIN): its file system and data are used as they are.
-   * The stack never deletes or resizes it. Needs `availabilityZone`.
-   *
-   * @default - a new volume
-   */
-  readonly dataVolumeId?: string;
-  /**
-   * The bucket created for Alluxio's root mount.
-   *
-   * @default 'alluxio'
-   */
-  readonly bucket?: string;
-  /**
-   * The directory inside the bucket that becomes Alluxio's root.
-   *
-   * @default - the bucket's root
-   */
-  readonly directory?: string;
-}
+/** The shape of a provisioned server's endpoint (its Cloud Map name), for the checks made before it exists. */
+const PROVISIONED_ENDPOINT_SHAPE = `http://minio.example.internal:${MINIO_PORT}`;
 
 /** Which MinIO the Alluxio cluster mounts: one you already run, or one this construct provisions. */
 export abstract class MinioBackend {
@@ -115,10 +34,12 @@ export abstract class MinioBackend {
   /** Whether the deploy creates the bucket and directory when missing. */
   public abstract readonly createBucket: boolean;
 
-  /** @internal */
-  public abstract readonly _existing?: ExistingMinioOptions;
-  /** @internal */
-  public abstract readonly _provisioned?: ProvisionedMinioOptions;
+  /**
+   * This backend as the store builds and the settings check it: the endpoint the site file names, the
+   * checks only this kind has, and the server the construct runs for it (none for an existing MinIO).
+   * @internal
+   */
+  public abstract _bind(): MinioBackendBinding;
 }
 
 const DEFAULT_REGION = 'us-east-1';
@@ -129,16 +50,23 @@ class ExistingMinio extends MinioBackend {
   public readonly directory: string;
   public readonly region: string;
   public readonly createBucket: boolean;
-  public readonly _existing: ExistingMinioOptions;
-  public readonly _provisioned = undefined;
 
-  constructor(options: ExistingMinioOptions) {
+  constructor(private readonly options: ExistingMinioOptions) {
     super();
-    this._existing = options;
     this.bucket = options.bucket;
     this.directory = options.directory ?? '';
     this.region = options.region ?? DEFAULT_REGION;
     this.createBucket = options.createBucket ?? false;
+  }
+
+  public _bind(): MinioBackendBinding {
+    const endpoint = this.options.endpoint;
+    return {
+      endpoint,
+      validate: () => undefined,
+      // The user's server and network: nothing to create.
+      createServer: () => ({ endpoint }),
+    };
   }
 }
 
@@ -149,13 +77,37 @@ class ProvisionedMinio extends MinioBackend {
   public readonly region = DEFAULT_REGION;
   // The server starts empty, so the bucket is always created.
   public readonly createBucket = true;
-  public readonly _existing = undefined;
-  public readonly _provisioned: ProvisionedMinioOptions;
 
-  constructor(options: ProvisionedMinioOptions) {
+  constructor(private readonly options: ProvisionedMinioOptions) {
     super();
-    this._provisioned = options;
     this.bucket = options.bucket ?? 'alluxio';
     this.directory = options.directory ?? '';
+  }
+
+  public _bind(): MinioBackendBinding {
+    const options = this.options;
+    return {
+      // The server's own Cloud Map name, valid by construction: its shape stands in for synth-time checks.
+      endpoint: PROVISIONED_ENDPOINT_SHAPE,
+      validate: (isToken) => {
+        if (options.dataVolumeSize) {
+          validateWholeNumber('minio.dataVolumeSize', options.dataVolumeSize.toGibibytes(), 10, 16384, 'give 10 to 16384 GiB');
+        }
+        validateDataVolumePlacement(
+          {
+            availabilityZone: options.availabilityZone,
+            dataVolumeId: options.dataVolumeId,
+            dataVolumeSizeGiven: options.dataVolumeSize !== undefined,
+            dataVolumeRemovalPolicyGiven: options.dataVolumeRemovalPolicy !== undefined,
+          },
+          isToken,
+        );
+      },
+      createServer: (scope, props) => {
+        // 'Default' keeps the server's logical ids what they were before the construct had parts.
+        const server = new ProvisionedMinioServer(scope, 'Default', { ...props, options, defaultImageName: MinioBackend.DEFAULT_IMAGE_NAME });
+        return { endpoint: server.endpoint, server };
+      },
+    };
   }
 }

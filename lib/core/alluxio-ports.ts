@@ -21,4 +21,7 @@ export const ALLUXIO_PORTS = {
  * one range: from the master's RPC port to the job worker's web port (the embedded journal's 19200, below
  * it, has a rule of its own, and only with a quorum).
  */
+/** The S3 port of the MinIO this construct provisions (MinIO's default). */
+export const MINIO_PORT = 9000;
+
 export const ALLUXIO_CLUSTER_PORT_RANGE = { from: ALLUXIO_PORTS.masterRpc, to: 30003 } as const;

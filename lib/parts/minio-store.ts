@@ -30,24 +30,18 @@ export class MinioStore extends Construct {
   constructor(scope: Construct, id: string, props: MinioStoreProps) {
     super(scope, id);
     this.port = props.port;
-    const existing = props.backend._existing;
-    if (existing) {
-      this.endpoint = existing.endpoint;
-    } else {
-      // 'Default' keeps the server's logical ids what they were before the construct had parts.
-      this.server = new ProvisionedMinioServer(this, 'Default', {
-        cluster: props.cluster,
-        options: props.backend._provisioned ?? {},
-        rootUserParameter: props.credentials.accessKeyParameter,
-        rootPasswordParameter: props.credentials.secretKeyParameter,
-        kmsKey: props.credentials.kmsKey,
-        port: props.port,
-        logRetention: props.logRetention,
-        imageMirror: props.imageMirror,
-      });
-      this.server.node.addDependency(props.credentials);
-      this.endpoint = this.server.endpoint;
-    }
+    const built = props.backend._bind().createServer(this, {
+      cluster: props.cluster,
+      rootUserParameter: props.credentials.accessKeyParameter,
+      rootPasswordParameter: props.credentials.secretKeyParameter,
+      kmsKey: props.credentials.kmsKey,
+      port: props.port,
+      logRetention: props.logRetention,
+      imageMirror: props.imageMirror,
+    });
+    this.endpoint = built.endpoint;
+    this.server = built.server;
+    this.server?.node.addDependency(props.credentials);
   }
 
   /**

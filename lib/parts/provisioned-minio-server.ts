@@ -15,7 +15,7 @@ import { InputError } from '../core/input-error';
 import { ATTACH_VOLUME_ENV, DATA_VOLUME_DEVICE, dataVolumeUserData, HOST_LAYOUT, minioStartScript } from '../core/minio-data-volume';
 import { bundledHandlerCode } from '../private/handler-code';
 import { ImageMirror } from '../choices/image-mirror';
-import { MinioBackend, ProvisionedMinioOptions } from '../choices/minio-backend';
+import { ProvisionedMinioOptions } from '../choices/minio-backend-options';
 import { acknowledgeEcsHostRoleFindings, acknowledgeNagFindings } from '../private/nag-acknowledgements';
 
 export interface ProvisionedMinioServerProps {
@@ -30,6 +30,8 @@ export interface ProvisionedMinioServerProps {
   readonly logRetention: logs.RetentionDays;
   /** Where the default image is pulled from, when not quay.io. */
   readonly imageMirror?: ImageMirror;
+  /** The image run when `options.image` is not given (MinioBackend.DEFAULT_IMAGE_NAME). */
+  readonly defaultImageName: string;
 }
 
 const DATA_IN_CONTAINER = '/data';
@@ -122,10 +124,7 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       volumes: [{ name: 'data', host: { sourcePath: HOST_LAYOUT.mountPoint } }],
     });
     const container = task.addContainer('minio', {
-      image:
-        props.options.image ??
-        props.imageMirror?._imageFor(MinioBackend.DEFAULT_IMAGE_NAME) ??
-        ecs.ContainerImage.fromRegistry(MinioBackend.DEFAULT_IMAGE_NAME),
+      image: props.options.image ?? props.imageMirror?._imageFor(props.defaultImageName) ?? ecs.ContainerImage.fromRegistry(props.defaultImageName),
       memoryReservationMiB: 1024,
       // Never on the empty directory of the root disk that is there when the volume is not mounted.
       entryPoint: ['/bin/sh', '-c'],
