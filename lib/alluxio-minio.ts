@@ -210,7 +210,10 @@ export class AlluxioMinio extends Construct implements ec2.IConnectable {
   private allowAlluxioTraffic(securityGroup: ec2.ISecurityGroup, store: MinioStore, functions: CustomResourceFunctions, masters: MasterTopology): void {
     store.allowFrom(securityGroup, 'Alluxio reads and writes MinIO');
     store.allowFrom(functions.healthCheckSecurityGroup, 'health check probes MinIO');
-    securityGroup.connections.allowInternally(
+    // Ingress from the group itself is all it takes: the group allows all outbound, and the egress rule
+    // allowInternally would add too is dropped by CDK with a warning on every synth.
+    securityGroup.addIngressRule(
+      securityGroup,
       ec2.Port.tcpRange(ALLUXIO_CLUSTER_PORT_RANGE.from, ALLUXIO_CLUSTER_PORT_RANGE.to),
       'Alluxio ports within the cluster',
     );

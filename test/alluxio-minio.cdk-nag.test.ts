@@ -1,4 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { createExampleApp, EXAMPLE_STACKS } from '../bin/example-app';
 import { cdkNagReport } from './support/cdk-nag';
 
@@ -13,6 +14,18 @@ describe('cdk-nag AwsSolutions', () => {
     // A deliberately non-compliant resource next to the construct: unencrypted, unlogged bucket.
     new (require('aws-cdk-lib/aws-s3').Bucket)(stack, 'Unacknowledged');
     expect(cdkNagReport(app)).toMatch(/AwsSolutions-S1/);
+  });
+});
+
+describe('annotations', () => {
+  test('every example stack synthesizes without a warning (a user sees each one on every synth)', () => {
+    const app = createExampleApp();
+    const warnings = Object.values(EXAMPLE_STACKS).flatMap((name) =>
+      Annotations.fromStack(app.node.findChild(name) as Stack)
+        .findWarning('*', Match.anyValue())
+        .map((warning) => `${warning.id}: ${JSON.stringify(warning.entry.data)}`),
+    );
+    expect(warnings).toEqual([]);
   });
 });
 

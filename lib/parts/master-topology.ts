@@ -110,7 +110,8 @@ export class QuorumTopology implements MasterTopology {
   public allowJournalTraffic(securityGroup: ec2.ISecurityGroup): void {
     // The masters' Raft ports (the job masters' are in the cluster's port range).
     const [first, last] = masterJournalPortRange(this.size);
-    securityGroup.connections.allowInternally(ec2.Port.tcpRange(first, last), 'embedded journal between the masters');
+    // Ingress only, as for the cluster's other ports (the group allows all outbound).
+    securityGroup.addIngressRule(securityGroup, ec2.Port.tcpRange(first, last), 'embedded journal between the masters');
   }
 
   public membersIn(namespace: string, vpc: ec2.IVpc, vpcGiven: boolean): MasterMember[] {
