@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { masterInfo } from '../../local/alluxio/alluxio-client';
 import { freePort, listening } from '../../local/network/ports';
 import { SANDBOX_ENDPOINTS_FILE } from '../support/sandbox';
+import { claimAddressBlock } from '../support/address-blocks';
 
 /*
  * The README's first command as a newcomer runs it (after npm start has installed and started the
@@ -16,7 +17,8 @@ import { SANDBOX_ENDPOINTS_FILE } from '../support/sandbox';
 const CLI = join(__dirname, '..', '..', 'local', 'cli.js');
 const stateDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
 const endpointsFile = join(stateDir, 'endpoints.json');
-const block = `127.0.${200 + Math.floor(Math.random() * 50)}`;
+let block: string;
+let releaseBlock: (() => void) | undefined;
 let env: NodeJS.ProcessEnv;
 
 function cli(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -41,6 +43,9 @@ function javaProcessesOfThisDeployment(): number[] {
 }
 
 beforeAll(async () => {
+  const addresses = await claimAddressBlock();
+  block = addresses.block;
+  releaseBlock = addresses.release;
   copyFileSync(SANDBOX_ENDPOINTS_FILE, endpointsFile);
   env = {
     PATH: process.env.PATH,
@@ -57,6 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cli(['down'], 60_000);
   rmSync(stateDir, { recursive: true, force: true });
+  releaseBlock?.();
 }, 90_000);
 
 test('the deploy command brings up a healthy cluster, says what runs where, and writes the addresses', async () => {

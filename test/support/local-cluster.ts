@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '../../lib';
 import { LocalCluster, LocalMinio } from '../../local/alluxio/local-cluster';
-import { listening } from '../../local/network/ports';
+import { claimAddressBlock } from './address-blocks';
 import { loadSandbox, uniqueBucketName } from './sandbox';
 
 /*
@@ -36,15 +36,6 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-/** An address block 127.0.N no cluster uses now (its master address answers nothing on 19998). */
-async function freeAddressBlock(): Promise<string> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const block = `127.0.${20 + Math.floor(Math.random() * 230)}`;
-    if (!(await listening(`${block}.1`, 19998, 200))) return block;
-  }
-  throw new Error('no free 127.0.N address block for a test cluster');
-}
-
 export async function deployTestCluster(name: string, options: TestClusterOptions = {}): Promise<TestCluster> {
   const sandbox = loadSandbox();
   const stateDir = mkdtempSync(join(tmpdir(), `cluster-${name}-`));
@@ -63,10 +54,11 @@ export async function deployTestCluster(name: string, options: TestClusterOption
     return [...lines, ...taskLogs].join('\n').slice(-chars);
   };
   let cluster: LocalCluster;
+  const addresses = await claimAddressBlock();
   try {
     cluster = await LocalCluster.deploy({
       stateDir,
-      addressBlock: await freeAddressBlock(),
+      addressBlock: addresses.block,
       jarsDir: JARS_DIR,
       aws: sandbox.aws,
       minio,
@@ -84,6 +76,7 @@ export async function deployTestCluster(name: string, options: TestClusterOption
     });
   } catch (error) {
     rmSync(stateDir, { recursive: true, force: true });
+    addresses.release();
     throw new Error(`the ${name} cluster did not deploy: ${error instanceof Error ? error.message : String(error)}\n${lines.join('\n').slice(-6000)}`, {
       cause: error,
     });
@@ -97,6 +90,7 @@ export async function deployTestCluster(name: string, options: TestClusterOption
     stop: async () => {
       await cluster.stop();
       rmSync(stateDir, { recursive: true, force: true });
+      addresses.release();
     },
   };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createContainerFilesystem, ContainerFilesystem, localNetworkJavaOptions } from '../../local/alluxio/alluxio-image';
 import { listening } from '../../local/network/ports';
 import { httpGet } from '../../lib/runtime/minio-checks';
+import { AddressBlock, claimAddressBlock } from './address-blocks';
 
 /*
  * N real Alluxio 2.9.6 masters on the embedded (Raft) journal, each under its own copy of the stand-in
@@ -43,20 +44,14 @@ export interface MasterQuorum {
   stop(): Promise<void>;
 }
 
-async function freeQuorumBlock(count: number): Promise<string> {
+/** A block for `count` masters, claimed (address-blocks.ts), with this machine's quorum journal ports free. */
+async function freeQuorumBlock(count: number): Promise<AddressBlock> {
   for (let port = 0; port < count; port++) {
     for (const journal of [QUORUM_JOURNAL_PORT_BASE + port, QUORUM_JOB_JOURNAL_PORT_BASE + port]) {
       if (await listening('127.0.0.1', journal, 200)) throw new Error(`port ${journal} is taken (another master-quorum suite running?): the quorum needs it`);
     }
   }
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const block = `127.0.${20 + Math.floor(Math.random() * 230)}`;
-    let taken = false;
-    for (let i = 1; i <= count && !taken; i++)
-      taken = (await listening(`${block}.${i}`, MASTER_RPC_PORT, 200)) || (await listening(`${block}.${i}`, MASTER_WEB_PORT, 200));
-    if (!taken) return block;
-  }
-  throw new Error('no free 127.0.N address block for a master quorum');
+  return claimAddressBlock(count, [MASTER_RPC_PORT, MASTER_WEB_PORT]);
 }
 
 export interface MasterQuorumOptions {
@@ -88,7 +83,8 @@ function siteProperties(block: string, count: number, rootUfs: string, extra: Re
 export async function startMasterQuorum(name: string, options: MasterQuorumOptions = {}): Promise<MasterQuorum> {
   const count = options.count ?? 3;
   if (!existsSync(JARS_DIR)) throw new Error(`the Alluxio jars are not in ${JARS_DIR}: run npm run sandbox:up`);
-  const block = await freeQuorumBlock(count);
+  const addresses = await freeQuorumBlock(count);
+  const block = addresses.block;
   const stateDir = mkdtempSync(join(tmpdir(), `quorum-${name}-`));
   const rootUfs = options.rootUfs ?? join(stateDir, 'ufs');
   if (options.rootUfs === undefined) mkdirSync(rootUfs);
@@ -191,6 +187,7 @@ export async function startMasterQuorum(name: string, options: MasterQuorumOptio
       await new Promise((resolve) => setTimeout(resolve, 1000));
       rmSync(stateDir, { recursive: true, force: true });
     }
+    addresses.release();
   };
 
   try {

@@ -1,0 +1,41 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { claimAddressBlock } from './address-blocks';
+
+/*
+ * The claims that keep suites run side by side off each other's 127.0.N blocks, in a temporary
+ * folder of their own: a block a live process holds is never handed out, a dead holder's is.
+ */
+
+let claims: string;
+const holder = spawn('sleep', ['60']);
+
+beforeEach(() => {
+  claims = mkdtempSync(join(tmpdir(), 'address-blocks-'));
+});
+
+afterEach(() => rmSync(claims, { recursive: true, force: true }));
+afterAll(() => holder.kill());
+
+function hold(n: number, pid: number): void {
+  mkdirSync(join(claims, String(n)), { recursive: true });
+  writeFileSync(join(claims, String(n), 'pid'), String(pid));
+}
+
+test('a block held by a live process is never handed out; release frees the claim', async () => {
+  for (let n = 20; n <= 249; n++) if (n !== 137) hold(n, holder.pid!);
+  const claimed = await claimAddressBlock(1, [19998], claims);
+  expect(claimed.block).toBe('127.0.137');
+  expect(readdirSync(claims)).toContain('137');
+  await expect(claimAddressBlock(1, [19998], claims)).rejects.toThrow(/no free 127\.0\.N address block/);
+  claimed.release();
+  expect(existsSync(join(claims, '137'))).toBe(false);
+});
+
+test("a dead holder's claim is taken over", async () => {
+  const dead = spawnSync('true').pid!;
+  for (let n = 20; n <= 249; n++) hold(n, n === 42 ? dead : holder.pid!);
+  expect((await claimAddressBlock(1, [19998], claims)).block).toBe('127.0.42');
+});
