@@ -91,22 +91,22 @@ export function addExampleStack(app: App, topology: ExampleTopology, existingMin
         }),
       };
     case 'nvmeWorkers':
-      // The README's MinIO, with the workers on EC2 hosts caching on their instance-store NVMe.
+      // The same MinIO, with the workers on EC2 hosts caching on their instance-store NVMe.
       return {
         stack,
         cache: new AlluxioMinio(stack, 'Cache', {
-          minio: existingBackend(EXAMPLE_EXISTING_MINIO),
-          credentials: existingCredentials(EXAMPLE_EXISTING_MINIO),
+          minio: existingBackend(existingMinio),
+          credentials: existingCredentials(existingMinio),
           alluxio: { workers: AlluxioWorkers.ec2({ instanceType: new ec2.InstanceType('r5d.xlarge'), count: 2 }) },
         }),
       };
     case 'haMasters':
-      // The README's MinIO, with three masters on the embedded journal: a lost primary is replaced by election.
+      // The same MinIO, with three masters on the embedded journal: a lost primary is replaced by election.
       return {
         stack,
         cache: new AlluxioMinio(stack, 'Cache', {
-          minio: existingBackend(EXAMPLE_EXISTING_MINIO),
-          credentials: existingCredentials(EXAMPLE_EXISTING_MINIO),
+          minio: existingBackend(existingMinio),
+          credentials: existingCredentials(existingMinio),
           alluxio: { masters: AlluxioMasters.highlyAvailable({ count: 3 }) },
         }),
       };

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { addExampleStack, EXAMPLE_EXISTING_MINIO, ExampleTopology, ExistingMinioSettings } from '../../bin/example-app';
 import { DeployChecks } from '../../lib/parts/deploy-checks';
+import { SiteConfiguration } from '../../lib/parts/site-configuration';
 
 /*
  * The integration tests in CDK's form: one app per example topology (integ.<topology>.ts), each the
@@ -28,21 +29,28 @@ function existingMinioOf(app: App): ExistingMinioSettings {
   };
 }
 
-/** The event the assertion invokes the health check's poll function with: the Alluxio check's Create, run now. */
+/**
+ * The event the assertion invokes the health check's poll function with: the Alluxio check's Create,
+ * run now. Without ConfigHash, which the check only echoes: it changes with every configuration, and
+ * a value the assertion stack imports cannot change while it is imported.
+ */
 export function healthCheckInvocation(alluxioCheckProperties: Record<string, unknown>) {
-  return { RequestType: 'Create', ResourceProperties: alluxioCheckProperties };
+  const { ConfigHash: _echoedOnly, ...properties } = alluxioCheckProperties;
+  return { RequestType: 'Create', ResourceProperties: properties };
 }
 
 /**
  * The app of one topology: its example stack under test, and two assertions for a deployed run.
  * - The health check's poll function, invoked with the Alluxio check's own properties, passes: the
  *   leading master serves the MinIO mount and every worker is live, checked again after the deploy.
- * - The site-properties parameter exists under the name the construct gives, as a SecureString. The
- *   call describes the parameter and never reads its value (the rendered file holds the keys).
+ * - A site-properties parameter exists under the construct's base name, as a SecureString. The call
+ *   describes parameters and never reads a value (the rendered file holds the keys). By the base name,
+ *   not the deploy's own: that one changes with the configuration (see healthCheckInvocation).
  */
 export function integApp(topology: ExampleTopology): App {
-  // The assertion stack reads the stack under test through exports: said explicitly, as CDK asks
-  // (strong is also its default), so the stack under test cannot be updated out from under them.
+  // The assertion stack reads the stack under test through exports (the poll function's name): said
+  // explicitly, as CDK asks (strong is also its default). Only values that no configuration change
+  // moves are exported, so the stack under test stays updatable while the assertions exist.
   const app = new App({ context: { [cxapi.DEFAULT_CROSS_STACK_REFERENCES]: 'strong' } });
   const { stack, cache } = addExampleStack(app, topology, existingMinioOf(app));
   const integ = new IntegTest(app, `${stack.stackName}Integ`, { testCases: [stack] });
@@ -57,9 +65,13 @@ export function integApp(topology: ExampleTopology): App {
     })
     .expect(ExpectedResult.objectLike({ Payload: Match.serializedJson(Match.objectLike({ IsComplete: true, Data: Match.objectLike({ Healthy: 'true' }) })) }));
 
-  const siteProperties = cache.sitePropertiesParameter.parameterName;
+  const { parameterBaseName } = cache.node.findChild('SiteProperties') as SiteConfiguration;
   integ.assertions
-    .awsApiCall('SSM', 'describeParameters', { ParameterFilters: [{ Key: 'Name', Values: [siteProperties] }] })
-    .expect(ExpectedResult.objectLike({ Parameters: Match.arrayWith([Match.objectLike({ Name: siteProperties, Type: 'SecureString' })]) }));
+    .awsApiCall('SSM', 'describeParameters', { ParameterFilters: [{ Key: 'Name', Option: 'BeginsWith', Values: [`${parameterBaseName}/`] }] })
+    .expect(
+      ExpectedResult.objectLike({
+        Parameters: Match.arrayWith([Match.objectLike({ Name: Match.stringLikeRegexp(`^${parameterBaseName}/[0-9a-f]{16}$`), Type: 'SecureString' })]),
+      }),
+    );
   return app;
 }

@@ -1,5 +1,5 @@
 import { invokeResponse } from '../../local/cloudformation/lambda-runner';
-import { judge, snapshotExpectation } from './integ-assertion';
+import { judge, snapshotExpectation } from '../support/integ-assertion';
 
 /*
  * The integ apps' health-check assertion, judged by integ-tests-alpha's own handler on the answers the

@@ -52,6 +52,8 @@ function committed(snapshotDir: string): Map<string, string> {
   if (!existsSync(snapshotDir)) return new Map();
   return new Map(
     readdirSync(snapshotDir)
+      // What integ-runner itself may add to a snapshot (tree.json, manifest.json, assets) is not compared.
+      .filter(KEPT)
       .sort()
       .map((name) => [name, readFileSync(join(snapshotDir, name), 'utf8')]),
   );

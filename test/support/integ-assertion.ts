@@ -4,13 +4,14 @@ import { join } from 'node:path';
 /*
  * How a deployed integ assertion judges a response, run here: integ-tests-alpha's own assertion
  * handler (the code its provider function runs) on the expectation its snapshot holds. The tests use
- * it on canned answers (integ-assertions.test.ts) and on the real poll function's answer against a
- * deployed local cluster (test/local/cluster.test.ts).
+ * it on canned answers (test/integ/integ-assertions.test.ts) and on the real poll function's answer
+ * against a deployed local cluster (test/local/cluster.test.ts). A jest helper: not part of the integ
+ * apps, which `npm run integ:build` compiles without jest's types.
  */
 
 /** The `expected` of the assertion stack's call of `api` (e.g. 'invoke') in integ.<topology>.js.snapshot. */
 export function snapshotExpectation(topology: string, api: string): string {
-  const dir = join(__dirname, `integ.${topology}.js.snapshot`);
+  const dir = join(__dirname, '..', 'integ', `integ.${topology}.js.snapshot`);
   const file = readdirSync(dir).find((name) => name.includes('DeployAssert') && name.endsWith('.template.json'));
   if (!file) throw new Error(`${dir} holds no assertion stack`);
   const resources = Object.values(JSON.parse(readFileSync(join(dir, file), 'utf8')).Resources) as Array<{ Properties?: Record<string, unknown> }>;
