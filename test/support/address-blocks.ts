@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listening } from '../../local/network/ports';
@@ -7,17 +7,24 @@ import { listening } from '../../local/network/ports';
  * The 127.0.N blocks the real-cluster suites deploy on. npm test runs several suites at once, and a
  * cluster's master listens only a minute after its block was chosen, so a probe alone would let two
  * suites pick the same block; a block is claimed first (a folder made exclusively, naming the claiming
- * process) and released when its cluster stops. A claim whose process is gone is stale and taken over.
+ * process) and released when its cluster stops.
+ *
+ * A claim whose process is gone is not reused at once: a jest worker killed at its time bound leaves
+ * its cluster's processes running on the block until npm test ends (scripts/test.sh kills them then).
+ * Only a claim older than STALE_AFTER_MS, from an earlier run, is taken over, by a rename that one
+ * claimant alone can win.
  */
 
 const FIRST_BLOCK = 20;
 const LAST_BLOCK = 249;
+const STALE_AFTER_MS = 3 * 60 * 60 * 1000;
 /** Where the claims are: one folder per claimed block under the run's temporary folder. */
 export const CLAIMS_DIR = join(tmpdir(), 'alluxio-minio-address-blocks');
 
 export interface AddressBlock {
   /** `127.0.N`: the cluster's hosts are `127.0.N.1` and up. */
   readonly block: string;
+  /** Gives the block back (once; a claim another process holds by then is left alone). */
   release(): void;
 }
 
@@ -30,28 +37,49 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Claims block N, or answers false when a live process holds it. */
+/** The process that holds a claim, or undefined while the claim is being written. */
+function holderOf(dir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Claims block N for this process, or answers false when it is held (or was, too recently). */
 function claim(claims: string, n: number): boolean {
   const dir = join(claims, String(n));
-  for (let attempt = 0; attempt < 2; attempt++) {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = holderOf(dir);
+    if (holder === undefined || alive(holder)) return false;
+    let age: number;
+    try {
+      age = Date.now() - statSync(dir).mtimeMs;
+    } catch {
+      return false;
+    }
+    if (age < STALE_AFTER_MS) return false;
+    try {
+      // Of two claimants taking over the same stale claim, one rename succeeds; the other finds nothing to move.
+      renameSync(dir, `${dir}.stale-${process.pid}`);
+    } catch {
+      return false;
+    }
+    rmSync(`${dir}.stale-${process.pid}`, { recursive: true, force: true });
     try {
       mkdirSync(dir);
-      writeFileSync(join(dir, 'pid'), String(process.pid));
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      let holder: number;
-      try {
-        holder = Number(readFileSync(join(dir, 'pid'), 'utf8'));
-      } catch {
-        // Claimed a moment ago, its pid not written yet: held.
-        return false;
-      }
-      if (alive(holder)) return false;
-      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      return false;
     }
   }
-  return false;
+  // The pid is written whole, then moved in: a reader never sees a part of it.
+  writeFileSync(join(dir, `pid.${process.pid}`), String(process.pid));
+  renameSync(join(dir, `pid.${process.pid}`), join(dir, 'pid'));
+  return true;
 }
 
 /**
@@ -68,10 +96,16 @@ export async function claimAddressBlock(hosts = 1, probePorts: readonly number[]
   }
   for (const n of blocks) {
     if (!claim(claims, n)) continue;
+    const dir = join(claims, String(n));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      if (holderOf(dir) === process.pid) rmSync(dir, { recursive: true, force: true });
+    };
     const block = `127.0.${n}`;
     let taken = false;
     for (let i = 1; i <= hosts && !taken; i++) for (const port of probePorts) taken ||= await listening(`${block}.${i}`, port, 200);
-    const release = () => rmSync(join(claims, String(n)), { recursive: true, force: true });
     if (!taken) return { block, release };
     release();
   }

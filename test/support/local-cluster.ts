@@ -88,9 +88,12 @@ export async function deployTestCluster(name: string, options: TestClusterOption
     parameters,
     logTail,
     stop: async () => {
-      await cluster.stop();
-      rmSync(stateDir, { recursive: true, force: true });
-      addresses.release();
+      try {
+        await cluster.stop();
+      } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+        addresses.release();
+      }
     },
   };
 }

@@ -13,8 +13,8 @@ import { AddressBlock, claimAddressBlock } from './address-blocks';
  * quorum the leader-aware checks are proved against. The suite owns it: stop() in afterAll (also after
  * a failure) kills every process group it started, by pid; every wait is bounded.
  *
- * Raft binds 0.0.0.0:<port> whatever the bind host, so each master needs a journal port of its own
- * on this machine. These are not the lead's HA suites' ports (19200+i, 20003+i): both may run at once.
+ * Raft is bound to each master's own address (localNetworkJavaOptions); before it was, it bound
+ * 0.0.0.0, and these ports were chosen apart from the HA suites' (19200+i, 20003+i) for that.
  */
 export const QUORUM_JOURNAL_PORT_BASE = 19210;
 // Where the sandbox puts the 2.9.6 jars (as local-cluster's JARS_DIR; not imported from there, which
@@ -84,117 +84,123 @@ export async function startMasterQuorum(name: string, options: MasterQuorumOptio
   const count = options.count ?? 3;
   if (!existsSync(JARS_DIR)) throw new Error(`the Alluxio jars are not in ${JARS_DIR}: run npm run sandbox:up`);
   const addresses = await freeQuorumBlock(count);
-  const block = addresses.block;
-  const stateDir = mkdtempSync(join(tmpdir(), `quorum-${name}-`));
-  const rootUfs = options.rootUfs ?? join(stateDir, 'ufs');
-  if (options.rootUfs === undefined) mkdirSync(rootUfs);
-  const webAddresses = Array.from({ length: count }, (_, i) => `${block}.${i + 1}:${MASTER_WEB_PORT}`);
-  const filesystems: ContainerFilesystem[] = [];
-  const processes: Array<ChildProcess | undefined> = [];
-  const logs: WriteStream[] = [];
-  const started: boolean[] = [];
-  const logPath = (i: number) => join(stateDir, `master-${i}.log`);
-
-  for (let i = 0; i < count; i++) {
-    const fs = createContainerFilesystem(join(stateDir, `master-${i}`), JARS_DIR, `${block}.${i + 1}`);
-    writeFileSync(join(fs.layout.home, 'conf', 'alluxio-site.properties'), siteProperties(block, count, rootUfs, options.extraProperties ?? {}));
-    filesystems.push(fs);
-    logs.push(createWriteStream(logPath(i), { flags: 'a' }));
-  }
-
-  const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
-  const waitExit = (child: ChildProcess, ms: number) =>
-    new Promise<void>((resolve) => {
-      if (exited(child)) return resolve();
-      const timer = setTimeout(resolve, ms);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-
-  const start = async (i: number) => {
-    const running = processes[i];
-    if (running && !exited(running)) throw new Error(`master ${i} is running already`);
-    const address = `${block}.${i + 1}`;
-    const javaOptions = [
-      localNetworkJavaOptions(address),
-      `-Dalluxio.master.hostname=${address}`,
-      `-Dalluxio.master.embedded.journal.port=${QUORUM_JOURNAL_PORT_BASE + i}`,
-      `-Dalluxio.job.master.embedded.journal.port=${QUORUM_JOB_JOURNAL_PORT_BASE + i}`,
-      '-Xmx512m',
-    ].join(' ');
-    const args = ['master-only', ...(started[i] ? ['--no-format'] : [])];
-    const child = spawn('bash', [filesystems[i].layout.entrypoint, ...args], {
-      cwd: filesystems[i].root,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PATH: `${filesystems[i].binDir}:${process.env.PATH}`, ALLUXIO_JAVA_OPTS: javaOptions },
-    });
-    child.stdout!.pipe(logs[i], { end: false });
-    child.stderr!.pipe(logs[i], { end: false });
-    processes[i] = child;
-    started[i] = true;
-  };
-
-  const kill = async (i: number) => {
-    const child = processes[i];
-    if (!child || exited(child) || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is gone already.
-    }
-    await waitExit(child, 10_000);
-  };
-
-  const isLeader = async (i: number) => {
-    const answer = await httpGet(`http://${webAddresses[i]}/api/v1/master/info`, 2000);
-    return answer.status === 200 && answer.body !== undefined && answer.body.includes('"mountPoints"');
-  };
-
-  const logTail = (i: number, chars = 2500) => (existsSync(logPath(i)) ? readFileSync(logPath(i), 'utf8').slice(-chars) : '');
-
-  const awaitLeader = async (timeoutMs = QUORUM_LEADER_TIMEOUT_MS, among: readonly number[] = webAddresses.map((_, i) => i)) => {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      for (const i of among) {
-        if (await isLeader(i)) return i;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-    throw new Error(
-      `no master of ${among.map((i) => webAddresses[i]).join(', ')} answered MasterInfo within ${timeoutMs / 1000} s\n${among.map((i) => `--- master ${i}\n${logTail(i)}`).join('\n')}`,
-    );
-  };
-
-  const stop = async () => {
-    for (let i = 0; i < count; i++) {
-      const child = processes[i];
-      if (!child || exited(child) || child.pid === undefined) continue;
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // gone
-      }
-      await waitExit(child, 15_000);
-      await kill(i);
-    }
-    for (const log of logs) log.end();
-    if (!process.env.KEEP_QUORUM_STATE) {
-      rmSync(stateDir, { recursive: true, force: true });
-      // Seen once after a bench run: an empty master folder and the root UFS folder back a moment later.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      rmSync(stateDir, { recursive: true, force: true });
-    }
-    addresses.release();
-  };
-
+  // The block goes back on any failure before the quorum is handed over (stop() gives it back after).
   try {
-    for (let i = 0; i < count; i++) await start(i);
+    const block = addresses.block;
+    const stateDir = mkdtempSync(join(tmpdir(), `quorum-${name}-`));
+    const rootUfs = options.rootUfs ?? join(stateDir, 'ufs');
+    if (options.rootUfs === undefined) mkdirSync(rootUfs);
+    const webAddresses = Array.from({ length: count }, (_, i) => `${block}.${i + 1}:${MASTER_WEB_PORT}`);
+    const filesystems: ContainerFilesystem[] = [];
+    const processes: Array<ChildProcess | undefined> = [];
+    const logs: WriteStream[] = [];
+    const started: boolean[] = [];
+    const logPath = (i: number) => join(stateDir, `master-${i}.log`);
+
+    for (let i = 0; i < count; i++) {
+      const fs = createContainerFilesystem(join(stateDir, `master-${i}`), JARS_DIR, `${block}.${i + 1}`);
+      writeFileSync(join(fs.layout.home, 'conf', 'alluxio-site.properties'), siteProperties(block, count, rootUfs, options.extraProperties ?? {}));
+      filesystems.push(fs);
+      logs.push(createWriteStream(logPath(i), { flags: 'a' }));
+    }
+
+    const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+    const waitExit = (child: ChildProcess, ms: number) =>
+      new Promise<void>((resolve) => {
+        if (exited(child)) return resolve();
+        const timer = setTimeout(resolve, ms);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+
+    const start = async (i: number) => {
+      const running = processes[i];
+      if (running && !exited(running)) throw new Error(`master ${i} is running already`);
+      const address = `${block}.${i + 1}`;
+      const javaOptions = [
+        localNetworkJavaOptions(address),
+        `-Dalluxio.master.hostname=${address}`,
+        `-Dalluxio.master.embedded.journal.port=${QUORUM_JOURNAL_PORT_BASE + i}`,
+        `-Dalluxio.job.master.embedded.journal.port=${QUORUM_JOB_JOURNAL_PORT_BASE + i}`,
+        '-Xmx512m',
+      ].join(' ');
+      const args = ['master-only', ...(started[i] ? ['--no-format'] : [])];
+      const child = spawn('bash', [filesystems[i].layout.entrypoint, ...args], {
+        cwd: filesystems[i].root,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, PATH: `${filesystems[i].binDir}:${process.env.PATH}`, ALLUXIO_JAVA_OPTS: javaOptions },
+      });
+      child.stdout!.pipe(logs[i], { end: false });
+      child.stderr!.pipe(logs[i], { end: false });
+      processes[i] = child;
+      started[i] = true;
+    };
+
+    const kill = async (i: number) => {
+      const child = processes[i];
+      if (!child || exited(child) || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is gone already.
+      }
+      await waitExit(child, 10_000);
+    };
+
+    const isLeader = async (i: number) => {
+      const answer = await httpGet(`http://${webAddresses[i]}/api/v1/master/info`, 2000);
+      return answer.status === 200 && answer.body !== undefined && answer.body.includes('"mountPoints"');
+    };
+
+    const logTail = (i: number, chars = 2500) => (existsSync(logPath(i)) ? readFileSync(logPath(i), 'utf8').slice(-chars) : '');
+
+    const awaitLeader = async (timeoutMs = QUORUM_LEADER_TIMEOUT_MS, among: readonly number[] = webAddresses.map((_, i) => i)) => {
+      const end = Date.now() + timeoutMs;
+      while (Date.now() < end) {
+        for (const i of among) {
+          if (await isLeader(i)) return i;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      throw new Error(
+        `no master of ${among.map((i) => webAddresses[i]).join(', ')} answered MasterInfo within ${timeoutMs / 1000} s\n${among.map((i) => `--- master ${i}\n${logTail(i)}`).join('\n')}`,
+      );
+    };
+
+    const stop = async () => {
+      for (let i = 0; i < count; i++) {
+        const child = processes[i];
+        if (!child || exited(child) || child.pid === undefined) continue;
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // gone
+        }
+        await waitExit(child, 15_000);
+        await kill(i);
+      }
+      for (const log of logs) log.end();
+      if (!process.env.KEEP_QUORUM_STATE) {
+        rmSync(stateDir, { recursive: true, force: true });
+        // Seen once after a bench run: an empty master folder and the root UFS folder back a moment later.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        rmSync(stateDir, { recursive: true, force: true });
+      }
+      addresses.release();
+    };
+
+    try {
+      for (let i = 0; i < count; i++) await start(i);
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+    return { block, stateDir, rootUfs, webAddresses, start, kill, awaitLeader, logTail, stop };
   } catch (error) {
-    await stop();
+    addresses.release();
     throw error;
   }
-  return { block, stateDir, rootUfs, webAddresses, start, kill, awaitLeader, logTail, stop };
 }
