@@ -145,7 +145,7 @@ function resolveSettingsOrThrow(scope: Construct, props: AlluxioMinioProps): Res
   validateSiteSettings({
     alluxioVersion,
     minio: {
-      endpoint: literalOr(backend.endpoint, 'http://deploy-time-endpoint:9000'),
+      endpoint: literalOr(backend.endpoint, 'http://deploy-time-endpoint'),
       bucket: literalOr(minio.bucket, 'deploy-time-bucket'),
       directory: literalOr(minio.directory, ''),
       region: literalOr(minio.region, 'us-east-1'),

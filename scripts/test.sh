@@ -27,23 +27,30 @@ log "lint passed in $(elapsed "$t0")"
 # Every temporary folder of this run goes under one that the run removes however it ends: the
 # suites' mkdtemp folders, the test clusters' state, and the cdk.out folder CDK makes for each App
 # synthesized without an outdir (thousands per run). CI runs on the same machine run after run.
-RUN_TMP="$(mktemp -d "${TMPDIR:-/tmp}/npm-test-XXXXXX")"
+OUTER_TMPDIR="${TMPDIR:-/tmp}"
+RUN_TMP="$(mktemp -d "$OUTER_TMPDIR/npm-test-XXXXXX")"
 export TMPDIR="$RUN_TMP"
 started_sandbox=false
+sandbox_pid=""
+serial_pid=""
 cleanup() {
+  # A lane still running (this script interrupted) goes first; a sandbox still coming up is waited
+  # for, so that `down` finds every server it started.
+  if [[ -n "$serial_pid" ]]; then kill "$serial_pid" 2>/dev/null || true; fi
+  if [[ -n "$sandbox_pid" ]]; then wait "$sandbox_pid" 2>/dev/null || true; fi
   if [[ "$started_sandbox" == true ]]; then bash scripts/sandbox.sh down || true; fi
   rm -rf "$RUN_TMP"
 }
 trap cleanup EXIT
 t0=$(now_ms)
-sandbox_pid=""
 if bash scripts/sandbox.sh status >/dev/null 2>&1; then
   log "sandbox already running: using it and leaving it up"
 else
   # From here on the sandbox is ours: cleanup tears it down however this script ends (failure, Ctrl-C).
   # It comes up beside the build (its installs and the jsii build share nothing); its log follows.
   started_sandbox=true
-  bash scripts/sandbox.sh up >"$RUN_TMP/sandbox-up.log" 2>&1 &
+  # The servers outlive this run's temporary folder only if someone else stops them: they get the outer one.
+  TMPDIR="$OUTER_TMPDIR" bash scripts/sandbox.sh up >"$RUN_TMP/sandbox-up.log" 2>&1 &
   sandbox_pid=$!
 fi
 # The jsii build: what `npm run build` emits plus the .jsii assembly, then the Python wheel and Java
@@ -53,9 +60,25 @@ log "build and packages took $(elapsed "$t0")"
 if [[ -n "$sandbox_pid" ]]; then
   sandbox_code=0
   wait "$sandbox_pid" || sandbox_code=$?
+  sandbox_pid=""
   cat "$RUN_TMP/sandbox-up.log"
   if [[ "$sandbox_code" -ne 0 ]]; then log "the sandbox did not come up (exit $sandbox_code)"; exit "$sandbox_code"; fi
   log "sandbox up ($(elapsed "$t0") since the build began)"
+fi
+
+# The lanes' path patterns (test/local/lanes.json), built before errors stop counting: a broken
+# lanes file must end the run, not leave a lane an empty pattern that matches every suite.
+lane_pattern() {
+  node -e '
+    const lanes = require("./test/local/lanes.json");
+    const suites = lanes[process.argv[1]];
+    if (!Array.isArray(suites) || suites.length === 0) throw new Error(`test/local/lanes.json has no ${process.argv[1]} lane`);
+    console.log(String.raw`test/local/(` + suites.join("|") + String.raw`)\.test\.ts$`);
+  ' "$1"
+}
+if [[ $# -eq 0 ]]; then
+  quiet="$(lane_pattern quiet)"
+  serial="$(lane_pattern serial)"
 fi
 
 t0=$(now_ms)
@@ -64,34 +87,37 @@ if [[ $# -gt 0 ]]; then
   npx jest --ci "$@"
   jest_code=$?
 else
-  # The whole suite in three lanes (test/local/lanes.json). The real-cluster suites mostly wait on
-  # processes (a quarter of the two cores busy), so they run side by side, each on its own claimed
-  # 127.0.N block; but these may not overlap:
+  # The whole suite in lanes (test/local/lanes.json), so that the real-cluster suites, which mostly
+  # wait on processes, run side by side without saturating the two cores (at three clusters beside
+  # the unit suites the load reached 30, and shell starts took tens of seconds):
   #  - quiet: they measure rates and round trips through the shaped link, so they run first, alone;
-  #  - serial: Raft binds the wildcard address, so each cluster of several masters needs this
-  #    machine's journal ports (19200+i and 20003+i, or the quorum suites' 19210+i and 20013+i):
-  #    one such suite at a time, beside the parallel lane.
-  lane_pattern() { node -p "'test/local/(' + require('./test/local/lanes.json')['$1'].join('|') + ')\\.test\\.ts\$'"; }
-  quiet="$(lane_pattern quiet)"
-  serial="$(lane_pattern serial)"
+  #  - then every suite outside test/local, two at a time (they are CPU-bound: builds, synths);
+  #  - serial: the suites that start several masters, the heaviest, one at a time, beside
+  #  - the other real-cluster suites, two at a time, each cluster on its own claimed 127.0.N block.
   npx jest --ci --runInBand "$quiet"
   jest_code=$?
   log "quiet lane took $(elapsed "$t0") (exit $jest_code)"
+  t_lane=$(now_ms)
+  npx jest --ci --maxWorkers=2 --testPathIgnorePatterns "/test/local/" "/node_modules/"
+  unit_code=$?
+  log "unit lane took $(elapsed "$t_lane") (exit $unit_code)"
+  t_lane=$(now_ms)
   serial_log="$RUN_TMP/serial-lane.log"
   npx jest --ci --runInBand "$serial" >"$serial_log" 2>&1 &
   serial_pid=$!
-  npx jest --ci --maxWorkers=3 --testPathIgnorePatterns "$quiet" "$serial" "/node_modules/"
+  npx jest --ci --maxWorkers=2 --testPathIgnorePatterns "$quiet" "$serial" "/node_modules/" -- test/local/
   parallel_code=$?
   wait "$serial_pid"
   serial_code=$?
+  serial_pid=""
   log "serial lane (ran beside the parallel one), exit $serial_code:"
   cat "$serial_log"
-  log "parallel lane exit $parallel_code"
-  for code in "$parallel_code" "$serial_code"; do [[ "$jest_code" -eq 0 ]] && jest_code=$code; done
+  log "real-cluster lanes took $(elapsed "$t_lane"); parallel lane exit $parallel_code"
+  for code in "$unit_code" "$parallel_code" "$serial_code"; do [[ "$jest_code" -eq 0 ]] && jest_code=$code; done
 fi
 # A real-cluster suite stops its Alluxio processes itself, also after a failure; a jest worker killed
 # at its time bound cannot, so whatever still runs from a test cluster's folder goes now.
-pkill -9 -f "$(node -p 'require("os").tmpdir()')/(cluster|npm-start)-" 2>/dev/null || true
+pkill -9 -f "$(node -p 'require("os").tmpdir()')/(cluster|npm-start|quorum)-" 2>/dev/null || true
 set -e
 log "jest took $(elapsed "$t0") (exit $jest_code); total $(elapsed "$t_all")"
 if [[ "$started_sandbox" == true ]]; then log "stopping the sandbox this run started"; fi

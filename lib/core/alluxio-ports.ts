@@ -1,4 +1,4 @@
-/* Alluxio's ports, in a module of their own: the site file's rules and the start scripts both need them. */
+/* The cluster's ports (Alluxio's, and the provisioned MinIO's), in a module of their own: the site file's rules, the start scripts and the constructs all need them. */
 
 /** Alluxio's ports (DESIGN.md, from the Alluxio docs and Helm chart). */
 export const ALLUXIO_PORTS = {
@@ -21,7 +21,7 @@ export const ALLUXIO_PORTS = {
  * one range: from the master's RPC port to the job worker's web port (the embedded journal's 19200, below
  * it, has a rule of its own, and only with a quorum).
  */
+export const ALLUXIO_CLUSTER_PORT_RANGE = { from: ALLUXIO_PORTS.masterRpc, to: 30003 } as const;
+
 /** The S3 port of the MinIO this construct provisions (MinIO's default). */
 export const MINIO_PORT = 9000;
-
-export const ALLUXIO_CLUSTER_PORT_RANGE = { from: ALLUXIO_PORTS.masterRpc, to: 30003 } as const;

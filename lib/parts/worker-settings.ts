@@ -15,7 +15,7 @@ export interface WorkerProps {
   readonly cacheSize?: Size;
 }
 
-export const WORKER_DEFAULTS = { cpu: 1024, memoryMiB: 4096, count: 2, cacheGiB: 20, quotaPercent: 90 };
+export const WORKER_DEFAULTS = { cpu: 1024, memoryMiB: 4096, count: 2, cacheGiB: 20, quotaPercent: 90 } as const;
 
 /** The worker service and its task definition, whichever kind built them. */
 export interface WorkerGroup {

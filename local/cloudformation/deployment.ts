@@ -361,7 +361,6 @@ export class LocalDeployment {
     if (front) await (await front).close();
   }
 
-  /** The logical ids of the stack's resources of `type`. */
   /** The properties a deployed resource was last deployed with, resolved as its handler received them. */
   deployedProperties(logicalId: string): unknown {
     const resource = this.deployed.get(logicalId);
@@ -369,6 +368,7 @@ export class LocalDeployment {
     return resource.properties;
   }
 
+  /** The logical ids of the stack's resources of `type`. */
   resourcesOfType(type: string): string[] {
     return Object.entries(this.resources)
       .filter(([, r]) => r.Type === type)

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 
 /*
  * npm test runs the real-cluster suites side by side except those test/local/lanes.json keeps apart
- * (scripts/test.sh). A suite that starts several masters binds this machine's Raft ports, so it must
- * be in the serial lane; one that is not there would collide with another at random.
+ * (scripts/test.sh). The suites that start several masters are the heaviest (three masters and three
+ * job masters each), and they run one at a time: one left out of the serial lane would run beside
+ * another and load the two cores past what the timing of the others allows.
  */
 
 const LOCAL = join(__dirname, '..', 'local');
