@@ -21,23 +21,10 @@ import {
 } from '../support/rotation-rollback';
 
 /*
- * Rotations that fail AFTER the services were restarted, rolled back on real processes: real Alluxio
- * 2.9.6 masters and workers under the local ECS, the rotation function's bundled code run as Lambda
- * runs it, a private versitygw as MinIO. The new pair is accepted while the function checks it and
- * refused once the master has restarted on it (the moment the function asks ECS to restart the
- * workers), so the check after the restarts fails and the function must restart everything again on
- * the last good pair. An application reads and writes throughout (ReadLoop: every read's bytes checked
- * against the hash of what was written), its operations counted per phase of the rotation.
- *
- * The function's ECS calls go through a front (test/support/ecs-front) to the cluster's local ECS; the
- * front records when each restart was asked and, in the provisioned-MinIO case, plays MinIO's service:
- * the local ECS runs only Alluxio's image, so the test restarts its versitygw with the root pair SSM
- * holds at that moment, as ECS would start MinIO's new task with the pair injected from SSM. That
- * case runs the existing-MinIO stack's function with the environment the provisioned stack gives it
- * (KEY_OWNERSHIP=generated, MINIO_SERVICE): the provisioned stack itself cannot deploy here.
- *
- * These are the three-master cases, on a cluster of their own; the single-master cases are
- * rotation-rollback.test.ts, a suite of its own so that the two run side by side.
+ * Rotations that fail AFTER the services were restarted, rolled back on real processes, with three
+ * masters on the embedded journal: how and why as in rotation-rollback.test.ts, whose single-master
+ * cases are a suite of their own so that the two run side by side. Here the masters are also sampled
+ * throughout, to show that a majority serves while the rollback restarts them one at a time.
  */
 
 jest.setTimeout(1_200_000);

@@ -3,20 +3,25 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { DeployChecks } from '../../lib/parts/deploy-checks';
 import { base, credentialsIn, EXISTING, existingStoreIn } from './part-fixtures';
 
+/** The two checks' part on an existing MinIO, in a stack of its own. */
+function checksOnExistingMinio() {
+  const b = base();
+  const credentials = credentialsIn(b);
+  const checks = new DeployChecks(b.stack, 'Checks', {
+    functions: b.functions,
+    credentials,
+    store: existingStoreIn(b, credentials),
+    backend: EXISTING,
+    alluxioVersion: '2.9.6',
+    timeoutSeconds: 120,
+    configHash: 'abc',
+  });
+  return { b, checks };
+}
+
 describe('DeployChecks', () => {
   test('the MinIO check runs after the credentials; the Alluxio check after the services it is given', () => {
-    const b = base();
-    const credentials = credentialsIn(b);
-    const store = existingStoreIn(b, credentials);
-    const checks = new DeployChecks(b.stack, 'Checks', {
-      functions: b.functions,
-      credentials,
-      store,
-      backend: EXISTING,
-      alluxioVersion: '2.9.6',
-      timeoutSeconds: 120,
-      configHash: 'abc',
-    });
+    const { b, checks } = checksOnExistingMinio();
     const service = new iam.Role(b.stack, 'StandInForAService', { assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com') });
     checks.addAlluxioCheck(['master.parts.internal:19999'], 2, [service]);
     const checksByKind = Object.values(Template.fromStack(b.stack).findResources('Custom::AlluxioMinioHealthCheck')) as any[];
@@ -40,18 +45,7 @@ describe('DeployChecks', () => {
   });
 
   test('several masters: every web endpoint, comma-separated, in the order given', () => {
-    const b = base();
-    const credentials = credentialsIn(b);
-    const store = existingStoreIn(b, credentials);
-    const checks = new DeployChecks(b.stack, 'Checks', {
-      functions: b.functions,
-      credentials,
-      store,
-      backend: EXISTING,
-      alluxioVersion: '2.9.6',
-      timeoutSeconds: 120,
-      configHash: 'abc',
-    });
+    const { b, checks } = checksOnExistingMinio();
     checks.addAlluxioCheck(['master-0.ns:19999', 'master-1.ns:19999', 'master-2.ns:19999'], 5, []);
     const alluxio = (Object.values(Template.fromStack(b.stack).findResources('Custom::AlluxioMinioHealthCheck')) as any[]).find(
       (c) => c.Properties.AlluxioMaster,
