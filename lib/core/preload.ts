@@ -77,7 +77,6 @@ export function validatePreloadEntry(index: number, entry: PreloadEntry): void {
   }
 }
 
-/** Checks every entry and their number. */
 /**
  * How long the preload task waits for silent masters: at least a second. `prop` is the input it came
  * from (the CachePreload prop, or AlluxioMinio's rotation.serviceRestartTimeout, which sets it).
@@ -86,6 +85,7 @@ export function validateMastersUnreachableSeconds(seconds: number | undefined, p
   if (seconds !== undefined && seconds < 1) throw new InputError(prop, `is ${seconds} s`, 'give at least Duration.seconds(1)');
 }
 
+/** Checks every entry and their number. */
 export function validatePreloadEntries(entries: readonly PreloadEntry[]): void {
   if (entries.length > MAX_PRELOAD_PATHS) {
     throw new InputError('preload', `has ${entries.length} paths`, `preload at most ${MAX_PRELOAD_PATHS} paths; name a common parent directory instead`);

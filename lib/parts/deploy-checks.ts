@@ -23,12 +23,8 @@ export interface DeployChecksProps {
 export class DeployChecks extends Construct {
   /** The check that MinIO answers with the keys and the bucket exists; the Alluxio services start after it. */
   public readonly minioCheck: CustomResource;
-  /**
-   * The properties the Alluxio check runs with, once added: the poll function, invoked with them as a
-   * Create event, checks the running cluster again (the integration tests' assertion does).
-   */
-  public alluxioCheckProperties?: Record<string, string>;
   private readonly props: DeployChecksProps;
+  private alluxioCheck?: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: DeployChecksProps) {
     super(scope, id);
@@ -55,7 +51,7 @@ export class DeployChecks extends Construct {
    */
   public addAlluxioCheck(webEndpoints: string[], expectedWorkers: number, after: IDependable[]): CustomResource {
     if (webEndpoints.length === 0) throw new Error('addAlluxioCheck needs the web endpoint of at least one master');
-    this.alluxioCheckProperties = {
+    this.alluxioCheck = {
       ...this.locationProperties(),
       EnsureBucket: 'false',
       // One entry is the single master's address exactly as before; a quorum's are comma-separated.
@@ -67,10 +63,18 @@ export class DeployChecks extends Construct {
       serviceToken: this.props.functions.healthCheckServiceToken,
       resourceType: 'Custom::AlluxioMinioHealthCheck',
       serviceTimeout: this.props.functions.healthCheckServiceTimeout,
-      properties: this.alluxioCheckProperties,
+      properties: this.alluxioCheck,
     });
     check.node.addDependency(...after);
     return check;
+  }
+
+  /**
+   * The properties the Alluxio check runs with, once added: the poll function, invoked with them as a
+   * Create event, checks the running cluster again (the integration tests' assertion does).
+   */
+  public get alluxioCheckProperties(): Readonly<Record<string, string>> | undefined {
+    return this.alluxioCheck;
   }
 
   private locationProperties() {

@@ -129,8 +129,9 @@ export class QuorumTopology implements MasterTopology {
       healthCheckPorts: masterHealthCheckPorts(index),
       // Which master of the quorum this one is: for formatJournal, the master and the job master alike.
       environment: { ALLUXIO_JAVA_OPTS: quorumMemberJavaOptions(hostname, index) },
-      // A quorum's master stays in its own AZ: ECS spreads tasks only within a service, and each master is its own.
-      vpcSubnets: { subnets: [subnets[index]] },
+      // A quorum's master stays in its own AZ: ECS spreads tasks only within a service, and each master is
+      // its own. (A VPC still to be looked up may have no such subnet yet: the synth after the lookup places it.)
+      vpcSubnets: subnets[index] ? { subnets: [subnets[index]] } : undefined,
     }));
   }
 
