@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ALLUXIO_JAVA17_OPTIONS, javaClasspath } from '../support/alluxio-java';
+import { TEST_JVM_OPTIONS } from '../support/test-jvm';
 
 const SOURCES = join(__dirname, 'src');
 
@@ -26,7 +27,7 @@ export class JavaHelpers {
 
   /** Runs a helper class; stdout lines (SLF4J noise goes to stderr). */
   run(mainClass: string, args: string[], jvmOptions: string[] = []): string[] {
-    const out = execFileSync('java', [...ALLUXIO_JAVA17_OPTIONS, ...jvmOptions, '-cp', this.classpath, mainClass, ...args], {
+    const out = execFileSync('java', [...ALLUXIO_JAVA17_OPTIONS, ...TEST_JVM_OPTIONS, ...jvmOptions, '-cp', this.classpath, mainClass, ...args], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -5,6 +5,7 @@ import { Size } from 'aws-cdk-lib';
 import { AlluxioClient, masterInfo } from '../../local/alluxio/alluxio-client';
 import { ExtraServices } from '../support/extra-services';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, TestCluster } from '../support/local-cluster';
+import { TEST_JVM_OPTIONS } from '../support/test-jvm';
 
 /*
  * Negative controls on the real cluster: the start scripts as they were before this library wrote the
@@ -138,6 +139,7 @@ test('the journal named only by master options reaches the workers anyway: they 
     masterName,
     [masterName],
     local.cluster.hostsFile,
+    TEST_JVM_OPTIONS,
   );
   const report = await client.run(['fsadmin', 'doctor', 'configuration']);
   expect(report.code).toBe(0);

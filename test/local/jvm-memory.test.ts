@@ -5,6 +5,7 @@ import { AlluxioClient, masterInfo } from '../../local/alluxio/alluxio-client';
 import { ExtraServices } from '../support/extra-services';
 import { CLUSTER_DEPLOY_TIMEOUT_MS, deployTestCluster, eventually, JARS_DIR, TestCluster } from '../support/local-cluster';
 import { SANDBOX_ENDPOINTS_FILE } from '../support/sandbox';
+import { TEST_JVM_OPTIONS } from '../support/test-jvm';
 
 /*
  * The four Alluxio JVMs of a real cluster (one worker) run with the heap and direct-memory limits the
@@ -89,6 +90,17 @@ test.each<['master' | 'worker', AlluxioProcess, string, string]>([
   expect(memoryFlags(await jvmOf(role, process))).toEqual({ heap, direct });
 });
 
+// The suites' own JVM options (C1 only) reach every server JVM, after the task definition's: the
+// stand-in difference docs/local-ecs.md writes down is the one in effect.
+test.each<['master' | 'worker', AlluxioProcess]>([
+  ['master', 'master'],
+  ['master', 'jobMaster'],
+  ['worker', 'worker'],
+  ['worker', 'jobWorker'],
+])('the %s task: the %s JVM runs with the suites\' JVM options', async (role, process) => {
+  expect(await jvmOf(role, process)).toEqual(expect.arrayContaining([...TEST_JVM_OPTIONS]));
+});
+
 /*
  * The master's lock pools follow its heap (lib/core/jvm-memory masterLockPoolWatermarks), worked by hand:
  * a tenth of the 3584 MiB heap for both pools, 224 bytes a lock: 3584 x 1048576 x 0.1 / 2 / 224 =
@@ -144,7 +156,7 @@ test(`a master with a ${SCALED_HEAP_MIB} MiB heap and the rule's watermarks for 
   const masterJvm = commandLinesOfGroup(task.pid!).find((line) => line.includes(MAIN_CLASSES.master));
   expect(memoryFlags(masterJvm ?? []).heap).toBe(`${SCALED_HEAP_MIB}m`);
 
-  const client = new AlluxioClient(join(local.stateDir, 'scaled-heap-client'), JARS_DIR, masterName, [masterName], local.cluster.hostsFile);
+  const client = new AlluxioClient(join(local.stateDir, 'scaled-heap-client'), JARS_DIR, masterName, [masterName], local.cluster.hostsFile, TEST_JVM_OPTIONS);
   const load = await client.run(['fs', 'loadMetadata', '-R', '/'], 300_000);
   // The client's and the tasks' output only when it failed (a master out of heap makes the client's calls time out: exit 255).
   expect(load.code === 0 ? 'loaded' : `exit ${load.code}: ${(load.stdout + load.stderr).slice(-2000)}\n${local.logTail()}`).toBe('loaded');

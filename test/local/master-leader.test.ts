@@ -6,6 +6,7 @@ import { cfnEvent, uniquePrefix, useSandboxSsm } from '../lambda/handler-harness
 import { runCommand } from '../support/cli';
 import { MasterQuorum, QUORUM_LEADER_TIMEOUT_MS, startMasterQuorum } from '../support/master-quorum';
 import { loadSandbox, sandboxMinioConnection } from '../support/sandbox';
+import { TEST_JVM_OPTIONS } from '../support/test-jvm';
 
 /*
  * The leader-aware master check against three real Alluxio 2.9.6 masters on the embedded journal
@@ -61,7 +62,7 @@ beforeAll(async () => {
   await ssm.send(new PutParameterCommand({ Name: `${prefix}/access-key`, Value: s3.accessKeyId, Type: 'SecureString' }));
   await ssm.send(new PutParameterCommand({ Name: `${prefix}/secret-key`, Value: s3.secretAccessKey, Type: 'SecureString' }));
   await ensureBucketAndDirectory(connection, bucket, directory);
-  quorum = await startMasterQuorum('leader');
+  quorum = await startMasterQuorum('leader', { jvmOptions: TEST_JVM_OPTIONS });
   firstLeader = await quorum.awaitLeader(QUORUM_LEADER_TIMEOUT_MS);
 });
 

@@ -14,6 +14,7 @@ import {
   uniqueRotationPrefix,
 } from '../support/rotation-sandbox';
 import { unusedLoopbackPort } from '../support/loopback';
+import { TEST_JVM_OPTIONS } from '../support/test-jvm';
 
 /*
  * The rotation's master order against three real Alluxio 2.9.6 masters (test/support/master-quorum)
@@ -33,6 +34,7 @@ let leaderFirst: string[];
 beforeAll(async () => {
   const { s3, first } = rotation.sandbox;
   quorum = await startMasterQuorum('rotation', {
+    jvmOptions: TEST_JVM_OPTIONS,
     rootUfs: `s3://${ROTATION_BUCKET}/${ROTATION_DIRECTORY}`,
     extraProperties: {
       'alluxio.underfs.s3.endpoint': s3.endpoint,

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSandbox } from './sandbox';
+import { TEST_JVM_OPTIONS } from './test-jvm';
 
 /**
  * JVM options Alluxio 2.9 needs on Java 17: it frees direct buffers through jdk.internal.ref and
@@ -38,7 +39,7 @@ export interface JavaRun {
 /** Runs `java` with the Alluxio classpath and Java 17 options, killed after `timeoutMs`. */
 export function runAlluxioJava(mainClass: string, args: readonly string[], jvmOptions: readonly string[], timeoutMs: number): Promise<JavaRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('java', [...ALLUXIO_JAVA17_OPTIONS, ...jvmOptions, '-cp', javaClasspath(), mainClass, ...args], {
+    const child = spawn('java', [...ALLUXIO_JAVA17_OPTIONS, ...TEST_JVM_OPTIONS, ...jvmOptions, '-cp', javaClasspath(), mainClass, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

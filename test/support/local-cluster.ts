@@ -6,6 +6,7 @@ import { AlluxioOptions, MetricsOptions, PreloadPath, S3EndpointOptions } from '
 import { LocalCluster, LocalMinio } from '../../local/alluxio/local-cluster';
 import { claimAddressBlock } from './address-blocks';
 import { loadSandbox, uniqueBucketName } from './sandbox';
+import { TEST_JVM_OPTIONS } from './test-jvm';
 
 /*
  * A real Alluxio 2.9.6 cluster for one suite: the example app's existing-MinIO stack deployed by the
@@ -68,6 +69,7 @@ export async function deployTestCluster(name: string, options: TestClusterOption
       metrics: options.metrics,
       preload: options.preload,
       healthCheckIntervalMs: 1000,
+      jvmOptions: TEST_JVM_OPTIONS,
       // Also on disk, to follow a long run while jest holds its output.
       log: (line) => {
         lines.push(line);

@@ -61,6 +61,8 @@ export interface MasterQuorumOptions {
   readonly rootUfs?: string;
   /** More site properties (an S3 root's endpoint and keys). */
   readonly extraProperties?: Readonly<Record<string, string>>;
+  /** JVM options for every master (the suites' TEST_JVM_OPTIONS; the bench keeps the default compilers). @default none */
+  readonly jvmOptions?: readonly string[];
 }
 
 function siteProperties(block: string, count: number, rootUfs: string, extra: Readonly<Record<string, string>>): string {
@@ -125,6 +127,7 @@ export async function startMasterQuorum(name: string, options: MasterQuorumOptio
         `-Dalluxio.master.embedded.journal.port=${QUORUM_JOURNAL_PORT_BASE + i}`,
         `-Dalluxio.job.master.embedded.journal.port=${QUORUM_JOB_JOURNAL_PORT_BASE + i}`,
         '-Xmx512m',
+        ...(options.jvmOptions ?? []),
       ].join(' ');
       const args = ['master-only', ...(started[i] ? ['--no-format'] : [])];
       const child = spawn('bash', [filesystems[i].layout.entrypoint, ...args], {
