@@ -263,9 +263,10 @@ export class LocalCluster {
   }
 
   /** Stops the in-process ECS (every task) if this cluster owns one. */
-  async stop(): Promise<void> {
+  /** Stops the deploy flow and the in-process local ECS; `killAtOnce` as LocalEcs.shutdown's. */
+  async stop(killAtOnce = false): Promise<void> {
     await this.deployment.close();
-    await this.ecs?.shutdown();
+    await this.ecs?.shutdown(killAtOnce);
   }
 }
 

@@ -1043,8 +1043,11 @@ export class LocalEcs {
     for (const container of task.containers) if (container.process?.pid !== undefined) signalContainer(container.process.pid, signal);
   }
 
-  /** Stops every task (SIGTERM, then SIGKILL after the stop timeout) and the API server. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops every task (SIGTERM, then SIGKILL after the stop timeout) and the API server. `killAtOnce`:
+   * SIGKILL straight away, for a test's teardown, whose state goes next and which tests no stop.
+   */
+  async shutdown(killAtOnce = false): Promise<void> {
     this.stopping = true;
     if (this.scheduler) clearInterval(this.scheduler);
     const exits: Array<Promise<unknown>> = [];
@@ -1056,6 +1059,10 @@ export class LocalEcs {
           const child = container.process;
           if (child && !container.exited) exits.push(new Promise((resolve) => child.once('exit', resolve)));
         }
+        // Killed before stopTask's SIGTERM, so that no handler of it runs.
+        if (killAtOnce)
+          for (const container of task.containers)
+            if (container.process?.pid !== undefined && !container.exited) signalContainer(container.process.pid, 'SIGKILL');
         this.stopTask(service, task, 'local ECS shutting down');
       }
     }

@@ -104,6 +104,40 @@ describe('stopping a task (StopTask: SIGTERM, then SIGKILL after the container s
     );
   }, 40_000);
 
+  // Not an ECS rule: a test's teardown (LocalCluster.stop(true)), which would otherwise wait out the
+  // stop timeout of every Alluxio task (docs/local-ecs.md).
+  test('shutdown(true) kills every container at once: no SIGTERM handler runs, and no process is left', async () => {
+    const ownDir = mkdtempSync(join(tmpdir(), 'local-ecs-kill-'));
+    const own = new LocalEcs({
+      stateDir: ownDir,
+      jarsDir: ownDir,
+      ssm,
+      addressBlock: `127.1.${1 + Math.floor(Math.random() * 250)}`,
+      healthCheckIntervalMs: 200,
+    });
+    try {
+      own.call('RegisterTaskDefinition', { family: 'teardown', containerDefinitions: [{ name: 'main', ...node(stubborn) }] });
+      own.call('CreateService', { serviceName: 'teardown', taskDefinition: 'teardown', desiredCount: 1 });
+      const task = await eventually(
+        'a task of teardown runs',
+        20_000,
+        async () => own.tasksOf('teardown').find((t) => t.status === 'RUNNING' && t.pid !== undefined),
+        50,
+      );
+      await eventually('the container is up', 10_000, async () => (logOf(task.logFile).includes('up') ? true : undefined), 50);
+      const members = sessionMembers(task.pid!);
+      expect(members.length).toBeGreaterThanOrEqual(2);
+      await own.shutdown(true);
+      expect(logOf(task.logFile)).not.toContain('got SIGTERM');
+      expect(own.tasksOf('teardown', true).find((t) => t.id === task.id)?.exitCode).toBe(137);
+      // The child, reparented, is gone once reaped.
+      await eventually('every process of the container is gone', 5_000, async () => (members.some((pid) => existsSync(`/proc/${pid}`)) ? undefined : true), 50);
+    } finally {
+      await own.shutdown(true);
+      rmSync(ownDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   test('a main process that handles SIGTERM ends the task with its own exit code; its children go with it', async () => {
     const graceful = `
       const { spawn } = require('node:child_process');

@@ -91,7 +91,9 @@ export async function deployTestCluster(name: string, options: TestClusterOption
     logTail,
     stop: async () => {
       try {
-        await cluster.stop();
+        // At once: the image's entrypoint forwards no SIGTERM on this bash (docs/local-ecs.md), so a
+        // graceful stop is a SIGKILL 30 s later, which each suite's teardown would wait for.
+        await cluster.stop(true);
       } finally {
         rmSync(stateDir, { recursive: true, force: true });
         addresses.release();
