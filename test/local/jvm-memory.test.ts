@@ -97,7 +97,7 @@ test.each<['master' | 'worker', AlluxioProcess]>([
   ['master', 'jobMaster'],
   ['worker', 'worker'],
   ['worker', 'jobWorker'],
-])('the %s task: the %s JVM runs with the suites\' JVM options', async (role, process) => {
+])("the %s task: the %s JVM runs with the suites' JVM options", async (role, process) => {
   expect(await jvmOf(role, process)).toEqual(expect.arrayContaining([...TEST_JVM_OPTIONS]));
 });
 
