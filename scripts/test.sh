@@ -8,6 +8,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 log() { printf '[test] %s\n' "$*"; }
+# The machine's busy CPU time (user, nice, system, irq, softirq) since a mark, in seconds: what the
+# run costs the two cores, beside how long it takes.
+cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat 2>/dev/null || echo 0; }
+cpu_since() { echo $(( ($(cpu_busy) - $1) / $(getconf CLK_TCK) )); }
+cpu0=$(cpu_busy)
 now_ms() { date +%s%3N; }
 elapsed() { local ms=$(( $(now_ms) - $1 )); printf '%d.%01ds' $((ms / 1000)) $(((ms % 1000) / 100)); }
 t_all=$(now_ms)
@@ -36,7 +41,10 @@ serial_pid=""
 cleanup() {
   # A lane still running (this script interrupted) goes first; a sandbox still coming up is waited
   # for, so that `down` finds every server it started.
-  if [[ -n "$serial_pid" ]]; then kill "$serial_pid" 2>/dev/null || true; fi
+  if [[ -n "$serial_pid" ]]; then
+    pkill -P "$serial_pid" 2>/dev/null || true
+    kill "$serial_pid" 2>/dev/null || true
+  fi
   if [[ -n "$sandbox_pid" ]]; then wait "$sandbox_pid" 2>/dev/null || true; fi
   if [[ "$started_sandbox" == true ]]; then bash scripts/sandbox.sh down || true; fi
   rm -rf "$RUN_TMP"
@@ -56,7 +64,7 @@ fi
 # The jsii build: what `npm run build` emits plus the .jsii assembly, then the Python wheel and Java
 # jar the test/jsii suites install (pacmak reruns only when the npm tarball changed).
 bash scripts/package.sh
-log "build and packages took $(elapsed "$t0")"
+log "build and packages took $(elapsed "$t0") ($(cpu_since "$cpu0") CPU-s since the run began)"
 if [[ -n "$sandbox_pid" ]]; then
   sandbox_code=0
   wait "$sandbox_pid" || sandbox_code=$?
@@ -91,34 +99,41 @@ else
   # wait on processes, run side by side without saturating the two cores (at three clusters beside
   # the unit suites the load reached 30, and shell starts took tens of seconds):
   #  - quiet: they measure rates and round trips through the shaped link, so they run first, alone;
-  #  - then every suite outside test/local, two at a time (they are CPU-bound: builds, synths);
-  #  - serial: the suites that start several masters, the heaviest, one at a time, beside
+  #  - serial: the suites that start several masters, the heaviest and together the longest chain,
+  #    one at a time from then on, beside
+  #  - every suite outside test/local, two at a time (they are CPU-bound: builds, synths), and after them
   #  - the other real-cluster suites, two at a time, each cluster on its own claimed 127.0.N block.
   npx jest --ci --runInBand "$quiet"
   jest_code=$?
-  log "quiet lane took $(elapsed "$t0") (exit $jest_code)"
-  t_lane=$(now_ms)
-  npx jest --ci --maxWorkers=2 --testPathIgnorePatterns "/test/local/" "/node_modules/"
-  unit_code=$?
-  log "unit lane took $(elapsed "$t_lane") (exit $unit_code)"
+  log "quiet lane took $(elapsed "$t0") (exit $jest_code, $(cpu_since "$cpu0") CPU-s so far)"
   t_lane=$(now_ms)
   serial_log="$RUN_TMP/serial-lane.log"
-  npx jest --ci --runInBand "$serial" >"$serial_log" 2>&1 &
+  (
+    npx jest --ci --runInBand "$serial"
+    code=$?
+    echo "[test] serial lane took $(elapsed "$t_lane") (exit $code)"
+    exit "$code"
+  ) >"$serial_log" 2>&1 &
   serial_pid=$!
+  npx jest --ci --maxWorkers=2 --testPathIgnorePatterns "/test/local/" "/node_modules/"
+  unit_code=$?
+  log "unit lane took $(elapsed "$t_lane") (exit $unit_code, $(cpu_since "$cpu0") CPU-s so far)"
+  t_parallel=$(now_ms)
   npx jest --ci --maxWorkers=2 --testPathIgnorePatterns "$quiet" "$serial" "/node_modules/" -- test/local/
   parallel_code=$?
+  log "parallel lane took $(elapsed "$t_parallel") (exit $parallel_code)"
   wait "$serial_pid"
   serial_code=$?
   serial_pid=""
-  log "serial lane (ran beside the parallel one), exit $serial_code:"
+  log "serial lane (it ran beside the unit and parallel lanes), exit $serial_code:"
   cat "$serial_log"
-  log "real-cluster lanes took $(elapsed "$t_lane"); parallel lane exit $parallel_code"
+  log "lanes after the quiet one took $(elapsed "$t_lane")"
   for code in "$unit_code" "$parallel_code" "$serial_code"; do [[ "$jest_code" -eq 0 ]] && jest_code=$code; done
 fi
 # A real-cluster suite stops its Alluxio processes itself, also after a failure; a jest worker killed
 # at its time bound cannot, so whatever still runs from a test cluster's folder goes now.
 pkill -9 -f "$(node -p 'require("os").tmpdir()')/(cluster|npm-start|quorum)-" 2>/dev/null || true
 set -e
-log "jest took $(elapsed "$t0") (exit $jest_code); total $(elapsed "$t_all")"
+log "jest took $(elapsed "$t0") (exit $jest_code); total $(elapsed "$t_all"), $(cpu_since "$cpu0") CPU-s"
 if [[ "$started_sandbox" == true ]]; then log "stopping the sandbox this run started"; fi
 exit "$jest_code"
