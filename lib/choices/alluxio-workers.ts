@@ -115,7 +115,8 @@ class FargateWorkers extends AlluxioWorkers {
       cacheGiB,
       1,
       FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB,
-      `give whole GiB from 1 to ${FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB} (Fargate ephemeral storage is at most ${FARGATE_MAX_EPHEMERAL_GIB} GiB)`,
+      `give whole GiB from 1 to ${FARGATE_MAX_EPHEMERAL_GIB - WORKER_STORAGE_OVERHEAD_GIB} ` +
+        `(Fargate ephemeral storage is at most ${FARGATE_MAX_EPHEMERAL_GIB} GiB)`,
     );
     const jvmOptions = jvmMemoryEnvironment(alluxioJvmMemory('worker', memoryMiB, 'alluxio.workerMemoryMiB', sidecarMiB));
     return {

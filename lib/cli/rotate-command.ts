@@ -158,7 +158,8 @@ export const rotateCommand: CliCommand = async (args, env, io) => {
     const access = await parameters.putSecureStringIfChanged(names.accessKey, plan.pair.accessKeyId, ACCESS_KEY_ENV, kms, false);
     const secret = await parameters.putSecureStringIfChanged(names.secretKey, plan.pair.secretKey, SECRET_KEY_ENV, kms, false);
     say(
-      `wrote ${names.accessKey} version ${access.version} and ${names.secretKey} version ${secret.version} (was ${before.accessKey.currentVersion} and ${before.secretKey.currentVersion})`,
+      `wrote ${names.accessKey} version ${access.version} and ${names.secretKey} version ${secret.version} ` +
+        `(was ${before.accessKey.currentVersion} and ${before.secretKey.currentVersion})`,
     );
     if (values['no-follow']) {
       say(`not following; run 'alluxio-minio status' to see the outcome`);

@@ -11,7 +11,9 @@ export const ROTATION_PARAMETER_OPTIONS = {
   label: { type: 'string' },
 } as const;
 
-export const ROTATION_PARAMETER_USAGE = `  --prefix P                         the construct's parameter prefix: P/access-key, P/secret-key, P/site-properties (the base
+export const ROTATION_PARAMETER_USAGE =
+  `  --prefix P                         the construct's parameter prefix: ` +
+  `P/access-key, P/secret-key, P/site-properties (the base
                                      of its configurations, P/site-properties/<generation>)
   --access-key-parameter NAME        } or the three names (the stack outputs them)
   --secret-key-parameter NAME        }

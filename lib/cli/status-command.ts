@@ -42,7 +42,8 @@ async function clusterStatus(addresses: string[], json: boolean | undefined, io:
     if (leaders.length !== 1) {
       const asked = answers.map((a) => `${a.address}: ${leaders.includes(answers.indexOf(a)) ? 'answers as the leader' : why(a)}`).join('; ');
       io.stderr(
-        `alluxio-minio status: ${leaders.length === 0 ? 'no master is the leader (yet)' : `${leaders.length} masters answer as the leader (split brain)`} (${asked})\n`,
+        `alluxio-minio status: ` +
+          `${leaders.length === 0 ? 'no master is the leader (yet)' : `${leaders.length} masters answer as the leader (split brain)`} (${asked})\n`,
       );
       return 1;
     }
@@ -77,7 +78,8 @@ export function formatKeyStatus(key: KeyStatus, label: string): string {
       ? `no '${label}' label yet`
       : key.labelledVersion === key.currentVersion
         ? `'${label}' on the current version`
-        : `'${label}' on version ${key.labelledVersion} (${key.currentVersion - key.labelledVersion} behind; ${key.writesLeft} more writes before SSM's 100-version limit blocks them)`;
+        : `'${label}' on version ${key.labelledVersion} ` +
+          `(${key.currentVersion - key.labelledVersion} behind; ${key.writesLeft} more writes before SSM's 100-version limit blocks them)`;
   return `${key.name}: version ${key.currentVersion}, ${where}`;
 }
 
@@ -88,7 +90,8 @@ export function formatRotationStatus(status: RotationStatus, label: string): str
     formatKeyStatus(status.secretKey, label),
     `site properties: ${status.siteProperties === undefined ? 'not rendered yet' : `${status.siteProperties.name}, version ${status.siteProperties.version}`}`,
     last
-      ? `last rotation: ${last.outcome}${last.code ? ` (${last.code})` : ''} at ${last.at}, keys access v${last.accessKeyVersion} / secret v${last.secretKeyVersion}`
+      ? `last rotation: ${last.outcome}${last.code ? ` (${last.code})` : ''} at ${last.at}, ` +
+        `keys access v${last.accessKeyVersion} / secret v${last.secretKeyVersion}`
       : 'last rotation: none recorded',
   ];
 }

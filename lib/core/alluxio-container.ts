@@ -109,11 +109,13 @@ export interface MasterCommandOptions {
 function journalLockStep(journal: string, waitSeconds: number): string[] {
   const lock = `${journal}/${JOURNAL_LOCK_FILE}`;
   return [
-    `command -v flock > /dev/null || { echo "cdk-alluxio-minio: not starting: the image has no flock (util-linux), which fences the journal against a second master." >&2; exit ${START_REFUSED_EXIT_CODE}; }`,
+    `command -v flock > /dev/null || { echo "cdk-alluxio-minio: not starting: the image has no flock (util-linux), ` +
+      `which fences the journal against a second master." >&2; exit ${START_REFUSED_EXIT_CODE}; }`,
     `exec 9>> ${lock}`,
     'if ! flock -n 9; then',
     `  echo "cdk-alluxio-minio: another master holds ${lock} (a task still stopping); waiting up to ${waitSeconds} s before touching the journal." >&2`,
-    `  flock -w ${waitSeconds} 9 || { echo "cdk-alluxio-minio: not starting: ${lock} is still held after ${waitSeconds} s; another master is writing this journal." >&2; exit ${START_REFUSED_EXIT_CODE}; }`,
+    `  flock -w ${waitSeconds} 9 || { echo "cdk-alluxio-minio: not starting: ${lock} is still held after ${waitSeconds} s; ` +
+      `another master is writing this journal." >&2; exit ${START_REFUSED_EXIT_CODE}; }`,
     'fi',
   ];
 }
@@ -148,7 +150,8 @@ export function alluxioMasterCommand(layout: AlluxioImageLayout = OFFICIAL_IMAGE
     `[ -s ${marker} ] || printf '%s\\n' "$root_mount" > ${marker}`,
     `if [ "$(cat ${marker})" != "$root_mount" ]; then`,
     `  echo "cdk-alluxio-minio: not starting: the journal was formatted for $(cat ${marker}) but the configuration mounts $root_mount." >&2`,
-    '  echo "cdk-alluxio-minio: a master would adopt the new root and every journaled file would point at a missing key. Deploy the old bucket and directory again, or a new AlluxioMinio (new journal) for the new root." >&2',
+    '  echo "cdk-alluxio-minio: a master would adopt the new root and every journaled file would point at a missing key. ' +
+      'Deploy the old bucket and directory again, or a new AlluxioMinio (new journal) for the new root." >&2',
     `  exit ${START_REFUSED_EXIT_CODE}`,
     'fi',
     `exec ${layout.entrypoint} master --no-format`,

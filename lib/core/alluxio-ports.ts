@@ -1,4 +1,5 @@
-/* The cluster's ports (Alluxio's, and the provisioned MinIO's), in a module of their own: the site file's rules, the start scripts and the constructs all need them. */
+/* The cluster's ports (Alluxio's, and the provisioned MinIO's), in a module of their own: the site file's rules, the start
+   scripts and the constructs all need them. */
 
 /** Alluxio's ports (DESIGN.md, from the Alluxio docs and Helm chart). */
 export const ALLUXIO_PORTS = {

@@ -74,7 +74,9 @@ export function parseDeployableAlluxioVersion(version: string, prop: string): Al
   if (release.line === 'dora') {
     throw new InputError(
       prop,
-      `${version} is a 3.x "dora" release, which this construct cannot deploy: a 3.x worker needs a page store sized to its storage and a worker membership setting, neither of which is rendered, and the start scripts run the 2.x image's commands (formatJournal, a job master)`,
+      `${version} is a 3.x "dora" release, which this construct cannot deploy: ` +
+        `a 3.x worker needs a page store sized to its storage and a worker membership setting, neither of which is rendered, ` +
+        `and the start scripts run the 2.x image's commands (formatJournal, a job master)`,
       `use ${deployable(prop)}; \`alluxio-minio render --alluxio-version ${version}\` still writes a dora site file for a cluster you run yourself`,
     );
   }

@@ -132,11 +132,13 @@ export function formatClusterStatus(address: string, status: ClusterStatus): str
   const tiers = Object.entries(status.tiers).map(([alias, tier]) => `${alias} ${formatBytes(tier.usedBytes)} of ${formatBytes(tier.capacityBytes)}`);
   return [
     `master      ${address}, Alluxio ${status.version}, up ${status.uptimeSeconds} s${status.rootUfs ? `, root ${status.rootUfs}` : ''}`,
-    `workers     ${status.liveWorkers.length} live${status.liveWorkers.length ? ` (${status.liveWorkers.map((w) => w.host).join(', ')})` : ''}, ${status.lostWorkers} lost`,
+    `workers     ${status.liveWorkers.length} live${status.liveWorkers.length ? ` (${status.liveWorkers.map((w) => w.host).join(', ')})` : ''}, ` +
+      `${status.lostWorkers} lost`,
     `cache       ${formatBytes(status.usedBytes)} used of ${formatBytes(status.capacityBytes)}${tiers.length ? ` (${tiers.join(', ')})` : ''}`,
     status.hitRatio === null
       ? 'reads       nothing read through the workers since the master started'
-      : `reads       ${formatBytes(status.bytesServed)} served since the master started, ${formatBytes(status.bytesFromUnderStore)} of it from MinIO: cache hit ratio ${(status.hitRatio * 100).toFixed(1)}%`,
+      : `reads       ${formatBytes(status.bytesServed)} served since the master started, ${formatBytes(status.bytesFromUnderStore)} of it from MinIO: ` +
+        `cache hit ratio ${(status.hitRatio * 100).toFixed(1)}%`,
     ...(status.missingMetrics.length ? [`note        the master reports no ${status.missingMetrics.join(', ')}: the hit ratio leaves them out`] : []),
   ];
 }

@@ -69,7 +69,9 @@ export function nextAttachmentStep(
   if (volume.availabilityZone !== instance.availabilityZone) {
     return {
       kind: 'refuse',
-      reason: `the data volume ${volumeId} is in ${volume.availabilityZone} but ${instance.instanceId} launched in ${instance.availabilityZone}; an EBS volume attaches only within its AZ (pin minio.availabilityZone to the volume's AZ)`,
+      reason:
+        `the data volume ${volumeId} is in ${volume.availabilityZone} but ${instance.instanceId} launched in ${instance.availabilityZone}; ` +
+        `an EBS volume attaches only within its AZ (pin minio.availabilityZone to the volume's AZ)`,
     };
   }
   if (['deleting', 'deleted', 'error'].includes(volume.state)) {

@@ -267,7 +267,8 @@ function diagnoseNetworkFailure(target: string, property: string, errno: string 
       'TIMEOUT',
       `${target} accepted the connection or the request but did not answer within the timeout`,
       property,
-      `point ${property} at the S3 port of the server (not its console port), and check that the server is not overloaded and no packet filter drops its answers`,
+      `point ${property} at the S3 port of the server (not its console port), ` +
+        `and check that the server is not overloaded and no packet filter drops its answers`,
     );
   }
   if (errno === undefined) return undefined;
@@ -365,7 +366,8 @@ function diagnoseS3(obs: S3Observation, ctx: DiagnosisContext): Finding | undefi
         'DIRECTORY_NOT_WRITABLE',
         `the keys may not ${verb} ${obj(obs, ctx)} (${code || status})`,
         `${rootProperty(ctx)} (directory part); the policy of s3a.accessKeyId`,
-        `grant the access key s3:PutObject, s3:GetObject, s3:DeleteObject and s3:ListBucket on ${where(ctx)}* (MinIO: mc admin policy attach), or choose a directory it may write`,
+        `grant the access key s3:PutObject, s3:GetObject, s3:DeleteObject and s3:ListBucket on ${where(ctx)}* ` +
+          `(MinIO: mc admin policy attach), or choose a directory it may write`,
       );
     }
     return finding(
@@ -471,7 +473,8 @@ function masterUnreachable(address: string, why: string): Finding {
     'ALLUXIO_MASTER_UNREACHABLE',
     `the Alluxio master web port at ${address} did not answer GET /api/v1/master/info: ${why}`,
     MASTER_PROPERTY,
-    'wait for the master to start (it formats its journal on the very first start); if it never answers, check its task logs, that the address names the web port (19999) and that the security group lets this client in',
+    'wait for the master to start (it formats its journal on the very first start); ' +
+      'if it never answers, check its task logs, that the address names the web port (19999) and that the security group lets this client in',
   );
 }
 
@@ -514,14 +517,18 @@ function diagnoseAlluxioLeader(obs: AlluxioLeaderObservation): Finding | undefin
       `no Alluxio master is the leader (yet): none of ${obs.answers.map((a) => a.address).join(', ')} answered GET /api/v1/master/info ` +
         `with a MasterInfo document (${obs.answers.map((a) => `${a.address}: ${a.why}`).join('; ')})`,
       'alluxio.master.embedded.journal.addresses, alluxio.master.rpc.addresses',
-      'wait for the masters to elect a leader (about 30 s after one is lost; the first start formats the journals); if none ever leads, check that every master runs and names the same embedded journal addresses, and that their journal ports reach each other',
+      'wait for the masters to elect a leader (about 30 s after one is lost; the first start formats the journals); ' +
+        'if none ever leads, check that every master runs and names the same embedded journal addresses, and that their journal ports reach each other',
     );
   }
   return finding(
     'ALLUXIO_SPLIT_BRAIN',
-    `${leaders.length} Alluxio masters answer as the leader at once: ${leaders.map((a) => a.address).join(', ')} (of ${obs.answers.map((a) => a.address).join(', ')})`,
+    `${leaders.length} Alluxio masters answer as the leader at once: ` +
+      `${leaders.map((a) => a.address).join(', ')} (of ${obs.answers.map((a) => a.address).join(', ')})`,
     'alluxio.master.embedded.journal.addresses',
-    'the masters do not form one quorum: every master must name the same embedded journal addresses, and a journal must not be shared between two deployments; a leader stepping down passes this check again within seconds',
+    'the masters do not form one quorum: ' +
+      'every master must name the same embedded journal addresses, and a journal must not be shared between two deployments; ' +
+      'a leader stepping down passes this check again within seconds',
   );
 }
 
@@ -531,7 +538,9 @@ function diagnoseAlluxioWorkers(obs: AlluxioWorkersObservation): Finding | undef
     'ALLUXIO_WORKERS_MISSING',
     `the leading master at ${obs.address} lists ${obs.live}/${obs.expected} live workers (live/expected): the deployment runs ${obs.expected}`,
     'alluxio.master.hostname, alluxio.worker.hostname',
-    "wait for the workers to start and register (retried until the timeout); if they never do, read the worker service's logs (CloudWatch, stream prefix `worker`): a worker that cannot reach the master's RPC port 19998 never registers",
+    'wait for the workers to start and register (retried until the timeout); ' +
+      "if they never do, read the worker service's logs (CloudWatch, stream prefix `worker`): " +
+      "a worker that cannot reach the master's RPC port 19998 never registers",
   );
 }
 

@@ -83,7 +83,8 @@ export function hostSignalWaits(signalTimeoutSeconds: number): HostSignalWaits {
   const deadlineSeconds = signalTimeoutSeconds - BOOT_AND_SIGNAL_MARGIN_SECONDS;
   if (deadlineSeconds < MIN_REGISTRATION_SECONDS + WORKER_WAIT_SECONDS) {
     throw new Error(
-      `a signal timeout of ${signalTimeoutSeconds} s leaves the host ${deadlineSeconds} s after its boot, less than ${MIN_REGISTRATION_SECONDS} s to register and ${WORKER_WAIT_SECONDS} s for its worker`,
+      `a signal timeout of ${signalTimeoutSeconds} s leaves the host ${deadlineSeconds} s after its boot, ` +
+        `less than ${MIN_REGISTRATION_SECONDS} s to register and ${WORKER_WAIT_SECONDS} s for its worker`,
     );
   }
   return { deadlineSeconds, workerWaitSeconds: WORKER_WAIT_SECONDS };

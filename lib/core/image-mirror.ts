@@ -48,7 +48,8 @@ export function validateEcrRepositoryPrefix(prop: string, prefix: string): void 
     throw new InputError(
       prop,
       `'${prefix}' is not an ECR repository prefix`,
-      "give the pull-through cache rule's prefix: 2 to 30 lowercase letters, digits, '.', '_', '-' or '/', starting and ending with a letter or digit, e.g. 'docker-hub'",
+      "give the pull-through cache rule's prefix: " +
+        "2 to 30 lowercase letters, digits, '.', '_', '-' or '/', starting and ending with a letter or digit, e.g. 'docker-hub'",
     );
   }
 }

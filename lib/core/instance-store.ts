@@ -78,7 +78,8 @@ export function nvmeInstanceStoreOf(instanceType: string, prop: string): Instanc
     throw new InputError(
       prop,
       `${JSON.stringify(instanceType)} is not an instance type with NVMe instance storage that this construct knows`,
-      `choose one with instance-store NVMe SSDs, e.g. ${['r5d.xlarge', 'r6id.xlarge', 'i4i.xlarge', 'i3en.xlarge'].join(', ')} (the table is in lib/core/instance-store.ts, with its source)`,
+      `choose one with instance-store NVMe SSDs, e.g. ${['r5d.xlarge', 'r6id.xlarge', 'i4i.xlarge', 'i3en.xlarge'].join(', ')} ` +
+        `(the table is in lib/core/instance-store.ts, with its source)`,
     );
   }
   return { instanceType, disks: entry[0], bytesPerDisk: entry[1] * 1e9 };

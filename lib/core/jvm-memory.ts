@@ -71,7 +71,9 @@ export function alluxioJvmMemory(role: AlluxioContainerRole, taskMemoryMiB: numb
   if (tooSmall) {
     throw new InputError(
       prop,
-      `${taskMemoryMiB} MiB cannot hold the ${processes.join(' and ')} JVMs of one container (${sidecarMiB ? `${sidecarMiB} MiB for the metrics agent, ` : ''}${CONTAINER_RESERVE_MIB} MiB for the container and ${JVM_NON_HEAP_RESERVE_MIB} MiB outside the heap per JVM come first)`,
+      `${taskMemoryMiB} MiB cannot hold the ${processes.join(' and ')} JVMs of one container ` +
+        `(${sidecarMiB ? `${sidecarMiB} MiB for the metrics agent, ` : ''}${CONTAINER_RESERVE_MIB} MiB for the container ` +
+        `and ${JVM_NON_HEAP_RESERVE_MIB} MiB outside the heap per JVM come first)`,
       // Fargate sizes above 2 GiB come in whole GiB.
       `give at least ${Math.ceil(minimumTaskMemoryMiB(role, sidecarMiB) / 1024) * 1024} MiB`,
     );

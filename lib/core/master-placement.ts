@@ -37,13 +37,17 @@ export function masterZones(input: MasterZoneInput): string[] {
       throw new InputError(
         'vpc',
         `has ${where}; highly available masters need ${HA_MASTER_MIN_ZONES}, one master per AZ, so that no AZ holds a majority of them`,
-        `pass a vpc with private subnets with egress in at least ${HA_MASTER_MIN_ZONES} AZs (in a stack without an env, CDK gives a new ec2.Vpc only 2 AZs whatever its maxAzs: give the stack an env, or the Vpc availabilityZones), or use AlluxioMasters.single()`,
+        `pass a vpc with private subnets with egress in at least ${HA_MASTER_MIN_ZONES} AZs ` +
+          `(in a stack without an env, CDK gives a new ec2.Vpc only 2 AZs whatever its maxAzs: give the stack an env, or the Vpc availabilityZones), ` +
+          `or use AlluxioMasters.single()`,
       );
     }
     throw new InputError(
       'alluxio.masters',
-      `highly available masters need ${HA_MASTER_MIN_ZONES} AZs, one master per AZ, but the stack's region has ${zones.length} (the construct's own VPC spans those)`,
-      `deploy the stack to a region with at least ${HA_MASTER_MIN_ZONES} AZs, pass a vpc with private subnets with egress in ${HA_MASTER_MIN_ZONES} AZs, or use AlluxioMasters.single()`,
+      `highly available masters need ${HA_MASTER_MIN_ZONES} AZs, one master per AZ, ` +
+        `but the stack's region has ${zones.length} (the construct's own VPC spans those)`,
+      `deploy the stack to a region with at least ${HA_MASTER_MIN_ZONES} AZs, ` +
+        `pass a vpc with private subnets with egress in ${HA_MASTER_MIN_ZONES} AZs, or use AlluxioMasters.single()`,
     );
   }
   return Array.from({ length: input.quorumSize }, (_, index) => zones[index % zones.length]);

@@ -210,7 +210,8 @@ export interface MinioStartOptions {
 export function minioStartScript(options: MinioStartOptions): string {
   return [
     `if [ ! -e '${options.dataPath}/${DATA_VOLUME_MARKER}' ]; then`,
-    `  echo "cdk-alluxio-minio: not starting MinIO: ${options.dataPath} is not the data volume (no ${DATA_VOLUME_MARKER}); see the host's journal for ${DATA_VOLUME_UNITS.mount}" >&2`,
+    `  echo "cdk-alluxio-minio: not starting MinIO: ${options.dataPath} is not the data volume (no ${DATA_VOLUME_MARKER}); ` +
+      `see the host's journal for ${DATA_VOLUME_UNITS.mount}" >&2`,
     `  exit ${MINIO_REFUSED_EXIT_CODE}`,
     'fi',
     `exec ${options.entrypoint ?? '/usr/bin/docker-entrypoint.sh'} minio server '${options.dataPath}' --address ':${options.port}'`,

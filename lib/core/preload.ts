@@ -62,8 +62,10 @@ export function validatePreloadEntry(index: number, entry: PreloadEntry): void {
     if (segment === '' || segment === '.' || segment === '..' || !PATH_SEGMENT.test(segment)) {
       throw new InputError(
         prop,
-        `${JSON.stringify(path)} has a segment ${JSON.stringify(segment)} that is empty, '.' or '..', or has characters other than letters, digits and . _ - = + @ ,`,
-        'name the directory or file with those characters only, one slash between segments (shell syntax, spaces and colons are refused so the path can never become part of a command)',
+        `${JSON.stringify(path)} has a segment ${JSON.stringify(segment)} that is empty, '.' or '..', ` +
+          `or has characters other than letters, digits and . _ - = + @ ,`,
+        'name the directory or file with those characters only, one slash between segments ' +
+          '(shell syntax, spaces and colons are refused so the path can never become part of a command)',
       );
     }
   }

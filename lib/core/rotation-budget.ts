@@ -130,7 +130,8 @@ export function validateRotationWaits(
     }
   }
   const history = (seconds: number) =>
-    `${worstCaseHistoryEvents(seconds)} history events, over the ${MAX_ROTATION_HISTORY_EVENTS} kept under Step Functions' limit of ${STEP_FUNCTIONS_HISTORY_LIMIT}`;
+    `${worstCaseHistoryEvents(seconds)} history events, ` +
+    `over the ${MAX_ROTATION_HISTORY_EVENTS} kept under Step Functions' limit of ${STEP_FUNCTIONS_HISTORY_LIMIT}`;
   const startSeconds = startExecutionTimeoutSeconds(waits);
   if (worstCaseHistoryEvents(startSeconds) > MAX_ROTATION_HISTORY_EVENTS) {
     throw new InputError(
@@ -152,7 +153,8 @@ export function validateRotationWaits(
     const longest = Math.floor((MAX_EXECUTION_SECONDS - others) / per);
     throw new InputError(
       name,
-      `is ${value} s: with ${restartedServices} restarted services (each twice when rolled back) and a ${ROTATION_POLL_SECONDS} s poll, a rotation execution could write ${history(rotationSeconds)}`,
+      `is ${value} s: with ${restartedServices} restarted services (each twice when rolled back) and a ${ROTATION_POLL_SECONDS} s poll, ` +
+        `a rotation execution could write ${history(rotationSeconds)}`,
       longest >= 1
         ? `use at most ${longest} s with these services and the other waits given`
         : `shorten ${props.pairWait}, ${props.serviceRestart} and ${props.verification} together`,

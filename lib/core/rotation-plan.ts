@@ -308,7 +308,9 @@ export function rotationExecutionName(
     .pop()!
     .replace(/[^A-Za-z0-9_-]/g, '_')
     .slice(-24);
-  const versions = `a${label(state.accessKey.labelledVersion)}-${state.accessKey.currentVersion}-s${label(state.secretKey.labelledVersion)}-${state.secretKey.currentVersion}`;
+  const versions =
+    `a${label(state.accessKey.labelledVersion)}-${state.accessKey.currentVersion}` +
+    `-s${label(state.secretKey.labelledVersion)}-${state.secretKey.currentVersion}`;
   // 72 characters leave room for a retry's suffix within Step Functions' 80.
   const name = `rotation-${digest(JSON.stringify(settings))}-${versions}-c${generation}-${digest(withoutCredentials(configuration.text))}`.slice(0, 72);
   if (deferred === name) return `${name}-r1`;

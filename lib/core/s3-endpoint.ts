@@ -48,7 +48,8 @@ export function resolveS3EndpointSettings(input: S3EndpointInput | undefined): S
   if ((port >= ALLUXIO_CLUSTER_PORT_RANGE.from && port <= ALLUXIO_CLUSTER_PORT_RANGE.to) || port === ALLUXIO_PORTS.masterEmbeddedJournal) {
     throw new InputError(
       's3Endpoint.port',
-      `${port} is one of the ports Alluxio's master and workers use (${ALLUXIO_PORTS.masterEmbeddedJournal}, ${ALLUXIO_CLUSTER_PORT_RANGE.from}-${ALLUXIO_CLUSTER_PORT_RANGE.to})`,
+      `${port} is one of the ports Alluxio's master and workers use ` +
+        `(${ALLUXIO_PORTS.masterEmbeddedJournal}, ${ALLUXIO_CLUSTER_PORT_RANGE.from}-${ALLUXIO_CLUSTER_PORT_RANGE.to})`,
       `choose a port outside them (the default is ${S3_ENDPOINT_DEFAULTS.port})`,
     );
   }
@@ -77,7 +78,8 @@ export function checkS3ClientPeer(peerUniqueId: string): void {
   if (EVERY_ADDRESS.includes(peerUniqueId)) {
     throw new InputError(
       'allowS3ClientsFrom',
-      `${peerUniqueId} would let every address that reaches the VPC read and write every object under the root mount (Alluxio 2.9's S3 API checks no signature)`,
+      `${peerUniqueId} would let every address that reaches the VPC read and write every object under the root mount ` +
+        `(Alluxio 2.9's S3 API checks no signature)`,
       "name the clients' security group (or the construct that owns it) or their CIDR",
     );
   }

@@ -71,7 +71,9 @@ export class AlluxioClusterDashboard extends Construct {
 
     const hitRatio = this.hitRatioExpression('hitRatioPercent', 'cache hit ratio (%)', HIT_RATIO_PERIOD);
     this.lowHitRatioAlarm = hitRatio.createAlarm(this, 'LowHitRatioAlarm', {
-      alarmDescription: `The Alluxio cache hit ratio of ${this.clusterName} stayed below ${threshold}% for ${HIT_RATIO_PERIODS} periods of 5 minutes with reads: most bytes are read from MinIO (cache too small, evictions, or a new working set)`,
+      alarmDescription:
+        `The Alluxio cache hit ratio of ${this.clusterName} stayed below ${threshold}% for ${HIT_RATIO_PERIODS} periods of 5 minutes with reads: ` +
+        `most bytes are read from MinIO (cache too small, evictions, or a new working set)`,
       threshold,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: HIT_RATIO_PERIODS,
@@ -83,7 +85,9 @@ export class AlluxioClusterDashboard extends Construct {
       this,
       'NoLiveWorkersAlarm',
       {
-        alarmDescription: `The Alluxio master of ${this.clusterName} reported no live worker (or reported nothing) for ${NO_LIVE_WORKER_PERIODS} minutes: reads fail or go to MinIO`,
+        alarmDescription:
+          `The Alluxio master of ${this.clusterName} reported no live worker (or reported nothing) for ${NO_LIVE_WORKER_PERIODS} minutes: ` +
+          `reads fail or go to MinIO`,
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: NO_LIVE_WORKER_PERIODS,

@@ -12,8 +12,9 @@ export interface MetricsOptions {
   /**
    * Run the CloudWatch agent beside the master and every worker, and create the dashboard and the
    * alarms. On Fargate each agent takes 64 CPU units and 64 to 256 MiB of its task's share (the task
-   * is not made larger); beside an EC2 worker container it has that limit of its own, on the host. The dashboard reads 13 custom CloudWatch metrics, and each task writes one EMF log
-   * event a minute to CloudWatch Logs, from which those metrics are extracted.
+   * is not made larger); beside an EC2 worker container it has that limit of its own, on the host.
+   * The dashboard reads 13 custom CloudWatch metrics, and each task writes one EMF log event a
+   * minute to CloudWatch Logs, from which those metrics are extracted.
    *
    * @default false
    */

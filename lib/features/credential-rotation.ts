@@ -434,11 +434,15 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     const perFiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
     this.functionErrorsAlarm = this.function.metricErrors(perFiveMinutes).createAlarm(this, 'FunctionErrorsAlarm', {
       ...anyInFiveMinutes,
-      alarmDescription: `The MinIO credential rotation function for ${props.sitePropertiesParameterName} failed (an error or a timeout): the run may have reported nothing; see its logs`,
+      alarmDescription:
+        `The MinIO credential rotation function for ${props.sitePropertiesParameterName} failed (an error or a timeout): ` +
+        `the run may have reported nothing; see its logs`,
     });
     this.functionThrottlesAlarm = this.function.metricThrottles(perFiveMinutes).createAlarm(this, 'FunctionThrottlesAlarm', {
       ...anyInFiveMinutes,
-      alarmDescription: `A MinIO credential rotation step for ${props.sitePropertiesParameterName} was throttled: the state machine retries it, and fails the execution when it cannot (see ExecutionsFailedAlarm)`,
+      alarmDescription:
+        `A MinIO credential rotation step for ${props.sitePropertiesParameterName} was throttled: ` +
+        `the state machine retries it, and fails the execution when it cannot (see ExecutionsFailedAlarm)`,
     });
     const executionsFailed = new cloudwatch.MathExpression({
       // FILL: a metric with no datapoint in the period would leave the sum without a value (and the
@@ -456,7 +460,9 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
     });
     this.executionsFailedAlarm = executionsFailed.createAlarm(this, 'ExecutionsFailedAlarm', {
       ...anyInFiveMinutes,
-      alarmDescription: `A MinIO credential rotation execution for ${props.sitePropertiesParameterName} failed, timed out or was aborted: the rotation may have reported nothing; see the state machine's history`,
+      alarmDescription:
+        `A MinIO credential rotation execution for ${props.sitePropertiesParameterName} failed, timed out or was aborted: ` +
+        `the rotation may have reported nothing; see the state machine's history`,
     });
     const notify = new cloudwatchActions.SnsAction(this.topic);
     for (const alarm of [this.failureAlarm, this.functionErrorsAlarm, this.functionThrottlesAlarm, this.executionsFailedAlarm]) alarm.addAlarmAction(notify);
@@ -469,7 +475,8 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason:
-            "Step Functions' log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:Describe*) and X-Ray tracing actions have no resource-level permissions.",
+            "Step Functions' log delivery (logs:*LogDelivery, logs:PutResourcePolicy, logs:Describe*) " +
+            'and X-Ray tracing actions have no resource-level permissions.',
         },
         { id: arnWildcardFinding(invoked), reason: 'The task invokes its own step function, any version of it (what LambdaInvoke grants).' },
       ]);
@@ -483,7 +490,8 @@ export class CredentialRotation extends Construct implements ec2.IConnectable {
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason:
-            'ssm:DescribeParameters and ecs:DescribeTaskDefinition have no resource-level permissions (they return metadata, never values); cloudwatch:PutMetricData is limited by the cloudwatch:namespace condition.',
+            'ssm:DescribeParameters and ecs:DescribeTaskDefinition have no resource-level permissions (they return metadata, never values); ' +
+            'cloudwatch:PutMetricData is limited by the cloudwatch:namespace condition.',
         },
         {
           id: parameterPathWildcardFinding(this, props.sitePropertiesParameterName),

@@ -288,7 +288,9 @@ export class ProvisionedMinioServer extends Construct implements ec2.IConnectabl
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ec2:DescribeVolumes, DescribeInstances and DescribeInstanceStatus have no resource-level permissions and read state only; kms:CreateGrant is on whatever key encrypts the volume (the account default, unknown at synth), only for grants EC2 creates, through EC2 in this region (kms:GrantIsForAWSResource, kms:ViaService).',
+          'ec2:DescribeVolumes, DescribeInstances and DescribeInstanceStatus have no resource-level permissions and read state only; ' +
+          'kms:CreateGrant is on whatever key encrypts the volume (the account default, unknown at synth), ' +
+          'only for grants EC2 creates, through EC2 in this region (kms:GrantIsForAWSResource, kms:ViaService).',
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]',

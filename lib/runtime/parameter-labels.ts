@@ -45,7 +45,8 @@ export async function labelParameterVersion(client: SSMClient, name: string, ver
     const result = await client.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }));
     if (result.InvalidLabels?.length) {
       throw new Error(
-        `SSM refused the label '${label}' on ${name} (invalid label). Fix: use a label SSM accepts (letters, digits, . - _; not starting with a digit, aws or ssm)`,
+        `SSM refused the label '${label}' on ${name} (invalid label). ` +
+          `Fix: use a label SSM accepts (letters, digits, . - _; not starting with a digit, aws or ssm)`,
       );
     }
   } catch (error) {

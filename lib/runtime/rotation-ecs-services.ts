@@ -40,7 +40,8 @@ export async function runningConfigurationParameter(ecs: ECSClient, services: Ro
     const masterParameter = await parameterOf(masterService);
     if (masterParameter !== workerParameter) {
       throw new Deferred(
-        `the ${masterRole(index, masterServices.length)} runs ${masterParameter} and the workers ${workerParameter}: a deployment is changing the configuration; the next run rotates once it is done`,
+        `the ${masterRole(index, masterServices.length)} runs ${masterParameter} and the workers ${workerParameter}: ` +
+          `a deployment is changing the configuration; the next run rotates once it is done`,
       );
     }
   }
