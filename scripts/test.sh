@@ -25,7 +25,8 @@ source scripts/ensure-node-modules.sh
 log "dependencies ready in $(elapsed "$t0")"
 
 t0=$(now_ms)
-# typescript-eslint's rules and prettier's formatting (eslint.config.mjs, .prettierrc.json); npm run format fixes the latter.
+# typescript-eslint's rules, prettier's formatting (eslint.config.mjs, .prettierrc.json; npm run format fixes it) and the
+# type check of everything jest runs (ts-jest only transpiles: tsconfig.test.json's isolatedModules).
 npm run --silent lint
 log "lint passed in $(elapsed "$t0")"
 
@@ -99,8 +100,8 @@ else
   # wait on processes, run side by side without saturating the two cores (at three clusters beside
   # the unit suites the load reached 30, and shell starts took tens of seconds):
   #  - quiet: they measure rates and round trips through the shaped link, so they run first, alone;
-  #  - serial: the suites that start several masters, the heaviest and together the longest chain,
-  #    one at a time from then on, beside
+  #  - serial: the suites that start several masters, the heaviest, one at a time from then on (with
+  #    deploy-rollback, which evened the two chains in a run: 1422 s here against 502 + 1317 s), beside
   #  - every suite outside test/local, two at a time (they are CPU-bound: builds, synths), and after them
   #  - the other real-cluster suites, two at a time, each cluster on its own claimed 127.0.N block.
   npx jest --ci --runInBand "$quiet"
