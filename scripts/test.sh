@@ -10,7 +10,8 @@ cd "$ROOT"
 log() { printf '[test] %s\n' "$*"; }
 # The machine's busy CPU time (user, nice, system, irq, softirq) since a mark, in seconds: what the
 # run costs the two cores, beside how long it takes.
-cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat 2>/dev/null || echo 0; }
+# printf: mawk prints a sum past 2^31 as 3e+09, which bash's arithmetic cannot read.
+cpu_busy() { awk '/^cpu /{printf "%.0f\n", $2+$3+$4+$7+$8}' /proc/stat 2>/dev/null || echo 0; }
 cpu_since() { echo $(( ($(cpu_busy) - $1) / $(getconf CLK_TCK) )); }
 cpu0=$(cpu_busy)
 now_ms() { date +%s%3N; }
@@ -100,8 +101,8 @@ else
   # wait on processes, run side by side without saturating the two cores (at three clusters beside
   # the unit suites the load reached 30, and shell starts took tens of seconds):
   #  - quiet: they measure rates and round trips through the shaped link, so they run first, alone;
-  #  - serial: the suites that start several masters, the heaviest, one at a time from then on (with
-  #    deploy-rollback, which evened the two chains in a run: 1422 s here against 502 + 1317 s), beside
+  #  - serial: the suites that start several masters, the heaviest, one at a time from then on, and
+  #    deploy-rollback, moved here to even the two chains (before: 1422 s against 502 + 1317 s), beside
   #  - every suite outside test/local, two at a time (they are CPU-bound: builds, synths), and after them
   #  - the other real-cluster suites, two at a time, each cluster on its own claimed 127.0.N block.
   npx jest --ci --runInBand "$quiet"

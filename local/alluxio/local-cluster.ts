@@ -262,7 +262,6 @@ export class LocalCluster {
     return this.result.outputs;
   }
 
-  /** Stops the in-process ECS (every task) if this cluster owns one. */
   /** Stops the deploy flow and the in-process local ECS; `killAtOnce` as LocalEcs.shutdown's. */
   async stop(killAtOnce = false): Promise<void> {
     await this.deployment.close();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECS_AGENT_CONFIG_FILE, ECS_HOST_AGENT_SETTINGS, ecsAgentSettingsUserData } from '../../lib/core/ecs-agent-config';
@@ -22,12 +22,14 @@ describe('ecsAgentSettingsUserData', () => {
   });
 
   test('under /bin/sh, the lines are added after what the file already holds, even in a path with a space', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'ecs agent-')), 'ecs.config');
+    const dir = mkdtempSync(join(tmpdir(), 'ecs agent-'));
+    const file = join(dir, 'ecs.config');
     // What aws-cdk-lib's capacity provider user data writes before ours.
     writeFileSync(file, 'ECS_CLUSTER=cache-cluster\n');
     const commands = ecsAgentSettingsUserData({ ...ECS_HOST_AGENT_SETTINGS, ECS_ENABLE_SPOT_INSTANCE_DRAINING: 'true' }, file);
     const run = spawnSync('/bin/sh', ['-c', commands.join('\n')], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe('ECS_CLUSTER=cache-cluster\nECS_AWSVPC_BLOCK_IMDS=true\nECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootMountUnit, bootScriptUserData, installScriptAndUnitsUserData } from '../../lib/core/host-boot-units';
@@ -53,6 +53,7 @@ describe('installScriptAndUnitsUserData', () => {
     expect(statSync(install.scriptPath).mode & 0o777).toBe(0o755);
     expect(readFileSync(join(install.systemdDir, 'p.service'), 'utf8')).toBe('ExecStart=$X\n');
     expect(readFileSync(join(root, 'calls'), 'utf8')).toBe('daemon-reload\n');
+    rmSync(root, { recursive: true, force: true });
   });
 });
 
@@ -61,7 +62,9 @@ describe('bootScriptUserData', () => {
 
   test('enables every unit in one command, guards the first start, and starts the others only after it succeeded', () => {
     const commands = bootScriptUserData({ ...boot, thenStart: ['prepare.timer', 'other.timer'] });
-    expect(commands.slice(installScriptAndUnitsUserData(INSTALL).length)).toEqual([
+    const install = installScriptAndUnitsUserData(INSTALL);
+    expect(commands.slice(0, install.length)).toEqual(install);
+    expect(commands.slice(install.length)).toEqual([
       'systemctl enable prepare.service prepare.timer',
       'if ! systemctl start prepare.service; then',
       '  echo "prepare failed" >&2',

@@ -12,6 +12,7 @@ import {
   WRITE_CHUNK_KEY,
 } from '../../lib/core/site-properties';
 import { JavaHelpers } from './java-harness';
+import { TEST_JVM_OPTIONS } from '../support/test-jvm';
 import TUNING_CANDIDATES from '../../scripts/bench/tuning-candidates.json';
 
 // Every key the renderer can write must be a key Alluxio 2.9 knows under exactly that name
@@ -134,7 +135,10 @@ describeDora('dora (3xx) PropertyKey', () => {
     expect(keys[0]).toBe('alluxio.dora.client.ufs.root');
     // Only the dora jars (with the third-party jars beside them): no 2.9 Alluxio class on the path.
     const classpath = [java.classesDir, join(DORA_LIB, '*')].join(delimiter);
-    const out = execFileSync('java', ['-cp', classpath, 'PropertyKeyCheck', ...keys], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('java', [...TEST_JVM_OPTIONS, '-cp', classpath, 'PropertyKeyCheck', ...keys], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const names = Object.fromEntries(
       out
         .trim()

@@ -90,8 +90,8 @@ test.each<['master' | 'worker', AlluxioProcess, string, string]>([
   expect(memoryFlags(await jvmOf(role, process))).toEqual({ heap, direct });
 });
 
-// The suites' own JVM options (C1 only) reach every server JVM, after the task definition's: the
-// stand-in difference docs/local-ecs.md writes down is the one in effect.
+// The suites' own JVM options (C1 only) reach every server JVM: the stand-in difference
+// docs/local-ecs.md writes down is the one in effect.
 test.each<['master' | 'worker', AlluxioProcess]>([
   ['master', 'master'],
   ['master', 'jobMaster'],
